@@ -1,0 +1,6 @@
+class InspectionError(Exception):
+    """A rule about inspections was broken; the message is for the person who tried."""
+
+
+class InvalidInspectionStatusMove(InspectionError):
+    pass

@@ -1,0 +1,6 @@
+class LicenseError(Exception):
+    """A rule about licenses was broken; the message is for the person who tried."""
+
+
+class InvalidLicenseStatusMove(LicenseError):
+    pass

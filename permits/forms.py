@@ -1,0 +1,123 @@
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.utils import timezone
+
+from .models import PermitStatus, PermitType
+from .selectors import PermitSearch
+
+EARLIEST_SEARCH_DATE = datetime.date(1900, 1, 1)
+
+
+def default_applied_from(today: datetime.date | None = None) -> datetime.date:
+    """The start of the default applied-date range: the same day N years ago."""
+    today = today or timezone.localdate()
+    years = settings.PERMIT_SEARCH_DEFAULT_YEARS
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class PermitSearchForm(forms.Form):
+    """The public "Search Permits" form. Bound from the query string, so every field is optional
+    and every bad value becomes a message on the page."""
+
+    permit_number = forms.CharField(
+        label="Permit number",
+        max_length=30,
+        required=False,
+        help_text="The whole number or its beginning, e.g. RES24 or RES24-0150.",
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9][A-Za-z0-9\- ]*$",
+                "A permit number has only letters, digits and dashes, e.g. RES24-0150.",
+            )
+        ],
+    )
+    address = forms.CharField(
+        label="Address",
+        max_length=100,
+        required=False,
+        help_text="Any part of the site address, e.g. 1200 Oak or Maple Ave.",
+    )
+    license_number = forms.CharField(
+        label="Contractor license number",
+        max_length=20,
+        required=False,
+        help_text="With its two-letter prefix, e.g. EC12345.",
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9][A-Za-z0-9\- ]*$",
+                "A license number has only letters and digits, e.g. EC12345.",
+            )
+        ],
+    )
+    permit_type = forms.ModelChoiceField(
+        label="Permit type",
+        queryset=PermitType.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label="Any type",
+        error_messages={"invalid_choice": "Choose a permit type from the list."},
+    )
+    status = forms.ChoiceField(
+        label="Status",
+        choices=[("", "Any status"), *PermitStatus.choices],
+        required=False,
+        error_messages={"invalid_choice": "Choose a status from the list."},
+    )
+    applied_from = forms.DateField(
+        label="Applied from",
+        required=False,
+        widget=DateInput(),
+        error_messages={"invalid": "Enter the date as YYYY-MM-DD, e.g. 2024-03-31."},
+    )
+    applied_to = forms.DateField(
+        label="Applied to",
+        required=False,
+        widget=DateInput(),
+        error_messages={"invalid": "Enter the date as YYYY-MM-DD, e.g. 2024-03-31."},
+    )
+
+    def clean_applied_from(self) -> datetime.date | None:
+        return self._clean_date("applied_from")
+
+    def clean_applied_to(self) -> datetime.date | None:
+        return self._clean_date("applied_to")
+
+    def _clean_date(self, name: str) -> datetime.date | None:
+        value = self.cleaned_data.get(name)
+        if value is not None and value < EARLIEST_SEARCH_DATE:
+            raise forms.ValidationError("Enter a date after 1900.")
+        return value
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("applied_from"), cleaned.get("applied_to")
+        if start and end and start > end:
+            raise forms.ValidationError(
+                "The “Applied from” date is after the “Applied to” date. Swap them or clear one."
+            )
+        return cleaned
+
+    def to_search(self) -> PermitSearch:
+        data = self.cleaned_data
+        return PermitSearch(
+            permit_number=data["permit_number"],
+            address=data["address"],
+            license_number=data["license_number"],
+            permit_type=data["permit_type"],
+            status=data["status"],
+            applied_from=data["applied_from"],
+            applied_to=data["applied_to"],
+        )

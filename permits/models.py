@@ -1,0 +1,235 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Concat, Upper
+from django.utils import timezone
+
+from licenses.models import License
+
+from .exceptions import InvalidPermitStatusMove
+
+ZERO = Decimal("0.00")
+
+
+class PermitType(models.Model):
+    code = models.CharField(
+        max_length=10,
+        unique=True,
+        help_text="Short code that starts the type's permit numbers, e.g. RES.",
+    )
+    name = models.CharField(max_length=100)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PermitStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    IN_REVIEW = "in_review", "In Review"
+    PENDING_APPROVAL = "pending_approval", "Pending Approval"
+    READY_TO_ISSUE = "ready_to_issue", "Ready to Issue"
+    ISSUED = "issued", "Issued"
+    FINALED = "finaled", "Finaled"
+    EXPIRED = "expired", "Expired"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# Statuses in which a permit is still alive: on the dashboard's "My Active Permits".
+ACTIVE_STATUSES = (
+    PermitStatus.SUBMITTED,
+    PermitStatus.IN_REVIEW,
+    PermitStatus.PENDING_APPROVAL,
+    PermitStatus.READY_TO_ISSUE,
+    PermitStatus.ISSUED,
+)
+
+
+class Permit(models.Model):
+    Status = PermitStatus
+
+    # The moves a permit makes through the building department. Review can send an application
+    # back; an expired permit can be renewed (back to Issued); Finaled and Cancelled are final.
+    ALLOWED_MOVES: dict[str, set[str]] = {
+        PermitStatus.SUBMITTED: {PermitStatus.IN_REVIEW, PermitStatus.CANCELLED},
+        PermitStatus.IN_REVIEW: {
+            PermitStatus.SUBMITTED,
+            PermitStatus.PENDING_APPROVAL,
+            PermitStatus.READY_TO_ISSUE,
+            PermitStatus.CANCELLED,
+        },
+        PermitStatus.PENDING_APPROVAL: {
+            PermitStatus.IN_REVIEW,
+            PermitStatus.READY_TO_ISSUE,
+            PermitStatus.CANCELLED,
+        },
+        PermitStatus.READY_TO_ISSUE: {PermitStatus.ISSUED, PermitStatus.CANCELLED},
+        PermitStatus.ISSUED: {PermitStatus.FINALED, PermitStatus.EXPIRED, PermitStatus.CANCELLED},
+        PermitStatus.EXPIRED: {PermitStatus.ISSUED, PermitStatus.CANCELLED},
+        PermitStatus.FINALED: set(),
+        PermitStatus.CANCELLED: set(),
+    }
+
+    number = models.CharField(
+        "permit number", max_length=30, unique=True, help_text="Upper case, e.g. RES24-0150."
+    )
+    permit_type = models.ForeignKey(PermitType, on_delete=models.PROTECT, related_name="permits")
+    description = models.TextField("work description", blank=True)
+    status = models.CharField(
+        max_length=20, choices=PermitStatus, default=PermitStatus.SUBMITTED, db_index=True
+    )
+
+    street_number = models.CharField(max_length=20, blank=True)
+    street_name = models.CharField(max_length=200)
+    unit = models.CharField(max_length=30, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=2, blank=True)
+    zip_code = models.CharField("ZIP", max_length=10, blank=True)
+    parcel_number = models.CharField(max_length=40, blank=True)
+    # What address search matches against: kept by the database itself, so every way a permit
+    # is written (forms, imports, COPY in the benchmark) has it right.
+    address_search = models.GeneratedField(
+        expression=Upper(
+            Concat(
+                "street_number",
+                models.Value(" "),
+                "street_name",
+                models.Value(" "),
+                "unit",
+                models.Value(" "),
+                "city",
+                models.Value(" "),
+                "zip_code",
+            )
+        ),
+        output_field=models.CharField(max_length=400),
+        db_persist=True,
+    )
+
+    valuation = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    owner_name = models.CharField(max_length=200, blank=True)
+
+    applied_on = models.DateField()
+    issued_on = models.DateField(null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+    finaled_on = models.DateField(null=True, blank=True)
+
+    # The "license professional": the contractor license(s) responsible for the work.
+    licenses = models.ManyToManyField(
+        License, through="PermitLicense", related_name="permits", blank=True
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-applied_on", "-id"]
+        indexes = [models.Index(fields=["-applied_on", "-id"], name="permit_applied_desc")]
+        constraints = [
+            models.CheckConstraint(condition=Q(valuation__gte=0), name="permit_valuation_gte_0"),
+            models.CheckConstraint(
+                condition=Q(number=Upper("number")), name="permit_number_upper_case"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def address(self) -> str:
+        street = " ".join(part for part in (self.street_number, self.street_name) if part)
+        return f"{street}, Unit {self.unit}" if self.unit else street
+
+    @property
+    def full_address(self) -> str:
+        city_line = " ".join(part for part in (self.state, self.zip_code) if part)
+        return ", ".join(part for part in (self.address, self.city, city_line) if part)
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.ALLOWED_MOVES[self.status]
+
+    def move_to(self, status: str, *, by=None, note: str = "", on=None) -> "PermitStatusChange":
+        """The one way a permit's status changes in the portal: checks the move against
+        ALLOWED_MOVES, sets the date that goes with the new status, saves, and records who and
+        when. Raises InvalidPermitStatusMove for a move the department does not make."""
+        if not self.can_move_to(status):
+            raise InvalidPermitStatusMove(
+                f"Permit {self.number} is {self.get_status_display()} and cannot become "
+                f"{PermitStatus(status).label}."
+            )
+        today = on or timezone.localdate()
+        previous = self.status
+        self.status = status
+        if status == PermitStatus.ISSUED and self.issued_on is None:
+            self.issued_on = today
+        if status == PermitStatus.FINALED:
+            self.finaled_on = today
+        self.save(update_fields=["status", "issued_on", "finaled_on", "updated_at"])
+        return PermitStatusChange.objects.create(
+            permit=self, from_status=previous, to_status=status, changed_by=by, note=note
+        )
+
+
+class PermitLicense(models.Model):
+    permit = models.ForeignKey(Permit, on_delete=models.CASCADE)
+    license = models.ForeignKey(License, on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = "license professional"
+        constraints = [
+            models.UniqueConstraint(fields=["permit", "license"], name="permit_license_unique"),
+        ]
+        indexes = [models.Index(fields=["license", "permit"], name="permitlicense_license")]
+
+    def __str__(self) -> str:
+        return f"{self.license} on {self.permit}"
+
+
+class PermitStatusChange(models.Model):
+    """Append-only history of status moves: who moved the permit, when, and why."""
+
+    permit = models.ForeignKey(Permit, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=PermitStatus, blank=True)
+    to_status = models.CharField(max_length=20, choices=PermitStatus)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.permit}: {self.from_status} -> {self.to_status}"
+
+
+class FeeStatus(models.TextChoices):
+    DUE = "due", "Due"
+    PAID = "paid", "Paid"
+    WAIVED = "waived", "Waived"
+
+
+class Fee(models.Model):
+    Status = FeeStatus
+
+    permit = models.ForeignKey(Permit, on_delete=models.CASCADE, related_name="fees")
+    description = models.CharField(max_length=200)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    assessed_on = models.DateField(default=timezone.localdate)
+    status = models.CharField(max_length=10, choices=FeeStatus, default=FeeStatus.DUE)
+
+    class Meta:
+        ordering = ["assessed_on", "id"]
+        indexes = [models.Index(fields=["permit", "status"], name="fee_permit_status")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="fee_amount_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.amount})"

@@ -1,0 +1,148 @@
+"""Reads of permits: public search, the detail page and their building blocks."""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import DecimalField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from licenses.models import License, LicenseType, normalize_license_number
+
+from .models import ZERO, Fee, FeeStatus, Permit, PermitType
+
+
+def fees_due_subquery() -> Coalesce:
+    """The sum of a permit's due fees, as a correlated subquery: evaluated only for the rows a
+    page shows, so a page of 25 permits costs the same however many fees the city holds."""
+    due = (
+        Fee.objects.filter(permit=OuterRef("pk"), status=FeeStatus.DUE)
+        .order_by()
+        .values("permit")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    money = DecimalField(max_digits=12, decimal_places=2)
+    return Coalesce(Subquery(due, output_field=money), Value(ZERO), output_field=money)
+
+
+def with_fees_due(queryset: QuerySet[Permit]) -> QuerySet[Permit]:
+    return queryset.annotate(fees_due=fees_due_subquery())
+
+
+@dataclass(frozen=True)
+class PermitSearch:
+    """What a visitor asked for. Empty fields do not filter."""
+
+    permit_number: str = ""
+    address: str = ""
+    license_number: str = ""
+    permit_type: PermitType | None = None
+    status: str = ""
+    applied_from: datetime.date | None = None
+    applied_to: datetime.date | None = None
+
+
+def license_numbers_matching(raw: str, prefixes: Iterable[str] | None = None) -> list[str]:
+    """A license number as typed: with its prefix it names one license; digits alone could be
+    any type's, so they match each prefix in turn."""
+    number = normalize_license_number(raw)
+    if not number:
+        return []
+    if number[:1].isdigit():
+        if prefixes is None:
+            prefixes = LicenseType.objects.values_list("prefix", flat=True)
+        return [prefix + number for prefix in prefixes]
+    return [number]
+
+
+def permit_search(*, search: PermitSearch) -> QuerySet[Permit]:
+    """Permits matching every given filter, newest application first, with their fees due."""
+    permits = Permit.objects.select_related("permit_type")
+    if search.permit_number:
+        permits = permits.filter(number__startswith=search.permit_number.strip().upper())
+    if search.address:
+        # address_search is kept upper case by the database (a trigram index on PostgreSQL).
+        permits = permits.filter(address_search__contains=" ".join(search.address.upper().split()))
+    if search.license_number:
+        numbers = license_numbers_matching(search.license_number)
+        permits = permits.filter(
+            pk__in=Permit.licenses.through.objects.filter(license__number__in=numbers).values(
+                "permit_id"
+            )
+        )
+    if search.permit_type is not None:
+        permits = permits.filter(permit_type=search.permit_type)
+    if search.status:
+        permits = permits.filter(status=search.status)
+    if search.applied_from:
+        permits = permits.filter(applied_on__gte=search.applied_from)
+    if search.applied_to:
+        permits = permits.filter(applied_on__lte=search.applied_to)
+    return with_fees_due(permits).order_by("-applied_on", "-id")
+
+
+def permit_csv_rows(*, search: PermitSearch) -> Iterable[tuple]:
+    """The whole result set as plain tuples, fetched in chunks (a server-side cursor on
+    PostgreSQL) so memory stays flat however many rows there are."""
+    return (
+        permit_search(search=search)
+        .values_list(
+            "number",
+            "permit_type__name",
+            "status",
+            "applied_on",
+            "issued_on",
+            "expires_on",
+            "finaled_on",
+            "street_number",
+            "street_name",
+            "unit",
+            "city",
+            "state",
+            "zip_code",
+            "parcel_number",
+            "description",
+            "valuation",
+            "fees_due",
+        )
+        .iterator(chunk_size=2000)
+    )
+
+
+def permit_for_public_detail(*, number: str) -> Permit:
+    """One permit with everything the public detail page shows, in a fixed number of queries.
+    Raises Permit.DoesNotExist."""
+    return (
+        Permit.objects.select_related("permit_type")
+        .prefetch_related(
+            Prefetch("licenses", queryset=License.objects.select_related("holder", "license_type")),
+            Prefetch("fees", queryset=Fee.objects.order_by("assessed_on", "id")),
+            # Inspections live in an app above this one: reached by the reverse relation's
+            # name, never imported.
+            "inspections__inspection_type",
+        )
+        .get(number=number.strip().upper())
+    )
+
+
+@dataclass(frozen=True)
+class FeeTotals:
+    assessed: Decimal
+    paid: Decimal
+    waived: Decimal
+    due: Decimal
+
+
+def fee_totals(fees: Iterable[Fee]) -> FeeTotals:
+    """Totals of fee lines already loaded (prefetched), without another query."""
+    totals = dict.fromkeys(FeeStatus.values, ZERO)
+    for fee in fees:
+        totals[fee.status] += fee.amount
+    return FeeTotals(
+        assessed=sum(totals.values(), ZERO),
+        paid=totals[FeeStatus.PAID],
+        waived=totals[FeeStatus.WAIVED],
+        due=totals[FeeStatus.DUE],
+    )

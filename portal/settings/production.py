@@ -1,0 +1,38 @@
+"""Production settings: everything secret or site-specific comes from the environment, and the
+portal refuses to start without a real SECRET_KEY."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *
+from .base import env
+
+PORTAL_ENVIRONMENT = "production"
+
+DEBUG = False
+SECRET_KEY = env("SECRET_KEY", default="")
+if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure"):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to a random value of at least 50 characters in production "
+        "(python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+if not env("DATABASE_URL", default=""):
+    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production.")
+if not env("CELERY_BROKER_URL", default=""):
+    raise ImproperlyConfigured("CELERY_BROKER_URL must point at Redis in production.")
+
+# HTTPS everywhere: the portal sits behind a TLS-terminating proxy that sets X-Forwarded-Proto.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
+
+# Real mail in production: EMAIL_URL is required (files under var/mail are for the demo).
+if not env("EMAIL_URL", default=""):
+    raise ImproperlyConfigured("EMAIL_URL must be set in production (e.g. smtp+tls://...).")
+
+LOGGING["root"]["level"] = env("LOG_LEVEL", default="INFO")

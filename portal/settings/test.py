@@ -1,0 +1,31 @@
+"""Settings for the test suite: fast hasher, mail kept in memory, Celery eager unless a broker is
+given (CI gives the local Redis, and the broker tests start a real worker against it)."""
+
+from .base import *
+from .base import DATABASES, env
+
+PORTAL_ENVIRONMENT = "test"
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# In tests, tasks run in-process so each test sees its own mail; the broker tests override this.
+CELERY_TASK_ALWAYS_EAGER = True
+
+# whitenoise's manifest storage needs collectstatic first; tests serve plain files.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
+
+MEDIA_ROOT = env.path("TEST_MEDIA_ROOT", default="/tmp/permit-portal-test-media")  # noqa: S108
+
+# Connections opened by live_server threads must not outlive their request, or the test database
+# cannot be dropped at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0

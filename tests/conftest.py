@@ -1,0 +1,79 @@
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test's thread; the Django ORM calls the tests
+# make around it are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
+REPO = Path(__file__).resolve().parent.parent
+SCREENSHOTS = REPO / "docs" / "screenshots"
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in {"1", "true", "yes"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser, PostgreSQL and broker tests skip where their service is missing, except in CI,
+    which sets PORTAL_REQUIRE_* so that a missing service fails the run instead."""
+    from django.conf import settings
+
+    have_browser = Path(CHROMIUM).exists() or shutil.which("chromium") is not None
+    on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    have_broker = bool(os.environ.get("CELERY_BROKER_URL"))
+    rules = [
+        ("e2e", have_browser, "PORTAL_REQUIRE_BROWSER", "Chromium is not installed"),
+        ("postgres", on_postgres, "PORTAL_REQUIRE_POSTGRES", "DATABASE_URL is not PostgreSQL"),
+        ("broker", have_broker, "PORTAL_REQUIRE_BROKER", "CELERY_BROKER_URL is not set"),
+    ]
+    for item in items:
+        for marker, available, required_by, reason in rules:
+            if marker not in item.keywords or available:
+                continue
+            if env_flag(required_by):
+                item.user_properties.append(("missing", f"{reason} but {required_by} is set"))
+            else:
+                item.add_marker(
+                    pytest.mark.skip(reason=f"{reason} (set {required_by}=1 to fail instead)")
+                )
+
+
+def pytest_runtest_setup(item):
+    for name, value in item.user_properties:
+        if name == "missing":
+            pytest.fail(f"Required service missing: {value}.", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture
+def screenshot():
+    """Save a screenshot for the README under docs/screenshots/."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def save(page, name: str, full_page: bool = True) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    return save

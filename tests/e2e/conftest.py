@@ -1,0 +1,12 @@
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def quick_failures(page):
+    """Fail in seconds, not the default half minute: every page here is served locally."""
+    page.set_default_timeout(10_000)
+    expect_timeout = 10_000
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=expect_timeout)
+    return page

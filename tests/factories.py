@@ -1,0 +1,139 @@
+import datetime
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from inspections.models import Inspection, InspectionType
+from licenses.models import Contractor, License, LicenseStatus, LicenseType
+from permits.models import Fee, FeeStatus, Permit, PermitStatus, PermitType
+
+TEST_PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    first_name = "Pat"
+    last_name = factory.Sequence(lambda n: f"Tester{n}")
+
+    @factory.post_generation
+    def password(self, create, extracted, **kwargs):
+        self.set_password(extracted or TEST_PASSWORD)
+        if create:
+            self.save(update_fields=["password"])
+
+
+class ContractorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contractor
+
+    business_name = factory.Sequence(lambda n: f"Builder {n} LLC")
+    contact_name = "Chris Contact"
+    address = "100 Main St"
+    city = "Springfield"
+    state = "IL"
+    zip_code = "62701"
+    phone = factory.Sequence(lambda n: f"(217) 555-{n % 10000:04d}")
+    email = factory.Sequence(lambda n: f"office{n}@builder.example")
+
+
+class LicenseTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LicenseType
+        django_get_or_create = ("prefix",)
+
+    prefix = "EC"
+    name = factory.LazyAttribute(
+        lambda t: {
+            "EC": "Electrical",
+            "GC": "General",
+            "PC": "Plumbing",
+            "MC": "Mechanical",
+            "RC": "Residential",
+        }.get(t.prefix, f"{t.prefix} License")
+    )
+
+
+class LicenseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = License
+
+    license_type = factory.SubFactory(LicenseTypeFactory)
+    number = factory.LazyAttributeSequence(lambda lic, n: f"{lic.license_type.prefix}{70000 + n}")
+    holder = factory.SubFactory(ContractorFactory)
+    status = LicenseStatus.ACTIVE
+    issued_on = datetime.date(2023, 1, 1)
+    expires_on = datetime.date(2030, 1, 1)
+
+
+class PermitTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PermitType
+        django_get_or_create = ("code",)
+
+    code = "RES"
+    name = factory.LazyAttribute(
+        lambda t: {"RES": "Residential Building", "ELE": "Electrical"}.get(t.code, t.code)
+    )
+
+
+class PermitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Permit
+        skip_postgeneration_save = True
+
+    number = factory.Sequence(lambda n: f"RES25-{n:05d}")
+    permit_type = factory.SubFactory(PermitTypeFactory)
+    description = "Kitchen remodel"
+    status = PermitStatus.ISSUED
+    street_number = factory.Sequence(lambda n: str(100 + n))
+    street_name = "Oak St"
+    city = "Springfield"
+    state = "IL"
+    zip_code = "62704"
+    parcel_number = "14-27.0-101-001"
+    valuation = Decimal("25000.00")
+    owner_name = "J. Owner"
+    applied_on = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=30))
+
+    @factory.post_generation
+    def licenses(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.licenses.add(*extracted)
+
+
+class FeeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Fee
+
+    permit = factory.SubFactory(PermitFactory)
+    description = "Building Permit Fee"
+    amount = Decimal("125.00")
+    status = FeeStatus.DUE
+
+
+class InspectionTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InspectionType
+        django_get_or_create = ("permit_type", "code")
+
+    permit_type = factory.SubFactory(PermitTypeFactory)
+    code = "105"
+    name = "Framing"
+
+
+class InspectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Inspection
+
+    permit = factory.SubFactory(PermitFactory)
+    inspection_type = factory.SubFactory(
+        InspectionTypeFactory, permit_type=factory.SelfAttribute("..permit.permit_type")
+    )
+    scheduled_for = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=2))

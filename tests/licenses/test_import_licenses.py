@@ -1,0 +1,115 @@
+import datetime
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from licenses.importers import import_licenses
+from licenses.models import Contractor, License, LicenseStatus
+
+pytestmark = pytest.mark.django_db
+
+SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "samples" / "licenses.csv"
+HEADER = "license_number,license_type,business_name,contact_name,address,city,state,zip,phone,email,status,issued_on,expires_on\n"
+
+
+def write(tmp_path, body: str, name: str = "licenses.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(HEADER + body)
+    return path
+
+
+def test_the_sample_file_loads(capsys):
+    call_command("import_licenses", str(SAMPLE))
+    out = capsys.readouterr().out
+    assert "Created: 8" in out and "Rejected: 0" in out
+    assert License.objects.count() == 8
+    # One business holding two licenses is one contractor.
+    svelectric = Contractor.objects.get(business_name="Sangamon Valley Electric")
+    assert sorted(svelectric.licenses.values_list("number", flat=True)) == ["EC61001", "EC61002"]
+    # A number given without its prefix gets it.
+    assert License.objects.get(number="PC61003").holder.business_name == "Illini Plumbing & Drain"
+    assert License.objects.get(number="GC61007").status == LicenseStatus.SUSPENDED
+    assert License.objects.get(number="EC61002").issued_on == datetime.date(2022, 3, 1)
+
+
+def test_a_second_run_updates_in_place(tmp_path):
+    import_licenses(SAMPLE)
+    report = import_licenses(SAMPLE)
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 8)
+    changed = write(
+        tmp_path,
+        "EC61001,EC,Sangamon Valley Electric,Rosa Diaz,1 New Rd,Springfield,IL,62702,(217) 555-0299,"
+        "office@svelectric.example,suspended,2022-03-01,2027-02-28\n",
+    )
+    report = import_licenses(changed)
+    assert report.updated == 1
+    license = License.objects.get(number="EC61001")
+    assert license.status == LicenseStatus.SUSPENDED
+    assert license.holder.address == "1 New Rd"
+    assert License.objects.count() == 8
+
+
+def test_bad_rows_are_reported_with_line_numbers_and_good_rows_load(tmp_path):
+    path = write(
+        tmp_path,
+        "EC70001,EC,Good Electric,,,,,,,,active,,\n"
+        ",EC,No Number Electric,,,,,,,,active,,\n"
+        "EC70002,EC,,,,,,,,,active,,\n"
+        "PC70003,EC,Wrong Prefix,,,,,,,,active,,\n"
+        "EC70004,Electricalish,Bad Type,,,,,,,,active,,\n"
+        "EC70005,EC,Bad Date,,,,,,,,active,2024-02-31,\n"
+        "EC70006,EC,Bad Status,,,,,,,,pending-ish,,\n"
+        "EC70007,EC,Bad Email,,,,,,,not-an-email,active,,\n"
+        "EC70008,EC,Bad State,,,,Illinois,,,,active,,\n"
+        "EC70009,EC,Backwards,,,,,,,,active,2025-01-01,2024-01-01\n"
+        "EC70010,EC,Also Good,,,,,,,,,,\n",
+    )
+    report = import_licenses(path)
+    assert report.created == 2
+    reasons = dict(report.rejected)
+    assert sorted(reasons) == [3, 4, 5, 6, 7, 8, 9, 10, 11]
+    assert "license_number is empty" in reasons[3]
+    assert "business_name is empty" in reasons[4]
+    assert "prefix EC" in reasons[5]
+    assert "two-letter prefix" in reasons[6]
+    assert "is not a date" in reasons[7]
+    assert "pending-ish" in reasons[8]
+    assert "email" in reasons[9]
+    assert "state" in reasons[10]
+    assert "before issued_on" in reasons[11]
+    assert set(License.objects.values_list("number", flat=True)) == {"EC70001", "EC70010"}
+
+
+def test_an_unknown_two_letter_type_is_created_and_reported(tmp_path):
+    path = write(tmp_path, "FP100,FP,Fire Sprinklers Co,,,,,,,,active,,\n")
+    report = import_licenses(path)
+    assert report.created == 1
+    assert any("new license type FP" in note for note in report.notes)
+
+
+def test_an_expired_date_without_status_reads_as_expired(tmp_path):
+    path = write(tmp_path, "EC80001,EC,Old Electric,,,,,,,,,2010-01-01,2012-01-01\n")
+    import_licenses(path)
+    assert License.objects.get(number="EC80001").status == LicenseStatus.EXPIRED
+
+
+def test_a_file_that_is_not_csv_is_one_clear_error_and_changes_nothing(tmp_path):
+    path = tmp_path / "photo.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(CommandError, match="not a CSV file"):
+        call_command("import_licenses", str(path))
+    assert not License.objects.exists()
+
+
+def test_a_file_without_the_key_columns_is_one_clear_error(tmp_path):
+    path = tmp_path / "other.csv"
+    path.write_text("name,phone\nBob,555\n")
+    with pytest.raises(CommandError, match="no license_number, license_type, business_name column"):
+        call_command("import_licenses", str(path))
+    assert not Contractor.objects.exists()
+
+
+def test_a_missing_file_is_one_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("import_licenses", str(tmp_path / "nope.csv"))

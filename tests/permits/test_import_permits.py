@@ -1,0 +1,301 @@
+import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from licenses.importers import import_licenses
+from permits.importers import import_permits, parse_row
+from permits.models import Fee, FeeStatus, Permit, PermitStatus, PermitStatusChange, PermitType
+from tests.factories import PermitFactory, PermitTypeFactory
+
+pytestmark = pytest.mark.django_db
+
+SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "samples"
+HEADER = (
+    "PermitNum,Description,AppliedDate,IssuedDate,CompletedDate,StatusCurrent,OriginalAddress1,"
+    "OriginalAddress2,OriginalCity,OriginalState,OriginalZip,PermitType,PermitTypeDesc,"
+    "EstProjectCost,ContractorCompanyName,ContractorLicNum,ExpiresDate,PIN,Fee\n"
+)
+
+
+def write(tmp_path, body: str, header: str = HEADER) -> Path:
+    path = tmp_path / "permits.csv"
+    path.write_text(header + body)
+    return path
+
+
+@pytest.fixture
+def permit_types():
+    for code, name in [
+        ("RES", "Residential Building"),
+        ("ELE", "Electrical"),
+        ("PLM", "Plumbing"),
+        ("MEC", "Mechanical"),
+        ("COM", "Commercial Building"),
+        ("ROF", "Roofing"),
+        ("DEM", "Demolition"),
+    ]:
+        PermitTypeFactory(code=code, name=name)
+
+
+def test_the_sample_blds_file_loads(capsys, permit_types):
+    import_licenses(SAMPLES / "licenses.csv")
+    call_command("import_permits", str(SAMPLES / "permits_blds.csv"))
+    out = capsys.readouterr().out
+    assert "Created: 12" in out and "Rejected: 0" in out
+    permit = Permit.objects.get(number="ELE25-2001")
+    assert permit.status == PermitStatus.ISSUED  # "Inspection Phase"
+    assert permit.street_number == "742" and permit.street_name == "N GRAND AVE E"
+    assert permit.valuation == Decimal("6800.00")
+    assert permit.issued_on == datetime.date(2025, 9, 10)
+    assert list(permit.licenses.values_list("number", flat=True)) == ["EC61001"]
+    assert permit.fees.get().amount == Decimal("215.00")
+    assert permit.fees.get().status == FeeStatus.PAID
+    # Dates in US form and ISO date-times; statuses in the cities' own words.
+    plumbing = Permit.objects.get(number="PLM25-2003")
+    assert plumbing.applied_on == datetime.date(2025, 8, 19)
+    assert plumbing.unit == "2"
+    assert plumbing.status == PermitStatus.FINALED
+    assert Permit.objects.get(number="ELE25-2002").applied_on == datetime.date(2025, 10, 14)
+    assert Permit.objects.get(number="ROF25-2008").status == PermitStatus.FINALED  # "Closed"
+    assert Permit.objects.get(number="PLM25-2012").status == PermitStatus.IN_REVIEW  # "Plan Check"
+    assert Permit.objects.get(number="COM25-2007").status == PermitStatus.READY_TO_ISSUE
+    assert Permit.objects.get(number="COM25-2007").fees.get().status == FeeStatus.DUE
+    # A license number without its prefix finds its license.
+    assert Permit.objects.get(number="PLM25-2003").licenses.get().number == "PC61003"
+    # Unknown types and licenses are reported, not dropped.
+    assert "new permit type “Sign Permit”" in out
+    assert "license EC99999 is not on record" in out
+    assert Permit.objects.get(number="SGN25-2010").permit_type.name == "Sign Permit"
+    # Every imported permit has the start of its status history.
+    assert PermitStatusChange.objects.filter(note="Imported from permits_blds.csv").count() == 12
+
+
+def test_a_second_run_upserts_by_permit_number(tmp_path, permit_types):
+    path = write(
+        tmp_path,
+        "RES25-0001,Deck,2025-01-02,,,In Review,12 Elm St,,Springfield,IL,62704,RES,,5000,,,,,100\n",
+    )
+    report = import_permits(path)
+    assert report.created == 1
+    report = import_permits(path)
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 1)
+    path = write(
+        tmp_path,
+        "RES25-0001,Deck,2025-01-02,2025-01-20,,Permit Issued,12 Elm St,,Springfield,IL,62704,RES,,5000,,,2026-01-20,,150\n",
+    )
+    report = import_permits(path)
+    assert report.updated == 1
+    permit = Permit.objects.get()
+    assert permit.status == PermitStatus.ISSUED
+    assert permit.issued_on == datetime.date(2025, 1, 20)
+    assert Fee.objects.get().amount == Decimal("150.00")
+    assert Fee.objects.get().status == FeeStatus.PAID
+    moves = list(PermitStatusChange.objects.order_by("id").values_list("from_status", "to_status"))
+    assert moves == [("", "in_review"), ("in_review", "issued")]
+
+
+def test_bad_rows_are_rejected_with_line_and_reason_and_good_rows_load(tmp_path, permit_types):
+    path = write(
+        tmp_path,
+        "RES25-0001,Good,2025-01-02,,,In Review,12 Elm St,,Springfield,IL,62704,RES,,5000,,,,,\n"
+        ",No number,2025-01-02,,,In Review,12 Elm St,,Springfield,IL,62704,RES,,5000,,,,,\n"
+        "RES25-0003,Bad date,2025-13-45,,,In Review,12 Elm St,,Springfield,IL,62704,RES,,5000,,,,,\n"
+        "RES25-0004,Bad cost,2025-01-02,,,In Review,12 Elm St,,Springfield,IL,62704,RES,,lots,,,,,\n"
+        "RES25-0005,Negative fee,2025-01-02,,,In Review,12 Elm St,,Springfield,IL,62704,RES,,5000,,,,,-5\n"
+        "RES25-0006,No address,2025-01-02,,,In Review,,,Springfield,IL,62704,RES,,5000,,,,,\n"
+        "RES25-0007,No type,2025-01-02,,,In Review,12 Elm St,,Springfield,IL,62704,,,5000,,,,,\n"
+        "RES25-0008,Bad state,2025-01-02,,,In Review,12 Elm St,,Springfield,Illinois,62704,RES,,5000,,,,,\n"
+        "RES 25/0009!,Bad number,2025-01-02,,,In Review,12 Elm St,,Springfield,IL,62704,RES,,5000,,,,,\n"
+        "RES25-0010,No dates,,,,In Review,12 Elm St,,Springfield,IL,62704,RES,,5000,,,,,\n"
+        "RES25-0011,Too many,2025-01-02,,,In Review,12 Elm St,,Springfield,IL,62704,RES,,5000,,,,,,extra,extra\n"
+        "RES25-0012,Also good,01/05/2025,,,Application Accepted,14 Elm St,,Springfield,IL,62704,RES,,5000,,,,,\n",
+    )
+    report = import_permits(path)
+    assert report.created == 2
+    reasons = dict(report.rejected)
+    assert sorted(reasons) == list(range(3, 13))
+    assert "PermitNum is empty" in reasons[3]
+    assert "AppliedDate" in reasons[4] and "not a date" in reasons[4]
+    assert "EstProjectCost" in reasons[5]
+    assert "Fee" in reasons[6] and "negative" in reasons[6]
+    assert "OriginalAddress1 is empty" in reasons[7]
+    assert "PermitType is empty" in reasons[8]
+    assert "OriginalState" in reasons[9]
+    assert "characters a permit number cannot have" in reasons[10]
+    assert "AppliedDate is empty" in reasons[11]
+    assert "fields but the header has" in reasons[12]
+    assert set(Permit.objects.values_list("number", flat=True)) == {"RES25-0001", "RES25-0012"}
+
+
+def test_unknown_statuses_are_mapped_by_their_dates_and_reported(tmp_path, permit_types):
+    path = write(
+        tmp_path,
+        "RES25-0001,x,2025-01-02,2025-01-09,,Zorbled,12 Elm St,,Springfield,IL,62704,RES,,5000,,,,,\n"
+        "RES25-0002,x,2025-01-02,,,Zorbled,14 Elm St,,Springfield,IL,62704,RES,,5000,,,,,\n",
+    )
+    report = import_permits(path)
+    assert Permit.objects.get(number="RES25-0001").status == PermitStatus.ISSUED
+    assert Permit.objects.get(number="RES25-0002").status == PermitStatus.SUBMITTED
+    assert any("unknown status “Zorbled”" in note for note in report.notes)
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("Application Accepted", PermitStatus.SUBMITTED),
+        ("Fees/Payment", PermitStatus.READY_TO_ISSUE),
+        ("In Review", PermitStatus.IN_REVIEW),
+        ("Permit Issued", PermitStatus.ISSUED),
+        ("Inspection Phase", PermitStatus.ISSUED),
+        ("Permit Finaled", PermitStatus.FINALED),
+        ("Permit Finaled with Conditions", PermitStatus.FINALED),
+        ("Occupancy", PermitStatus.FINALED),
+        ("Appeal", PermitStatus.IN_REVIEW),
+        ("Permit Cancelled", PermitStatus.CANCELLED),
+        ("  permit   ISSUED ", PermitStatus.ISSUED),
+        ("Void", PermitStatus.CANCELLED),
+        ("Plan Review", PermitStatus.IN_REVIEW),
+        ("Pending Approval", PermitStatus.PENDING_APPROVAL),
+        ("Ready to Issue", PermitStatus.READY_TO_ISSUE),
+        ("Expired", PermitStatus.EXPIRED),
+    ],
+)
+def test_blds_and_city_status_words(words, expected):
+    from licenses.importing import ImportReport
+
+    row = {"PermitNum": "X1", "StatusCurrent": words}
+    parsed = parse_row(2, row, {"PermitNum", "StatusCurrent"}, ImportReport())
+    assert parsed.status == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-03-31", datetime.date(2025, 3, 31)),
+        ("2025-03-31T00:00:00.000", datetime.date(2025, 3, 31)),
+        ("2025-03-31 14:05:00", datetime.date(2025, 3, 31)),
+        ("03/31/2025", datetime.date(2025, 3, 31)),
+        ("3/31/25", datetime.date(2025, 3, 31)),
+        ("03-31-2025", datetime.date(2025, 3, 31)),
+        ("03/31/2025 10:15 AM", datetime.date(2025, 3, 31)),
+        ("2025/03/31", datetime.date(2025, 3, 31)),
+    ],
+)
+def test_dates_in_iso_and_us_forms(text, expected):
+    from licenses.importing import parse_date
+
+    assert parse_date(text, "AppliedDate") == expected
+
+
+def test_a_utc_timestamp_is_read_in_the_citys_time_zone():
+    from licenses.importing import parse_date
+
+    # 03:00 UTC on 1 April is still 31 March in Springfield (UTC-5 in spring).
+    assert parse_date("2025-04-01T03:00:00Z", "AppliedDate") == datetime.date(2025, 3, 31)
+
+
+def test_a_duplicate_permit_number_in_one_file_keeps_the_later_row(tmp_path, permit_types):
+    path = write(
+        tmp_path,
+        "RES25-0001,first,2025-01-02,,,In Review,12 Elm St,,Springfield,IL,62704,RES,,5000,,,,,\n"
+        "RES25-0001,second,2025-01-02,,,In Review,12 Elm St,,Springfield,IL,62704,RES,,5000,,,,,\n",
+    )
+    report = import_permits(path)
+    assert Permit.objects.get().description == "second"
+    assert any("appears more than once" in note for note in report.notes)
+
+
+def test_an_update_needs_only_the_columns_it_changes(tmp_path):
+    permit = PermitFactory(number="RES25-0001", description="old", street_name="Oak St")
+    path = write(tmp_path, "RES25-0001,Permit Finaled\n", header="PermitNum,StatusCurrent\n")
+    report = import_permits(path)
+    assert report.updated == 1
+    permit.refresh_from_db()
+    assert permit.status == PermitStatus.FINALED
+    assert permit.description == "old" and permit.street_name == "Oak St"
+
+
+def test_a_new_permit_type_is_made_once_for_many_rows(tmp_path):
+    path = write(
+        tmp_path,
+        "FNC25-0001,Fence,2025-01-02,,,In Review,12 Elm St,,Springfield,IL,62704,Fence,Fence Permit,500,,,,,\n"
+        "FNC25-0002,Fence,2025-01-02,,,In Review,14 Elm St,,Springfield,IL,62704,Fence,Fence Permit,500,,,,,\n",
+    )
+    report = import_permits(path)
+    assert report.created == 2
+    assert PermitType.objects.filter(name="Fence Permit").count() == 1
+
+
+def test_many_rows_load_in_batches(tmp_path, permit_types):
+    rows = "".join(
+        f"RES25-{n:05d},x,2025-01-02,,,In Review,{n} Elm St,,Springfield,IL,62704,RES,,5000,,,,,10\n"
+        for n in range(1234)
+    )
+    report = import_permits(write(tmp_path, rows))
+    assert report.created == 1234
+    assert Permit.objects.count() == 1234 and Fee.objects.count() == 1234
+
+
+def test_a_file_that_is_not_csv_is_one_clear_error_and_changes_nothing(tmp_path):
+    path = tmp_path / "permits.xlsx"
+    path.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00")
+    with pytest.raises(CommandError, match="not a CSV file"):
+        call_command("import_permits", str(path))
+    assert not Permit.objects.exists()
+
+
+def test_a_file_without_permitnum_is_one_clear_error_and_changes_nothing(tmp_path):
+    path = tmp_path / "permits.csv"
+    path.write_text("Number,Address\nRES1,12 Elm St\n")
+    with pytest.raises(CommandError, match="no PermitNum column"):
+        call_command("import_permits", str(path))
+    assert not Permit.objects.exists() and not PermitType.objects.exists()
+
+
+def test_an_empty_file_is_one_clear_error(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+    with pytest.raises(CommandError, match="is empty"):
+        call_command("import_permits", str(path))
+
+
+def test_a_windows_code_page_file_loads(tmp_path, permit_types):
+    path = tmp_path / "permits.csv"
+    path.write_bytes(
+        HEADER.encode()
+        + "RES25-0001,Café remodel – phase 2,2025-01-02,,,In Review,12 Elm St,,Springfield,IL,62704,RES,,5000,,,,,\n".encode(
+            "cp1252"
+        )
+    )
+    import_permits(path)
+    assert Permit.objects.get().description == "Café remodel – phase 2"
+
+
+def test_a_row_only_the_database_refuses_is_rejected_and_the_batch_still_loads(
+    tmp_path, permit_types, monkeypatch
+):
+    from django.db import IntegrityError
+
+    real_bulk_create = Permit.objects.bulk_create
+
+    def refuse_one(objs, *args, **kwargs):
+        if any(permit.number == "RES25-0002" for permit in objs):
+            raise IntegrityError("permit_valuation_gte_0 violated")
+        return real_bulk_create(objs, *args, **kwargs)
+
+    monkeypatch.setattr(Permit.objects, "bulk_create", refuse_one)
+    path = write(
+        tmp_path,
+        "".join(
+            f"RES25-000{n},x,2025-01-02,,,In Review,{n} Elm St,,Springfield,IL,62704,RES,,5000,,,,,10\n"
+            for n in range(1, 4)
+        ),
+    )
+    report = import_permits(path)
+    assert report.created == 2
+    assert report.rejected == [(3, "not saved: permit_valuation_gte_0 violated")]
+    assert sorted(Permit.objects.values_list("number", flat=True)) == ["RES25-0001", "RES25-0003"]
+    assert Fee.objects.count() == 2

@@ -1,0 +1,49 @@
+"""The search page runs the same number of queries for 1 result or 25 with many fees each."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import FeeFactory, LicenseFactory, PermitFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def make_permits(count: int, fees_each: int) -> None:
+    license = LicenseFactory()
+    for _ in range(count):
+        permit = PermitFactory(licenses=[license])
+        for _ in range(fees_each):
+            FeeFactory(permit=permit, amount=Decimal("10.00"))
+
+
+def count_queries(client, django_assert_max_num_queries, params) -> int:
+    with django_assert_max_num_queries(10) as captured:
+        response = client.get(reverse("permits:search"), params)
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_search_queries_do_not_grow_with_the_page(client, django_assert_max_num_queries):
+    make_permits(1, 1)
+    one = count_queries(client, django_assert_max_num_queries, {"address": "oak"})
+    make_permits(25, 6)
+    page = count_queries(client, django_assert_max_num_queries, {"address": "oak"})
+    assert one == page
+    response = client.get(reverse("permits:search"), {"address": "oak"})
+    assert len(response.context["page"].object_list) == 25
+
+
+def test_search_with_every_filter_runs_the_same_queries(client, django_assert_max_num_queries):
+    make_permits(30, 3)
+    params = {
+        "address": "oak",
+        "license_number": "EC70000",
+        "permit_type": "RES",
+        "status": "issued",
+    }
+    base = count_queries(client, django_assert_max_num_queries, {"address": "oak"})
+    filtered = count_queries(client, django_assert_max_num_queries, params)
+    # Each filter is a clause in the same query, plus one lookup of license prefixes at most.
+    assert filtered <= base + 1

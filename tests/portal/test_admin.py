@@ -1,0 +1,145 @@
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from permits.models import PermitStatus, PermitStatusChange
+from tests.factories import (
+    FeeFactory,
+    InspectionFactory,
+    LicenseFactory,
+    PermitFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    user = UserFactory(username="boss", is_staff=True, is_superuser=True)
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def test_every_model_is_in_the_admin():
+    from django.apps import apps
+
+    for app_label in ("accounts", "licenses", "permits", "inspections"):
+        for model in apps.get_app_config(app_label).get_models():
+            assert admin.site.is_registered(model), model
+
+
+@pytest.mark.parametrize(
+    ("model", "query"),
+    [
+        ("permits_permit", "RES25"),
+        ("permits_permit", "oak st"),
+        ("permits_permit", "EC70"),
+        ("permits_permit", "Builder"),
+        ("permits_fee", "RES25"),
+        ("licenses_license", "EC70"),
+        ("licenses_contractor", "Builder"),
+        ("inspections_inspection", "RES25"),
+        ("inspections_inspectiontype", "Framing"),
+        ("permits_permittype", "RES"),
+        ("licenses_licensetype", "EC"),
+        ("accounts_user", "boss"),
+    ],
+)
+def test_changelists_search_and_filter(staff_client, model, query):
+    permit = PermitFactory(licenses=[LicenseFactory()])
+    FeeFactory(permit=permit)
+    InspectionFactory(permit=permit)
+    url = reverse(f"admin:{model}_changelist")
+    response = staff_client.get(url, {"q": query})
+    assert response.status_code == 200
+    assert response.context["cl"].result_count >= 1, (model, query)
+
+
+def test_permit_list_filters_by_status_and_type(staff_client):
+    PermitFactory(status=PermitStatus.ISSUED)
+    PermitFactory(status=PermitStatus.EXPIRED)
+    response = staff_client.get(
+        reverse("admin:permits_permit_changelist"), {"status__exact": "expired"}
+    )
+    assert response.context["cl"].result_count == 1
+
+
+def test_the_permit_page_has_fees_and_inspections_inline(staff_client):
+    permit = PermitFactory()
+    FeeFactory(permit=permit, description="Plan Review Fee")
+    InspectionFactory(permit=permit)
+    response = staff_client.get(reverse("admin:permits_permit_change", args=[permit.pk]))
+    assert response.status_code == 200
+    text = response.text
+    assert "Plan Review Fee" in text
+    assert "inspections-TOTAL_FORMS" in text
+    assert "fees-TOTAL_FORMS" in text
+
+
+def admin_post_data(response) -> dict:
+    """The change form's current values, as a browser would post them back."""
+    form = response.context["adminform"].form
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value is None:
+            value = ""
+        data[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    for formset in response.context["inline_admin_formsets"]:
+        management = formset.formset.management_form
+        for name in management.fields:
+            data[f"{management.prefix}-{name}"] = management.initial.get(name, 0)
+        for index, inline_form in enumerate(formset.formset.forms):
+            for name in inline_form.fields:
+                value = inline_form.initial.get(name, "")
+                if hasattr(value, "pk"):
+                    value = value.pk
+                data[f"{formset.formset.prefix}-{index}-{name}"] = (
+                    ""
+                    if value is None
+                    else (value.isoformat() if hasattr(value, "isoformat") else value)
+                )
+    return data
+
+
+def test_staff_issue_a_permit_through_the_guarded_move(staff_client):
+    permit = PermitFactory(status=PermitStatus.READY_TO_ISSUE, issued_on=None)
+    url = reverse("admin:permits_permit_change", args=[permit.pk])
+    page = staff_client.get(url)
+    choices = [value for value, _ in page.context["adminform"].form.fields["status"].choices]
+    assert sorted(choices) == sorted(
+        [PermitStatus.READY_TO_ISSUE, PermitStatus.ISSUED, PermitStatus.CANCELLED]
+    )
+    data = admin_post_data(page)
+    data.update(status=PermitStatus.ISSUED, note="Fees paid at the counter")
+    response = staff_client.post(url, data)
+    assert response.status_code == 302, (
+        response.context and response.context["adminform"].form.errors
+    )
+    permit.refresh_from_db()
+    assert permit.status == PermitStatus.ISSUED
+    assert permit.issued_on is not None
+    change = PermitStatusChange.objects.get(permit=permit)
+    assert change.changed_by == staff_client.user
+    assert change.note == "Fees paid at the counter"
+
+
+def test_staff_cannot_post_a_move_the_department_does_not_make(staff_client):
+    permit = PermitFactory(status=PermitStatus.SUBMITTED)
+    url = reverse("admin:permits_permit_change", args=[permit.pk])
+    data = admin_post_data(staff_client.get(url))
+    data.update(status=PermitStatus.FINALED)
+    response = staff_client.post(url, data)
+    assert response.status_code == 200
+    assert "status" in response.context["adminform"].form.errors
+    permit.refresh_from_db()
+    assert permit.status == PermitStatus.SUBMITTED
+
+
+def test_the_admin_login_is_not_open_to_contractors(client):
+    user = UserFactory(is_staff=False)
+    client.force_login(user)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
