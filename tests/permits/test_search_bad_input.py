@@ -49,10 +49,10 @@ def test_a_page_beyond_the_last_shows_the_last_page_with_a_message(client):
     assert "There is no page 999" in response.text
 
 
-@pytest.mark.parametrize("page", ["abc", "-3", "0", "1e9", "９", "%00"])
-def test_a_page_that_is_not_a_page_number_gets_a_message(client, page):
+@pytest.mark.parametrize("page_number", ["abc", "-3", "0", "1e9", "９", "%00"])
+def test_a_page_that_is_not_a_page_number_gets_a_message(client, page_number):
     PermitFactory()
-    response = client.get(SEARCH, {"address": "oak", "page": page})
+    response = client.get(SEARCH, {"address": "oak", "page": page_number})
     assert response.status_code == 200
     assert response.context["page"].number == 1
     assert "showing the first page" in response.text
