@@ -1,8 +1,8 @@
 """Password rules after NIST SP 800-63B: long, not common, not like the user; composition rules
 only when a city asks for them."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -32,11 +32,10 @@ class MaximumLengthValidator:
 
 
 class LetterAndDigitValidator:
-    """The cities' old composition rule, off unless PASSWORD_REQUIRE_LETTER_AND_DIGIT is set."""
+    """The cities' old composition rule, in AUTH_PASSWORD_VALIDATORS only when
+    PASSWORD_REQUIRE_LETTER_AND_DIGIT is set."""
 
     def validate(self, password: str, user=None) -> None:
-        if not settings.PASSWORD_REQUIRE_LETTER_AND_DIGIT:
-            return
         if not (any(c.isalpha() for c in password) and any(c.isdigit() for c in password)):
             raise ValidationError(
                 _("Your password must contain at least one letter and one digit."),
@@ -44,6 +43,11 @@ class LetterAndDigitValidator:
             )
 
     def get_help_text(self) -> str:
-        if not settings.PASSWORD_REQUIRE_LETTER_AND_DIGIT:
-            return ""
         return _("Your password must contain at least one letter and one digit.")
+
+
+# Contractor user names: 4 to 32 letters, digits and . _ - (allauth checks the minimum).
+username_validators = [
+    RegexValidator(r"^[A-Za-z0-9._-]+$", "Use only letters, digits and . _ - in a user name."),
+    MaxLengthValidator(32, "A user name has at most 32 characters."),
+]

@@ -1,8 +1,11 @@
 import re
+import secrets
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Upper
+from django.utils import timezone
 
 from .exceptions import InvalidLicenseStatusMove
 
@@ -19,8 +22,25 @@ def normalize_license_number(raw: str, prefix: str = "") -> str:
     return number
 
 
+# No 0/O or 1/I/L: a PIN is read aloud over the phone and typed from paper.
+PIN_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+PIN_LENGTH = 8
+
+
+def generate_pin() -> str:
+    return "".join(secrets.choice(PIN_ALPHABET) for _ in range(PIN_LENGTH))
+
+
+def normalize_pin(raw: str) -> str:
+    return re.sub(r"[\s\-]", "", raw or "").upper()
+
+
 class Contractor(models.Model):
-    """A business on the city's record. It holds licenses; people join it as members."""
+    """A business on the city's record. It holds licenses; people join it as members.
+
+    Its PIN lets a colleague associate their account with the business (Ottawa's
+    Professional/Contractor PIN); managers see it and can regenerate it.
+    """
 
     business_name = models.CharField(max_length=200)
     contact_name = models.CharField(max_length=200, blank=True)
@@ -31,6 +51,7 @@ class Contractor(models.Model):
     # Private: never shown on public pages.
     phone = models.CharField(max_length=30, blank=True)
     email = models.EmailField(blank=True)
+    pin = models.CharField("PIN", max_length=PIN_LENGTH, unique=True, default=generate_pin)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -111,6 +132,10 @@ class License(models.Model):
     def is_active(self) -> bool:
         return self.status == LicenseStatus.ACTIVE
 
+    @property
+    def display_number(self) -> str:
+        return f"{self.number} ({self.license_type.name})"
+
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
@@ -139,3 +164,126 @@ class License(models.Model):
                 f"{LicenseStatus(status).label.lower()}."
             )
         self.status = status
+
+
+class LicenseLinkStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    REMOVED = "removed", "Removed"
+
+
+# A request that still stands: one per user and license at a time.
+LIVE_LINK_STATUSES = (LicenseLinkStatus.PENDING, LicenseLinkStatus.APPROVED)
+
+
+class LicenseLink(models.Model):
+    """A user's request to act for a license, and the city's decision on it.
+
+    Staff decide in Django admin; a decision records who and when and is never edited
+    afterwards (a later change is a new request). A user is a registered contractor for the
+    license only when the link is approved and their email address is verified.
+    """
+
+    Status = LicenseLinkStatus
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="license_links"
+    )
+    license = models.ForeignKey(License, on_delete=models.PROTECT, related_name="links")
+    status = models.CharField(
+        max_length=10, choices=LicenseLinkStatus, default=LicenseLinkStatus.PENDING
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="license_link_decisions",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField("reason for rejection", blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "license link request"
+        verbose_name_plural = "license link requests"
+        ordering = ["-requested_at"]
+        constraints = [
+            # Two quick clicks, or two tabs, cannot make two live requests.
+            models.UniqueConstraint(
+                fields=["user", "license"],
+                condition=models.Q(status__in=LIVE_LINK_STATUSES),
+                name="license_link_one_live_per_user",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status=LicenseLinkStatus.PENDING)
+                | models.Q(decided_at__isnull=False),
+                name="license_link_decision_has_a_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "requested_at"], name="licenselink_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.user} -> {self.license} ({self.get_status_display()})"
+
+
+class Role(models.TextChoices):
+    MANAGE = "manage", "Manage"
+    APPLY = "apply", "Apply"
+    PAY = "pay", "Pay"
+    INSPECTIONS = "inspections", "Inspections"
+    UPLOAD = "upload", "Upload Files"
+
+
+ROLE_FIELDS = {
+    Role.MANAGE: "can_manage",
+    Role.APPLY: "can_apply",
+    Role.PAY: "can_pay",
+    Role.INSPECTIONS: "can_inspect",
+    Role.UPLOAD: "can_upload",
+}
+
+
+class Membership(models.Model):
+    """A user associated with a business, and what the business's managers let them do.
+
+    A new member has no roles until a manager grants some. Manage implies every other role.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    contractor = models.ForeignKey(Contractor, on_delete=models.CASCADE, related_name="memberships")
+    can_manage = models.BooleanField("Manage", default=False)
+    can_apply = models.BooleanField("Apply", default=False)
+    can_pay = models.BooleanField("Pay", default=False)
+    can_inspect = models.BooleanField("Inspections", default=False)
+    can_upload = models.BooleanField("Upload Files", default=False)
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["contractor", "joined_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "contractor"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.contractor}"
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """The roles this member holds; Manage brings every role with it."""
+        if self.can_manage:
+            return frozenset(Role.values)
+        return frozenset(role for role, field in ROLE_FIELDS.items() if getattr(self, field))
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    @property
+    def role_labels(self) -> list[str]:
+        if self.can_manage:
+            return [Role.MANAGE.label]
+        return [Role(role).label for role in Role.values if role in self.roles]

@@ -15,7 +15,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from inspections.models import Inspection, InspectionResult, InspectionStatus, InspectionType
-from licenses.models import Contractor, License, LicenseStatus, LicenseType
+from licenses.models import (
+    Contractor,
+    License,
+    LicenseLink,
+    LicenseLinkStatus,
+    LicenseStatus,
+    LicenseType,
+    Membership,
+)
+from licenses.tasks import REVIEWERS_GROUP
 from permits.models import Fee, FeeStatus, Permit, PermitLicense, PermitStatus, PermitType
 
 SEED = 2024
@@ -310,7 +319,7 @@ def seed_demo_city(*, today: datetime.date | None = None) -> SeedReport:
             report.count("inspection types", created)
 
     seed_permits(rng, today, permit_types, licenses, report)
-    seed_users(report)
+    seed_users(report, licenses)
     return report
 
 
@@ -504,7 +513,7 @@ def plan_inspections(
     return plan
 
 
-def seed_users(report: SeedReport) -> None:
+def seed_users(report: SeedReport, licenses: dict[str, License]) -> None:
     user_model = get_user_model()
     clerks, _ = Group.objects.get_or_create(name="Permit Clerks")
     clerk_permissions = Permission.objects.filter(
@@ -540,6 +549,8 @@ def seed_users(report: SeedReport) -> None:
         clerk.set_password(DEMO_PASSWORDS["clerk"])
         clerk.save()
     clerk.groups.add(clerks)
+    reviewers, _ = Group.objects.get_or_create(name=REVIEWERS_GROUP)
+    clerk.groups.add(reviewers)
     report.count("users", created)
 
     demo, created = user_model.objects.get_or_create(
@@ -552,5 +563,38 @@ def seed_users(report: SeedReport) -> None:
     )
     if created:
         demo.set_password(DEMO_PASSWORDS["demo"])
+        demo.phone = "(217) 555-0141"
+        demo.business_address = "401 S 6th St"
+        demo.business_city = "Springfield"
+        demo.business_state = "IL"
+        demo.business_zip = "62701"
+        demo.mailing_address, demo.mailing_city = demo.business_address, demo.business_city
+        demo.mailing_state, demo.mailing_zip = demo.business_state, demo.business_zip
         demo.save()
     report.count("users", created)
+    verify_email(demo)
+    # The demo contractor works at Lincoln Builders LLC: approved on its two licenses, and its
+    # Manager (the first approved user of a business becomes one).
+    for number in ("GC20001", "RC30001"):
+        _, created = LicenseLink.objects.get_or_create(
+            user=demo,
+            license=licenses[number],
+            defaults={
+                "status": LicenseLinkStatus.APPROVED,
+                "decided_by": clerk,
+                "decided_at": timezone.now(),
+            },
+        )
+        report.count("license links", created)
+    _, created = Membership.objects.get_or_create(
+        user=demo, contractor=licenses["GC20001"].holder, defaults={"can_manage": True}
+    )
+    report.count("memberships", created)
+
+
+def verify_email(user) -> None:
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.get_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )

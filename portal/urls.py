@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.views import registration_signup_redirect
+
 from . import views
 
 admin.site.site_header = f"{settings.CITY_NAME} Permit Portal: staff"
@@ -12,6 +14,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("permits/", include("permits.urls")),
+    # Registration starts with the terms, not allauth's bare sign-up page.
+    path("accounts/signup/", registration_signup_redirect, name="account_signup"),
     path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -48,8 +48,20 @@ def pytest_runtest_setup(item):
             pytest.fail(f"Required service missing: {value}.", pytrace=False)
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate limits live in the cache: each test starts with none used."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
+def browser_type_launch_args(browser_type_launch_args, live_server):
+    # Asking for live_server here starts it before the browser, so it stops after the browser:
+    # no request thread is left talking to a stopped server (and its database) at the end.
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),

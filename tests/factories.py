@@ -137,3 +137,42 @@ class InspectionFactory(factory.django.DjangoModelFactory):
         InspectionTypeFactory, permit_type=factory.SelfAttribute("..permit.permit_type")
     )
     scheduled_for = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=2))
+
+
+def verify_email(user, verified: bool = True):
+    from allauth.account.models import EmailAddress
+
+    address, _ = EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": verified, "primary": True}
+    )
+    return address
+
+
+class LicenseLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "licenses.LicenseLink"
+
+    user = factory.SubFactory(UserFactory)
+    license = factory.SubFactory(LicenseFactory)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "licenses.Membership"
+
+    user = factory.SubFactory(UserFactory)
+    contractor = factory.SubFactory(ContractorFactory)
+
+
+def contractor_user(license=None, *, username=None, verified=True, **roles):
+    """A user approved on `license` (made if not given) and verified, with membership roles
+    at its holder (e.g. can_pay=True)."""
+    from django.utils import timezone
+
+    license = license or LicenseFactory()
+    user = UserFactory(**({"username": username} if username else {}))
+    verify_email(user, verified)
+    LicenseLinkFactory(user=user, license=license, status="approved", decided_at=timezone.now())
+    if roles:
+        MembershipFactory(user=user, contractor=license.holder, **roles)
+    return user

@@ -121,8 +121,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.validators.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-    {"NAME": "accounts.validators.LetterAndDigitValidator"},
 ]
+if PASSWORD_REQUIRE_LETTER_AND_DIGIT:
+    AUTH_PASSWORD_VALIDATORS.append({"NAME": "accounts.validators.LetterAndDigitValidator"})
 
 # Internationalisation --------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -137,6 +138,7 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "staticfiles"))
 # Uploaded permit documents. Never served from a public URL: a view checks access on every
 # download (see permits.views).
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -208,21 +210,49 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15) / 60
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
+AXES_USERNAME_CALLABLE = "accounts.security.axes_username"
 AXES_VERBOSE = False
 # Locking by address as well would lock a whole office behind one NAT out after five typos; the
 # per-account lock is what NIST 800-63B asks for, so axes' advice to add ip_address is declined.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # allauth ---------------------------------------------------------------------------------------
+ACCOUNT_ADAPTER = "accounts.adapter.PortalAccountAdapter"
+ACCOUNT_FORMS = {
+    "signup": "accounts.forms.ContractorSignupForm",
+    "login": "accounts.forms.ContractorLoginForm",
+    "reset_password_from_key": "accounts.forms.SecurityAnswerResetPasswordKeyForm",
+}
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+# Users sign in before verifying; until they verify (and staff approve a license) they have an
+# anonymous visitor's access plus their own Account Management.
 ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_USERNAME_MIN_LENGTH = 4
+ACCOUNT_USERNAME_VALIDATORS = "accounts.validators.username_validators"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# "Remember me on this computer" remembers the user name only (accounts.forms): the session
+# always ends with the browser.
 ACCOUNT_SESSION_REMEMBER = False
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Permit Portal] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
+ACCOUNT_RATE_LIMITS = {
+    # Failed sign-ins are django-axes's job (it covers the Django admin too).
+    "login_failed": None,
+    # Guessing a business PIN (accounts.views.business_associate).
+    "associate_pin": "10/1h/user,30/1h/ip",
+}
+# The security question: off by default (NIST 800-63B); asked with, never instead of, the
+# emailed reset link.
+ACCOUNT_SECURITY_QUESTION = env.bool("ACCOUNT_SECURITY_QUESTION", default=False)
+
+# Links in emails point here (an email has no request to take the host from).
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# Who hears of a new license link request, beside the staff group "License Reviewers".
+LICENSE_REVIEWER_EMAILS = env.list("LICENSE_REVIEWER_EMAILS", default=[])
 
 # The city --------------------------------------------------------------------------------------
 CITY_NAME = env("CITY_NAME", default="City of Springfield")

@@ -20,6 +20,8 @@ if not env("DATABASE_URL", default=""):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production.")
 if not env("CELERY_BROKER_URL", default=""):
     raise ImproperlyConfigured("CELERY_BROKER_URL must point at Redis in production.")
+# Rate limits (PIN guesses, sign-ups) must be shared by every worker: Redis, not process memory.
+CACHES = {"default": env.cache("CACHE_URL", default=env("CELERY_BROKER_URL"))}
 
 # HTTPS everywhere: the portal sits behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

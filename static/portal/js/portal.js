@@ -18,3 +18,43 @@
     }
   });
 })();
+
+// Contractor Registration, "Auto-fill with": copy the business address on the city's record of
+// the chosen license into the address fields (the server does the same for empty fields).
+(function () {
+  "use strict";
+  var data = document.getElementById("autofill-data");
+  var box = document.getElementById("id_autofill");
+  var choice = document.getElementById("id_autofill_from");
+  if (!data || !box || !choice) return;
+  var addresses = JSON.parse(data.textContent);
+  function fill() {
+    if (!box.checked) return;
+    var address = addresses[choice.value];
+    if (!address) return;
+    Object.keys(address).forEach(function (name) {
+      var field = document.getElementById("id_" + name);
+      if (field) field.value = address[name];
+    });
+  }
+  box.addEventListener("change", fill);
+  choice.addEventListener("change", fill);
+})();
+
+// "Mailing address is the same": hide the mailing fields while it is ticked.
+(function () {
+  "use strict";
+  var same = document.getElementById("id_mailing_same");
+  if (!same) return;
+  var names = ["mailing_address", "mailing_city", "mailing_state", "mailing_zip"];
+  function sync() {
+    names.forEach(function (name) {
+      var field = document.getElementById("id_" + name);
+      if (!field) return;
+      var wrapper = field.closest(".mb-3") || field.parentElement;
+      wrapper.hidden = same.checked;
+    });
+  }
+  same.addEventListener("change", sync);
+  sync();
+})();

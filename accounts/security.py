@@ -1,0 +1,52 @@
+"""The security question, off unless ACCOUNT_SECURITY_QUESTION is set.
+
+NIST SP 800-63B and OWASP ASVS forbid relying on knowledge-based answers, so the question is only
+ever asked in addition to something stronger (the emailed reset link), never instead of it.
+"""
+
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest
+
+SECURITY_QUESTIONS = [
+    ("first_job", "What was the name of the company where you had your first job?"),
+    ("first_street", "What street did you live on in third grade?"),
+    ("first_vehicle", "What was the make and model of your first vehicle?"),
+    ("mentor", "What was the last name of the person who taught you your trade?"),
+    ("birth_city", "In what city or town were you born?"),
+]
+QUESTION_TEXT = dict(SECURITY_QUESTIONS)
+
+security_log = logging.getLogger("portal.security")
+
+
+def security_question_enabled() -> bool:
+    return bool(settings.ACCOUNT_SECURITY_QUESTION)
+
+
+def client_ip(request: HttpRequest | None) -> str:
+    if request is None:
+        return "-"
+    return request.META.get("REMOTE_ADDR", "-")
+
+
+def axes_username(request: HttpRequest, credentials: dict | None = None) -> str:
+    """The account a sign-in attempt is for, whether it names the user or their email, so that
+    five failures lock the account however it was named."""
+    from django.contrib.auth import get_user_model
+
+    credentials = credentials or {}
+    data = getattr(request, "POST", {}) if request is not None else {}
+    value = (
+        credentials.get("username")
+        or credentials.get("email")
+        or data.get("login")
+        or data.get("username")
+        or ""
+    ).strip()
+    if "@" in value:
+        user = get_user_model().objects.filter(email__iexact=value).only("username").first()
+        if user is not None:
+            return user.username.lower()
+    return value.lower()

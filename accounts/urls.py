@@ -1,0 +1,33 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("register/", views.registration_disclaimer, name="register"),
+    path("register/licenses/", views.registration_licenses, name="register_licenses"),
+    path("register/account/", views.RegistrationAccountView.as_view(), name="register_account"),
+    path("account/", views.manage, name="manage"),
+    path("account/contact/", views.profile_edit, name="profile"),
+    path("account/security-question/", views.security_question, name="security_question"),
+    path("account/licenses/add/", views.license_add, name="license_add"),
+    path("account/licenses/<int:link_id>/remove/", views.license_remove, name="license_remove"),
+    path("businesses/associate/", views.business_associate, name="business_associate"),
+    path("businesses/<int:contractor_id>/", views.business_detail, name="business"),
+    path(
+        "businesses/<int:contractor_id>/pin/",
+        views.business_pin_regenerate,
+        name="business_pin_regenerate",
+    ),
+    path(
+        "businesses/<int:contractor_id>/members/<int:membership_id>/roles/",
+        views.membership_update,
+        name="membership_roles",
+    ),
+    path(
+        "businesses/<int:contractor_id>/members/<int:membership_id>/remove/",
+        views.membership_delete,
+        name="membership_remove",
+    ),
+]

@@ -1,0 +1,453 @@
+"""Contractor Registration, Account Management and company users (PIN and roles).
+
+Views bind a form, call one service, and turn a domain error into a message on the page.
+"""
+
+from allauth.account.views import SignupView
+from allauth.core import ratelimit
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from licenses.access import can_manage_business, forget_scope
+from licenses.exceptions import LicenseError
+from licenses.models import (
+    LIVE_LINK_STATUSES,
+    Contractor,
+    License,
+    LicenseLink,
+    Membership,
+    Role,
+)
+from licenses.services import (
+    contractor_regenerate_pin,
+    license_addable,
+    license_link_remove,
+    license_link_request,
+    membership_associate,
+    membership_remove,
+    membership_set_roles,
+)
+
+from .forms import (
+    LicenseLookupForm,
+    MembershipRolesForm,
+    PinForm,
+    ProfileForm,
+    SecurityQuestionForm,
+)
+from .security import QUESTION_TEXT, security_question_enabled
+from .services import registration_complete
+
+SESSION_KEY = "contractor_registration"
+
+
+class Registration:
+    """Where a visitor is in Contractor Registration, kept in their session."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.request = request
+        self.data = request.session.get(SESSION_KEY) or {"accepted": False, "licenses": []}
+
+    @property
+    def accepted(self) -> bool:
+        return bool(self.data.get("accepted"))
+
+    def accept(self) -> None:
+        self.data["accepted"] = True
+        self.save()
+
+    @property
+    def license_ids(self) -> list[int]:
+        return list(self.data.get("licenses", []))
+
+    def licenses(self) -> list[License]:
+        found = License.objects.select_related("holder", "license_type").in_bulk(self.license_ids)
+        return [found[pk] for pk in self.license_ids if pk in found]
+
+    def add(self, license: License) -> None:
+        if license.pk in self.license_ids:
+            raise LicenseError(f"License {license.number} is already in your list.")
+        license_addable(license)
+        self.data["licenses"] = [*self.license_ids, license.pk]
+        self.save()
+
+    def remove(self, license_id: int) -> None:
+        self.data["licenses"] = [pk for pk in self.license_ids if pk != license_id]
+        self.save()
+
+    def save(self) -> None:
+        self.request.session[SESSION_KEY] = self.data
+
+    def clear(self) -> None:
+        self.request.session.pop(SESSION_KEY, None)
+
+
+def signed_out_only(view):
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if request.user.is_authenticated:
+            messages.info(request, "You are signed in: add licenses from Account Management.")
+            return redirect("accounts:manage")
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+@signed_out_only
+@require_http_methods(["GET", "POST"])
+def registration_disclaimer(request: HttpRequest) -> HttpResponse:
+    """Step 1: the terms. They cannot be skipped."""
+    registration = Registration(request)
+    error = ""
+    if request.method == "POST":
+        if request.POST.get("accept") == "on":
+            registration.accept()
+            return redirect("accounts:register_licenses")
+        error = "Tick “I have read and accepted the above terms” to continue."
+    return render(
+        request,
+        "accounts/register_disclaimer.html",
+        {"error": error, "step": 1, "accepted": registration.accepted},
+    )
+
+
+def lookup(request: HttpRequest) -> tuple[LicenseLookupForm, License | None, bool]:
+    """Run the license lookup in the query string, if there is one."""
+    if "license_number" not in request.GET:
+        return LicenseLookupForm(), None, False
+    form = LicenseLookupForm(request.GET)
+    if not form.is_valid():
+        return form, None, False
+    return form, form.find(), True
+
+
+@signed_out_only
+@require_http_methods(["GET", "POST"])
+def registration_licenses(request: HttpRequest) -> HttpResponse:
+    """Step 2: look licenses up and add them to the registration."""
+    registration = Registration(request)
+    if not registration.accepted:
+        messages.warning(request, "Read and accept the terms first.")
+        return redirect("accounts:register")
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            license_id = int(request.POST.get("license", ""))
+        except ValueError:
+            raise Http404("No such license.") from None
+        if action == "remove":
+            registration.remove(license_id)
+            messages.info(request, "The license was taken off your list.")
+            return redirect("accounts:register_licenses")
+        license = get_object_or_404(License.objects.select_related("holder"), pk=license_id)
+        try:
+            registration.add(license)
+        except LicenseError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                f"License {license.number} ({license.holder.business_name}) was added to My "
+                "Licenses. Add another, or continue.",
+            )
+        return redirect("accounts:register_licenses")
+    form, found, searched = lookup(request)
+    return render(
+        request,
+        "accounts/register_licenses.html",
+        {
+            "step": 2,
+            "form": form,
+            "found": found,
+            "searched": searched,
+            "chosen": registration.licenses(),
+            "add_url": reverse("accounts:register_licenses"),
+        },
+    )
+
+
+class RegistrationAccountView(SignupView):
+    """Step 3: the account (allauth's signup, with the contractor's details)."""
+
+    template_name = "accounts/register_account.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return redirect("accounts:manage")
+        self.registration = Registration(request)
+        if not self.registration.accepted:
+            messages.warning(request, "Read and accept the terms first.")
+            return redirect("accounts:register")
+        if not self.registration.license_ids:
+            messages.warning(request, "Add at least one license to register.")
+            return redirect("accounts:register_licenses")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self) -> dict:
+        kwargs = super().get_form_kwargs()
+        kwargs["licenses"] = self.registration.licenses()
+        return kwargs
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        context.update(step=3, chosen=self.registration.licenses())
+        return context
+
+    def form_valid(self, form) -> HttpResponse:
+        licenses = self.registration.licenses()
+        # Statuses may have changed since step 2.
+        for license in licenses:
+            try:
+                license_addable(license)
+            except LicenseError as error:
+                form.add_error(None, str(error))
+                return self.form_invalid(form)
+        # One transaction: the account, its license requests and every email they send (which
+        # go out only after it commits) stand or fall together.
+        with transaction.atomic():
+            response = super().form_valid(form)
+            if getattr(self, "user", None) is not None:
+                registration_complete(user=self.user, licenses=licenses)
+        if getattr(self, "user", None) is not None:
+            self.registration.clear()
+            messages.success(
+                self.request,
+                "Registration received. Check your email to verify your address; staff will "
+                "review your license request and email you their decision.",
+            )
+        return response
+
+
+def registration_signup_redirect(request: HttpRequest) -> HttpResponse:
+    """allauth's plain sign-up page is not used: registration starts with the terms."""
+    return redirect("accounts:register")
+
+
+# Account Management ------------------------------------------------------------------------
+
+
+@login_required
+def manage(request: HttpRequest) -> HttpResponse:
+    from allauth.account.models import EmailAddress
+
+    user = request.user
+    links = (
+        LicenseLink.objects.filter(user=user)
+        .exclude(status=LicenseLink.Status.REMOVED)
+        .select_related("license__holder", "license__license_type")
+        .order_by("-requested_at")
+    )
+    memberships = Membership.objects.filter(user=user).select_related("contractor")
+    return render(
+        request,
+        "accounts/manage.html",
+        {
+            "links": links,
+            "live_count": sum(1 for link in links if link.status in LIVE_LINK_STATUSES),
+            "memberships": memberships,
+            "emails": EmailAddress.objects.filter(user=user).order_by("-primary", "email"),
+            "security_question_enabled": security_question_enabled(),
+            "security_question_text": QUESTION_TEXT.get(user.security_question, ""),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your contact details were saved.")
+        return redirect("accounts:manage")
+    return render(request, "accounts/profile_edit.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def security_question(request: HttpRequest) -> HttpResponse:
+    if not security_question_enabled():
+        raise Http404("The security question is not used here.")
+    form = SecurityQuestionForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        request.user.set_security_answer(
+            form.cleaned_data["security_question"], form.cleaned_data["security_answer"]
+        )
+        request.user.save(update_fields=["security_question", "security_answer_hash"])
+        messages.success(request, "Your security question was saved.")
+        return redirect("accounts:manage")
+    return render(request, "accounts/security_question.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def license_add(request: HttpRequest) -> HttpResponse:
+    """ "Add a License": the same lookup as registration; staff approve again."""
+    if request.method == "POST":
+        try:
+            license_id = int(request.POST.get("license", ""))
+        except ValueError:
+            raise Http404("No such license.") from None
+        license = get_object_or_404(License.objects.select_related("holder"), pk=license_id)
+        try:
+            license_link_request(user=request.user, license=license)
+        except LicenseError as error:
+            messages.error(request, str(error))
+            return redirect("accounts:license_add")
+        forget_scope(request.user)
+        messages.success(
+            request,
+            f"License {license.number} ({license.holder.business_name}) was requested. Staff "
+            "will review it and email you their decision.",
+        )
+        return redirect("accounts:manage")
+    form, found, searched = lookup(request)
+    return render(
+        request,
+        "accounts/license_add.html",
+        {
+            "form": form,
+            "found": found,
+            "searched": searched,
+            "add_url": reverse("accounts:license_add"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def license_remove(request: HttpRequest, link_id: int) -> HttpResponse:
+    link = get_object_or_404(LicenseLink, pk=link_id, user=request.user)
+    try:
+        license_link_remove(link=link, user=request.user)
+    except LicenseError as error:
+        messages.error(request, str(error))
+    else:
+        forget_scope(request.user)
+        messages.success(request, f"License {link.license.number} was removed from your account.")
+    return redirect("accounts:manage")
+
+
+# Professionals/Contractors: businesses, PIN and roles ----------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def business_associate(request: HttpRequest) -> HttpResponse:
+    form = PinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not ratelimit.consume(request, action="associate_pin", user=request.user):
+            messages.error(
+                request,
+                "Too many PIN attempts. Wait an hour and try again, or ask your company's portal "
+                "manager for the PIN.",
+            )
+            return render(request, "accounts/business_associate.html", {"form": form}, status=429)
+        try:
+            membership = membership_associate(user=request.user, pin=form.cleaned_data["pin"])
+        except LicenseError as error:
+            form.add_error("pin", str(error))
+        else:
+            forget_scope(request.user)
+            messages.success(
+                request,
+                f"You are now associated with {membership.contractor.business_name}. A manager "
+                "there will grant you the roles you need.",
+            )
+            return redirect("accounts:business", contractor_id=membership.contractor_id)
+    return render(request, "accounts/business_associate.html", {"form": form})
+
+
+def member_business_or_404(
+    request: HttpRequest, contractor_id: int
+) -> tuple[Contractor, Membership]:
+    """The business, if the user is one of its members; anyone else gets a 404."""
+    membership = get_object_or_404(
+        Membership.objects.select_related("contractor"),
+        contractor_id=contractor_id,
+        user=request.user,
+    )
+    return membership.contractor, membership
+
+
+@login_required
+def business_detail(request: HttpRequest, contractor_id: int) -> HttpResponse:
+    contractor, mine = member_business_or_404(request, contractor_id)
+    is_manager = can_manage_business(request.user, contractor.pk)
+    members = list(contractor.memberships.select_related("user").order_by("joined_at"))
+    forms = {}
+    if is_manager:
+        forms = {member.pk: MembershipRolesForm.for_membership(member) for member in members}
+    return render(
+        request,
+        "accounts/business_detail.html",
+        {
+            "contractor": contractor,
+            "licenses": contractor.licenses.select_related("license_type").order_by("number"),
+            "members": [(member, forms.get(member.pk)) for member in members],
+            "mine": mine,
+            "is_manager": is_manager,
+            "roles": Role,
+        },
+    )
+
+
+@login_required
+@require_POST
+def business_pin_regenerate(request: HttpRequest, contractor_id: int) -> HttpResponse:
+    contractor, _ = member_business_or_404(request, contractor_id)
+    try:
+        contractor_regenerate_pin(contractor=contractor, by=request.user)
+    except LicenseError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "A new PIN was made; the old one no longer works.")
+    return redirect("accounts:business", contractor_id=contractor.pk)
+
+
+@login_required
+@require_POST
+def membership_update(request: HttpRequest, contractor_id: int, membership_id: int) -> HttpResponse:
+    contractor, _ = member_business_or_404(request, contractor_id)
+    membership = get_object_or_404(Membership, pk=membership_id, contractor=contractor)
+    form = MembershipRolesForm(request.POST, prefix=f"m{membership.pk}")
+    if not form.is_valid():
+        messages.error(request, "Choose roles from the list.")
+        return redirect("accounts:business", contractor_id=contractor.pk)
+    try:
+        membership_set_roles(
+            membership=membership, by=request.user, roles=set(form.cleaned_data["roles"])
+        )
+    except LicenseError as error:
+        messages.error(request, str(error))
+    else:
+        forget_scope(request.user)
+        messages.success(
+            request, f"Roles of {membership.user.get_full_name() or membership.user} were saved."
+        )
+    return redirect("accounts:business", contractor_id=contractor.pk)
+
+
+@login_required
+@require_POST
+def membership_delete(request: HttpRequest, contractor_id: int, membership_id: int) -> HttpResponse:
+    contractor, _ = member_business_or_404(request, contractor_id)
+    membership = get_object_or_404(Membership, pk=membership_id, contractor=contractor)
+    leaving = membership.user_id == request.user.pk
+    try:
+        membership_remove(membership=membership, by=request.user)
+    except LicenseError as error:
+        messages.error(request, str(error))
+        return redirect("accounts:business", contractor_id=contractor.pk)
+    forget_scope(request.user)
+    if leaving:
+        messages.success(request, f"You left {contractor.business_name}.")
+        return redirect("accounts:manage")
+    messages.success(request, f"{membership.user} was removed from {contractor.business_name}.")
+    return redirect("accounts:business", contractor_id=contractor.pk)

@@ -1,0 +1,79 @@
+"""What a user may do as a contractor, from their approved license links and memberships.
+
+Everything a contractor may do needs a verified email address first: a user becomes a
+registered contractor for a license only when their address is verified and the link approved.
+Permit-level questions ("may this user pay this permit's fees?") are answered in permits.access,
+on top of this.
+"""
+
+from dataclasses import dataclass, field
+
+from .models import LicenseLink, LicenseLinkStatus, Membership, Role
+
+
+def email_verified(user) -> bool:
+    from allauth.account.models import EmailAddress
+
+    if not user.is_authenticated or not user.email:
+        return False
+    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+
+
+@dataclass(frozen=True)
+class ContractorScope:
+    """A user's standing as a contractor, read once per request."""
+
+    verified: bool = False
+    # Licenses the user is a registered contractor for (approved, and email verified).
+    license_ids: frozenset[int] = frozenset()
+    # Business id -> the roles the user holds there (verified users only).
+    roles: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    def businesses_with(self, role: str | None = None) -> frozenset[int]:
+        """Businesses where the user holds `role` (or any role at all, when None)."""
+        return frozenset(
+            contractor_id
+            for contractor_id, roles in self.roles.items()
+            if (role in roles if role else roles)
+        )
+
+    def has_role(self, contractor_id: int, role: str) -> bool:
+        return role in self.roles.get(contractor_id, frozenset())
+
+
+NO_SCOPE = ContractorScope()
+SCOPE_CACHE_ATTRIBUTE = "_portal_contractor_scope"
+
+
+def contractor_scope(user) -> ContractorScope:
+    """The user's scope, cached on the user object for the rest of the request."""
+    if not getattr(user, "is_authenticated", False):
+        return NO_SCOPE
+    cached = getattr(user, SCOPE_CACHE_ATTRIBUTE, None)
+    if cached is not None:
+        return cached
+    if not email_verified(user):
+        scope = NO_SCOPE
+    else:
+        license_ids = frozenset(
+            LicenseLink.objects.filter(user=user, status=LicenseLinkStatus.APPROVED).values_list(
+                "license_id", flat=True
+            )
+        )
+        roles = {
+            membership.contractor_id: membership.roles
+            for membership in Membership.objects.filter(user=user)
+        }
+        scope = ContractorScope(verified=True, license_ids=license_ids, roles=roles)
+    setattr(user, SCOPE_CACHE_ATTRIBUTE, scope)
+    return scope
+
+
+def forget_scope(user) -> None:
+    """After a change to the user's links or memberships in the same request."""
+    if hasattr(user, SCOPE_CACHE_ATTRIBUTE):
+        delattr(user, SCOPE_CACHE_ATTRIBUTE)
+
+
+def can_manage_business(user, contractor_id: int) -> bool:
+    return contractor_scope(user).has_role(contractor_id, Role.MANAGE)

@@ -1,0 +1,81 @@
+"""Email, the one way every app sends it: rendered from templates under templates/email/ (a
+subject, a text part and an HTML part), delivered by a Celery task that retries with backoff when
+the mail server fails, and enqueued only once the transaction that caused it has committed.
+
+It lives in licenses because licenses is the root of the app graph: every app may import it.
+"""
+
+import logging
+import smtplib
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+
+logger = logging.getLogger("portal.mail")
+
+# What a mail server's failure looks like from here: worth trying again later.
+TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, OSError, ConnectionError, TimeoutError)
+
+
+def absolute_url(path: str) -> str:
+    """A link for an email, which has no request to take the host from."""
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+def render_email(template: str, context: dict[str, Any]) -> dict[str, str]:
+    """Render templates/email/<template>_subject.txt, _body.txt and _body.html."""
+    context = {
+        "CITY_NAME": settings.CITY_NAME,
+        "CITY_OFFICE_PHONE": settings.CITY_OFFICE_PHONE,
+        "PORTAL_URL": settings.PORTAL_BASE_URL,
+        **context,
+    }
+    subject = render_to_string(f"email/{template}_subject.txt", context)
+    return {
+        "subject": settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()),
+        "text": render_to_string(f"email/{template}_body.txt", context).strip() + "\n",
+        "html": render_to_string(f"email/{template}_body.html", context),
+    }
+
+
+def send_message(message: dict[str, Any]) -> None:
+    """Send a rendered message now (inside a task)."""
+    email = EmailMultiAlternatives(
+        subject=message["subject"],
+        body=message["text"],
+        from_email=message.get("from_email") or settings.DEFAULT_FROM_EMAIL,
+        to=message["to"],
+    )
+    if message.get("html"):
+        email.attach_alternative(message["html"], "text/html")
+    email.send()
+    logger.info("mail sent: %s to %d recipient(s)", message["subject"], len(message["to"]))
+
+
+@shared_task(
+    autoretry_for=TRANSIENT_MAIL_ERRORS,
+    retry_backoff=30,
+    retry_backoff_max=30 * 60,
+    retry_jitter=True,
+    max_retries=10,
+)
+def deliver_email(message: dict[str, Any]) -> None:
+    """Deliver a message rendered earlier (allauth's own mail: verification, password reset)."""
+    send_message(message)
+
+
+def send_templated_email(*, template: str, to: list[str], context: dict[str, Any]) -> None:
+    """Render and send now; for tasks, which retry on a transient failure."""
+    recipients = [address for address in to if address]
+    if not recipients:
+        return
+    send_message({**render_email(template, context), "to": recipients})
+
+
+def enqueue_after_commit(task, *args: Any) -> None:
+    """Queue a task once the current transaction commits, and never for one that rolls back."""
+    transaction.on_commit(lambda: task.delay(*args))

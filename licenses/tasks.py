@@ -1,0 +1,74 @@
+from celery import shared_task
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from .mail import TRANSIENT_MAIL_ERRORS, absolute_url, send_templated_email
+from .models import LicenseLink, LicenseLinkStatus
+
+REVIEWERS_GROUP = "License Reviewers"
+MAIL_RETRY = {
+    "autoretry_for": TRANSIENT_MAIL_ERRORS,
+    "retry_backoff": 30,
+    "retry_backoff_max": 30 * 60,
+    "retry_jitter": True,
+    "max_retries": 10,
+}
+
+
+def license_reviewer_addresses() -> list[str]:
+    """The staff group "License Reviewers", and any addresses in LICENSE_REVIEWER_EMAILS."""
+    users = (
+        get_user_model()
+        .objects.filter(groups__name=REVIEWERS_GROUP, is_active=True, is_staff=True)
+        .exclude(email="")
+    )
+    addresses = {*users.values_list("email", flat=True), *settings.LICENSE_REVIEWER_EMAILS}
+    return sorted(addresses)
+
+
+@shared_task(**MAIL_RETRY)
+def notify_license_reviewers(link_id: int) -> None:
+    link = LicenseLink.objects.select_related(
+        "user", "license__holder", "license__license_type"
+    ).get(pk=link_id)
+    send_templated_email(
+        template="license_link_review",
+        to=license_reviewer_addresses(),
+        context={
+            "link": link,
+            "review_url": absolute_url(
+                reverse("admin:licenses_licenselink_change", args=[link.pk])
+            ),
+            "queue_url": absolute_url(reverse("admin:licenses_licenselink_changelist")),
+        },
+    )
+
+
+def verification_url(user) -> str:
+    """A fresh email-verification link for a user whose address is not verified yet, or ""."""
+    from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+
+    address = EmailAddress.objects.filter(user=user, email__iexact=user.email).first()
+    if address is None or address.verified:
+        return ""
+    key = EmailConfirmationHMAC(address).key
+    return absolute_url(reverse("account_confirm_email", args=[key]))
+
+
+@shared_task(**MAIL_RETRY)
+def send_license_link_decision(link_id: int) -> None:
+    link = LicenseLink.objects.select_related(
+        "user", "license__holder", "license__license_type"
+    ).get(pk=link_id)
+    approved = link.status == LicenseLinkStatus.APPROVED
+    send_templated_email(
+        template="license_approved" if approved else "license_rejected",
+        to=[link.user.email],
+        context={
+            "link": link,
+            "user": link.user,
+            "verify_url": verification_url(link.user) if approved else "",
+            "account_url": absolute_url(reverse("accounts:manage")),
+        },
+    )

@@ -1,0 +1,153 @@
+"""A newcomer becomes a verified, approved contractor using only the portal, the mail folder and
+Django admin; a colleague joins the business by PIN and is given the Pay role."""
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from licenses.models import Contractor
+from portal.demo import DEMO_PASSWORDS, seed_demo_city
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "a long pass phrase for permits"
+
+
+@pytest.fixture
+def mail_folder(settings, tmp_path):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    return tmp_path
+
+
+def messages_in(folder: Path) -> str:
+    return "\n".join(path.read_text() for path in sorted(folder.glob("*.log")))
+
+
+def link_from_mail(folder: Path, pattern: str) -> str:
+    found = re.findall(pattern, messages_in(folder))
+    assert found, f"no link matching {pattern} in the mail folder"
+    return found[-1]
+
+
+def sign_in(page, base_url: str, login: str, password: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("User name or email").fill(login)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign In").click()
+
+
+def test_a_newcomer_registers_verifies_and_is_approved(
+    page, browser, live_server, mail_folder, screenshot
+):
+    seed_demo_city()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(live_server.url)
+    page.get_by_role("link", name="Contractor Registration").click()
+
+    # 1. Terms: cannot be skipped.
+    page.get_by_role("button", name="Continue Registration").click()
+    expect(page.get_by_text("to continue")).to_be_visible()
+    page.get_by_label("I have read and accepted the above terms").check()
+    page.get_by_role("button", name="Continue Registration").click()
+
+    # 2. License lookup: the prefix hint, then the license.
+    page.get_by_label("License Type").select_option(label="Electrical (EC)")
+    page.get_by_label("License Number").fill("10002")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_text("Add the two-letter prefix")).to_be_visible()
+    page.get_by_label("License Number").fill("EC10002")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("heading", name="License EC10002")).to_be_visible()
+    expect(page.get_by_text("Prairie Electric Co.").first).to_be_visible()
+    screenshot(page, "registration-license-lookup")
+    page.get_by_role("button", name="Add to My Licenses").click()
+    expect(page.get_by_text("was added to My Licenses")).to_be_visible()
+    page.get_by_role("link", name="Continue").click()
+
+    # 3. Account information, with the address auto-filled from the license's record.
+    page.get_by_label("User name").fill("sparky")
+    page.get_by_label("Email address").fill("sparky@example.com")
+    page.get_by_label(re.compile(r"^\s*Password\*?\s*$")).fill(PASSWORD)
+    page.get_by_label("Password (again)").fill(PASSWORD)
+    page.get_by_label("First name").fill("Sam")
+    page.get_by_label("Last name").fill("Sparks")
+    page.get_by_label("Phone number").fill("(217) 555-0123")
+    page.get_by_label("Auto-fill with").check()
+    expect(page.get_by_role("textbox", name="Business address")).to_have_value("1200 E Cook St")
+    screenshot(page, "registration-account")
+    page.get_by_role("button", name="Submit Registration").click()
+    expect(page.get_by_role("heading", name="Account Management")).to_be_visible()
+    expect(page.get_by_text("Registration received")).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("EC10002"))).to_contain_text("Pending")
+
+    # The mail folder: the verification link, followed.
+    assert "Registration received" in messages_in(mail_folder)
+    verify = link_from_mail(mail_folder, r"https?://\S+/accounts/confirm-email/\S+/")
+    page.goto(verify)
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_role("button", name="Logout").click()
+
+    # Staff approve the link in Django admin.
+    staff = browser.new_context().new_page()
+    staff.goto(f"{live_server.url}/admin/")
+    staff.get_by_label("Username").fill("clerk")
+    staff.get_by_label("Password").fill(DEMO_PASSWORDS["clerk"])
+    staff.get_by_role("button", name="Log in").click()
+    staff.get_by_role("link", name="License link requests").click()
+    row = staff.get_by_role("row", name=re.compile("sparky"))
+    expect(row).to_contain_text("Pending")
+    row.get_by_role("checkbox").check()
+    staff.get_by_label("Action:").select_option(label="Approve selected requests")
+    staff.get_by_role("button", name="Go").click()
+    expect(staff.get_by_text("Approved 1 request")).to_be_visible()
+    screenshot(staff, "admin-license-links")
+    assert "License EC10002 approved" in messages_in(mail_folder)
+
+    # The contractor signs in and sees the license approved.
+    sign_in(page, live_server.url, "sparky", PASSWORD)
+    page.get_by_role("link", name="Account Management").click()
+    expect(page.get_by_role("row", name=re.compile("EC10002"))).to_contain_text("Approved")
+    expect(page.get_by_text("Verified").first).to_be_visible()
+    screenshot(page, "account-management")
+
+
+def test_a_colleague_joins_by_pin_and_the_manager_grants_pay(
+    page, browser, live_server, screenshot
+):
+    seed_demo_city()
+    from tests.factories import UserFactory, verify_email
+
+    colleague = UserFactory(username="pat", first_name="Pat", last_name="Payer", password=PASSWORD)
+    verify_email(colleague)
+    pin = Contractor.objects.get(business_name="Lincoln Builders LLC").pin
+
+    # The colleague associates with the business by its PIN: no roles yet.
+    sign_in(page, live_server.url, "pat", PASSWORD)
+    page.get_by_role("link", name="Account Management").click()
+    page.get_by_role("link", name="Associate with a business").click()
+    page.get_by_label("Business PIN").fill("WRONG123")
+    page.get_by_role("button", name="Associate").click()
+    expect(page.get_by_text("No business has that PIN")).to_be_visible()
+    page.get_by_label("Business PIN").fill(pin)
+    page.get_by_role("button", name="Associate").click()
+    expect(page.get_by_text("You are now associated with Lincoln Builders LLC")).to_be_visible()
+
+    # The manager (the demo contractor) sees the PIN and grants Pay.
+    manager = browser.new_context().new_page()
+    manager.on("dialog", lambda dialog: dialog.accept())
+    sign_in(manager, live_server.url, "demo", DEMO_PASSWORDS["demo"])
+    manager.get_by_role("link", name="Account Management").click()
+    manager.get_by_role("link", name="Lincoln Builders LLC").click()
+    expect(manager.get_by_test_id("business-pin")).to_have_text(pin)
+    roles = manager.get_by_role("form", name="Roles of Pat Payer")
+    roles.get_by_label("Pay").check()
+    roles.get_by_role("button", name="Save roles").click()
+    expect(manager.get_by_text("Roles of Pat Payer were saved")).to_be_visible()
+    screenshot(manager, "business-users")
+
+    page.reload()
+    expect(page.get_by_role("row", name=re.compile("Pat Payer"))).to_contain_text("Pay")
