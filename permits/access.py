@@ -6,49 +6,77 @@ A user acts for a permit through the permit's license professional:
 - as a member of a business that holds one of its licenses, with the roles the business's
   managers granted (Manage brings every role).
 
-| action                          | who                                                        |
-|---------------------------------|------------------------------------------------------------|
-| view private details            | registered for one of its licenses, or any role at a holder |
-| pay fees                        | Pay (or Manage) at a holder                                 |
-| request or cancel inspections   | registered for one of its licenses, or Inspections at a holder |
-| upload files                    | Upload Files (or Manage) at a holder                        |
-| add or remove contacts, apply   | Apply (or Manage) at a holder                               |
+- view private details: registered for one of its licenses, any role at a holder, or named on
+  the permit as a contact;
+- pay fees: Pay (or Manage) at a holder;
+- request or cancel inspections: registered for one of its licenses, or Inspections at a holder;
+- upload files: Upload Files (or Manage) at a holder;
+- add or remove contacts (apply): Apply (or Manage) at a holder.
 
 Staff act in Django admin, not here. Views call these functions; none of them writes.
 """
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from licenses.access import ContractorScope, contractor_scope
-from licenses.models import Role
+from django.db.models import Q, QuerySet
 
-from .models import Permit, PermitLicense
+from licenses.access import ContractorScope, contractor_scope
+from licenses.models import License, Role
+
+from .models import Permit, PermitContact, PermitLicense
 
 
 @dataclass(frozen=True)
 class PermitParties:
-    """Which licenses, and which businesses through them, are the permit's license professional."""
+    """Which licenses, and which businesses through them, are the permit's license professional,
+    and who is named on it as a contact."""
 
     license_ids: frozenset[int]
     holder_ids: frozenset[int]
+    contact_user_ids: frozenset[int]
 
 
 PARTIES_CACHE_ATTRIBUTE = "_portal_parties"
 
 
+def prefetch_parties(permits: Iterable[Permit]) -> None:
+    """Read the parties of many permits in two queries, so that a page of permits can ask
+    "may this user..." of each without a query per row."""
+    permits = [permit for permit in permits if not hasattr(permit, PARTIES_CACHE_ATTRIBUTE)]
+    if not permits:
+        return
+    ids = [permit.pk for permit in permits]
+    licenses, holders, contacts = defaultdict(set), defaultdict(set), defaultdict(set)
+    rows = PermitLicense.objects.filter(permit_id__in=ids).values_list(
+        "permit_id", "license_id", "license__holder_id"
+    )
+    for permit_id, license_id, holder_id in rows:
+        licenses[permit_id].add(license_id)
+        holders[permit_id].add(holder_id)
+    contact_rows = PermitContact.objects.filter(permit_id__in=ids).values_list(
+        "permit_id", "user_id"
+    )
+    for permit_id, user_id in contact_rows:
+        contacts[permit_id].add(user_id)
+    for permit in permits:
+        parties = PermitParties(
+            license_ids=frozenset(licenses[permit.pk]),
+            holder_ids=frozenset(holders[permit.pk]),
+            contact_user_ids=frozenset(contacts[permit.pk]),
+        )
+        setattr(permit, PARTIES_CACHE_ATTRIBUTE, parties)
+
+
 def permit_parties(permit: Permit) -> PermitParties:
-    cached = getattr(permit, PARTIES_CACHE_ATTRIBUTE, None)
-    if cached is not None:
-        return cached
-    rows = PermitLicense.objects.filter(permit=permit).values_list(
-        "license_id", "license__holder_id"
-    )
-    parties = PermitParties(
-        license_ids=frozenset(license_id for license_id, _ in rows),
-        holder_ids=frozenset(holder_id for _, holder_id in rows),
-    )
-    setattr(permit, PARTIES_CACHE_ATTRIBUTE, parties)
-    return parties
+    prefetch_parties([permit])
+    return getattr(permit, PARTIES_CACHE_ATTRIBUTE)
+
+
+def forget_parties(permit: Permit) -> None:
+    if hasattr(permit, PARTIES_CACHE_ATTRIBUTE):
+        delattr(permit, PARTIES_CACHE_ATTRIBUTE)
 
 
 def _registered_for(scope: ContractorScope, parties: PermitParties) -> bool:
@@ -64,7 +92,11 @@ def can_view_private(user, permit: Permit) -> bool:
     if not scope.verified:
         return False
     parties = permit_parties(permit)
-    return _registered_for(scope, parties) or _role_at_holder(scope, parties, None)
+    return (
+        _registered_for(scope, parties)
+        or _role_at_holder(scope, parties, None)
+        or user.pk in parties.contact_user_ids
+    )
 
 
 def can_pay(user, permit: Permit) -> bool:
@@ -88,3 +120,40 @@ def can_upload(user, permit: Permit) -> bool:
 def can_apply(user, permit: Permit) -> bool:
     scope = contractor_scope(user)
     return scope.verified and _role_at_holder(scope, permit_parties(permit), Role.APPLY)
+
+
+def record_license_ids(user) -> frozenset[int]:
+    """Licenses whose permits are the user's records: those they are registered for, and every
+    license of a business where they hold a role."""
+    scope = contractor_scope(user)
+    if not scope.verified:
+        return frozenset()
+    businesses = scope.businesses_with(None)
+    through_business = (
+        License.objects.filter(holder_id__in=businesses).values_list("id", flat=True)
+        if businesses
+        else []
+    )
+    return scope.license_ids | frozenset(through_business)
+
+
+def permits_visible_to(user) -> QuerySet[Permit]:
+    """The user's records ("My Records"): every permit whose private details they may see.
+    Agrees with can_view_private permit by permit."""
+    if not contractor_scope(user).verified:
+        return Permit.objects.none()
+    license_ids = record_license_ids(user)
+    by_license = PermitLicense.objects.filter(license_id__in=license_ids).values("permit_id")
+    as_contact = PermitContact.objects.filter(user=user).values("permit_id")
+    return Permit.objects.filter(Q(pk__in=by_license) | Q(pk__in=as_contact))
+
+
+def has_records(user) -> bool:
+    """Whether the user has anything to call "my records": the search page offers "Search my
+    records only" to them."""
+    scope = contractor_scope(user)
+    if not scope.verified:
+        return False
+    if scope.license_ids or scope.businesses_with(None):
+        return True
+    return PermitContact.objects.filter(user=user).exists()

@@ -2,7 +2,17 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 
-from .models import Fee, Permit, PermitLicense, PermitStatusChange, PermitType
+from .models import (
+    Collection,
+    CollectionItem,
+    Fee,
+    Permit,
+    PermitContact,
+    PermitDocument,
+    PermitLicense,
+    PermitStatusChange,
+    PermitType,
+)
 from .selectors import with_fees_due
 
 
@@ -26,6 +36,26 @@ class PermitStatusChangeInline(admin.TabularInline):
     fields = ("changed_at", "from_status", "to_status", "changed_by", "note")
     readonly_fields = fields
     verbose_name_plural = "status history"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class PermitContactInline(admin.TabularInline):
+    model = PermitContact
+    fk_name = "permit"
+    extra = 0
+    fields = ("user", "contact_type", "added_by", "added_at")
+    readonly_fields = ("added_by", "added_at")
+    autocomplete_fields = ("user",)
+
+
+class PermitDocumentInline(admin.TabularInline):
+    model = PermitDocument
+    extra = 0
+    fields = ("original_name", "content_type", "size", "uploaded_by", "uploaded_at")
+    readonly_fields = fields
+    can_delete = True
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -92,7 +122,13 @@ class PermitAdmin(admin.ModelAdmin):
     )
 
     # Apps above this one (inspections) extend this list by registering a subclass.
-    inlines = [PermitLicenseInline, FeeInline, PermitStatusChangeInline]
+    inlines = [
+        PermitLicenseInline,
+        FeeInline,
+        PermitContactInline,
+        PermitDocumentInline,
+        PermitStatusChangeInline,
+    ]
 
     def get_queryset(self, request):
         return with_fees_due(super().get_queryset(request))
@@ -160,3 +196,50 @@ class PermitStatusChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class CollectionItemInline(admin.TabularInline):
+    model = CollectionItem
+    extra = 0
+    autocomplete_fields = ("permit",)
+
+
+@admin.register(Collection)
+class CollectionAdmin(admin.ModelAdmin):
+    list_display = ("name", "owner", "created_at")
+    search_fields = ("name", "owner__username")
+    list_select_related = ("owner",)
+    inlines = [CollectionItemInline]
+
+
+@admin.register(CollectionItem)
+class CollectionItemAdmin(admin.ModelAdmin):
+    list_display = ("collection", "permit", "added_at")
+    search_fields = ("collection__name", "^permit__number")
+    list_select_related = ("collection", "permit")
+    autocomplete_fields = ("permit",)
+
+
+@admin.register(PermitContact)
+class PermitContactAdmin(admin.ModelAdmin):
+    list_display = ("permit", "user", "contact_type", "added_at")
+    list_filter = ("contact_type",)
+    search_fields = ("^permit__number", "user__username", "user__email")
+    list_select_related = ("permit", "user")
+    autocomplete_fields = ("permit", "user")
+
+
+@admin.register(PermitDocument)
+class PermitDocumentAdmin(admin.ModelAdmin):
+    list_display = ("original_name", "permit", "content_type", "size", "uploaded_by", "uploaded_at")
+    list_filter = ("content_type", "uploaded_at")
+    search_fields = ("original_name", "^permit__number")
+    list_select_related = ("permit", "uploaded_by")
+    readonly_fields = (
+        "file",
+        "original_name",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+    )

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.utils import timezone
 
-from .models import PermitStatus, PermitType
+from .models import ContactType, PermitStatus, PermitType
 from .selectors import PermitSearch
 
 EARLIEST_SEARCH_DATE = datetime.date(1900, 1, 1)
@@ -89,6 +89,13 @@ class PermitSearchForm(forms.Form):
         error_messages={"invalid": "Enter the date as YYYY-MM-DD, e.g. 2024-03-31."},
     )
 
+    mine = forms.BooleanField(label="Search my records only", required=False)
+
+    def __init__(self, *args, offer_mine: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not offer_mine:
+            del self.fields["mine"]
+
     def clean_applied_from(self) -> datetime.date | None:
         return self._clean_date("applied_from")
 
@@ -110,9 +117,10 @@ class PermitSearchForm(forms.Form):
             )
         return cleaned
 
-    def to_search(self) -> PermitSearch:
+    def to_search(self, within=None) -> PermitSearch:
         data = self.cleaned_data
         return PermitSearch(
+            within=within if data.get("mine") else None,
             permit_number=data["permit_number"],
             address=data["address"],
             license_number=data["license_number"],
@@ -121,3 +129,50 @@ class PermitSearchForm(forms.Form):
             applied_from=data["applied_from"],
             applied_to=data["applied_to"],
         )
+
+
+class CollectionChoiceForm(forms.Form):
+    """ "Add to Collection": an existing collection, or a new one by name."""
+
+    collection = forms.ModelChoiceField(
+        label="Add to an existing collection",
+        queryset=None,
+        required=False,
+        empty_label="Choose a collection",
+    )
+    new_name = forms.CharField(
+        label="Or create a new collection named", max_length=80, required=False
+    )
+
+    def __init__(self, *args, owner, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import Collection
+
+        self.fields["collection"].queryset = Collection.objects.filter(owner=owner)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not cleaned.get("collection") and not (cleaned.get("new_name") or "").strip():
+            raise forms.ValidationError("Choose a collection, or give a name for a new one.")
+        if cleaned.get("collection") and (cleaned.get("new_name") or "").strip():
+            raise forms.ValidationError("Choose a collection or name a new one, not both.")
+        return cleaned
+
+
+class CollectionNameForm(forms.Form):
+    name = forms.CharField(label="Collection name", max_length=80)
+
+
+class PermitContactForm(forms.Form):
+    email = forms.EmailField(label="Email address of a registered user")
+    contact_type = forms.ChoiceField(label="Contact type", choices=ContactType.choices)
+
+
+class DocumentUploadForm(forms.Form):
+    file = forms.FileField(
+        label="File",
+        help_text="PDF, PNG or JPEG, up to the size limit.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"}
+        ),
+    )

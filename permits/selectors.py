@@ -5,12 +5,32 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from licenses.models import License, LicenseType, normalize_license_number
 
-from .models import ZERO, Fee, FeeStatus, Permit, PermitType
+from .access import permits_visible_to
+from .models import (
+    ACTIVE_STATUSES,
+    ZERO,
+    Collection,
+    CollectionItem,
+    Fee,
+    FeeStatus,
+    Permit,
+    PermitStatus,
+    PermitType,
+)
 
 
 def fees_due_subquery() -> Coalesce:
@@ -42,6 +62,8 @@ class PermitSearch:
     status: str = ""
     applied_from: datetime.date | None = None
     applied_to: datetime.date | None = None
+    # "Search my records only": limit to these permits (a queryset of the user's records).
+    within: QuerySet | None = None
 
 
 def license_numbers_matching(raw: str, prefixes: Iterable[str] | None = None) -> list[str]:
@@ -80,6 +102,8 @@ def permit_search(*, search: PermitSearch) -> QuerySet[Permit]:
         permits = permits.filter(applied_on__gte=search.applied_from)
     if search.applied_to:
         permits = permits.filter(applied_on__lte=search.applied_to)
+    if search.within is not None:
+        permits = permits.filter(pk__in=search.within.values("pk"))
     return with_fees_due(permits).order_by("-applied_on", "-id")
 
 
@@ -145,4 +169,35 @@ def fee_totals(fees: Iterable[Fee]) -> FeeTotals:
         paid=totals[FeeStatus.PAID],
         waived=totals[FeeStatus.WAIVED],
         due=totals[FeeStatus.DUE],
+    )
+
+
+def my_records(*, user) -> QuerySet[Permit]:
+    """My Records: every permit of the user's, newest application first, with fees due."""
+    return with_fees_due(permits_visible_to(user).select_related("permit_type")).order_by(
+        "-applied_on", "-id"
+    )
+
+
+def my_active_permits(*, user) -> QuerySet[Permit]:
+    return my_records(user=user).filter(status__in=ACTIVE_STATUSES)
+
+
+def my_expired_permits(*, user) -> QuerySet[Permit]:
+    return my_records(user=user).filter(status=PermitStatus.EXPIRED).order_by("-expires_on", "-id")
+
+
+def collections_of(*, user) -> QuerySet:
+    """The user's collections with the number of permits in each."""
+    return Collection.objects.filter(owner=user).annotate(permit_count=Count("items"))
+
+
+def collection_permits(*, collection) -> QuerySet[Permit]:
+    """The permits of a collection, most recently added first, with fees due."""
+    items = CollectionItem.objects.filter(collection=collection)
+    return (
+        with_fees_due(Permit.objects.filter(pk__in=items.values("permit_id")))
+        .select_related("permit_type")
+        .annotate(added_at=Subquery(items.filter(permit_id=OuterRef("pk")).values("added_at")[:1]))
+        .order_by("-added_at", "-id")
     )

@@ -1,11 +1,23 @@
 """Writes to permits that span rows or models."""
 
 import datetime
+from collections.abc import Iterable
+from pathlib import PurePath
 
-from django.db import transaction
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import Permit, PermitStatus
+from .exceptions import PermitError
+from .models import (
+    Collection,
+    CollectionItem,
+    Permit,
+    PermitContact,
+    PermitDocument,
+    PermitStatus,
+)
 
 
 @transaction.atomic
@@ -28,3 +40,175 @@ def permits_expire(*, today: datetime.date | None = None) -> list[Permit]:
         )
         changed.append(permit)
     return changed
+
+
+# Collections ----------------------------------------------------------------------------------
+
+
+def _collection_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise PermitError("Give the collection a name.")
+    if len(name) > 80:
+        raise PermitError("A collection name has at most 80 characters.")
+    return name
+
+
+@transaction.atomic
+def collection_create(*, owner, name: str) -> Collection:
+    name = _collection_name(name)
+    if Collection.objects.filter(owner=owner, name__iexact=name).exists():
+        raise PermitError(f"You already have a collection named “{name}”.")
+    try:
+        with transaction.atomic():
+            return Collection.objects.create(owner=owner, name=name)
+    except IntegrityError:
+        raise PermitError(f"You already have a collection named “{name}”.") from None
+
+
+@transaction.atomic
+def collection_add_permits(*, collection: Collection, permit_ids: Iterable[int]) -> int:
+    """Add permits to a collection; one already in it is left as it is. Returns how many were
+    new."""
+    ids = set(permit_ids)
+    if not ids:
+        raise PermitError("Select at least one permit.")
+    existing = set(Permit.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    already = set(
+        CollectionItem.objects.filter(collection=collection, permit_id__in=existing).values_list(
+            "permit_id", flat=True
+        )
+    )
+    CollectionItem.objects.bulk_create(
+        [CollectionItem(collection=collection, permit_id=pk) for pk in existing - already],
+        ignore_conflicts=True,
+    )
+    return len(existing - already)
+
+
+@transaction.atomic
+def collection_remove_permits(*, collection: Collection, permit_ids: Iterable[int]) -> int:
+    ids = set(permit_ids)
+    if not ids:
+        raise PermitError("Select at least one permit.")
+    removed, _ = CollectionItem.objects.filter(collection=collection, permit_id__in=ids).delete()
+    return removed
+
+
+@transaction.atomic
+def collection_move_permits(
+    *, source: Collection, target: Collection, permit_ids: Iterable[int], keep: bool = False
+) -> int:
+    """ "Move to..." (or, with keep, "Copy to...") another collection of the same owner."""
+    if source.owner_id != target.owner_id:
+        raise PermitError("Choose one of your own collections.")
+    if source.pk == target.pk:
+        raise PermitError("Choose another collection than this one.")
+    ids = set(
+        CollectionItem.objects.filter(collection=source, permit_id__in=set(permit_ids)).values_list(
+            "permit_id", flat=True
+        )
+    )
+    if not ids:
+        raise PermitError("Select at least one permit.")
+    collection_add_permits(collection=target, permit_ids=ids)
+    if not keep:
+        CollectionItem.objects.filter(collection=source, permit_id__in=ids).delete()
+    return len(ids)
+
+
+@transaction.atomic
+def collection_rename(*, collection: Collection, name: str) -> Collection:
+    name = _collection_name(name)
+    clash = Collection.objects.filter(owner_id=collection.owner_id, name__iexact=name).exclude(
+        pk=collection.pk
+    )
+    if clash.exists():
+        raise PermitError(f"You already have a collection named “{name}”.")
+    collection.name = name
+    try:
+        with transaction.atomic():
+            collection.save(update_fields=["name"])
+    except IntegrityError:
+        raise PermitError(f"You already have a collection named “{name}”.") from None
+    return collection
+
+
+# Contacts -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def permit_contact_add(*, permit: Permit, email: str, contact_type: str, by) -> PermitContact:
+    """Name a registered user (found by their exact email address) on a permit."""
+    user = (
+        get_user_model()
+        .objects.filter(email__iexact=email.strip(), is_active=True)
+        .exclude(email="")
+        .first()
+    )
+    if user is None:
+        raise PermitError(
+            "No registered user has that email address. They register first (Contractor "
+            "Registration), then you add them."
+        )
+    if PermitContact.objects.filter(permit=permit, user=user).exists():
+        raise PermitError(f"{user.get_full_name() or user.username} is already a contact.")
+    try:
+        with transaction.atomic():
+            return PermitContact.objects.create(
+                permit=permit, user=user, contact_type=contact_type, added_by=by
+            )
+    except IntegrityError:
+        raise PermitError(
+            f"{user.get_full_name() or user.username} is already a contact."
+        ) from None
+
+
+# Documents ------------------------------------------------------------------------------------
+
+# What a file starts with decides its type: its name and the browser's word count for nothing.
+SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+)
+
+
+def sniff_content_type(upload) -> str | None:
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    for signature, content_type in SIGNATURES:
+        if head.startswith(signature):
+            return content_type
+    return None
+
+
+@transaction.atomic
+def permit_document_upload(*, permit: Permit, upload, by) -> PermitDocument:
+    limit = settings.PERMIT_DOCUMENT_MAX_BYTES
+    if upload.size > limit:
+        raise PermitError(
+            f"That file is {upload.size / 1_000_000:.1f} MB; the limit is {limit // 1_000_000} MB."
+        )
+    if upload.size == 0:
+        raise PermitError("That file is empty.")
+    content_type = sniff_content_type(upload)
+    if content_type is None:
+        raise PermitError("Upload a PDF, PNG or JPEG file (this one is none of them).")
+    name = PurePath(upload.name or "document").name[:200] or "document"
+    document = PermitDocument(
+        permit=permit,
+        original_name=name,
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=by,
+    )
+    document.file.save(name, upload, save=False)
+    # If the row cannot be saved, the file on disk goes too.
+    try:
+        document.save()
+    except Exception:
+        document.file.delete(save=False)
+        raise
+    return document

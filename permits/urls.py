@@ -1,11 +1,43 @@
 from django.urls import path
 
-from . import views
+from . import collection_views, views
 
 app_name = "permits"
 
 urlpatterns = [
     path("search/", views.permit_search_view, name="search"),
     path("search/permits.csv", views.permit_search_csv_view, name="search_csv"),
+    path("my-records/", views.my_records_view, name="my_records"),
+    path("collections/", collection_views.collections_view, name="collections"),
+    path("collections/new/", collection_views.collection_create_view, name="collection_create"),
+    path("collections/add/", collection_views.collection_add_view, name="collection_add"),
+    path("collections/<int:collection_id>/", collection_views.collection_view, name="collection"),
+    path(
+        "collections/<int:collection_id>/permits/",
+        collection_views.collection_items_view,
+        name="collection_items",
+    ),
+    path(
+        "collections/<int:collection_id>/rename/",
+        collection_views.collection_rename_view,
+        name="collection_rename",
+    ),
+    path(
+        "collections/<int:collection_id>/delete/",
+        collection_views.collection_delete_view,
+        name="collection_delete",
+    ),
     path("<str:number>/", views.permit_detail_view, name="detail"),
+    path("<str:number>/contacts/", views.contact_add_view, name="contact_add"),
+    path(
+        "<str:number>/contacts/<int:contact_id>/remove/",
+        views.contact_remove_view,
+        name="contact_remove",
+    ),
+    path("<str:number>/documents/", views.document_upload_view, name="document_upload"),
+    path(
+        "<str:number>/documents/<int:document_id>/",
+        views.document_download_view,
+        name="document_download",
+    ),
 ]

@@ -3,26 +3,58 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from .forms import PermitSearchForm, default_applied_from
-from .models import Permit, PermitStatus
-from .selectors import fee_totals, permit_csv_rows, permit_for_public_detail, permit_search
+from .access import (
+    can_apply,
+    can_pay,
+    can_request_inspection,
+    can_upload,
+    can_view_private,
+    has_records,
+    permits_visible_to,
+    prefetch_parties,
+)
+from .exceptions import PermitError
+from .forms import DocumentUploadForm, PermitContactForm, PermitSearchForm, default_applied_from
+from .models import Permit, PermitContact, PermitDocument, PermitStatus
+from .selectors import (
+    fee_totals,
+    my_records,
+    permit_csv_rows,
+    permit_for_public_detail,
+    permit_search,
+)
+from .services import permit_contact_add, permit_document_upload
 
 SEARCH_DEFAULTS_FIELD = "applied_from"
+# Sent by the search form whenever it offers "Search my records only", so that an unticked box
+# is told apart from a link that never mentioned it.
+SCOPE_MARKER = "scoped"
 
 
 def bind_search_form(request: HttpRequest) -> PermitSearchForm:
     """Bind the search form from the query string. A search that does not mention the
-    applied-date range (a link, a bookmark) gets the default range; one that cleared it does not."""
+    applied-date range (a link, a bookmark) gets the default range; one that cleared it does not.
+    For a contractor, "Search my records only" is ticked by default when the search names an
+    address or a license number and the form did not say otherwise."""
     data = request.GET.copy()
     if SEARCH_DEFAULTS_FIELD not in data:
         data[SEARCH_DEFAULTS_FIELD] = default_applied_from().isoformat()
-    return PermitSearchForm(data)
+    offer_mine = has_records(request.user)
+    if (
+        offer_mine
+        and SCOPE_MARKER not in data
+        and (data.get("address") or data.get("license_number"))
+    ):
+        data["mine"] = "on"
+    return PermitSearchForm(data, offer_mine=offer_mine)
 
 
 def paginate(request: HttpRequest, queryset, per_page: int, param: str = "page") -> Page:
@@ -51,20 +83,40 @@ def paginate(request: HttpRequest, queryset, per_page: int, param: str = "page")
 @require_GET
 def permit_search_view(request: HttpRequest) -> HttpResponse:
     searched = bool(request.GET)
+    offer_mine = has_records(request.user)
     if searched:
         form = bind_search_form(request)
     else:
-        form = PermitSearchForm(initial={"applied_from": default_applied_from()})
+        form = PermitSearchForm(
+            initial={"applied_from": default_applied_from(), "mine": True}, offer_mine=offer_mine
+        )
     page = None
     if searched and form.is_valid():
-        page = paginate(
-            request, permit_search(search=form.to_search()), settings.PERMIT_SEARCH_PAGE_SIZE
-        )
+        search = form.to_search(within=permits_visible_to(request.user))
+        page = paginate(request, permit_search(search=search), settings.PERMIT_SEARCH_PAGE_SIZE)
+        mark_records(request.user, page.object_list)
     return render(
         request,
         "permits/search.html",
-        {"form": form, "page": page, "searched": searched, "statuses": PermitStatus},
+        {"form": form, "page": page, "searched": searched, "scope_marker": SCOPE_MARKER},
     )
+
+
+def mark_records(user, permits) -> None:
+    """Tell each permit on a page whether it is one of the user's records (two queries for the
+    whole page), so rows can offer what the user may do."""
+    permits = list(permits)
+    if not user.is_authenticated or not permits:
+        return
+    prefetch_parties(permits)
+    for permit in permits:
+        permit.is_mine = can_view_private(user, permit)
+        permit.payable = permit.is_mine and can_pay(user, permit)
+        permit.inspectable = (
+            permit.is_mine
+            and permit.status == PermitStatus.ISSUED
+            and can_request_inspection(user, permit)
+        )
 
 
 class Echo:
@@ -129,13 +181,12 @@ def permit_search_csv_view(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "permits/search.html",
-            {"form": form, "page": None, "searched": True, "statuses": PermitStatus},
+            {"form": form, "page": None, "searched": True, "scope_marker": SCOPE_MARKER},
             status=400,
         )
     filename = f"permits-{timezone.localdate():%Y%m%d}.csv"
-    response = StreamingHttpResponse(
-        csv_lines(permit_csv_rows(search=form.to_search())), content_type="text/csv; charset=utf-8"
-    )
+    rows = permit_csv_rows(search=form.to_search(within=permits_visible_to(request.user)))
+    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -147,14 +198,134 @@ def permit_detail_view(request: HttpRequest, number: str) -> HttpResponse:
     except Permit.DoesNotExist:
         raise Http404("No permit has that number.") from None
     fees = list(permit.fees.all())
-    return render(
-        request,
-        "permits/detail.html",
-        {
-            "permit": permit,
-            "fees": fees,
-            "totals": fee_totals(fees),
-            "licenses": list(permit.licenses.all()),
-            "inspections": list(permit.inspections.all()),
-        },
+    inspections = list(permit.inspections.all())
+    context = {
+        "permit": permit,
+        "fees": fees,
+        "totals": fee_totals(fees),
+        "licenses": list(permit.licenses.all()),
+        "inspections": inspections,
+    }
+    if not can_view_private(request.user, permit):
+        return render(request, "permits/detail.html", context)
+    context.update(
+        private=True,
+        can_pay=can_pay(request.user, permit),
+        can_request_inspection=can_request_inspection(request.user, permit),
+        can_upload=can_upload(request.user, permit),
+        can_apply=can_apply(request.user, permit),
+        upcoming=[i for i in inspections if i.status == "scheduled"],
+        completed=[i for i in inspections if i.status != "scheduled"],
+        contacts=list(permit.contacts.select_related("user")),
+        documents=list(permit.documents.select_related("uploaded_by")),
+        contact_form=PermitContactForm(),
+        upload_form=DocumentUploadForm(),
+        max_upload_mb=settings.PERMIT_DOCUMENT_MAX_BYTES // 1_000_000,
     )
+    return render(request, "permits/detail_private.html", context)
+
+
+def permit_with_access(request: HttpRequest, number: str, check) -> Permit:
+    """The permit, if `check(user, permit)` allows; anyone else gets a 404, as if it were not
+    there to act on."""
+    permit = get_object_or_404(Permit, number=number.strip().upper())
+    if not check(request.user, permit):
+        raise Http404("No permit of yours has that number.")
+    return permit
+
+
+@login_required
+def my_records_view(request: HttpRequest) -> HttpResponse:
+    page = paginate(request, my_records(user=request.user), settings.MY_RECORDS_PAGE_SIZE)
+    mark_records(request.user, page.object_list)
+    return render(request, "permits/my_records.html", {"page": page})
+
+
+# Contacts -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def contact_add_view(request: HttpRequest, number: str) -> HttpResponse:
+    permit = permit_with_access(request, number, can_apply)
+    form = PermitContactForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(permit_url(permit, "contacts"))
+    try:
+        contact = permit_contact_add(
+            permit=permit,
+            email=form.cleaned_data["email"],
+            contact_type=form.cleaned_data["contact_type"],
+            by=request.user,
+        )
+    except PermitError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"{contact.user.get_full_name() or contact.user.username} was added as "
+            f"{contact.get_contact_type_display()}.",
+        )
+    return redirect(permit_url(permit, "contacts"))
+
+
+@login_required
+@require_POST
+def contact_remove_view(request: HttpRequest, number: str, contact_id: int) -> HttpResponse:
+    permit = permit_with_access(request, number, can_apply)
+    contact = get_object_or_404(PermitContact, pk=contact_id, permit=permit)
+    contact.delete()
+    messages.success(
+        request, f"{contact.user.get_full_name() or contact.user.username} was removed."
+    )
+    return redirect(permit_url(permit, "contacts"))
+
+
+# Documents ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def document_upload_view(request: HttpRequest, number: str) -> HttpResponse:
+    permit = permit_with_access(request, number, can_upload)
+    form = DocumentUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for error in form.errors.get("file", ["Choose a file to upload."]):
+            messages.error(request, error)
+        return redirect(permit_url(permit, "documents"))
+    try:
+        document = permit_document_upload(
+            permit=permit, upload=form.cleaned_data["file"], by=request.user
+        )
+    except PermitError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{document.original_name} was uploaded.")
+    return redirect(permit_url(permit, "documents"))
+
+
+@login_required
+@require_GET
+def document_download_view(request: HttpRequest, number: str, document_id: int) -> FileResponse:
+    permit = permit_with_access(request, number, can_view_private)
+    document = get_object_or_404(PermitDocument, pk=document_id, permit=permit)
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("That file is no longer on the server.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def permit_url(permit: Permit, anchor: str = "") -> str:
+    url = reverse("permits:detail", args=[permit.number])
+    return f"{url}#{anchor}" if anchor else url

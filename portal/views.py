@@ -1,8 +1,14 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from inspections.selectors import upcoming_inspections
+from licenses.models import Membership
+from permits.access import permits_visible_to
 from permits.forms import PermitSearchForm, default_applied_from
+from permits.selectors import my_active_permits, my_expired_permits
+from permits.views import mark_records, paginate
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -12,4 +18,27 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/dashboard.html")
+    """The page after sign-in, as eTRAKIT's: active permits, active inspections, expired
+    permits; each with its count and its own pages."""
+    user = request.user
+    size = settings.DASHBOARD_PAGE_SIZE
+    active = paginate(request, my_active_permits(user=user), size, "active_page")
+    inspections = paginate(
+        request, upcoming_inspections(permits=permits_visible_to(user)), size, "inspections_page"
+    )
+    expired = paginate(request, my_expired_permits(user=user), size, "expired_page")
+    mark_records(user, [*active.object_list, *expired.object_list])
+    businesses = [
+        membership.contractor.business_name
+        for membership in Membership.objects.filter(user=user).select_related("contractor")
+    ]
+    return render(
+        request,
+        "portal/dashboard.html",
+        {
+            "active": active,
+            "inspections": inspections,
+            "expired": expired,
+            "businesses": businesses,
+        },
+    )

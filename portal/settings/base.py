@@ -261,6 +261,10 @@ CITY_OFFICE_PHONE = env("CITY_OFFICE_PHONE", default="(217) 555-0100")
 # Public search: how far back the applied-date range starts by default, and rows per page.
 PERMIT_SEARCH_DEFAULT_YEARS = env.int("PERMIT_SEARCH_DEFAULT_YEARS", default=3)
 PERMIT_SEARCH_PAGE_SIZE = 25
+MY_RECORDS_PAGE_SIZE = 10
+DASHBOARD_PAGE_SIZE = 10
+# Documents uploaded to a permit: PDF, PNG or JPEG, checked by content.
+PERMIT_DOCUMENT_MAX_BYTES = env.int("PERMIT_DOCUMENT_MAX_MB", default=25) * 1_000_000
 
 # Stripe (absent: the offline card gateway, for the demo and tests) ------------------------------
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")

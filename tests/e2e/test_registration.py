@@ -32,6 +32,11 @@ def link_from_mail(folder: Path, pattern: str) -> str:
     return found[-1]
 
 
+def nav(page, name: str) -> None:
+    """Follow a link in the header's main navigation."""
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name=name).click()
+
+
 def sign_in(page, base_url: str, login: str, password: str) -> None:
     page.goto(f"{base_url}/accounts/login/")
     page.get_by_label("User name or email").fill(login)
@@ -109,7 +114,7 @@ def test_a_newcomer_registers_verifies_and_is_approved(
 
     # The contractor signs in and sees the license approved.
     sign_in(page, live_server.url, "sparky", PASSWORD)
-    page.get_by_role("link", name="Account Management").click()
+    nav(page, "Account Management")
     expect(page.get_by_role("row", name=re.compile("EC10002"))).to_contain_text("Approved")
     expect(page.get_by_text("Verified").first).to_be_visible()
     screenshot(page, "account-management")
@@ -127,7 +132,7 @@ def test_a_colleague_joins_by_pin_and_the_manager_grants_pay(
 
     # The colleague associates with the business by its PIN: no roles yet.
     sign_in(page, live_server.url, "pat", PASSWORD)
-    page.get_by_role("link", name="Account Management").click()
+    nav(page, "Account Management")
     page.get_by_role("link", name="Associate with a business").click()
     page.get_by_label("Business PIN").fill("WRONG123")
     page.get_by_role("button", name="Associate").click()
@@ -140,7 +145,7 @@ def test_a_colleague_joins_by_pin_and_the_manager_grants_pay(
     manager = browser.new_context().new_page()
     manager.on("dialog", lambda dialog: dialog.accept())
     sign_in(manager, live_server.url, "demo", DEMO_PASSWORDS["demo"])
-    manager.get_by_role("link", name="Account Management").click()
+    nav(manager, "Account Management")
     manager.get_by_role("link", name="Lincoln Builders LLC").click()
     expect(manager.get_by_test_id("business-pin")).to_have_text(pin)
     roles = manager.get_by_role("form", name="Roles of Pat Payer")

@@ -1,0 +1,190 @@
+"""Collections, as Accela's: private named groups of permits.
+
+Every collection a URL names is looked up among the user's own: anyone else's is a 404.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from .exceptions import PermitError
+from .forms import CollectionChoiceForm, CollectionNameForm
+from .models import Collection
+from .selectors import collection_permits, collections_of
+from .services import (
+    collection_add_permits,
+    collection_create,
+    collection_move_permits,
+    collection_remove_permits,
+    collection_rename,
+)
+from .views import mark_records, paginate
+
+
+def selected_permit_ids(request: HttpRequest) -> list[int]:
+    ids = []
+    for raw in request.POST.getlist("permit"):
+        try:
+            ids.append(int(raw))
+        except ValueError:
+            continue
+    return ids
+
+
+def safe_back(request: HttpRequest, fallback: str) -> str:
+    back = request.POST.get("next") or request.META.get("HTTP_REFERER", "")
+    if back and url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        return back
+    return fallback
+
+
+def own_collection(request: HttpRequest, collection_id: int) -> Collection:
+    return get_object_or_404(Collection, pk=collection_id, owner=request.user)
+
+
+@login_required
+@require_GET
+def collections_view(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "permits/collections.html",
+        {"collections": collections_of(user=request.user), "form": CollectionNameForm()},
+    )
+
+
+@login_required
+@require_POST
+def collection_create_view(request: HttpRequest) -> HttpResponse:
+    form = CollectionNameForm(request.POST)
+    if form.is_valid():
+        try:
+            collection = collection_create(owner=request.user, name=form.cleaned_data["name"])
+        except PermitError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Collection “{collection.name}” was created.")
+    else:
+        messages.error(request, "Give the collection a name of at most 80 characters.")
+    return redirect("permits:collections")
+
+
+@login_required
+@require_POST
+def collection_add_view(request: HttpRequest) -> HttpResponse:
+    """ "Add to Collection" from search results or My Records: first the choice of collection,
+    then, with "Add", the permits go in."""
+    ids = selected_permit_ids(request)
+    back = safe_back(request, reverse("permits:my_records"))
+    if not ids:
+        messages.warning(request, "Select at least one permit to add to a collection.")
+        return redirect(back)
+    form = CollectionChoiceForm(request.POST if "add" in request.POST else None, owner=request.user)
+    if form.is_bound and form.is_valid():
+        try:
+            collection = form.cleaned_data["collection"] or collection_create(
+                owner=request.user, name=form.cleaned_data["new_name"]
+            )
+            added = collection_add_permits(collection=collection, permit_ids=ids)
+        except PermitError as error:
+            form.add_error(None, str(error))
+        else:
+            skipped = len(ids) - added
+            note = f" ({skipped} already in it)" if skipped else ""
+            messages.success(
+                request,
+                f"{added} permit{'s' if added != 1 else ''} added to “{collection.name}”{note}.",
+            )
+            return redirect("permits:collection", collection_id=collection.pk)
+    return render(
+        request,
+        "permits/collection_add.html",
+        {"form": form, "permit_ids": ids, "next": back, "count": len(ids)},
+    )
+
+
+@login_required
+@require_GET
+def collection_view(request: HttpRequest, collection_id: int) -> HttpResponse:
+    collection = own_collection(request, collection_id)
+    page = paginate(
+        request, collection_permits(collection=collection), settings.MY_RECORDS_PAGE_SIZE
+    )
+    mark_records(request.user, page.object_list)
+    others = collections_of(user=request.user).exclude(pk=collection.pk)
+    return render(
+        request,
+        "permits/collection.html",
+        {
+            "collection": collection,
+            "page": page,
+            "others": others,
+            "rename_form": CollectionNameForm(initial={"name": collection.name}),
+        },
+    )
+
+
+@login_required
+@require_POST
+def collection_items_view(request: HttpRequest, collection_id: int) -> HttpResponse:
+    """ "Remove", "Move to..." and "Copy to..." on the selected permits."""
+    collection = own_collection(request, collection_id)
+    ids = selected_permit_ids(request)
+    action = request.POST.get("action")
+    if not ids:
+        messages.warning(request, "Select at least one permit first.")
+        return redirect("permits:collection", collection_id=collection.pk)
+    try:
+        if action == "remove":
+            count = collection_remove_permits(collection=collection, permit_ids=ids)
+            messages.success(request, f"{count} permit{'s' if count != 1 else ''} removed.")
+        elif action in ("move", "copy"):
+            try:
+                target = own_collection(request, int(request.POST.get("target", "")))
+            except (ValueError, Http404):
+                raise PermitError(
+                    "Choose one of your own collections to move or copy to."
+                ) from None
+            count = collection_move_permits(
+                source=collection, target=target, permit_ids=ids, keep=action == "copy"
+            )
+            verb = "copied" if action == "copy" else "moved"
+            messages.success(
+                request, f"{count} permit{'s' if count != 1 else ''} {verb} to “{target.name}”."
+            )
+        else:
+            raise PermitError("Choose Remove, Move to... or Copy to...")
+    except PermitError as error:
+        messages.error(request, str(error))
+    return redirect("permits:collection", collection_id=collection.pk)
+
+
+@login_required
+@require_POST
+def collection_rename_view(request: HttpRequest, collection_id: int) -> HttpResponse:
+    collection = own_collection(request, collection_id)
+    form = CollectionNameForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the collection a name of at most 80 characters.")
+    else:
+        try:
+            collection_rename(collection=collection, name=form.cleaned_data["name"])
+        except PermitError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"The collection is now named “{collection.name}”.")
+    return redirect("permits:collection", collection_id=collection.pk)
+
+
+@login_required
+@require_POST
+def collection_delete_view(request: HttpRequest, collection_id: int) -> HttpResponse:
+    collection = own_collection(request, collection_id)
+    name = collection.name
+    collection.delete()
+    messages.success(request, f"Collection “{name}” was deleted. Its permits are not affected.")
+    return redirect("permits:collections")

@@ -1,0 +1,261 @@
+"""The permit page for someone with access: fees, inspections split into upcoming and completed,
+contacts and documents; and what each role may do there."""
+
+import io
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from permits.access import can_pay, can_request_inspection, permits_visible_to
+from permits.models import PermitContact, PermitDocument
+from tests.factories import (
+    FeeFactory,
+    InspectionFactory,
+    LicenseFactory,
+    MembershipFactory,
+    PermitFactory,
+    UserFactory,
+    contractor_user,
+    verify_email,
+)
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+@pytest.fixture(autouse=True)
+def media(tmp_path, settings):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture
+def license():
+    return LicenseFactory()
+
+
+@pytest.fixture
+def permit(license):
+    permit = PermitFactory(number="RES25-00042", licenses=[license])
+    FeeFactory(permit=permit)
+    InspectionFactory(permit=permit)
+    InspectionFactory(
+        permit=permit,
+        status="completed",
+        result="passed",
+        result_comments="OK",
+        inspector_notes="secret note",
+    )
+    return permit
+
+
+def detail(client, permit):
+    return client.get(reverse("permits:detail", args=[permit.number]))
+
+
+def upload(client, permit, content: bytes, name: str):
+    handle = io.BytesIO(content)
+    handle.name = name
+    return client.post(
+        reverse("permits:document_upload", args=[permit.number]), {"file": handle}, follow=True
+    )
+
+
+def test_a_user_with_access_sees_the_private_page(client, license, permit):
+    client.force_login(contractor_user(license, can_manage=True))
+    response = detail(client, permit)
+    assert response.templates[0].name == "permits/detail_private.html"
+    text = response.text
+    for expected in (
+        "Upcoming",
+        "Completed",
+        "Contacts",
+        "Documents",
+        "Upload Files",
+        "Add contact",
+    ):
+        assert expected in text, expected
+    assert "secret note" not in text  # inspector notes stay with staff
+
+
+def test_a_user_without_access_sees_the_public_page(client, permit):
+    client.force_login(UserFactory())
+    response = detail(client, permit)
+    assert response.templates[0].name == "permits/detail.html"
+    assert "Contacts" not in response.text and "Documents" not in response.text
+
+
+def test_each_action_shows_only_with_its_role(client, license, permit):
+    viewer = contractor_user(license)  # registered for the license, no business roles
+    client.force_login(viewer)
+    text = detail(client, permit).text
+    assert "Add contact" not in text and "Upload Files" not in text
+
+
+# Contacts -------------------------------------------------------------------------------------
+
+
+def test_apply_role_adds_a_registered_user_by_exact_email(client, license, permit):
+    client.force_login(contractor_user(license, can_apply=True))
+    contact = UserFactory(email="helper@example.com", first_name="Hal", last_name="Helper")
+    verify_email(contact)
+    response = client.post(
+        reverse("permits:contact_add", args=[permit.number]),
+        {"email": "HELPER@example.com", "contact_type": "project_manager"},
+        follow=True,
+    )
+    assert "Hal Helper was added as Project Manager" in response.text
+    entry = PermitContact.objects.get(permit=permit, user=contact)
+    # The contact sees the permit in My Records and its private details, and may not pay or
+    # request inspections on that account alone.
+    fresh = type(contact).objects.get(pk=contact.pk)
+    assert permits_visible_to(fresh).filter(pk=permit.pk).exists()
+    assert not can_pay(fresh, permit) and not can_request_inspection(fresh, permit)
+    client.force_login(contact)
+    assert detail(client, permit).templates[0].name == "permits/detail_private.html"
+    assert entry.added_by is not None
+
+
+@pytest.mark.parametrize(
+    ("email", "message"),
+    [("nobody@example.com", "No registered user has that email"), ("not an email", "valid email")],
+)
+def test_adding_an_unknown_or_bad_email_gets_a_message(client, license, permit, email, message):
+    client.force_login(contractor_user(license, can_apply=True))
+    response = client.post(
+        reverse("permits:contact_add", args=[permit.number]),
+        {"email": email, "contact_type": "contact"},
+        follow=True,
+    )
+    assert message in response.text
+    assert not PermitContact.objects.exists()
+
+
+def test_the_same_contact_twice_is_refused(client, license, permit):
+    client.force_login(contractor_user(license, can_manage=True))
+    UserFactory(email="helper@example.com")
+    url = reverse("permits:contact_add", args=[permit.number])
+    client.post(url, {"email": "helper@example.com", "contact_type": "contact"})
+    response = client.post(
+        url, {"email": "helper@example.com", "contact_type": "owner"}, follow=True
+    )
+    assert "already a contact" in response.text
+    assert PermitContact.objects.count() == 1
+
+
+def test_without_apply_or_manage_contacts_cannot_be_changed(client, license, permit):
+    client.force_login(contractor_user(license, can_pay=True))
+    UserFactory(email="helper@example.com")
+    response = client.post(
+        reverse("permits:contact_add", args=[permit.number]),
+        {"email": "helper@example.com", "contact_type": "contact"},
+    )
+    assert response.status_code == 404
+    assert not PermitContact.objects.exists()
+
+
+def test_removing_a_contact_and_another_permits_contact_is_a_404(client, license, permit):
+    client.force_login(contractor_user(license, can_apply=True))
+    entry = PermitContact.objects.create(permit=permit, user=UserFactory(), contact_type="owner")
+    other_permit = PermitFactory()
+    theirs = PermitContact.objects.create(
+        permit=other_permit, user=UserFactory(), contact_type="owner"
+    )
+    wrong = client.post(reverse("permits:contact_remove", args=[permit.number, theirs.pk]))
+    assert wrong.status_code == 404
+    elsewhere = client.post(
+        reverse("permits:contact_remove", args=[other_permit.number, theirs.pk])
+    )
+    assert elsewhere.status_code == 404
+    assert PermitContact.objects.filter(pk=theirs.pk).exists()
+    client.post(reverse("permits:contact_remove", args=[permit.number, entry.pk]))
+    assert not PermitContact.objects.filter(pk=entry.pk).exists()
+
+
+# Documents ------------------------------------------------------------------------------------
+
+
+def test_upload_files_role_uploads_a_pdf_and_anyone_with_access_downloads_it(
+    client, license, permit
+):
+    uploader = contractor_user(license, can_upload=True)
+    client.force_login(uploader)
+    response = upload(client, permit, PDF, "plans.pdf")
+    assert "plans.pdf was uploaded" in response.text
+    document = PermitDocument.objects.get()
+    assert document.content_type == "application/pdf" and document.uploaded_by == uploader
+    assert "plans.pdf" in response.text and uploader.get_full_name() in response.text
+    viewer = contractor_user(license)
+    client.force_login(viewer)
+    download = client.get(reverse("permits:document_download", args=[permit.number, document.pk]))
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == PDF
+    assert (
+        "attachment" in download["Content-Disposition"]
+        and "plans.pdf" in download["Content-Disposition"]
+    )
+    assert download["Content-Type"] == "application/pdf"
+
+
+def test_the_type_is_checked_by_content_not_by_name(client, license, permit):
+    client.force_login(contractor_user(license, can_upload=True))
+    response = upload(client, permit, b"MZ\x90\x00 this is an exe", "innocent.pdf")
+    assert "Upload a PDF, PNG or JPEG file" in response.text
+    png = upload(client, permit, PNG, "photo.pdf")  # a PNG named .pdf is stored as a PNG
+    assert "was uploaded" in png.text
+    assert PermitDocument.objects.get().content_type == "image/png"
+
+
+def test_the_size_limit_is_a_setting(client, license, permit):
+    client.force_login(contractor_user(license, can_upload=True))
+    with override_settings(PERMIT_DOCUMENT_MAX_BYTES=1000):
+        response = upload(client, permit, PDF + b"0" * 2000, "big.pdf")
+    assert "the limit is" in response.text
+    empty = upload(client, permit, b"", "empty.pdf")
+    assert "empty" in empty.text.lower()
+    assert not PermitDocument.objects.exists()
+
+
+def test_without_the_upload_role_there_is_no_upload(client, license, permit):
+    client.force_login(contractor_user(license, can_pay=True))
+    assert upload(client, permit, PDF, "plans.pdf").status_code == 404
+    assert not PermitDocument.objects.exists()
+
+
+def test_downloads_are_checked_every_time_and_never_public(client, license, permit, settings):
+    client.force_login(contractor_user(license, can_upload=True))
+    upload(client, permit, PDF, "plans.pdf")
+    document = PermitDocument.objects.get()
+    url = reverse("permits:document_download", args=[permit.number, document.pk])
+    client.logout()
+    assert client.get(url).status_code == 302  # sign in first
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 404  # no access: as if not there
+    other = PermitFactory()
+    client.force_login(contractor_user(license))
+    assert (
+        client.get(
+            reverse("permits:document_download", args=[other.number, document.pk])
+        ).status_code
+        == 404
+    )
+    # The file's own path is not served by the portal.
+    assert client.get(f"/media/{document.file.name}").status_code == 404
+    assert "/media/" not in client.get(reverse("permits:detail", args=[permit.number])).text
+
+
+def test_a_member_of_another_business_gets_404s(client, permit):
+    stranger = UserFactory()
+    verify_email(stranger)
+    MembershipFactory(user=stranger, can_manage=True)
+    client.force_login(stranger)
+    assert upload(client, permit, PDF, "x.pdf").status_code == 404
+    assert (
+        client.post(
+            reverse("permits:contact_add", args=[permit.number]),
+            {"email": "a@b.example", "contact_type": "owner"},
+        ).status_code
+        == 404
+    )
