@@ -2,18 +2,12 @@ import re
 
 from allauth.account.forms import LoginForm, ResetPasswordKeyForm, SignupForm
 from django import forms
-from django.core.validators import RegexValidator
 
 from licenses.models import License, LicenseType, Membership, Role, normalize_license_number
+from licenses.validators import PHONE, STATE, ZIP
 
 from .models import PreferredContact, User
 from .security import SECURITY_QUESTIONS, security_question_enabled
-
-STATE = RegexValidator(r"^[A-Za-z]{2}$", "Use the two-letter state code, e.g. IL.")
-ZIP = RegexValidator(r"^\d{5}(-\d{4})?$", "Enter a 5-digit ZIP code, or ZIP+4 (62701-1234).")
-PHONE = RegexValidator(
-    r"^[0-9()+\-. xX]{7,30}$", "Enter a phone number, e.g. (217) 555-0100 or 217-555-0100 x12."
-)
 
 REMEMBER_COOKIE = "portal_login_name"
 REMEMBER_SALT = "portal.remember-login-name"

@@ -1,15 +1,33 @@
-from django.contrib import admin
+import datetime
+from itertools import groupby
+
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 
 from permits.admin import PermitAdmin
 from permits.models import Permit
 
-from .models import Inspection, InspectionType
+from .exceptions import InspectionError
+from .models import (
+    CalendarFeed,
+    Holiday,
+    Inspection,
+    InspectionArea,
+    InspectionStatus,
+    InspectionType,
+    Inspector,
+)
+from .services import INSPECTORS_GROUP, inspection_record_result, inspections_route
 
 
 class InspectionInline(admin.TabularInline):
     model = Inspection
     extra = 0
-    fields = ("inspection_type", "status", "scheduled_for", "completed_on", "result")
+    fields = ("inspection_type", "status", "scheduled_for", "inspector", "completed_on", "result")
+    readonly_fields = ("status",)
     show_change_link = True
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -38,21 +56,276 @@ class InspectionTypeAdmin(admin.ModelAdmin):
     search_fields = ("code", "name")
 
 
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ("date", "name")
+    date_hierarchy = "date"
+    search_fields = ("name",)
+
+
+@admin.register(InspectionArea)
+class InspectionAreaAdmin(admin.ModelAdmin):
+    list_display = ("name", "zip_codes")
+    search_fields = ("name", "zip_codes")
+
+
+@admin.register(Inspector)
+class InspectorAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "area", "in_group")
+    list_filter = ("area",)
+    search_fields = ("user__username", "user__first_name", "user__last_name")
+    autocomplete_fields = ("user",)
+
+    @admin.display(boolean=True, description=f"in the {INSPECTORS_GROUP} group")
+    def in_group(self, inspector):
+        return (
+            inspector.user.is_staff and inspector.user.groups.filter(name=INSPECTORS_GROUP).exists()
+        )
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    """Staff can revoke a contractor's calendar link by deleting it."""
+
+    list_display = ("user", "created_at")
+    search_fields = ("user__username",)
+    readonly_fields = ("user", "token", "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+
+class InspectionAdminForm(forms.ModelForm):
+    class Meta:
+        model = Inspection
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "inspector" in self.fields:
+            self.fields["inspector"].queryset = Inspector.objects.filter(
+                user__is_active=True, user__groups__name=INSPECTORS_GROUP
+            ).select_related("user")
+            self.fields["inspector"].help_text = "Reassign to another inspector."
+        if "result" in self.fields:
+            self.fields["result"].help_text = (
+                "Recording a result completes the inspection (Cancelled cancels it) and emails "
+                "the contractor."
+            )
+
+
+def parse_day(raw: str | None) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(raw or "")
+    except ValueError:
+        return timezone.localdate()
+
+
 @admin.register(Inspection)
 class InspectionAdmin(admin.ModelAdmin):
-    list_display = ("permit", "inspection_type", "status", "scheduled_for", "result")
-    list_filter = ("status", "result", "scheduled_for", "inspection_type__permit_type")
-    search_fields = ("^permit__number", "permit__address_search", "inspection_type__name")
-    list_select_related = ("permit", "inspection_type")
-    autocomplete_fields = ("permit",)
-    date_hierarchy = "scheduled_for"
-    fields = (
+    form = InspectionAdminForm
+    list_display = (
+        "number",
         "permit",
+        "address",
         "inspection_type",
+        "scheduled_for",
+        "time_preference",
+        "inspector",
+        "area",
+        "status",
+        "result",
+    )
+    list_filter = (
         "status",
         "scheduled_for",
-        "completed_on",
+        "inspector",
+        "area",
         "result",
-        "result_comments",
-        "inspector_notes",
+        "inspection_type__permit_type",
     )
+    search_fields = ("=id", "^permit__number", "permit__address_search", "inspection_type__name")
+    list_select_related = ("permit", "inspection_type", "inspector__user", "area")
+    autocomplete_fields = ("permit",)
+    date_hierarchy = "scheduled_for"
+    ordering = ("scheduled_for", "inspector", "id")
+    fieldsets = (
+        (
+            "Request",
+            {
+                "fields": (
+                    "permit",
+                    "inspection_type",
+                    "status",
+                    "scheduled_for",
+                    "time_preference",
+                    "contact_name",
+                    "contact_phone",
+                    "request_notes",
+                    "requested_by",
+                    "created_at",
+                )
+            },
+        ),
+        ("Assignment", {"fields": ("area", "inspector")}),
+        (
+            "Result",
+            {
+                "fields": (
+                    "result",
+                    "result_comments",
+                    "inspector_notes",
+                    "completed_on",
+                    "resulted_by",
+                    "resulted_at",
+                    "cancelled_by",
+                    "cancelled_at",
+                )
+            },
+        ),
+    )
+    readonly_fields = (
+        "status",
+        "requested_by",
+        "created_at",
+        "request_notes",
+        "completed_on",
+        "resulted_by",
+        "resulted_at",
+        "cancelled_by",
+        "cancelled_at",
+    )
+
+    def get_search_results(self, request, queryset, search_term):
+        # "INS-000123" finds request 123.
+        term = search_term.strip().upper()
+        if term.startswith("INS-") and term[4:].isdigit():
+            return queryset.filter(pk=int(term[4:])), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields += ["permit", "inspection_type"]
+            if obj.status != InspectionStatus.SCHEDULED:
+                fields += [
+                    "result",
+                    "result_comments",
+                    "inspector_notes",
+                    "scheduled_for",
+                    "time_preference",
+                    "inspector",
+                ]
+        return fields
+
+    @admin.display(description="request", ordering="id")
+    def number(self, inspection):
+        return inspection.number
+
+    @admin.display(description="address")
+    def address(self, inspection):
+        return inspection.permit.address
+
+    def save_model(self, request, obj, form, change):
+        result = form.cleaned_data.get("result")
+        if change and result and "result" in form.changed_data:
+            # Everything else on the form first (e.g. a reassignment), then the result through
+            # the one service that completes the inspection and emails the contractor.
+            comments = obj.result_comments
+            notes = obj.inspector_notes
+            obj.result = ""
+            super().save_model(request, obj, form, change)
+            try:
+                inspection_record_result(
+                    inspection=obj,
+                    result=result,
+                    public_comments=comments,
+                    internal_notes=notes,
+                    by=request.user,
+                )
+            except InspectionError as error:
+                messages.error(request, str(error))
+            else:
+                obj.refresh_from_db()
+                messages.success(
+                    request, f"{obj.number}: {obj.get_result_display()}; the contractor is emailed."
+                )
+            return
+        super().save_model(request, obj, form, change)
+
+    def get_urls(self):
+        return [
+            path(
+                "queue/",
+                self.admin_site.admin_view(self.queue_view),
+                name="inspections_inspection_queue",
+            ),
+            path(
+                "route/",
+                self.admin_site.admin_view(self.route_view),
+                name="inspections_inspection_route",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "queue_url": reverse("admin:inspections_inspection_queue"),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def queue_view(self, request):
+        """The day's queue, by inspector (and area): each inspector's stops in route order."""
+        day = parse_day(request.GET.get("date"))
+        area_id = request.GET.get("area") or ""
+        inspections = Inspection.objects.filter(
+            scheduled_for=day, status=InspectionStatus.SCHEDULED
+        ).select_related("permit", "inspection_type", "inspector__user", "area")
+        if area_id.isdigit():
+            inspections = inspections.filter(area_id=int(area_id))
+        by_inspector = []
+        ordered = sorted(inspections, key=lambda i: (str(i.inspector or "~ unassigned"), i.pk))
+        for inspector, stops in groupby(ordered, key=lambda i: i.inspector):
+            stops = inspections_route(inspector=inspector, day=day) if inspector else list(stops)
+            if area_id.isdigit():
+                stops = [stop for stop in stops if stop.area_id == int(area_id)]
+            by_inspector.append((inspector, stops))
+        return TemplateResponse(
+            request,
+            "admin/inspections/queue.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"Inspection queue for {day:%A %m/%d/%Y}",
+                "day": day,
+                "previous_day": day - datetime.timedelta(days=1),
+                "next_day": day + datetime.timedelta(days=1),
+                "areas": InspectionArea.objects.all(),
+                "area_id": area_id,
+                "by_inspector": by_inspector,
+                "opts": self.model._meta,
+            },
+        )
+
+    def route_view(self, request):
+        """One inspector's day in order, with the private notes: what they take on the road."""
+        day = parse_day(request.GET.get("date"))
+        inspector = (
+            Inspector.objects.select_related("user")
+            .filter(pk=request.GET.get("inspector") or 0)
+            .first()
+        )
+        stops = inspections_route(inspector=inspector, day=day) if inspector else []
+        return TemplateResponse(
+            request,
+            "admin/inspections/route.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"Route of {inspector or 'an inspector'} for {day:%A %m/%d/%Y}",
+                "day": day,
+                "inspector": inspector,
+                "inspectors": Inspector.objects.select_related("user"),
+                "stops": stops,
+                "opts": self.model._meta,
+            },
+        )

@@ -1,3 +1,6 @@
+import secrets
+
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -27,6 +30,58 @@ class InspectionType(models.Model):
         return f"{self.code} {self.name}"
 
 
+class Holiday(models.Model):
+    """A day the building department does no inspections. Staff keep the list in admin."""
+
+    date = models.DateField(unique=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.date:%m/%d/%Y})"
+
+
+class InspectionArea(models.Model):
+    """A part of the city an inspector covers, by ZIP code."""
+
+    name = models.CharField(max_length=100, unique=True)
+    zip_codes = models.CharField(
+        "ZIP codes",
+        max_length=500,
+        help_text="The five-digit ZIP codes of the area, separated by commas or spaces.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zip_list(self) -> list[str]:
+        return [part[:5] for part in self.zip_codes.replace(",", " ").split() if part]
+
+
+class Inspector(models.Model):
+    """A staff user who inspects. Requests are assigned among the active staff users of the
+    "Inspectors" group, by their area."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inspector"
+    )
+    area = models.ForeignKey(
+        InspectionArea, null=True, blank=True, on_delete=models.SET_NULL, related_name="inspectors"
+    )
+
+    class Meta:
+        ordering = ["user__username"]
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+
 class InspectionStatus(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled"
     COMPLETED = "completed", "Completed"
@@ -39,6 +94,12 @@ class InspectionResult(models.TextChoices):
     PARTIAL = "partial", "Partial"
     NOT_READY = "not_ready", "Not Ready"
     CANCELLED = "cancelled", "Cancelled"
+
+
+class TimePreference(models.TextChoices):
+    ANY = "", "No preference"
+    AM = "am", "AM"
+    PM = "pm", "PM"
 
 
 class Inspection(models.Model):
@@ -59,20 +120,74 @@ class Inspection(models.Model):
         max_length=10, choices=InspectionStatus, default=InspectionStatus.SCHEDULED
     )
     scheduled_for = models.DateField(null=True, blank=True)
+    time_preference = models.CharField(
+        "AM/PM", max_length=2, choices=TimePreference, blank=True, default=TimePreference.ANY
+    )
     completed_on = models.DateField(null=True, blank=True)
     result = models.CharField(max_length=10, choices=InspectionResult, blank=True)
     # Shown on the public permit page.
     result_comments = models.TextField("public result comments", blank=True)
     # Never shown on the portal: for staff and inspectors only.
     inspector_notes = models.TextField("internal notes", blank=True)
+
+    # The request, as the contractor made it online.
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inspection_requests",
+    )
+    contact_name = models.CharField(max_length=150, blank=True)
+    contact_phone = models.CharField(max_length=30, blank=True)
+    # "Additional Notes" for the inspector: staff and inspectors only, never shown on the portal.
+    request_notes = models.TextField("notes for the inspector", blank=True)
+    # One per Finish click: a second click with the same token finds the first request.
+    request_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    area = models.ForeignKey(
+        InspectionArea, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    inspector = models.ForeignKey(
+        Inspector,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inspections",
+    )
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    resulted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resulted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-scheduled_for", "-id"]
-        indexes = [models.Index(fields=["permit", "status"], name="inspection_permit_status")]
+        indexes = [
+            models.Index(fields=["permit", "status"], name="inspection_permit_status"),
+            models.Index(fields=["scheduled_for", "inspector"], name="inspection_day_inspector"),
+        ]
+        constraints = [
+            # No second open request for the same inspection on the same permit, even for two
+            # requests at the same moment.
+            models.UniqueConstraint(
+                fields=["permit", "inspection_type"],
+                condition=models.Q(status="scheduled"),
+                name="inspection_one_open_per_type",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.inspection_type} on {self.permit}"
+        return f"{self.number} {self.inspection_type} on {self.permit}"
+
+    @property
+    def number(self) -> str:
+        """The request number the contractor is given: INS-000123."""
+        return f"INS-{self.pk:06d}" if self.pk else "INS-(new)"
 
     def move_to(self, status: str) -> None:
         """Change the status, refusing a move inspections do not make. The caller saves."""
@@ -84,3 +199,21 @@ class Inspection(models.Model):
                 f"{InspectionStatus(status).label.lower()}."
             )
         self.status = status
+
+
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class CalendarFeed(models.Model):
+    """A contractor's private iCalendar URL of their upcoming inspections. Whoever has the URL
+    can read the feed, so it is long, random and revocable (a new one replaces it)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user}"

@@ -211,11 +211,8 @@ def permit_detail_view(request: HttpRequest, number: str) -> HttpResponse:
     context.update(
         private=True,
         can_pay=can_pay(request.user, permit),
-        can_request_inspection=can_request_inspection(request.user, permit),
         can_upload=can_upload(request.user, permit),
         can_apply=can_apply(request.user, permit),
-        upcoming=[i for i in inspections if i.status == "scheduled"],
-        completed=[i for i in inspections if i.status != "scheduled"],
         contacts=list(permit.contacts.select_related("user")),
         documents=list(permit.documents.select_related("uploaded_by")),
         contact_form=PermitContactForm(),

@@ -14,7 +14,16 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
-from inspections.models import Inspection, InspectionResult, InspectionStatus, InspectionType
+from inspections.models import (
+    Holiday,
+    Inspection,
+    InspectionArea,
+    InspectionResult,
+    InspectionStatus,
+    InspectionType,
+    Inspector,
+)
+from inspections.services import INSPECTORS_GROUP, area_for, inspector_for
 from licenses.models import (
     Contractor,
     License,
@@ -35,6 +44,8 @@ DEMO_PASSWORDS = {
     "admin": "springfield-admin",
     "clerk": "springfield-clerk",
     "demo": "springfield-demo",
+    "inspector1": "springfield-inspector",
+    "inspector2": "springfield-inspector",
 }
 
 LICENSE_TYPES = [
@@ -318,9 +329,77 @@ def seed_demo_city(*, today: datetime.date | None = None) -> SeedReport:
             )
             report.count("inspection types", created)
 
+    seed_inspectors(report, today)
     seed_permits(rng, today, permit_types, licenses, report)
     seed_users(report, licenses)
     return report
+
+
+AREAS = [
+    ("Downtown", "62701 62703", "inspector1", "Ivy", "Downtown"),
+    ("North and West", "62702 62704 62711 62712", "inspector2", "Noel", "Northwest"),
+]
+
+
+def us_holidays(year: int) -> list[tuple[datetime.date, str]]:
+    """The holidays a city building department closes for (fixed dates, and the Mondays and
+    Thursdays the federal calendar puts them on)."""
+
+    def nth_weekday(month: int, weekday: int, n: int) -> datetime.date:
+        day = datetime.date(year, month, 1)
+        day += datetime.timedelta(days=(weekday - day.weekday()) % 7)
+        return day + datetime.timedelta(weeks=n - 1)
+
+    def last_monday(month: int) -> datetime.date:
+        day = datetime.date(year, month + 1, 1) - datetime.timedelta(days=1)
+        return day - datetime.timedelta(days=day.weekday())
+
+    return [
+        (datetime.date(year, 1, 1), "New Year's Day"),
+        (nth_weekday(1, 0, 3), "Martin Luther King Jr. Day"),
+        (last_monday(5), "Memorial Day"),
+        (datetime.date(year, 7, 4), "Independence Day"),
+        (nth_weekday(9, 0, 1), "Labor Day"),
+        (datetime.date(year, 11, 11), "Veterans Day"),
+        (nth_weekday(11, 3, 4), "Thanksgiving Day"),
+        (nth_weekday(11, 3, 4) + datetime.timedelta(days=1), "Day after Thanksgiving"),
+        (datetime.date(year, 12, 25), "Christmas Day"),
+    ]
+
+
+def seed_inspectors(report: SeedReport, today: datetime.date) -> None:
+    user_model = get_user_model()
+    group, _ = Group.objects.get_or_create(name=INSPECTORS_GROUP)
+    group.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="inspections",
+            codename__in=["view_inspection", "change_inspection"],
+        )
+    )
+    for name, zips, username, first, last in AREAS:
+        area, created = InspectionArea.objects.get_or_create(
+            name=name, defaults={"zip_codes": zips}
+        )
+        report.count("inspection areas", created)
+        user, created = user_model.objects.get_or_create(
+            username=username,
+            defaults={
+                "email": f"{username}@springfield.example",
+                "is_staff": True,
+                "first_name": first,
+                "last_name": f"{last} (Inspector)",
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORDS[username])
+            user.save()
+        user.groups.add(group)
+        _, created = Inspector.objects.get_or_create(user=user, defaults={"area": area})
+        report.count("inspectors", created)
+    for year in (today.year, today.year + 1):
+        for day, name in us_holidays(year):
+            _, created = Holiday.objects.get_or_create(date=day, defaults={"name": name})
+            report.count("holidays", created)
 
 
 def seed_permits(
@@ -403,6 +482,7 @@ def seed_permits(
             ]
         )
         kinds = inspection_types[permit_types[code].pk]
+        area = area_for(permit)
         Inspection.objects.bulk_create(
             [
                 Inspection(
@@ -413,7 +493,18 @@ def seed_permits(
                     completed_on=completed,
                     result=result,
                     result_comments=comments,
-                    inspector_notes=notes,
+                    inspector_notes=notes if insp_status != InspectionStatus.SCHEDULED else "",
+                    area=area if insp_status == InspectionStatus.SCHEDULED else None,
+                    inspector=inspector_for(area=area, day=scheduled)
+                    if insp_status == InspectionStatus.SCHEDULED
+                    else None,
+                    contact_name="Dana Builder"
+                    if insp_status == InspectionStatus.SCHEDULED
+                    else "",
+                    contact_phone="(217) 555-0141"
+                    if insp_status == InspectionStatus.SCHEDULED
+                    else "",
+                    request_notes=notes if insp_status == InspectionStatus.SCHEDULED else "",
                 )
                 for (
                     kind,
@@ -509,6 +600,8 @@ def plan_inspections(
         )
     if status == PermitStatus.ISSUED and done < kinds and rng.random() < 0.5:
         upcoming = today + days(rng.randint(1, 9))
+        while upcoming.weekday() >= 5:  # inspections happen on business days
+            upcoming += days(1)
         plan.append((done, InspectionStatus.SCHEDULED, upcoming, None, "", "", "Gate code 4411."))
     return plan
 

@@ -3,9 +3,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from inspections.scheduling import mark_cancellable
 from inspections.selectors import upcoming_inspections
 from licenses.models import Membership
-from permits.access import permits_visible_to
+from permits.access import can_request_inspection, permits_visible_to, prefetch_parties
 from permits.forms import PermitSearchForm, default_applied_from
 from permits.selectors import my_active_permits, my_expired_permits
 from permits.views import mark_records, paginate
@@ -28,6 +29,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     expired = paginate(request, my_expired_permits(user=user), size, "expired_page")
     mark_records(user, [*active.object_list, *expired.object_list])
+    upcoming = list(inspections.object_list)
+    prefetch_parties([inspection.permit for inspection in upcoming])
+    mark_cancellable(upcoming)
+    for inspection in upcoming:
+        inspection.may_cancel = inspection.cancellable and can_request_inspection(
+            user, inspection.permit
+        )
     businesses = [
         membership.contractor.business_name
         for membership in Membership.objects.filter(user=user).select_related("contractor")

@@ -124,8 +124,8 @@ class InspectionTypeFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("permit_type", "code")
 
     permit_type = factory.SubFactory(PermitTypeFactory)
-    code = "105"
-    name = "Framing"
+    code = factory.Sequence(lambda n: str(100 + n))
+    name = factory.LazyAttribute(lambda t: f"Inspection {t.code}")
 
 
 class InspectionFactory(factory.django.DjangoModelFactory):
@@ -176,3 +176,14 @@ def contractor_user(license=None, *, username=None, verified=True, **roles):
     if roles:
         MembershipFactory(user=user, contractor=license.holder, **roles)
     return user
+
+
+def make_inspector(username: str, area=None):
+    from django.contrib.auth.models import Group
+
+    from inspections.models import Inspector
+
+    user = UserFactory(username=username, is_staff=True)
+    group, _ = Group.objects.get_or_create(name="Inspectors")
+    user.groups.add(group)
+    return Inspector.objects.create(user=user, area=area)

@@ -263,6 +263,11 @@ PERMIT_SEARCH_DEFAULT_YEARS = env.int("PERMIT_SEARCH_DEFAULT_YEARS", default=3)
 PERMIT_SEARCH_PAGE_SIZE = 25
 MY_RECORDS_PAGE_SIZE = 10
 DASHBOARD_PAGE_SIZE = 10
+# Inspections: the city's scheduling rules (inspections.scheduling).
+INSPECTION_CUTOFF = env("INSPECTION_CUTOFF", default="15:00")
+INSPECTION_MAX_BUSINESS_DAYS_AHEAD = env.int("INSPECTION_MAX_BUSINESS_DAYS_AHEAD", default=10)
+# If set, an inspection cannot be requested while the permit has fees due.
+INSPECTION_REQUIRE_FEES_PAID = env.bool("INSPECTION_REQUIRE_FEES_PAID", default=False)
 # Documents uploaded to a permit: PDF, PNG or JPEG, checked by content.
 PERMIT_DOCUMENT_MAX_BYTES = env.int("PERMIT_DOCUMENT_MAX_MB", default=25) * 1_000_000
 

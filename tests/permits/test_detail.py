@@ -28,6 +28,7 @@ def permit():
     )
     InspectionFactory(
         permit=permit,
+        inspection_type__name="Framing",
         status=InspectionStatus.COMPLETED,
         result=InspectionResult.FAILED,
         result_comments="Missing nail plates at the kitchen wall.",

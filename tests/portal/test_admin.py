@@ -41,7 +41,7 @@ def test_every_model_is_in_the_admin():
         ("licenses_license", "EC70"),
         ("licenses_contractor", "Builder"),
         ("inspections_inspection", "RES25"),
-        ("inspections_inspectiontype", "Framing"),
+        ("inspections_inspectiontype", "Inspection"),
         ("permits_permittype", "RES"),
         ("licenses_licensetype", "EC"),
         ("accounts_user", "boss"),

@@ -1,0 +1,233 @@
+"""Requesting, assigning, cancelling and resulting inspections.
+
+A request is saved in one transaction with its assignment; its confirmation email goes out only
+after the commit. The database refuses a second open request for the same inspection on the
+same permit, and a second save of the same Finish click.
+"""
+
+import datetime
+import uuid
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from licenses.mail import enqueue_after_commit
+from permits.access import can_request_inspection
+from permits.models import Fee, FeeStatus, Permit, PermitStatus
+
+from .exceptions import InspectionError
+from .models import (
+    Inspection,
+    InspectionArea,
+    InspectionResult,
+    InspectionStatus,
+    InspectionType,
+    Inspector,
+    TimePreference,
+)
+from .scheduling import allowed_days, can_cancel_online
+from .tasks import send_inspection_confirmation, send_inspection_result
+
+INSPECTORS_GROUP = "Inspectors"
+
+
+def inspection_request_check(*, user, permit: Permit) -> None:
+    """Raise InspectionError, with the message for the page, when the user may not request an
+    inspection on this permit now."""
+    if permit.status != PermitStatus.ISSUED:
+        raise InspectionError(
+            f"Permit {permit.number} is {permit.get_status_display()}: inspections can be "
+            "requested only on an issued permit."
+        )
+    if not can_request_inspection(user, permit):
+        raise InspectionError(
+            "Requesting inspections on this permit needs the Inspections role at its "
+            "contractor, or an approved license on the permit."
+        )
+    if settings.INSPECTION_REQUIRE_FEES_PAID:
+        due = Fee.objects.filter(permit=permit, status=FeeStatus.DUE).aggregate(total=Sum("amount"))
+        if due["total"]:
+            raise InspectionError(
+                f"Permit {permit.number} has ${due['total']:,.2f} in fees due: pay them before "
+                "requesting an inspection."
+            )
+
+
+def open_request_type_ids(permit: Permit) -> set[int]:
+    return set(
+        Inspection.objects.filter(permit=permit, status=InspectionStatus.SCHEDULED).values_list(
+            "inspection_type_id", flat=True
+        )
+    )
+
+
+def area_for(permit: Permit) -> InspectionArea | None:
+    zip_code = (permit.zip_code or "")[:5]
+    if not zip_code:
+        return None
+    for area in InspectionArea.objects.all():
+        if zip_code in area.zip_list:
+            return area
+    return None
+
+
+def inspector_for(*, area: InspectionArea | None, day: datetime.date) -> Inspector | None:
+    """The least-loaded inspector of the area on that day (ties: by user name); when the area
+    has no inspector, the least-loaded of all."""
+    inspectors = Inspector.objects.filter(
+        user__is_active=True, user__is_staff=True, user__groups__name=INSPECTORS_GROUP
+    ).annotate(
+        load=Count(
+            "inspections",
+            filter=Q(
+                inspections__scheduled_for=day, inspections__status=InspectionStatus.SCHEDULED
+            ),
+        )
+    )
+    in_area = inspectors.filter(area=area) if area is not None else inspectors.none()
+    pool = in_area if in_area.exists() else inspectors
+    return pool.order_by("load", "user__username").first()
+
+
+@transaction.atomic
+def inspection_request_create(
+    *,
+    user,
+    permit: Permit,
+    inspection_type: InspectionType,
+    day: datetime.date,
+    time_preference: str = TimePreference.ANY,
+    contact_name: str,
+    contact_phone: str,
+    notes: str = "",
+    token: uuid.UUID | None = None,
+    now: datetime.datetime | None = None,
+) -> Inspection:
+    """Save a request and assign it at once. With the same `token` twice (a double-clicked
+    Finish), the first request is returned and nothing new is made."""
+    if token is not None:
+        existing = Inspection.objects.filter(request_token=token).first()
+        if existing is not None:
+            return existing
+    permit = Permit.objects.select_for_update().get(pk=permit.pk)
+    inspection_request_check(user=user, permit=permit)
+    if inspection_type.permit_type_id != permit.permit_type_id:
+        raise InspectionError("Choose one of the inspections of this permit's type.")
+    if inspection_type.pk in open_request_type_ids(permit):
+        raise InspectionError(
+            f"{inspection_type} is already requested on permit {permit.number}. Cancel that "
+            "request first, or choose another inspection."
+        )
+    if day not in allowed_days(now):
+        raise InspectionError(
+            f"{day:%A %m/%d/%Y} cannot be requested. Choose one of the days offered: business "
+            "days only, from the next available day."
+        )
+    if time_preference not in TimePreference.values:
+        raise InspectionError("Choose AM, PM or no preference.")
+    area = area_for(permit)
+    inspection = Inspection(
+        permit=permit,
+        inspection_type=inspection_type,
+        scheduled_for=day,
+        time_preference=time_preference,
+        requested_by=user,
+        contact_name=contact_name.strip()[:150],
+        contact_phone=contact_phone.strip()[:30],
+        request_notes=notes.strip(),
+        request_token=token,
+        area=area,
+        inspector=inspector_for(area=area, day=day),
+    )
+    try:
+        with transaction.atomic():
+            inspection.save()
+    except IntegrityError:
+        if token is not None and Inspection.objects.filter(request_token=token).exists():
+            return Inspection.objects.get(request_token=token)
+        raise InspectionError(
+            f"{inspection_type} is already requested on permit {permit.number}."
+        ) from None
+    enqueue_after_commit(send_inspection_confirmation, inspection.pk)
+    return inspection
+
+
+@transaction.atomic
+def inspection_cancel(
+    *, inspection: Inspection, user, now: datetime.datetime | None = None
+) -> Inspection:
+    inspection = (
+        Inspection.objects.select_for_update().select_related("permit").get(pk=inspection.pk)
+    )
+    if not can_request_inspection(user, inspection.permit):
+        raise InspectionError("Cancelling this inspection needs the Inspections role.")
+    if inspection.status != InspectionStatus.SCHEDULED:
+        raise InspectionError(f"This inspection is {inspection.get_status_display().lower()}.")
+    if not can_cancel_online(inspection.scheduled_for, now):
+        raise InspectionError(
+            "It is too late to cancel online: the cut-off was the business day before the "
+            f"inspection. Call the permit office at {settings.CITY_OFFICE_PHONE}."
+        )
+    inspection.move_to(InspectionStatus.CANCELLED)
+    inspection.cancelled_by = user
+    inspection.cancelled_at = now or timezone.now()
+    inspection.save(update_fields=["status", "cancelled_by", "cancelled_at"])
+    return inspection
+
+
+@transaction.atomic
+def inspection_record_result(
+    *,
+    inspection: Inspection,
+    result: str,
+    public_comments: str = "",
+    internal_notes: str = "",
+    by,
+    on: datetime.date | None = None,
+) -> Inspection:
+    """Staff record a result; the contractor is emailed it. A failed or partial inspection can
+    then be requested again."""
+    inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    if inspection.status != InspectionStatus.SCHEDULED:
+        raise InspectionError(
+            f"{inspection.number} is already {inspection.get_status_display().lower()}."
+        )
+    if result not in InspectionResult.values:
+        raise InspectionError("Choose a result: Passed, Failed, Partial, Not Ready or Cancelled.")
+    target = (
+        InspectionStatus.CANCELLED
+        if result == InspectionResult.CANCELLED
+        else InspectionStatus.COMPLETED
+    )
+    inspection.move_to(target)
+    inspection.result = result
+    inspection.result_comments = public_comments.strip()
+    inspection.inspector_notes = internal_notes.strip()
+    inspection.completed_on = on or timezone.localdate()
+    inspection.resulted_by = by
+    inspection.resulted_at = timezone.now()
+    inspection.save()
+    enqueue_after_commit(send_inspection_result, inspection.pk)
+    return inspection
+
+
+def inspections_route(*, inspector: Inspector, day: datetime.date) -> list[Inspection]:
+    """One inspector's stops for a day in driving order: AM requests first, then no preference,
+    then PM; within each, by ZIP code and street."""
+    order = {TimePreference.AM: 0, TimePreference.ANY: 1, TimePreference.PM: 2}
+    stops = list(
+        Inspection.objects.filter(
+            inspector=inspector, scheduled_for=day, status=InspectionStatus.SCHEDULED
+        ).select_related("permit", "inspection_type")
+    )
+    return sorted(
+        stops,
+        key=lambda stop: (
+            order.get(stop.time_preference, 1),
+            stop.permit.zip_code,
+            stop.permit.street_name,
+            stop.permit.street_number.zfill(8),
+        ),
+    )

@@ -1,0 +1,97 @@
+"""The city's scheduling rules: business days, holidays, the cut-off, days ahead, time zones."""
+
+import datetime
+import zoneinfo
+
+import pytest
+
+from inspections.models import Holiday
+from inspections.scheduling import (
+    allowed_days,
+    can_cancel_online,
+    cancel_deadline,
+    next_available_day,
+)
+
+pytestmark = pytest.mark.django_db
+
+CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
+
+
+def at(year, month, day, hour, minute=0, tz=CHICAGO) -> datetime.datetime:
+    return datetime.datetime(year, month, day, hour, minute, tzinfo=tz)
+
+
+def d(month, day, year=2025) -> datetime.date:
+    return datetime.date(year, month, day)
+
+
+def test_before_the_cutoff_the_next_business_day():
+    # Tuesday 3 June 2025, 10:00
+    assert next_available_day(at(2025, 6, 3, 10)) == d(6, 4)
+
+
+def test_after_the_cutoff_the_day_after_next():
+    assert next_available_day(at(2025, 6, 3, 15, 0)) == d(6, 5)
+    assert next_available_day(at(2025, 6, 3, 14, 59)) == d(6, 4)
+
+
+def test_weekends_are_skipped():
+    # Friday 6 June, morning: Monday 9 June. Friday after the cut-off: Tuesday 10 June.
+    assert next_available_day(at(2025, 6, 6, 9)) == d(6, 9)
+    assert next_available_day(at(2025, 6, 6, 16)) == d(6, 10)
+    # On Saturday or Sunday Monday's list is already closed (at Friday's cut-off): Tuesday.
+    assert next_available_day(at(2025, 6, 7, 9)) == d(6, 10)
+    assert next_available_day(at(2025, 6, 8, 20)) == d(6, 10)
+    assert all(day.weekday() < 5 for day in allowed_days(at(2025, 6, 6, 9)))
+
+
+def test_holidays_are_skipped():
+    Holiday.objects.create(date=d(7, 4), name="Independence Day")
+    # Thursday 3 July morning: Friday is a holiday, so Monday 7 July.
+    assert next_available_day(at(2025, 7, 3, 9)) == d(7, 7)
+    # On the holiday itself, Monday's list is closed: Tuesday.
+    assert next_available_day(at(2025, 7, 4, 9)) == d(7, 8)
+    assert d(7, 4) not in allowed_days(at(2025, 7, 1, 9))
+
+
+def test_at_most_ten_business_days_ahead():
+    days = allowed_days(at(2025, 6, 2, 9))  # Monday
+    assert days[0] == d(6, 3) and days[-1] == d(6, 16)  # the 10th business day
+    assert len(days) == 10
+    late = allowed_days(at(2025, 6, 2, 16))
+    assert late[0] == d(6, 4) and late[-1] == d(6, 16) and len(late) == 9
+
+
+def test_days_ahead_is_a_setting(settings):
+    settings.INSPECTION_MAX_BUSINESS_DAYS_AHEAD = 3
+    assert allowed_days(at(2025, 6, 2, 9)) == [d(6, 3), d(6, 4), d(6, 5)]
+
+
+def test_the_cutoff_is_a_setting(settings):
+    settings.INSPECTION_CUTOFF = "12:00"
+    assert next_available_day(at(2025, 6, 3, 12, 30)) == d(6, 5)
+
+
+def test_the_cutoff_is_in_the_citys_time_zone():
+    # 20:30 UTC is 14:30 in Chicago in winter (CST) and 15:30 in summer (CDT).
+    winter = datetime.datetime(2025, 1, 14, 20, 30, tzinfo=datetime.UTC)  # Tuesday
+    summer = datetime.datetime(2025, 7, 15, 20, 30, tzinfo=datetime.UTC)  # Tuesday
+    assert next_available_day(winter) == d(1, 15)
+    assert next_available_day(summer) == d(7, 17)
+    # 03:00 UTC Wednesday is still Tuesday evening in Chicago: after the cut-off.
+    assert next_available_day(datetime.datetime(2025, 7, 16, 3, 0, tzinfo=datetime.UTC)) == d(7, 17)
+
+
+def test_cancel_until_the_cutoff_of_the_previous_business_day():
+    # An inspection on Monday 9 June: cancel until Friday 6 June 15:00.
+    assert cancel_deadline(d(6, 9)) == at(2025, 6, 6, 15)
+    assert can_cancel_online(d(6, 9), at(2025, 6, 6, 14, 59))
+    assert not can_cancel_online(d(6, 9), at(2025, 6, 6, 15, 0))
+    assert not can_cancel_online(d(6, 9), at(2025, 6, 7, 10))
+
+
+def test_the_cancel_window_skips_holidays():
+    Holiday.objects.create(date=d(7, 4), name="Independence Day")
+    # An inspection on Monday 7 July: the business day before is Thursday 3 July.
+    assert cancel_deadline(d(7, 7)) == at(2025, 7, 3, 15)
