@@ -16,3 +16,14 @@ def upcoming_inspections(*, permits: QuerySet[Permit]) -> QuerySet[Inspection]:
         .select_related("permit", "inspection_type")
         .order_by("scheduled_for", "id")
     )
+
+
+def completed_inspections(*, permits: QuerySet[Permit]) -> QuerySet[Inspection]:
+    """Resulted inspections of the given permits, latest first."""
+    return (
+        Inspection.objects.filter(
+            permit__in=permits.values("pk"), status=InspectionStatus.COMPLETED
+        )
+        .select_related("permit", "inspection_type")
+        .order_by("-completed_on", "-id")
+    )

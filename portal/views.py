@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from inspections.scheduling import mark_cancellable
-from inspections.selectors import upcoming_inspections
+from inspections.selectors import completed_inspections, upcoming_inspections
 from licenses.models import Membership
 from permits.access import can_request_inspection, permits_visible_to, prefetch_parties
 from permits.forms import PermitSearchForm, default_applied_from
@@ -27,6 +27,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     inspections = paginate(
         request, upcoming_inspections(permits=permits_visible_to(user)), size, "inspections_page"
     )
+    completed = paginate(
+        request, completed_inspections(permits=permits_visible_to(user)), size, "completed_page"
+    )
     expired = paginate(request, my_expired_permits(user=user), size, "expired_page")
     mark_records(user, [*active.object_list, *expired.object_list])
     upcoming = list(inspections.object_list)
@@ -46,6 +49,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "active": active,
             "inspections": inspections,
+            "completed": completed,
             "expired": expired,
             "businesses": businesses,
         },

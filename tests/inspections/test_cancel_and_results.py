@@ -193,6 +193,16 @@ def test_staff_reassign_in_admin(client, staff, inspection):
     assert inspection.inspector == other and inspection.status == InspectionStatus.SCHEDULED
 
 
+def test_the_dashboard_lists_completed_inspections_with_view_details(
+    client, staff, inspection, contractor
+):
+    record(client, staff, inspection, result="passed", result_comments="All good.")
+    client.force_login(contractor)
+    page = client.get(reverse("dashboard"))
+    assert "Completed Inspections" in page.text
+    assert f"View details of {inspection.number}" in page.text and "All good." in page.text
+
+
 def test_a_resulted_inspection_cannot_be_resulted_again(client, staff, inspection):
     record(client, staff, inspection, result="passed")
     page = client.get(reverse("admin:inspections_inspection_change", args=[inspection.pk]))

@@ -91,6 +91,12 @@ def make_records(
             FeeFactory(permit=permit)
         for _ in range(inspections_each):
             InspectionFactory(permit=permit)
+        InspectionFactory(
+            permit=permit,
+            status="completed",
+            result="passed",
+            completed_on=datetime.date(2025, 1, 2),
+        )
         permits.append(permit)
     return permits
 
