@@ -2,6 +2,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from payments.models import CartLine
 from permits.models import Collection
 
 
@@ -16,4 +17,5 @@ def portal(request: HttpRequest) -> dict:
         context["collection_count"] = SimpleLazyObject(
             lambda: Collection.objects.filter(owner=user).count()
         )
+        context["cart_count"] = SimpleLazyObject(lambda: CartLine.objects.filter(user=user).count())
     return context

@@ -34,6 +34,7 @@ from licenses.models import (
     Membership,
 )
 from licenses.tasks import REVIEWERS_GROUP
+from payments.models import EntryKind, TrustAccount, TrustEntry
 from permits.models import Fee, FeeStatus, Permit, PermitLicense, PermitStatus, PermitType
 
 SEED = 2024
@@ -683,6 +684,20 @@ def seed_users(report: SeedReport, licenses: dict[str, License]) -> None:
         user=demo, contractor=licenses["GC20001"].holder, defaults={"can_manage": True}
     )
     report.count("memberships", created)
+    # Lincoln Builders keeps a trust account with the city.
+    account, created = TrustAccount.objects.get_or_create(
+        contractor=licenses["GC20001"].holder,
+        defaults={"low_balance_threshold": Decimal("500.00")},
+    )
+    if created:
+        TrustEntry.objects.create(
+            account=account,
+            kind=EntryKind.DEPOSIT,
+            amount=Decimal("5000.00"),
+            reference="Check 2201",
+            created_by=clerk,
+        )
+    report.count("trust accounts", created)
 
 
 def verify_email(user) -> None:

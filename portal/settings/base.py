@@ -275,6 +275,13 @@ PERMIT_DOCUMENT_MAX_BYTES = env.int("PERMIT_DOCUMENT_MAX_MB", default=25) * 1_00
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+# Tests speak to a fake Stripe through this HTTP client class (dotted path); empty in real use.
+STRIPE_HTTP_CLIENT = env("STRIPE_HTTP_CLIENT", default="")
+# What each way of paying adds, shown before paying (payments.services.convenience_fee).
+PAYMENT_CARD_FEE_PERCENT = env("PAYMENT_CARD_FEE_PERCENT", default="3.00")
+PAYMENT_ACH_FEE = env("PAYMENT_ACH_FEE", default="1.50")
+# Issue a permit Ready to Issue as soon as its last fee is paid online.
+PAYMENTS_AUTO_ISSUE = env.bool("PAYMENTS_AUTO_ISSUE", default=False)
 
 # Logging: one line per event on stderr; sign-ins and lock-outs under "portal.security".
 LOGGING = {

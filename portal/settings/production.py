@@ -20,6 +20,12 @@ if not env("DATABASE_URL", default=""):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production.")
 if not env("CELERY_BROKER_URL", default=""):
     raise ImproperlyConfigured("CELERY_BROKER_URL must point at Redis in production.")
+# Card payments go through Stripe in production: the offline gateway is for the demo only.
+for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET"):
+    if not env(name, default=""):
+        raise ImproperlyConfigured(
+            f"{name} must be set in production (the offline card gateway is refused)."
+        )
 # Rate limits (PIN guesses, sign-ups) must be shared by every worker: Redis, not process memory.
 CACHES = {"default": env.cache("CACHE_URL", default=env("CELERY_BROKER_URL"))}
 

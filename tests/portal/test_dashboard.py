@@ -72,9 +72,9 @@ def test_fees_due_link_only_for_the_pay_role(client, license):
     permit = PermitFactory(status=PermitStatus.ISSUED, licenses=[license])
     FeeFactory(permit=permit, amount=Decimal("12.50"))
     client.force_login(contractor_user(license))
-    assert "Fees due on" not in client.get(DASHBOARD).text
+    assert "Pay Fees Due on" not in client.get(DASHBOARD).text
     client.force_login(contractor_user(license, can_pay=True))
-    assert f"Fees due on {permit.number}: pay" in client.get(DASHBOARD).text
+    assert f"Pay Fees Due on {permit.number}" in client.get(DASHBOARD).text
 
 
 def test_the_dashboard_needs_sign_in(client):

@@ -25,6 +25,9 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
             "ALLOWED_HOSTS",
             "DJANGO_SETTINGS_MODULE",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "STRIPE_SECRET_KEY",
+            "STRIPE_PUBLISHABLE_KEY",
+            "STRIPE_WEBHOOK_SECRET",
         }
     }
     return subprocess.run(
@@ -44,6 +47,9 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://portal@127.0.0.1:5432/portal",
     "EMAIL_URL": "smtp+tls://mailer:pw@smtp.example.gov:587",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "STRIPE_SECRET_KEY": "sk_live_placeholder_for_the_check",
+    "STRIPE_PUBLISHABLE_KEY": "pk_live_placeholder_for_the_check",
+    "STRIPE_WEBHOOK_SECRET": "whsec_placeholder_for_the_check",
 }
 
 

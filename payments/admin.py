@@ -1,0 +1,213 @@
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Exists, OuterRef
+from django.template.response import TemplateResponse
+
+from inspections.admin import PermitWithInspectionsAdmin
+from permits.models import Fee, FeeStatus, Permit, PermitStatus
+
+from .exceptions import GatewayError, PaymentError
+from .forms import RefundForm
+from .models import CartLine, EntryKind, Payment, PaymentLine, StripeEvent, TrustAccount, TrustEntry
+from .services import payment_refund, trust_balance, trust_record
+
+
+class PaymentLineInline(admin.TabularInline):
+    model = PaymentLine
+    extra = 0
+    can_delete = False
+    fields = ("fee", "amount", "live")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    """Payments are made on the portal; staff look, and refund."""
+
+    list_display = (
+        "__str__",
+        "user",
+        "method",
+        "provider",
+        "status",
+        "total",
+        "created_at",
+        "confirmed_at",
+        "needs_review",
+    )
+    list_filter = ("status", "method", "provider", "created_at")
+    search_fields = (
+        "receipt_number",
+        "user__username",
+        "user__email",
+        "stripe_session_id",
+        "=lines__fee__permit__number",
+    )
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+    inlines = [PaymentLineInline]
+    actions = ["refund"]
+    readonly_fields = [field.name for field in Payment._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Refund selected payments", permissions=["change"])
+    def refund(self, request, queryset):
+        form = RefundForm(request.POST if "fees_become" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            for payment in queryset:
+                try:
+                    payment_refund(
+                        payment=payment,
+                        by=request.user,
+                        fees_become=form.cleaned_data["fees_become"],
+                    )
+                except (PaymentError, GatewayError) as error:
+                    self.message_user(request, f"{payment}: {error}", messages.ERROR)
+                else:
+                    self.message_user(request, f"{payment} refunded.", messages.SUCCESS)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/payments/payment/refund.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Refund payments",
+                "payments": queryset,
+                "form": form,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "opts": self.model._meta,
+            },
+        )
+
+
+class TrustEntryInline(admin.TabularInline):
+    model = TrustEntry
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "kind", "amount", "reference", "payment", "created_by")
+    readonly_fields = fields
+    ordering = ("-created_at", "-id")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TrustAccount)
+class TrustAccountAdmin(admin.ModelAdmin):
+    list_display = ("contractor", "balance", "low_balance_threshold")
+    search_fields = ("contractor__business_name",)
+    autocomplete_fields = ("contractor",)
+    inlines = [TrustEntryInline]
+
+    @admin.display(description="balance")
+    def balance(self, account):
+        return trust_balance(account)
+
+
+class TrustEntryAdminForm(forms.ModelForm):
+    class Meta:
+        model = TrustEntry
+        fields = ["account", "kind", "amount", "reference"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "kind" not in self.fields:  # the read-only view of a recorded entry
+            return
+        self.fields["kind"].choices = [
+            (EntryKind.DEPOSIT, "Deposit"),
+            (EntryKind.ADJUSTMENT, "Adjustment"),
+        ]
+        self.fields["reference"].required = True
+        self.fields["amount"].help_text = "Deposits are positive; an adjustment may be negative."
+
+
+@admin.register(TrustEntry)
+class TrustEntryAdmin(admin.ModelAdmin):
+    """Staff record deposits and adjustments here. Entries are never edited or deleted."""
+
+    form = TrustEntryAdminForm
+    list_display = ("created_at", "account", "kind", "amount", "reference", "created_by")
+    list_filter = ("kind", "created_at")
+    search_fields = ("account__contractor__business_name", "reference")
+    list_select_related = ("account__contractor", "created_by")
+    autocomplete_fields = ("account",)
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        try:
+            entry = trust_record(
+                account=obj.account,
+                kind=obj.kind,
+                amount=obj.amount,
+                reference=obj.reference,
+                by=request.user,
+            )
+        except PaymentError as error:
+            messages.error(request, str(error))
+            return
+        obj.pk = entry.pk
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if obj.pk is None:
+            return self.response_post_save_add(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(admin.ModelAdmin):
+    list_display = ("event_id", "event_type", "session_id", "outcome", "received_at")
+    list_filter = ("event_type", "outcome")
+    search_fields = ("event_id", "session_id")
+    readonly_fields = ("event_id", "event_type", "session_id", "outcome", "received_at")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(CartLine)
+class CartLineAdmin(admin.ModelAdmin):
+    list_display = ("user", "fee", "added_at")
+    search_fields = ("user__username", "=fee__permit__number")
+    list_select_related = ("user", "fee__permit")
+    readonly_fields = ("user", "fee", "added_at")
+
+    def has_add_permission(self, request):
+        return False
+
+
+class PaidReadyToIssueFilter(admin.SimpleListFilter):
+    """ "Paid, ready to issue": Ready to Issue, with no fee due."""
+
+    title = "payment"
+    parameter_name = "paid"
+
+    def lookups(self, request, model_admin):
+        return [("ready", "Paid, ready to issue")]
+
+    def queryset(self, request, queryset):
+        if self.value() != "ready":
+            return queryset
+        due = Fee.objects.filter(permit=OuterRef("pk"), status=FeeStatus.DUE)
+        return queryset.filter(status=PermitStatus.READY_TO_ISSUE).exclude(Exists(due))
+
+
+# The permit list in admin gains the payment filter: this app sits above permits.
+admin.site.unregister(Permit)
+
+
+@admin.register(Permit)
+class PermitWithPaymentsAdmin(PermitWithInspectionsAdmin):
+    list_filter = (PaidReadyToIssueFilter, *PermitWithInspectionsAdmin.list_filter)

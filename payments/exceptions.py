@@ -1,0 +1,15 @@
+class PaymentError(Exception):
+    """Something to tell the user: nothing was charged (a fee already paid, a balance too low,
+    a declined card)."""
+
+
+class GatewayError(Exception):
+    """The payment gateway broke (network, Stripe outage): not the user's doing."""
+
+
+class InvalidPaymentStatusMove(PaymentError):
+    pass
+
+
+class LedgerIsAppendOnly(Exception):
+    pass

@@ -1,0 +1,52 @@
+import uuid
+
+from django import forms
+
+from permits.models import FeeStatus
+
+from .models import EntryKind, PaymentMethod
+
+
+class CheckoutForm(forms.Form):
+    """The way to pay: "card:", "ach:" or "trust:<account id>", and the key of this click."""
+
+    choice = forms.CharField(error_messages={"required": "Choose how to pay."})
+    key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def clean_choice(self) -> str:
+        method, _, account = self.cleaned_data["choice"].partition(":")
+        if method not in PaymentMethod.values or (
+            method == PaymentMethod.TRUST and not account.isdigit()
+        ):
+            raise forms.ValidationError("Choose how to pay.")
+        self.cleaned_data["method"] = method
+        self.cleaned_data["account"] = int(account) if account.isdigit() else None
+        return self.cleaned_data["choice"]
+
+
+class ThresholdForm(forms.Form):
+    low_balance_threshold = forms.DecimalField(
+        label="Email the managers when the balance falls below",
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text="Leave empty for no alert.",
+    )
+
+
+class TrustEntryForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[(EntryKind.DEPOSIT, "Deposit"), (EntryKind.ADJUSTMENT, "Adjustment")]
+    )
+    amount = forms.DecimalField(max_digits=12, decimal_places=2)
+    reference = forms.CharField(max_length=200, help_text="Check number, receipt or reason.")
+
+
+class RefundForm(forms.Form):
+    fees_become = forms.ChoiceField(
+        label="After the refund, the fees are",
+        choices=[(FeeStatus.DUE, "Due again"), (FeeStatus.WAIVED, "Waived")],
+        widget=forms.RadioSelect,
+        initial=FeeStatus.DUE,
+    )

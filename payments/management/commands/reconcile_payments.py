@@ -1,0 +1,30 @@
+import datetime
+
+from django.core.management.base import BaseCommand
+
+from payments.services import reconcile_payments
+
+
+class Command(BaseCommand):
+    help = (
+        "Settle Stripe payments whose webhook never came (asking Stripe for each open session) "
+        "and report the ones that do not match."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--older-than",
+            type=int,
+            default=10,
+            help="Minutes a session must be open (default 10).",
+        )
+
+    def handle(self, *args, **options) -> None:
+        report = reconcile_payments(older_than=datetime.timedelta(minutes=options["older_than"]))
+        self.stdout.write(f"Checked {report.checked} open payment(s).")
+        for outcome, lines in sorted(report.outcomes.items()):
+            self.stdout.write(f"{outcome}: {len(lines)}")
+            for line in lines:
+                self.stdout.write(f"  {line}")
+        if report.outcomes.get("mismatch") or report.outcomes.get("needs review"):
+            self.stdout.write(self.style.WARNING("Some payments need staff review (see above)."))

@@ -1,0 +1,249 @@
+"""Cart, payments, the trust-account ledger, and the Stripe events already handled.
+
+Money is Decimal with two places; integer cents appear only at the Stripe boundary. A fee is in
+at most one live payment at a time (a partial unique constraint), so no fee is ever paid twice.
+"""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from licenses.models import Contractor
+from permits.models import Fee
+
+from .exceptions import InvalidPaymentStatusMove, LedgerIsAppendOnly
+
+ZERO = Decimal("0.00")
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class CartLine(models.Model):
+    """A due fee the user means to pay, kept in the database so the cart outlives the session."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart_lines"
+    )
+    fee = models.ForeignKey(Fee, on_delete=models.CASCADE, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["fee__permit__number", "fee__assessed_on", "fee_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "fee"], name="cart_line_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fee} in the cart of {self.user}"
+
+
+class PaymentMethod(models.TextChoices):
+    CARD = "card", "Credit Card"
+    ACH = "ach", "Electronic Check"
+    TRUST = "trust", "Trust Account"
+
+
+class PaymentStatus(models.TextChoices):
+    CREATED = "created", "Awaiting payment"
+    PROCESSING = "processing", "Processing"
+    CONFIRMED = "confirmed", "Paid"
+    FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired"
+    REFUNDED = "refunded", "Refunded"
+
+
+# Statuses in which a payment still holds its fees.
+LIVE_PAYMENT_STATUSES = (PaymentStatus.CREATED, PaymentStatus.PROCESSING, PaymentStatus.CONFIRMED)
+
+
+class Payment(models.Model):
+    Status = PaymentStatus
+    Method = PaymentMethod
+
+    ALLOWED_MOVES: dict[str, set[str]] = {
+        PaymentStatus.CREATED: {
+            PaymentStatus.PROCESSING,
+            PaymentStatus.CONFIRMED,
+            PaymentStatus.FAILED,
+            PaymentStatus.EXPIRED,
+        },
+        PaymentStatus.PROCESSING: {PaymentStatus.CONFIRMED, PaymentStatus.FAILED},
+        PaymentStatus.CONFIRMED: {PaymentStatus.REFUNDED},
+        PaymentStatus.FAILED: set(),
+        PaymentStatus.EXPIRED: set(),
+        PaymentStatus.REFUNDED: set(),
+    }
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments"
+    )
+    method = models.CharField(max_length=10, choices=PaymentMethod)
+    provider = models.CharField(max_length=20, help_text="stripe, offline or trust")
+    status = models.CharField(max_length=12, choices=PaymentStatus, default=PaymentStatus.CREATED)
+    fees_total = models.DecimalField(**MONEY)
+    convenience_fee = models.DecimalField(**MONEY, default=ZERO)
+    total = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, default="usd")
+    # One per "Pay" click: a second click with the same key finds this payment.
+    idempotency_key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    trust_account = models.ForeignKey(
+        "TrustAccount", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    stripe_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    stripe_payment_intent = models.CharField(max_length=255, blank=True)
+    receipt_number = models.CharField(max_length=20, unique=True, null=True, blank=True)
+    # A payment the gateway reports as paid but that cannot be confirmed as it stands (wrong
+    # amount, or it had already expired here): staff look at it.
+    needs_review = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    refunded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total=models.F("fees_total") + models.F("convenience_fee")),
+                name="payment_total_adds_up",
+            ),
+            models.CheckConstraint(condition=Q(fees_total__gt=0), name="payment_fees_positive"),
+            models.CheckConstraint(
+                condition=~Q(method=PaymentMethod.TRUST) | Q(trust_account__isnull=False),
+                name="payment_trust_has_account",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "status"], name="payment_user_status")]
+
+    def __str__(self) -> str:
+        return self.receipt_number or f"Payment {self.pk}"
+
+    @property
+    def amount_cents(self) -> int:
+        return int((self.total * 100).to_integral_value())
+
+    def move_to(self, status: str) -> None:
+        """Change the status, refusing a move payments do not make. The caller saves."""
+        if status == self.status:
+            return
+        if status not in self.ALLOWED_MOVES[self.status]:
+            raise InvalidPaymentStatusMove(
+                f"A payment that is {self.get_status_display().lower()} cannot become "
+                f"{PaymentStatus(status).label.lower()}."
+            )
+        self.status = status
+
+
+class PaymentLine(models.Model):
+    """A fee in a payment, at the amount it had then. `live` while the payment holds the fee;
+    the database lets a fee be live in one payment only."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="lines")
+    fee = models.ForeignKey(Fee, on_delete=models.PROTECT, related_name="payment_lines")
+    amount = models.DecimalField(**MONEY)
+    live = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["fee__permit__number", "fee_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fee"], condition=Q(live=True), name="payment_line_one_live_per_fee"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_line_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fee} in {self.payment}"
+
+
+class TrustAccount(models.Model):
+    """A business's prepaid account with the city. Its balance is the sum of its ledger."""
+
+    contractor = models.OneToOneField(
+        Contractor, on_delete=models.PROTECT, related_name="trust_account"
+    )
+    low_balance_threshold = models.DecimalField(
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text="Managers are emailed when a payment takes the balance below this.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["contractor__business_name"]
+
+    def __str__(self) -> str:
+        return f"Trust account of {self.contractor}"
+
+
+class EntryKind(models.TextChoices):
+    DEPOSIT = "deposit", "Deposit"
+    PAYMENT = "payment", "Payment"
+    REFUND = "refund", "Refund"
+    ADJUSTMENT = "adjustment", "Adjustment"
+
+
+class TrustEntry(models.Model):
+    """One line of a trust account's ledger. Append-only: never edited, never deleted; a
+    mistake is corrected by an adjustment."""
+
+    Kind = EntryKind
+
+    account = models.ForeignKey(TrustAccount, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=12, choices=EntryKind)
+    # Signed: money in is positive, money out negative.
+    amount = models.DecimalField(**MONEY)
+    reference = models.CharField(max_length=200, blank=True)
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="trust_entries"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "trust entries"
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="trust_entry_not_zero"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["deposit", "refund"], amount__gt=0)
+                | Q(kind="payment", amount__lt=0)
+                | Q(kind="adjustment"),
+                name="trust_entry_sign_matches_kind",
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "created_at"], name="trustentry_account")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise LedgerIsAppendOnly("A trust entry is never edited: record an adjustment.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise LedgerIsAppendOnly("A trust entry is never deleted: record an adjustment.")
+
+
+class StripeEvent(models.Model):
+    """A Stripe event handled once: its id is recorded in the same transaction as its effect."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    event_type = models.CharField(max_length=100)
+    session_id = models.CharField(max_length=255, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id}"

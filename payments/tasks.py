@@ -1,0 +1,42 @@
+from celery import shared_task
+from django.urls import reverse
+
+from licenses.mail import absolute_url, send_templated_email
+from licenses.models import Membership
+from licenses.tasks import MAIL_RETRY
+
+from .models import Payment, TrustAccount
+
+
+@shared_task(**MAIL_RETRY)
+def send_receipt(payment_id: int) -> None:
+    payment = Payment.objects.select_related("user", "trust_account__contractor").get(pk=payment_id)
+    lines = payment.lines.select_related("fee__permit").order_by("fee__permit__number", "fee_id")
+    send_templated_email(
+        template="payment_receipt",
+        to=[payment.user.email],
+        context={
+            "payment": payment,
+            "lines": list(lines),
+            "url": absolute_url(reverse("payments:receipt", args=[payment.receipt_number])),
+        },
+    )
+
+
+@shared_task(**MAIL_RETRY)
+def send_low_balance_alert(account_id: int) -> None:
+    from .services import trust_balance
+
+    account = TrustAccount.objects.select_related("contractor").get(pk=account_id)
+    managers = Membership.objects.filter(
+        contractor=account.contractor, can_manage=True
+    ).select_related("user")
+    send_templated_email(
+        template="trust_low_balance",
+        to=[membership.user.email for membership in managers],
+        context={
+            "account": account,
+            "balance": trust_balance(account),
+            "url": absolute_url(reverse("payments:trust", args=[account.contractor_id])),
+        },
+    )

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "payments"
+
+urlpatterns = [
+    path("cart/", views.cart_view, name="cart"),
+    path("cart/add/<str:number>/", views.cart_add, name="cart_add"),
+    path("checkout/", views.checkout, name="checkout"),
+    path("<int:payment_id>/return/", views.payment_return, name="return"),
+    path("<int:payment_id>/offline/", views.offline_gateway, name="offline"),
+    path("receipts/<str:receipt_number>/", views.receipt, name="receipt"),
+    path("paid/", views.paid_items, name="paid_items"),
+    path("trust/<int:contractor_id>/", views.trust_account, name="trust"),
+    path("trust/<int:contractor_id>/history.csv", views.trust_account_csv, name="trust_csv"),
+    path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
+]

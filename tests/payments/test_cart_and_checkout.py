@@ -1,0 +1,183 @@
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from licenses.models import Membership
+from payments.models import CartLine, Payment
+from permits.models import FeeStatus
+from tests.factories import LicenseFactory, contractor_user
+from tests.payments.conftest import fund, permit_with_fees
+
+pytestmark = pytest.mark.django_db
+
+CART = reverse("payments:cart")
+CHECKOUT = reverse("payments:checkout")
+
+
+def add(client, permit):
+    return client.post(reverse("payments:cart_add", args=[permit.number]), follow=True)
+
+
+def test_pay_fees_due_puts_the_due_fees_in_the_cart_grouped_by_permit(client, payer, two_permits):
+    (first, first_fees), (second, _) = two_permits
+    first_fees[1].status = FeeStatus.PAID
+    first_fees[1].save()
+    response = add(client, first)
+    assert f"Fees of permit {first.number} are in your cart" in response.text
+    add(client, second)
+    cart = client.get(CART)
+    groups = cart.context["cart"].permits
+    assert [group.permit for group in groups] == sorted([first, second], key=lambda p: p.number)
+    assert cart.context["cart"].total == Decimal("140.00")
+    assert "View Cart (2)" in cart.text
+    assert "$100.00" in cart.text and "Fee 1" not in cart.text  # the paid fee is not there
+
+
+def test_adding_twice_is_a_no_op(client, payer, two_permits):
+    (first, _), _ = two_permits
+    add(client, first)
+    response = add(client, first)
+    assert "they already were" in response.text
+    assert CartLine.objects.filter(user=payer).count() == 2
+
+
+def test_remove_a_permit(client, payer, two_permits):
+    (first, _), (second, _) = two_permits
+    add(client, first)
+    add(client, second)
+    client.post(CART, {"permit": first.pk})
+    assert [group.permit for group in client.get(CART).context["cart"].permits] == [second]
+
+
+def test_fees_paid_or_waived_meanwhile_drop_out_with_a_message(client, payer, two_permits):
+    (first, fees), _ = two_permits
+    add(client, first)
+    fees[0].status = FeeStatus.WAIVED
+    fees[0].save()
+    response = client.get(CART)
+    assert "Fee 0 on permit" in response.text and "waived meanwhile" in response.text
+    assert response.context["cart"].total == Decimal("25.50")
+    assert CartLine.objects.filter(user=payer).count() == 1
+
+
+def test_only_the_pay_role_can_add(client, license, two_permits):
+    (first, _), _ = two_permits
+    client.force_login(contractor_user(license))  # registered, but no Pay role
+    assert client.post(reverse("payments:cart_add", args=[first.number])).status_code == 404
+    assert not CartLine.objects.exists()
+
+
+def test_pay_fees_due_buttons_show_for_the_pay_role(client, payer, two_permits):
+    (first, _), _ = two_permits
+    assert "Pay Fees Due" in client.get(reverse("permits:detail", args=[first.number])).text
+    assert f"Pay Fees Due on {first.number}" in client.get(reverse("dashboard")).text
+    assert (
+        f"Pay Fees Due on {first.number}"
+        in client.get(reverse("permits:search"), {"permit_number": first.number}).text
+    )
+
+
+def test_the_checkout_summary_shows_each_method_with_its_fee(client, payer, license, two_permits):
+    (first, _), _ = two_permits
+    add(client, first)  # 125.50
+    fund(license, "500.00")
+    page = client.get(CHECKOUT)
+    text = page.text
+    assert "Total fees" in text and "$125.50" in text
+    assert "Credit Card" in text and "$3.77" in text and "$129.27" in text  # 3%, rounded half up
+    assert "Electronic Check" in text and "$1.50" in text and "$127.00" in text
+    assert "Trust Account" in text and "Lincoln Builders LLC" in text and "$500.00" in text
+
+
+def test_the_fees_per_method_are_settings(client, payer, two_permits, settings):
+    settings.PAYMENT_CARD_FEE_PERCENT = "2.5"
+    settings.PAYMENT_ACH_FEE = "0.75"
+    (first, _), _ = two_permits
+    add(client, first)
+    text = client.get(CHECKOUT).text
+    assert "$3.14" in text and "$0.75" in text
+
+
+def test_the_trust_account_is_offered_only_when_it_covers_the_total(
+    client, payer, license, two_permits
+):
+    (first, _), _ = two_permits
+    add(client, first)
+    fund(license, "100.00")
+    assert "Trust Account" not in client.get(CHECKOUT).text
+
+
+def test_a_user_with_several_businesses_picks_one(client, payer, license, two_permits):
+    (first, _), _ = two_permits
+    other = LicenseFactory(holder__business_name="Second Shop")
+    Membership.objects.create(user=payer, contractor=other.holder, can_pay=True)
+    fund(license, "300.00")
+    fund(other, "300.00")
+    add(client, first)
+    text = client.get(CHECKOUT).text
+    assert "Lincoln Builders LLC" in text and "Second Shop" in text
+
+
+def test_amounts_from_the_browser_are_ignored(client, payer, license, two_permits, settings):
+    (first, _), _ = two_permits
+    add(client, first)
+    account = fund(license, "500.00")
+    client.post(
+        CHECKOUT,
+        {
+            "choice": f"trust:{account.pk}",
+            "key": "11111111-1111-1111-1111-111111111111",
+            "total": "0.01",
+            "amount": "1",
+        },
+    )
+    payment = Payment.objects.get()
+    assert payment.total == Decimal("125.50")
+
+
+def test_an_empty_choice_gets_a_message(client, payer, two_permits):
+    (first, _), _ = two_permits
+    add(client, first)
+    response = client.post(CHECKOUT, {"key": "11111111-1111-1111-1111-111111111111"})
+    assert "Choose how to pay." in response.text
+    assert not Payment.objects.exists()
+
+
+def test_an_empty_cart_has_no_checkout(client, payer):
+    assert client.get(CHECKOUT).url == CART
+
+
+def test_someone_elses_trust_account_cannot_be_used(client, payer, two_permits):
+    (first, _), _ = two_permits
+    add(client, first)
+    stranger = LicenseFactory()
+    account = fund(stranger, "900.00")
+    response = client.post(
+        CHECKOUT,
+        {"choice": f"trust:{account.pk}", "key": "11111111-1111-1111-1111-111111111111"},
+        follow=True,
+    )
+    assert "cannot pay from that trust account" in response.text
+    assert not Payment.objects.exists()
+
+
+def test_fees_of_a_permit_in_another_payment_cannot_be_paid_twice(
+    client, payer, license, two_permits
+):
+    (first, fees), _ = two_permits
+    add(client, first)
+    account = fund(license, "900.00")
+    client.post(
+        CHECKOUT, {"choice": f"trust:{account.pk}", "key": "11111111-1111-1111-1111-111111111111"}
+    )
+    fees[0].refresh_from_db()
+    assert fees[0].status == FeeStatus.PAID
+    response = client.post(reverse("payments:cart_add", args=[first.number]), follow=True)
+    assert "has no fees due" in response.text
+
+
+def test_new_permits_from_the_records_page_can_be_added(client, payer, license):
+    permit, _ = permit_with_fees(license, "10.00")
+    page = client.get(reverse("permits:my_records"))
+    assert f'formaction="{reverse("payments:cart_add", args=[permit.number])}"' in page.text
