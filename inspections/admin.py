@@ -16,6 +16,7 @@ from .models import (
     Holiday,
     Inspection,
     InspectionArea,
+    InspectionLicense,
     InspectionStatus,
     InspectionType,
     Inspector,
@@ -329,3 +330,22 @@ class InspectionAdmin(admin.ModelAdmin):
                 "opts": self.model._meta,
             },
         )
+
+
+@admin.register(InspectionLicense)
+class InspectionLicenseAdmin(admin.ModelAdmin):
+    """Read only: kept by the database (see the model), shown for support."""
+
+    list_display = ("inspection", "license", "status", "scheduled_for", "completed_on")
+    list_filter = ("status",)
+    search_fields = ("=inspection__id", "^license__number")
+    list_select_related = ("inspection", "license")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

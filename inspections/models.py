@@ -170,6 +170,21 @@ class Inspection(models.Model):
         indexes = [
             models.Index(fields=["permit", "status"], name="inspection_permit_status"),
             models.Index(fields=["scheduled_for", "inspector"], name="inspection_day_inspector"),
+            # The dashboard's lists: upcoming by date, latest results first.
+            # Covering (permit in the index itself, on PostgreSQL): the dashboard counts its
+            # inspections without reading the rows.
+            models.Index(
+                fields=["scheduled_for"],
+                include=["permit"],
+                condition=models.Q(status="scheduled"),
+                name="inspection_upcoming",
+            ),
+            models.Index(
+                fields=["-completed_on"],
+                include=["permit"],
+                condition=models.Q(status="completed"),
+                name="inspection_completed",
+            ),
         ]
         constraints = [
             # No second open request for the same inspection on the same permit, even for two
@@ -217,3 +232,41 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user}"
+
+
+class InspectionLicense(models.Model):
+    """Which license professionals an inspection's permit has, with the inspection's status and
+    dates: the dashboard reads a contractor's upcoming and recent inspections from this table's
+    index, not by joining every recent inspection in the city against the contractor's permits.
+
+    PostgreSQL only: database triggers (migration 0004) keep it, whatever writes inspections or
+    permit licenses; nothing in the portal writes it. SQLite (the demo) does the join instead.
+    """
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="+")
+    license = models.ForeignKey("licenses.License", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=InspectionStatus)
+    scheduled_for = models.DateField(null=True)
+    completed_on = models.DateField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inspection", "license"], name="inspectionlicense_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["license", "scheduled_for", "inspection"],
+                condition=models.Q(status="scheduled"),
+                name="inspectionlicense_upcoming",
+            ),
+            models.Index(
+                fields=["license", "-completed_on", "-inspection"],
+                condition=models.Q(status="completed"),
+                name="inspectionlicense_completed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.inspection_id} under license {self.license_id}"

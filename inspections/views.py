@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from icalendar import Calendar, Event
 
-from permits.access import can_request_inspection, can_view_private, permits_visible_to
+from permits.access import can_request_inspection, can_view_private, record_permit_ids
 from permits.models import Permit
 
 from .exceptions import InspectionError
@@ -371,7 +371,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     calendar.add("prodid", "-//Permit Portal//Inspections//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "Permit inspections")
-    for inspection in upcoming_inspections(permits=permits_visible_to(feed.user)):
+    for inspection in upcoming_inspections(permit_ids=record_permit_ids(feed.user)):
         event = Event()
         event.add("uid", f"inspection-{inspection.pk}@permit-portal")
         event.add("summary", f"{inspection.inspection_type} inspection, {inspection.permit.number}")

@@ -70,9 +70,10 @@ def contractor_scope(user) -> ContractorScope:
 
 
 def forget_scope(user) -> None:
-    """After a change to the user's links or memberships in the same request."""
-    if hasattr(user, SCOPE_CACHE_ATTRIBUTE):
-        delattr(user, SCOPE_CACHE_ATTRIBUTE)
+    """After a change to the user's links or memberships in the same request: forget the scope
+    and everything read with it (the `_portal_` values on the user)."""
+    for attribute in [name for name in vars(user) if name.startswith("_portal_")]:
+        delattr(user, attribute)
 
 
 def can_manage_business(user, contractor_id: int) -> bool:

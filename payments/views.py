@@ -21,6 +21,7 @@ from licenses.access import contractor_scope
 from licenses.models import Contractor, Role
 from permits.access import can_pay
 from permits.models import Permit
+from permits.pagination import paginate
 
 from . import stripe_gateway
 from .exceptions import GatewayError, PaymentError
@@ -255,8 +256,6 @@ def receipt(request: HttpRequest, receipt_number: str) -> HttpResponse:
 @login_required
 @require_GET
 def paid_items(request: HttpRequest) -> HttpResponse:
-    from permits.views import paginate
-
     payments = (
         Payment.objects.filter(
             user=request.user, status__in=[PaymentStatus.CONFIRMED, PaymentStatus.REFUNDED]
@@ -293,8 +292,6 @@ def ledger(account: TrustAccount):
 @login_required
 @require_http_methods(["GET", "POST"])
 def trust_account(request: HttpRequest, contractor_id: int) -> HttpResponse:
-    from permits.views import paginate
-
     account, is_manager = trust_account_or_404(request, contractor_id)
     form = ThresholdForm(
         request.POST or None, initial={"low_balance_threshold": account.low_balance_threshold}

@@ -20,7 +20,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import F, Q, QuerySet
 
 from licenses.access import ContractorScope, contractor_scope
 from licenses.models import License, Role
@@ -122,19 +123,36 @@ def can_apply(user, permit: Permit) -> bool:
     return scope.verified and _role_at_holder(scope, permit_parties(permit), Role.APPLY)
 
 
+def memo(user, name: str, compute):
+    """Compute once per request: the value rides on the user object, like the scope does
+    (licenses.access.forget_scope forgets them all)."""
+    attribute = f"_portal_{name}"
+    if not hasattr(user, attribute):
+        setattr(user, attribute, compute())
+    return getattr(user, attribute)
+
+
 def record_license_ids(user) -> frozenset[int]:
     """Licenses whose permits are the user's records: those they are registered for, and every
     license of a business where they hold a role."""
     scope = contractor_scope(user)
     if not scope.verified:
         return frozenset()
-    businesses = scope.businesses_with(None)
-    through_business = (
-        License.objects.filter(holder_id__in=businesses).values_list("id", flat=True)
-        if businesses
-        else []
-    )
-    return scope.license_ids | frozenset(through_business)
+
+    def compute() -> frozenset[int]:
+        businesses = scope.businesses_with(None)
+        through_business = (
+            License.objects.filter(holder_id__in=businesses).values_list("id", flat=True)
+            if businesses
+            else []
+        )
+        return scope.license_ids | frozenset(through_business)
+
+    return memo(user, "record_license_ids", compute)
+
+
+def is_a_contact(user) -> bool:
+    return memo(user, "is_a_contact", PermitContact.objects.filter(user=user).exists)
 
 
 def permits_visible_to(user) -> QuerySet[Permit]:
@@ -145,7 +163,56 @@ def permits_visible_to(user) -> QuerySet[Permit]:
     license_ids = record_license_ids(user)
     by_license = PermitLicense.objects.filter(license_id__in=license_ids).values("permit_id")
     as_contact = PermitContact.objects.filter(user=user).values("permit_id")
+    if not is_a_contact(user):
+        # One semi-join, not an OR of two: PostgreSQL can then count 50,000 records by index.
+        return Permit.objects.filter(pk__in=by_license)
     return Permit.objects.filter(Q(pk__in=by_license) | Q(pk__in=as_contact))
+
+
+def record_columns() -> tuple[str, str]:
+    """Where PermitLicense finds its permit's status and applied date: its own copies on
+    PostgreSQL (kept by triggers, indexed), the permit's columns elsewhere."""
+    if connection.vendor == "postgresql":
+        return "status", "applied_on"
+    return "permit__status", "permit__applied_on"
+
+
+def record_rows(user, statuses: Iterable[str] | None = None) -> QuerySet:
+    """{"applied": ..., "permit_id": ...} of the user's records, newest first, one row per
+    permit: the same set as permits_visible_to, read from PermitLicense's index (and the user's
+    contact entries) without touching the permits, so that a contractor with 50,000 permits is
+    counted and paged in milliseconds. `statuses` keeps only permits in those statuses."""
+    if not contractor_scope(user).verified:
+        return PermitLicense.objects.none().values("permit_id", applied=F("applied_on"))
+    status_column, applied_column = record_columns()
+    license_ids = record_license_ids(user)
+    rows = PermitLicense.objects.filter(license_id__in=license_ids)
+    contacts = PermitContact.objects.filter(user=user)
+    if statuses is not None:
+        rows = rows.filter(**{f"{status_column}__in": statuses})
+        contacts = contacts.filter(permit__status__in=statuses)
+    rows = rows.order_by().values("permit_id", applied=F(applied_column))
+    if is_a_contact(user):
+        contact_rows = contacts.order_by().values("permit_id", applied=F("permit__applied_on"))
+        return rows.union(contact_rows).order_by("-applied", "-permit_id")
+    if len(license_ids) > 1:
+        # A permit can name two of the user's licenses; one license names a permit once.
+        rows = rows.distinct()
+    return rows.order_by("-applied", "-permit_id")
+
+
+def record_permit_ids(user) -> QuerySet:
+    """The ids of the user's records, as a subquery on PermitLicense (and contact entries)
+    that never reads the permits table."""
+    if not contractor_scope(user).verified:
+        return PermitLicense.objects.none().values("permit_id")
+    by_license = PermitLicense.objects.filter(license_id__in=record_license_ids(user))
+    if is_a_contact(user):
+        contacts = PermitContact.objects.filter(user=user)
+        return (
+            by_license.order_by().values("permit_id").union(contacts.order_by().values("permit_id"))
+        )
+    return by_license.values("permit_id")
 
 
 def has_records(user) -> bool:
@@ -156,4 +223,4 @@ def has_records(user) -> bool:
         return False
     if scope.license_ids or scope.businesses_with(None):
         return True
-    return PermitContact.objects.filter(user=user).exists()
+    return is_a_contact(user)

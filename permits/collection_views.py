@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from .exceptions import PermitError
 from .forms import CollectionChoiceForm, CollectionNameForm
 from .models import Collection
+from .pagination import paginate
 from .selectors import collection_permits, collections_of
 from .services import (
     collection_add_permits,
@@ -23,7 +24,7 @@ from .services import (
     collection_remove_permits,
     collection_rename,
 )
-from .views import mark_records, paginate
+from .views import mark_records
 
 
 def selected_permit_ids(request: HttpRequest) -> list[int]:

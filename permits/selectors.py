@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 
 from licenses.models import License, LicenseType, normalize_license_number
 
-from .access import permits_visible_to
+from .access import record_rows
 from .models import (
     ACTIVE_STATUSES,
     ZERO,
@@ -65,6 +65,16 @@ class PermitSearch:
     # "Search my records only": limit to these permits (a queryset of the user's records).
     within: QuerySet | None = None
 
+    @property
+    def narrow(self) -> bool:
+        """Whether a filter with an index of its own (address, number, license, my records)
+        picks the candidates. Then every match is read anyway, so the page is sorted from the
+        matches and the total counted in the same pass; otherwise (type, status, dates alone)
+        the page is read in date order and the total counted from an index."""
+        return bool(
+            self.address or self.permit_number or self.license_number or self.within is not None
+        )
+
 
 def license_numbers_matching(raw: str, prefixes: Iterable[str] | None = None) -> list[str]:
     """A license number as typed: with its prefix it names one license; digits alone could be
@@ -104,6 +114,10 @@ def permit_search(*, search: PermitSearch) -> QuerySet[Permit]:
         permits = permits.filter(applied_on__lte=search.applied_to)
     if search.within is not None:
         permits = permits.filter(pk__in=search.within.values("pk"))
+    if search.narrow:
+        # An expression, not the bare column: otherwise PostgreSQL may walk the whole date
+        # index to find a rare address, instead of taking the matches from the trigram index.
+        return with_fees_due(permits).order_by(Coalesce("applied_on", "applied_on").desc(), "-id")
     return with_fees_due(permits).order_by("-applied_on", "-id")
 
 
@@ -172,19 +186,25 @@ def fee_totals(fees: Iterable[Fee]) -> FeeTotals:
     )
 
 
-def my_records(*, user) -> QuerySet[Permit]:
-    """My Records: every permit of the user's, newest application first, with fees due."""
-    return with_fees_due(permits_visible_to(user).select_related("permit_type")).order_by(
-        "-applied_on", "-id"
-    )
+def my_records(*, user) -> QuerySet:
+    """My Records: (applied_on, permit_id) rows of every permit of the user's, newest first.
+    Page them, then load the page's permits with `permits_in_order`."""
+    return record_rows(user)
 
 
-def my_active_permits(*, user) -> QuerySet[Permit]:
-    return my_records(user=user).filter(status__in=ACTIVE_STATUSES)
+def my_active_permits(*, user) -> QuerySet:
+    return record_rows(user, ACTIVE_STATUSES)
 
 
-def my_expired_permits(*, user) -> QuerySet[Permit]:
-    return my_records(user=user).filter(status=PermitStatus.EXPIRED).order_by("-expires_on", "-id")
+def my_expired_permits(*, user) -> QuerySet:
+    return record_rows(user, [PermitStatus.EXPIRED])
+
+
+def permits_in_order(permit_ids: list[int]) -> list[Permit]:
+    """The permits, with their type and fees due, in the order of the ids (one query)."""
+    found = with_fees_due(Permit.objects.filter(pk__in=permit_ids).select_related("permit_type"))
+    by_id = {permit.pk: permit for permit in found}
+    return [by_id[pk] for pk in permit_ids if pk in by_id]
 
 
 def collections_of(*, user) -> QuerySet:

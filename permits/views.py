@@ -4,7 +4,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,13 +23,15 @@ from .access import (
 )
 from .exceptions import PermitError
 from .forms import DocumentUploadForm, PermitContactForm, PermitSearchForm, default_applied_from
-from .models import Permit, PermitContact, PermitDocument, PermitStatus
+from .models import Permit, PermitContact, PermitDocument, PermitStatus, PermitType
+from .pagination import paginate
 from .selectors import (
     fee_totals,
     my_records,
     permit_csv_rows,
     permit_for_public_detail,
     permit_search,
+    permits_in_order,
 )
 from .services import permit_contact_add, permit_document_upload
 
@@ -57,27 +59,11 @@ def bind_search_form(request: HttpRequest) -> PermitSearchForm:
     return PermitSearchForm(data, offer_mine=offer_mine)
 
 
-def paginate(request: HttpRequest, queryset, per_page: int, param: str = "page") -> Page:
-    """The requested page; a page number that is not a number, or is past the end, gives the
-    nearest real page and a message rather than an error."""
-    paginator = Paginator(queryset, per_page)
-    raw = request.GET.get(param, "1").strip()
-    # ASCII digits only: int() would also take full-width digits or "1_000".
-    if not (raw.isascii() and raw.lstrip("-").isdigit()):
-        messages.warning(request, "That page number is not a number; showing the first page.")
-        return paginator.page(1)
-    number = int(raw)
-    if number < 1:
-        messages.warning(request, "Pages start at 1; showing the first page.")
-        return paginator.page(1)
-    if number > paginator.num_pages:
-        messages.warning(
-            request,
-            f"There is no page {number}: the results have {paginator.num_pages} "
-            f"page{'s' if paginator.num_pages != 1 else ''}. Showing the last page.",
-        )
-        return paginator.page(paginator.num_pages)
-    return paginator.page(number)
+def paginate_records(request: HttpRequest, rows, per_page: int, param: str = "page") -> Page:
+    """A page of record rows (applied_on, permit_id), turned into the page's permits."""
+    page = paginate(request, rows, per_page, param)
+    page.object_list = permits_in_order([row["permit_id"] for row in page.object_list])
+    return page
 
 
 @require_GET
@@ -93,13 +79,25 @@ def permit_search_view(request: HttpRequest) -> HttpResponse:
     page = None
     if searched and form.is_valid():
         search = form.to_search(within=permits_visible_to(request.user))
-        page = paginate(request, permit_search(search=search), settings.PERMIT_SEARCH_PAGE_SIZE)
+        page = paginate(
+            request,
+            permit_search(search=search),
+            settings.PERMIT_SEARCH_PAGE_SIZE,
+            window=search.narrow,
+        )
         mark_records(request.user, page.object_list)
-    return render(
-        request,
-        "permits/search.html",
-        {"form": form, "page": page, "searched": searched, "scope_marker": SCOPE_MARKER},
-    )
+    return render(request, "permits/search.html", search_context(request, form, page, searched))
+
+
+def search_context(request: HttpRequest, form: PermitSearchForm, page, searched: bool) -> dict:
+    return {
+        "form": form,
+        "page": page,
+        "searched": searched,
+        "scope_marker": SCOPE_MARKER,
+        "offer_mine": "mine" in form.fields,
+        "permit_types": PermitType.objects.order_by("name"),
+    }
 
 
 def mark_records(user, permits) -> None:
@@ -181,7 +179,7 @@ def permit_search_csv_view(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "permits/search.html",
-            {"form": form, "page": None, "searched": True, "scope_marker": SCOPE_MARKER},
+            search_context(request, form, None, True),
             status=400,
         )
     filename = f"permits-{timezone.localdate():%Y%m%d}.csv"
@@ -233,7 +231,7 @@ def permit_with_access(request: HttpRequest, number: str, check) -> Permit:
 
 @login_required
 def my_records_view(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, my_records(user=request.user), settings.MY_RECORDS_PAGE_SIZE)
+    page = paginate_records(request, my_records(user=request.user), settings.MY_RECORDS_PAGE_SIZE)
     mark_records(request.user, page.object_list)
     return render(request, "permits/my_records.html", {"page": page})
 

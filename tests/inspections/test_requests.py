@@ -387,3 +387,30 @@ def test_two_requests_at_once_for_the_same_type_make_exactly_one(license):
         thread.join()
     assert sorted(outcomes) == ["made", "refused"]
     assert Inspection.objects.filter(permit=permit, inspection_type=kind).count() == 1
+
+
+@pytest.mark.postgres
+def test_the_inspections_license_rows_follow_inspections_and_licenses():
+    """On PostgreSQL the dashboard reads a contractor's inspections from InspectionLicense;
+    triggers keep it right whatever writes inspections or a permit's licenses."""
+    from inspections.models import InspectionLicense
+    from permits.models import PermitLicense
+    from tests.factories import InspectionFactory
+
+    first, second = LicenseFactory(), LicenseFactory()
+    permit = PermitFactory(status=PermitStatus.ISSUED, licenses=[first])
+    inspection = InspectionFactory(permit=permit, scheduled_for=datetime.date(2030, 1, 7))
+    rows = InspectionLicense.objects.filter(inspection=inspection)
+    assert list(rows.values_list("license_id", "status", "scheduled_for")) == [
+        (first.pk, "scheduled", datetime.date(2030, 1, 7))
+    ]
+    Inspection.objects.filter(pk=inspection.pk).update(
+        status="completed", completed_on=datetime.date(2030, 1, 7)
+    )
+    assert list(rows.values_list("status", "completed_on")) == [
+        ("completed", datetime.date(2030, 1, 7))
+    ]
+    permit.licenses.add(second)
+    assert set(rows.values_list("license_id", flat=True)) == {first.pk, second.pk}
+    PermitLicense.objects.filter(permit=permit, license=first).delete()
+    assert set(rows.values_list("license_id", flat=True)) == {second.pk}

@@ -106,9 +106,32 @@ def test_a_negative_fee_is_refused_by_the_database():
 def test_address_search_column_is_kept_by_the_database():
     permit = PermitFactory(street_number="12", street_name="Elm Ave", unit="3B", zip_code="62704")
     permit.refresh_from_db()
-    assert permit.address_search == "12 ELM AVE 3B SPRINGFIELD 62704"
+    assert permit.address_search == "12 ELM AVE 3B"
     permit.street_name = "Maple Ave"
     permit.save()
     permit.refresh_from_db()
     assert "MAPLE AVE" in permit.address_search
     assert permit.address == "12 Maple Ave, Unit 3B"
+
+
+@pytest.mark.postgres
+def test_the_records_copies_follow_the_permit_on_postgresql():
+    """PermitLicense keeps copies of its permit's status and applied date (for counting a
+    contractor's records by index); database triggers keep them right whatever writes."""
+    from permits.models import PermitLicense
+    from tests.factories import LicenseFactory
+
+    permit = PermitFactory(
+        status=PermitStatus.IN_REVIEW,
+        applied_on=datetime.date(2025, 2, 3),
+        licenses=[LicenseFactory()],
+    )
+    link = PermitLicense.objects.get(permit=permit)
+    assert (link.status, link.applied_on) == (PermitStatus.IN_REVIEW, datetime.date(2025, 2, 3))
+    permit.move_to(PermitStatus.PENDING_APPROVAL)
+    Permit.objects.filter(pk=permit.pk).update(applied_on=datetime.date(2025, 3, 4))
+    link.refresh_from_db()
+    assert (link.status, link.applied_on) == (
+        PermitStatus.PENDING_APPROVAL,
+        datetime.date(2025, 3, 4),
+    )

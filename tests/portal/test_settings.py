@@ -128,3 +128,9 @@ def test_the_user_model_is_custom_from_the_first_migration():
     assert settings.AUTH_USER_MODEL == "accounts.User"
     first = (REPO / "accounts" / "migrations" / "0001_initial.py").read_text()
     assert "name='User'" in first
+
+
+def test_the_health_check_answers_with_one_query(client, django_assert_num_queries, db):
+    with django_assert_num_queries(1):
+        response = client.get("/health/")
+    assert response.status_code == 200 and b"ok" in response.content

@@ -1,0 +1,81 @@
+"""Pages of long lists, with their total, in one query where the database allows.
+
+A page and its total usually cost two queries that find the same rows twice (the total, then
+the page). For a search, whose rows come from a bitmap scan that finds them all anyway,
+`WindowPaginator` asks for both at once, `COUNT(*) OVER ()` riding along with the page's rows,
+and counts separately only when the page is empty or the query cannot carry a window
+(DISTINCT, UNION). For lists read in index order with a LIMIT (My Records), the plain
+paginator is faster: its count is an index-only scan and its page stops after ten rows.
+"""
+
+from django.contrib import messages
+from django.core.paginator import EmptyPage, Page, Paginator
+from django.db.models import Count, QuerySet, Window
+from django.http import HttpRequest
+
+TOTAL = "_window_total"
+
+
+class WindowPaginator(Paginator):
+    def page(self, number) -> Page:
+        number = self.validate_number(number) if "count" in self.__dict__ else int(number)
+        queryset = self.object_list
+        if "count" not in self.__dict__ and window_ready(queryset) and number >= 1:
+            bottom = (number - 1) * self.per_page
+            rows = list(
+                queryset.annotate(**{TOTAL: Window(Count("pk"))})[bottom : bottom + self.per_page]
+            )
+            if rows:
+                first = rows[0]
+                self.__dict__["count"] = (
+                    first[TOTAL] if isinstance(first, dict) else getattr(first, TOTAL)
+                )
+                return self._get_page(rows, number, self)
+        return super().page(number)
+
+
+def window_ready(queryset) -> bool:
+    query = getattr(queryset, "query", None)
+    return (
+        isinstance(queryset, QuerySet)
+        and query is not None
+        and not query.distinct
+        and not query.combinator
+        and not query.is_sliced
+    )
+
+
+def paginate(
+    request: HttpRequest,
+    queryset,
+    per_page: int,
+    param: str = "page",
+    *,
+    window: bool = False,
+    count: int | None = None,
+) -> Page:
+    """The requested page; a page number that is not a number, or is past the end, gives the
+    nearest real page and a message rather than an error. `count`, when the caller knows the
+    total already (counted together with other lists), saves counting again."""
+    paginator = (WindowPaginator if window else Paginator)(queryset, per_page)
+    if count is not None:
+        paginator.__dict__["count"] = count
+    raw = request.GET.get(param, "1").strip()
+    # ASCII digits only: int() would also take full-width digits or "1_000".
+    if not (raw.isascii() and raw.lstrip("-").isdigit()):
+        messages.warning(request, "That page number is not a number; showing the first page.")
+        return paginator.page(1)
+    number = int(raw)
+    if number < 1:
+        messages.warning(request, "Pages start at 1; showing the first page.")
+        return paginator.page(1)
+    try:
+        return paginator.page(number)
+    except EmptyPage:
+        last = paginator.num_pages
+        messages.warning(
+            request,
+            f"There is no page {number}: the results have {last} "
+            f"page{'s' if last != 1 else ''}. Showing the last page.",
+        )
+        return paginator.page(last)
