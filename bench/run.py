@@ -1,0 +1,441 @@
+"""Benchmark the portal at city scale (run bench/generate.py first).
+
+    python bench/run.py [--requests 200] [--database-url postgres://...] [--skip-throughput]
+
+1. Server-side time per request, through Django's test client in this process (the whole
+   request: middleware, queries, template), p50 and p95 over --requests requests per page, with
+   the SQL query count of every request.
+2. The CSV export of 100,000 rows, in a subprocess of its own: time and peak memory (RSS).
+3. Throughput under gunicorn with 2 workers, measured with wrk, for the search page and for a
+   minimal view (one query, one small template) that is the ceiling; the ratio of the two.
+4. EXPLAIN (ANALYZE) of each search query, to show it uses its index.
+
+Writes bench/results.json and prints a table. Targets are from the project's performance issue.
+"""
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/permit_portal_bench"
+RESULTS = REPO / "bench" / "results.json"
+
+TARGETS_MS = {
+    "search: address": 50,
+    "search: permit number": 20,
+    "search: license number": 20,
+    "permit detail": 30,
+    "dashboard (50,000 permits)": 30,
+}
+CSV_MEMORY_LIMIT_MB = 150
+
+
+def setup_django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+    import django
+
+    django.setup()
+
+
+def collect_static() -> None:
+    """Production static storage (hashed names) needs its manifest, as under gunicorn."""
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def measure(client, name: str, urls: list[str]) -> dict:
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    for url in urls[:5]:  # warm caches and connections
+        consume(client.get(url))
+    times, counts = [], set()
+    for url in urls:
+        reset_queries()
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            response = client.get(url)
+            consume(response)
+            elapsed = (time.perf_counter() - start) * 1000
+        if response.status_code != 200:
+            raise SystemExit(f"{name}: {url} answered {response.status_code}")
+        times.append(elapsed)
+        counts.add(len(queries.captured_queries))
+    result = {
+        "page": name,
+        "requests": len(urls),
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(percentile(times, 0.95), 1),
+        "max_ms": round(max(times), 1),
+        "queries": sorted(counts),
+    }
+    target = TARGETS_MS.get(name)
+    if target is not None:
+        result["target_p95_ms"] = target
+        result["met"] = result["p95_ms"] <= target
+    print(
+        f"  {name:32} p50 {result['p50_ms']:7.1f} ms  p95 {result['p95_ms']:7.1f} ms"
+        f"  queries {result['queries']}",
+        flush=True,
+    )
+    return result
+
+
+def consume(response) -> None:
+    if getattr(response, "streaming", False):
+        for _ in response.streaming_content:
+            pass
+    else:
+        _ = response.content
+
+
+def sample_urls(count: int, rng: random.Random) -> dict[str, list[str]]:
+    from urllib.parse import urlencode
+
+    from django.db import connection
+
+    def rows(sql: str, params=()) -> list:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    sample = rows(
+        "SELECT number, street_number, street_name FROM permits_permit TABLESAMPLE SYSTEM (1) "
+        "ORDER BY id LIMIT %s",
+        [count * 3],
+    )
+    rng.shuffle(sample)
+    search = "/permits/search/?"
+    address, numbers, detail = [], [], []
+    for index, (number, street_number, street_name) in enumerate(sample[:count]):
+        # What people type: "1234 Oak St", or the street alone.
+        term = f"{street_number} {street_name}" if index % 3 else street_name
+        address.append(search + urlencode({"address": term.lower()}))
+        # The whole number, or its first characters (a few hundred matches at most).
+        numbers.append(search + urlencode({"permit_number": number if index % 2 else number[:-2]}))
+    for number, _, _ in sample[count : 2 * count]:
+        detail.append(f"/permits/{number}/")
+    licenses = [
+        number
+        for (number,) in rows(
+            "SELECT number FROM licenses_license WHERE id > 1 ORDER BY random() LIMIT %s", [count]
+        )
+    ]
+    license_urls = [search + urlencode({"license_number": number}) for number in licenses]
+    pages = rows("SELECT count(*) FROM permits_permitlicense WHERE license_id = 1")[0][0] // 10
+    return {
+        "search: address": address,
+        "search: permit number": numbers,
+        "search: license number": license_urls,
+        "permit detail": detail,
+        "my records (50,000 permits)": [
+            f"/permits/my-records/?page={rng.randint(1, max(pages, 1))}" for _ in range(count)
+        ],
+        "dashboard (50,000 permits)": [
+            f"/dashboard/?active_page={rng.randint(1, 5)}" for _ in range(count)
+        ],
+    }
+
+
+def page_timings(count: int) -> list[dict]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from permits.models import Collection
+
+    rng = random.Random(42)
+    urls = sample_urls(count, rng)
+    anonymous = Client()
+    signed_in = Client()
+    signed_in.force_login(get_user_model().objects.get(username="bench"))
+    collection = Collection.objects.get(owner__username="bench")
+    results = [measure(anonymous, "minimal view (ceiling)", ["/health/"] * count)]
+    for name in (
+        "search: address",
+        "search: permit number",
+        "search: license number",
+        "permit detail",
+    ):
+        results.append(measure(anonymous, name, urls[name]))
+    for name in ("dashboard (50,000 permits)", "my records (50,000 permits)"):
+        results.append(measure(signed_in, name, urls[name]))
+    results.append(
+        measure(
+            signed_in,
+            "collection page",
+            [
+                f"/permits/collections/{collection.pk}/?page={rng.randint(1, 20)}"
+                for _ in range(count)
+            ],
+        )
+    )
+    big = rng.choice(urls["search: license number"]).split("=")[0] + "=BB100001"
+    results.append(
+        measure(
+            anonymous,
+            "search: license, 50,000 permits",
+            [big.replace("BB100001", license_number()) for _ in range(max(count // 10, 20))],
+        )
+    )
+    return results
+
+
+def license_number() -> str:
+    from licenses.models import License
+
+    return License.objects.get(pk=1).number
+
+
+CSV_QUERY = "applied_from=2025-11-01&applied_to=2026-10-31"
+
+
+def csv_child() -> None:
+    """Run in a subprocess: stream the CSV of 100,000 rows and report time, rows and peak RSS."""
+    from django.test import Client
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    response = Client().get(f"/permits/search/permits.csv?{CSV_QUERY}")
+    rows = size = 0
+    for chunk in response.streaming_content:
+        rows += chunk.count(b"\n") if isinstance(chunk, bytes) else chunk.count("\n")
+        size += len(chunk)
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {
+                "rows": rows - 1,
+                "seconds": round(elapsed, 2),
+                "bytes": size,
+                "peak_rss_mb": round(peak / 1024, 1),
+                "rss_before_mb": round(before / 1024, 1),
+            }
+        )
+    )
+
+
+def csv_export(database_url: str) -> dict:
+    output = (
+        subprocess.run(
+            [sys.executable, __file__, "--csv-child", "--database-url", database_url],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=REPO,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    result = json.loads(output)
+    result["limit_mb"] = CSV_MEMORY_LIMIT_MB
+    result["met"] = result["peak_rss_mb"] < CSV_MEMORY_LIMIT_MB
+    print(
+        f"  CSV export: {result['rows']:,} rows in {result['seconds']} s, "
+        f"peak RSS {result['peak_rss_mb']} MB (limit {CSV_MEMORY_LIMIT_MB} MB)",
+        flush=True,
+    )
+    return result
+
+
+def throughput(database_url: str, urls: list[str], seconds: int = 10) -> dict:
+    """Requests per second under gunicorn (2 sync workers), measured with wrk."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        print("  wrk is not installed: skipping throughput (make bench installs it)")
+        return {}
+    port = 8765
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.local",
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    }
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "portal.wsgi",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--no-control-socket",
+            "--log-level",
+            "warning",
+            "--env",
+            "DJANGO_SETTINGS_MODULE=portal.settings.local",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_for(port)
+        results = {}
+        with tempfile.TemporaryDirectory() as folder:
+            for name, paths in (("minimal view", ["/health/"]), ("search: address", urls)):
+                script = Path(folder) / "paths.lua"
+                script.write_text(lua_for(paths))
+                run = subprocess.run(
+                    [
+                        wrk,
+                        "-t1",
+                        "-c4",
+                        f"-d{seconds}s",
+                        "-s",
+                        str(script),
+                        f"http://127.0.0.1:{port}",
+                    ],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                rate = next(
+                    float(line.split()[1])
+                    for line in run.stdout.splitlines()
+                    if line.startswith("Requests/sec")
+                )
+                errors = [
+                    line
+                    for line in run.stdout.splitlines()
+                    if "Non-2xx" in line or "Socket errors" in line
+                ]
+                results[name] = {"requests_per_second": round(rate, 1), "errors": errors}
+        ratio = (
+            results["search: address"]["requests_per_second"]
+            / results["minimal view"]["requests_per_second"]
+        )
+        results["ratio"] = round(ratio, 2)
+        results["met"] = ratio >= 0.5
+        print(
+            f"  throughput: minimal view {results['minimal view']['requests_per_second']} req/s, "
+            f"search {results['search: address']['requests_per_second']} req/s, "
+            f"ratio {results['ratio']}",
+            flush=True,
+        )
+        return results
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def wait_for(port: int) -> None:
+    import socket
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def lua_for(paths: list[str]) -> str:
+    quoted = ",\n".join(json.dumps(path) for path in paths)
+    return f"""
+paths = {{{quoted}}}
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter % #paths) + 1])
+end
+"""
+
+
+def explain_plans() -> dict:
+    """EXPLAIN ANALYZE of each search query as the portal makes it."""
+    from django.db import connection
+
+    from licenses.models import License
+    from permits.forms import default_applied_from
+    from permits.models import Permit
+    from permits.selectors import PermitSearch, permit_search
+
+    sample = Permit.objects.order_by("?").values_list("number", "street_name").first()
+    searches = {
+        "address": PermitSearch(address=sample[1], applied_from=default_applied_from()),
+        "permit number prefix": PermitSearch(
+            permit_number=sample[0][:-2], applied_from=default_applied_from()
+        ),
+        "license number": PermitSearch(
+            license_number=License.objects.get(pk=2).number, applied_from=default_applied_from()
+        ),
+    }
+    plans = {}
+    for name, search in searches.items():
+        queryset = permit_search(search=search)
+        for kind, query in (("count", queryset.order_by()), ("page", queryset[:25])):
+            sql, params = (
+                query.query.get_compiler(using="default").as_sql()
+                if kind == "page"
+                else query.values("pk").query.get_compiler(using="default").as_sql()
+            )
+            if kind == "count":
+                sql = f"SELECT count(*) FROM ({sql}) AS matches"
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) {sql}", params
+                )
+                plans[f"{name} ({kind})"] = [row[0] for row in cursor.fetchall()]
+    return plans
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--csv-child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    setup_django(args.database_url)
+    if args.csv_child:
+        csv_child()
+        return
+
+    from permits.models import Permit
+
+    collect_static()
+    print(f"Benchmark on {Permit.objects.count():,} permits", flush=True)
+    results = {"pages": page_timings(args.requests)}
+    results["csv_export"] = csv_export(args.database_url)
+    if not args.skip_throughput:
+        rng = random.Random(7)
+        results["throughput"] = throughput(
+            args.database_url, sample_urls(200, rng)["search: address"]
+        )
+    results["plans"] = explain_plans()
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    failed = [page["page"] for page in results["pages"] if page.get("met") is False]
+    if not results["csv_export"]["met"]:
+        failed.append("CSV memory")
+    if results.get("throughput") and not results["throughput"].get("met"):
+        failed.append("throughput ratio")
+    print("All targets met." if not failed else f"Targets missed: {', '.join(failed)}")
+
+
+if __name__ == "__main__":
+    main()
