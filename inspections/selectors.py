@@ -7,6 +7,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from permits.access import is_a_contact, record_license_ids, record_permit_ids
+from permits.pagination import count_each
 
 from .models import Inspection, InspectionLicense, InspectionStatus
 
@@ -88,10 +89,52 @@ def my_recent_result_rows(*, user, days: int = RECENT_RESULTS_DAYS) -> QuerySet:
     )
 
 
+def my_inspection_counts(*, user, days: int = RECENT_RESULTS_DAYS) -> dict[str, int]:
+    """{"upcoming": ..., "completed": ...}: the totals of the two lists above, in one query
+    where InspectionLicense answers."""
+    if not _by_license_rows(user):
+        return {
+            "upcoming": my_upcoming_inspection_rows(user=user).count(),
+            "completed": my_recent_result_rows(user=user, days=days).count(),
+        }
+    today = timezone.localdate()
+    license_ids = record_license_ids(user)
+    rows = InspectionLicense.objects.filter(license_id__in=license_ids)
+    return count_each(
+        {
+            "upcoming": rows.filter(status=InspectionStatus.SCHEDULED, scheduled_for__gte=today),
+            "completed": rows.filter(
+                status=InspectionStatus.COMPLETED,
+                completed_on__gte=today - datetime.timedelta(days=days),
+            ),
+        },
+        # An inspection's permit can name two of the user's licenses.
+        distinct="inspection_id" if len(license_ids) > 1 else None,
+    )
+
+
 def inspections_in_order(inspection_ids: list[int]) -> list[Inspection]:
-    """The inspections, with their permit and type, in the order of the ids (one query)."""
-    found = Inspection.objects.filter(pk__in=inspection_ids).select_related(
-        "permit", "inspection_type"
+    """The inspections, with their permit's number and their type, in the order of the ids (one
+    query, of the columns a list of inspections shows)."""
+    found = (
+        Inspection.objects.filter(pk__in=inspection_ids)
+        .select_related("permit", "inspection_type")
+        .only(*LIST_COLUMNS)
     )
     by_id = {inspection.pk: inspection for inspection in found}
     return [by_id[pk] for pk in inspection_ids if pk in by_id]
+
+
+# What a list of inspections shows: a page of fifty of them stays one short query.
+LIST_COLUMNS = (
+    "status",
+    "scheduled_for",
+    "time_preference",
+    "completed_on",
+    "result",
+    "result_comments",
+    "permit__number",
+    "permit__status",
+    "inspection_type__code",
+    "inspection_type__name",
+)

@@ -28,6 +28,8 @@ class ContractorScope:
     license_ids: frozenset[int] = frozenset()
     # Business id -> the roles the user holds there (verified users only).
     roles: dict[int, frozenset[str]] = field(default_factory=dict)
+    # Business id -> its name, for the same businesses.
+    business_names: dict[int, str] = field(default_factory=dict)
 
     def businesses_with(self, role: str | None = None) -> frozenset[int]:
         """Businesses where the user holds `role` (or any role at all, when None)."""
@@ -60,11 +62,16 @@ def contractor_scope(user) -> ContractorScope:
                 "license_id", flat=True
             )
         )
-        roles = {
-            membership.contractor_id: membership.roles
-            for membership in Membership.objects.filter(user=user)
-        }
-        scope = ContractorScope(verified=True, license_ids=license_ids, roles=roles)
+        memberships = list(Membership.objects.filter(user=user).select_related("contractor"))
+        scope = ContractorScope(
+            verified=True,
+            license_ids=license_ids,
+            roles={membership.contractor_id: membership.roles for membership in memberships},
+            business_names={
+                membership.contractor_id: membership.contractor.business_name
+                for membership in memberships
+            },
+        )
     setattr(user, SCOPE_CACHE_ATTRIBUTE, scope)
     return scope
 

@@ -17,16 +17,17 @@ Staff act in Django admin, not here. Views call these functions; none of them wr
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, IntegerField, Q, QuerySet, Value
 
 from licenses.access import ContractorScope, contractor_scope
 from licenses.models import License, Role
 
 from .models import Permit, PermitContact, PermitLicense
+from .pagination import count_each
 
 
 @dataclass(frozen=True)
@@ -43,24 +44,32 @@ PARTIES_CACHE_ATTRIBUTE = "_portal_parties"
 
 
 def prefetch_parties(permits: Iterable[Permit]) -> None:
-    """Read the parties of many permits in two queries, so that a page of permits can ask
+    """Read the parties of many permits in one query, so that a page of permits can ask
     "may this user..." of each without a query per row."""
     permits = [permit for permit in permits if not hasattr(permit, PARTIES_CACHE_ATTRIBUTE)]
     if not permits:
         return
     ids = [permit.pk for permit in permits]
     licenses, holders, contacts = defaultdict(set), defaultdict(set), defaultdict(set)
-    rows = PermitLicense.objects.filter(permit_id__in=ids).values_list(
-        "permit_id", "license_id", "license__holder_id"
+    none = Value(None, output_field=IntegerField())
+    license_rows = (
+        PermitLicense.objects.filter(permit_id__in=ids)
+        .order_by()
+        .annotate(contact_id=none)
+        .values_list("permit_id", "license_id", "license__holder_id", "contact_id")
     )
-    for permit_id, license_id, holder_id in rows:
-        licenses[permit_id].add(license_id)
-        holders[permit_id].add(holder_id)
-    contact_rows = PermitContact.objects.filter(permit_id__in=ids).values_list(
-        "permit_id", "user_id"
+    contact_rows = (
+        PermitContact.objects.filter(permit_id__in=ids)
+        .order_by()
+        .annotate(no_license=none, no_holder=none)
+        .values_list("permit_id", "no_license", "no_holder", "user_id")
     )
-    for permit_id, user_id in contact_rows:
-        contacts[permit_id].add(user_id)
+    for permit_id, license_id, holder_id, user_id in license_rows.union(contact_rows, all=True):
+        if user_id is None:
+            licenses[permit_id].add(license_id)
+            holders[permit_id].add(holder_id)
+        else:
+            contacts[permit_id].add(user_id)
     for permit in permits:
         parties = PermitParties(
             license_ids=frozenset(licenses[permit.pk]),
@@ -199,6 +208,27 @@ def record_rows(user, statuses: Iterable[str] | None = None) -> QuerySet:
         # A permit can name two of the user's licenses; one license names a permit once.
         rows = rows.distinct()
     return rows.order_by("-applied", "-permit_id")
+
+
+def record_counts(user, groups: dict[str, Collection[str]]) -> dict[str, int]:
+    """How many of the user's records are in each group of statuses, e.g.
+    {"active": [...], "expired": ["expired"]}: one query over PermitLicense's index where the
+    user's records all come through licenses, one count per group otherwise."""
+    if not contractor_scope(user).verified:
+        return dict.fromkeys(groups, 0)
+    if is_a_contact(user):
+        return {name: record_rows(user, statuses).count() for name, statuses in groups.items()}
+    status_column, _ = record_columns()
+    license_ids = record_license_ids(user)
+    by_license = PermitLicense.objects.filter(license_id__in=license_ids)
+    return count_each(
+        {
+            name: by_license.filter(**{f"{status_column}__in": statuses})
+            for name, statuses in groups.items()
+        },
+        # A permit can name two of the user's licenses; one license names it once.
+        distinct="permit_id" if len(license_ids) > 1 else None,
+    )
 
 
 def record_permit_ids(user) -> QuerySet:

@@ -1,5 +1,8 @@
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -8,16 +11,25 @@ from inspections.scheduling import mark_cancellable
 from inspections.selectors import (
     RECENT_RESULTS_DAYS,
     inspections_in_order,
+    my_inspection_counts,
     my_recent_result_rows,
     my_upcoming_inspection_rows,
 )
-from licenses.models import Membership
-from permits.access import can_request_inspection, prefetch_parties
+from licenses.access import contractor_scope
+from permits.access import can_request_inspection, prefetch_parties, record_counts
 from permits.forms import PermitSearchForm, default_applied_from
-from permits.models import PermitType
+from permits.models import ACTIVE_STATUSES, PermitStatus, PermitType
 from permits.pagination import paginate
-from permits.selectors import my_active_permits, my_expired_permits
-from permits.views import mark_records, paginate_records
+from permits.selectors import my_active_permits, my_expired_permits, permits_in_order
+from permits.views import mark_records
+
+
+def fill_pages(pages: list[Page], key: str, load: Callable[[list[int]], list]) -> None:
+    """Turn pages of id rows into pages of objects, loading every page's objects at once."""
+    ids = [[row[key] for row in page.object_list] for page in pages]
+    loaded = {obj.pk: obj for obj in load([pk for page_ids in ids for pk in page_ids])}
+    for page, page_ids in zip(pages, ids, strict=True):
+        page.object_list = [loaded[pk] for pk in page_ids if pk in loaded]
 
 
 @require_GET
@@ -39,26 +51,49 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     permits; each with its count and its own pages."""
     user = request.user
     size = settings.DASHBOARD_PAGE_SIZE
-    active = paginate_records(request, my_active_permits(user=user), size, "active_page")
-    inspections = paginate(
-        request, my_upcoming_inspection_rows(user=user), size, "inspections_page"
+    # The four totals in two queries, then each list's page of ids, then the page's permits
+    # and inspections in one query each.
+    permit_counts = record_counts(
+        user, {"active": ACTIVE_STATUSES, "expired": [PermitStatus.EXPIRED]}
     )
-    inspections.object_list = inspections_in_order([row["inspection_id"] for row in inspections])
-    completed = paginate(request, my_recent_result_rows(user=user), size, "completed_page")
-    completed.object_list = inspections_in_order([row["inspection_id"] for row in completed])
-    expired = paginate_records(request, my_expired_permits(user=user), size, "expired_page")
-    mark_records(user, [*active.object_list, *expired.object_list])
+    inspection_counts = my_inspection_counts(user=user)
+    active = paginate(
+        request, my_active_permits(user=user), size, "active_page", count=permit_counts["active"]
+    )
+    expired = paginate(
+        request,
+        my_expired_permits(user=user),
+        size,
+        "expired_page",
+        count=permit_counts["expired"],
+    )
+    inspections = paginate(
+        request,
+        my_upcoming_inspection_rows(user=user),
+        size,
+        "inspections_page",
+        count=inspection_counts["upcoming"],
+    )
+    completed = paginate(
+        request,
+        my_recent_result_rows(user=user),
+        size,
+        "completed_page",
+        count=inspection_counts["completed"],
+    )
+    fill_pages([active, expired], "permit_id", permits_in_order)
+    fill_pages([inspections, completed], "inspection_id", inspections_in_order)
     upcoming = list(inspections.object_list)
-    prefetch_parties([inspection.permit for inspection in upcoming])
+    # One read of the parties for every permit on the page.
+    permits = [*active.object_list, *expired.object_list]
+    prefetch_parties([*permits, *(inspection.permit for inspection in upcoming)])
+    mark_records(user, permits)
     mark_cancellable(upcoming)
     for inspection in upcoming:
         inspection.may_cancel = inspection.cancellable and can_request_inspection(
             user, inspection.permit
         )
-    businesses = [
-        membership.contractor.business_name
-        for membership in Membership.objects.filter(user=user).select_related("contractor")
-    ]
+    businesses = sorted(contractor_scope(user).business_names.values())
     return render(
         request,
         "portal/dashboard.html",

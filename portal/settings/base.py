@@ -139,6 +139,12 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "staticfiles"))
 # download (see permits.views).
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Sessions are read through the cache (a query saved on every signed-in page) only when the cache
+# is shared by every process: a worker's private memory cache could keep a session another
+# worker has ended.
+SHARED_CACHE = "locmem" not in CACHES["default"]["BACKEND"]
+if SHARED_CACHE:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -266,7 +272,7 @@ CITY_OFFICE_PHONE = env("CITY_OFFICE_PHONE", default="(217) 555-0100")
 PERMIT_SEARCH_DEFAULT_YEARS = env.int("PERMIT_SEARCH_DEFAULT_YEARS", default=3)
 PERMIT_SEARCH_PAGE_SIZE = 25
 MY_RECORDS_PAGE_SIZE = 10
-DASHBOARD_PAGE_SIZE = 10
+DASHBOARD_PAGE_SIZE = 5
 # Inspections: the city's scheduling rules (inspections.scheduling).
 INSPECTION_CUTOFF = env("INSPECTION_CUTOFF", default="15:00")
 INSPECTION_MAX_BUSINESS_DAYS_AHEAD = env.int("INSPECTION_MAX_BUSINESS_DAYS_AHEAD", default=10)

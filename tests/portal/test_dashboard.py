@@ -50,7 +50,8 @@ def test_the_dashboard_has_three_sections_with_counts_and_a_greeting(client, lic
     assert "05/01/2025" in text and "$80.00" in text and "$12.50" in text
 
 
-def test_each_section_pages_on_its_own(client, license):
+def test_each_section_pages_on_its_own(client, license, settings):
+    settings.DASHBOARD_PAGE_SIZE = 10
     user = contractor_user(license)
     for _ in range(23):
         PermitFactory(status=PermitStatus.ISSUED, licenses=[license])
