@@ -573,6 +573,11 @@ def load(cursor, rng: random.Random, permit_count: int, started: float) -> None:
         "FROM inspections_inspection i JOIN permits_permitlicense pl ON pl.permit_id = i.permit_id"
     )
     log("inspection license rows", started)
+    cursor.execute(
+        "INSERT INTO permits_licensepermitcount (license_id, status, permits) "
+        "SELECT license_id, status, count(*) FROM permits_permitlicense GROUP BY 1, 2"
+    )
+    log("permit counts per license", started)
     for table in (
         "licenses_contractor",
         "licenses_license",

@@ -15,6 +15,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from .models import Holiday
@@ -25,8 +26,27 @@ def cutoff_time() -> datetime.time:
     return datetime.time(int(hours), int(minutes))
 
 
+HOLIDAYS_CACHE_KEY = "inspections:holidays"
+# A city has a dozen holidays a year and changes them in admin, which forgets the cached list
+# (inspections.signals); the timeout bounds how stale a worker's private cache can be.
+HOLIDAYS_CACHE_SECONDS = 300
+
+
+def all_holidays() -> frozenset[datetime.date]:
+    """Every holiday the department has entered, read through the cache."""
+    holidays = cache.get(HOLIDAYS_CACHE_KEY)
+    if holidays is None:
+        holidays = frozenset(Holiday.objects.values_list("date", flat=True))
+        cache.set(HOLIDAYS_CACHE_KEY, holidays, HOLIDAYS_CACHE_SECONDS)
+    return holidays
+
+
+def forget_holidays() -> None:
+    cache.delete(HOLIDAYS_CACHE_KEY)
+
+
 def holidays_between(start: datetime.date, end: datetime.date) -> set[datetime.date]:
-    return set(Holiday.objects.filter(date__range=(start, end)).values_list("date", flat=True))
+    return {day for day in all_holidays() if start <= day <= end}
 
 
 def is_business_day(day: datetime.date, holidays: Iterable[datetime.date]) -> bool:

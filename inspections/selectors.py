@@ -7,7 +7,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from permits.access import is_a_contact, record_license_ids, record_permit_ids
-from permits.pagination import count_each
+from permits.pagination import Countable, count_each
 
 from .models import Inspection, InspectionLicense, InspectionStatus
 
@@ -89,9 +89,12 @@ def my_recent_result_rows(*, user, days: int = RECENT_RESULTS_DAYS) -> QuerySet:
     )
 
 
-def my_inspection_counts(*, user, days: int = RECENT_RESULTS_DAYS) -> dict[str, int]:
-    """{"upcoming": ..., "completed": ...}: the totals of the two lists above, in one query
-    where InspectionLicense answers."""
+def my_inspection_countables(
+    *, user, days: int = RECENT_RESULTS_DAYS
+) -> dict[str, Countable | int]:
+    """What to count for the totals of the two lists above ("upcoming", "completed"):
+    InspectionLicense's indexes where they answer (count with others in one query,
+    `count_each`); counted one by one otherwise."""
     if not _by_license_rows(user):
         return {
             "upcoming": my_upcoming_inspection_rows(user=user).count(),
@@ -100,17 +103,24 @@ def my_inspection_counts(*, user, days: int = RECENT_RESULTS_DAYS) -> dict[str, 
     today = timezone.localdate()
     license_ids = record_license_ids(user)
     rows = InspectionLicense.objects.filter(license_id__in=license_ids)
-    return count_each(
-        {
-            "upcoming": rows.filter(status=InspectionStatus.SCHEDULED, scheduled_for__gte=today),
-            "completed": rows.filter(
+    # An inspection's permit can name two of the user's licenses.
+    distinct = "inspection_id" if len(license_ids) > 1 else None
+    return {
+        "upcoming": Countable(
+            rows.filter(status=InspectionStatus.SCHEDULED, scheduled_for__gte=today), distinct
+        ),
+        "completed": Countable(
+            rows.filter(
                 status=InspectionStatus.COMPLETED,
                 completed_on__gte=today - datetime.timedelta(days=days),
             ),
-        },
-        # An inspection's permit can name two of the user's licenses.
-        distinct="inspection_id" if len(license_ids) > 1 else None,
-    )
+            distinct,
+        ),
+    }
+
+
+def my_inspection_counts(*, user, days: int = RECENT_RESULTS_DAYS) -> dict[str, int]:
+    return count_each(my_inspection_countables(user=user, days=days))
 
 
 def inspections_in_order(inspection_ids: list[int]) -> list[Inspection]:

@@ -8,6 +8,8 @@ on top of this.
 
 from dataclasses import dataclass, field
 
+from django.db.models import BigIntegerField, Value
+
 from .models import LicenseLink, LicenseLinkStatus, Membership, Role
 
 
@@ -47,6 +49,32 @@ NO_SCOPE = ContractorScope()
 SCOPE_CACHE_ATTRIBUTE = "_portal_contractor_scope"
 
 
+def _verified_and_linked(user) -> tuple[bool, frozenset[int]]:
+    """Whether the user's email address is verified, and the licenses of their approved links:
+    one query (the links count only with a verified address)."""
+    from allauth.account.models import EmailAddress
+
+    if not user.email:
+        return False, frozenset()
+    verified = (
+        EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True)
+        .order_by()
+        .annotate(kind=Value("verified"), ref=Value(None, output_field=BigIntegerField()))
+        .values_list("kind", "ref")
+    )
+    links = (
+        LicenseLink.objects.filter(user=user, status=LicenseLinkStatus.APPROVED)
+        .order_by()
+        .annotate(kind=Value("license"))
+        .values_list("kind", "license_id")
+    )
+    rows = list(verified.union(links, all=True))
+    return (
+        any(kind == "verified" for kind, _ in rows),
+        frozenset(ref for kind, ref in rows if kind == "license"),
+    )
+
+
 def contractor_scope(user) -> ContractorScope:
     """The user's scope, cached on the user object for the rest of the request."""
     if not getattr(user, "is_authenticated", False):
@@ -54,14 +82,10 @@ def contractor_scope(user) -> ContractorScope:
     cached = getattr(user, SCOPE_CACHE_ATTRIBUTE, None)
     if cached is not None:
         return cached
-    if not email_verified(user):
+    verified, license_ids = _verified_and_linked(user)
+    if not verified:
         scope = NO_SCOPE
     else:
-        license_ids = frozenset(
-            LicenseLink.objects.filter(user=user, status=LicenseLinkStatus.APPROVED).values_list(
-                "license_id", flat=True
-            )
-        )
         memberships = list(Membership.objects.filter(user=user).select_related("contractor"))
         scope = ContractorScope(
             verified=True,

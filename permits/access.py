@@ -21,13 +21,13 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import F, IntegerField, Q, QuerySet, Value
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Value
 
 from licenses.access import ContractorScope, contractor_scope
 from licenses.models import License, Role
 
-from .models import Permit, PermitContact, PermitLicense
-from .pagination import count_each
+from .models import LicensePermitCount, Permit, PermitContact, PermitLicense
+from .pagination import Countable, count_each
 
 
 @dataclass(frozen=True)
@@ -141,27 +141,57 @@ def memo(user, name: str, compute):
     return getattr(user, attribute)
 
 
+@dataclass(frozen=True)
+class RecordBasis:
+    """Besides the scope, what says which permits are a user's records."""
+
+    held_license_ids: frozenset[int]  # licenses of the businesses where they hold a role
+    is_a_contact: bool  # named as a contact on some permit
+
+
+def record_basis(user) -> RecordBasis:
+    """Read once per request, in one query."""
+    return memo(user, "record_basis", lambda: _read_record_basis(user))
+
+
+def _read_record_basis(user) -> RecordBasis:
+    contacts = (
+        PermitContact.objects.filter(user=user)
+        .order_by()
+        .annotate(kind=Value("contacts"))
+        .values("kind")
+        .annotate(ref=Count("*"))
+        .values_list("kind", "ref")
+    )
+    businesses = contractor_scope(user).businesses_with(None)
+    if businesses:
+        held = (
+            License.objects.filter(holder_id__in=businesses)
+            .order_by()
+            .annotate(kind=Value("held"))
+            .values_list("kind", "id")
+        )
+        rows = list(contacts.union(held, all=True))
+    else:
+        rows = list(contacts)
+    return RecordBasis(
+        held_license_ids=frozenset(ref for kind, ref in rows if kind == "held"),
+        is_a_contact=any(kind == "contacts" and ref for kind, ref in rows),
+    )
+
+
 def record_license_ids(user) -> frozenset[int]:
     """Licenses whose permits are the user's records: those they are registered for, and every
     license of a business where they hold a role."""
     scope = contractor_scope(user)
     if not scope.verified:
         return frozenset()
-
-    def compute() -> frozenset[int]:
-        businesses = scope.businesses_with(None)
-        through_business = (
-            License.objects.filter(holder_id__in=businesses).values_list("id", flat=True)
-            if businesses
-            else []
-        )
-        return scope.license_ids | frozenset(through_business)
-
-    return memo(user, "record_license_ids", compute)
+    return scope.license_ids | record_basis(user).held_license_ids
 
 
 def is_a_contact(user) -> bool:
-    return memo(user, "is_a_contact", PermitContact.objects.filter(user=user).exists)
+    """Whether the user is named as a contact on any permit."""
+    return record_basis(user).is_a_contact
 
 
 def permits_visible_to(user) -> QuerySet[Permit]:
@@ -210,25 +240,35 @@ def record_rows(user, statuses: Iterable[str] | None = None) -> QuerySet:
     return rows.order_by("-applied", "-permit_id")
 
 
-def record_counts(user, groups: dict[str, Collection[str]]) -> dict[str, int]:
-    """How many of the user's records are in each group of statuses, e.g.
-    {"active": [...], "expired": ["expired"]}: one query over PermitLicense's index where the
-    user's records all come through licenses, one count per group otherwise."""
+def record_countables(user, groups: dict[str, Collection[str]]) -> dict[str, Countable | int]:
+    """What to count for how many of the user's records are in each group of statuses, e.g.
+    {"active": [...], "expired": ["expired"]}: PermitLicense's index where the user's records
+    all come through licenses (count them with others in one query, `count_each`); counted
+    one by one otherwise."""
     if not contractor_scope(user).verified:
         return dict.fromkeys(groups, 0)
     if is_a_contact(user):
         return {name: record_rows(user, statuses).count() for name, statuses in groups.items()}
     status_column, _ = record_columns()
     license_ids = record_license_ids(user)
-    by_license = PermitLicense.objects.filter(license_id__in=license_ids)
-    return count_each(
-        {
-            name: by_license.filter(**{f"{status_column}__in": statuses})
+    if connection.vendor == "postgresql" and len(license_ids) == 1:
+        # One license: its permits by status are counted already (LicensePermitCount).
+        counts = LicensePermitCount.objects.filter(license_id__in=license_ids)
+        return {
+            name: Countable(counts.filter(status__in=statuses), sum="permits")
             for name, statuses in groups.items()
-        },
-        # A permit can name two of the user's licenses; one license names it once.
-        distinct="permit_id" if len(license_ids) > 1 else None,
-    )
+        }
+    by_license = PermitLicense.objects.filter(license_id__in=license_ids)
+    # A permit can name two of the user's licenses; one license names it once.
+    distinct = "permit_id" if len(license_ids) > 1 else None
+    return {
+        name: Countable(by_license.filter(**{f"{status_column}__in": statuses}), distinct)
+        for name, statuses in groups.items()
+    }
+
+
+def record_counts(user, groups: dict[str, Collection[str]]) -> dict[str, int]:
+    return count_each(record_countables(user, groups))
 
 
 def record_permit_ids(user) -> QuerySet:

@@ -6,6 +6,7 @@ from .models import (
     Collection,
     CollectionItem,
     Fee,
+    LicensePermitCount,
     Permit,
     PermitContact,
     PermitDocument,
@@ -243,3 +244,22 @@ class PermitDocumentAdmin(admin.ModelAdmin):
         "uploaded_by",
         "uploaded_at",
     )
+
+
+@admin.register(LicensePermitCount)
+class LicensePermitCountAdmin(admin.ModelAdmin):
+    """Read only: kept by the database (see the model), shown for support."""
+
+    list_display = ("license", "status", "permits")
+    list_filter = ("status",)
+    search_fields = ("^license__number",)
+    list_select_related = ("license",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

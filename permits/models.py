@@ -203,6 +203,27 @@ class PermitLicense(models.Model):
         return f"{self.license} on {self.permit}"
 
 
+class LicensePermitCount(models.Model):
+    """How many permits name a license, by permit status. On PostgreSQL, kept by triggers on
+    PermitLicense (migration 0006) and never written by the portal: a dashboard counts a
+    contractor's 50,000 permits by reading a few rows. SQLite (the demo) counts PermitLicense
+    instead."""
+
+    license = models.ForeignKey(License, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=20, choices=PermitStatus)
+    permits = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "permits per license and status"
+        verbose_name_plural = "permits per license and status"
+        constraints = [
+            models.UniqueConstraint(fields=["license", "status"], name="license_permit_count"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.license}: {self.permits} {self.get_status_display()}"
+
+
 class PermitStatusChange(models.Model):
     """Append-only history of status moves: who moved the permit, when, and why."""
 

@@ -8,9 +8,14 @@ and counts separately only when the page is empty or the query cannot carry a wi
 paginator is faster: its count is an index-only scan and its page stops after ten rows.
 """
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.paginator import EmptyPage, Page, Paginator
-from django.db.models import Count, QuerySet, Value, Window
+from django.db import connection
+from django.db.models import Count, QuerySet, Sum, Value, Window
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
 TOTAL = "_window_total"
@@ -81,16 +86,64 @@ def paginate(
         return paginator.page(last)
 
 
-def count_each(querysets: dict[str, QuerySet], *, distinct: str | None = None) -> dict[str, int]:
-    """How many rows each queryset has, in one round trip: a UNION ALL of their counts, each
-    still read from its own index. With `distinct`, counts distinct values of that field."""
+@dataclass(frozen=True)
+class Countable:
+    """A list to count: its rows, and the field to count distinct values of (when the same
+    object can appear in two rows), or to add up (rows that are counts already)."""
+
+    queryset: QuerySet
+    distinct: str | None = None
+    sum: str | None = None
+
+    def total(self) -> Count | Coalesce:
+        if self.sum:
+            return Coalesce(Sum(self.sum), 0)
+        return Count(self.distinct, distinct=True) if self.distinct else Count("*")
+
+
+def count_each(lists: Mapping[str, "Countable | int"]) -> dict[str, int]:
+    """How many rows each list has, in one round trip: a UNION ALL of their counts, each still
+    read from its own index. Lists already counted (ints) pass through."""
     counted = [
-        queryset.order_by()
+        countable.queryset.order_by()
         .annotate(list_name=Value(name))
         .values("list_name")
-        .annotate(total=Count(distinct, distinct=True) if distinct else Count("*"))
-        for name, queryset in querysets.items()
+        .annotate(total=countable.total())
+        for name, countable in lists.items()
+        if isinstance(countable, Countable)
     ]
-    first, *rest = counted
-    rows = first.union(*rest, all=True) if rest else first
-    return dict.fromkeys(querysets, 0) | {row["list_name"]: row["total"] for row in rows}
+    totals = {name: value for name, value in lists.items() if isinstance(value, int)}
+    if counted:
+        first, *rest = counted
+        rows = first.union(*rest, all=True) if rest else first
+        totals |= {row["list_name"]: row["total"] for row in rows}
+    return {name: totals.get(name, 0) for name in lists}
+
+
+def read_pages(pages: Mapping[str, tuple[Page, tuple[str, ...]]]) -> None:
+    """Read several pages of rows (values querysets, e.g. from `paginate(..., count=...)`) in
+    one query where the database allows, a UNION ALL of their slices, each still in its own
+    index order; `fields` names each page's columns. Pages it cannot combine (a union already)
+    read themselves when used."""
+    if not connection.features.supports_slicing_ordering_in_compound:
+        return
+    parts, names = [], {}
+    for name, (page, fields) in pages.items():
+        rows = page.paginator.object_list
+        if not isinstance(rows, QuerySet) or rows.query.combinator or not page.paginator.count:
+            continue
+        bottom = (page.number - 1) * page.paginator.per_page
+        parts.append(
+            rows.annotate(list_name=Value(name)).values_list("list_name", *fields)[
+                bottom : bottom + page.paginator.per_page
+            ]
+        )
+        names[name] = fields
+    if len(parts) < 2:
+        return
+    read: dict[str, list[dict]] = {name: [] for name in names}
+    first, *rest = parts
+    for list_name, *values in first.union(*rest, all=True):
+        read[list_name].append(dict(zip(names[list_name], values, strict=True)))
+    for name, rows in read.items():
+        pages[name][0].object_list = rows

@@ -11,15 +11,16 @@ from inspections.scheduling import mark_cancellable
 from inspections.selectors import (
     RECENT_RESULTS_DAYS,
     inspections_in_order,
-    my_inspection_counts,
+    my_inspection_countables,
     my_recent_result_rows,
     my_upcoming_inspection_rows,
 )
 from licenses.access import contractor_scope
-from permits.access import can_request_inspection, prefetch_parties, record_counts
+from payments.models import CartLine
+from permits.access import can_request_inspection, prefetch_parties, record_countables
 from permits.forms import PermitSearchForm, default_applied_from
-from permits.models import ACTIVE_STATUSES, PermitStatus, PermitType
-from permits.pagination import paginate
+from permits.models import ACTIVE_STATUSES, Collection, PermitStatus, PermitType
+from permits.pagination import Countable, count_each, paginate, read_pages
 from permits.selectors import my_active_permits, my_expired_permits, permits_in_order
 from permits.views import mark_records
 
@@ -51,35 +52,46 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     permits; each with its count and its own pages."""
     user = request.user
     size = settings.DASHBOARD_PAGE_SIZE
-    # The four totals in two queries, then each list's page of ids, then the page's permits
-    # and inspections in one query each.
-    permit_counts = record_counts(
-        user, {"active": ACTIVE_STATUSES, "expired": [PermitStatus.EXPIRED]}
+    # The totals in one query, the four pages of ids in one more, then the pages'
+    # permits and inspections in one query each.
+    counts = count_each(
+        {
+            **record_countables(
+                user, {"active": ACTIVE_STATUSES, "expired": [PermitStatus.EXPIRED]}
+            ),
+            **my_inspection_countables(user=user),
+            # The header's badges, counted here with the rest (portal.context_processors).
+            "collection_count": Countable(Collection.objects.filter(owner=user)),
+            "cart_count": Countable(CartLine.objects.filter(user=user)),
+        }
     )
-    inspection_counts = my_inspection_counts(user=user)
     active = paginate(
-        request, my_active_permits(user=user), size, "active_page", count=permit_counts["active"]
+        request, my_active_permits(user=user), size, "active_page", count=counts["active"]
     )
     expired = paginate(
-        request,
-        my_expired_permits(user=user),
-        size,
-        "expired_page",
-        count=permit_counts["expired"],
+        request, my_expired_permits(user=user), size, "expired_page", count=counts["expired"]
     )
     inspections = paginate(
         request,
         my_upcoming_inspection_rows(user=user),
         size,
         "inspections_page",
-        count=inspection_counts["upcoming"],
+        count=counts["upcoming"],
     )
     completed = paginate(
         request,
         my_recent_result_rows(user=user),
         size,
         "completed_page",
-        count=inspection_counts["completed"],
+        count=counts["completed"],
+    )
+    read_pages(
+        {
+            "active": (active, ("permit_id", "applied")),
+            "expired": (expired, ("permit_id", "applied")),
+            "upcoming": (inspections, ("inspection_id", "scheduled_for")),
+            "completed": (completed, ("inspection_id", "completed_on")),
+        }
     )
     fill_pages([active, expired], "permit_id", permits_in_order)
     fill_pages([inspections, completed], "inspection_id", inspections_in_order)
@@ -104,5 +116,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "recent_days": RECENT_RESULTS_DAYS,
             "expired": expired,
             "businesses": businesses,
+            "collection_count": counts["collection_count"],
+            "cart_count": counts["cart_count"],
         },
     )

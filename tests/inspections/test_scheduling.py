@@ -55,6 +55,18 @@ def test_holidays_are_skipped():
     assert d(7, 4) not in allowed_days(at(2025, 7, 1, 9))
 
 
+def test_a_holiday_staff_add_or_remove_counts_at_once(django_assert_num_queries):
+    """The holiday list is cached; a change in admin forgets it."""
+    thursday = at(2025, 7, 3, 9)
+    assert next_available_day(thursday) == d(7, 4)
+    with django_assert_num_queries(0):  # read from the cache now
+        next_available_day(thursday)
+    holiday = Holiday.objects.create(date=d(7, 4), name="Independence Day")
+    assert next_available_day(thursday) == d(7, 7)
+    holiday.delete()
+    assert next_available_day(thursday) == d(7, 4)
+
+
 def test_at_most_ten_business_days_ahead():
     days = allowed_days(at(2025, 6, 2, 9))  # Monday
     assert days[0] == d(6, 3) and days[-1] == d(6, 16)  # the 10th business day

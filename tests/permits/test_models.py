@@ -135,3 +135,35 @@ def test_the_records_copies_follow_the_permit_on_postgresql():
         PermitStatus.PENDING_APPROVAL,
         datetime.date(2025, 3, 4),
     )
+
+
+@pytest.mark.postgres
+def test_the_permit_counts_per_license_follow_every_write_on_postgresql():
+    """LicensePermitCount (the dashboard's totals) moves with every insert, status change,
+    license change and delete, whatever makes it."""
+    from permits.models import LicensePermitCount, PermitLicense
+    from tests.factories import LicenseFactory
+
+    first, second = LicenseFactory(), LicenseFactory()
+
+    def counts(license) -> dict[str, int]:
+        return {
+            row.status: row.permits
+            for row in LicensePermitCount.objects.filter(license=license)
+            if row.permits
+        }
+
+    permits = [PermitFactory(status=PermitStatus.ISSUED, licenses=[first]) for _ in range(3)]
+    PermitFactory(status=PermitStatus.EXPIRED, licenses=[first, second])
+    assert counts(first) == {PermitStatus.ISSUED: 3, PermitStatus.EXPIRED: 1}
+    permits[0].move_to(PermitStatus.FINALED)
+    Permit.objects.filter(pk=permits[1].pk).update(status=PermitStatus.EXPIRED)
+    assert counts(first) == {
+        PermitStatus.ISSUED: 1,
+        PermitStatus.FINALED: 1,
+        PermitStatus.EXPIRED: 2,
+    }
+    PermitLicense.objects.filter(permit=permits[2]).update(license=second)
+    permits[1].delete()
+    assert counts(first) == {PermitStatus.FINALED: 1, PermitStatus.EXPIRED: 1}
+    assert counts(second) == {PermitStatus.ISSUED: 1, PermitStatus.EXPIRED: 1}
