@@ -53,6 +53,7 @@ beat: install
 	$(BIN)/celery -A portal beat --loglevel=INFO
 
 bench: install
+	bench/prepare.sh
 	$(BIN)/python bench/generate.py
 	$(BIN)/python bench/run.py
 

@@ -1,9 +1,12 @@
 import csv
+import hashlib
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Page
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -68,6 +71,35 @@ def paginate_records(request: HttpRequest, rows, per_page: int, param: str = "pa
 
 @require_GET
 def permit_search_view(request: HttpRequest) -> HttpResponse:
+    """The public search. A visitor who is not signed in sees the same page as every other for
+    the same search: on a deadline day the same addresses are searched again and again, so
+    that page is kept in the cache for PERMIT_SEARCH_CACHE_SECONDS."""
+    key = public_search_cache_key(request)
+    if key is not None:
+        content = cache.get(key)
+        if content is not None:
+            return HttpResponse(content)
+    response = search_page(request)
+    if key is not None and response.status_code == 200:
+        cache.set(key, response.content, settings.PERMIT_SEARCH_CACHE_SECONDS)
+    return response
+
+
+def public_search_cache_key(request: HttpRequest) -> str | None:
+    """The cache key of this search's page, or None when the page is this visitor's own: a
+    signed-in user (their records are marked), a message waiting to be shown, no search yet."""
+    if (
+        not settings.PERMIT_SEARCH_CACHE_SECONDS
+        or not request.GET
+        or request.user.is_authenticated
+        or len(messages.get_messages(request))
+    ):
+        return None
+    query = urlencode(sorted(request.GET.lists()), doseq=True)
+    return f"permit-search:v1:{hashlib.sha256(query.encode()).hexdigest()}"
+
+
+def search_page(request: HttpRequest) -> HttpResponse:
     searched = bool(request.GET)
     offer_mine = has_records(request.user)
     if searched:

@@ -274,6 +274,9 @@ CITY_OFFICE_PHONE = env("CITY_OFFICE_PHONE", default="(217) 555-0100")
 # Public search: how far back the applied-date range starts by default, and rows per page.
 PERMIT_SEARCH_DEFAULT_YEARS = env.int("PERMIT_SEARCH_DEFAULT_YEARS", default=3)
 PERMIT_SEARCH_PAGE_SIZE = 25
+# Searches by visitors who are not signed in are the same page for everyone: kept this many
+# seconds in the cache (0: never). Signed-in contractors always get a fresh page.
+PERMIT_SEARCH_CACHE_SECONDS = env.int("PERMIT_SEARCH_CACHE_SECONDS", default=60)
 MY_RECORDS_PAGE_SIZE = 10
 DASHBOARD_PAGE_SIZE = 5
 # Inspections: the city's scheduling rules (inspections.scheduling).

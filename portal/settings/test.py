@@ -26,6 +26,9 @@ WHITENOISE_USE_FINDERS = True
 
 MEDIA_ROOT = env.path("TEST_MEDIA_ROOT", default="/tmp/permit-portal-test-media")  # noqa: S108
 
+# Tests change permits between searches: the public search cache is tested on its own.
+PERMIT_SEARCH_CACHE_SECONDS = 0
+
 # Connections opened by live_server threads must not outlive their request, or the test database
 # cannot be dropped at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
