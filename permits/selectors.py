@@ -90,8 +90,9 @@ def license_numbers_matching(raw: str, prefixes: Iterable[str] | None = None) ->
 
 
 def permit_search(*, search: PermitSearch) -> QuerySet[Permit]:
-    """Permits matching every given filter, newest application first, with their fees due."""
-    permits = Permit.objects.select_related("permit_type")
+    """Permits matching every given filter, newest application first, with their fees due (and
+    the columns a list of permits shows)."""
+    permits = Permit.objects.select_related("permit_type").only(*LIST_COLUMNS)
     if search.permit_number:
         permits = permits.filter(number__startswith=search.permit_number.strip().upper())
     if search.address:

@@ -94,8 +94,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A new connection per request costs more than the page itself (measured: about 8x slower).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    if env.bool("DATABASE_SERVER_SIDE_BINDING", default=False):
-        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Authentication --------------------------------------------------------------------------------
