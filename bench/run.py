@@ -517,6 +517,8 @@ def main() -> None:
     if results.get("throughput") and not results["throughput"].get("met"):
         failed.append("throughput ratio")
     print("All targets met." if not failed else f"Targets missed: {', '.join(failed)}")
+    if failed:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

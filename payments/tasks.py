@@ -40,3 +40,13 @@ def send_low_balance_alert(account_id: int) -> None:
             "url": absolute_url(reverse("payments:trust", args=[account.contractor_id])),
         },
     )
+
+
+@shared_task
+def reconcile_payments() -> dict[str, int]:
+    """Every quarter hour (Celery beat): settle Stripe payments whose webhook never came. Returns
+    how many payments had each outcome."""
+    from .services import reconcile_payments as reconcile
+
+    report = reconcile()
+    return {outcome: len(lines) for outcome, lines in report.outcomes.items()}

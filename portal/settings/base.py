@@ -180,6 +180,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "permits.tasks.expire_permits",
         "schedule": crontab(hour=0, minute=15),
     },
+    # Card payments whose Stripe webhook never came are settled by asking Stripe.
+    "reconcile-payments": {
+        "task": "payments.tasks.reconcile_payments",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 # Forms -----------------------------------------------------------------------------------------

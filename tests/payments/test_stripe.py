@@ -277,6 +277,22 @@ def test_reconcile_settles_payments_whose_webhook_never_came(client, stripe_on, 
     assert "confirmed: 1" in out and "Checked 1 open payment(s)." in out
 
 
+def test_celery_beat_reconciles_every_quarter_hour(client, stripe_on, cart, settings):
+    from payments.tasks import reconcile_payments
+    from portal.celery import app
+
+    schedule = settings.CELERY_BEAT_SCHEDULE["reconcile-payments"]
+    assert schedule["task"] == "payments.tasks.reconcile_payments"
+    assert schedule["task"] in app.tasks
+    pay_by(client)
+    paid = Payment.objects.get()
+    FAKE.pay(paid.stripe_session_id)
+    Payment.objects.update(created_at=paid.created_at.replace(year=2020))
+    assert reconcile_payments.delay().get() == {"confirmed": 1}
+    paid.refresh_from_db()
+    assert paid.status == PaymentStatus.CONFIRMED
+
+
 def test_reconcile_reports_mismatches(client, stripe_on, cart, capsys):
     pay_by(client)
     payment = Payment.objects.get()
