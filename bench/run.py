@@ -453,6 +453,9 @@ def explain_plans() -> dict:
             license_number=License.objects.get(pk=2).number, applied_from=default_applied_from()
         ),
     }
+    searches["applied date range and status"] = PermitSearch(
+        status="issued", applied_from=default_applied_from()
+    )
     plans = {}
     for name, search in searches.items():
         queryset = permit_search(search=search)
@@ -469,7 +472,77 @@ def explain_plans() -> dict:
                     f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) {sql}", params
                 )
                 plans[f"{name} ({kind})"] = [row[0] for row in cursor.fetchall()]
+    # My Records of the 50,000-permit contractor, page 100: PermitLicense's index alone.
+    from django.contrib.auth import get_user_model
+
+    from permits.selectors import my_records
+
+    rows = my_records(user=get_user_model().objects.get(username="bench"))[990:1000]
+    sql, params = rows.query.get_compiler(using="default").as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) {sql}", params)
+        plans["my records, page 100 (page)"] = [row[0] for row in cursor.fetchall()]
     return plans
+
+
+DOCS = REPO / "docs" / "performance.md"
+
+
+def write_docs(results: dict) -> None:
+    """Put this run's numbers and plans into docs/performance.md, between its markers."""
+    lines = [
+        f"Last run: {results.get('finished_at', '?')} on {results.get('permits', 0):,} permits "
+        f"(machine speed {results['machine_speed_ms_before']} ms before, "
+        f"{results['machine_speed_ms_after']} ms after).",
+        "",
+        "| page | p50 ms | p95 ms | target (p95) | queries | p95 of each round |",
+        "|---|---:|---:|---|---|---|",
+    ]
+    for page in results["pages"]:
+        target = page.get("target_p95_ms")
+        verdict = "" if target is None else f"≤ {target} ms: {'met' if page['met'] else 'MISSED'}"
+        rounds = " / ".join(str(each["p95_ms"]) for each in page["rounds"])
+        queries = ", ".join(str(count) for count in page["queries"])
+        lines.append(
+            f"| {page['page']} | {page['p50_ms']} | {page['p95_ms']} | {verdict} "
+            f"| {queries} | {rounds} |"
+        )
+    csv = results["csv_export"]
+    lines += [
+        "",
+        f"CSV export: {csv['rows']:,} rows ({csv['bytes'] / 1e6:.1f} MB) in {csv['seconds']} s, "
+        f"peak memory (RSS of the whole process) {csv['peak_rss_mb']} MB: "
+        f"{'met' if csv['met'] else 'MISSED'} (under {csv['limit_mb']} MB).",
+    ]
+    throughput = results.get("throughput")
+    if throughput:
+        ceiling = throughput["minimal view"]["requests_per_second"]
+        cached = throughput["search: address"]
+        uncached = throughput["search: address, uncached"]
+        lines += [
+            "",
+            "| gunicorn, 2 workers, wrk 4 connections | requests/s | ratio to the minimal view |",
+            "|---|---:|---:|",
+            f"| minimal view (ceiling) | {ceiling} | 1 |",
+            f"| address search, cached for visitors | {cached['requests_per_second']} "
+            f"| {cached['ratio']} ({'met' if throughput['met'] else 'MISSED'}: at least 0.5) |",
+            f"| address search, uncached | {uncached['requests_per_second']} "
+            f"| {uncached['ratio']} |",
+        ]
+    plans = []
+    for name, plan in results["plans"].items():
+        plans += [f"**{name}**", "", "```", *plan, "```", ""]
+    text = DOCS.read_text()
+    text = replace_between(text, "results", "\n".join(lines))
+    text = replace_between(text, "plans", "\n".join(plans).rstrip())
+    DOCS.write_text(text)
+
+
+def replace_between(text: str, marker: str, body: str) -> str:
+    start = text.index(f"<!-- {marker}:")
+    start = text.index("-->", start) + 3
+    end = text.index(f"<!-- /{marker} -->")
+    return f"{text[:start]}\n{body}\n{text[end:]}"
 
 
 def main() -> None:
@@ -510,7 +583,10 @@ def main() -> None:
         )
     results["plans"] = explain_plans()
     results["machine_speed_ms_after"] = machine_speed()
+    results["permits"] = Permit.objects.count()
+    results["finished_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    write_docs(results)
     failed = [page["page"] for page in results["pages"] if page.get("met") is False]
     if not results["csv_export"]["met"]:
         failed.append("CSV memory")
