@@ -8,9 +8,10 @@ on top of this.
 
 from dataclasses import dataclass, field
 
-from django.db.models import BigIntegerField, Value
+from django.db.models import BigIntegerField, BooleanField, CharField, F, Value
+from django.db.models.functions import Cast
 
-from .models import LicenseLink, LicenseLinkStatus, Membership, Role
+from .models import ROLE_FIELDS, LicenseLink, LicenseLinkStatus, Membership, Role
 
 
 def email_verified(user) -> bool:
@@ -49,29 +50,67 @@ NO_SCOPE = ContractorScope()
 SCOPE_CACHE_ATTRIBUTE = "_portal_contractor_scope"
 
 
-def _verified_and_linked(user) -> tuple[bool, frozenset[int]]:
-    """Whether the user's email address is verified, and the licenses of their approved links:
-    one query (the links count only with a verified address)."""
+ROLE_COLUMNS = tuple(ROLE_FIELDS.values())
+
+
+def _read_scope(user) -> ContractorScope:
+    """One query: whether the user's email address is verified, the licenses of their approved
+    links, and their memberships with each business's name (links and memberships count only
+    with a verified address)."""
     from allauth.account.models import EmailAddress
 
     if not user.email:
-        return False, frozenset()
-    verified = (
-        EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True)
-        .order_by()
-        .annotate(kind=Value("verified"), ref=Value(None, output_field=BigIntegerField()))
-        .values_list("kind", "ref")
+        return NO_SCOPE
+    # Annotation names must not be the models' own field names.
+    flags = tuple(f"flag_{column}" for column in ROLE_COLUMNS)
+    columns = ("kind", "ref", "business", *flags)
+    # Typed NULLs: PostgreSQL reads two untyped NULLs of a UNION as text.
+    nothing = {
+        "ref": Cast(Value(None), BigIntegerField()),
+        "business": Cast(Value(None), CharField()),
+        **{flag: Cast(Value(None), BooleanField()) for flag in flags},
+    }
+
+    def part(queryset, kind: str, **values):
+        return (
+            queryset.order_by()
+            .annotate(kind=Value(kind), **{**nothing, **values})
+            .values_list(*columns)
+        )
+
+    verified = part(
+        EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True),
+        "verified",
     )
-    links = (
-        LicenseLink.objects.filter(user=user, status=LicenseLinkStatus.APPROVED)
-        .order_by()
-        .annotate(kind=Value("license"))
-        .values_list("kind", "license_id")
+    links = part(
+        LicenseLink.objects.filter(user=user, status=LicenseLinkStatus.APPROVED),
+        "license",
+        ref=F("license_id"),
     )
-    rows = list(verified.union(links, all=True))
-    return (
-        any(kind == "verified" for kind, _ in rows),
-        frozenset(ref for kind, ref in rows if kind == "license"),
+    memberships = part(
+        Membership.objects.filter(user=user),
+        "member",
+        ref=F("contractor_id"),
+        business=F("contractor__business_name"),
+        **{flag: F(column) for flag, column in zip(flags, ROLE_COLUMNS, strict=True)},
+    )
+    rows = list(verified.union(links, memberships, all=True))
+    if not any(row[0] == "verified" for row in rows):
+        return NO_SCOPE
+    members = [
+        (
+            contractor_id,
+            name,
+            Membership(**dict(zip(ROLE_COLUMNS, values, strict=True))).roles,
+        )
+        for kind, contractor_id, name, *values in rows
+        if kind == "member"
+    ]
+    return ContractorScope(
+        verified=True,
+        license_ids=frozenset(row[1] for row in rows if row[0] == "license"),
+        roles={contractor_id: roles for contractor_id, _, roles in members},
+        business_names={contractor_id: name for contractor_id, name, _ in members},
     )
 
 
@@ -82,20 +121,7 @@ def contractor_scope(user) -> ContractorScope:
     cached = getattr(user, SCOPE_CACHE_ATTRIBUTE, None)
     if cached is not None:
         return cached
-    verified, license_ids = _verified_and_linked(user)
-    if not verified:
-        scope = NO_SCOPE
-    else:
-        memberships = list(Membership.objects.filter(user=user).select_related("contractor"))
-        scope = ContractorScope(
-            verified=True,
-            license_ids=license_ids,
-            roles={membership.contractor_id: membership.roles for membership in memberships},
-            business_names={
-                membership.contractor_id: membership.contractor.business_name
-                for membership in memberships
-            },
-        )
+    scope = _read_scope(user)
     setattr(user, SCOPE_CACHE_ATTRIBUTE, scope)
     return scope
 
