@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from portal.migration_steps import postgresql_only
+
 
 # The triggers that keep InspectionLicense (PostgreSQL only; see the model).
 POSTGRESQL = [
@@ -74,18 +76,6 @@ POSTGRESQL_DROP = [
 ]
 
 
-def triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in POSTGRESQL:
-            schema_editor.execute(statement)
-
-
-def drop_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in POSTGRESQL_DROP:
-            schema_editor.execute(statement)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -109,5 +99,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('inspection', 'license'), name='inspectionlicense_unique')],
             },
         ),
-        migrations.RunPython(triggers, drop_triggers),
+        postgresql_only(POSTGRESQL, POSTGRESQL_DROP),
     ]

@@ -11,6 +11,8 @@
 
 from django.db import migrations
 
+from portal.migration_steps import postgresql_only
+
 FORWARD = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS permit_address_trgm ON permits_permit "
@@ -21,19 +23,7 @@ BACKWARD = [
 ]
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in FORWARD:
-            schema_editor.execute(statement)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in BACKWARD:
-            schema_editor.execute(statement)
-
-
 class Migration(migrations.Migration):
     dependencies = [("permits", "0002_collections_contacts_documents")]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [postgresql_only(FORWARD, BACKWARD)]

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from portal.migration_steps import postgresql_only
+
 # PermitLicense.status and .applied_on copy the permit's, kept by the database whatever writes
 # the permit (the portal, admin, imports, bulk updates, COPY).
 POSTGRESQL = [
@@ -49,22 +51,6 @@ BACKFILL = """
 """
 
 
-def triggers(apps, schema_editor):
-    # PostgreSQL only. SQLite (the demo) reads the permit's own columns instead: its triggers
-    # would not survive the table rebuilds Django does there for every later migration.
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for statement in POSTGRESQL:
-        schema_editor.execute(statement)
-    schema_editor.execute(BACKFILL)
-
-
-def drop_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in POSTGRESQL_DROP:
-            schema_editor.execute(statement)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -91,5 +77,5 @@ class Migration(migrations.Migration):
             model_name='permitlicense',
             index=models.Index(fields=['license', 'status', '-applied_on', '-permit'], name='permitlicense_by_status'),
         ),
-        migrations.RunPython(triggers, drop_triggers),
+        postgresql_only([*POSTGRESQL, BACKFILL], POSTGRESQL_DROP),
     ]

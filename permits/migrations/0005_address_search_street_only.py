@@ -3,16 +3,12 @@
 import django.db.models.functions.text
 from django.db import migrations, models
 
+from portal.migration_steps import postgresql_only
+
 TRIGRAM = (
     "CREATE INDEX IF NOT EXISTS permit_address_trgm ON permits_permit "
     "USING gin (address_search gin_trgm_ops)"
 )
-
-
-def trigram_index(apps, schema_editor):
-    # The column was made anew, and its index went with the old one (PostgreSQL only).
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(TRIGRAM)
 
 
 class Migration(migrations.Migration):
@@ -38,5 +34,6 @@ class Migration(migrations.Migration):
                 output_field=models.CharField(max_length=260),
             ),
         ),
-        migrations.RunPython(trigram_index, migrations.RunPython.noop),
+        # The column was made anew, and its trigram index went with the old one.
+        postgresql_only([TRIGRAM]),
     ]

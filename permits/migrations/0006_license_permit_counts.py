@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from portal.migration_steps import postgresql_only
+
 # LicensePermitCount follows PermitLicense (whose status copies the permit's, migration 0004),
 # whatever writes it: the portal, admin, imports, bulk updates. PostgreSQL only (see 0004).
 POSTGRESQL = [
@@ -47,20 +49,6 @@ BACKFILL = """
 """
 
 
-def triggers(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for statement in POSTGRESQL:
-        schema_editor.execute(statement)
-    schema_editor.execute(BACKFILL)
-
-
-def drop_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in POSTGRESQL_DROP:
-            schema_editor.execute(statement)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -83,5 +71,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('license', 'status'), name='license_permit_count')],
             },
         ),
-        migrations.RunPython(triggers, drop_triggers),
+        postgresql_only([*POSTGRESQL, BACKFILL], POSTGRESQL_DROP),
     ]
