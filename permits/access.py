@@ -25,6 +25,7 @@ from django.db.models import F, Q, QuerySet
 
 from licenses.access import ContractorScope, contractor_scope, register_scope_flag
 from licenses.models import Role
+from portal.sql import with_ids
 
 from .models import LicensePermitCount, Permit, PermitContact, PermitLicense
 from .pagination import Countable, count_each
@@ -59,11 +60,10 @@ def prefetch_parties(permits: Iterable[Permit]) -> None:
         return
     ids = [permit.pk for permit in permits]
     licenses, holders, contacts = defaultdict(set), defaultdict(set), defaultdict(set)
-    marks = ", ".join(["%s"] * len(ids))
-    # Written out: the ORM took longer to build this UNION than the database to answer it.
-    sql = PARTIES_SQL.replace("(%s)", f"({marks})")
+    # Written out (portal.sql): the ORM took longer to build this UNION than the database to
+    # answer it.
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*ids, *ids])
+        cursor.execute(with_ids(PARTIES_SQL, ids), [*ids, *ids])
         for permit_id, license_id, holder_id, user_id in cursor.fetchall():
             if user_id is None:
                 licenses[permit_id].add(license_id)

@@ -18,6 +18,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from licenses.models import License, LicenseType, normalize_license_number
+from portal.sql import in_order, money, partial, with_ids
 
 from .access import record_rows
 from .models import (
@@ -216,13 +217,36 @@ LIST_COLUMNS = (
 )
 
 
+# The columns of LIST_COLUMNS, with the permit's fees due.
+PERMITS_BY_ID_SQL = """
+SELECT p.id, p.number, p.permit_type_id, p.status, p.street_number, p.street_name, p.unit,
+       p.applied_on, p.issued_on, p.expires_on,
+       (SELECT SUM(f.amount) FROM permits_fee f
+         WHERE f.permit_id = p.id AND f.status = %s) AS fees_due,
+       t.code AS type_code, t.name AS type_name
+  FROM permits_permit p JOIN permits_permittype t ON t.id = p.permit_type_id
+ WHERE p.id IN (%s)
+"""
+
+
 def permits_in_order(permit_ids: list[int]) -> list[Permit]:
-    """The permits, with their type and fees due, in the order of the ids (one query)."""
-    found = with_fees_due(
-        Permit.objects.filter(pk__in=permit_ids).select_related("permit_type").only(*LIST_COLUMNS)
+    """The permits, with their type and fees due, in the order of the ids: one query, written
+    out (portal.sql), of the columns a list of permits shows."""
+    if not permit_ids:
+        return []
+    found = list(
+        Permit.objects.raw(with_ids(PERMITS_BY_ID_SQL, permit_ids), [FeeStatus.DUE, *permit_ids])
     )
-    by_id = {permit.pk: permit for permit in found}
-    return [by_id[pk] for pk in permit_ids if pk in by_id]
+    for permit in found:
+        permit.fees_due = money(permit.fees_due)
+        permit.permit_type = partial(
+            PermitType,
+            permit._state.db,
+            id=permit.permit_type_id,
+            code=permit.type_code,
+            name=permit.type_name,
+        )
+    return in_order(found, permit_ids)
 
 
 def collections_of(*, user) -> QuerySet:
