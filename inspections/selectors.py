@@ -2,16 +2,14 @@
 
 import datetime
 
-from django.db import connection
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from permits.access import is_a_contact, record_license_ids, record_permit_ids
+from permits.access import record_permit_ids
 from permits.models import Permit
-from permits.pagination import Countable, count_each
-from portal.sql import in_order, partial, with_ids
+from portal.sql import expand, in_order, partial
 
-from .models import Inspection, InspectionLicense, InspectionStatus, InspectionType
+from .models import Inspection, InspectionStatus, InspectionType
 
 RECENT_RESULTS_DAYS = 30
 
@@ -47,24 +45,9 @@ def completed_inspections(
     )
 
 
-def _by_license_rows(user) -> bool:
-    """InspectionLicense answers for the user's licenses (PostgreSQL, where triggers keep it);
-    a user named as a contact on permits has records it does not hold."""
-    return connection.vendor == "postgresql" and not is_a_contact(user)
-
-
 def my_upcoming_inspection_rows(*, user) -> QuerySet:
-    """{"inspection_id": ...} of the user's upcoming inspections, soonest first: read from an
-    index of the user's own rows, however many inspections the city has."""
-    today = timezone.localdate()
-    if _by_license_rows(user):
-        license_ids = record_license_ids(user)
-        rows = InspectionLicense.objects.filter(
-            license_id__in=license_ids, status=InspectionStatus.SCHEDULED, scheduled_for__gte=today
-        ).values("inspection_id", "scheduled_for")
-        if len(license_ids) > 1:
-            rows = rows.distinct()
-        return rows.order_by("scheduled_for", "inspection_id")
+    """{"inspection_id": ...} of the user's upcoming inspections, soonest first. (The dashboard
+    reads PostgreSQL's per-license index instead: portal.dashboard.)"""
     return (
         upcoming_inspections(permit_ids=record_permit_ids(user))
         .select_related(None)
@@ -75,15 +58,6 @@ def my_upcoming_inspection_rows(*, user) -> QuerySet:
 def my_recent_result_rows(*, user, days: int = RECENT_RESULTS_DAYS) -> QuerySet:
     """{"inspection_id": ...} of the user's inspections resulted in the last `days` days,
     latest first."""
-    since = timezone.localdate() - datetime.timedelta(days=days)
-    if _by_license_rows(user):
-        license_ids = record_license_ids(user)
-        rows = InspectionLicense.objects.filter(
-            license_id__in=license_ids, status=InspectionStatus.COMPLETED, completed_on__gte=since
-        ).values("inspection_id", "completed_on")
-        if len(license_ids) > 1:
-            rows = rows.distinct()
-        return rows.order_by("-completed_on", "-inspection_id")
     return (
         completed_inspections(permit_ids=record_permit_ids(user), days=days)
         .select_related(None)
@@ -91,38 +65,12 @@ def my_recent_result_rows(*, user, days: int = RECENT_RESULTS_DAYS) -> QuerySet:
     )
 
 
-def my_inspection_countables(
-    *, user, days: int = RECENT_RESULTS_DAYS
-) -> dict[str, Countable | int]:
-    """What to count for the totals of the two lists above ("upcoming", "completed"):
-    InspectionLicense's indexes where they answer (count with others in one query,
-    `count_each`); counted one by one otherwise."""
-    if not _by_license_rows(user):
-        return {
-            "upcoming": my_upcoming_inspection_rows(user=user).count(),
-            "completed": my_recent_result_rows(user=user, days=days).count(),
-        }
-    today = timezone.localdate()
-    license_ids = record_license_ids(user)
-    rows = InspectionLicense.objects.filter(license_id__in=license_ids)
-    # An inspection's permit can name two of the user's licenses.
-    distinct = "inspection_id" if len(license_ids) > 1 else None
-    return {
-        "upcoming": Countable(
-            rows.filter(status=InspectionStatus.SCHEDULED, scheduled_for__gte=today), distinct
-        ),
-        "completed": Countable(
-            rows.filter(
-                status=InspectionStatus.COMPLETED,
-                completed_on__gte=today - datetime.timedelta(days=days),
-            ),
-            distinct,
-        ),
-    }
-
-
 def my_inspection_counts(*, user, days: int = RECENT_RESULTS_DAYS) -> dict[str, int]:
-    return count_each(my_inspection_countables(user=user, days=days))
+    """The totals of the two lists above ("upcoming", "completed")."""
+    return {
+        "upcoming": my_upcoming_inspection_rows(user=user).count(),
+        "completed": my_recent_result_rows(user=user, days=days).count(),
+    }
 
 
 # What a list of inspections shows: a page of fifty of them stays one short query.
@@ -134,7 +82,7 @@ SELECT i.id, i.permit_id, i.inspection_type_id, i.status, i.scheduled_for, i.tim
   FROM inspections_inspection i
   JOIN permits_permit p ON p.id = i.permit_id
   JOIN inspections_inspectiontype t ON t.id = i.inspection_type_id
- WHERE i.id IN (%s)
+ WHERE i.id IN %s
 """
 
 
@@ -143,9 +91,7 @@ def inspections_in_order(inspection_ids: list[int]) -> list[Inspection]:
     query, written out (portal.sql), of the columns a list of inspections shows."""
     if not inspection_ids:
         return []
-    found = list(
-        Inspection.objects.raw(with_ids(INSPECTIONS_BY_ID_SQL, inspection_ids), inspection_ids)
-    )
+    found = list(Inspection.objects.raw(*expand(INSPECTIONS_BY_ID_SQL, [inspection_ids])))
     for inspection in found:
         db = inspection._state.db
         inspection.permit = partial(

@@ -25,10 +25,10 @@ from django.db.models import F, Q, QuerySet
 
 from licenses.access import ContractorScope, contractor_scope, register_scope_flag
 from licenses.models import Role
-from portal.sql import with_ids
+from portal.sql import expand
 
-from .models import LicensePermitCount, Permit, PermitContact, PermitLicense
-from .pagination import Countable, count_each
+from .models import Permit, PermitContact, PermitLicense
+from .pagination import Countable
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,9 @@ PARTIES_CACHE_ATTRIBUTE = "_portal_parties"
 PARTIES_SQL = """
 SELECT pl.permit_id, pl.license_id, l.holder_id, NULL
   FROM permits_permitlicense pl JOIN licenses_license l ON l.id = pl.license_id
- WHERE pl.permit_id IN (%s)
+ WHERE pl.permit_id IN %s
 UNION ALL
-SELECT permit_id, NULL, NULL, user_id FROM permits_permitcontact WHERE permit_id IN (%s)
+SELECT permit_id, NULL, NULL, user_id FROM permits_permitcontact WHERE permit_id IN %s
 """
 
 
@@ -63,7 +63,7 @@ def prefetch_parties(permits: Iterable[Permit]) -> None:
     # Written out (portal.sql): the ORM took longer to build this UNION than the database to
     # answer it.
     with connection.cursor() as cursor:
-        cursor.execute(with_ids(PARTIES_SQL, ids), [*ids, *ids])
+        cursor.execute(*expand(PARTIES_SQL, [ids, ids]))
         for permit_id, license_id, holder_id, user_id in cursor.fetchall():
             if user_id is None:
                 licenses[permit_id].add(license_id)
@@ -205,22 +205,16 @@ def record_rows(user, statuses: Iterable[str] | None = None) -> QuerySet:
 
 def record_countables(user, groups: dict[str, Collection[str]]) -> dict[str, Countable | int]:
     """What to count for how many of the user's records are in each group of statuses, e.g.
-    {"active": [...], "expired": ["expired"]}: PermitLicense's index where the user's records
+    {"active": [...], "expired": ["expired"]}: PermitLicense's rows where the user's records
     all come through licenses (count them with others in one query, `count_each`); counted
-    one by one otherwise."""
+    one by one otherwise. (The dashboard reads PostgreSQL's per-license counts instead:
+    portal.dashboard.)"""
     if not contractor_scope(user).verified:
         return dict.fromkeys(groups, 0)
     if is_a_contact(user):
         return {name: record_rows(user, statuses).count() for name, statuses in groups.items()}
     status_column, _ = record_columns()
     license_ids = record_license_ids(user)
-    if connection.vendor == "postgresql" and len(license_ids) == 1:
-        # One license: its permits by status are counted already (LicensePermitCount).
-        counts = LicensePermitCount.objects.filter(license_id__in=license_ids)
-        return {
-            name: Countable(counts.filter(status__in=statuses), sum="permits")
-            for name, statuses in groups.items()
-        }
     by_license = PermitLicense.objects.filter(license_id__in=license_ids)
     # A permit can name two of the user's licenses; one license names it once.
     distinct = "permit_id" if len(license_ids) > 1 else None
@@ -228,10 +222,6 @@ def record_countables(user, groups: dict[str, Collection[str]]) -> dict[str, Cou
         name: Countable(by_license.filter(**{f"{status_column}__in": statuses}), distinct)
         for name, statuses in groups.items()
     }
-
-
-def record_counts(user, groups: dict[str, Collection[str]]) -> dict[str, int]:
-    return count_each(record_countables(user, groups))
 
 
 def record_permit_ids(user) -> QuerySet:

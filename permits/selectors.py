@@ -18,7 +18,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from licenses.models import License, LicenseType, normalize_license_number
-from portal.sql import in_order, money, partial, with_ids
+from portal.sql import expand, in_order, money, partial
 
 from .access import record_rows
 from .models import (
@@ -225,7 +225,7 @@ SELECT p.id, p.number, p.permit_type_id, p.status, p.street_number, p.street_nam
          WHERE f.permit_id = p.id AND f.status = %s) AS fees_due,
        t.code AS type_code, t.name AS type_name
   FROM permits_permit p JOIN permits_permittype t ON t.id = p.permit_type_id
- WHERE p.id IN (%s)
+ WHERE p.id IN %s
 """
 
 
@@ -234,9 +234,7 @@ def permits_in_order(permit_ids: list[int]) -> list[Permit]:
     out (portal.sql), of the columns a list of permits shows."""
     if not permit_ids:
         return []
-    found = list(
-        Permit.objects.raw(with_ids(PERMITS_BY_ID_SQL, permit_ids), [FeeStatus.DUE, *permit_ids])
-    )
+    found = list(Permit.objects.raw(*expand(PERMITS_BY_ID_SQL, [FeeStatus.DUE, permit_ids])))
     for permit in found:
         permit.fees_due = money(permit.fees_due)
         permit.permit_type = partial(

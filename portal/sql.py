@@ -13,9 +13,25 @@ from django.db import models
 CENT = Decimal("0.01")
 
 
-def with_ids(sql: str, ids: list[int]) -> str:
-    """`sql` with each "IN (%s)" widened to one placeholder per id."""
-    return sql.replace("IN (%s)", "IN (" + ", ".join(["%s"] * len(ids)) + ")")
+def expand(sql: str, params: list) -> tuple[str, list]:
+    """`sql` and `params` with each list among the parameters spread out, one placeholder per
+    item: "id IN %s" with [[1, 2]] becomes "id IN (%s, %s)" with [1, 2]. An IN of one item is
+    an equality to PostgreSQL, which can then read an index in its order (an array, = ANY(),
+    cannot)."""
+    pieces = sql.split("%s")
+    if len(pieces) != len(params) + 1:
+        raise ValueError(f"{len(pieces) - 1} placeholders for {len(params)} parameters")
+    out, flat = [pieces[0]], []
+    for param, piece in zip(params, pieces[1:], strict=True):
+        if isinstance(param, list | tuple | set | frozenset):
+            items = list(param)
+            out.append("(" + ", ".join(["%s"] * len(items)) + ")" if items else "(NULL)")
+            flat += items
+        else:
+            out.append("%s")
+            flat.append(param)
+        out.append(piece)
+    return "".join(out), flat
 
 
 def partial(model: type[models.Model], db: str, **values) -> models.Model:

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import template
 from django.core.paginator import Page
 from django.http import QueryDict
+from django.utils.http import urlencode
 
 register = template.Library()
 
@@ -11,12 +12,13 @@ register = template.Library()
 def pagination(context, page: Page, param: str = "page", label: str = "Result pages") -> dict:
     """Page links for `page`, keeping every other query parameter; `param` names the page
     parameter so that one screen can page several lists independently."""
-    query: QueryDict = context["request"].GET
+    others: QueryDict = context["request"].GET.copy()
+    others.pop(param, None)
+    # The other parameters encoded once, the page number last on each link.
+    prefix = f"?{others.urlencode()}&" if others else "?"
 
     def link(number: int) -> str:
-        params = query.copy()
-        params[param] = str(number)
-        return "?" + params.urlencode()
+        return f"{prefix}{urlencode({param: number})}"
 
     pages = []
     for number in page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1):
