@@ -23,6 +23,7 @@ from .access import (
     has_records,
     permits_visible_to,
     prefetch_parties,
+    record_license_ids,
 )
 from .exceptions import PermitError
 from .forms import DocumentUploadForm, PermitContactForm, PermitSearchForm, default_applied_from
@@ -30,6 +31,7 @@ from .models import Permit, PermitContact, PermitDocument, PermitStatus, PermitT
 from .pagination import paginate
 from .selectors import (
     fee_totals,
+    license_search_rows,
     my_records,
     permit_csv_rows,
     permit_for_public_detail,
@@ -62,9 +64,11 @@ def bind_search_form(request: HttpRequest) -> PermitSearchForm:
     return PermitSearchForm(data, offer_mine=offer_mine)
 
 
-def paginate_records(request: HttpRequest, rows, per_page: int, param: str = "page") -> Page:
+def paginate_records(
+    request: HttpRequest, rows, per_page: int, param: str = "page", *, window: bool = False
+) -> Page:
     """A page of record rows (applied_on, permit_id), turned into the page's permits."""
-    page = paginate(request, rows, per_page, param)
+    page = paginate(request, rows, per_page, param, window=window)
     page.object_list = permits_in_order([row["permit_id"] for row in page.object_list])
     return page
 
@@ -111,12 +115,14 @@ def search_page(request: HttpRequest) -> HttpResponse:
     page = None
     if searched and form.is_valid():
         search = form.to_search(within=permits_visible_to(request.user))
-        page = paginate(
-            request,
-            permit_search(search=search),
-            settings.PERMIT_SEARCH_PAGE_SIZE,
-            window=search.narrow,
+        size = settings.PERMIT_SEARCH_PAGE_SIZE
+        rows = license_search_rows(
+            search=search, record_license_ids=record_license_ids(request.user)
         )
+        if rows is not None:
+            page = paginate_records(request, rows, size, window=True)
+        else:
+            page = paginate(request, permit_search(search=search), size, window=search.narrow)
         mark_records(request.user, page.object_list)
     return render(request, "permits/search.html", search_context(request, form, page, searched))
 
