@@ -8,6 +8,11 @@ from django.dispatch import receiver
 from .security import axes_username, client_ip, security_log
 
 
+def printable(name) -> str:
+    """A name as typed at sign-in, safe for one log line: a newline cannot forge another."""
+    return "".join(ch if ch.isprintable() else "?" for ch in str(name))[:150]
+
+
 @receiver(user_logged_in)
 def log_sign_in(sender, request, user, **kwargs) -> None:
     security_log.info("sign-in: user=%s ip=%s", user.get_username(), client_ip(request))
@@ -23,13 +28,15 @@ def log_sign_out(sender, request, user, **kwargs) -> None:
 def log_sign_in_failure(sender, credentials, request=None, **kwargs) -> None:
     # Credentials arrive with the password already masked by Django; log only the name.
     security_log.warning(
-        "sign-in failed: user=%s ip=%s", axes_username(request, credentials), client_ip(request)
+        "sign-in failed: user=%s ip=%s",
+        printable(axes_username(request, credentials)),
+        client_ip(request),
     )
 
 
 @receiver(user_locked_out)
 def log_lock_out(sender, request, username, ip_address, **kwargs) -> None:
-    security_log.warning("lock-out: user=%s ip=%s", username, ip_address)
+    security_log.warning("lock-out: user=%s ip=%s", printable(username), ip_address)
 
 
 @receiver(password_changed)

@@ -32,6 +32,7 @@ from licenses.services import (
     membership_remove,
     membership_set_roles,
 )
+from portal.params import parse_id
 
 from .forms import (
     LicenseLookupForm,
@@ -137,10 +138,9 @@ def registration_licenses(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:register")
     if request.method == "POST":
         action = request.POST.get("action")
-        try:
-            license_id = int(request.POST.get("license", ""))
-        except ValueError:
-            raise Http404("No such license.") from None
+        license_id = parse_id(request.POST.get("license"))
+        if license_id is None:
+            raise Http404("No such license.")
         if action == "remove":
             registration.remove(license_id)
             messages.info(request, "The license was taken off your list.")
@@ -290,10 +290,9 @@ def security_question(request: HttpRequest) -> HttpResponse:
 def license_add(request: HttpRequest) -> HttpResponse:
     """ "Add a License": the same lookup as registration; staff approve again."""
     if request.method == "POST":
-        try:
-            license_id = int(request.POST.get("license", ""))
-        except ValueError:
-            raise Http404("No such license.") from None
+        license_id = parse_id(request.POST.get("license"))
+        if license_id is None:
+            raise Http404("No such license.")
         license = get_object_or_404(License.objects.select_related("holder"), pk=license_id)
         try:
             license_link_request(user=request.user, license=license)

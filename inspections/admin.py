@@ -3,12 +3,14 @@ from itertools import groupby
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
 from permits.admin import PermitAdmin
 from permits.models import Permit
+from portal.params import parse_id
 
 from .exceptions import InspectionError
 from .models import (
@@ -200,8 +202,8 @@ class InspectionAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         # "INS-000123" finds request 123.
         term = search_term.strip().upper()
-        if term.startswith("INS-") and term[4:].isdigit():
-            return queryset.filter(pk=int(term[4:])), False
+        if term.startswith("INS-") and (pk := parse_id(term[4:])) is not None:
+            return queryset.filter(pk=pk), False
         return super().get_search_results(request, queryset, search_term)
 
     def get_readonly_fields(self, request, obj=None):
@@ -278,19 +280,21 @@ class InspectionAdmin(admin.ModelAdmin):
 
     def queue_view(self, request):
         """The day's queue, by inspector (and area): each inspector's stops in route order."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         day = parse_day(request.GET.get("date"))
-        area_id = request.GET.get("area") or ""
+        area_id = parse_id(request.GET.get("area"))
         inspections = Inspection.objects.filter(
             scheduled_for=day, status=InspectionStatus.SCHEDULED
         ).select_related("permit", "inspection_type", "inspector__user", "area")
-        if area_id.isdigit():
-            inspections = inspections.filter(area_id=int(area_id))
+        if area_id is not None:
+            inspections = inspections.filter(area_id=area_id)
         by_inspector = []
         ordered = sorted(inspections, key=lambda i: (str(i.inspector or "~ unassigned"), i.pk))
         for inspector, stops in groupby(ordered, key=lambda i: i.inspector):
             stops = inspections_route(inspector=inspector, day=day) if inspector else list(stops)
-            if area_id.isdigit():
-                stops = [stop for stop in stops if stop.area_id == int(area_id)]
+            if area_id is not None:
+                stops = [stop for stop in stops if stop.area_id == area_id]
             by_inspector.append((inspector, stops))
         return TemplateResponse(
             request,
@@ -310,10 +314,12 @@ class InspectionAdmin(admin.ModelAdmin):
 
     def route_view(self, request):
         """One inspector's day in order, with the private notes: what they take on the road."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         day = parse_day(request.GET.get("date"))
         inspector = (
             Inspector.objects.select_related("user")
-            .filter(pk=request.GET.get("inspector") or 0)
+            .filter(pk=parse_id(request.GET.get("inspector")) or 0)
             .first()
         )
         stops = inspections_route(inspector=inspector, day=day) if inspector else []

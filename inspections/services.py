@@ -107,11 +107,12 @@ def inspection_request_create(
 ) -> Inspection:
     """Save a request and assign it at once. With the same `token` twice (a double-clicked
     Finish), the first request is returned and nothing new is made."""
-    if token is not None:
-        existing = Inspection.objects.filter(request_token=token).first()
-        if existing is not None:
-            return existing
+    if token is not None and (existing := _made_with(token, user)) is not None:
+        return existing
     permit = Permit.objects.select_for_update().get(pk=permit.pk)
+    # The first click may have committed while this one waited for the permit.
+    if token is not None and (existing := _made_with(token, user)) is not None:
+        return existing
     inspection_request_check(user=user, permit=permit)
     if inspection_type.permit_type_id != permit.permit_type_id:
         raise InspectionError("Choose one of the inspections of this permit's type.")
@@ -145,13 +146,18 @@ def inspection_request_create(
         with transaction.atomic():
             inspection.save()
     except IntegrityError:
-        if token is not None and Inspection.objects.filter(request_token=token).exists():
-            return Inspection.objects.get(request_token=token)
+        if token is not None and (existing := _made_with(token, user)) is not None:
+            return existing
         raise InspectionError(
             f"{inspection_type} is already requested on permit {permit.number}."
         ) from None
     enqueue_after_commit(send_inspection_confirmation, inspection.pk)
     return inspection
+
+
+def _made_with(token: uuid.UUID, user) -> Inspection | None:
+    """The request this user's click with `token` made already, if any."""
+    return Inspection.objects.filter(request_token=token, requested_by=user).first()
 
 
 @transaction.atomic
@@ -165,7 +171,7 @@ def inspection_cancel(
         raise InspectionError("Cancelling this inspection needs the Inspections role.")
     if inspection.status != InspectionStatus.SCHEDULED:
         raise InspectionError(f"This inspection is {inspection.get_status_display().lower()}.")
-    if not can_cancel_online(inspection.scheduled_for, now):
+    if inspection.scheduled_for is None or not can_cancel_online(inspection.scheduled_for, now):
         raise InspectionError(
             "It is too late to cancel online: the cut-off was the business day before the "
             f"inspection. Call the permit office at {settings.CITY_OFFICE_PHONE}."

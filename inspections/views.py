@@ -235,16 +235,27 @@ def request_contact(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
+def parse_token(raw: str | None) -> uuid.UUID | None:
+    """The Finish button's token; a damaged one counts as none (a new request then gets the
+    wizard's own)."""
+    try:
+        return uuid.UUID(raw) if raw else None
+    except ValueError:
+        return None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def request_notes(request: HttpRequest, number: str) -> HttpResponse:
     """Step 4: additional notes for the inspector, the summary, and "Finish"."""
     permit = permit_for_request(request, number)
-    token = request.POST.get("token")
+    token = parse_token(request.POST.get("token"))
     wizard = RequestWizard(request, permit)
     if request.method == "POST" and token and not wizard.get("type"):
         # A second click on Finish: the first one already made the request.
-        existing = Inspection.objects.filter(request_token=token, permit=permit).first()
+        existing = Inspection.objects.filter(
+            request_token=token, permit=permit, requested_by=request.user
+        ).first()
         if existing is not None:
             return redirect("inspections:detail", inspection_id=existing.pk)
     wizard, restart = wizard_or_restart(request, permit, ("type", "day", "contact_name"))
@@ -265,7 +276,7 @@ def request_notes(request: HttpRequest, number: str) -> HttpResponse:
                 contact_name=wizard.get("contact_name"),
                 contact_phone=wizard.get("contact_phone"),
                 notes=form.cleaned_data["notes"],
-                token=uuid.UUID(token or wizard.token()),
+                token=token or parse_token(wizard.token()),
             )
         except (InspectionError, ValueError) as error:
             messages.error(request, str(error))
@@ -366,7 +377,9 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    feed = get_object_or_404(CalendarFeed.objects.select_related("user"), token=token)
+    feed = get_object_or_404(
+        CalendarFeed.objects.select_related("user"), token=token, user__is_active=True
+    )
     calendar = Calendar()
     calendar.add("prodid", "-//Permit Portal//Inspections//EN")
     calendar.add("version", "2.0")

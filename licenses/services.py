@@ -158,7 +158,10 @@ def _lock_business(contractor_id: int) -> Contractor:
 
 
 def _require_manager(*, contractor: Contractor, by) -> None:
-    if not Membership.objects.filter(contractor=contractor, user=by, can_manage=True).exists():
+    """A manager of the business, with a verified email address (as every contractor right)."""
+    from .access import can_manage_business
+
+    if not can_manage_business(by, contractor.pk):
         raise LicenseError("Only a manager of this business can do that.")
 
 

@@ -3,6 +3,7 @@ import uuid
 from django import forms
 
 from permits.models import FeeStatus
+from portal.params import parse_id
 
 from .models import EntryKind, PaymentMethod
 
@@ -15,12 +16,13 @@ class CheckoutForm(forms.Form):
 
     def clean_choice(self) -> str:
         method, _, account = self.cleaned_data["choice"].partition(":")
+        account_id = parse_id(account)
         if method not in PaymentMethod.values or (
-            method == PaymentMethod.TRUST and not account.isdigit()
+            method == PaymentMethod.TRUST and account_id is None
         ):
             raise forms.ValidationError("Choose how to pay.")
         self.cleaned_data["method"] = method
-        self.cleaned_data["account"] = int(account) if account.isdigit() else None
+        self.cleaned_data["account"] = account_id
         return self.cleaned_data["choice"]
 
 

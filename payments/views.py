@@ -22,6 +22,8 @@ from licenses.models import Contractor, Role
 from permits.access import can_pay
 from permits.models import Permit
 from permits.pagination import paginate
+from portal.params import parse_id
+from portal.spreadsheet import Echo, csv_safe
 
 from . import stripe_gateway
 from .exceptions import GatewayError, PaymentError
@@ -79,11 +81,8 @@ def cart_add(request: HttpRequest, number: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def cart_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        try:
-            permit_id = int(request.POST.get("permit", ""))
-        except ValueError:
-            raise Http404("No such permit in your cart.") from None
-        if cart_remove_permit(user=request.user, permit_id=permit_id) == 0:
+        permit_id = parse_id(request.POST.get("permit"))
+        if permit_id is None or cart_remove_permit(user=request.user, permit_id=permit_id) == 0:
             raise Http404("No such permit in your cart.")
         messages.info(request, "The permit's fees were taken out of your cart.")
         return redirect("payments:cart")
@@ -317,11 +316,6 @@ def trust_account(request: HttpRequest, contractor_id: int) -> HttpResponse:
     )
 
 
-class Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @login_required
 @require_GET
 def trust_account_csv(request: HttpRequest, contractor_id: int) -> StreamingHttpResponse:
@@ -335,7 +329,8 @@ def trust_account_csv(request: HttpRequest, contractor_id: int) -> StreamingHttp
                 [
                     timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M"),
                     entry.get_kind_display(),
-                    entry.reference,
+                    # Staff type references freely: never let a spreadsheet run one.
+                    csv_safe(entry.reference),
                     entry.payment.receipt_number
                     if entry.payment and entry.payment.receipt_number
                     else "",

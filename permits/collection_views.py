@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.params import parse_id
+
 from .exceptions import PermitError
 from .forms import CollectionChoiceForm, CollectionNameForm
 from .models import Collection
@@ -28,13 +30,8 @@ from .views import mark_records
 
 
 def selected_permit_ids(request: HttpRequest) -> list[int]:
-    ids = []
-    for raw in request.POST.getlist("permit"):
-        try:
-            ids.append(int(raw))
-        except ValueError:
-            continue
-    return ids
+    ids = (parse_id(raw) for raw in request.POST.getlist("permit"))
+    return [permit_id for permit_id in ids if permit_id is not None]
 
 
 def safe_back(request: HttpRequest, fallback: str) -> str:
@@ -145,8 +142,8 @@ def collection_items_view(request: HttpRequest, collection_id: int) -> HttpRespo
             messages.success(request, f"{count} permit{'s' if count != 1 else ''} removed.")
         elif action in ("move", "copy"):
             try:
-                target = own_collection(request, int(request.POST.get("target", "")))
-            except (ValueError, Http404):
+                target = own_collection(request, parse_id(request.POST.get("target")) or 0)
+            except Http404:
                 raise PermitError(
                     "Choose one of your own collections to move or copy to."
                 ) from None

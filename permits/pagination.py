@@ -70,7 +70,9 @@ def paginate(
     if not (raw.isascii() and raw.lstrip("-").isdigit()):
         messages.warning(request, "That page number is not a number; showing the first page.")
         return paginator.page(1)
-    number = int(raw)
+    # A page number past any list's end is still a number: asked for as such, without reading
+    # thousands of digits or giving the database an offset it cannot hold.
+    number = int(raw) if len(raw) <= 9 else 10**9
     if number < 1:
         messages.warning(request, "Pages start at 1; showing the first page.")
         return paginator.page(1)

@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.spreadsheet import Echo, csv_safe
+
 from .access import (
     can_apply,
     can_pay,
@@ -155,13 +157,6 @@ def mark_records(user, permits) -> None:
         )
 
 
-class Echo:
-    """A file-like object whose write returns the line, for csv.writer inside a generator."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 CSV_HEADER = (
     "Permit Number",
     "Permit Type",
@@ -182,17 +177,6 @@ CSV_HEADER = (
     "Fees Due",
 )
 STATUS_LABELS = dict(PermitStatus.choices)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection)."""
-    if value is None:
-        return ""
-    text = str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
 
 
 STATUS_COLUMN = CSV_HEADER.index("Status")

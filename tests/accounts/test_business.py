@@ -205,3 +205,12 @@ def test_business_pages_need_sign_in_and_csrf(business, manager):
         == 403
     )
     assert Contractor.objects.get(pk=business.pk).pin == business.pin
+
+
+def test_a_manager_whose_address_is_not_verified_cannot_act_as_one(client, business, manager):
+    verify_email(manager, verified=False)
+    client.force_login(manager)
+    old = business.pin
+    client.post(reverse("accounts:business_pin_regenerate", args=[business.pk]))
+    business.refresh_from_db()
+    assert business.pin == old

@@ -314,3 +314,34 @@ def test_the_feed_holds_only_upcoming_inspections_of_my_records(client, inspecti
     feed = CalendarFeed.objects.create(user=contractor)
     body = client.get(reverse("inspections:calendar_feed", args=[feed.token])).content.decode()
     assert "BEGIN:VEVENT" not in body
+
+
+def test_the_queue_and_the_route_need_the_permission_to_view_inspections(client, route):
+    inspector, day, _ = route
+    clerk = UserFactory(username="clerk", is_staff=True)  # staff, with no permission granted
+    client.force_login(clerk)
+    queue = client.get(reverse("admin:inspections_inspection_queue"), {"date": day.isoformat()})
+    page = client.get(
+        reverse("admin:inspections_inspection_route"),
+        {"inspector": inspector.pk, "date": day.isoformat()},
+    )
+    assert (queue.status_code, page.status_code) == (403, 403)
+    assert "Side gate" not in page.text
+
+
+def test_a_deactivated_users_calendar_feed_stops(client, inspection, contractor):
+    feed = CalendarFeed.objects.create(user=contractor)
+    url = reverse("inspections:calendar_feed", args=[feed.token])
+    assert client.get(url).status_code == 200
+    contractor.is_active = False
+    contractor.save(update_fields=["is_active"])
+    assert client.get(url).status_code == 404
+
+
+def test_an_inspection_without_a_date_cannot_be_cancelled_online(client, inspection, contractor):
+    Inspection.objects.filter(pk=inspection.pk).update(scheduled_for=None)
+    response = client.post(reverse("inspections:cancel", args=[inspection.pk]), follow=True)
+    assert response.status_code == 200
+    assert "Call the permit office" in response.text
+    inspection.refresh_from_db()
+    assert inspection.status == InspectionStatus.SCHEDULED

@@ -414,3 +414,82 @@ def test_the_inspections_license_rows_follow_inspections_and_licenses():
     assert set(rows.values_list("license_id", flat=True)) == {first.pk, second.pk}
     PermitLicense.objects.filter(permit=permit, license=first).delete()
     assert set(rows.values_list("license_id", flat=True)) == {second.pk}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_double_clicked_finish_answers_both_clicks_with_the_one_request(license, monkeypatch):
+    """The second click waits for the permit while the first saves: it then finds the first
+    click's request rather than refusing a second request of the same type."""
+    import time
+
+    from inspections import services
+
+    permit = PermitFactory(status=PermitStatus.ISSUED, licenses=[license])
+    kind = InspectionTypeFactory(permit_type=permit.permit_type, code="106", name="Insulation")
+    user = contractor_user(license, can_inspect=True)
+    token = uuid.uuid4()
+    checks = services.open_request_type_ids
+
+    def slow_checks(locked_permit):
+        found = checks(locked_permit)
+        time.sleep(0.3)  # the first click holds the permit while the second arrives
+        return found
+
+    monkeypatch.setattr(services, "open_request_type_ids", slow_checks)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def click():
+        try:
+            barrier.wait()
+            made = inspection_request_create(
+                user=type(user).objects.get(pk=user.pk),
+                permit=permit,
+                inspection_type=kind,
+                day=allowed_days()[0],
+                contact_name="x",
+                contact_phone="1234567",
+                token=token,
+            )
+            outcomes.append(made.pk)
+        except InspectionError as error:
+            outcomes.append(str(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    only = Inspection.objects.get(permit=permit, inspection_type=kind)
+    assert outcomes == [only.pk, only.pk]
+
+
+def test_a_finish_token_only_finds_its_own_users_request(permit, license):
+    kind = InspectionTypeFactory(permit_type=permit.permit_type, code="107", name="Final")
+    owner = contractor_user(license, can_inspect=True)
+    other = contractor_user(license, can_inspect=True)
+    token = uuid.uuid4()
+    day = allowed_days()[0]
+    made = inspection_request_create(
+        user=owner,
+        permit=permit,
+        inspection_type=kind,
+        day=day,
+        contact_name="x",
+        contact_phone="1234567",
+        token=token,
+    )
+    with pytest.raises(InspectionError, match="already requested"):
+        inspection_request_create(
+            user=other,
+            permit=permit,
+            inspection_type=kind,
+            day=day,
+            contact_name="y",
+            contact_phone="7654321",
+            token=token,
+        )
+    assert Inspection.objects.get(request_token=token) == made

@@ -281,3 +281,19 @@ def test_without_auto_issue_the_permit_waits_in_the_admin_filter(client, payer, 
     assert list(page.context["cl"].result_list) == [permit]
     assert "Paid, ready to issue" in page.text
     assert unpaid.number not in [p.number for p in page.context["cl"].result_list]
+
+
+def test_the_csv_never_hands_a_spreadsheet_a_formula(client, payer, license):
+    account = fund(license, "10.00")
+    TrustEntry.objects.create(
+        account=account,
+        kind=EntryKind.DEPOSIT,
+        amount=Decimal("5.00"),
+        reference='=HYPERLINK("http://evil.example","x")',
+    )
+    body = b"".join(
+        client.get(reverse("payments:trust_csv", args=[license.holder.pk])).streaming_content
+    ).decode()
+    references = [line[2] for line in csv.reader(io.StringIO(body))][1:]
+    assert '\'=HYPERLINK("http://evil.example","x")' in references
+    assert not any(reference.startswith("=") for reference in references)
