@@ -171,16 +171,24 @@ def _create_payment(
         raise PaymentError("Your cart is empty.")
     fees_total = sum((fee.amount for fee in fees), ZERO)
     surcharge = convenience_fee(method, fees_total)
-    payment = Payment.objects.create(
-        user=user,
-        method=method,
-        provider=provider,
-        fees_total=fees_total,
-        convenience_fee=surcharge,
-        total=fees_total + surcharge,
-        idempotency_key=key,
-        trust_account=account,
-    )
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                user=user,
+                method=method,
+                provider=provider,
+                fees_total=fees_total,
+                convenience_fee=surcharge,
+                total=fees_total + surcharge,
+                idempotency_key=key,
+                trust_account=account,
+            )
+    except IntegrityError:
+        # The key of this click is taken: by another click of the same form that got here
+        # first (found again after the locks, so rare), or a form used before.
+        raise PaymentError(
+            "This payment was already started. Open your cart to see where it stands."
+        ) from None
     try:
         with transaction.atomic():
             PaymentLine.objects.bulk_create(
@@ -194,21 +202,35 @@ def _create_payment(
     return payment
 
 
-def existing_payment(key: uuid.UUID) -> Payment | None:
-    return Payment.objects.filter(idempotency_key=key).first()
+def existing_payment(key: uuid.UUID, *, user, method: str) -> Payment | None:
+    """The payment this user's click with `key` started already (a double click, a reload),
+    if any. The same form used again for another way to pay, or after its payment failed or
+    expired, is refused: the checkout page then starts afresh."""
+    found = Payment.objects.filter(idempotency_key=key, user=user).first()
+    if found is not None and (
+        found.method != method or found.status in (PaymentStatus.FAILED, PaymentStatus.EXPIRED)
+    ):
+        raise PaymentError("This checkout form was used already. Choose how to pay once more.")
+    return found
 
 
-@transaction.atomic
 def payment_start(*, user, method: str, provider: str, key: uuid.UUID) -> Payment:
     """A card or e-check payment of the whole cart, before the hosted payment page. The amounts
-    are computed here from the database, never taken from the browser."""
-    found = existing_payment(key)
+    are computed here from the database, never taken from the browser. The user's older open
+    payments are settled first, each in its own transaction, so what they found (a payment that
+    went through meanwhile) stands whatever happens to this one."""
+    found = existing_payment(key, user=user, method=method)
     if found is not None:
         return found
     expire_open_payments(user=user)
-    cart = cart_for(user)
-    fees = _lock_due_fees(fee.pk for fee in cart.fees)
-    return _create_payment(user=user, method=method, provider=provider, fees=fees, key=key)
+    with transaction.atomic():
+        cart = cart_for(user)
+        fees = _lock_due_fees(fee.pk for fee in cart.fees)
+        # A second click of the same form waited here for the first one's locks.
+        found = existing_payment(key, user=user, method=method)
+        if found is not None:
+            return found
+        return _create_payment(user=user, method=method, provider=provider, fees=fees, key=key)
 
 
 def lock_trust_account(account_id: int) -> TrustAccount:
@@ -216,17 +238,25 @@ def lock_trust_account(account_id: int) -> TrustAccount:
     return TrustAccount.objects.select_for_update().get(pk=account_id)
 
 
-@transaction.atomic
 def trust_pay(*, user, account: TrustAccount, key: uuid.UUID) -> Payment:
     """Pay the whole cart from a trust account: lock the account, check the balance, write the
     ledger entry and confirm the payment, all in one transaction."""
-    found = existing_payment(key)
+    found = existing_payment(key, user=user, method=PaymentMethod.TRUST)
     if found is not None:
         return found
     if account not in trust_accounts_for(user):
         raise PaymentError("You cannot pay from that trust account.")
     expire_open_payments(user=user)
+    with transaction.atomic():
+        return _trust_pay(user=user, account=account, key=key)
+
+
+def _trust_pay(*, user, account: TrustAccount, key: uuid.UUID) -> Payment:
     account = lock_trust_account(account.pk)
+    # A second click of the same form waited here for the first one's lock.
+    found = existing_payment(key, user=user, method=PaymentMethod.TRUST)
+    if found is not None:
+        return found
     cart = cart_for(user)
     fees = _lock_due_fees(fee.pk for fee in cart.fees)
     balance = trust_balance(account)
@@ -260,7 +290,9 @@ def trust_pay(*, user, account: TrustAccount, key: uuid.UUID) -> Payment:
 
 
 def receipt_number(payment: Payment) -> str:
-    return f"R{payment.confirmed_at:%Y}-{payment.pk:07d}"
+    """R<year>-<payment>, the year of the city's calendar (a payment at 8 pm on New Year's Eve
+    is last year's, though UTC says otherwise)."""
+    return f"R{timezone.localtime(payment.confirmed_at):%Y}-{payment.pk:07d}"
 
 
 @transaction.atomic
@@ -339,7 +371,8 @@ def payment_mark_processing(payment_id: int) -> Payment:
 
 def expire_open_payments(*, user) -> int:
     """At most one open hosted-page payment per cart: before a new payment, the user's
-    unfinished ones are closed at Stripe, then here, and their fees freed."""
+    unfinished ones are closed at Stripe, then here, and their fees freed. One the payer
+    finished meanwhile is settled instead, and the new payment refused with a word about it."""
     from . import stripe_gateway
 
     older = Payment.objects.filter(
@@ -347,8 +380,26 @@ def expire_open_payments(*, user) -> int:
     )
     count = 0
     for payment in older:
-        if payment.stripe_session_id:
-            stripe_gateway.expire_session(payment.stripe_session_id)
+        if payment.stripe_session_id and not stripe_gateway.expire_session(
+            payment.stripe_session_id
+        ):
+            # Stripe would not close it: the payer finished it meanwhile (paid, or a bank
+            # debit under way), and its webhook is still to come. Settle it as Stripe has it;
+            # only an expired session gives its fees back.
+            session = stripe_gateway.retrieve_session(payment.stripe_session_id)
+            outcome = apply_session(payment, session, source="settled before a newer checkout")
+            if outcome in ("confirmed", "processing"):
+                payment.refresh_from_db()
+                went = (
+                    f"went through: receipt {payment.receipt_number}"
+                    if outcome == "confirmed"
+                    else "is being processed by your bank"
+                )
+                raise PaymentError(
+                    f"Your earlier payment of ${payment.total:,.2f} {went}. Nothing more was "
+                    "charged; what is still due stays in your cart."
+                )
+            continue
         payment_release(payment.pk, status=PaymentStatus.EXPIRED, reason="a newer checkout")
         count += 1
     return count
@@ -371,8 +422,13 @@ def _session_matches(payment: Payment, session) -> str:
     return ""
 
 
+FAILED_INTENT_STATUSES = {"requires_payment_method", "canceled"}
+
+
 def apply_session(payment: Payment, session, *, source: str) -> str:
     """Bring a payment in line with its Checkout Session as Stripe reports it."""
+    from . import stripe_gateway
+
     mismatch = _session_matches(payment, session)
     state, paid = session.get("status"), session.get("payment_status")
     if mismatch and paid == "paid":
@@ -388,6 +444,11 @@ def apply_session(payment: Payment, session, *, source: str) -> str:
         payment_confirm(payment.pk, source=source, stripe_payment_intent=intent)
         return "confirmed"
     if state == "complete" and paid == "unpaid":
+        # A bank debit under way, or one that failed: Stripe tells them apart only in the
+        # payment intent (its webhook for the failure may never have come).
+        if intent and stripe_gateway.payment_intent_status(intent) in FAILED_INTENT_STATUSES:
+            payment_release(payment.pk, status=PaymentStatus.FAILED, reason="bank debit failed")
+            return "failed"
         payment_mark_processing(payment.pk)
         return "processing"
     if state == "expired":

@@ -85,14 +85,26 @@ def retrieve_session(session_id: str) -> dict:
         raise GatewayError(f"Stripe did not return session {session_id}: {error}") from error
 
 
-def expire_session(session_id: str) -> None:
-    """Close a session nobody will pay; one that is already closed is no error."""
+def expire_session(session_id: str) -> bool:
+    """Close a session nobody will pay. False when Stripe says it is not open any more
+    (expired already, or completed by the payer)."""
     try:
         client().v1.checkout.sessions.expire(session_id)
     except stripe.InvalidRequestError as error:
         logger.info("stripe: session %s was not open: %s", session_id, error)
+        return False
     except stripe.StripeError as error:
         raise GatewayError(f"Stripe did not expire session {session_id}: {error}") from error
+    return True
+
+
+def payment_intent_status(intent_id: str) -> str:
+    """The status of a payment intent ("processing", "succeeded", "requires_payment_method",
+    ...)."""
+    try:
+        return client().v1.payment_intents.retrieve(intent_id).status
+    except stripe.StripeError as error:
+        raise GatewayError(f"Stripe did not return payment intent {intent_id}: {error}") from error
 
 
 def refund(payment: Payment) -> Any:

@@ -164,6 +164,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
             )
             if payment.status == PaymentStatus.CONFIRMED:
                 return redirect("payments:receipt", receipt_number=payment.receipt_number)
+            if payment.status == PaymentStatus.PROCESSING:
+                return redirect("payments:return", payment_id=payment.pk)
             return redirect(provider.begin(request, payment))
         except PaymentError as error:
             messages.error(request, str(error))

@@ -26,6 +26,7 @@ class FakeStripe:
 
     def reset(self) -> None:
         self.sessions: dict[str, dict] = {}
+        self.intents: dict[str, dict] = {}
         self.refunds: list[dict] = []
         self.idempotent: dict[str, tuple[str, int]] = {}
         self.requests: list[tuple[str, str, dict]] = []
@@ -39,11 +40,20 @@ class FakeStripe:
         session["status"] = "complete"
         session["payment_status"] = "unpaid" if async_method else "paid"
         session["payment_intent"] = f"pi_{session_id}"
+        self.intents[session["payment_intent"]] = {
+            "id": session["payment_intent"],
+            "object": "payment_intent",
+            "status": "processing" if async_method else "succeeded",
+        }
         return session
 
     def settle_async(self, session_id: str, *, succeeded: bool) -> dict:
+        """A bank debit clears or fails: a failed one leaves the session "unpaid", and only its
+        payment intent says it failed."""
         session = self.sessions[session_id]
         session["payment_status"] = "paid" if succeeded else "unpaid"
+        intent = self.intents[session["payment_intent"]]
+        intent["status"] = "succeeded" if succeeded else "requires_payment_method"
         return session
 
     def expire(self, session_id: str) -> dict:
@@ -87,6 +97,11 @@ class FakeStripe:
                     )
                 session["status"] = "expired"
             return json.dumps(session), 200
+        if parts[:2] == ["v1", "payment_intents"] and len(parts) == 3 and method == "get":
+            intent = self.intents.get(parts[2])
+            if intent is None:
+                return error(404, f"No such payment_intent: '{parts[2]}'")
+            return json.dumps(intent), 200
         if parts == ["v1", "refunds"] and method == "post":
             refund = {
                 "id": f"re_{next(self.counter)}",

@@ -140,6 +140,39 @@ def test_a_double_clicked_pay_makes_one_payment(license):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+def test_a_double_clicked_card_pay_goes_to_the_one_payment(license, settings, monkeypatch):
+    """The second click waits for the first one's fee locks, then finds its payment: both go
+    to the same hosted page, and nobody sees an error page."""
+    settings.STRIPE_SECRET_KEY = ""  # the offline card gateway
+    user = contractor_user(license, can_pay=True)
+    permit, _ = permit_with_fees(license, "80.00", "10.00")
+    client = Client()
+    client.force_login(user)
+    client.post(reverse("payments:cart_add", args=[permit.number]))
+    key = str(uuid.uuid4())
+    lock = services._lock_due_fees
+
+    def slow_lock(fee_ids):
+        fees = lock(fee_ids)
+        time.sleep(0.3)  # the first click holds the fees while the second arrives
+        return fees
+
+    monkeypatch.setattr(services, "_lock_due_fees", slow_lock)
+
+    def click(_):
+        browser = Client(raise_request_exception=False)
+        browser.cookies = client.cookies
+        response = browser.post(reverse("payments:checkout"), {"choice": "card:", "key": key})
+        return response.status_code, response.get("Location")
+
+    results = run_at_once(2, click)
+    payment = Payment.objects.get()
+    hosted = reverse("payments:offline", args=[payment.pk])
+    assert results == [(302, hosted), (302, hosted)]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 def test_the_same_webhook_five_times_at_once_and_out_of_order_confirms_once(license, stripe_on):
     user = contractor_user(license, can_pay=True)
     permit, fees = permit_with_fees(license, "100.00", "50.00")

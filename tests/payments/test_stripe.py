@@ -380,3 +380,61 @@ def test_the_offline_gateway_is_refused_in_production(client, cart, settings):
     assert hosted_provider() is None
     assert client.get(response.url).status_code == 404
     assert client.post(response.url, {"decision": "approve"}).status_code == 404
+
+
+# Found in review: a payment finished while the payer started another ----------------------------
+
+
+def test_a_newer_checkout_settles_an_older_session_the_payer_finished(client, stripe_on, cart):
+    pay_by(client)
+    first = Payment.objects.get()
+    session = FAKE.pay(first.stripe_session_id)  # paid at Stripe; the webhook is still to come
+    response = client.post(
+        CHECKOUT, {"choice": "card:", "key": "33333333-3333-3333-3333-333333333333"}, follow=True
+    )
+    first.refresh_from_db()
+    assert first.status == PaymentStatus.CONFIRMED and not first.needs_review
+    assert Payment.objects.count() == 1  # no second payment of the same fees
+    assert f"Your earlier payment of $129.27 went through: receipt {first.receipt_number}" in (
+        response.text
+    )
+    deliver(client, "checkout.session.completed", session)
+    first.refresh_from_db()
+    assert first.status == PaymentStatus.CONFIRMED and not first.needs_review
+    assert {fee.status for fee in type(cart[0]).objects.filter(pk__in=[f.pk for f in cart])} == {
+        FeeStatus.PAID
+    }
+
+
+def test_a_failed_bank_debit_whose_webhook_was_lost_is_settled_by_reconciliation(
+    client, stripe_on, cart
+):
+    pay_by(client, "ach")
+    payment = Payment.objects.get()
+    session = FAKE.pay(payment.stripe_session_id, async_method=True)
+    deliver(client, "checkout.session.completed", session)
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PROCESSING
+    FAKE.settle_async(payment.stripe_session_id, succeeded=False)  # no webhook comes
+    Payment.objects.filter(pk=payment.pk).update(created_at=payment.created_at.replace(year=2020))
+    call_command("reconcile_payments")
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.FAILED
+    assert {fee.status for fee in cart} == {FeeStatus.DUE}
+    # The fees can be paid again.
+    client.post(reverse("payments:cart_add", args=[cart[0].permit.number]))
+    assert pay_by(client, key="44444444-4444-4444-4444-444444444444").status_code == 302
+    assert Payment.objects.filter(status=PaymentStatus.CREATED).count() == 1
+
+
+def test_a_checkout_form_used_for_a_card_cannot_then_claim_a_trust_payment(
+    client, stripe_on, cart, license
+):
+    from tests.payments.conftest import fund
+
+    account = fund(license, "500.00")
+    pay_by(client)
+    response = client.post(CHECKOUT, {"choice": f"trust:{account.pk}", "key": KEY}, follow=True)
+    assert "used already" in response.text
+    assert "Paid from the trust account" not in response.text
+    assert Payment.objects.count() == 1 and Payment.objects.get().method == "card"

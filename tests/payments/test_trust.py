@@ -1,15 +1,18 @@
 import csv
+import datetime
 import io
+import uuid
 from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from licenses.models import Membership
 from payments.exceptions import LedgerIsAppendOnly, PaymentError
-from payments.models import EntryKind, Payment, PaymentStatus, TrustAccount, TrustEntry
+from payments.models import CartLine, EntryKind, Payment, PaymentStatus, TrustAccount, TrustEntry
 from payments.services import trust_balance, trust_record
 from permits.models import FeeStatus
 from tests.factories import LicenseFactory, UserFactory, contractor_user
@@ -297,3 +300,17 @@ def test_the_csv_never_hands_a_spreadsheet_a_formula(client, payer, license):
     references = [line[2] for line in csv.reader(io.StringIO(body))][1:]
     assert '\'=HYPERLINK("http://evil.example","x")' in references
     assert not any(reference.startswith("=") for reference in references)
+
+
+def test_a_receipt_carries_the_year_of_the_citys_calendar(payer, license, two_permits, monkeypatch):
+    from payments import services
+
+    (first, _), _ = two_permits
+    for fee in first.fees.all():
+        CartLine.objects.create(user=payer, fee=fee)
+    new_years_eve = datetime.datetime(2025, 12, 31, 20, 0, tzinfo=timezone.get_current_timezone())
+    assert new_years_eve.astimezone(datetime.UTC).year == 2026  # UTC is in the new year already
+    monkeypatch.setattr(services.timezone, "now", lambda: new_years_eve.astimezone(datetime.UTC))
+    account = fund(license, "500.00")
+    payment = services.trust_pay(user=payer, account=account, key=uuid.uuid4())
+    assert payment.receipt_number.startswith("R2025-")
