@@ -431,7 +431,7 @@ def apply_session(payment: Payment, session, *, source: str) -> str:
 
     mismatch = _session_matches(payment, session)
     state, paid = session.get("status"), session.get("payment_status")
-    if mismatch and paid == "paid":
+    if mismatch and state == "complete":
         Payment.objects.filter(pk=payment.pk).update(needs_review=f"Stripe: {mismatch}"[:300])
         logger.error(
             "payment %s: session %s does not match: %s", payment.pk, session["id"], mismatch
@@ -499,7 +499,11 @@ def handle_stripe_event(event) -> EventOutcome:
             record.save(update_fields=["outcome"])
             return EventOutcome(200, outcome)
     except IntegrityError:
-        return EventOutcome(200, "already handled")
+        if StripeEvent.objects.filter(event_id=event["id"]).exists():
+            return EventOutcome(200, "already handled")
+        # Something else refused the effect: nothing is recorded, so Stripe's retry (after a
+        # 500) is handled afresh.
+        raise
 
 
 # Reconciliation ---------------------------------------------------------------------------------

@@ -438,3 +438,35 @@ def test_a_checkout_form_used_for_a_card_cannot_then_claim_a_trust_payment(
     assert "used already" in response.text
     assert "Paid from the trust account" not in response.text
     assert Payment.objects.count() == 1 and Payment.objects.get().method == "card"
+
+
+def test_an_effect_the_database_refuses_is_not_recorded_as_handled(
+    client, stripe_on, cart, monkeypatch
+):
+    from django.db import IntegrityError
+    from django.test import Client
+
+    from payments import services
+
+    pay_by(client)
+    payment = Payment.objects.get()
+    session = FAKE.pay(payment.stripe_session_id)
+
+    def refused(*args, **kwargs):
+        raise IntegrityError("a constraint refused the effect")
+
+    monkeypatch.setattr(services, "apply_session", refused)
+    payload = event("checkout.session.completed", session, event_id="evt_retry")
+    stripe = Client(raise_request_exception=False)
+    first = stripe.post(
+        WEBHOOK, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign(payload)
+    )
+    assert first.status_code == 500  # Stripe will send it again
+    assert not StripeEvent.objects.filter(event_id="evt_retry").exists()
+    monkeypatch.undo()
+    again = stripe.post(
+        WEBHOOK, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign(payload)
+    )
+    assert again.status_code == 200
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.CONFIRMED
