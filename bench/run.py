@@ -449,9 +449,6 @@ def explain_plans() -> dict:
         "permit number prefix": PermitSearch(
             permit_number=sample[0][:-2], applied_from=default_applied_from()
         ),
-        "license number": PermitSearch(
-            license_number=License.objects.get(pk=2).number, applied_from=default_applied_from()
-        ),
     }
     searches["applied date range and status"] = PermitSearch(
         status="issued", applied_from=default_applied_from()
@@ -472,6 +469,23 @@ def explain_plans() -> dict:
                     f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) {sql}", params
                 )
                 plans[f"{name} ({kind})"] = [row[0] for row in cursor.fetchall()]
+    # A license's number: its rows from PermitLicense's date index, the page and the total in
+    # one read (COUNT(*) OVER (), as the page asks), for a license with a handful of permits
+    # and for the one with 50,000.
+    from django.db.models import Count, Window
+
+    from permits.pagination import TOTAL
+    from permits.selectors import license_search_rows
+
+    for name, pk in (("license number", 2), ("license with 50,000 permits", 1)):
+        search = PermitSearch(
+            license_number=License.objects.get(pk=pk).number, applied_from=default_applied_from()
+        )
+        page = license_search_rows(search=search).annotate(**{TOTAL: Window(Count("*"))})[:25]
+        sql, params = page.query.get_compiler(using="default").as_sql()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) {sql}", params)
+            plans[f"{name} (page and count)"] = [row[0] for row in cursor.fetchall()]
     # My Records of the 50,000-permit contractor, page 100: PermitLicense's index alone.
     from django.contrib.auth import get_user_model
 

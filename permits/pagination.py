@@ -28,7 +28,7 @@ class WindowPaginator(Paginator):
         if "count" not in self.__dict__ and window_ready(queryset) and number >= 1:
             bottom = (number - 1) * self.per_page
             rows = list(
-                queryset.annotate(**{TOTAL: Window(Count("pk"))})[bottom : bottom + self.per_page]
+                queryset.annotate(**{TOTAL: Window(Count("*"))})[bottom : bottom + self.per_page]
             )
             if rows:
                 first = rows[0]
