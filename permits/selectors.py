@@ -93,6 +93,18 @@ def license_numbers_matching(raw: str, prefixes: Iterable[str] | None = None) ->
     return [number]
 
 
+def by_status_and_date(queryset: QuerySet, search: PermitSearch) -> QuerySet:
+    """The search's status and applied-date range, on a queryset with `status` and
+    `applied_on` (permits, or PermitLicense's copies of them)."""
+    if search.status:
+        queryset = queryset.filter(status=search.status)
+    if search.applied_from:
+        queryset = queryset.filter(applied_on__gte=search.applied_from)
+    if search.applied_to:
+        queryset = queryset.filter(applied_on__lte=search.applied_to)
+    return queryset
+
+
 def permit_search(*, search: PermitSearch) -> QuerySet[Permit]:
     """Permits matching every given filter, newest application first, with their fees due (and
     the columns a list of permits shows)."""
@@ -111,12 +123,7 @@ def permit_search(*, search: PermitSearch) -> QuerySet[Permit]:
         )
     if search.permit_type is not None:
         permits = permits.filter(permit_type=search.permit_type)
-    if search.status:
-        permits = permits.filter(status=search.status)
-    if search.applied_from:
-        permits = permits.filter(applied_on__gte=search.applied_from)
-    if search.applied_to:
-        permits = permits.filter(applied_on__lte=search.applied_to)
+    permits = by_status_and_date(permits, search)
     if search.within is not None:
         permits = permits.filter(pk__in=search.within.values("pk"))
     if search.narrow:
@@ -157,12 +164,8 @@ def license_search_rows(
         return None
     # The license's id as a subquery PostgreSQL runs first: its index is then read in order.
     rows = PermitLicense.objects.filter(license_id=Subquery(license.values("id")[:1]))
-    if search.status:
-        rows = rows.filter(status=search.status)
-    if search.applied_from:
-        rows = rows.filter(applied_on__gte=search.applied_from)
-    if search.applied_to:
-        rows = rows.filter(applied_on__lte=search.applied_to)
+    # PermitLicense's copies of the permit's status and applied date bear the same names.
+    rows = by_status_and_date(rows, search)
     if search.permit_type is not None:
         rows = rows.filter(permit__permit_type=search.permit_type)
     return rows.values("permit_id", applied=F("applied_on")).order_by("-applied", "-permit_id")

@@ -24,6 +24,7 @@ from tests.factories import (
     contractor_user,
     make_inspector,
 )
+from tests.threads import hold, run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -421,7 +422,6 @@ def test_the_inspections_license_rows_follow_inspections_and_licenses():
 def test_a_double_clicked_finish_answers_both_clicks_with_the_one_request(license, monkeypatch):
     """The second click waits for the permit while the first saves: it then finds the first
     click's request rather than refusing a second request of the same type."""
-    import time
 
     from inspections import services
 
@@ -429,40 +429,21 @@ def test_a_double_clicked_finish_answers_both_clicks_with_the_one_request(licens
     kind = InspectionTypeFactory(permit_type=permit.permit_type, code="106", name="Insulation")
     user = contractor_user(license, can_inspect=True)
     token = uuid.uuid4()
-    checks = services.open_request_type_ids
+    # The first click holds the permit while the second arrives.
+    hold(monkeypatch, services, "open_request_type_ids")
 
-    def slow_checks(locked_permit):
-        found = checks(locked_permit)
-        time.sleep(0.3)  # the first click holds the permit while the second arrives
-        return found
+    def click(_):
+        return inspection_request_create(
+            user=type(user).objects.get(pk=user.pk),
+            permit=permit,
+            inspection_type=kind,
+            day=allowed_days()[0],
+            contact_name="x",
+            contact_phone="1234567",
+            token=token,
+        ).pk
 
-    monkeypatch.setattr(services, "open_request_type_ids", slow_checks)
-    barrier = threading.Barrier(2)
-    outcomes = []
-
-    def click():
-        try:
-            barrier.wait()
-            made = inspection_request_create(
-                user=type(user).objects.get(pk=user.pk),
-                permit=permit,
-                inspection_type=kind,
-                day=allowed_days()[0],
-                contact_name="x",
-                contact_phone="1234567",
-                token=token,
-            )
-            outcomes.append(made.pk)
-        except InspectionError as error:
-            outcomes.append(str(error))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=click) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = run_at_once(2, click)
     only = Inspection.objects.get(permit=permit, inspection_type=kind)
     assert outcomes == [only.pk, only.pk]
 

@@ -2,14 +2,12 @@
 Stripe do at once."""
 
 import random
-import threading
 import time
 import uuid
 from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -21,28 +19,7 @@ from permits.models import FeeStatus
 from tests.factories import contractor_user
 from tests.payments.conftest import fund, permit_with_fees
 from tests.payments.fake_stripe import FAKE, event, sign
-
-
-def run_at_once(count: int, work) -> list:
-    """Start `count` threads together and collect what each returns or raises."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def runner(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as error:  # the test looks at every outcome
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+from tests.threads import hold, run_at_once
 
 
 @pytest.fixture
@@ -150,14 +127,8 @@ def test_a_double_clicked_card_pay_goes_to_the_one_payment(license, settings, mo
     client.force_login(user)
     client.post(reverse("payments:cart_add", args=[permit.number]))
     key = str(uuid.uuid4())
-    lock = services._lock_due_fees
-
-    def slow_lock(fee_ids):
-        fees = lock(fee_ids)
-        time.sleep(0.3)  # the first click holds the fees while the second arrives
-        return fees
-
-    monkeypatch.setattr(services, "_lock_due_fees", slow_lock)
+    # The first click holds the fees while the second arrives.
+    hold(monkeypatch, services, "_lock_due_fees")
 
     def click(_):
         browser = Client(raise_request_exception=False)
