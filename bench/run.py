@@ -205,6 +205,20 @@ def page_timings(count: int, rounds: int) -> list[dict]:
     ]
     big = f"/permits/search/?license_number={license_number()}"
     urls["search: license, 50,000 permits"] = [big] * max(count // 10, 20)
+    # A clerk in Django admin: the permit list, and a search by a street (any part of the
+    # address, a license's number, a business name, as the clerk types it).
+    clerk = Client()
+    clerk.force_login(
+        get_user_model().objects.get_or_create(
+            username="bench-clerk", defaults={"is_staff": True, "is_superuser": True}
+        )[0]
+    )
+    few = max(count // 10, 20)
+    urls["admin: permit list"] = ["/admin/permits/permit/"] * few
+    streets = [url.rsplit("=", 1)[1] for url in urls["search: address"]]
+    urls["admin: permit search"] = [
+        f"/admin/permits/permit/?q={streets[n % len(streets)]}" for n in range(few)
+    ]
     pages = [
         ("minimal view (ceiling)", anonymous, ["/health/"] * count),
         *(
@@ -225,6 +239,8 @@ def page_timings(count: int, rounds: int) -> list[dict]:
             )
         ),
         ("search: license, 50,000 permits", anonymous, urls["search: license, 50,000 permits"]),
+        ("admin: permit list", clerk, urls["admin: permit list"]),
+        ("admin: permit search", clerk, urls["admin: permit search"]),
     ]
     every: dict[str, list[dict]] = {}
     for number in range(1, rounds + 1):

@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from permits.admin import PermitAdmin
+from permits.admin import PermitAdmin, permit_search_ids
 from permits.models import Permit
 from portal.params import parse_id
 
@@ -147,10 +147,15 @@ class InspectionAdmin(admin.ModelAdmin):
         "result",
         "inspection_type__permit_type",
     )
-    search_fields = ("=id", "^permit__number", "permit__address_search", "inspection_type__name")
+    # Searched in get_search_results; listed here so that the admin shows its search box.
+    search_fields = ("inspection_type__name",)
+    search_help_text = (
+        "A request number (INS-000123), a permit's number or address (as in the permit list), "
+        "or any part of an inspection's name."
+    )
     list_select_related = ("permit", "inspection_type", "inspector__user", "area")
     autocomplete_fields = ("permit",)
-    date_hierarchy = "scheduled_for"
+    show_full_result_count = False
     ordering = ("scheduled_for", "inspector", "id")
     fieldsets = (
         (
@@ -202,9 +207,15 @@ class InspectionAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         # "INS-000123" finds request 123.
         term = search_term.strip().upper()
+        if not term:
+            return queryset, False
         if term.startswith("INS-") and (pk := parse_id(term[4:])) is not None:
             return queryset.filter(pk=pk), False
-        return super().get_search_results(request, queryset, search_term)
+        inspections = Inspection.objects.order_by()
+        by_type = inspections.filter(inspection_type__name__icontains=search_term.strip())
+        by_permit = inspections.filter(permit_id__in=permit_search_ids(search_term))
+        ids = by_type.values("pk").union(by_permit.values("pk"))
+        return queryset.filter(pk__in=ids), False
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

@@ -143,3 +143,42 @@ def test_the_admin_login_is_not_open_to_contractors(client):
     client.force_login(user)
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
+
+
+def test_the_clerks_permit_search_finds_each_permit_once(staff_client):
+    from tests.factories import ContractorFactory
+
+    business = ContractorFactory(business_name="Oakwood Builders")
+    first, second = LicenseFactory(holder=business), LicenseFactory(holder=business)
+    permit = PermitFactory(number="RES25-90001", street_name="Oak St", licenses=[first, second])
+    elm = PermitFactory(number="COM25-90002", street_name="Elm St")
+    url = reverse("admin:permits_permit_changelist")
+
+    def found(query):
+        return list(staff_client.get(url, {"q": query}).context["cl"].result_list)
+
+    # The address, the business name and both licenses all match: one row.
+    assert found("oak") == [permit]
+    assert found("  OAKWOOD  ") == [permit]
+    assert found(first.number[:4]) == [permit]
+    assert found("res25-9") == [permit]
+    assert found("elm st") == [elm]
+    assert found("25-9") == []  # a permit number is searched from its beginning
+
+
+def test_fees_and_inspections_are_searched_by_their_permit(staff_client):
+    permit = PermitFactory(street_name="Lincoln Ave")
+    FeeFactory(permit=permit, description="Plan Review Fee")
+    FeeFactory(description="Building Permit Fee")
+    inspection = InspectionFactory(permit=permit)
+    InspectionFactory()
+    fees = staff_client.get(reverse("admin:permits_fee_changelist"), {"q": "lincoln"})
+    assert [fee.description for fee in fees.context["cl"].result_list] == ["Plan Review Fee"]
+    inspections = staff_client.get(
+        reverse("admin:inspections_inspection_changelist"), {"q": "lincoln"}
+    )
+    assert list(inspections.context["cl"].result_list) == [inspection]
+    by_number = staff_client.get(
+        reverse("admin:inspections_inspection_changelist"), {"q": inspection.number}
+    )
+    assert list(by_number.context["cl"].result_list) == [inspection]
