@@ -316,6 +316,10 @@ def payment_confirm(payment_id: int, *, source: str, stripe_payment_intent: str 
     fees = {fee.pk: fee for fee in Fee.objects.select_for_update().filter(pk__in=fee_ids)}
     for line in lines:
         fee = fees[line.fee_id]
+        if fee.amount != line.amount:
+            payment.needs_review = (
+                f"Fee {fee.pk} is ${fee.amount} now; the payment was for ${line.amount}."
+            )
         if fee.status == FeeStatus.DUE:
             fee.status = FeeStatus.PAID
             fee.save(update_fields=["status"])

@@ -18,8 +18,32 @@ from .models import (
 from .selectors import with_fees_due
 
 
+class FeeForm(forms.ModelForm):
+    """A fee a payment holds (being paid, or paid) keeps its amount and status: the payment
+    and its receipt are for that amount. A refund gives the fee back first."""
+
+    class Meta:
+        model = Fee
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        changed = {"amount", "status"} & set(self.changed_data)
+        if self.instance.pk and changed:
+            # Payments live in an app above this one: reached by the relation's name.
+            line = self.instance.payment_lines.filter(live=True).select_related("payment").first()
+            if line is not None:
+                raise forms.ValidationError(
+                    f"This fee is in payment {line.payment.pk} "
+                    f"({line.payment.get_status_display().lower()}): its "
+                    f"{' and '.join(sorted(changed))} cannot change. Refund the payment first."
+                )
+        return cleaned
+
+
 class FeeInline(admin.TabularInline):
     model = Fee
+    form = FeeForm
     extra = 0
     fields = ("description", "amount", "assessed_on", "status")
 
@@ -213,6 +237,7 @@ class PermitTypeAdmin(admin.ModelAdmin):
 
 @admin.register(Fee)
 class FeeAdmin(OfAPermitAdmin):
+    form = FeeForm
     list_display = ("permit", "description", "amount", "status", "assessed_on")
     list_filter = ("status", "assessed_on")
     list_select_related = ("permit",)

@@ -470,3 +470,34 @@ def test_an_effect_the_database_refuses_is_not_recorded_as_handled(
     assert again.status_code == 200
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.CONFIRMED
+
+
+def test_staff_cannot_change_a_fee_a_payment_holds(client, stripe_on, cart):
+    from tests.factories import UserFactory
+
+    pay_by(client)  # the card payment now holds the fees, waiting for Stripe
+    fee = cart[0]
+    staff = UserFactory(username="cashier", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    url = reverse("admin:permits_fee_change", args=[fee.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: form.initial.get(name) or "" for name in form.fields}
+    data.update(permit=fee.permit_id, amount="1.00")
+    response = client.post(url, data)
+    assert response.status_code == 200  # the form again, with the reason
+    assert "cannot change. Refund the payment first." in response.text
+    fee.refresh_from_db()
+    assert fee.amount == Decimal("100.00")
+    # Its description may still be corrected.
+    data.update(amount=str(fee.amount), description="Building Permit Fee (corrected)")
+    assert client.post(url, data).status_code == 302
+
+
+def test_a_fee_changed_behind_a_payments_back_is_flagged_when_it_is_paid(client, stripe_on, cart):
+    pay_by(client)
+    payment = Payment.objects.get()
+    type(cart[0]).objects.filter(pk=cart[0].pk).update(amount=Decimal("90.00"))
+    deliver(client, "checkout.session.completed", FAKE.pay(payment.stripe_session_id))
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.CONFIRMED
+    assert "the payment was for $100.00" in payment.needs_review
