@@ -88,6 +88,10 @@ def inspector_for(*, area: InspectionArea | None, day: datetime.date) -> Inspect
     )
     in_area = inspectors.filter(area=area) if area is not None else inspectors.none()
     pool = in_area if in_area.exists() else inspectors
+    # Two requests at once must not both take the same least-loaded inspector: the pool is
+    # locked until this request commits, and the loads are counted once the lock is held.
+    pool_ids = list(pool.values_list("pk", flat=True))
+    list(Inspector.objects.select_for_update().filter(pk__in=pool_ids).order_by("pk"))
     return pool.order_by("load", "user__username").first()
 
 

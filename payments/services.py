@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from licenses.mail import enqueue_after_commit
 from licenses.models import Contractor
-from permits.models import Fee, FeeStatus, Permit, PermitStatus
+from permits.models import Fee, FeeStatus, Permit, PermitLicense, PermitStatus
 
 from .exceptions import GatewayError, PaymentError
 from .models import (
@@ -137,12 +137,33 @@ def trust_balance(account: TrustAccount) -> Decimal:
     return (total or ZERO).quantize(CENT)
 
 
-def trust_accounts_for(user) -> list[TrustAccount]:
-    """The trust accounts the user may pay from: those of businesses where they hold Pay."""
+def permit_holders(permit_ids: Iterable[int]) -> dict[int, set[int]]:
+    """Permit id -> the businesses holding a license on it (one query)."""
+    holders: dict[int, set[int]] = {permit_id: set() for permit_id in permit_ids}
+    rows = PermitLicense.objects.filter(permit_id__in=list(holders)).values_list(
+        "permit_id", "license__holder_id"
+    )
+    for permit_id, holder_id in rows:
+        holders[permit_id].add(holder_id)
+    return holders
+
+
+def holders_of_all(permit_ids: Iterable[int]) -> set[int]:
+    """The businesses that hold a license on every one of these permits."""
+    holders = list(permit_holders(permit_ids).values())
+    return set.intersection(*holders) if holders else set()
+
+
+def trust_accounts_for(user, *, permit_ids: Iterable[int] | None = None) -> list[TrustAccount]:
+    """The trust accounts the user may pay from: those of businesses where they hold Pay; for
+    a cart's permits, only the businesses whose licenses are on every one of them (a business's
+    prepaid account pays for its own permits)."""
     from licenses.access import contractor_scope
     from licenses.models import Role
 
     businesses = contractor_scope(user).businesses_with(Role.PAY)
+    if permit_ids is not None:
+        businesses = businesses & holders_of_all(permit_ids)
     accounts = []
     for contractor in Contractor.objects.filter(pk__in=businesses).order_by("business_name"):
         account, _ = TrustAccount.objects.get_or_create(contractor=contractor)
@@ -259,6 +280,16 @@ def _trust_pay(*, user, account: TrustAccount, key: uuid.UUID) -> Payment:
         return found
     cart = cart_for(user)
     fees = _lock_due_fees(fee.pk for fee in cart.fees)
+    holders = permit_holders({fee.permit_id for fee in fees})
+    strangers = sorted(
+        {fee.permit.number for fee in fees if account.contractor_id not in holders[fee.permit_id]}
+    )
+    if strangers:
+        raise PaymentError(
+            f"The trust account of {account.contractor.business_name} pays for its own permits "
+            f"only; {', '.join(strangers)} {'is' if len(strangers) == 1 else 'are'} not. Pay "
+            "those another way."
+        )
     balance = trust_balance(account)
     total = sum((fee.amount for fee in fees), ZERO)
     if total > balance:

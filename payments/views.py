@@ -114,7 +114,8 @@ def method_options(user, cart) -> list[dict]:
             }
         )
     accounts = []
-    for account in trust_accounts_for(user):
+    permit_ids = [group.permit.pk for group in cart.permits]
+    for account in trust_accounts_for(user, permit_ids=permit_ids):
         balance = trust_balance(account)
         if balance >= cart.total:
             accounts.append({"account": account, "balance": balance})

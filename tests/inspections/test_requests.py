@@ -474,3 +474,38 @@ def test_a_finish_token_only_finds_its_own_users_request(permit, license):
             token=token,
         )
     assert Inspection.objects.get(request_token=token) == made
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_at_once_go_to_two_free_inspectors(license, monkeypatch):
+    """Each request counts the inspectors' loads only once the other has committed: two at
+    once in an area with two free inspectors give one each, not both to the same one."""
+    from inspections import services
+
+    west = InspectionArea.objects.create(name="West", zip_codes="62704")
+    ann, bob = make_inspector("ann", west), make_inspector("bob", west)
+    permits = [
+        PermitFactory(status=PermitStatus.ISSUED, licenses=[license], zip_code="62704")
+        for _ in range(2)
+    ]
+    kinds = [
+        InspectionTypeFactory(permit_type=permit.permit_type, code="108", name="Final")
+        for permit in permits
+    ]
+    user = contractor_user(license, can_inspect=True)
+    # Each request holds its transaction open a moment after saving.
+    hold(monkeypatch, services, "enqueue_after_commit")
+
+    def request(index):
+        return inspection_request_create(
+            user=type(user).objects.get(pk=user.pk),
+            permit=permits[index],
+            inspection_type=kinds[index],
+            day=allowed_days()[0],
+            contact_name="x",
+            contact_phone="1234567",
+            token=uuid.uuid4(),
+        ).inspector_id
+
+    assert sorted(run_at_once(2, request)) == sorted([ann.pk, bob.pk])

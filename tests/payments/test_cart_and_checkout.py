@@ -111,12 +111,33 @@ def test_the_trust_account_is_offered_only_when_it_covers_the_total(
 def test_a_user_with_several_businesses_picks_one(client, payer, license, two_permits):
     (first, _), _ = two_permits
     other = LicenseFactory(holder__business_name="Second Shop")
+    first.licenses.add(other)  # a permit both businesses work on
     Membership.objects.create(user=payer, contractor=other.holder, can_pay=True)
     fund(license, "300.00")
     fund(other, "300.00")
     add(client, first)
     text = client.get(CHECKOUT).text
     assert "Lincoln Builders LLC" in text and "Second Shop" in text
+
+
+def test_a_trust_account_pays_for_its_own_businesss_permits_only(
+    client, payer, license, two_permits
+):
+    (first, _), _ = two_permits
+    other = LicenseFactory(holder__business_name="Second Shop")
+    Membership.objects.create(user=payer, contractor=other.holder, can_pay=True)
+    fund(license, "300.00")
+    elsewhere = fund(other, "300.00")
+    add(client, first)  # Lincoln Builders' permit
+    text = client.get(CHECKOUT).text
+    assert "Lincoln Builders LLC" in text and "Second Shop" not in text
+    response = client.post(
+        CHECKOUT,
+        {"choice": f"trust:{elsewhere.pk}", "key": "55555555-5555-5555-5555-555555555555"},
+        follow=True,
+    )
+    assert f"pays for its own permits only; {first.number} is not" in response.text
+    assert not Payment.objects.exists()
 
 
 def test_amounts_from_the_browser_are_ignored(client, payer, license, two_permits, settings):
