@@ -66,7 +66,7 @@ def read_dashboard(request: HttpRequest, user, *, by_license: bool | None = None
     if by_license is None:
         by_license = reads_by_license(user)
     since = timezone.localdate() - datetime.timedelta(days=RECENT_RESULTS_DAYS)
-    read = _ByLicense(user, since) if by_license else _General(user, since)
+    read = _ByLicense(user, since) if by_license else _General(user)
     counts = read.counts()
     size = settings.DASHBOARD_PAGE_SIZE
     pages = {
@@ -110,7 +110,7 @@ class _General:
         "completed": ("inspection_id", "completed_on"),
     }
 
-    def __init__(self, user, since: datetime.date):
+    def __init__(self, user):
         self.user = user
         self.queries = {
             "active": my_active_permits(user=user),
