@@ -24,7 +24,6 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from licenses.mail import enqueue_after_commit
-from licenses.models import Contractor
 from permits.models import Fee, FeeStatus, Permit, PermitLicense, PermitStatus
 
 from .exceptions import GatewayError, PaymentError
@@ -133,6 +132,8 @@ def convenience_fee(method: str, fees_total: Decimal) -> Decimal:
 
 
 def trust_balance(account: TrustAccount) -> Decimal:
+    if account.pk is None:  # a business the city has not opened an account for yet
+        return ZERO.quantize(CENT)
     total = TrustEntry.objects.filter(account=account).aggregate(total=Sum("amount"))["total"]
     return (total or ZERO).quantize(CENT)
 
@@ -164,11 +165,12 @@ def trust_accounts_for(user, *, permit_ids: Iterable[int] | None = None) -> list
     businesses = contractor_scope(user).businesses_with(Role.PAY)
     if permit_ids is not None:
         businesses = businesses & holders_of_all(permit_ids)
-    accounts = []
-    for contractor in Contractor.objects.filter(pk__in=businesses).order_by("business_name"):
-        account, _ = TrustAccount.objects.get_or_create(contractor=contractor)
-        accounts.append(account)
-    return accounts
+    # Accounts the city has opened (with a deposit, in admin); reading never creates one.
+    return list(
+        TrustAccount.objects.filter(contractor_id__in=businesses)
+        .select_related("contractor")
+        .order_by("contractor__business_name")
+    )
 
 
 # Starting a payment -----------------------------------------------------------------------------

@@ -277,12 +277,16 @@ def trust_account_or_404(request: HttpRequest, contractor_id: int) -> tuple[Trus
     if not scope.has_role(contractor_id, Role.PAY):
         raise Http404("No trust account of yours.")
     contractor = get_object_or_404(Contractor, pk=contractor_id)
-    account, _ = TrustAccount.objects.get_or_create(contractor=contractor)
+    # A business without an account yet sees an empty one; reading never creates it.
+    account = TrustAccount.objects.filter(contractor=contractor).first()
+    account = account or TrustAccount(contractor=contractor)
     return account, scope.has_role(contractor_id, Role.MANAGE)
 
 
 def ledger(account: TrustAccount):
     """The entries, newest first, each with the balance after it."""
+    if account.pk is None:
+        return TrustEntry.objects.none()
     return (
         TrustEntry.objects.filter(account=account)
         .select_related("payment")
@@ -303,7 +307,10 @@ def trust_account(request: HttpRequest, contractor_id: int) -> HttpResponse:
             raise Http404("Only managers set the alert.")
         if form.is_valid():
             account.low_balance_threshold = form.cleaned_data["low_balance_threshold"]
-            account.save(update_fields=["low_balance_threshold"])
+            if account.pk is None:
+                account.save()
+            else:
+                account.save(update_fields=["low_balance_threshold"])
             messages.success(request, "The low-balance alert was saved.")
             return redirect("payments:trust", contractor_id=contractor_id)
     return render(

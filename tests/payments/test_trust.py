@@ -314,3 +314,21 @@ def test_a_receipt_carries_the_year_of_the_citys_calendar(payer, license, two_pe
     account = fund(license, "500.00")
     payment = services.trust_pay(user=payer, account=account, key=uuid.uuid4())
     assert payment.receipt_number.startswith("R2025-")
+
+
+def test_looking_never_opens_an_account(client, license, two_permits):
+    (first, _), _ = two_permits
+    manager = contractor_user(license, can_manage=True)
+    client.force_login(manager)
+    page = client.get(reverse("payments:trust", args=[license.holder.pk]))
+    assert page.status_code == 200 and "$0.00" in page.text
+    csv_body = client.get(reverse("payments:trust_csv", args=[license.holder.pk]))
+    assert b"".join(csv_body.streaming_content).decode().count("\n") == 1  # the header only
+    client.post(reverse("payments:cart_add", args=[first.number]))
+    assert "Trust Account" not in client.get(reverse("payments:checkout")).text
+    assert not TrustAccount.objects.exists()
+    # A manager's alert threshold is the first thing that opens it.
+    client.post(
+        reverse("payments:trust", args=[license.holder.pk]), {"low_balance_threshold": "50.00"}
+    )
+    assert TrustAccount.objects.get().low_balance_threshold == Decimal("50.00")
