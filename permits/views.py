@@ -26,6 +26,7 @@ from .access import (
     permits_visible_to,
     prefetch_parties,
     record_license_ids,
+    record_total,
 )
 from .exceptions import PermitError
 from .forms import DocumentUploadForm, PermitContactForm, PermitSearchForm, default_applied_from
@@ -67,10 +68,16 @@ def bind_search_form(request: HttpRequest) -> PermitSearchForm:
 
 
 def paginate_records(
-    request: HttpRequest, rows, per_page: int, param: str = "page", *, window: bool = False
+    request: HttpRequest,
+    rows,
+    per_page: int,
+    param: str = "page",
+    *,
+    window: bool = False,
+    count: int | None = None,
 ) -> Page:
     """A page of record rows (applied_on, permit_id), turned into the page's permits."""
-    page = paginate(request, rows, per_page, param, window=window)
+    page = paginate(request, rows, per_page, param, window=window, count=count)
     page.object_list = permits_in_order([row["permit_id"] for row in page.object_list])
     return page
 
@@ -253,7 +260,12 @@ def permit_with_access(request: HttpRequest, number: str, check) -> Permit:
 
 @login_required
 def my_records_view(request: HttpRequest) -> HttpResponse:
-    page = paginate_records(request, my_records(user=request.user), settings.MY_RECORDS_PAGE_SIZE)
+    page = paginate_records(
+        request,
+        my_records(user=request.user),
+        settings.MY_RECORDS_PAGE_SIZE,
+        count=record_total(request.user),
+    )
     mark_records(request.user, page.object_list)
     return render(request, "permits/my_records.html", {"page": page})
 

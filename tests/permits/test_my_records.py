@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from permits.access import permits_visible_to
-from permits.models import PermitContact
+from permits.models import PermitContact, PermitStatus
 from tests.factories import (
     LicenseFactory,
     MembershipFactory,
@@ -157,3 +157,22 @@ def test_the_csv_follows_my_records_only(client, license, two_permits):
         client.get(reverse("permits:search_csv"), {"address": "oak"}).streaming_content
     ).decode()
     assert "RES25-00001" in body and "RES25-00002" not in body
+
+
+@pytest.mark.postgres
+def test_my_records_total_comes_from_the_per_license_counts(client, license):
+    """On PostgreSQL, a one-license contractor's total is read from LicensePermitCount (kept by
+    triggers): it must equal the records counted one by one, whatever their statuses."""
+    from permits.access import record_total
+    from permits.selectors import my_records
+
+    user = contractor_user(license)
+    for status in (PermitStatus.ISSUED, PermitStatus.EXPIRED, PermitStatus.FINALED):
+        PermitFactory(status=status, licenses=[license])
+    PermitFactory(status=PermitStatus.ISSUED)  # someone else's
+    client.force_login(user)
+    fresh = type(user).objects.get(pk=user.pk)
+    assert record_total(fresh) == my_records(user=fresh).count() == 3
+    assert client.get(reverse("permits:my_records")).context["page"].paginator.count == 3
+    PermitContact.objects.create(permit=PermitFactory(), user=user, contact_type="owner")
+    assert record_total(type(user).objects.get(pk=user.pk)) is None  # counted one by one
