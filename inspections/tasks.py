@@ -13,34 +13,29 @@ def _inspection(inspection_id: int) -> Inspection:
     ).get(pk=inspection_id)
 
 
-@shared_task(**MAIL_RETRY)
-def send_inspection_confirmation(inspection_id: int) -> None:
+def _email_requester(inspection_id: int, template: str, links=lambda inspection: {}) -> None:
+    """Email the contractor who requested the inspection, with its page and any other links
+    (`links` of the inspection)."""
     inspection = _inspection(inspection_id)
     if inspection.requested_by is None:
         return
+    url = absolute_url(reverse("inspections:detail", args=[inspection.pk]))
     send_templated_email(
-        template="inspection_confirmation",
+        template=template,
         to=[inspection.requested_by.email],
-        context={
-            "inspection": inspection,
-            "url": absolute_url(reverse("inspections:detail", args=[inspection.pk])),
-        },
+        context={"inspection": inspection, "url": url, **links(inspection)},
     )
+
+
+@shared_task(**MAIL_RETRY)
+def send_inspection_confirmation(inspection_id: int) -> None:
+    _email_requester(inspection_id, "inspection_confirmation")
 
 
 @shared_task(**MAIL_RETRY)
 def send_inspection_result(inspection_id: int) -> None:
-    inspection = _inspection(inspection_id)
-    if inspection.requested_by is None:
-        return
-    send_templated_email(
-        template="inspection_result",
-        to=[inspection.requested_by.email],
-        context={
-            "inspection": inspection,
-            "url": absolute_url(reverse("inspections:detail", args=[inspection.pk])),
-            "request_again_url": absolute_url(
-                reverse("inspections:request", args=[inspection.permit.number])
-            ),
-        },
-    )
+    def request_again(inspection: Inspection) -> dict[str, str]:
+        url = reverse("inspections:request", args=[inspection.permit.number])
+        return {"request_again_url": absolute_url(url)}
+
+    _email_requester(inspection_id, "inspection_result", request_again)

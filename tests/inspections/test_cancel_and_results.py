@@ -155,6 +155,7 @@ def test_staff_record_a_result_and_the_contractor_is_emailed(
     assert "Failed" in message.subject and "Missing hold-downs." in message.body
     assert "Owner argued." not in message.body
     assert "Request it again" in message.body
+    assert reverse("inspections:request", args=[inspection.permit.number]) in message.body
 
 
 def test_a_cancelled_result_cancels(client, staff, inspection):
