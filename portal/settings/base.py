@@ -43,12 +43,14 @@ THIRD_PARTY_APPS = [
     "csp",
 ]
 LOCAL_APPS = [
+    "core",
     "accounts",
     "licenses",
     "permits",
     "inspections",
     "payments",
     "portal",
+    "demo",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
