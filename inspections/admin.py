@@ -27,19 +27,23 @@ from .services import INSPECTORS_GROUP, inspection_record_result, inspections_ro
 
 
 class InspectionInline(admin.TabularInline):
+    """A permit's inspections, read only: a result is recorded on the inspection's own page
+    ("Change"), through the one service that completes it, records who and emails the
+    contractor."""
+
     model = Inspection
     extra = 0
     fields = ("inspection_type", "status", "scheduled_for", "inspector", "completed_on", "result")
-    readonly_fields = ("status",)
+    readonly_fields = fields
     show_change_link = True
+    can_delete = False
 
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        # Offer only the inspection types of this permit's type.
-        if obj is not None:
-            field = formset.form.base_fields["inspection_type"]
-            field.queryset = InspectionType.objects.filter(permit_type_id=obj.permit_type_id)
-        return formset
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Read only here, whatever the user may do on the inspection's own page.
+        return False
 
 
 # The permit page in admin shows its inspections too: this app sits above permits, so it

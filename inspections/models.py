@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.status import StatusMachine
 from permits.models import Permit, PermitType
 
 from .exceptions import InvalidInspectionStatusMove
@@ -102,8 +103,9 @@ class TimePreference(models.TextChoices):
     PM = "pm", "PM"
 
 
-class Inspection(models.Model):
+class Inspection(StatusMachine):
     Status = InspectionStatus
+    move_error = InvalidInspectionStatusMove
     Result = InspectionResult
 
     ALLOWED_MOVES: dict[str, set[str]] = {
@@ -204,16 +206,8 @@ class Inspection(models.Model):
         """The request number the contractor is given: INS-000123."""
         return f"INS-{self.pk:06d}" if self.pk else "INS-(new)"
 
-    def move_to(self, status: str) -> None:
-        """Change the status, refusing a move inspections do not make. The caller saves."""
-        if status == self.status:
-            return
-        if status not in self.ALLOWED_MOVES[self.status]:
-            raise InvalidInspectionStatusMove(
-                f"A {self.get_status_display().lower()} inspection cannot become "
-                f"{InspectionStatus(status).label.lower()}."
-            )
-        self.status = status
+    def describe(self) -> str:
+        return f"Inspection {self.number}"
 
 
 def new_calendar_token() -> str:

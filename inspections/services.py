@@ -28,7 +28,7 @@ from .models import (
     TimePreference,
 )
 from .scheduling import allowed_days, can_cancel_online
-from .tasks import send_inspection_confirmation, send_inspection_result
+from .tasks import send_inspection_cancelled, send_inspection_confirmation, send_inspection_result
 
 INSPECTORS_GROUP = "Inspectors"
 
@@ -180,10 +180,12 @@ def inspection_cancel(
             "It is too late to cancel online: the cut-off was the business day before the "
             f"inspection. Call the permit office at {settings.CITY_OFFICE_PHONE}."
         )
-    inspection.move_to(InspectionStatus.CANCELLED)
-    inspection.cancelled_by = user
-    inspection.cancelled_at = now or timezone.now()
-    inspection.save(update_fields=["status", "cancelled_by", "cancelled_at"])
+    inspection.move_to(
+        InspectionStatus.CANCELLED,
+        by=user,
+        note="Cancelled online",
+        changes={"cancelled_by": user, "cancelled_at": now or timezone.now()},
+    )
     return inspection
 
 
@@ -211,16 +213,44 @@ def inspection_record_result(
         if result == InspectionResult.CANCELLED
         else InspectionStatus.COMPLETED
     )
-    inspection.move_to(target)
-    inspection.result = result
-    inspection.result_comments = public_comments.strip()
-    inspection.inspector_notes = internal_notes.strip()
-    inspection.completed_on = on or timezone.localdate()
-    inspection.resulted_by = by
-    inspection.resulted_at = timezone.now()
-    inspection.save()
+    inspection.move_to(
+        target,
+        by=by,
+        note=f"Result: {InspectionResult(result).label}",
+        changes={
+            "result": result,
+            "result_comments": public_comments.strip(),
+            "inspector_notes": internal_notes.strip(),
+            "completed_on": on or timezone.localdate(),
+            "resulted_by": by,
+            "resulted_at": timezone.now(),
+        },
+    )
     enqueue_after_commit(send_inspection_result, inspection.pk)
     return inspection
+
+
+@transaction.atomic
+def inspections_cancel_for_ended_permit(*, permit: Permit, reason: str) -> list[Inspection]:
+    """A permit that expired or was cancelled is not inspected: its scheduled inspections are
+    cancelled, each requester told why."""
+    cancelled = []
+    scheduled = Inspection.objects.select_for_update().filter(
+        permit=permit, status=InspectionStatus.SCHEDULED
+    )
+    for inspection in scheduled.order_by("pk"):
+        inspection.move_to(
+            InspectionStatus.CANCELLED,
+            note=reason,
+            changes={
+                "result": InspectionResult.CANCELLED,
+                "result_comments": f"Cancelled: {reason}.",
+                "cancelled_at": timezone.now(),
+            },
+        )
+        enqueue_after_commit(send_inspection_cancelled, inspection.pk, reason)
+        cancelled.append(inspection)
+    return cancelled
 
 
 def inspections_route(*, inspector: Inspector, day: datetime.date) -> list[Inspection]:

@@ -1,12 +1,29 @@
-"""Forget the cached holiday list whenever staff change a holiday."""
+"""Forget the cached holiday list whenever staff change a holiday; cancel the inspections of a
+permit that expires or is cancelled."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from core.status import status_moved
+from permits.models import Permit, PermitStatus
+
 from .models import Holiday
 from .scheduling import forget_holidays
+from .services import inspections_cancel_for_ended_permit
 
 
 @receiver([post_save, post_delete], sender=Holiday, dispatch_uid="inspections.forget_holidays")
 def holidays_changed(sender, **kwargs) -> None:
     forget_holidays()
+
+
+ENDED = {
+    PermitStatus.EXPIRED: "the permit expired",
+    PermitStatus.CANCELLED: "the permit was cancelled",
+}
+
+
+@receiver(status_moved, sender=Permit, dispatch_uid="inspections.permit_ended")
+def permit_ended(sender, instance: Permit, status: str, **kwargs) -> None:
+    if status in ENDED:
+        inspections_cancel_for_ended_permit(permit=instance, reason=ENDED[status])

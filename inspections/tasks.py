@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.conf import settings
 from django.urls import reverse
 
 from licenses.mail import absolute_url, send_templated_email
@@ -30,6 +31,16 @@ def _email_requester(inspection_id: int, template: str, links=lambda inspection:
 @shared_task(**MAIL_RETRY)
 def send_inspection_confirmation(inspection_id: int) -> None:
     _email_requester(inspection_id, "inspection_confirmation")
+
+
+@shared_task(**MAIL_RETRY)
+def send_inspection_cancelled(inspection_id: int, reason: str) -> None:
+    """The requester of an inspection the city cancelled (e.g. its permit expired)."""
+
+    def why(inspection: Inspection) -> dict[str, str]:
+        return {"reason": reason, "office_phone": settings.CITY_OFFICE_PHONE}
+
+    _email_requester(inspection_id, "inspection_cancelled", why)
 
 
 @shared_task(**MAIL_RETRY)

@@ -3,6 +3,8 @@ from django.contrib import admin, messages
 from django.db.models import Case, When
 from django.template.response import TemplateResponse
 
+from core.admin import StatusMoveAdmin
+
 from .exceptions import LicenseError
 from .models import Contractor, License, LicenseLink, LicenseType, Membership
 from .services import license_link_approve, license_link_reject
@@ -48,42 +50,22 @@ class LicenseTypeAdmin(admin.ModelAdmin):
     search_fields = ("prefix", "name")
 
 
-class LicenseAdminForm(forms.ModelForm):
-    """Status offers only the moves the city makes from the license's current status."""
-
-    class Meta:
-        model = License
-        fields = "__all__"
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            current = self.instance.status
-            allowed = {current, *License.ALLOWED_MOVES[current]}
-            self.fields["status"].choices = [
-                choice for choice in License.Status.choices if choice[0] in allowed
-            ]
-
-
 @admin.register(License)
-class LicenseAdmin(admin.ModelAdmin):
-    form = LicenseAdminForm
+class LicenseAdmin(StatusMoveAdmin):
     list_display = ("number", "license_type", "holder", "status", "expires_on")
     list_filter = ("status", "license_type")
     search_fields = ("number", "holder__business_name")
     list_select_related = ("license_type", "holder")
     autocomplete_fields = ("holder",)
-
-    def save_model(self, request, obj, form, change):
-        if change and "status" in form.changed_data:
-            wanted = obj.status
-            obj.status = form.initial["status"]
-            try:
-                obj.move_to(wanted)
-            except LicenseError as error:
-                messages.error(request, str(error))
-                return
-        super().save_model(request, obj, form, change)
+    fields = (
+        "number",
+        "license_type",
+        "holder",
+        "issued_on",
+        "expires_on",
+        *StatusMoveAdmin.STATUS_FIELDS,
+        *StatusMoveAdmin.HISTORY_FIELDS,
+    )
 
 
 class LinkStatusFilter(admin.SimpleListFilter):

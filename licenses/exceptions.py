@@ -1,6 +1,13 @@
+from core.status import InvalidStatusMove
+
+
 class LicenseError(Exception):
     """A rule about licenses was broken; the message is for the person who tried."""
 
 
-class InvalidLicenseStatusMove(LicenseError):
+class InvalidLicenseStatusMove(LicenseError, InvalidStatusMove):
+    pass
+
+
+class InvalidLicenseLinkStatusMove(LicenseError, InvalidStatusMove):
     pass

@@ -14,6 +14,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from .exceptions import InvalidLicenseStatusMove
 from .importing import ImportReport, RowError, limited, open_csv, parse_date
 from .models import (
     LICENSE_NUMBER_RE,
@@ -193,11 +194,16 @@ def import_row(
     changed = update_changed(license.holder, contractor_values)
     license_values = {
         "license_type": license_type,
-        "status": status,
         "issued_on": issued_on if "issued_on" in columns else license.issued_on,
         "expires_on": expires_on if "expires_on" in columns else license.expires_on,
     }
     changed = update_changed(license, license_values) or changed
+    if status != license.status:
+        try:
+            license.move_to(status, note="License import")
+        except InvalidLicenseStatusMove as error:
+            raise RowError(str(error)) from None
+        changed = True
     return "updated" if changed else "unchanged"
 
 

@@ -7,7 +7,9 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
 
-from .exceptions import InvalidLicenseStatusMove
+from core.status import StatusMachine
+
+from .exceptions import InvalidLicenseLinkStatusMove, InvalidLicenseStatusMove
 
 LICENSE_NUMBER_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{1,18}$")
 
@@ -86,8 +88,9 @@ class LicenseStatus(models.TextChoices):
     REVOKED = "revoked", "Revoked"
 
 
-class License(models.Model):
+class License(StatusMachine):
     Status = LicenseStatus
+    move_error = InvalidLicenseStatusMove
 
     # Which status moves the city makes. A revoked license stays revoked.
     ALLOWED_MOVES: dict[str, set[str]] = {
@@ -154,16 +157,8 @@ class License(models.Model):
                 {"number": "A license number is its two-letter prefix and then letters or digits."}
             )
 
-    def move_to(self, status: str) -> None:
-        """Change the status, refusing a move the city does not make. The caller saves."""
-        if status == self.status:
-            return
-        if status not in self.ALLOWED_MOVES[self.status]:
-            raise InvalidLicenseStatusMove(
-                f"A {self.get_status_display().lower()} license cannot become "
-                f"{LicenseStatus(status).label.lower()}."
-            )
-        self.status = status
+    def describe(self) -> str:
+        return f"License {self.number}"
 
 
 class LicenseLinkStatus(models.TextChoices):
@@ -177,7 +172,7 @@ class LicenseLinkStatus(models.TextChoices):
 LIVE_LINK_STATUSES = (LicenseLinkStatus.PENDING, LicenseLinkStatus.APPROVED)
 
 
-class LicenseLink(models.Model):
+class LicenseLink(StatusMachine):
     """A user's request to act for a license, and the city's decision on it.
 
     Staff decide in Django admin; a decision records who and when and is never edited
@@ -186,6 +181,19 @@ class LicenseLink(models.Model):
     """
 
     Status = LicenseLinkStatus
+    move_error = InvalidLicenseLinkStatusMove
+
+    # A decision is final; an approved link ends when its user removes it.
+    ALLOWED_MOVES: dict[str, set[str]] = {
+        LicenseLinkStatus.PENDING: {
+            LicenseLinkStatus.APPROVED,
+            LicenseLinkStatus.REJECTED,
+            LicenseLinkStatus.REMOVED,
+        },
+        LicenseLinkStatus.APPROVED: {LicenseLinkStatus.REMOVED},
+        LicenseLinkStatus.REJECTED: set(),
+        LicenseLinkStatus.REMOVED: set(),
+    }
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="license_links"
@@ -227,6 +235,9 @@ class LicenseLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} -> {self.license} ({self.get_status_display()})"
+
+    def describe(self) -> str:
+        return f"The request of {self.user} for {self.license}"
 
 
 class Role(models.TextChoices):

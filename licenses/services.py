@@ -77,10 +77,12 @@ def license_link_approve(*, link: LicenseLink, by) -> LicenseLink:
             f"License {license.number} is {license.get_status_display().lower()}: a link to it "
             "cannot be approved."
         )
-    link.status = LicenseLinkStatus.APPROVED
-    link.decided_by = by
-    link.decided_at = timezone.now()
-    link.save(update_fields=["status", "decided_by", "decided_at"])
+    link.move_to(
+        LicenseLinkStatus.APPROVED,
+        by=by,
+        note="Approved",
+        changes={"decided_by": by, "decided_at": timezone.now()},
+    )
     _join_on_approval(user=link.user, contractor=license.holder)
     enqueue_after_commit(send_license_link_decision, link.pk)
     return link
@@ -103,11 +105,12 @@ def license_link_reject(*, link: LicenseLink, by, reason: str) -> LicenseLink:
     if not reason:
         raise LicenseError("Give the reason for the rejection: the user is told it.")
     link = _locked_pending(link)
-    link.status = LicenseLinkStatus.REJECTED
-    link.decided_by = by
-    link.decided_at = timezone.now()
-    link.reason = reason
-    link.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+    link.move_to(
+        LicenseLinkStatus.REJECTED,
+        by=by,
+        note="Rejected",
+        changes={"decided_by": by, "decided_at": timezone.now(), "reason": reason},
+    )
     enqueue_after_commit(send_license_link_decision, link.pk)
     return link
 
@@ -130,11 +133,13 @@ def license_link_remove(*, link: LicenseLink, user) -> LicenseLink:
             "This is the only license on your account, so it cannot be removed. Add another "
             "license first, or call the permit office to close the account."
         )
-    link.status = LicenseLinkStatus.REMOVED
-    link.removed_at = timezone.now()
-    if link.decided_at is None:
-        link.decided_at = link.removed_at
-    link.save(update_fields=["status", "removed_at", "decided_at"])
+    removed_at = timezone.now()
+    link.move_to(
+        LicenseLinkStatus.REMOVED,
+        by=user,
+        note="Removed by its user",
+        changes={"removed_at": removed_at, "decided_at": link.decided_at or removed_at},
+    )
     return link
 
 

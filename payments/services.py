@@ -354,8 +354,12 @@ def payment_confirm(payment_id: int, *, source: str, stripe_payment_intent: str 
                 f"Fee {fee.pk} is ${fee.amount} now; the payment was for ${line.amount}."
             )
         if fee.status == FeeStatus.DUE:
-            fee.status = FeeStatus.PAID
-            fee.save(update_fields=["status"])
+            fee.move_to(
+                FeeStatus.PAID,
+                by=payment.user,
+                note=f"Paid by payment {payment.pk}",
+                payment=payment,
+            )
         else:
             payment.needs_review = f"Fee {fee.pk} was {fee.status} when the payment came in."
     payment.move_to(PaymentStatus.CONFIRMED)
@@ -641,6 +645,7 @@ def payment_refund(*, payment: Payment, by, fees_become: str = FeeStatus.DUE) ->
     payment.refunded_by = by
     payment.save(update_fields=["status", "refunded_at", "refunded_by"])
     lines = list(payment.lines.filter(live=True))
-    Fee.objects.filter(pk__in=[line.fee_id for line in lines]).update(status=fees_become)
+    for fee in Fee.objects.filter(pk__in=[line.fee_id for line in lines], status=FeeStatus.PAID):
+        fee.move_to(fees_become, by=by, note=f"Refund of {payment.receipt_number}", refund=payment)
     payment.lines.update(live=False)
     return payment

@@ -1,7 +1,7 @@
-from django import forms
-from django.contrib import admin, messages
-from django.db import transaction
+from django.contrib import admin
 from django.db.models import Q, QuerySet
+
+from core.admin import StatusMoveAdmin, StatusMoveForm
 
 from .models import (
     Collection,
@@ -16,11 +16,12 @@ from .models import (
     PermitType,
 )
 from .selectors import with_fees_due
+from .signals import fee_held_by
 
 
-class FeeForm(forms.ModelForm):
-    """A fee a payment holds (being paid, or paid) keeps its amount and status: the payment
-    and its receipt are for that amount. A refund gives the fee back first."""
+class FeeForm(StatusMoveForm):
+    """A fee a payment holds (being paid, or paid) keeps its amount: the payment and its
+    receipt are for that amount. A refund gives the fee back first."""
 
     class Meta:
         model = Fee
@@ -28,24 +29,28 @@ class FeeForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        changed = {"amount", "status"} & set(self.changed_data)
-        if self.instance.pk and changed:
-            # Payments live in an app above this one: reached by the relation's name.
-            line = self.instance.payment_lines.filter(live=True).select_related("payment").first()
-            if line is not None:
-                raise forms.ValidationError(
-                    f"This fee is in payment {line.payment.pk} "
-                    f"({line.payment.get_status_display().lower()}): its "
-                    f"{' and '.join(sorted(changed))} cannot change. Refund the payment first."
+        if self.instance.pk and "amount" in self.changed_data:
+            holder = fee_held_by(self.instance)
+            if holder:
+                self.add_error(
+                    "amount",
+                    f"This fee is held by {holder}: its amount cannot change. Refund the payment "
+                    "first.",
                 )
         return cleaned
 
 
 class FeeInline(admin.TabularInline):
+    """New fees are added here as Due; a fee's status moves on its own page (Waive with a
+    reason) or through a payment."""
+
     model = Fee
     form = FeeForm
     extra = 0
     fields = ("description", "amount", "assessed_on", "status")
+    readonly_fields = ("status",)
+    show_change_link = True
+    can_delete = False
 
 
 class PermitLicenseInline(admin.TabularInline):
@@ -87,27 +92,15 @@ class PermitDocumentInline(admin.TabularInline):
         return False
 
 
-class PermitAdminForm(forms.ModelForm):
-    """Status offers only the moves the department makes from the permit's current status; the
-    move itself goes through Permit.move_to so it is recorded with who and when."""
-
-    note = forms.CharField(
-        required=False, max_length=200, help_text="Why the status changed (kept in the history)."
-    )
-
+class PermitAdminForm(StatusMoveForm):
     class Meta:
         model = Permit
         fields = "__all__"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            current = self.instance.status
-            allowed = {current, *Permit.ALLOWED_MOVES[current]}
-            self.fields["status"].choices = [
-                choice for choice in Permit.Status.choices if choice[0] in allowed
-            ]
-        self.fields["number"].help_text = "Upper case, e.g. RES24-0150."
+        if "number" in self.fields:
+            self.fields["number"].help_text = "Upper case, e.g. RES24-0150."
 
     def clean_number(self) -> str:
         return self.cleaned_data["number"].strip().upper()
@@ -161,7 +154,7 @@ class OfAPermitAdmin(BigListAdmin):
 
 
 @admin.register(Permit)
-class PermitAdmin(BigListAdmin):
+class PermitAdmin(StatusMoveAdmin, BigListAdmin):
     form = PermitAdminForm
     list_display = ("number", "permit_type", "status", "address", "applied_on", "fees_due")
     list_filter = ("status", "permit_type", "applied_on")
@@ -171,7 +164,8 @@ class PermitAdmin(BigListAdmin):
     list_select_related = ("permit_type",)
     readonly_fields = ("created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("number", "permit_type", "status", "note", "description")}),
+        (None, {"fields": ("number", "permit_type", "description")}),
+        ("Status", {"fields": StatusMoveAdmin.STATUS_FIELDS}),
         (
             "Site",
             {
@@ -211,21 +205,9 @@ class PermitAdmin(BigListAdmin):
     def fees_due(self, obj: Permit):
         return obj.fees_due
 
-    @transaction.atomic
-    def save_model(self, request, obj, form, change):
-        note = form.cleaned_data.get("note", "")
-        if change and "status" in form.changed_data:
-            wanted = obj.status
-            obj.status = form.initial["status"]
-            super().save_model(request, obj, form, change)
-            obj.move_to(wanted, by=request.user, note=note)
-            messages.info(request, f"{obj.number} is now {obj.get_status_display()}.")
-            return
-        super().save_model(request, obj, form, change)
-        if not change:
-            PermitStatusChange.objects.create(
-                permit=obj, from_status="", to_status=obj.status, changed_by=request.user, note=note
-            )
+    def has_delete_permission(self, request, obj=None):
+        # A permit is never deleted: it is cancelled.
+        return False
 
 
 @admin.register(PermitType)
@@ -236,8 +218,16 @@ class PermitTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Fee)
-class FeeAdmin(OfAPermitAdmin):
+class FeeAdmin(StatusMoveAdmin, OfAPermitAdmin):
     form = FeeForm
+    fields = (
+        "permit",
+        "description",
+        "amount",
+        "assessed_on",
+        *StatusMoveAdmin.STATUS_FIELDS,
+        *StatusMoveAdmin.HISTORY_FIELDS,
+    )
     list_display = ("permit", "description", "amount", "status", "assessed_on")
     list_filter = ("status", "assessed_on")
     list_select_related = ("permit",)
@@ -245,6 +235,14 @@ class FeeAdmin(OfAPermitAdmin):
     # Newest first from the primary key (the fees' own order, by date assessed, has no index
     # over the city's millions of fees).
     ordering = ("-pk",)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "permit"] if obj is not None else fields
+
+    def has_delete_permission(self, request, obj=None):
+        # Money is never deleted: a fee charged in error is waived, with the reason.
+        return False
 
 
 @admin.register(PermitLicense)

@@ -1,3 +1,4 @@
+import datetime
 import uuid
 from decimal import Decimal
 
@@ -7,9 +8,11 @@ from django.db.models import Q
 from django.db.models.functions import Concat, Lower, Upper
 from django.utils import timezone
 
+from core.status import StatusMachine
 from licenses.models import License
 
-from .exceptions import InvalidPermitStatusMove
+from .exceptions import FeeAmountHeld, InvalidFeeStatusMove, InvalidPermitStatusMove
+from .signals import fee_held_by
 
 ZERO = Decimal("0.00")
 
@@ -51,8 +54,9 @@ ACTIVE_STATUSES = (
 )
 
 
-class Permit(models.Model):
+class Permit(StatusMachine):
     Status = PermitStatus
+    move_error = InvalidPermitStatusMove
 
     # The moves a permit makes through the building department. Review can send an application
     # back; an expired permit can be renewed (back to Issued); Finaled and Cancelled are final.
@@ -143,28 +147,39 @@ class Permit(models.Model):
         city_line = " ".join(part for part in (self.state, self.zip_code) if part)
         return ", ".join(part for part in (self.address, self.city, city_line) if part)
 
-    def can_move_to(self, status: str) -> bool:
-        return status in self.ALLOWED_MOVES[self.status]
+    def describe(self) -> str:
+        return f"Permit {self.number}"
 
-    def move_to(self, status: str, *, by=None, note: str = "", on=None) -> "PermitStatusChange":
-        """The one way a permit's status changes in the portal: checks the move against
-        ALLOWED_MOVES, sets the date that goes with the new status, saves, and records who and
-        when. Raises InvalidPermitStatusMove for a move the department does not make."""
-        if not self.can_move_to(status):
+    def check_move(self, previous: str, status: str, context: dict) -> None:
+        if (
+            status == PermitStatus.ISSUED
+            and not settings.PERMIT_ISSUE_WITH_FEES_DUE
+            and self.fees.filter(status=FeeStatus.DUE).exists()
+        ):
             raise InvalidPermitStatusMove(
-                f"Permit {self.number} is {self.get_status_display()} and cannot become "
-                f"{PermitStatus(status).label}."
+                f"Permit {self.number} has fees due: it is issued once they are paid or waived."
             )
-        today = on or timezone.localdate()
-        previous = self.status
-        self.status = status
-        if status == PermitStatus.ISSUED and self.issued_on is None:
-            self.issued_on = today
+
+    def apply_move(self, previous: str, status: str, context: dict) -> list[str]:
+        today = context.get("on") or timezone.localdate()
+        if status == PermitStatus.ISSUED:
+            if self.issued_on is None:
+                self.issued_on = today
+            # Issued or renewed: the permit runs for the city's term from today.
+            self.expires_on = today + datetime.timedelta(days=settings.PERMIT_EXPIRY_DAYS)
+            return ["issued_on", "expires_on"]
         if status == PermitStatus.FINALED:
             self.finaled_on = today
-        self.save(update_fields=["status", "issued_on", "finaled_on", "updated_at"])
+            return ["finaled_on"]
+        return []
+
+    def record_move(self, previous: str, status: str, *, by, note: str) -> "PermitStatusChange":
         return PermitStatusChange.objects.create(
-            permit=self, from_status=previous, to_status=status, changed_by=by, note=note
+            permit=self,
+            from_status=previous,
+            to_status=status,
+            changed_by=by if getattr(by, "pk", None) else None,
+            note=note[:200],
         )
 
 
@@ -249,10 +264,21 @@ class FeeStatus(models.TextChoices):
     WAIVED = "waived", "Waived"
 
 
-class Fee(models.Model):
-    Status = FeeStatus
+class Fee(StatusMachine):
+    """A fee line on a permit. It becomes Paid only through a payment (the payments app passes
+    itself as `payment=`), Waived only with a reason, and Due again only on a refund
+    (`refund=`) or when a waiver is withdrawn."""
 
-    permit = models.ForeignKey(Permit, on_delete=models.CASCADE, related_name="fees")
+    Status = FeeStatus
+    move_error = InvalidFeeStatusMove
+
+    ALLOWED_MOVES: dict[str, set[str]] = {
+        FeeStatus.DUE: {FeeStatus.PAID, FeeStatus.WAIVED},
+        FeeStatus.PAID: {FeeStatus.DUE, FeeStatus.WAIVED},
+        FeeStatus.WAIVED: {FeeStatus.DUE},
+    }
+
+    permit = models.ForeignKey(Permit, on_delete=models.PROTECT, related_name="fees")
     description = models.CharField(max_length=200)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     assessed_on = models.DateField(default=timezone.localdate)
@@ -266,7 +292,47 @@ class Fee(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.description} ({self.amount})"
+        return f"{self.description} (${self.amount:,.2f})"
+
+    def describe(self) -> str:
+        return f"The fee “{self.description}”"
+
+    def save(self, *args, **kwargs):
+        loaded = getattr(self, "_loaded_amount", None)
+        if not self._state.adding and loaded is not None and self.amount != loaded:
+            holder = fee_held_by(self)
+            if holder:
+                raise FeeAmountHeld(
+                    f"{self.describe()} is held by {holder}: its amount cannot change. Refund "
+                    "the payment first."
+                )
+        super().save(*args, **kwargs)
+        self._loaded_amount = self.amount
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        fee = super().from_db(db, field_names, values)
+        fee._loaded_amount = fee.__dict__.get("amount")
+        return fee
+
+    def manual_moves_from(self, status: str) -> frozenset[str]:
+        # Paid comes with a payment and leaves with its refund: never by hand.
+        if status == FeeStatus.PAID:
+            return frozenset()
+        return self.allowed_moves_from(status) - {FeeStatus.PAID}
+
+    def check_move(self, previous: str, status: str, context: dict) -> None:
+        if status == FeeStatus.PAID and context.get("payment") is None:
+            raise InvalidFeeStatusMove(
+                f"{self.describe()} becomes Paid only through a payment (card, e-check or "
+                "trust account), never by hand."
+            )
+        if previous == FeeStatus.PAID and context.get("refund") is None:
+            raise InvalidFeeStatusMove(
+                f"{self.describe()} is paid: refund its payment to change it."
+            )
+        if status == FeeStatus.WAIVED and not context.get("note", "").strip():
+            raise InvalidFeeStatusMove(f"Give the reason the fee “{self.description}” is waived.")
 
 
 class Collection(models.Model):

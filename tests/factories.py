@@ -187,3 +187,11 @@ def make_inspector(username: str, area=None):
     group, _ = Group.objects.get_or_create(name="Inspectors")
     user.groups.add(group)
     return Inspector.objects.create(user=user, area=area)
+
+
+def set_status(instance, status: str) -> None:
+    """Arrange a record in a status without a move (a test's starting point, not a move under
+    test): the status machine's save() never writes a status."""
+    type(instance).objects.filter(pk=instance.pk).update(status=status)
+    instance.refresh_from_db()
+    instance._loaded_status = status

@@ -278,6 +278,11 @@ CITY_STATE = env("CITY_STATE", default="IL")
 CITY_OFFICE_PHONE = env("CITY_OFFICE_PHONE", default="(217) 555-0100")
 # Public search: how far back the applied-date range starts by default, and rows per page.
 PERMIT_SEARCH_DEFAULT_YEARS = env.int("PERMIT_SEARCH_DEFAULT_YEARS", default=3)
+# A permit expires this many days after it is issued (or renewed) unless work is inspected
+# (IBC 105.5: 180 days).
+PERMIT_EXPIRY_DAYS = env.int("PERMIT_EXPIRY_DAYS", default=180)
+# Whether a permit may be issued while fees are due (a city that bills later).
+PERMIT_ISSUE_WITH_FEES_DUE = env.bool("PERMIT_ISSUE_WITH_FEES_DUE", default=False)
 PERMIT_SEARCH_PAGE_SIZE = 25
 # Searches by visitors who are not signed in are the same page for everyone: kept this many
 # seconds in the cache (0: never). Signed-in contractors always get a fresh page.

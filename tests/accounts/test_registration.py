@@ -14,6 +14,7 @@ from tests.factories import (
     LicenseTypeFactory,
     PermitFactory,
     UserFactory,
+    set_status,
 )
 
 pytestmark = pytest.mark.django_db
@@ -136,8 +137,7 @@ def test_adding_licenses_the_same_one_twice_is_refused(client, license):
     "status", [LicenseStatus.EXPIRED, LicenseStatus.SUSPENDED, LicenseStatus.REVOKED]
 )
 def test_an_inactive_license_cannot_be_added(client, license, status):
-    license.status = status
-    license.save()
+    set_status(license, status)
     accept(client)
     looked_up = client.get(LICENSES, {"license_type": "EC", "license_number": "EC10002"})
     assert "cannot be added" in looked_up.text
@@ -269,8 +269,7 @@ def test_a_taken_email_is_refused_with_a_pointer_to_reset(client, license):
 def test_a_license_that_lapses_during_registration_stops_the_submit(client, license):
     accept(client)
     add(client, license)
-    license.status = LicenseStatus.SUSPENDED
-    license.save()
+    set_status(license, LicenseStatus.SUSPENDED)
     response = client.post(ACCOUNT, account_data())
     assert response.status_code == 200
     assert "suspended" in response.text

@@ -23,6 +23,7 @@ from tests.factories import (
     UserFactory,
     contractor_user,
     make_inspector,
+    set_status,
 )
 from tests.threads import hold, run_at_once
 
@@ -158,8 +159,7 @@ def test_the_date_defaults_to_the_next_available_day_from_a_calendar(client, per
     ],
 )
 def test_only_an_issued_permit_can_be_inspected(client, permit, contractor, status):
-    permit.status = status
-    permit.save()
+    set_status(permit, status)
     page = client.get(reverse("inspections:request", args=[permit.number]))
     assert (
         f"is {permit.get_status_display()}: inspections can be requested only on an issued permit"

@@ -14,6 +14,7 @@ from tests.factories import (
     LicenseLinkFactory,
     PermitFactory,
     UserFactory,
+    set_status,
     verify_email,
 )
 
@@ -80,8 +81,7 @@ def test_the_approval_email_carries_the_verification_link_again_when_unverified(
 )
 def test_approving_an_inactive_license_is_refused_with_a_message(client, clerk, status):
     link = LicenseLinkFactory()
-    link.license.status = status
-    link.license.save()
+    set_status(link.license, status)
     response = act(client, "approve", [link])
     assert "cannot be approved" in response.text
     link.refresh_from_db()

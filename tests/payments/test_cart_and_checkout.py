@@ -6,7 +6,7 @@ from django.urls import reverse
 from licenses.models import Membership
 from payments.models import CartLine, Payment
 from permits.models import FeeStatus
-from tests.factories import LicenseFactory, contractor_user
+from tests.factories import LicenseFactory, contractor_user, set_status
 from tests.payments.conftest import fund, permit_with_fees
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +21,7 @@ def add(client, permit):
 
 def test_pay_fees_due_puts_the_due_fees_in_the_cart_grouped_by_permit(client, payer, two_permits):
     (first, first_fees), (second, _) = two_permits
-    first_fees[1].status = FeeStatus.PAID
-    first_fees[1].save()
+    set_status(first_fees[1], FeeStatus.PAID)
     response = add(client, first)
     assert f"Fees of permit {first.number} are in your cart" in response.text
     add(client, second)
@@ -53,8 +52,7 @@ def test_remove_a_permit(client, payer, two_permits):
 def test_fees_paid_or_waived_meanwhile_drop_out_with_a_message(client, payer, two_permits):
     (first, fees), _ = two_permits
     add(client, first)
-    fees[0].status = FeeStatus.WAIVED
-    fees[0].save()
+    set_status(fees[0], FeeStatus.WAIVED)
     response = client.get(CART)
     assert "Fee 0 on permit" in response.text and "waived meanwhile" in response.text
     assert response.context["cart"].total == Decimal("25.50")

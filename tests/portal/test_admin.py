@@ -1,8 +1,13 @@
+import datetime
+
 import pytest
 from django.contrib import admin
+from django.db.models import ProtectedError
 from django.urls import reverse
+from django.utils import timezone
 
 from permits.models import PermitStatus, PermitStatusChange
+from permits.services import permits_expire
 from tests.factories import (
     FeeFactory,
     InspectionFactory,
@@ -74,7 +79,7 @@ def test_the_permit_page_has_fees_and_inspections_inline(staff_client):
     assert response.status_code == 200
     text = response.text
     assert "Plan Review Fee" in text
-    assert "inspections-TOTAL_FORMS" in text
+    assert "Inspections" in text
     assert "fees-TOTAL_FORMS" in text
 
 
@@ -104,23 +109,25 @@ def admin_post_data(response) -> dict:
     return data
 
 
-def test_staff_issue_a_permit_through_the_guarded_move(staff_client):
-    permit = PermitFactory(status=PermitStatus.READY_TO_ISSUE, issued_on=None)
+def test_staff_issue_a_permit_through_the_guarded_move(staff_client, settings):
+    settings.PERMIT_EXPIRY_DAYS = 180
+    permit = PermitFactory(status=PermitStatus.READY_TO_ISSUE, issued_on=None, expires_on=None)
     url = reverse("admin:permits_permit_change", args=[permit.pk])
     page = staff_client.get(url)
-    choices = [value for value, _ in page.context["adminform"].form.fields["status"].choices]
-    assert sorted(choices) == sorted(
-        [PermitStatus.READY_TO_ISSUE, PermitStatus.ISSUED, PermitStatus.CANCELLED]
-    )
+    form = page.context["adminform"].form
+    assert "status" not in form.fields  # read only: never typed into
+    choices = [value for value, _ in form.fields["move_to"].choices]
+    assert sorted(choices) == sorted(["", PermitStatus.ISSUED, PermitStatus.CANCELLED])
     data = admin_post_data(page)
-    data.update(status=PermitStatus.ISSUED, note="Fees paid at the counter")
+    data.update(move_to=PermitStatus.ISSUED, move_note="Fees paid at the counter")
     response = staff_client.post(url, data)
     assert response.status_code == 302, (
         response.context and response.context["adminform"].form.errors
     )
     permit.refresh_from_db()
     assert permit.status == PermitStatus.ISSUED
-    assert permit.issued_on is not None
+    assert permit.issued_on == timezone.localdate()
+    assert permit.expires_on == permit.issued_on + datetime.timedelta(days=180)
     change = PermitStatusChange.objects.get(permit=permit)
     assert change.changed_by == staff_client.user
     assert change.note == "Fees paid at the counter"
@@ -130,12 +137,60 @@ def test_staff_cannot_post_a_move_the_department_does_not_make(staff_client):
     permit = PermitFactory(status=PermitStatus.SUBMITTED)
     url = reverse("admin:permits_permit_change", args=[permit.pk])
     data = admin_post_data(staff_client.get(url))
-    data.update(status=PermitStatus.FINALED)
+    data.update(move_to=PermitStatus.FINALED)
     response = staff_client.post(url, data)
     assert response.status_code == 200
-    assert "status" in response.context["adminform"].form.errors
+    assert "move_to" in response.context["adminform"].form.errors
     permit.refresh_from_db()
     assert permit.status == PermitStatus.SUBMITTED
+
+
+def test_a_permit_expired_while_a_clerk_had_it_open_stays_expired(staff_client):
+    """The clerk opens an issued permit; the nightly job expires it; the clerk saves a new
+    description with the page as it was: the permit stays expired and no move is recorded in
+    the clerk's name."""
+    permit = PermitFactory(status=PermitStatus.ISSUED, expires_on=datetime.date(2020, 1, 1))
+    url = reverse("admin:permits_permit_change", args=[permit.pk])
+    data = admin_post_data(staff_client.get(url))
+    # What the old page posted, status and all.
+    data.update(status=PermitStatus.ISSUED, description="Corrected scope of work")
+    assert [p.number for p in permits_expire()] == [permit.number]
+    response = staff_client.post(url, data)
+    assert response.status_code == 302
+    permit.refresh_from_db()
+    assert permit.status == PermitStatus.EXPIRED
+    assert permit.description == "Corrected scope of work"
+    moves = list(
+        PermitStatusChange.objects.filter(permit=permit).values_list("to_status", "changed_by")
+    )
+    assert moves == [(PermitStatus.EXPIRED, None)]
+
+
+def test_a_result_cannot_be_typed_into_the_permits_inspection_rows(staff_client):
+    """The permit page lists its inspections read only; a result posted through it is ignored:
+    results are recorded on the inspection's own page, by the service that emails."""
+    permit = PermitFactory(status=PermitStatus.ISSUED)
+    inspection = InspectionFactory(permit=permit)
+    url = reverse("admin:permits_permit_change", args=[permit.pk])
+    page = staff_client.get(url)
+    assert 'name="inspections-0-result"' not in page.text
+    assert reverse("admin:inspections_inspection_change", args=[inspection.pk]) in page.text
+    data = admin_post_data(page)
+    data.update({"inspections-0-id": inspection.pk, "inspections-0-result": "passed"})
+    staff_client.post(url, data)
+    inspection.refresh_from_db()
+    assert inspection.result == ""
+    assert inspection.status == "scheduled"
+
+
+def test_permits_and_fees_are_never_deleted_in_admin(staff_client):
+    permit = PermitFactory()
+    fee = FeeFactory(permit=permit)
+    for model, obj in (("permits_permit", permit), ("permits_fee", fee)):
+        response = staff_client.get(reverse(f"admin:{model}_delete", args=[obj.pk]))
+        assert response.status_code == 403, model
+    with pytest.raises(ProtectedError):
+        permit.delete()
 
 
 def test_the_admin_login_is_not_open_to_contractors(client):

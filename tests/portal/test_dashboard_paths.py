@@ -17,6 +17,7 @@ from tests.factories import (
     MembershipFactory,
     PermitFactory,
     contractor_user,
+    set_status,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -77,8 +78,7 @@ def city(settings):
     linked, held, other = LicenseFactory(), LicenseFactory(), LicenseFactory()
     ago = [today - datetime.timedelta(days=days) for days in (1, 5, 5, 5, 9, 20, 40, 90)]
     active = [PermitFactory(licenses=[linked], applied_on=day) for day in ago]
-    active[1].status = PermitStatus.IN_REVIEW
-    active[1].save()
+    set_status(active[1], PermitStatus.IN_REVIEW)
     # Permits naming two of the user's licenses appear once in every list.
     both = [PermitFactory(licenses=[linked, held], applied_on=ago[2]) for _ in range(2)]
     expired = [

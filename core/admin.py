@@ -1,0 +1,167 @@
+"""Admin pieces for the status machine: status is never a field a clerk types into; the moves the
+model's table allows are offered as a "Move to" choice with a note, and made by `move_to`."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from .models import StatusChange
+from .status import InvalidStatusMove
+
+
+class StatusMoveForm(forms.ModelForm):
+    """A model form with the status machine's "Move to" and "Note" fields. On a saved record the
+    status itself is read only (StatusMoveAdmin); the move is checked here against the record's
+    rules, and made on save against the row as it is in the database then."""
+
+    move_to = forms.ChoiceField(
+        label="Move to",
+        required=False,
+        help_text="The moves the department makes from this status.",
+    )
+    move_note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=200,
+        help_text="Why (kept in the status history; required to waive a fee).",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        if instance.pk:
+            current = instance._status_value()
+            self.fields["move_to"].choices = [
+                ("", f"Keep: {instance.status_label(current)}"),
+                *(
+                    (status, instance.status_label(status))
+                    for status, _ in instance._meta.get_field(instance.STATUS_FIELD).choices
+                    if status in instance.manual_moves_from(current)
+                ),
+            ]
+        else:
+            self.fields["move_to"].choices = [("", "")]
+            self.fields["move_to"].disabled = True
+
+    def clean(self):
+        cleaned = super().clean()
+        move = cleaned.get("move_to")
+        if move and self.instance.pk:
+            current = self.instance._status_value()
+            try:
+                if move not in self.instance.manual_moves_from(current):
+                    raise self.instance.refuse(current, move)
+                self.instance.check_move(
+                    current, move, {"by": None, "note": cleaned.get("move_note", "")}
+                )
+            except InvalidStatusMove as error:
+                self.add_error("move_to", str(error))
+        return cleaned
+
+
+class StatusMoveAdmin(admin.ModelAdmin):
+    """A ModelAdmin for a StatusMachine model: its status is read only once saved, and its
+    change form has "Move to" and "Note" (put `STATUS_FIELDS` in the fieldsets)."""
+
+    form = StatusMoveForm
+    STATUS_FIELDS = ("status", "move_to", "move_note")
+    # For a model whose moves go to core's history (not one of its own).
+    HISTORY_FIELDS = ("status_history",)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.STATUS_FIELD not in fields:
+            fields.append(obj.STATUS_FIELD)
+        return [*fields, "status_history"]
+
+    @admin.display(description="Status history")
+    def status_history(self, obj) -> str:
+        """The record's moves from core's history (for models that keep none of their own),
+        newest first."""
+        if obj is None or obj.pk is None:
+            return "-"
+        changes = list(
+            StatusChange.objects.filter(
+                content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk
+            ).select_related("changed_by")[:50]
+        )
+        if not changes:
+            return "No moves recorded."
+        rows = (
+            (
+                timezone.localtime(change.changed_at).strftime("%m/%d/%Y %H:%M"),
+                obj.status_label(change.from_status) if change.from_status else "(new)",
+                obj.status_label(change.to_status),
+                change.changed_by or "the portal",
+                f": {change.note}" if change.note else "",
+            )
+            for change in changes
+        )
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", "<li>{} {} → {}, by {}{}</li>", rows)
+        )
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is None:
+            fields = [name for name in fields if name not in ("move_to", "move_note")]
+        return fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            return fieldsets
+        return [
+            (name, {**options, "fields": _without(options["fields"], ("move_to", "move_note"))})
+            for name, options in fieldsets
+        ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        note = form.cleaned_data.get("move_note", "")
+        if not change:
+            obj.record_move("", obj._status_value(), by=request.user, note=note)
+            return
+        move = form.cleaned_data.get("move_to")
+        if not move:
+            return
+        try:
+            obj.move_to(move, by=request.user, note=note)
+        except InvalidStatusMove as error:
+            messages.error(request, str(error))
+        else:
+            messages.info(request, f"{obj.describe()} is now {obj.status_label(move)}.")
+
+
+def _without(fields, names):
+    kept = []
+    for item in fields:
+        if isinstance(item, list | tuple):
+            item = tuple(name for name in item if name not in names)
+            if item:
+                kept.append(item)
+        elif item not in names:
+            kept.append(item)
+    return kept
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(admin.ModelAdmin):
+    """Every move of every model that keeps no history of its own: read only."""
+
+    list_display = ("changed_at", "content_type", "object_id", "from_status", "to_status", "note")
+    list_filter = ("content_type", "to_status")
+    list_select_related = ("content_type", "changed_by")
+    ordering = ("-pk",)
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,191 @@
+"""The status machine: the one way a stateful model's status changes.
+
+A model with a status mixes in `StatusMachine` and declares `ALLOWED_MOVES` (each status and the
+statuses it may move to). Where a move has rules or effects of its own, the model overrides:
+
+- `check_move(previous, status, context)`: raise `InvalidStatusMove` (with a sentence a person
+  can act on) to refuse a move the table allows but the record's state does not, e.g. issuing a
+  permit with fees due, or a fee becoming Paid with no payment;
+- `apply_move(previous, status, context)`: set the fields that go with the move (dates, who)
+  and return their names, e.g. a permit's issue and expiry dates;
+- `record_move(previous, status, by, note)`: where the move is written down (core's
+  `StatusChange` unless the model keeps a history of its own).
+
+`move_to(status, *, by, note, **context)` locks the row, reads the status from the database (never
+the one a form was opened with), checks the move against the table and `check_move`, saves the
+status with the fields `apply_move` set, records who, when and why, and sends `status_moved` so
+that apps above the model's own can act (the arrow of imports never points up).
+
+Saving a model any other way never writes its status: `save()` leaves the status column out of
+an update, and refuses one whose status was changed in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+from django.db import models, transaction
+from django.dispatch import Signal
+
+# Sent after a move is saved and recorded (inside the move's transaction): sender is the model
+# class; kwargs `instance`, `previous`, `status`, `by`, `note`, `context`.
+status_moved = Signal()
+
+
+class InvalidStatusMove(Exception):
+    """A move the record's status table or rules refuse. Its message is for a person."""
+
+
+class StatusChangedOutsideMachine(RuntimeError):
+    """A programming error: a status assigned and saved without `move_to`."""
+
+
+class StatusMachine(models.Model):
+    """Abstract base of every model whose status moves through the machine."""
+
+    ALLOWED_MOVES: ClassVar[Mapping[str, Iterable[str]]] = {}
+    STATUS_FIELD: ClassVar[str] = "status"
+    # The exception a refused move raises (an app's own subclass of InvalidStatusMove).
+    move_error: ClassVar[type[InvalidStatusMove]] = InvalidStatusMove
+
+    class Meta:
+        abstract = True
+
+    # -- saving -------------------------------------------------------------------------------
+    def save(self, *args, **kwargs):
+        if self._state.adding or getattr(self, "_moving", False):
+            super().save(*args, **kwargs)
+            self._loaded_status = self._status_value()
+            return
+        loaded = getattr(self, "_loaded_status", None)
+        if loaded is not None and self._status_value() != loaded:
+            raise StatusChangedOutsideMachine(
+                f"{type(self).__name__}.{self.STATUS_FIELD} changes only through move_to()."
+            )
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None:
+            # Never write back the status the instance was read with: a move saved meanwhile
+            # (another clerk, a nightly job) stands.
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and not field.generated and field.name != self.STATUS_FIELD
+            ]
+        elif self.STATUS_FIELD in update_fields:
+            raise StatusChangedOutsideMachine(
+                f"{type(self).__name__}.{self.STATUS_FIELD} changes only through move_to()."
+            )
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        if cls.STATUS_FIELD in field_names:
+            instance._loaded_status = instance._status_value()
+        return instance
+
+    def _status_value(self) -> str:
+        return getattr(self, self.STATUS_FIELD)
+
+    # -- the table ----------------------------------------------------------------------------
+    @classmethod
+    def allowed_moves_from(cls, status: str) -> frozenset[str]:
+        return frozenset(cls.ALLOWED_MOVES.get(status, ()))
+
+    @classmethod
+    def is_allowed_move(cls, previous: str, status: str) -> bool:
+        return status in cls.allowed_moves_from(previous)
+
+    def manual_moves_from(self, status: str) -> frozenset[str]:
+        """The moves staff may make by hand in admin (the table's, unless a model keeps some
+        for its services, e.g. a fee becomes Paid only through a payment)."""
+        return self.allowed_moves_from(status)
+
+    def can_move_to(self, status: str) -> bool:
+        """Whether the table allows the move from the status this instance was read with (for
+        offering moves; `move_to` decides against the database)."""
+        return self.is_allowed_move(self._status_value(), status)
+
+    def status_label(self, status: str) -> str:
+        field = self._meta.get_field(self.STATUS_FIELD)
+        return str(dict(field.flatchoices).get(status, status))
+
+    def refuse(self, previous: str, status: str) -> InvalidStatusMove:
+        return self.move_error(
+            f"{self.describe()} is {self.status_label(previous)} and cannot become "
+            f"{self.status_label(status)}."
+        )
+
+    def describe(self) -> str:
+        """How a message names this record, e.g. "Permit RES24-0150"."""
+        return f"{str(self._meta.verbose_name).capitalize()} {self}"
+
+    # -- extension points ---------------------------------------------------------------------
+    def check_move(self, previous: str, status: str, context: dict[str, Any]) -> None:
+        """Refuse (raise `self.move_error`) a move that the table allows but this record's
+        state does not. The row is locked and the instance fresh from the database; `context`
+        holds what the caller passed, with `by` and `note`."""
+
+    def apply_move(self, previous: str, status: str, context: dict[str, Any]) -> Iterable[str]:
+        """Set the fields that go with the move; return their names (they are saved with the
+        status)."""
+        return ()
+
+    def record_move(self, previous: str, status: str, *, by, note: str) -> Any:
+        """Write the move down. The default is core's history of every model's moves."""
+        from core.models import StatusChange
+
+        return StatusChange.record(self, previous, status, by=by, note=note)
+
+    # -- the move -----------------------------------------------------------------------------
+    @transaction.atomic
+    def move_to(
+        self,
+        status: str,
+        *,
+        by=None,
+        note: str = "",
+        changes: Mapping[str, Any] | None = None,
+        **context: Any,
+    ) -> Any:
+        """Move to `status`; returns what `record_move` recorded. `changes` are other fields set
+        and saved with the move (e.g. an inspection's result); `context` is what `check_move`
+        and `apply_move` are told (e.g. the payment that pays a fee). Raises `move_error` for a
+        move the table or `check_move` refuses: nothing is saved then."""
+        if self.pk is None:
+            raise StatusChangedOutsideMachine("Save the record before moving it.")
+        model = type(self)
+        fresh = model._default_manager.select_for_update().get(pk=self.pk)
+        # What other requests saved meanwhile is what this move starts from.
+        for field in self._meta.concrete_fields:
+            setattr(self, field.attname, getattr(fresh, field.attname))
+        previous = self._status_value()
+        if not self.is_allowed_move(previous, status):
+            raise self.refuse(previous, status)
+        self.check_move(previous, status, {**context, "by": by, "note": note})
+        setattr(self, self.STATUS_FIELD, status)
+        fields = {self.STATUS_FIELD, *self.apply_move(previous, status, context)}
+        for name, value in (changes or {}).items():
+            setattr(self, name, value)
+            fields.add(name)
+        if any(f.name == "updated_at" for f in self._meta.concrete_fields):
+            fields.add("updated_at")
+        self._loaded_status = previous
+        self._moving = True
+        try:
+            self.save(update_fields=sorted(fields))
+        finally:
+            self._moving = False
+        self._loaded_status = status
+        recorded = self.record_move(previous, status, by=by, note=note)
+        status_moved.send(
+            sender=model,
+            instance=self,
+            previous=previous,
+            status=status,
+            by=by,
+            note=note,
+            context=context,
+        )
+        return recorded
