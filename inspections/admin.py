@@ -8,9 +8,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from core.params import parse_id
 from permits.admin import PermitAdmin, permit_search_ids
 from permits.models import Permit
-from portal.params import parse_id
 
 from .exceptions import InspectionError
 from .models import (

@@ -1,5 +1,4 @@
 import uuid
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -7,11 +6,10 @@ from django.db.models import Q
 from django.db.models.functions import Concat, Lower, Upper
 from django.utils import timezone
 
+from core.money import ZERO
 from licenses.models import License
 
 from .exceptions import InvalidPermitStatusMove
-
-ZERO = Decimal("0.00")
 
 
 class PermitType(models.Model):
