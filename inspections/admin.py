@@ -9,8 +9,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from core.params import parse_id
-from permits.admin import PermitAdmin, permit_search_ids
-from permits.models import Permit
+from permits.admin import permit_search_ids
 
 from .exceptions import InspectionError
 from .models import (
@@ -27,6 +26,8 @@ from .services import INSPECTORS_GROUP, inspection_record_result, inspections_ro
 
 
 class InspectionInline(admin.TabularInline):
+    """A permit's inspections on its admin page; portal/admin.py adds it to the permit admin."""
+
     model = Inspection
     extra = 0
     fields = ("inspection_type", "status", "scheduled_for", "inspector", "completed_on", "result")
@@ -40,16 +41,6 @@ class InspectionInline(admin.TabularInline):
             field = formset.form.base_fields["inspection_type"]
             field.queryset = InspectionType.objects.filter(permit_type_id=obj.permit_type_id)
         return formset
-
-
-# The permit page in admin shows its inspections too: this app sits above permits, so it
-# extends the permit admin rather than the permit admin knowing about inspections.
-admin.site.unregister(Permit)
-
-
-@admin.register(Permit)
-class PermitWithInspectionsAdmin(PermitAdmin):
-    inlines = [*PermitAdmin.inlines[:2], InspectionInline, *PermitAdmin.inlines[2:]]
 
 
 @admin.register(InspectionType)
