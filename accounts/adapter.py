@@ -1,7 +1,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
 
-from licenses.mail import deliver_email, enqueue_after_commit
+from core.mail import deliver_email, enqueue_after_commit
 
 
 class PortalAccountAdapter(DefaultAccountAdapter):

@@ -3,8 +3,8 @@ import re
 from allauth.account.forms import LoginForm, ResetPasswordKeyForm, SignupForm
 from django import forms
 
+from core.validators import PHONE, STATE, ZIP
 from licenses.models import License, LicenseType, Membership, Role, normalize_license_number
-from licenses.validators import PHONE, STATE, ZIP
 
 from .models import PreferredContact, User
 from .security import SECURITY_QUESTIONS, security_question_enabled

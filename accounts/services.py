@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from licenses.mail import enqueue_after_commit
+from core.mail import enqueue_after_commit
 from licenses.models import License, LicenseLink
 from licenses.services import license_link_request
 

@@ -1,9 +1,8 @@
 from celery import shared_task
 from django.urls import reverse
 
-from licenses.mail import absolute_url, send_templated_email
+from core.mail import MAIL_RETRY, absolute_url, send_templated_email
 from licenses.models import LicenseLink
-from licenses.tasks import MAIL_RETRY
 
 from .models import User
 

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.params import parse_id
 from licenses.access import can_manage_business, forget_scope
 from licenses.exceptions import LicenseError
 from licenses.models import (
@@ -32,7 +33,6 @@ from licenses.services import (
     membership_remove,
     membership_set_roles,
 )
-from portal.params import parse_id
 
 from .forms import (
     LicenseLookupForm,

@@ -501,7 +501,7 @@ def explain_plans() -> dict:
     # and for the one with 50,000.
     from django.db.models import Count, Window
 
-    from permits.pagination import TOTAL
+    from core.pagination import TOTAL
     from permits.selectors import license_search_rows
 
     for name, pk in (("license number", 2), ("license with 50,000 permits", 1)):

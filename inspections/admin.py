@@ -8,9 +8,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from permits.admin import PermitAdmin, permit_search_ids
-from permits.models import Permit
-from portal.params import parse_id
+from core.params import parse_id
+from permits.admin import permit_search_ids
 
 from .exceptions import InspectionError
 from .models import (
@@ -27,9 +26,9 @@ from .services import INSPECTORS_GROUP, inspection_record_result, inspections_ro
 
 
 class InspectionInline(admin.TabularInline):
-    """A permit's inspections, read only: a result is recorded on the inspection's own page
-    ("Change"), through the one service that completes it, records who and emails the
-    contractor."""
+    """A permit's inspections, read only (portal/admin.py adds it to the permit admin): a
+    result is recorded on the inspection's own page ("Change"), through the one service that
+    completes it, records who and emails the contractor."""
 
     model = Inspection
     extra = 0
@@ -44,16 +43,6 @@ class InspectionInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         # Read only here, whatever the user may do on the inspection's own page.
         return False
-
-
-# The permit page in admin shows its inspections too: this app sits above permits, so it
-# extends the permit admin rather than the permit admin knowing about inspections.
-admin.site.unregister(Permit)
-
-
-@admin.register(Permit)
-class PermitWithInspectionsAdmin(PermitAdmin):
-    inlines = [*PermitAdmin.inlines[:2], InspectionInline, *PermitAdmin.inlines[2:]]
 
 
 @admin.register(InspectionType)

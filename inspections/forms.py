@@ -2,7 +2,7 @@ import datetime
 
 from django import forms
 
-from licenses.validators import PHONE
+from core.validators import PHONE
 
 from .models import TimePreference
 

@@ -5,9 +5,9 @@ import datetime
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from core.sql import expand, in_order, partial
 from permits.access import record_permit_ids
 from permits.models import Permit
-from portal.sql import expand, in_order, partial
 
 from .models import Inspection, InspectionStatus, InspectionType
 
@@ -88,7 +88,7 @@ SELECT i.id, i.permit_id, i.inspection_type_id, i.status, i.scheduled_for, i.tim
 
 def inspections_in_order(inspection_ids: list[int]) -> list[Inspection]:
     """The inspections, with their permit's number and their type, in the order of the ids: one
-    query, written out (portal.sql), of the columns a list of inspections shows."""
+    query, written out (core.sql), of the columns a list of inspections shows."""
     if not inspection_ids:
         return []
     found = list(Inspection.objects.raw(*expand(INSPECTIONS_BY_ID_SQL, [inspection_ids])))

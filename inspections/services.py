@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from licenses.mail import enqueue_after_commit
+from core.mail import enqueue_after_commit
 from permits.access import can_request_inspection
 from permits.models import Fee, FeeStatus, Permit, PermitStatus
 

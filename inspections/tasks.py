@@ -2,8 +2,7 @@ from celery import shared_task
 from django.conf import settings
 from django.urls import reverse
 
-from licenses.mail import absolute_url, send_templated_email
-from licenses.tasks import MAIL_RETRY
+from core.mail import MAIL_RETRY, absolute_url, send_templated_email
 
 from .models import Inspection
 

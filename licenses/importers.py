@@ -14,8 +14,9 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.importing import ImportReport, RowError, limited, open_csv, parse_date
+
 from .exceptions import InvalidLicenseStatusMove
-from .importing import ImportReport, RowError, limited, open_csv, parse_date
 from .models import (
     LICENSE_NUMBER_RE,
     Contractor,

@@ -8,8 +8,9 @@ row before it counts its managers.
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.mail import enqueue_after_commit
+
 from .exceptions import LicenseError
-from .mail import enqueue_after_commit
 from .models import (
     LIVE_LINK_STATUSES,
     ROLE_FIELDS,

@@ -3,17 +3,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from .mail import TRANSIENT_MAIL_ERRORS, absolute_url, send_templated_email
+from core.mail import MAIL_RETRY, absolute_url, send_templated_email
+
 from .models import LicenseLink, LicenseLinkStatus
 
 REVIEWERS_GROUP = "License Reviewers"
-MAIL_RETRY = {
-    "autoretry_for": TRANSIENT_MAIL_ERRORS,
-    "retry_backoff": 30,
-    "retry_backoff_max": 30 * 60,
-    "retry_jitter": True,
-    "max_retries": 10,
-}
 
 
 def license_reviewer_addresses() -> list[str]:

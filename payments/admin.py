@@ -3,8 +3,7 @@ from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef
 from django.template.response import TemplateResponse
 
-from inspections.admin import PermitWithInspectionsAdmin
-from permits.models import Fee, FeeStatus, Permit, PermitStatus
+from permits.models import Fee, FeeStatus, PermitStatus
 
 from .exceptions import GatewayError, PaymentError
 from .forms import RefundForm
@@ -189,7 +188,8 @@ class CartLineAdmin(admin.ModelAdmin):
 
 
 class PaidReadyToIssueFilter(admin.SimpleListFilter):
-    """ "Paid, ready to issue": Ready to Issue, with no fee due."""
+    """ "Paid, ready to issue": Ready to Issue, with no fee due. A filter of the permit list,
+    added by portal/admin.py."""
 
     title = "payment"
     parameter_name = "paid"
@@ -202,12 +202,3 @@ class PaidReadyToIssueFilter(admin.SimpleListFilter):
             return queryset
         due = Fee.objects.filter(permit=OuterRef("pk"), status=FeeStatus.DUE)
         return queryset.filter(status=PermitStatus.READY_TO_ISSUE).exclude(Exists(due))
-
-
-# The permit list in admin gains the payment filter: this app sits above permits.
-admin.site.unregister(Permit)
-
-
-@admin.register(Permit)
-class PermitWithPaymentsAdmin(PermitWithInspectionsAdmin):
-    list_filter = (PaidReadyToIssueFilter, *PermitWithInspectionsAdmin.list_filter)

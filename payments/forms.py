@@ -2,8 +2,8 @@ import uuid
 
 from django import forms
 
+from core.params import parse_id
 from permits.models import FeeStatus
-from portal.params import parse_id
 
 from .models import EntryKind, PaymentMethod
 

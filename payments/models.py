@@ -5,19 +5,16 @@ at most one live payment at a time (a partial unique constraint), so no fee is e
 """
 
 import uuid
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.money import MONEY, ZERO
 from licenses.models import Contractor
 from permits.models import Fee
 
 from .exceptions import InvalidPaymentStatusMove, LedgerIsAppendOnly
-
-ZERO = Decimal("0.00")
-MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 class CartLine(models.Model):

@@ -23,12 +23,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from licenses.mail import enqueue_after_commit
+from core.mail import enqueue_after_commit
+from core.money import CENT, ZERO
 from permits.models import Fee, FeeStatus, Permit, PermitLicense, PermitStatus
 
 from .exceptions import GatewayError, PaymentError
 from .models import (
-    ZERO,
     CartLine,
     EntryKind,
     Payment,
@@ -42,7 +42,6 @@ from .models import (
 from .tasks import send_low_balance_alert, send_receipt
 
 logger = logging.getLogger("portal.payments")
-CENT = Decimal("0.01")
 
 
 # The cart ---------------------------------------------------------------------------------------

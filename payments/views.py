@@ -17,13 +17,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.pagination import paginate
+from core.params import parse_id
+from core.spreadsheet import Echo, csv_safe
 from licenses.access import contractor_scope
 from licenses.models import Contractor, Role
 from permits.access import can_pay
 from permits.models import Permit
-from permits.pagination import paginate
-from portal.params import parse_id
-from portal.spreadsheet import Echo, csv_safe
 
 from . import stripe_gateway
 from .exceptions import GatewayError, PaymentError

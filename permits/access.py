@@ -24,12 +24,12 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
+from core.pagination import Countable
+from core.sql import expand
 from licenses.access import ContractorScope, contractor_scope, register_scope_flag
 from licenses.models import Role
-from portal.sql import expand
 
 from .models import LicensePermitCount, Permit, PermitContact, PermitLicense
-from .pagination import Countable
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def prefetch_parties(permits: Iterable[Permit]) -> None:
         return
     ids = [permit.pk for permit in permits]
     licenses, holders, contacts = defaultdict(set), defaultdict(set), defaultdict(set)
-    # Written out (portal.sql): the ORM took longer to build this UNION than the database to
+    # Written out (core.sql): the ORM took longer to build this UNION than the database to
     # answer it.
     with connection.cursor() as cursor:
         cursor.execute(*expand(PARTIES_SQL, [ids, ids]))

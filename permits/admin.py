@@ -184,7 +184,8 @@ class PermitAdmin(StatusMoveAdmin, BigListAdmin):
         ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
 
-    # Apps above this one (inspections) extend this list by registering a subclass.
+    # The apps above this one add their inlines and filters in portal/admin.py, the one place the
+    # permit admin is composed.
     inlines = [
         PermitLicenseInline,
         FeeInline,

@@ -12,12 +12,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.params import parse_id
+from core.pagination import paginate
+from core.params import parse_id
 
 from .exceptions import PermitError
 from .forms import CollectionChoiceForm, CollectionNameForm
 from .models import Collection
-from .pagination import paginate
 from .selectors import collection_permits, collections_of
 from .services import (
     collection_add_permits,

@@ -15,7 +15,7 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from licenses.importing import (
+from core.importing import (
     ImportReport,
     RowError,
     limited,
@@ -23,6 +23,7 @@ from licenses.importing import (
     parse_date,
     parse_money,
 )
+from core.money import ZERO
 from licenses.models import License, LicenseType, normalize_license_number
 
 from .models import (
@@ -232,9 +233,7 @@ def parse_row(line: int, row: dict[str, str], columns: set[str], report: ImportR
     if "OwnerName" in columns:
         values["owner_name"] = limited(row.get("OwnerName", ""), "OwnerName", 200)
     if "EstProjectCost" in columns:
-        values["valuation"] = parse_money(
-            row.get("EstProjectCost", ""), "EstProjectCost"
-        ) or Decimal("0.00")
+        values["valuation"] = parse_money(row.get("EstProjectCost", ""), "EstProjectCost") or ZERO
 
     status = map_status(row, dates, report)
     fee = parse_money(row.get("Fee", ""), "Fee") if "Fee" in columns else None

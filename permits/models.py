@@ -1,6 +1,5 @@
 import datetime
 import uuid
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -8,13 +7,12 @@ from django.db.models import Q
 from django.db.models.functions import Concat, Lower, Upper
 from django.utils import timezone
 
+from core.money import ZERO
 from core.status import StatusMachine
 from licenses.models import License
 
 from .exceptions import FeeAmountHeld, InvalidFeeStatusMove, InvalidPermitStatusMove
 from .signals import fee_held_by
-
-ZERO = Decimal("0.00")
 
 
 class PermitType(models.Model):

@@ -19,13 +19,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from core.money import ZERO, as_money
+from core.sql import expand, in_order, partial
 from licenses.models import License, LicenseType, normalize_license_number
-from portal.sql import expand, in_order, money, partial
 
 from .access import record_rows
 from .models import (
     ACTIVE_STATUSES,
-    ZERO,
     Collection,
     CollectionItem,
     Fee,
@@ -279,12 +279,12 @@ SELECT p.id, p.number, p.permit_type_id, p.status, p.street_number, p.street_nam
 
 def permits_in_order(permit_ids: list[int]) -> list[Permit]:
     """The permits, with their type and fees due, in the order of the ids: one query, written
-    out (portal.sql), of the columns a list of permits shows."""
+    out (core.sql), of the columns a list of permits shows."""
     if not permit_ids:
         return []
     found = list(Permit.objects.raw(*expand(PERMITS_BY_ID_SQL, [FeeStatus.DUE, permit_ids])))
     for permit in found:
-        permit.fees_due = money(permit.fees_due)
+        permit.fees_due = as_money(permit.fees_due)
         permit.permit_type = partial(
             PermitType,
             permit._state.db,

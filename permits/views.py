@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.spreadsheet import Echo, csv_safe
+from core.pagination import paginate
+from core.spreadsheet import Echo, csv_safe
 
 from .access import (
     can_apply,
@@ -31,7 +32,6 @@ from .access import (
 from .exceptions import PermitError
 from .forms import DocumentUploadForm, PermitContactForm, PermitSearchForm, default_applied_from
 from .models import Permit, PermitContact, PermitDocument, PermitStatus, PermitType
-from .pagination import paginate
 from .selectors import (
     fee_totals,
     license_search_rows,

@@ -24,6 +24,8 @@ from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 
+from core.pagination import Countable, count_each, paginate, read_pages
+from core.sql import expand
 from inspections.models import InspectionStatus
 from inspections.selectors import (
     RECENT_RESULTS_DAYS,
@@ -36,10 +38,7 @@ from licenses.access import contractor_scope
 from payments.models import CartLine
 from permits.access import is_a_contact, record_countables, record_license_ids
 from permits.models import ACTIVE_STATUSES, Collection, PermitStatus
-from permits.pagination import Countable, count_each, paginate, read_pages
 from permits.selectors import my_active_permits, my_expired_permits, permits_in_order
-
-from .sql import expand
 
 PERMIT_LISTS = {"active": list(ACTIVE_STATUSES), "expired": [PermitStatus.EXPIRED]}
 PAGE_PARAMS = {

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from portal.migration_steps import postgresql_only
+from core.migration_steps import postgresql_only
 
 
 # The triggers that keep InspectionLicense (PostgreSQL only; see the model).

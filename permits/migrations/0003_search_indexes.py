@@ -11,7 +11,7 @@
 
 from django.db import migrations
 
-from portal.migration_steps import postgresql_only
+from core.migration_steps import postgresql_only
 
 FORWARD = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",

@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from portal.migration_steps import postgresql_only
+from core.migration_steps import postgresql_only
 
 # PermitLicense.status and .applied_on copy the permit's, kept by the database whatever writes
 # the permit (the portal, admin, imports, bulk updates, COPY).

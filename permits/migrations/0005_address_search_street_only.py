@@ -3,7 +3,7 @@
 import django.db.models.functions.text
 from django.db import migrations, models
 
-from portal.migration_steps import postgresql_only
+from core.migration_steps import postgresql_only
 
 TRIGRAM = (
     "CREATE INDEX IF NOT EXISTS permit_address_trgm ON permits_permit "

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from portal.migration_steps import postgresql_only
+from core.migration_steps import postgresql_only
 
 # LicensePermitCount follows PermitLicense (whose status copies the permit's, migration 0004),
 # whatever writes it: the portal, admin, imports, bulk updates. PostgreSQL only (see 0004).

@@ -1,9 +1,9 @@
-from decimal import Decimal
-
 from django import template
 from django.core.paginator import Page
 from django.http import QueryDict
 from django.utils.http import urlencode
+
+from core.money import format_money
 
 register = template.Library()
 
@@ -37,9 +37,4 @@ def pagination(context, page: Page, param: str = "page", label: str = "Result pa
 
 @register.filter
 def money(value) -> str:
-    """$1,234.50 for a Decimal; never through float."""
-    if value is None or value == "":
-        return ""
-    amount = Decimal(value).quantize(Decimal("0.01"))
-    sign = "-" if amount < 0 else ""
-    return f"{sign}${abs(amount):,.2f}"
+    return format_money(value)

@@ -15,7 +15,7 @@ from django.core import mail
 from django.db import connection, transaction
 
 from accounts.tasks import send_registration_received
-from licenses.mail import deliver_email, enqueue_after_commit, send_templated_email
+from core.mail import deliver_email, enqueue_after_commit, send_templated_email
 from licenses.services import license_link_request
 from tests.factories import LicenseFactory, UserFactory
 
@@ -67,7 +67,7 @@ def mail_server_down(monkeypatch):
         attempts.append(message)
         raise smtplib.SMTPServerDisconnected("mail server went away")
 
-    monkeypatch.setattr("licenses.mail.send_message", down)
+    monkeypatch.setattr("core.mail.send_message", down)
     # Celery draws the wait at random below the backoff ("full jitter"); draw the top, so the
     # test reads the backoff itself.
     monkeypatch.setattr("celery.utils.time.random.randrange", lambda stop: stop - 1)
@@ -91,7 +91,7 @@ def test_after_the_last_retry_the_failure_is_reported(mail_server_down):
 
 def test_a_mail_server_that_recovers_delivers(monkeypatch):
     sent = []
-    monkeypatch.setattr("licenses.mail.send_message", sent.append)
+    monkeypatch.setattr("core.mail.send_message", sent.append)
     assert deliver_email.apply(args=[MESSAGE], retries=2).successful()
     assert sent == [MESSAGE]
 

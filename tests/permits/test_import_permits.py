@@ -164,7 +164,7 @@ def test_unknown_statuses_are_mapped_by_their_dates_and_reported(tmp_path, permi
     ],
 )
 def test_blds_and_city_status_words(words, expected):
-    from licenses.importing import ImportReport
+    from core.importing import ImportReport
 
     row = {"PermitNum": "X1", "StatusCurrent": words}
     parsed = parse_row(2, row, {"PermitNum", "StatusCurrent"}, ImportReport())
@@ -185,13 +185,13 @@ def test_blds_and_city_status_words(words, expected):
     ],
 )
 def test_dates_in_iso_and_us_forms(text, expected):
-    from licenses.importing import parse_date
+    from core.importing import parse_date
 
     assert parse_date(text, "AppliedDate") == expected
 
 
 def test_a_utc_timestamp_is_read_in_the_citys_time_zone():
-    from licenses.importing import parse_date
+    from core.importing import parse_date
 
     # 03:00 UTC on 1 April is still 31 March in Springfield (UTC-5 in spring).
     assert parse_date("2025-04-01T03:00:00Z", "AppliedDate") == datetime.date(2025, 3, 31)

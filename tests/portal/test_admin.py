@@ -6,7 +6,7 @@ from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils import timezone
 
-from permits.models import PermitStatus, PermitStatusChange
+from permits.models import Permit, PermitStatus, PermitStatusChange
 from permits.services import permits_expire
 from tests.factories import (
     FeeFactory,
@@ -81,6 +81,19 @@ def test_the_permit_page_has_fees_and_inspections_inline(staff_client):
     assert "Plan Review Fee" in text
     assert "Inspections" in text
     assert "fees-TOTAL_FORMS" in text
+
+
+def test_the_permit_admin_is_composed_in_one_place_from_what_each_app_offers():
+    from inspections.admin import InspectionInline
+    from payments.admin import PaidReadyToIssueFilter
+    from permits.admin import PermitAdmin
+
+    model_admin = admin.site.get_model_admin(Permit)
+    assert type(model_admin).__module__ == "portal.admin"
+    assert isinstance(model_admin, PermitAdmin)
+    assert InspectionInline in model_admin.inlines
+    assert PaidReadyToIssueFilter in model_admin.list_filter
+    assert set(PermitAdmin.inlines) <= set(model_admin.inlines)
 
 
 def admin_post_data(response) -> dict:

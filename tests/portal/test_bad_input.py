@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from portal.params import parse_id
+from core.params import parse_id
 from tests.factories import (
     FeeFactory,
     LicenseFactory,

@@ -1,5 +1,5 @@
+from core.importing import ImportCommand, ImportReport
 from licenses.importers import import_licenses
-from licenses.importing import ImportCommand, ImportReport
 
 
 class Command(ImportCommand):

@@ -1,4 +1,4 @@
-from licenses.importing import ImportCommand, ImportReport
+from core.importing import ImportCommand, ImportReport
 from permits.importers import import_permits
 
 

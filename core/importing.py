@@ -21,6 +21,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
+from .money import CENT
+
 
 class ImportFileError(Exception):
     """The file as a whole cannot be imported; nothing was changed."""
@@ -213,7 +215,7 @@ def parse_money(value: str, column: str) -> Decimal | None:
         raise RowError(f"{column} {value[:40]} is negative")
     if amount > MONEY_LIMIT:
         raise RowError(f"{column} {value[:40]} is too large")
-    return amount.quantize(Decimal("0.01"))
+    return amount.quantize(CENT)
 
 
 def limited(value: str, column: str, max_length: int) -> str:

@@ -2,7 +2,8 @@
 subject, a text part and an HTML part), delivered by a Celery task that retries with backoff when
 the mail server fails, and enqueued only once the transaction that caused it has committed.
 
-It lives in licenses because licenses is the root of the app graph: every app may import it.
+The machinery only: what a message says, and to whom, is the business of the app that sends it
+(its own tasks, decorated with MAIL_RETRY).
 """
 
 import logging
@@ -19,6 +20,15 @@ logger = logging.getLogger("portal.mail")
 
 # What a mail server's failure looks like from here: worth trying again later.
 TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, OSError, ConnectionError, TimeoutError)
+
+# The retry policy of every task that sends mail: `@shared_task(**MAIL_RETRY)`.
+MAIL_RETRY = {
+    "autoretry_for": TRANSIENT_MAIL_ERRORS,
+    "retry_backoff": 30,
+    "retry_backoff_max": 30 * 60,
+    "retry_jitter": True,
+    "max_retries": 10,
+}
 
 
 def absolute_url(path: str) -> str:
@@ -56,13 +66,9 @@ def send_message(message: dict[str, Any]) -> None:
     logger.info("mail sent: %s to %d recipient(s)", message["subject"], len(message["to"]))
 
 
-@shared_task(
-    autoretry_for=TRANSIENT_MAIL_ERRORS,
-    retry_backoff=30,
-    retry_backoff_max=30 * 60,
-    retry_jitter=True,
-    max_retries=10,
-)
+# Registered under the name it had in licenses/mail.py, so that messages queued before a deploy
+# still find their task afterwards.
+@shared_task(name="licenses.mail.deliver_email", **MAIL_RETRY)
 def deliver_email(message: dict[str, Any]) -> None:
     """Deliver a message rendered earlier (allauth's own mail: verification, password reset)."""
     send_message(message)

@@ -6,11 +6,7 @@ them than the database to answer them (docs/performance.md), so they are written
 always travel as parameters; only placeholders are spliced in.
 """
 
-from decimal import Decimal
-
 from django.db import models
-
-CENT = Decimal("0.01")
 
 
 def expand(sql: str, params: list) -> tuple[str, list]:
@@ -39,15 +35,6 @@ def partial(model: type[models.Model], db: str, **values) -> models.Model:
     use), as the ORM's .only() would load it."""
     names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
     return model.from_db(db, names, [values[name] for name in names])
-
-
-def money(value) -> Decimal:
-    """A sum of money from the database: NULL is zero; SQLite answers SUM() with a float."""
-    if value is None:
-        return Decimal("0.00")
-    if not isinstance(value, Decimal):
-        value = Decimal(str(value))
-    return value.quantize(CENT)
 
 
 def in_order(objects, ids: list[int]) -> list:

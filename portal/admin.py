@@ -1,0 +1,19 @@
+"""The permit admin, composed: permits offers the base and its inlines, and the apps above it
+add theirs here, the one module that knows them all (the apps themselves never import each
+other)."""
+
+from django.contrib import admin
+
+from inspections.admin import InspectionInline
+from payments.admin import PaidReadyToIssueFilter
+from permits.admin import PermitAdmin
+from permits.models import Permit
+
+admin.site.unregister(Permit)
+
+
+@admin.register(Permit)
+class PortalPermitAdmin(PermitAdmin):
+    # Inspections right after the license professionals and fees, as a clerk reads a permit.
+    inlines = [*PermitAdmin.inlines[:2], InspectionInline, *PermitAdmin.inlines[2:]]
+    list_filter = (PaidReadyToIssueFilter, *PermitAdmin.list_filter)
