@@ -97,6 +97,20 @@ class StatusMachine(models.Model):
     def is_allowed_move(cls, previous: str, status: str) -> bool:
         return status in cls.allowed_moves_from(previous)
 
+    @classmethod
+    def is_reachable(cls, previous: str, status: str) -> bool:
+        """Whether a chain of allowed moves leads from `previous` to `status`: an import sees
+        another system's record now and then, and the moves between are that system's."""
+        seen, frontier = {previous}, [previous]
+        while frontier:
+            for following in cls.allowed_moves_from(frontier.pop()):
+                if following == status:
+                    return True
+                if following not in seen:
+                    seen.add(following)
+                    frontier.append(following)
+        return False
+
     def manual_moves_from(self, status: str) -> frozenset[str]:
         """The moves staff may make by hand in admin (the table's, unless a model keeps some
         for its services, e.g. a fee becomes Paid only through a payment)."""

@@ -35,6 +35,7 @@ from .models import (
     PermitStatusChange,
     PermitType,
 )
+from .signals import fee_held_by
 
 BLDS_COLUMNS = (
     "PermitNum",
@@ -390,6 +391,7 @@ class BatchOutcome:
     unchanged: int = 0
     rejected: list = field(default_factory=list)
     unknown_licenses: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
 
     def add(self, other: "BatchOutcome") -> None:
         self.created += other.created
@@ -397,6 +399,7 @@ class BatchOutcome:
         self.unchanged += other.unchanged
         self.rejected += other.rejected
         self.unknown_licenses += other.unknown_licenses
+        self.notes += other.notes
 
     def apply(self, report: ImportReport) -> None:
         """Only a batch that committed reaches the report."""
@@ -405,6 +408,8 @@ class BatchOutcome:
         report.unchanged += self.unchanged
         for line, reason in self.rejected:
             report.reject(line, reason)
+        for text in self.notes:
+            report.note(text)
         for number in self.unknown_licenses:
             report.note(
                 f"license {number[:20]} is not on record: permit loaded without its license "
@@ -421,6 +426,16 @@ def save_rows(
     changes: list[PermitStatusChange] = []
     saved: list[tuple[PermitRow, Permit]] = []
     update_fields: set[str] = set()
+    # The status machine's batch path: lock the batch's permits and start every move from the
+    # status in the database (a clerk's move made meanwhile stands); a status the table can
+    # reach from it is taken (the source system made the moves between) and recorded as the
+    # import; one it cannot reach (a finaled permit issued again) is refused and reported.
+    current = dict(
+        Permit.objects.select_for_update()
+        .filter(pk__in=[permit.pk for _, permit, _ in rows if permit is not None])
+        .order_by("pk")
+        .values_list("pk", "status")
+    )
     for row, permit, permit_type in rows:
         if permit is None:
             if not row.values.get("street_name"):
@@ -443,6 +458,7 @@ def save_rows(
         else:
             # A copy, so a batch that rolls back leaves the caller's objects as they were.
             permit = copy.copy(permit)
+            permit.status = current.get(permit.pk, permit.status)
             before = {
                 name: getattr(permit, name) for name in (*row.values, "status", "permit_type_id")
             }
@@ -450,12 +466,21 @@ def save_rows(
                 setattr(permit, name, value)
             permit.permit_type = permit_type
             if row.status and row.status != permit.status:
-                changes.append(
-                    PermitStatusChange(
-                        permit=permit, from_status=permit.status, to_status=row.status, note=note
+                if Permit.is_reachable(permit.status, row.status):
+                    changes.append(
+                        PermitStatusChange(
+                            permit=permit,
+                            from_status=permit.status,
+                            to_status=row.status,
+                            note=note,
+                        )
                     )
-                )
-                permit.status = row.status
+                    permit.status = row.status
+                else:
+                    outcome.notes.append(
+                        f"{row.number} is {PermitStatus(permit.status).label} here and cannot "
+                        f"become {PermitStatus(row.status).label}: its status was kept"
+                    )
             if {name: getattr(permit, name) for name in before} != before:
                 to_update.append(permit)
                 update_fields.update(row.values, {"status", "permit_type"})
@@ -484,22 +509,27 @@ def save_rows(
         else:
             links.append(PermitLicense(permit=permit, license_id=license_id))
     PermitLicense.objects.bulk_create(links, ignore_conflicts=True, batch_size=BATCH_SIZE)
-    save_fees([(row, permit) for row, permit in saved if row.fee is not None])
+    outcome.notes += save_fees(
+        [(row, permit) for row, permit in saved if row.fee is not None], note
+    )
     return outcome
 
 
-def save_fees(rows: list[tuple[PermitRow, Permit]]) -> None:
+def save_fees(rows: list[tuple[PermitRow, Permit]], note: str) -> list[str]:
     """The BLDS Fee column is the permit's total fee: kept as one "Permit Fee" line, updated in
-    place on a re-import. Past the fees stage it is taken as paid."""
+    place on a re-import while it is due and no payment holds it. Past the fees stage it is
+    taken as paid in the city's own system: a new line is created paid, a due one moves to Paid
+    through the status machine with the import as its payment. Returns notes for the report."""
+    notes: list[str] = []
     if not rows:
-        return
+        return notes
     existing = {
         fee.permit_id: fee
         for fee in Fee.objects.filter(
             permit__in=[permit for _, permit in rows], description=IMPORTED_FEE_DESCRIPTION
         )
     }
-    to_create, to_update = [], []
+    to_create, to_update, to_pay = [], [], []
     for row, permit in rows:
         status = FeeStatus.PAID if permit.status in FEES_PAID_STATUSES else FeeStatus.DUE
         fee = existing.get(permit.pk)
@@ -514,10 +544,22 @@ def save_fees(rows: list[tuple[PermitRow, Permit]]) -> None:
                     assessed_on=assessed,
                 )
             )
-        elif fee.amount != row.fee or (fee.status == FeeStatus.DUE and status == FeeStatus.PAID):
-            fee.amount = row.fee
-            if fee.status == FeeStatus.DUE:
-                fee.status = status
-            to_update.append(fee)
+        else:
+            if fee.amount != row.fee:
+                holder = fee_held_by(fee)
+                if fee.status != FeeStatus.DUE or holder:
+                    notes.append(
+                        f"{permit.number}: its fee is "
+                        f"{(holder and f'held by {holder}') or fee.get_status_display().lower()}"
+                        f" at ${fee.amount:,.2f}, so the file's ${row.fee:,.2f} was not applied"
+                    )
+                else:
+                    fee.amount = row.fee
+                    to_update.append(fee)
+            if fee.status == FeeStatus.DUE and status == FeeStatus.PAID and not fee_held_by(fee):
+                to_pay.append(fee)
     Fee.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
-    Fee.objects.bulk_update(to_update, ["amount", "status"], batch_size=BATCH_SIZE)
+    Fee.objects.bulk_update(to_update, ["amount"], batch_size=BATCH_SIZE)
+    for fee in to_pay:
+        fee.move_to(FeeStatus.PAID, note=f"Paid in the city's system ({note})", payment=note)
+    return notes

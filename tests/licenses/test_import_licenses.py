@@ -113,3 +113,24 @@ def test_a_file_without_the_key_columns_is_one_clear_error(tmp_path):
 def test_a_missing_file_is_one_clear_error(tmp_path):
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("import_licenses", str(tmp_path / "nope.csv"))
+
+
+def test_an_import_moves_a_license_only_as_the_city_does(tmp_path):
+    """A revoked license stays revoked: the row is rejected with the reason; a suspension is a
+    move recorded as the import."""
+    from core.models import StatusChange
+
+    row = "EC70001,EC,Volt Works,,,,,,,,{status},,\n"
+    import_licenses(write(tmp_path, row.format(status="active")))
+    report = import_licenses(write(tmp_path, row.format(status="suspended")))
+    assert report.updated == 1
+    change = StatusChange.objects.get()
+    assert (change.from_status, change.to_status, change.note) == (
+        "active",
+        "suspended",
+        "License import",
+    )
+    License.objects.filter(number="EC70001").update(status=LicenseStatus.REVOKED)
+    report = import_licenses(write(tmp_path, row.format(status="active")))
+    assert License.objects.get(number="EC70001").status == LicenseStatus.REVOKED
+    assert "Revoked and cannot become Active" in report.rejected[0][1]

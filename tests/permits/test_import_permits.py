@@ -299,3 +299,55 @@ def test_a_row_only_the_database_refuses_is_rejected_and_the_batch_still_loads(
     assert report.rejected == [(3, "not saved: permit_valuation_gte_0 violated")]
     assert sorted(Permit.objects.values_list("number", flat=True)) == ["RES25-0001", "RES25-0003"]
     assert Fee.objects.count() == 2
+
+
+ISSUED_ROW = "RES25-0001,Deck,2025-01-02,2025-01-20,,Permit Issued,12 Elm St,,Springfield,IL,62704,RES,,5000,,,2026-01-20,,{fee}\n"
+
+
+def test_a_re_import_moves_status_only_where_the_status_machine_reaches(tmp_path, permit_types):
+    """A finaled permit is not issued again by a re-import: the move is refused, reported, and
+    the rest of the row still applies; the move made here by a clerk stands."""
+    import_permits(write(tmp_path, ISSUED_ROW.format(fee="150")))
+    permit = Permit.objects.get()
+    permit.move_to(PermitStatus.FINALED, note="Final inspection passed")
+    report = import_permits(
+        write(tmp_path, ISSUED_ROW.format(fee="150").replace("Deck", "Deck and stairs"))
+    )
+    permit.refresh_from_db()
+    assert permit.status == PermitStatus.FINALED
+    assert permit.description == "Deck and stairs"
+    assert any(
+        "RES25-0001 is Finaled here and cannot become Issued" in note for note in report.notes
+    )
+
+
+def test_a_re_import_never_changes_the_amount_of_a_paid_fee(tmp_path, permit_types):
+    import_permits(write(tmp_path, ISSUED_ROW.format(fee="150")))
+    fee = Fee.objects.get()
+    assert fee.status == FeeStatus.PAID
+    report = import_permits(write(tmp_path, ISSUED_ROW.format(fee="999")))
+    fee.refresh_from_db()
+    assert fee.amount == Decimal("150.00")
+    assert any("was not applied" in note for note in report.notes)
+
+
+def test_a_re_import_never_changes_the_amount_of_a_fee_a_payment_holds(tmp_path, permit_types):
+    from payments.models import Payment, PaymentLine
+    from tests.factories import UserFactory
+
+    row = ISSUED_ROW.replace("Permit Issued", "In Review")
+    import_permits(write(tmp_path, row.format(fee="150")))
+    fee = Fee.objects.get()
+    assert fee.status == FeeStatus.DUE
+    payment = Payment.objects.create(
+        user=UserFactory(),
+        method="card",
+        provider="stripe",
+        fees_total=fee.amount,
+        total=fee.amount,
+    )
+    PaymentLine.objects.create(payment=payment, fee=fee, amount=fee.amount)
+    report = import_permits(write(tmp_path, row.format(fee="999")))
+    fee.refresh_from_db()
+    assert fee.amount == Decimal("150.00")
+    assert any(f"held by payment {payment.pk}" in note for note in report.notes)
