@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.demo import DEMO_PASSWORDS, seed_demo_city
+from demo.seed import DEMO_PASSWORDS, seed_demo_city
 
 
 class Command(BaseCommand):

@@ -3,10 +3,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
+from demo.seed import DEMO_PASSWORDS
 from inspections.models import Inspection
 from licenses.models import Contractor, License
 from permits.models import Fee, FeeStatus, Permit, PermitStatus
-from portal.demo import DEMO_PASSWORDS
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def test_seeding_twice_changes_nothing(capsys):
 
 
 def test_the_seed_is_deterministic():
-    from portal.demo import seed_demo_city
+    from demo.seed import seed_demo_city
 
     seed_demo_city()
     first = snapshot()
