@@ -1,253 +1,76 @@
-"""The demo city: a deterministic Springfield with contractors, licenses, 300 permits in every
-status, fees and inspections, and the logins the README lists.
+"""Load the demo city of `city.json` into the database.
 
-Every object is found by its natural key before it is made, so seeding twice changes nothing.
+The city itself is data (`city.json`): its businesses and their licenses, permit and inspection
+types, the holidays, the staff and contractor logins, and 300 permits with their fees,
+inspections and contacts. This module only turns that data into rows.
+
+Every date in the data is a number of business days (Monday to Friday, not a holiday) from the
+day the city is seeded, negative for the past. Counting in business days keeps the order of any
+two dates whatever day the city is seeded, and puts every inspection on a day the department
+works. A permit number's `{yy}` is the year of its application, as the city's counter numbers
+them.
+
+What the data's names mean where they are not the model's: a business's `contact` and a permit's
+`owner` are names; `license`, `holder`, `user`, `requested_by`, `decided_by` and `by` name the
+license, business or user of that number or name elsewhere in the file; a user whose `password` is
+null has not signed in yet (named on permits only); `on` is the day of an inspection (scheduled
+for, and done on, when completed); `assessed` is the day a fee was assessed.
+
+Every object is found by its natural key before it is made, so seeding twice changes nothing. A
+permit is found by its type and sequence (RES25-0104 is RES{yy}-0104), so a city seeded on an
+earlier day, when a permit's application fell in another year, is not seeded again on top.
 """
 
 import datetime
-import random
+import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
-from inspections.models import (
-    Holiday,
-    Inspection,
-    InspectionArea,
-    InspectionResult,
-    InspectionStatus,
-    InspectionType,
-    Inspector,
-)
-from inspections.services import INSPECTORS_GROUP, area_for, inspector_for
+from inspections.models import Holiday, Inspection, InspectionArea, InspectionType, Inspector
+from inspections.scheduling import is_business_day
+from inspections.services import area_for, inspector_for
 from licenses.models import (
+    ROLE_FIELDS,
     Contractor,
     License,
     LicenseLink,
-    LicenseLinkStatus,
-    LicenseStatus,
     LicenseType,
     Membership,
 )
-from licenses.tasks import REVIEWERS_GROUP
 from payments.models import EntryKind, TrustAccount, TrustEntry
-from permits.models import Fee, FeeStatus, Permit, PermitLicense, PermitStatus, PermitType
+from permits.models import Fee, Permit, PermitContact, PermitLicense, PermitType
 
-SEED = 2024
-PERMIT_COUNT = 300
+CITY_FILE = Path(__file__).with_name("city.json")
 
-# The logins the README lists. Demo only: seed_demo refuses to run with production settings.
-DEMO_PASSWORDS = {
-    "admin": "springfield-admin",
-    "clerk": "springfield-clerk",
-    "demo": "springfield-demo",
-    "inspector1": "springfield-inspector",
-    "inspector2": "springfield-inspector",
-}
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+# When the demo's inspectors result their inspections, and when contractors asked for them.
+RESULTED_AT = datetime.time(14, 0)
+REQUESTED_AT = datetime.time(10, 0)
+PERMIT_NUMBER = re.compile(r"^([A-Z]+)(?:\d{2}|\{yy\})-(\d+)$")
 
-LICENSE_TYPES = [
-    ("EC", "Electrical"),
-    ("MC", "Mechanical"),
-    ("PC", "Plumbing"),
-    ("GC", "General"),
-    ("RC", "Residential"),
-]
 
-CONTRACTORS = [
-    # business, contact, address, phone, email
-    (
-        "Lincoln Builders LLC",
-        "Abe Stone",
-        "401 S 6th St",
-        "(217) 555-0141",
-        "office@lincolnbuilders.example",
-    ),
-    (
-        "Prairie Electric Co.",
-        "Mary Todd",
-        "1200 E Cook St",
-        "(217) 555-0172",
-        "dispatch@prairieelectric.example",
-    ),
-    (
-        "Capitol Plumbing Inc.",
-        "Ninian Edwards",
-        "88 W Jefferson St",
-        "(217) 555-0133",
-        "info@capitolplumbing.example",
-    ),
-    (
-        "Sangamon Mechanical",
-        "Elijah Iles",
-        "2300 N Grand Ave E",
-        "(217) 555-0190",
-        "service@sangamonmech.example",
-    ),
-    (
-        "Route 66 Construction",
-        "Ann Rutledge",
-        "3100 S MacArthur Blvd",
-        "(217) 555-0166",
-        "bids@route66construction.example",
-    ),
-]
+@cache
+def load_city() -> dict[str, Any]:
+    return json.loads(CITY_FILE.read_text(encoding="utf-8"))
 
-# number, type prefix, holder index, status. The demo contractor's company holds GC20001 and
-# RC30001; EC10002 and PC40001 are linked to nobody, for a visitor to register against.
-LICENSES = [
-    ("GC20001", "GC", 0, LicenseStatus.ACTIVE),
-    ("RC30001", "RC", 0, LicenseStatus.ACTIVE),
-    ("EC10001", "EC", 1, LicenseStatus.ACTIVE),
-    ("EC10002", "EC", 1, LicenseStatus.ACTIVE),
-    ("PC40001", "PC", 2, LicenseStatus.ACTIVE),
-    ("MC50001", "MC", 3, LicenseStatus.ACTIVE),
-    ("GC20002", "GC", 4, LicenseStatus.EXPIRED),
-    ("RC30002", "RC", 4, LicenseStatus.SUSPENDED),
-]
 
-PERMIT_TYPES = [
-    # code, name, license prefixes that pull such permits, inspections
-    (
-        "RES",
-        "Residential Building",
-        ("RC", "GC"),
-        [
-            ("101", "Footing"),
-            ("102", "Foundation"),
-            ("105", "Framing"),
-            ("110", "Insulation"),
-            ("199", "Final"),
-        ],
-    ),
-    (
-        "COM",
-        "Commercial Building",
-        ("GC",),
-        [("101", "Footing"), ("105", "Framing"), ("120", "Fire Separation"), ("199", "Final")],
-    ),
-    (
-        "ELE",
-        "Electrical",
-        ("EC",),
-        [("301", "Rough-In Electrical"), ("305", "Service"), ("399", "Final Electrical")],
-    ),
-    (
-        "MEC",
-        "Mechanical",
-        ("MC",),
-        [("401", "Rough-In Mechanical"), ("405", "Gas Pressure Test"), ("499", "Final Mechanical")],
-    ),
-    (
-        "PLM",
-        "Plumbing",
-        ("PC",),
-        [("501", "Underground Plumbing"), ("505", "Rough-In Plumbing"), ("599", "Final Plumbing")],
-    ),
-    ("ROF", "Roofing", ("RC", "GC"), [("601", "Roof Sheathing"), ("699", "Final Roofing")]),
-    ("DEM", "Demolition", ("GC",), [("701", "Site Clearance"), ("799", "Final Demolition")]),
-]
+def demo_passwords() -> dict[str, str]:
+    """The logins the README lists. Demo only: seed_demo refuses to run with production
+    settings."""
+    return {user["username"]: user["password"] for user in load_city()["users"] if user["password"]}
 
-STREETS = [
-    "N 5th St",
-    "S 6th St",
-    "E Adams St",
-    "W Washington St",
-    "E Capitol Ave",
-    "S Grand Ave W",
-    "N Walnut St",
-    "W Lawrence Ave",
-    "S Spring St",
-    "E Monroe St",
-    "W Jefferson St",
-    "N MacArthur Blvd",
-    "S College St",
-    "W Edwards St",
-    "E Cook St",
-    "Wabash Ave",
-    "Chatham Rd",
-    "Stevenson Dr",
-    "Peoria Rd",
-    "Clear Lake Ave",
-    "S 2nd St",
-    "W Iles Ave",
-    "E Laurel St",
-    "Lindbergh Blvd",
-]
-WORK = {
-    "RES": [
-        "New single-family dwelling",
-        "Kitchen remodel with new load-bearing beam",
-        "Detached garage 24x24",
-        "Basement finish with egress window",
-        "Two-story addition",
-    ],
-    "COM": [
-        "Tenant build-out, retail suite",
-        "New restaurant shell",
-        "Office interior alteration",
-        "Warehouse mezzanine",
-        "Medical office remodel",
-    ],
-    "ELE": [
-        "200A service upgrade",
-        "Rewire single-family dwelling",
-        "EV charger circuit",
-        "Solar PV system 8.4 kW",
-        "Generator transfer switch",
-    ],
-    "MEC": [
-        "Furnace and AC replacement",
-        "Rooftop unit replacement",
-        "Ductwork for addition",
-        "Gas line for range",
-        "Boiler replacement",
-    ],
-    "PLM": [
-        "Water heater replacement",
-        "Sewer lateral repair",
-        "Bathroom rough-in",
-        "Backflow preventer",
-        "Water service replacement",
-    ],
-    "ROF": [
-        "Tear-off and re-roof, asphalt shingles",
-        "Flat roof membrane replacement",
-        "Roof deck repair after storm",
-    ],
-    "DEM": [
-        "Demolish detached garage",
-        "Interior demolition, non-structural",
-        "Demolish fire-damaged dwelling",
-    ],
-}
-OWNERS = [
-    "J. Baker",
-    "M. Lopez",
-    "Sangamon County",
-    "T. Nguyen",
-    "R. Patel",
-    "Oak Ridge HOA",
-    "L. Schmidt",
-    "K. Johnson",
-    "Capital Area Church",
-    "D. Wright",
-]
 
-# How the 300 permits spread over the statuses: every status is there, Issued most of all.
-STATUS_WEIGHTS = [
-    (PermitStatus.SUBMITTED, 25),
-    (PermitStatus.IN_REVIEW, 30),
-    (PermitStatus.PENDING_APPROVAL, 20),
-    (PermitStatus.READY_TO_ISSUE, 25),
-    (PermitStatus.ISSUED, 110),
-    (PermitStatus.FINALED, 50),
-    (PermitStatus.EXPIRED, 25),
-    (PermitStatus.CANCELLED, 15),
-]
+DEMO_PASSWORDS = demo_passwords()
 
 
 @dataclass
@@ -259,450 +82,327 @@ class SeedReport:
             self.created[what] = self.created.get(what, 0) + 1
 
 
-CENT = Decimal("0.01")
+def holiday_on(rule: dict[str, Any], year: int) -> datetime.date:
+    """A holiday rule of the data in one year: a fixed day of a month, or the nth (-1: last)
+    weekday of a month, `days_after` it."""
+    if "day" in rule:
+        return datetime.date(year, rule["month"], rule["day"])
+    weekday = WEEKDAYS.index(rule["weekday"])
+    if rule["nth"] > 0:
+        day = datetime.date(year, rule["month"], 1)
+        day += datetime.timedelta(days=(weekday - day.weekday()) % 7)
+        day += datetime.timedelta(weeks=rule["nth"] - 1)
+    else:
+        next_month = datetime.date(year + rule["month"] // 12, rule["month"] % 12 + 1, 1)
+        day = next_month - datetime.timedelta(days=1)
+        day -= datetime.timedelta(days=(day.weekday() - weekday) % 7)
+        day += datetime.timedelta(weeks=rule["nth"] + 1)
+    return day + datetime.timedelta(days=rule.get("days_after", 0))
 
 
-def at_least(amount: Decimal, floor: str) -> Decimal:
-    return max(amount, Decimal(floor)).quantize(CENT)
+class Calendar:
+    """The data's dates (business days from the seeding day) as dates."""
+
+    def __init__(self, today: datetime.date, holiday_rules: list[dict[str, Any]]) -> None:
+        self.today = today
+        # Wide enough for any date a demo city needs; holidays outside it would only be worked.
+        self.holidays = {
+            holiday_on(rule, year)
+            for rule in holiday_rules
+            for year in range(today.year - 10, today.year + 3)
+        }
+        self._ahead: list[datetime.date] = []
+        self._behind: list[datetime.date] = []
+
+    def day(self, offset: int) -> datetime.date:
+        if offset == 0:
+            return self.today
+        days, step = (self._ahead, 1) if offset > 0 else (self._behind, -1)
+        while len(days) < abs(offset):
+            day = days[-1] if days else self.today
+            day += datetime.timedelta(days=step)
+            while not is_business_day(day, self.holidays):
+                day += datetime.timedelta(days=step)
+            days.append(day)
+        return days[abs(offset) - 1]
+
+    def at(self, offset: int, time: datetime.time) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(self.day(offset), time))
+
+
+@dataclass
+class Seeding:
+    city: dict[str, Any]
+    calendar: Calendar
+    report: SeedReport
+    users: dict[str, Any] = field(default_factory=dict)
+    businesses: dict[str, Contractor] = field(default_factory=dict)
+    licenses: dict[str, License] = field(default_factory=dict)
+    permit_types: dict[str, PermitType] = field(default_factory=dict)
+    inspection_types: dict[tuple[str, str], InspectionType] = field(default_factory=dict)
+    area_inspectors: dict[InspectionArea | None, Inspector | None] = field(default_factory=dict)
 
 
 @transaction.atomic
 def seed_demo_city(*, today: datetime.date | None = None) -> SeedReport:
+    """Seed the city of `city.json` as of `today` (the local date unless given)."""
+    city = load_city()
     today = today or timezone.localdate()
-    rng = random.Random(SEED)
-    report = SeedReport()
+    seeding = Seeding(city=city, calendar=Calendar(today, city["holidays"]), report=SeedReport())
+    seed_holidays(seeding)
+    seed_users(seeding)
+    seed_businesses(seeding)
+    seed_permit_types(seeding)
+    seed_inspection_areas(seeding)
+    seed_memberships(seeding)
+    seed_permits(seeding)
+    return seeding.report
 
-    license_types = {}
-    for prefix, name in LICENSE_TYPES:
-        license_types[prefix], created = LicenseType.objects.get_or_create(
-            prefix=prefix, defaults={"name": name}
-        )
-        report.count("license types", created)
 
-    contractors = []
-    for business, contact, address, phone, email in CONTRACTORS:
-        contractor, created = Contractor.objects.get_or_create(
-            business_name=business,
-            defaults={
-                "contact_name": contact,
-                "address": address,
-                "city": "Springfield",
-                "state": "IL",
-                "zip_code": "62701",
-                "phone": phone,
-                "email": email,
-            },
-        )
-        contractors.append(contractor)
-        report.count("contractors", created)
-
-    licenses = {}
-    for number, prefix, holder, status in LICENSES:
-        issued = today - datetime.timedelta(days=900)
-        expires = (
-            today - datetime.timedelta(days=40)
-            if status == LicenseStatus.EXPIRED
-            else today + datetime.timedelta(days=400)
-        )
-        licenses[number], created = License.objects.get_or_create(
-            number=number,
-            defaults={
-                "license_type": license_types[prefix],
-                "holder": contractors[holder],
-                "status": status,
-                "issued_on": issued,
-                "expires_on": expires,
-            },
-        )
-        report.count("licenses", created)
-
-    permit_types = {}
-    for code, name, _prefixes, inspections in PERMIT_TYPES:
-        permit_types[code], created = PermitType.objects.get_or_create(
-            code=code, defaults={"name": name}
-        )
-        report.count("permit types", created)
-        for inspection_code, inspection_name in inspections:
-            _, created = InspectionType.objects.get_or_create(
-                permit_type=permit_types[code],
-                code=inspection_code,
-                defaults={"name": inspection_name},
+def seed_holidays(seeding: Seeding) -> None:
+    year = seeding.calendar.today.year
+    for this_year in (year, year + 1):
+        for rule in seeding.city["holidays"]:
+            _, created = Holiday.objects.get_or_create(
+                date=holiday_on(rule, this_year), defaults={"name": rule["name"]}
             )
-            report.count("inspection types", created)
-
-    seed_inspectors(report, today)
-    seed_permits(rng, today, permit_types, licenses, report)
-    seed_users(report, licenses)
-    return report
+            seeding.report.count("holidays", created)
 
 
-AREAS = [
-    ("Downtown", "62701 62703", "inspector1", "Ivy", "Downtown"),
-    ("North and West", "62702 62704 62711 62712", "inspector2", "Noel", "Northwest"),
-]
+def seed_users(seeding: Seeding) -> None:
+    for spec in seeding.city["groups"]:
+        group, _ = Group.objects.get_or_create(name=spec["name"])
+        for app_label, codenames in spec["permissions"].items():
+            permissions = Permission.objects.filter(content_type__app_label=app_label)
+            if codenames != "all":
+                permissions = permissions.filter(codename__in=codenames)
+            group.permissions.add(*permissions)
 
-
-def us_holidays(year: int) -> list[tuple[datetime.date, str]]:
-    """The holidays a city building department closes for (fixed dates, and the Mondays and
-    Thursdays the federal calendar puts them on)."""
-
-    def nth_weekday(month: int, weekday: int, n: int) -> datetime.date:
-        day = datetime.date(year, month, 1)
-        day += datetime.timedelta(days=(weekday - day.weekday()) % 7)
-        return day + datetime.timedelta(weeks=n - 1)
-
-    def last_monday(month: int) -> datetime.date:
-        day = datetime.date(year, month + 1, 1) - datetime.timedelta(days=1)
-        return day - datetime.timedelta(days=day.weekday())
-
-    return [
-        (datetime.date(year, 1, 1), "New Year's Day"),
-        (nth_weekday(1, 0, 3), "Martin Luther King Jr. Day"),
-        (last_monday(5), "Memorial Day"),
-        (datetime.date(year, 7, 4), "Independence Day"),
-        (nth_weekday(9, 0, 1), "Labor Day"),
-        (datetime.date(year, 11, 11), "Veterans Day"),
-        (nth_weekday(11, 3, 4), "Thanksgiving Day"),
-        (nth_weekday(11, 3, 4) + datetime.timedelta(days=1), "Day after Thanksgiving"),
-        (datetime.date(year, 12, 25), "Christmas Day"),
-    ]
-
-
-def seed_inspectors(report: SeedReport, today: datetime.date) -> None:
     user_model = get_user_model()
-    group, _ = Group.objects.get_or_create(name=INSPECTORS_GROUP)
-    group.permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="inspections",
-            codename__in=["view_inspection", "change_inspection"],
-        )
-    )
-    for name, zips, username, first, last in AREAS:
-        area, created = InspectionArea.objects.get_or_create(
-            name=name, defaults={"zip_codes": zips}
-        )
-        report.count("inspection areas", created)
+    for spec in seeding.city["users"]:
+        defaults = {
+            "email": spec["email"],
+            "first_name": spec["first_name"],
+            "last_name": spec["last_name"],
+            "is_staff": spec.get("staff", False),
+            "is_superuser": spec.get("superuser", False),
+            "phone": spec.get("phone", ""),
+        }
+        for kind in ("business", "mailing"):
+            address = spec.get(f"{kind}_address", {})
+            defaults[f"{kind}_address"] = address.get("address", "")
+            for part in ("city", "state", "zip"):
+                defaults[f"{kind}_{part}"] = address.get(part, "")
         user, created = user_model.objects.get_or_create(
-            username=username,
-            defaults={
-                "email": f"{username}@springfield.example",
-                "is_staff": True,
-                "first_name": first,
-                "last_name": f"{last} (Inspector)",
-            },
+            username=spec["username"], defaults=defaults
         )
         if created:
-            user.set_password(DEMO_PASSWORDS[username])
+            # No password: a person named on permits who has not signed in yet.
+            if spec["password"]:
+                user.set_password(spec["password"])
+            else:
+                user.set_unusable_password()
             user.save()
-        user.groups.add(group)
-        _, created = Inspector.objects.get_or_create(user=user, defaults={"area": area})
-        report.count("inspectors", created)
-    for year in (today.year, today.year + 1):
-        for day, name in us_holidays(year):
-            _, created = Holiday.objects.get_or_create(date=day, defaults={"name": name})
-            report.count("holidays", created)
-
-
-def seed_permits(
-    rng: random.Random, today: datetime.date, permit_types: dict, licenses: dict, report: SeedReport
-) -> None:
-    statuses = [status for status, weight in STATUS_WEIGHTS for _ in range(weight)]
-    rng.shuffle(statuses)
-    sequence: dict[str, int] = {}
-    inspection_types = {}
-    for inspection_type in InspectionType.objects.all():
-        inspection_types.setdefault(inspection_type.permit_type_id, []).append(inspection_type)
-    by_prefix: dict[str, list[License]] = {}
-    for license in licenses.values():
-        if license.status == LicenseStatus.ACTIVE or rng.random() < 0.3:
-            by_prefix.setdefault(license.license_type.prefix, []).append(license)
-
-    existing = set(Permit.objects.values_list("number", flat=True))
-    for index in range(PERMIT_COUNT):
-        code, _name, prefixes, _inspections = PERMIT_TYPES[index % len(PERMIT_TYPES)]
-        status = statuses[index]
-        age = (
-            rng.randint(0, 60)
-            if status in (PermitStatus.SUBMITTED, PermitStatus.IN_REVIEW)
-            else rng.randint(20, 1300)
-        )
-        applied = today - datetime.timedelta(days=age)
-        key = f"{code}{applied:%y}"
-        sequence[key] = sequence.get(key, 100) + rng.randint(1, 7)
-        number = f"{key}-{sequence[key]:04d}"
-        base = rng.choice([2500, 8000, 15000, 42000, 120000, 380000])
-        valuation = Decimal(rng.randint(base * 6, base * 14)).scaleb(-1).quantize(CENT)
-        candidates = [license for prefix in prefixes for license in by_prefix.get(prefix, [])]
-        license = candidates[index % len(candidates)] if candidates else None
-        street = rng.choice(STREETS)
-        street_number = str(rng.randint(1, 48) * 100 + rng.randint(0, 99))
-        unit = rng.choice(["", "", "", "", "A", "2B", "101"])
-        description = rng.choice(WORK[code])
-        owner = rng.choice(OWNERS)
-        zip_code = rng.choice(["62701", "62702", "62703", "62704", "62711", "62712"])
-        parcel = f"14-{rng.randint(10, 36)}.0-{rng.randint(100, 499)}-{rng.randint(1, 99):03d}"
-        dates = permit_dates(rng, status, applied, today)
-        # Draw the fees and inspections whether or not the permit exists, so every run draws
-        # the same numbers and a second run makes exactly nothing.
-        fee_plan = plan_fees(rng, code, status, valuation)
-        inspection_plan = plan_inspections(
-            rng, status, dates, len(inspection_types[permit_types[code].pk]), today
-        )
-        if number in existing:
-            continue
-        permit = Permit.objects.create(
-            number=number,
-            permit_type=permit_types[code],
-            description=description,
-            status=status,
-            street_number=street_number,
-            street_name=street,
-            unit=unit,
-            city="Springfield",
-            state="IL",
-            zip_code=zip_code,
-            parcel_number=parcel,
-            valuation=valuation,
-            owner_name=owner,
-            applied_on=applied,
-            **dates,
-        )
-        report.count("permits", True)
-        if license is not None:
-            PermitLicense.objects.create(permit=permit, license=license)
-        Fee.objects.bulk_create(
-            [
-                Fee(
-                    permit=permit,
-                    description=desc,
-                    amount=amount,
-                    status=fee_status,
-                    assessed_on=applied,
-                )
-                for desc, amount, fee_status in fee_plan
-            ]
-        )
-        kinds = inspection_types[permit_types[code].pk]
-        area = area_for(permit)
-        Inspection.objects.bulk_create(
-            [
-                Inspection(
-                    permit=permit,
-                    inspection_type=kinds[kind],
-                    status=insp_status,
-                    scheduled_for=scheduled,
-                    completed_on=completed,
-                    result=result,
-                    result_comments=comments,
-                    inspector_notes=notes if insp_status != InspectionStatus.SCHEDULED else "",
-                    area=area if insp_status == InspectionStatus.SCHEDULED else None,
-                    inspector=inspector_for(area=area, day=scheduled)
-                    if insp_status == InspectionStatus.SCHEDULED
-                    else None,
-                    contact_name="Dana Builder"
-                    if insp_status == InspectionStatus.SCHEDULED
-                    else "",
-                    contact_phone="(217) 555-0141"
-                    if insp_status == InspectionStatus.SCHEDULED
-                    else "",
-                    request_notes=notes if insp_status == InspectionStatus.SCHEDULED else "",
-                )
-                for (
-                    kind,
-                    insp_status,
-                    scheduled,
-                    completed,
-                    result,
-                    comments,
-                    notes,
-                ) in inspection_plan
-            ]
-        )
-
-
-def permit_dates(
-    rng: random.Random, status: str, applied: datetime.date, today: datetime.date
-) -> dict:
-    days = datetime.timedelta
-    dates: dict = {}
-    if status in (PermitStatus.ISSUED, PermitStatus.FINALED, PermitStatus.EXPIRED):
-        issued = min(applied + days(rng.randint(3, 30)), today)
-        dates["issued_on"] = issued
-        if status == PermitStatus.EXPIRED:
-            dates["expires_on"] = min(issued + days(180), today - days(rng.randint(1, 60)))
-        elif status == PermitStatus.FINALED:
-            dates["expires_on"] = issued + days(365)
-            dates["finaled_on"] = min(issued + days(rng.randint(20, 300)), today)
-        else:
-            # Most issued permits are current; a few lapsed yesterday, for expire_permits.
-            dates["expires_on"] = (
-                today - days(1)
-                if rng.random() < 0.03
-                else max(issued + days(365), today + days(rng.randint(30, 300)))
+        seeding.report.count("users", created)
+        user.groups.add(*(Group.objects.get(name=name) for name in spec.get("groups", [])))
+        if spec.get("email_verified"):
+            EmailAddress.objects.get_or_create(
+                user=user, email=user.email, defaults={"verified": True, "primary": True}
             )
-    return dates
+        seeding.users[spec["username"]] = user
 
 
-def plan_fees(
-    rng: random.Random, code: str, status: str, valuation: Decimal
-) -> list[tuple[str, Decimal, str]]:
-    permit_fee = at_least(valuation * Decimal("0.0125"), "50")
-    review_fee = at_least(permit_fee * Decimal("0.35"), "35")
-    paid, due = FeeStatus.PAID, FeeStatus.DUE
-    fees: list[tuple[str, Decimal, str]] = []
-    if code in ("RES", "COM"):
-        fees.append(
-            (
-                "Plan Review Fee",
-                review_fee,
-                paid if status != PermitStatus.SUBMITTED or rng.random() < 0.5 else due,
-            )
+def seed_businesses(seeding: Seeding) -> None:
+    license_types = {}
+    for spec in seeding.city["license_types"]:
+        license_types[spec["prefix"]], created = LicenseType.objects.get_or_create(
+            prefix=spec["prefix"], defaults={"name": spec["name"]}
         )
-    if status in (PermitStatus.SUBMITTED, PermitStatus.IN_REVIEW, PermitStatus.PENDING_APPROVAL):
-        return fees
-    permit_status = due if status == PermitStatus.READY_TO_ISSUE else paid
-    if status == PermitStatus.CANCELLED:
-        permit_status = FeeStatus.WAIVED
-    fees.append(("Building Permit Fee", permit_fee, permit_status))
-    fees.append(("Technology Fee", Decimal("15.00"), permit_status))
-    if status == PermitStatus.ISSUED and rng.random() < 0.2:
-        fees.append(("Re-inspection Fee", Decimal("75.00"), due))
-    return fees
+        seeding.report.count("license types", created)
 
-
-def plan_inspections(
-    rng: random.Random, status: str, dates: dict, kinds: int, today: datetime.date
-) -> list[tuple]:
-    if status not in (PermitStatus.ISSUED, PermitStatus.FINALED, PermitStatus.EXPIRED):
-        return []
-    days = datetime.timedelta
-    issued = dates["issued_on"]
-    done = kinds if status == PermitStatus.FINALED else rng.randint(0, kinds - 1)
-    plan = []
-    day = issued
-    for kind in range(done):
-        day = day + days(rng.randint(2, 12))
-        failed = rng.random() < 0.15 and kind < done - 1
-        if failed:
-            plan.append(
-                (
-                    kind,
-                    InspectionStatus.COMPLETED,
-                    day,
-                    day,
-                    InspectionResult.FAILED,
-                    "Correct the items on the correction notice and request again.",
-                    "Blocking missing at midspan; photos on file.",
-                )
-            )
-            day = day + days(rng.randint(2, 6))
-        plan.append(
-            (kind, InspectionStatus.COMPLETED, day, day, InspectionResult.PASSED, "Approved.", "")
-        )
-    if status == PermitStatus.ISSUED and done < kinds and rng.random() < 0.5:
-        upcoming = today + days(rng.randint(1, 9))
-        while upcoming.weekday() >= 5:  # inspections happen on business days
-            upcoming += days(1)
-        plan.append((done, InspectionStatus.SCHEDULED, upcoming, None, "", "", "Gate code 4411."))
-    return plan
-
-
-def seed_users(report: SeedReport, licenses: dict[str, License]) -> None:
-    user_model = get_user_model()
-    clerks, _ = Group.objects.get_or_create(name="Permit Clerks")
-    clerk_permissions = Permission.objects.filter(
-        content_type__app_label__in=["licenses", "permits", "inspections", "payments", "accounts"]
-    )
-    clerks.permissions.add(*clerk_permissions)
-
-    admin, created = user_model.objects.get_or_create(
-        username="admin",
-        defaults={
-            "email": "admin@springfield.example",
-            "is_staff": True,
-            "is_superuser": True,
-            "first_name": "Site",
-            "last_name": "Administrator",
-        },
-    )
-    if created:
-        admin.set_password(DEMO_PASSWORDS["admin"])
-        admin.save()
-    report.count("users", created)
-
-    clerk, created = user_model.objects.get_or_create(
-        username="clerk",
-        defaults={
-            "email": "clerk@springfield.example",
-            "is_staff": True,
-            "first_name": "Pat",
-            "last_name": "Clerk",
-        },
-    )
-    if created:
-        clerk.set_password(DEMO_PASSWORDS["clerk"])
-        clerk.save()
-    clerk.groups.add(clerks)
-    reviewers, _ = Group.objects.get_or_create(name=REVIEWERS_GROUP)
-    clerk.groups.add(reviewers)
-    report.count("users", created)
-
-    demo, created = user_model.objects.get_or_create(
-        username="demo",
-        defaults={
-            "email": "demo@lincolnbuilders.example",
-            "first_name": "Dana",
-            "last_name": "Builder",
-        },
-    )
-    if created:
-        demo.set_password(DEMO_PASSWORDS["demo"])
-        demo.phone = "(217) 555-0141"
-        demo.business_address = "401 S 6th St"
-        demo.business_city = "Springfield"
-        demo.business_state = "IL"
-        demo.business_zip = "62701"
-        demo.mailing_address, demo.mailing_city = demo.business_address, demo.business_city
-        demo.mailing_state, demo.mailing_zip = demo.business_state, demo.business_zip
-        demo.save()
-    report.count("users", created)
-    verify_email(demo)
-    # The demo contractor works at Lincoln Builders LLC: approved on its two licenses, and its
-    # Manager (the first approved user of a business becomes one).
-    for number in ("GC20001", "RC30001"):
-        _, created = LicenseLink.objects.get_or_create(
-            user=demo,
-            license=licenses[number],
+    for spec in seeding.city["businesses"]:
+        seeding.businesses[spec["name"]], created = Contractor.objects.get_or_create(
+            business_name=spec["name"],
             defaults={
-                "status": LicenseLinkStatus.APPROVED,
-                "decided_by": clerk,
+                "contact_name": spec["contact"],
+                "address": spec["address"],
+                "city": spec["city"],
+                "state": spec["state"],
+                "zip_code": spec["zip"],
+                "phone": spec["phone"],
+                "email": spec["email"],
+            },
+        )
+        seeding.report.count("contractors", created)
+
+    for spec in seeding.city["licenses"]:
+        seeding.licenses[spec["number"]], created = License.objects.get_or_create(
+            number=spec["number"],
+            defaults={
+                "license_type": license_types[spec["type"]],
+                "holder": seeding.businesses[spec["holder"]],
+                "status": spec["status"],
+                "issued_on": seeding.calendar.day(spec["issued"]),
+                "expires_on": seeding.calendar.day(spec["expires"]),
+            },
+        )
+        seeding.report.count("licenses", created)
+
+
+def seed_permit_types(seeding: Seeding) -> None:
+    for spec in seeding.city["permit_types"]:
+        permit_type, created = PermitType.objects.get_or_create(
+            code=spec["code"], defaults={"name": spec["name"]}
+        )
+        seeding.permit_types[spec["code"]] = permit_type
+        seeding.report.count("permit types", created)
+        for inspection in spec["inspections"]:
+            kind, created = InspectionType.objects.get_or_create(
+                permit_type=permit_type,
+                code=inspection["code"],
+                defaults={"name": inspection["name"]},
+            )
+            seeding.inspection_types[spec["code"], inspection["code"]] = kind
+            seeding.report.count("inspection types", created)
+
+
+def seed_inspection_areas(seeding: Seeding) -> None:
+    for spec in seeding.city["inspection_areas"]:
+        area, created = InspectionArea.objects.get_or_create(
+            name=spec["name"], defaults={"zip_codes": spec["zip_codes"]}
+        )
+        seeding.report.count("inspection areas", created)
+        for username in spec["inspectors"]:
+            _, created = Inspector.objects.get_or_create(
+                user=seeding.users[username], defaults={"area": area}
+            )
+            seeding.report.count("inspectors", created)
+
+
+def seed_memberships(seeding: Seeding) -> None:
+    users = seeding.users
+    for spec in seeding.city["license_links"]:
+        _, created = LicenseLink.objects.get_or_create(
+            user=users[spec["user"]],
+            license=seeding.licenses[spec["license"]],
+            defaults={
+                "status": spec["status"],
+                "decided_by": users[spec["decided_by"]],
                 "decided_at": timezone.now(),
             },
         )
-        report.count("license links", created)
-    _, created = Membership.objects.get_or_create(
-        user=demo, contractor=licenses["GC20001"].holder, defaults={"can_manage": True}
-    )
-    report.count("memberships", created)
-    # Lincoln Builders keeps a trust account with the city.
-    account, created = TrustAccount.objects.get_or_create(
-        contractor=licenses["GC20001"].holder,
-        defaults={"low_balance_threshold": Decimal("500.00")},
-    )
-    if created:
-        TrustEntry.objects.create(
-            account=account,
-            kind=EntryKind.DEPOSIT,
-            amount=Decimal("5000.00"),
-            reference="Check 2201",
-            created_by=clerk,
+        seeding.report.count("license links", created)
+
+    for spec in seeding.city["memberships"]:
+        _, created = Membership.objects.get_or_create(
+            user=users[spec["user"]],
+            contractor=seeding.businesses[spec["business"]],
+            defaults={ROLE_FIELDS[role]: True for role in spec["roles"]},
         )
-    report.count("trust accounts", created)
+        seeding.report.count("memberships", created)
+
+    for spec in seeding.city["trust_accounts"]:
+        account, created = TrustAccount.objects.get_or_create(
+            contractor=seeding.businesses[spec["business"]],
+            defaults={"low_balance_threshold": Decimal(spec["low_balance_threshold"])},
+        )
+        if created:
+            for deposit in spec["deposits"]:
+                TrustEntry.objects.create(
+                    account=account,
+                    kind=EntryKind.DEPOSIT,
+                    amount=Decimal(deposit["amount"]),
+                    reference=deposit["reference"],
+                    created_by=users[deposit["by"]],
+                )
+        seeding.report.count("trust accounts", created)
 
 
-def verify_email(user) -> None:
-    from allauth.account.models import EmailAddress
+def permit_key(number: str) -> tuple[str, str] | None:
+    """A permit's type and sequence, without the year: RES25-0104 and RES{yy}-0104 agree."""
+    match = PERMIT_NUMBER.match(number)
+    return (match[1], match[2]) if match else None
 
-    EmailAddress.objects.get_or_create(
-        user=user, email=user.email, defaults={"verified": True, "primary": True}
-    )
+
+def seed_permits(seeding: Seeding) -> None:
+    day = seeding.calendar.day
+    existing = {permit_key(number) for number in Permit.objects.values_list("number", flat=True)}
+    for spec in seeding.city["permits"]:
+        if permit_key(spec["number"]) in existing:
+            continue
+        applied = day(spec["applied"])
+        permit = Permit.objects.create(
+            number=spec["number"].replace("{yy}", f"{applied:%y}"),
+            permit_type=seeding.permit_types[spec["type"]],
+            description=spec["description"],
+            status=spec["status"],
+            street_number=spec["street_number"],
+            street_name=spec["street_name"],
+            unit=spec.get("unit", ""),
+            city=seeding.city["city"]["name"],
+            state=seeding.city["city"]["state"],
+            zip_code=spec["zip"],
+            parcel_number=spec["parcel"],
+            valuation=Decimal(spec["valuation"]),
+            owner_name=spec["owner"],
+            applied_on=applied,
+            issued_on=day(spec["issued"]) if "issued" in spec else None,
+            expires_on=day(spec["expires"]) if "expires" in spec else None,
+            finaled_on=day(spec["finaled"]) if "finaled" in spec else None,
+        )
+        seeding.report.count("permits", True)
+        if "license" in spec:
+            PermitLicense.objects.create(permit=permit, license=seeding.licenses[spec["license"]])
+        Fee.objects.bulk_create(
+            Fee(
+                permit=permit,
+                description=fee["description"],
+                amount=Decimal(fee["amount"]),
+                status=fee["status"],
+                assessed_on=day(fee["assessed"]),
+            )
+            for fee in spec.get("fees", [])
+        )
+        for contact in spec.get("contacts", []):
+            PermitContact.objects.create(
+                permit=permit, user=seeding.users[contact["user"]], contact_type=contact["type"]
+            )
+        seed_inspections(seeding, permit, spec)
+
+
+def seed_inspections(seeding: Seeding, permit: Permit, spec: dict[str, Any]) -> None:
+    calendar = seeding.calendar
+    area = area_for(permit)
+    resulted = []
+    for visit in spec.get("inspections", []):
+        on = calendar.day(visit["on"])
+        inspection = Inspection(
+            permit=permit,
+            inspection_type=seeding.inspection_types[spec["type"], visit["type"]],
+            status=visit["status"],
+            scheduled_for=on,
+            area=area,
+            contact_name=visit.get("contact", ""),
+            contact_phone=visit.get("phone", ""),
+        )
+        if "requested_by" in visit:
+            inspection.requested_by = seeding.users[visit["requested_by"]]
+        if visit["status"] == Inspection.Status.SCHEDULED:
+            inspection.request_notes = visit.get("notes", "")
+            # One at a time: each assignment counts the inspectors' loads of the day so far.
+            inspection.inspector = inspector_for(area=area, day=on)
+            inspection.save()
+            continue
+        # Past days have no open requests, so the area's inspector is the same every day.
+        if area not in seeding.area_inspectors:
+            seeding.area_inspectors[area] = inspector_for(area=area, day=on)
+        inspection.inspector = seeding.area_inspectors[area]
+        inspection.completed_on = on
+        inspection.result = visit["result"]
+        inspection.result_comments = visit.get("comments", "")
+        inspection.inspector_notes = visit.get("notes", "")
+        inspection.resulted_by = inspection.inspector.user if inspection.inspector else None
+        inspection.resulted_at = calendar.at(visit["on"], RESULTED_AT)
+        inspection.created_at = calendar.at(visit["on"] - 1, REQUESTED_AT)
+        resulted.append(inspection)
+    Inspection.objects.bulk_create(resulted)

@@ -6,8 +6,8 @@ from demo.seed import DEMO_PASSWORDS, seed_demo_city
 
 class Command(BaseCommand):
     help = (
-        "Seed a deterministic demo city (contractors, licenses, 300 permits, fees, inspections, "
-        "demo logins). Safe to run twice. Refuses to run with production settings."
+        "Seed the demo city of demo/city.json (contractors, licenses, 300 permits, fees, "
+        "inspections, demo logins). Safe to run twice. Refuses to run with production settings."
     )
 
     def handle(self, *args, **options) -> None:
