@@ -7,11 +7,11 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
+from demo.seed import DEMO_PASSWORDS, seed_demo_city
 from payments.models import Payment, TrustAccount
 from payments.services import trust_balance
 from permits.access import permits_visible_to
 from permits.selectors import with_fees_due
-from portal.demo import DEMO_PASSWORDS, seed_demo_city
 from tests.e2e.test_registration import nav, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

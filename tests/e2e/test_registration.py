@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from demo.seed import DEMO_PASSWORDS, seed_demo_city
 from licenses.models import Contractor
-from portal.demo import DEMO_PASSWORDS, seed_demo_city
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

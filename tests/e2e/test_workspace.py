@@ -5,8 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from demo.seed import DEMO_PASSWORDS, seed_demo_city
 from permits.models import Collection, PermitDocument
-from portal.demo import DEMO_PASSWORDS, seed_demo_city
 from tests.e2e.test_registration import nav, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

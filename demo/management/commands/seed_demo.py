@@ -1,13 +1,13 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.demo import DEMO_PASSWORDS, seed_demo_city
+from demo.seed import DEMO_PASSWORDS, seed_demo_city
 
 
 class Command(BaseCommand):
     help = (
-        "Seed a deterministic demo city (contractors, licenses, 300 permits, fees, inspections, "
-        "demo logins). Safe to run twice. Refuses to run with production settings."
+        "Seed the demo city of demo/city.json (contractors, licenses, 300 permits, fees, "
+        "inspections, demo logins). Safe to run twice. Refuses to run with production settings."
     )
 
     def handle(self, *args, **options) -> None:

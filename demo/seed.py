@@ -1,0 +1,408 @@
+"""Load the demo city of `city.json` into the database.
+
+The city itself is data (`city.json`): its businesses and their licenses, permit and inspection
+types, the holidays, the staff and contractor logins, and 300 permits with their fees,
+inspections and contacts. This module only turns that data into rows.
+
+Every date in the data is a number of business days (Monday to Friday, not a holiday) from the
+day the city is seeded, negative for the past. Counting in business days keeps the order of any
+two dates whatever day the city is seeded, and puts every inspection on a day the department
+works. A permit number's `{yy}` is the year of its application, as the city's counter numbers
+them.
+
+What the data's names mean where they are not the model's: a business's `contact` and a permit's
+`owner` are names; `license`, `holder`, `user`, `requested_by`, `decided_by` and `by` name the
+license, business or user of that number or name elsewhere in the file; a user whose `password` is
+null has not signed in yet (named on permits only); `on` is the day of an inspection (scheduled
+for, and done on, when completed); `assessed` is the day a fee was assessed.
+
+Every object is found by its natural key before it is made, so seeding twice changes nothing. A
+permit is found by its type and sequence (RES25-0104 is RES{yy}-0104), so a city seeded on an
+earlier day, when a permit's application fell in another year, is not seeded again on top.
+"""
+
+import datetime
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.utils import timezone
+
+from inspections.models import Holiday, Inspection, InspectionArea, InspectionType, Inspector
+from inspections.scheduling import is_business_day
+from inspections.services import area_for, inspector_for
+from licenses.models import (
+    ROLE_FIELDS,
+    Contractor,
+    License,
+    LicenseLink,
+    LicenseType,
+    Membership,
+)
+from payments.models import EntryKind, TrustAccount, TrustEntry
+from permits.models import Fee, Permit, PermitContact, PermitLicense, PermitType
+
+CITY_FILE = Path(__file__).with_name("city.json")
+
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+# When the demo's inspectors result their inspections, and when contractors asked for them.
+RESULTED_AT = datetime.time(14, 0)
+REQUESTED_AT = datetime.time(10, 0)
+PERMIT_NUMBER = re.compile(r"^([A-Z]+)(?:\d{2}|\{yy\})-(\d+)$")
+
+
+@cache
+def load_city() -> dict[str, Any]:
+    return json.loads(CITY_FILE.read_text(encoding="utf-8"))
+
+
+def demo_passwords() -> dict[str, str]:
+    """The logins the README lists. Demo only: seed_demo refuses to run with production
+    settings."""
+    return {user["username"]: user["password"] for user in load_city()["users"] if user["password"]}
+
+
+DEMO_PASSWORDS = demo_passwords()
+
+
+@dataclass
+class SeedReport:
+    created: dict[str, int] = field(default_factory=dict)
+
+    def count(self, what: str, created: bool) -> None:
+        if created:
+            self.created[what] = self.created.get(what, 0) + 1
+
+
+def holiday_on(rule: dict[str, Any], year: int) -> datetime.date:
+    """A holiday rule of the data in one year: a fixed day of a month, or the nth (-1: last)
+    weekday of a month, `days_after` it."""
+    if "day" in rule:
+        return datetime.date(year, rule["month"], rule["day"])
+    weekday = WEEKDAYS.index(rule["weekday"])
+    if rule["nth"] > 0:
+        day = datetime.date(year, rule["month"], 1)
+        day += datetime.timedelta(days=(weekday - day.weekday()) % 7)
+        day += datetime.timedelta(weeks=rule["nth"] - 1)
+    else:
+        next_month = datetime.date(year + rule["month"] // 12, rule["month"] % 12 + 1, 1)
+        day = next_month - datetime.timedelta(days=1)
+        day -= datetime.timedelta(days=(day.weekday() - weekday) % 7)
+        day += datetime.timedelta(weeks=rule["nth"] + 1)
+    return day + datetime.timedelta(days=rule.get("days_after", 0))
+
+
+class Calendar:
+    """The data's dates (business days from the seeding day) as dates."""
+
+    def __init__(self, today: datetime.date, holiday_rules: list[dict[str, Any]]) -> None:
+        self.today = today
+        # Wide enough for any date a demo city needs; holidays outside it would only be worked.
+        self.holidays = {
+            holiday_on(rule, year)
+            for rule in holiday_rules
+            for year in range(today.year - 10, today.year + 3)
+        }
+        self._ahead: list[datetime.date] = []
+        self._behind: list[datetime.date] = []
+
+    def day(self, offset: int) -> datetime.date:
+        if offset == 0:
+            return self.today
+        days, step = (self._ahead, 1) if offset > 0 else (self._behind, -1)
+        while len(days) < abs(offset):
+            day = days[-1] if days else self.today
+            day += datetime.timedelta(days=step)
+            while not is_business_day(day, self.holidays):
+                day += datetime.timedelta(days=step)
+            days.append(day)
+        return days[abs(offset) - 1]
+
+    def at(self, offset: int, time: datetime.time) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(self.day(offset), time))
+
+
+@dataclass
+class Seeding:
+    city: dict[str, Any]
+    calendar: Calendar
+    report: SeedReport
+    users: dict[str, Any] = field(default_factory=dict)
+    businesses: dict[str, Contractor] = field(default_factory=dict)
+    licenses: dict[str, License] = field(default_factory=dict)
+    permit_types: dict[str, PermitType] = field(default_factory=dict)
+    inspection_types: dict[tuple[str, str], InspectionType] = field(default_factory=dict)
+    area_inspectors: dict[InspectionArea | None, Inspector | None] = field(default_factory=dict)
+
+
+@transaction.atomic
+def seed_demo_city(*, today: datetime.date | None = None) -> SeedReport:
+    """Seed the city of `city.json` as of `today` (the local date unless given)."""
+    city = load_city()
+    today = today or timezone.localdate()
+    seeding = Seeding(city=city, calendar=Calendar(today, city["holidays"]), report=SeedReport())
+    seed_holidays(seeding)
+    seed_users(seeding)
+    seed_businesses(seeding)
+    seed_permit_types(seeding)
+    seed_inspection_areas(seeding)
+    seed_memberships(seeding)
+    seed_permits(seeding)
+    return seeding.report
+
+
+def seed_holidays(seeding: Seeding) -> None:
+    year = seeding.calendar.today.year
+    for this_year in (year, year + 1):
+        for rule in seeding.city["holidays"]:
+            _, created = Holiday.objects.get_or_create(
+                date=holiday_on(rule, this_year), defaults={"name": rule["name"]}
+            )
+            seeding.report.count("holidays", created)
+
+
+def seed_users(seeding: Seeding) -> None:
+    for spec in seeding.city["groups"]:
+        group, _ = Group.objects.get_or_create(name=spec["name"])
+        for app_label, codenames in spec["permissions"].items():
+            permissions = Permission.objects.filter(content_type__app_label=app_label)
+            if codenames != "all":
+                permissions = permissions.filter(codename__in=codenames)
+            group.permissions.add(*permissions)
+
+    user_model = get_user_model()
+    for spec in seeding.city["users"]:
+        defaults = {
+            "email": spec["email"],
+            "first_name": spec["first_name"],
+            "last_name": spec["last_name"],
+            "is_staff": spec.get("staff", False),
+            "is_superuser": spec.get("superuser", False),
+            "phone": spec.get("phone", ""),
+        }
+        for kind in ("business", "mailing"):
+            address = spec.get(f"{kind}_address", {})
+            defaults[f"{kind}_address"] = address.get("address", "")
+            for part in ("city", "state", "zip"):
+                defaults[f"{kind}_{part}"] = address.get(part, "")
+        user, created = user_model.objects.get_or_create(
+            username=spec["username"], defaults=defaults
+        )
+        if created:
+            # No password: a person named on permits who has not signed in yet.
+            if spec["password"]:
+                user.set_password(spec["password"])
+            else:
+                user.set_unusable_password()
+            user.save()
+        seeding.report.count("users", created)
+        user.groups.add(*(Group.objects.get(name=name) for name in spec.get("groups", [])))
+        if spec.get("email_verified"):
+            EmailAddress.objects.get_or_create(
+                user=user, email=user.email, defaults={"verified": True, "primary": True}
+            )
+        seeding.users[spec["username"]] = user
+
+
+def seed_businesses(seeding: Seeding) -> None:
+    license_types = {}
+    for spec in seeding.city["license_types"]:
+        license_types[spec["prefix"]], created = LicenseType.objects.get_or_create(
+            prefix=spec["prefix"], defaults={"name": spec["name"]}
+        )
+        seeding.report.count("license types", created)
+
+    for spec in seeding.city["businesses"]:
+        seeding.businesses[spec["name"]], created = Contractor.objects.get_or_create(
+            business_name=spec["name"],
+            defaults={
+                "contact_name": spec["contact"],
+                "address": spec["address"],
+                "city": spec["city"],
+                "state": spec["state"],
+                "zip_code": spec["zip"],
+                "phone": spec["phone"],
+                "email": spec["email"],
+            },
+        )
+        seeding.report.count("contractors", created)
+
+    for spec in seeding.city["licenses"]:
+        seeding.licenses[spec["number"]], created = License.objects.get_or_create(
+            number=spec["number"],
+            defaults={
+                "license_type": license_types[spec["type"]],
+                "holder": seeding.businesses[spec["holder"]],
+                "status": spec["status"],
+                "issued_on": seeding.calendar.day(spec["issued"]),
+                "expires_on": seeding.calendar.day(spec["expires"]),
+            },
+        )
+        seeding.report.count("licenses", created)
+
+
+def seed_permit_types(seeding: Seeding) -> None:
+    for spec in seeding.city["permit_types"]:
+        permit_type, created = PermitType.objects.get_or_create(
+            code=spec["code"], defaults={"name": spec["name"]}
+        )
+        seeding.permit_types[spec["code"]] = permit_type
+        seeding.report.count("permit types", created)
+        for inspection in spec["inspections"]:
+            kind, created = InspectionType.objects.get_or_create(
+                permit_type=permit_type,
+                code=inspection["code"],
+                defaults={"name": inspection["name"]},
+            )
+            seeding.inspection_types[spec["code"], inspection["code"]] = kind
+            seeding.report.count("inspection types", created)
+
+
+def seed_inspection_areas(seeding: Seeding) -> None:
+    for spec in seeding.city["inspection_areas"]:
+        area, created = InspectionArea.objects.get_or_create(
+            name=spec["name"], defaults={"zip_codes": spec["zip_codes"]}
+        )
+        seeding.report.count("inspection areas", created)
+        for username in spec["inspectors"]:
+            _, created = Inspector.objects.get_or_create(
+                user=seeding.users[username], defaults={"area": area}
+            )
+            seeding.report.count("inspectors", created)
+
+
+def seed_memberships(seeding: Seeding) -> None:
+    users = seeding.users
+    for spec in seeding.city["license_links"]:
+        _, created = LicenseLink.objects.get_or_create(
+            user=users[spec["user"]],
+            license=seeding.licenses[spec["license"]],
+            defaults={
+                "status": spec["status"],
+                "decided_by": users[spec["decided_by"]],
+                "decided_at": timezone.now(),
+            },
+        )
+        seeding.report.count("license links", created)
+
+    for spec in seeding.city["memberships"]:
+        _, created = Membership.objects.get_or_create(
+            user=users[spec["user"]],
+            contractor=seeding.businesses[spec["business"]],
+            defaults={ROLE_FIELDS[role]: True for role in spec["roles"]},
+        )
+        seeding.report.count("memberships", created)
+
+    for spec in seeding.city["trust_accounts"]:
+        account, created = TrustAccount.objects.get_or_create(
+            contractor=seeding.businesses[spec["business"]],
+            defaults={"low_balance_threshold": Decimal(spec["low_balance_threshold"])},
+        )
+        if created:
+            for deposit in spec["deposits"]:
+                TrustEntry.objects.create(
+                    account=account,
+                    kind=EntryKind.DEPOSIT,
+                    amount=Decimal(deposit["amount"]),
+                    reference=deposit["reference"],
+                    created_by=users[deposit["by"]],
+                )
+        seeding.report.count("trust accounts", created)
+
+
+def permit_key(number: str) -> tuple[str, str] | None:
+    """A permit's type and sequence, without the year: RES25-0104 and RES{yy}-0104 agree."""
+    match = PERMIT_NUMBER.match(number)
+    return (match[1], match[2]) if match else None
+
+
+def seed_permits(seeding: Seeding) -> None:
+    day = seeding.calendar.day
+    existing = {permit_key(number) for number in Permit.objects.values_list("number", flat=True)}
+    for spec in seeding.city["permits"]:
+        if permit_key(spec["number"]) in existing:
+            continue
+        applied = day(spec["applied"])
+        permit = Permit.objects.create(
+            number=spec["number"].replace("{yy}", f"{applied:%y}"),
+            permit_type=seeding.permit_types[spec["type"]],
+            description=spec["description"],
+            status=spec["status"],
+            street_number=spec["street_number"],
+            street_name=spec["street_name"],
+            unit=spec.get("unit", ""),
+            city=seeding.city["city"]["name"],
+            state=seeding.city["city"]["state"],
+            zip_code=spec["zip"],
+            parcel_number=spec["parcel"],
+            valuation=Decimal(spec["valuation"]),
+            owner_name=spec["owner"],
+            applied_on=applied,
+            issued_on=day(spec["issued"]) if "issued" in spec else None,
+            expires_on=day(spec["expires"]) if "expires" in spec else None,
+            finaled_on=day(spec["finaled"]) if "finaled" in spec else None,
+        )
+        seeding.report.count("permits", True)
+        if "license" in spec:
+            PermitLicense.objects.create(permit=permit, license=seeding.licenses[spec["license"]])
+        Fee.objects.bulk_create(
+            Fee(
+                permit=permit,
+                description=fee["description"],
+                amount=Decimal(fee["amount"]),
+                status=fee["status"],
+                assessed_on=day(fee["assessed"]),
+            )
+            for fee in spec.get("fees", [])
+        )
+        for contact in spec.get("contacts", []):
+            PermitContact.objects.create(
+                permit=permit, user=seeding.users[contact["user"]], contact_type=contact["type"]
+            )
+        seed_inspections(seeding, permit, spec)
+
+
+def seed_inspections(seeding: Seeding, permit: Permit, spec: dict[str, Any]) -> None:
+    calendar = seeding.calendar
+    area = area_for(permit)
+    resulted = []
+    for visit in spec.get("inspections", []):
+        on = calendar.day(visit["on"])
+        inspection = Inspection(
+            permit=permit,
+            inspection_type=seeding.inspection_types[spec["type"], visit["type"]],
+            status=visit["status"],
+            scheduled_for=on,
+            area=area,
+            contact_name=visit.get("contact", ""),
+            contact_phone=visit.get("phone", ""),
+        )
+        if "requested_by" in visit:
+            inspection.requested_by = seeding.users[visit["requested_by"]]
+        if visit["status"] == Inspection.Status.SCHEDULED:
+            inspection.request_notes = visit.get("notes", "")
+            # One at a time: each assignment counts the inspectors' loads of the day so far.
+            inspection.inspector = inspector_for(area=area, day=on)
+            inspection.save()
+            continue
+        # Past days have no open requests, so the area's inspector is the same every day.
+        if area not in seeding.area_inspectors:
+            seeding.area_inspectors[area] = inspector_for(area=area, day=on)
+        inspection.inspector = seeding.area_inspectors[area]
+        inspection.completed_on = on
+        inspection.result = visit["result"]
+        inspection.result_comments = visit.get("comments", "")
+        inspection.inspector_notes = visit.get("notes", "")
+        inspection.resulted_by = inspection.inspector.user if inspection.inspector else None
+        inspection.resulted_at = calendar.at(visit["on"], RESULTED_AT)
+        inspection.created_at = calendar.at(visit["on"] - 1, REQUESTED_AT)
+        resulted.append(inspection)
+    Inspection.objects.bulk_create(resulted)

@@ -1,0 +1,114 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db.models import Count
+
+from demo.seed import DEMO_PASSWORDS, seed_demo_city
+from inspections.models import Inspection
+from licenses.models import Contractor, License, LicenseLink, Membership
+from payments.models import TrustAccount
+from permits.models import Fee, FeeStatus, Permit, PermitStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot() -> dict:
+    return {
+        "permits": sorted(Permit.objects.values_list("number", "status", "applied_on")),
+        "fees": Fee.objects.count(),
+        "inspections": Inspection.objects.count(),
+        "licenses": License.objects.count(),
+        "users": get_user_model().objects.count(),
+    }
+
+
+def test_the_demo_city_has_what_the_readme_promises(capsys):
+    call_command("seed_demo")
+    assert Contractor.objects.count() >= 3
+    assert License.objects.count() >= 8
+    assert License.objects.values("license_type").distinct().count() >= 3
+    assert Permit.objects.count() == 300
+    statuses = dict(Permit.objects.values_list("status").annotate(n=Count("id")))
+    assert set(statuses) == set(PermitStatus.values)
+    assert Fee.objects.filter(status=FeeStatus.DUE).exists()
+    assert Fee.objects.filter(status=FeeStatus.PAID).exists()
+    assert Inspection.objects.exists()
+    for username, password in DEMO_PASSWORDS.items():
+        assert get_user_model().objects.get(username=username).check_password(password), username
+    assert get_user_model().objects.get(username="clerk").is_staff
+    assert "Demo city ready" in capsys.readouterr().out
+
+
+def test_seeding_twice_changes_nothing(capsys):
+    call_command("seed_demo")
+    first = snapshot()
+    call_command("seed_demo")
+    assert snapshot() == first
+    assert "already seeded" in capsys.readouterr().out
+
+
+def test_the_seed_is_deterministic():
+    seed_demo_city()
+    first = snapshot()
+    Inspection.objects.all().delete()
+    Fee.objects.all().delete()
+    Permit.objects.all().delete()
+    seed_demo_city()
+    assert snapshot() == first
+
+
+def test_seed_demo_refuses_production_settings(settings):
+    settings.PORTAL_ENVIRONMENT = "production"
+    with pytest.raises(CommandError, match="refuses to run with production settings"):
+        call_command("seed_demo")
+    assert not Permit.objects.exists()
+
+
+def test_staff_are_in_the_groups_the_portal_looks_for():
+    from inspections.services import INSPECTORS_GROUP
+    from licenses.tasks import REVIEWERS_GROUP
+
+    seed_demo_city()
+    users = get_user_model().objects
+    assert set(users.filter(groups__name=INSPECTORS_GROUP).values_list("username", flat=True)) == {
+        "inspector1",
+        "inspector2",
+    }
+    assert users.filter(groups__name=REVIEWERS_GROUP, username="clerk").exists()
+    assert Inspection.objects.filter(status="scheduled", inspector__isnull=True).count() == 0
+
+
+def test_the_demo_contractor_has_a_5000_trust_account_and_the_readme_licenses():
+    seed_demo_city()
+    account = TrustAccount.objects.get(contractor__business_name="Lincoln Builders LLC")
+    assert list(account.entries.values_list("kind", "amount")) == [("deposit", Decimal("5000.00"))]
+    demo = get_user_model().objects.get(username="demo")
+    assert set(
+        LicenseLink.objects.filter(user=demo, status="approved").values_list(
+            "license__number", flat=True
+        )
+    ) == {"GC20001", "RC30001"}
+    assert Membership.objects.get(user=demo).can_manage
+    holders = dict(License.objects.values_list("number", "holder__business_name"))
+    assert holders["EC10002"] == holders["EC10001"] == "Prairie Electric Co."
+    assert holders["PC40001"] == "Capitol Plumbing Inc."
+    assert holders["MC50001"] == "Sangamon Mechanical"
+    assert holders["GC20002"] == holders["RC30002"] == "Route 66 Construction"
+    statuses = dict(License.objects.values_list("number", "status"))
+    assert (statuses["GC20002"], statuses["RC30002"]) == ("expired", "suspended")
+    assert not LicenseLink.objects.filter(license__number__in=["EC10002", "PC40001"]).exists()
+
+
+def test_seeding_again_on_a_later_day_adds_no_second_city():
+    seed_demo_city(today=datetime.date(2026, 12, 30))
+    first = snapshot()
+    # A year on, every application falls in another year and so carries another number.
+    report = seed_demo_city(today=datetime.date(2027, 12, 30))
+    assert "permits" not in report.created
+    assert Permit.objects.count() == 300
+    assert {key: value for key, value in snapshot().items() if key != "permits"} == {
+        key: value for key, value in first.items() if key != "permits"
+    }
