@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from payments.models import Payment, TrustAccount
-from payments.services import trust_balance
+from payments.selectors import trust_balance
 from permits.access import permits_visible_to
 from permits.selectors import with_fees_due
 from portal.demo import DEMO_PASSWORDS, seed_demo_city
