@@ -79,7 +79,7 @@ def payment_create(
     return payment
 
 
-def existing_payment(key: uuid.UUID, *, user, method: str) -> Payment | None:
+def existing_payment(*, key: uuid.UUID, user, method: str) -> Payment | None:
     """The payment this user's click with `key` started already (a double click, a reload),
     if any. The same form used again for another way to pay, or after its payment failed or
     expired, is refused: the checkout page then starts afresh."""
@@ -96,7 +96,7 @@ def payment_start(*, user, method: str, provider: str, key: uuid.UUID) -> Paymen
     older open payments are settled first, each in its own transaction (and with no transaction
     open while their gateway is asked), so what they found (a payment that went through
     meanwhile) stands whatever happens to this one."""
-    found = existing_payment(key, user=user, method=method)
+    found = existing_payment(key=key, user=user, method=method)
     if found is not None:
         return found
     expire_open_payments(user=user)
@@ -105,7 +105,7 @@ def payment_start(*, user, method: str, provider: str, key: uuid.UUID) -> Paymen
         cart_clean(user=user, cart=cart)
         fees = lock_due_fees(fee.pk for fee in cart.fees)
         # A second click of the same form waited here for the first one's locks.
-        found = existing_payment(key, user=user, method=method)
+        found = existing_payment(key=key, user=user, method=method)
         if found is not None:
             return found
         return payment_create(user=user, method=method, provider=provider, fees=fees, key=key)

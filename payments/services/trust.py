@@ -29,7 +29,7 @@ def lock_trust_account(account_id: int) -> TrustAccount:
 def trust_pay(*, user, account: TrustAccount, key: uuid.UUID) -> Payment:
     """Pay the whole cart from a trust account: lock the account, check the balance, write the
     ledger entry and confirm the payment, all in one transaction."""
-    found = existing_payment(key, user=user, method=PaymentMethod.TRUST)
+    found = existing_payment(key=key, user=user, method=PaymentMethod.TRUST)
     if found is not None:
         return found
     if account not in trust_accounts_for(user):
@@ -42,7 +42,7 @@ def trust_pay(*, user, account: TrustAccount, key: uuid.UUID) -> Payment:
 def _trust_pay(*, user, account: TrustAccount, key: uuid.UUID) -> Payment:
     account = lock_trust_account(account.pk)
     # A second click of the same form waited here for the first one's lock.
-    found = existing_payment(key, user=user, method=PaymentMethod.TRUST)
+    found = existing_payment(key=key, user=user, method=PaymentMethod.TRUST)
     if found is not None:
         return found
     cart = cart_for(user)
