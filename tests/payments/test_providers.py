@@ -320,6 +320,30 @@ def test_the_offline_gateway_decides_once(client, payer, license):
     assert client.post(page.url, {"decision": "nonsense"}).status_code == 200
 
 
+@pytest.mark.django_db
+def test_a_session_made_for_a_payment_closed_meanwhile_is_expired_at_stripe(
+    client, payer, license, stripe_on, monkeypatch
+):
+    """While Stripe was making the session (no lock held), another tab's checkout closed the
+    payment: the session is recorded on it and expired, so nobody can pay a closed payment."""
+    from payments.services.confirm import payment_release
+
+    real = stripe_gateway.create_checkout_session
+
+    def slow_create(*, payment, **kwargs):
+        session = real(payment=payment, **kwargs)
+        payment_release(payment_id=payment.pk, status=PaymentStatus.EXPIRED, reason="other tab")
+        return session
+
+    monkeypatch.setattr(stripe_gateway, "create_checkout_session", slow_create)
+    permit, _ = permit_with_fees(license, "100.00")
+    response = add_and_pay(client, permit, "card:", follow=True)
+    assert "This payment was closed meanwhile" in response.text
+    payment = Payment.objects.get()
+    assert payment.status == PaymentStatus.EXPIRED
+    assert FAKE.sessions[payment.stripe_session_id]["status"] == "expired"
+
+
 # No Stripe call inside a database transaction ---------------------------------------------------
 
 
