@@ -61,8 +61,9 @@ class BasePaymentProvider:
         raise NotImplementedError
 
     def is_allowed(self, *, user, cart: Cart, method: str) -> bool:
-        """Whether this user may pay this cart by `method` with this provider. Checked again when
-        the payment begins: the page may be stale."""
+        """Whether this user may pay this cart by `method` with this provider, for the Checkout
+        Summary. The page may be stale: `begin` checks again whatever could have changed (the
+        trust account re-checks its rules and balance under the account's lock)."""
         return self.is_enabled() and method in self.methods
 
     def options(self, *, user, cart: Cart) -> list[CheckoutOption]:
