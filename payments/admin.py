@@ -8,7 +8,10 @@ from permits.models import Fee, FeeStatus, PermitStatus
 from .exceptions import GatewayError, PaymentError
 from .forms import RefundForm
 from .models import CartLine, EntryKind, Payment, PaymentLine, StripeEvent, TrustAccount, TrustEntry
-from .services import payment_refund, trust_balance, trust_record
+from .selectors import trust_balance
+from .services.reconcile import payment_settle
+from .services.refunds import payment_refund
+from .services.trust import trust_record
 
 
 class PaymentLineInline(admin.TabularInline):
@@ -48,7 +51,7 @@ class PaymentAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     date_hierarchy = "created_at"
     inlines = [PaymentLineInline]
-    actions = ["refund"]
+    actions = ["refund", "settle_cleared", "settle_failed"]
     readonly_fields = [field.name for field in Payment._meta.fields]
 
     def has_add_permission(self, request):
@@ -86,6 +89,30 @@ class PaymentAdmin(admin.ModelAdmin):
             },
         )
 
+    def _settle(self, request, queryset, *, succeeded: bool) -> None:
+        for payment in queryset:
+            try:
+                payment_settle(payment=payment, succeeded=succeeded, by=request.user)
+            except PaymentError as error:
+                self.message_user(request, f"{payment}: {error}", messages.ERROR)
+            else:
+                outcome = "paid" if succeeded else "failed; its fees are due again"
+                self.message_user(request, f"{payment} settled: {outcome}.", messages.SUCCESS)
+
+    @admin.action(
+        description="Settle selected processing payments: the debit cleared",
+        permissions=["change"],
+    )
+    def settle_cleared(self, request, queryset):
+        self._settle(request, queryset, succeeded=True)
+
+    @admin.action(
+        description="Settle selected processing payments: the debit failed",
+        permissions=["change"],
+    )
+    def settle_failed(self, request, queryset):
+        self._settle(request, queryset, succeeded=False)
+
 
 class TrustEntryInline(admin.TabularInline):
     model = TrustEntry
@@ -109,6 +136,10 @@ class TrustAccountAdmin(admin.ModelAdmin):
     @admin.display(description="balance")
     def balance(self, account):
         return trust_balance(account)
+
+    def has_delete_permission(self, request, obj=None):
+        # An account's ledger is money: the account is never deleted.
+        return False
 
 
 class TrustEntryAdminForm(forms.ModelForm):

@@ -6,4 +6,17 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Payments"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import receivers  # noqa: F401 (queues the receipt and alert emails)
+        from .providers import registry
+        from .providers.offline import OfflineGatewayProvider
+        from .providers.stripe_checkout import StripeCardProvider, StripeECheckProvider
+        from .providers.trust import TrustAccountProvider
+
+        # The ways to pay, in the order the checkout lists them. A new provider is added here.
+        if not registry.registered():
+            registry.register(
+                StripeCardProvider(),
+                StripeECheckProvider(),
+                OfflineGatewayProvider(),
+                TrustAccountProvider(),
+            )

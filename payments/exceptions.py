@@ -1,3 +1,6 @@
+from core.status import InvalidStatusMove
+
+
 class PaymentError(Exception):
     """Something to tell the user: nothing was charged (a fee already paid, a balance too low,
     a declined card)."""
@@ -7,7 +10,7 @@ class GatewayError(Exception):
     """The payment gateway broke (network, Stripe outage): not the user's doing."""
 
 
-class InvalidPaymentStatusMove(PaymentError):
+class InvalidPaymentStatusMove(PaymentError, InvalidStatusMove):
     pass
 
 

@@ -6,6 +6,7 @@ from core.params import parse_id
 from permits.models import FeeStatus
 
 from .models import EntryKind, PaymentMethod
+from .providers.offline import OfflineDecision
 
 
 class CheckoutForm(forms.Form):
@@ -24,6 +25,14 @@ class CheckoutForm(forms.Form):
         self.cleaned_data["method"] = method
         self.cleaned_data["account"] = account_id
         return self.cleaned_data["choice"]
+
+
+class OfflineGatewayForm(forms.Form):
+    """The offline gateway's page: what the imitation card or bank does with the payment."""
+
+    decision = forms.ChoiceField(
+        choices=OfflineDecision.CHOICES, error_messages={"required": "Choose an outcome."}
+    )
 
 
 class ThresholdForm(forms.Form):

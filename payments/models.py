@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.money import MONEY, ZERO
+from core.status import StatusMachine
 from licenses.models import Contractor
 from permits.models import Fee
 
@@ -55,8 +56,9 @@ class PaymentStatus(models.TextChoices):
 LIVE_PAYMENT_STATUSES = (PaymentStatus.CREATED, PaymentStatus.PROCESSING, PaymentStatus.CONFIRMED)
 
 
-class Payment(models.Model):
+class Payment(StatusMachine):
     Status = PaymentStatus
+    move_error = InvalidPaymentStatusMove
     Method = PaymentMethod
 
     ALLOWED_MOVES: dict[str, set[str]] = {
@@ -123,23 +125,15 @@ class Payment(models.Model):
     def amount_cents(self) -> int:
         return int((self.total * 100).to_integral_value())
 
-    def move_to(self, status: str) -> None:
-        """Change the status, refusing a move payments do not make. The caller saves."""
-        if status == self.status:
-            return
-        if status not in self.ALLOWED_MOVES[self.status]:
-            raise InvalidPaymentStatusMove(
-                f"A payment that is {self.get_status_display().lower()} cannot become "
-                f"{PaymentStatus(status).label.lower()}."
-            )
-        self.status = status
+    def describe(self) -> str:
+        return f"Payment {self}"
 
 
 class PaymentLine(models.Model):
     """A fee in a payment, at the amount it had then. `live` while the payment holds the fee;
     the database lets a fee be live in one payment only."""
 
-    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="lines")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="lines")
     fee = models.ForeignKey(Fee, on_delete=models.PROTECT, related_name="payment_lines")
     amount = models.DecimalField(**MONEY)
     live = models.BooleanField(default=True)

@@ -1,17 +1,11 @@
-"""What the payments app tells the apps below it when they ask (permits.signals)."""
+"""What payments announce, so that whoever must act on it (the receipt email, the low-balance
+alert, later the apps above) listens instead of being imported by the services."""
 
-from django.dispatch import receiver
+from django.dispatch import Signal
 
-from permits.models import Fee
-from permits.signals import fee_holders
+# Sent inside the transaction that confirms a payment; kwargs: payment_id.
+payment_confirmed = Signal()
 
-from .models import PaymentLine
-
-
-@receiver(fee_holders, sender=Fee, dispatch_uid="payments.payment_holding_fee")
-def payment_holding_fee(sender, fee: Fee, **kwargs) -> str | None:
-    """A fee in a payment being paid, or paid, is held by it."""
-    line = PaymentLine.objects.filter(fee_id=fee.pk, live=True).select_related("payment").first()
-    if line is None:
-        return None
-    return f"payment {line.payment.pk} ({line.payment.get_status_display().lower()})"
+# Sent inside the transaction of a trust payment that took an account's balance below its alert
+# threshold; kwargs: account_id.
+trust_balance_fell_below_threshold = Signal()

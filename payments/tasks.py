@@ -1,3 +1,6 @@
+"""Celery tasks: each takes ids and calls a service or sends an email. Services never import
+this module; they send a signal (`payments.signals`) and `payments.receivers` queues these."""
+
 from celery import shared_task
 from django.urls import reverse
 
@@ -5,18 +8,19 @@ from core.mail import MAIL_RETRY, absolute_url, send_templated_email
 from licenses.models import Membership
 
 from .models import Payment, TrustAccount
+from .selectors import payment_lines, trust_balance
+from .services.reconcile import reconcile_payments as reconcile
 
 
 @shared_task(**MAIL_RETRY)
 def send_receipt(payment_id: int) -> None:
     payment = Payment.objects.select_related("user", "trust_account__contractor").get(pk=payment_id)
-    lines = payment.lines.select_related("fee__permit").order_by("fee__permit__number", "fee_id")
     send_templated_email(
         template="payment_receipt",
         to=[payment.user.email],
         context={
             "payment": payment,
-            "lines": list(lines),
+            "lines": list(payment_lines(payment)),
             "url": absolute_url(reverse("payments:receipt", args=[payment.receipt_number])),
         },
     )
@@ -24,8 +28,6 @@ def send_receipt(payment_id: int) -> None:
 
 @shared_task(**MAIL_RETRY)
 def send_low_balance_alert(account_id: int) -> None:
-    from .services import trust_balance
-
     account = TrustAccount.objects.select_related("contractor").get(pk=account_id)
     managers = Membership.objects.filter(
         contractor=account.contractor, can_manage=True
@@ -43,9 +45,8 @@ def send_low_balance_alert(account_id: int) -> None:
 
 @shared_task
 def reconcile_payments() -> dict[str, int]:
-    """Every quarter hour (Celery beat): settle Stripe payments whose webhook never came. Returns
-    how many payments had each outcome."""
-    from .services import reconcile_payments as reconcile
-
+    """Every quarter hour (Celery beat): settle open payments whose news never came (a lost
+    Stripe webhook, an offline debit that cleared). Returns how many payments had each
+    outcome."""
     report = reconcile()
     return {outcome: len(lines) for outcome, lines in report.outcomes.items()}

@@ -3,12 +3,9 @@ Stripe webhook."""
 
 import csv
 import logging
-from decimal import Decimal
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import F, Sum, Window
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,23 +24,25 @@ from permits.models import Permit
 
 from . import stripe_gateway
 from .exceptions import GatewayError, PaymentError
-from .forms import CheckoutForm, ThresholdForm
-from .models import Payment, PaymentMethod, PaymentStatus, TrustAccount, TrustEntry
-from .providers import hosted_provider
-from .services import (
-    apply_session,
-    cart_add_permit,
+from .forms import CheckoutForm, OfflineGatewayForm, ThresholdForm
+from .models import Payment, PaymentStatus, TrustAccount
+from .providers.offline import OfflineGatewayProvider
+from .providers.registry import provider_for
+from .selectors import (
     cart_for,
-    cart_remove_permit,
-    convenience_fee,
-    handle_stripe_event,
-    payment_confirm,
-    payment_release,
-    payment_start,
-    trust_accounts_for,
+    checkout_options,
+    ledger,
+    paid_payments_for,
+    payment_lines,
+    receipt_of,
+    trust_account_of,
     trust_balance,
-    trust_pay,
 )
+from .services.cart import cart_add_permit, cart_remove_permit
+from .services.checkout import checkout_begin
+from .services.confirm import OPEN_STATUSES
+from .services.trust import trust_threshold_set
+from .services.webhooks import stripe_event_handle
 
 logger = logging.getLogger("portal.payments")
 
@@ -86,6 +85,7 @@ def cart_view(request: HttpRequest) -> HttpResponse:
             raise Http404("No such permit in your cart.")
         messages.info(request, "The permit's fees were taken out of your cart.")
         return redirect("payments:cart")
+    # Read only: the lines left out here are deleted by the next write to the cart.
     cart = cart_for(request.user)
     for fee in cart.dropped:
         messages.info(
@@ -93,81 +93,29 @@ def cart_view(request: HttpRequest) -> HttpResponse:
             f"{fee.description} on permit {fee.permit.number} was "
             f"{fee.get_status_display().lower()} meanwhile (or is being paid) and left your cart.",
         )
-    return render(request, "payments/cart.html", {"cart": cart})
-
-
-def method_options(user, cart) -> list[dict]:
-    """The ways to pay this cart, each with its convenience fee and total, as the summary shows
-    them before paying."""
-    options = []
-    hosted = hosted_provider()
-    for method in (PaymentMethod.CARD, PaymentMethod.ACH):
-        if hosted is None:
-            continue
-        surcharge = convenience_fee(method, cart.total)
-        options.append(
-            {
-                "method": method,
-                "label": PaymentMethod(method).label,
-                "fee": surcharge,
-                "total": cart.total + surcharge,
-            }
-        )
-    accounts = []
-    permit_ids = [group.permit.pk for group in cart.permits]
-    for account in trust_accounts_for(user, permit_ids=permit_ids):
-        balance = trust_balance(account)
-        if balance >= cart.total:
-            accounts.append({"account": account, "balance": balance})
-    if accounts:
-        options.append(
-            {
-                "method": PaymentMethod.TRUST,
-                "label": PaymentMethod.TRUST.label,
-                "fee": Decimal("0.00"),
-                "total": cart.total,
-                "accounts": accounts,
-            }
-        )
-    return options
+    # The header counts what the cart shows, not lines still to be cleaned.
+    return render(request, "payments/cart.html", {"cart": cart, "cart_count": len(cart)})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def checkout(request: HttpRequest) -> HttpResponse:
     """Checkout Summary: the fee lines, the total, and the way to pay. Every amount is
-    recomputed here at submit; nothing the browser sends is trusted but the choice."""
+    recomputed at submit; nothing the browser sends is trusted but the choice."""
     cart = cart_for(request.user)
     if not cart.fees:
         messages.info(request, "Your cart is empty.")
         return redirect("payments:cart")
-    options = method_options(request.user, cart)
     form = CheckoutForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        method, key = form.cleaned_data["method"], form.cleaned_data["key"]
         try:
-            if method == PaymentMethod.TRUST:
-                account = TrustAccount.objects.filter(pk=form.cleaned_data["account"] or 0).first()
-                if account is None:
-                    raise PaymentError("Choose the trust account to pay from.")
-                payment = trust_pay(user=request.user, account=account, key=key)
-                messages.success(
-                    request, f"Paid from the trust account. Receipt {payment.receipt_number}."
-                )
-                return redirect("payments:receipt", receipt_number=payment.receipt_number)
-            provider = hosted_provider()
-            if provider is None:
-                raise PaymentError(
-                    "Card payments are not available right now; call the permit office."
-                )
-            payment = payment_start(
-                user=request.user, method=method, provider=provider.identifier, key=key
+            begun = checkout_begin(
+                user=request.user,
+                method=form.cleaned_data["method"],
+                key=form.cleaned_data["key"],
+                account_id=form.cleaned_data["account"],
+                absolute=request.build_absolute_uri,
             )
-            if payment.status == PaymentStatus.CONFIRMED:
-                return redirect("payments:receipt", receipt_number=payment.receipt_number)
-            if payment.status == PaymentStatus.PROCESSING:
-                return redirect("payments:return", payment_id=payment.pk)
-            return redirect(provider.begin(request, payment))
         except PaymentError as error:
             messages.error(request, str(error))
             return redirect("payments:checkout")
@@ -177,8 +125,14 @@ def checkout(request: HttpRequest) -> HttpResponse:
                 "The card gateway did not answer; nothing was charged. Try again in a few minutes.",
             )
             return redirect("payments:checkout")
+        if begun.message:
+            messages.success(request, begun.message)
+        return redirect(begun.url)
+    options = checkout_options(user=request.user, cart=cart)
     return render(
-        request, "payments/checkout.html", {"cart": cart, "options": options, "form": form}
+        request,
+        "payments/checkout.html",
+        {"cart": cart, "options": options, "form": form, "cart_count": len(cart)},
     )
 
 
@@ -189,49 +143,40 @@ def own_payment(request: HttpRequest, payment_id: int) -> Payment:
 @login_required
 @require_GET
 def payment_return(request: HttpRequest, payment_id: int) -> HttpResponse:
-    """Where Stripe sends the payer back. It asks Stripe once more (the webhook may be slow),
-    then shows the receipt, or "processing" until the payment is confirmed."""
+    """Where the payer comes back from the gateway. Its provider asks the gateway once more
+    (the webhook may be slow), then the receipt shows, or "processing" until it is confirmed."""
     payment = own_payment(request, payment_id)
-    if (
-        payment.provider == "stripe"
-        and payment.stripe_session_id
-        and payment.status in (PaymentStatus.CREATED, PaymentStatus.PROCESSING)
-    ):
+    if payment.status in OPEN_STATUSES:
         try:
-            apply_session(
-                payment,
-                stripe_gateway.retrieve_session(payment.stripe_session_id),
-                source="return page",
-            )
+            provider_for(payment).sync(payment, source="return page")
         except GatewayError:
-            logger.warning("stripe: could not refresh payment %s on return", payment.pk)
+            logger.warning("payment %s: the gateway did not answer on return", payment.pk)
         payment.refresh_from_db()
     if payment.status == PaymentStatus.CONFIRMED:
         return redirect("payments:receipt", receipt_number=payment.receipt_number)
     return render(request, "payments/status.html", {"payment": payment})
 
 
+OFFLINE = OfflineGatewayProvider()
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def offline_gateway(request: HttpRequest, payment_id: int) -> HttpResponse:
-    """The offline card gateway's hosted page: Approve or Decline."""
-    if settings.PORTAL_ENVIRONMENT == "production" or stripe_gateway.stripe_configured():
+    """The offline card gateway's hosted page: Approve, Leave processing, or Decline."""
+    if not OFFLINE.is_enabled():
         raise Http404("The offline card gateway is not used here.")
-    payment = own_payment(request, payment_id)
-    if payment.provider != "offline":
-        raise Http404("Not an offline payment.")
-    if request.method == "POST" and payment.status == PaymentStatus.CREATED:
-        if request.POST.get("decision") == "approve":
-            if payment.method == PaymentMethod.ACH:
-                payment_confirm(payment.pk, source="offline gateway (e-check)")
-            else:
-                payment_confirm(payment.pk, source="offline gateway")
-            payment.refresh_from_db()
+    payment = get_object_or_404(
+        Payment, pk=payment_id, user=request.user, provider=OFFLINE.identifier
+    )
+    form = OfflineGatewayForm(request.POST or None)
+    if request.method == "POST" and payment.status == PaymentStatus.CREATED and form.is_valid():
+        payment = OFFLINE.decide(payment, decision=form.cleaned_data["decision"])
+        if payment.status == PaymentStatus.CONFIRMED:
             messages.success(request, f"Payment approved. Receipt {payment.receipt_number}.")
             return redirect("payments:receipt", receipt_number=payment.receipt_number)
-        payment_release(
-            payment.pk, status=PaymentStatus.FAILED, reason="declined at the offline gateway"
-        )
+        if payment.status == PaymentStatus.PROCESSING:
+            return redirect("payments:return", payment_id=payment.pk)
         messages.error(
             request, "The card was declined. Nothing was charged; the fees are still due."
         )
@@ -239,33 +184,26 @@ def offline_gateway(request: HttpRequest, payment_id: int) -> HttpResponse:
     return render(
         request,
         "payments/offline_gateway.html",
-        {"payment": payment, "lines": payment.lines.select_related("fee__permit")},
+        {"payment": payment, "lines": payment_lines(payment), "form": form},
     )
 
 
 @login_required
 @require_GET
 def receipt(request: HttpRequest, receipt_number: str) -> HttpResponse:
-    payment = get_object_or_404(
-        Payment.objects.select_related("user", "trust_account__contractor"),
-        receipt_number=receipt_number,
-        user=request.user,
+    payment = receipt_of(request.user, receipt_number)
+    if payment is None:
+        raise Http404("No receipt of yours has that number.")
+    return render(
+        request, "payments/receipt.html", {"payment": payment, "lines": payment_lines(payment)}
     )
-    lines = payment.lines.select_related("fee__permit").order_by("fee__permit__number", "fee_id")
-    return render(request, "payments/receipt.html", {"payment": payment, "lines": lines})
 
 
 @login_required
 @require_GET
 def paid_items(request: HttpRequest) -> HttpResponse:
-    payments = (
-        Payment.objects.filter(
-            user=request.user, status__in=[PaymentStatus.CONFIRMED, PaymentStatus.REFUNDED]
-        )
-        .select_related("trust_account__contractor")
-        .order_by("-confirmed_at", "-id")
-    )
-    return render(request, "payments/paid_items.html", {"page": paginate(request, payments, 20)})
+    page = paginate(request, paid_payments_for(request.user), 20)
+    return render(request, "payments/paid_items.html", {"page": page})
 
 
 # Trust accounts ---------------------------------------------------------------------------------
@@ -277,22 +215,7 @@ def trust_account_or_404(request: HttpRequest, contractor_id: int) -> tuple[Trus
     if not scope.has_role(contractor_id, Role.PAY):
         raise Http404("No trust account of yours.")
     contractor = get_object_or_404(Contractor, pk=contractor_id)
-    # A business without an account yet sees an empty one; reading never creates it.
-    account = TrustAccount.objects.filter(contractor=contractor).first()
-    account = account or TrustAccount(contractor=contractor)
-    return account, scope.has_role(contractor_id, Role.MANAGE)
-
-
-def ledger(account: TrustAccount):
-    """The entries, newest first, each with the balance after it."""
-    if account.pk is None:
-        return TrustEntry.objects.none()
-    return (
-        TrustEntry.objects.filter(account=account)
-        .select_related("payment")
-        .annotate(running=Window(Sum("amount"), order_by=[F("created_at").asc(), F("id").asc()]))
-        .order_by("-created_at", "-id")
-    )
+    return trust_account_of(contractor), scope.has_role(contractor_id, Role.MANAGE)
 
 
 @login_required
@@ -306,11 +229,10 @@ def trust_account(request: HttpRequest, contractor_id: int) -> HttpResponse:
         if not is_manager:
             raise Http404("Only managers set the alert.")
         if form.is_valid():
-            account.low_balance_threshold = form.cleaned_data["low_balance_threshold"]
-            if account.pk is None:
-                account.save()
-            else:
-                account.save(update_fields=["low_balance_threshold"])
+            trust_threshold_set(
+                contractor=account.contractor,
+                threshold=form.cleaned_data["low_balance_threshold"],
+            )
             messages.success(request, "The low-balance alert was saved.")
             return redirect("payments:trust", contractor_id=contractor_id)
     return render(
@@ -369,7 +291,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         logger.warning("stripe webhook refused: %s", error)
         return HttpResponse("bad signature", status=400, content_type="text/plain")
     try:
-        outcome = handle_stripe_event(event)
+        outcome = stripe_event_handle(event=event)
     except GatewayError as error:
         # Stripe will send the event again; nothing of it was recorded.
         logger.error("stripe webhook %s: %s", event["id"], error)

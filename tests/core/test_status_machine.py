@@ -30,8 +30,9 @@ pytestmark = pytest.mark.django_db
 
 def test_every_stateful_model_uses_the_machine():
     from core.status import StatusMachine
+    from payments.models import Payment
 
-    for model in (Permit, Fee, Inspection, License, LicenseLink):
+    for model in (Permit, Fee, Inspection, License, LicenseLink, Payment):
         assert issubclass(model, StatusMachine), model
         statuses = {value for value, _ in model._meta.get_field("status").choices}
         assert set(model.ALLOWED_MOVES) == statuses, model

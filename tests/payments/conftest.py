@@ -10,8 +10,10 @@ from tests.payments.fake_stripe import FAKE, SECRET_KEY, WEBHOOK_SECRET
 
 @pytest.fixture
 def stripe_on(settings):
-    """Stripe keys set, its HTTP traffic going to the fake."""
+    """Stripe keys set, its HTTP traffic going to the fake, which refuses to be called inside a
+    database transaction."""
     FAKE.reset()
+    FAKE.guard_transactions()
     settings.STRIPE_SECRET_KEY = SECRET_KEY
     settings.STRIPE_PUBLISHABLE_KEY = "pk_test_portal_fake"
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET

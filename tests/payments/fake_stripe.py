@@ -3,7 +3,11 @@ client, so everything above the wire (parameters, idempotency keys, errors) is e
 
 Checkout Sessions, their expiry and refunds are kept in memory; `FAKE` lets a test act as the
 payer ("pay", "decline") or break the network. Webhook signatures are made for real with the
-test secret (`sign`)."""
+test secret (`sign`).
+
+No database transaction may be open while Stripe is called (a slow Stripe would hold row locks
+for as long): once `guard_transactions()` has noted how deep the test itself sits in atomic
+blocks, a call made deeper than that is recorded and refused with an AssertionError."""
 
 import hashlib
 import hmac
@@ -14,6 +18,7 @@ import time
 from urllib.parse import parse_qsl, urlparse
 
 import stripe
+from django.db import transaction
 
 WEBHOOK_SECRET = "whsec_test_portal_secret"
 SECRET_KEY = "sk_test_portal_fake"
@@ -32,6 +37,14 @@ class FakeStripe:
         self.requests: list[tuple[str, str, dict]] = []
         self.down = False
         self.counter = itertools.count(1)
+        self.atomic_depth_at_rest: int | None = None
+        self.calls_in_transaction: list[str] = []
+
+    def guard_transactions(self) -> None:
+        """From now on, refuse a call made inside a transaction the code under test opened. The
+        depth the test runs at (pytest-django wraps a non-transactional test in atomic blocks;
+        a transactional one runs at depth 0) is the baseline."""
+        self.atomic_depth_at_rest = len(transaction.get_connection().atomic_blocks)
 
     # What a payer or Stripe does ------------------------------------------------------------
 
@@ -67,10 +80,16 @@ class FakeStripe:
     # The HTTP API ---------------------------------------------------------------------------
 
     def handle(self, method: str, url: str, headers, post_data) -> tuple[str, int]:
-        if self.down:
-            raise stripe.APIConnectionError("fake network down")
         method = method.lower()
         path = urlparse(url).path
+        depth = len(transaction.get_connection().atomic_blocks)
+        if self.atomic_depth_at_rest is not None and depth > self.atomic_depth_at_rest:
+            self.calls_in_transaction.append(f"{method.upper()} {path}")
+            raise AssertionError(
+                f"Stripe called inside a database transaction: {method.upper()} {path}"
+            )
+        if self.down:
+            raise stripe.APIConnectionError("fake network down")
         params = dict(parse_qsl(post_data or "", keep_blank_values=True))
         self.requests.append((method, path, params))
         key = (headers or {}).get("Idempotency-Key")

@@ -50,13 +50,44 @@ def test_remove_a_permit(client, payer, two_permits):
 
 
 def test_fees_paid_or_waived_meanwhile_drop_out_with_a_message(client, payer, two_permits):
-    (first, fees), _ = two_permits
+    (first, fees), (second, _) = two_permits
     add(client, first)
     set_status(fees[0], FeeStatus.WAIVED)
     response = client.get(CART)
     assert "Fee 0 on permit" in response.text and "waived meanwhile" in response.text
     assert response.context["cart"].total == Decimal("25.50")
-    assert CartLine.objects.filter(user=payer).count() == 1
+    assert "View Cart (1)" in response.text  # the header counts what the cart shows
+    # Looking deletes nothing: the next write to the cart cleans the line out.
+    assert CartLine.objects.filter(user=payer).count() == 2
+    add(client, second)
+    assert not CartLine.objects.filter(user=payer, fee=fees[0]).exists()
+    assert CartLine.objects.filter(user=payer).count() == 2  # Fee 1, and the second permit's
+
+
+def test_the_cart_and_checkout_pages_write_nothing_on_a_get(client, payer, two_permits):
+    """A GET is a read: fees paid, waived or taken by another payment meanwhile are left out of
+    the page, not deleted from the cart there (that is for the next POST)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    (first, fees), (second, _) = two_permits
+    add(client, first)
+    add(client, second)
+    set_status(fees[0], FeeStatus.PAID)
+    for url in (CART, CHECKOUT):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        writes = [
+            query["sql"]
+            for query in queries.captured_queries
+            if query["sql"].lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE")
+        ]
+        assert writes == [], writes
+        assert response.context["cart"].total == Decimal("65.50")
+    assert CartLine.objects.filter(user=payer).count() == 3
+    client.post(CART, {"permit": second.pk})  # the next write cleans the cart
+    assert list(CartLine.objects.filter(user=payer).values_list("fee", flat=True)) == [fees[1].pk]
 
 
 def test_only_the_pay_role_can_add(client, license, two_permits):

@@ -11,10 +11,12 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from payments import services
 from payments.exceptions import PaymentError
 from payments.models import CartLine, Payment, PaymentStatus, StripeEvent, TrustEntry
-from payments.services import trust_balance, trust_pay
+from payments.selectors import trust_balance
+from payments.services import checkout
+from payments.services import trust as trust_services
+from payments.services.trust import trust_pay
 from permits.models import FeeStatus
 from tests.factories import contractor_user
 from tests.payments.conftest import fund, permit_with_fees
@@ -48,14 +50,14 @@ def pay_all(account, payers) -> list:
 def slow_balance(monkeypatch):
     """Widen the window between reading the balance and writing the entry, as a busy server
     would, so a missing lock shows."""
-    real = services.trust_balance
+    real = trust_services.trust_balance
 
     def slow(account):
         balance = real(account)
         time.sleep(0.05)
         return balance
 
-    monkeypatch.setattr(services, "trust_balance", slow)
+    monkeypatch.setattr(trust_services, "trust_balance", slow)
 
 
 @pytest.mark.usefixtures("slow_balance")
@@ -79,7 +81,9 @@ def test_control_without_the_account_lock_the_balance_goes_negative(twenty_payer
     lock in trust_pay prevents."""
     from payments.models import TrustAccount
 
-    monkeypatch.setattr(services, "lock_trust_account", lambda pk: TrustAccount.objects.get(pk=pk))
+    monkeypatch.setattr(
+        trust_services, "lock_trust_account", lambda pk: TrustAccount.objects.get(pk=pk)
+    )
     account, payers = twenty_payers
     results = pay_all(account, payers)
     paid = [result for result in results if isinstance(result, Payment)]
@@ -128,7 +132,7 @@ def test_a_double_clicked_card_pay_goes_to_the_one_payment(license, settings, mo
     client.post(reverse("payments:cart_add", args=[permit.number]))
     key = str(uuid.uuid4())
     # The first click holds the fees while the second arrives.
-    hold(monkeypatch, services, "_lock_due_fees")
+    hold(monkeypatch, checkout, "lock_due_fees")
 
     def click(_):
         browser = Client(raise_request_exception=False)
@@ -196,5 +200,5 @@ def test_paying_a_fee_already_paid_is_refused(license):
     with pytest.raises(PaymentError, match="cart is empty"):
         trust_pay(user=payer, account=account, key=uuid.uuid4())
     with pytest.raises(PaymentError, match="already paid"):
-        services._lock_due_fees([fees[0].pk])
+        checkout.lock_due_fees([fees[0].pk])
     assert trust_balance(account) == Decimal("70.00")

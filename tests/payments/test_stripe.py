@@ -306,7 +306,7 @@ def test_reconcile_reports_mismatches(client, stripe_on, cart, capsys):
 def test_staff_refund_a_card_payment_through_stripe_once(client, stripe_on, cart):
     from django.contrib.auth import get_user_model
 
-    from payments.services import payment_refund
+    from payments.services.refunds import payment_refund
 
     pay_by(client)
     payment = Payment.objects.get()
@@ -372,12 +372,14 @@ def test_a_declined_card_leaves_the_fees_due(client, cart, settings):
 
 
 def test_the_offline_gateway_is_refused_in_production(client, cart, settings):
-    from payments.providers import hosted_provider
+    from payments.models import PaymentMethod
+    from payments.providers.registry import provider_for_method
 
     settings.STRIPE_SECRET_KEY = ""
     response = pay_by(client)
     settings.PORTAL_ENVIRONMENT = "production"
-    assert hosted_provider() is None
+    assert provider_for_method(PaymentMethod.CARD) is None
+    assert provider_for_method(PaymentMethod.ACH) is None
     assert client.get(response.url).status_code == 404
     assert client.post(response.url, {"decision": "approve"}).status_code == 404
 
@@ -446,7 +448,7 @@ def test_an_effect_the_database_refuses_is_not_recorded_as_handled(
     from django.db import IntegrityError
     from django.test import Client
 
-    from payments import services
+    from payments.providers import stripe_checkout
 
     pay_by(client)
     payment = Payment.objects.get()
@@ -455,7 +457,7 @@ def test_an_effect_the_database_refuses_is_not_recorded_as_handled(
     def refused(*args, **kwargs):
         raise IntegrityError("a constraint refused the effect")
 
-    monkeypatch.setattr(services, "apply_session", refused)
+    monkeypatch.setattr(stripe_checkout, "apply_session_state", refused)
     payload = event("checkout.session.completed", session, event_id="evt_retry")
     stripe = Client(raise_request_exception=False)
     first = stripe.post(

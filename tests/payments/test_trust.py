@@ -13,7 +13,8 @@ from django.utils import timezone
 from licenses.models import Membership
 from payments.exceptions import LedgerIsAppendOnly, PaymentError
 from payments.models import CartLine, EntryKind, Payment, PaymentStatus, TrustAccount, TrustEntry
-from payments.services import trust_balance, trust_record
+from payments.selectors import trust_balance
+from payments.services.trust import trust_record
 from permits.models import FeeStatus
 from tests.factories import LicenseFactory, UserFactory, contractor_user
 from tests.payments.conftest import fund, permit_with_fees
@@ -219,7 +220,7 @@ def test_a_payer_without_manage_cannot_set_the_threshold(client, payer, license)
 def test_a_trust_refund_is_a_ledger_credit_and_the_fees_are_due_again(
     client, payer, license, two_permits
 ):
-    from payments.services import payment_refund
+    from payments.services.refunds import payment_refund
 
     (first, fees), _ = two_permits
     account = fund(license, "500.00")
@@ -303,16 +304,16 @@ def test_the_csv_never_hands_a_spreadsheet_a_formula(client, payer, license):
 
 
 def test_a_receipt_carries_the_year_of_the_citys_calendar(payer, license, two_permits, monkeypatch):
-    from payments import services
+    from payments.services import confirm, trust
 
     (first, _), _ = two_permits
     for fee in first.fees.all():
         CartLine.objects.create(user=payer, fee=fee)
     new_years_eve = datetime.datetime(2025, 12, 31, 20, 0, tzinfo=timezone.get_current_timezone())
     assert new_years_eve.astimezone(datetime.UTC).year == 2026  # UTC is in the new year already
-    monkeypatch.setattr(services.timezone, "now", lambda: new_years_eve.astimezone(datetime.UTC))
+    monkeypatch.setattr(confirm.timezone, "now", lambda: new_years_eve.astimezone(datetime.UTC))
     account = fund(license, "500.00")
-    payment = services.trust_pay(user=payer, account=account, key=uuid.uuid4())
+    payment = trust.trust_pay(user=payer, account=account, key=uuid.uuid4())
     assert payment.receipt_number.startswith("R2025-")
 
 

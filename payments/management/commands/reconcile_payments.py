@@ -2,13 +2,13 @@ import datetime
 
 from django.core.management.base import BaseCommand
 
-from payments.services import reconcile_payments
+from payments.services.reconcile import reconcile_payments
 
 
 class Command(BaseCommand):
     help = (
-        "Settle Stripe payments whose webhook never came (asking Stripe for each open session) "
-        "and report the ones that do not match."
+        "Settle open payments whose news never came (asking Stripe for each open session; the "
+        "offline gateway clears its processing debits) and report the ones that do not match."
     )
 
     def add_arguments(self, parser) -> None:
@@ -16,7 +16,7 @@ class Command(BaseCommand):
             "--older-than",
             type=int,
             default=10,
-            help="Minutes a session must be open (default 10).",
+            help="Minutes a payment must be open (default 10).",
         )
 
     def handle(self, *args, **options) -> None:

@@ -1,0 +1,197 @@
+"""Reads about money: the cart, balances, the trust accounts a user may pay from, the ways to pay
+a cart, paid items, receipts and the ledger. Nothing here writes: a page shown on a GET changes
+nothing (a cart line whose fee was paid meanwhile is left out here, and deleted by the next write
+to the cart, `services.cart.cart_clean`)."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db.models import F, QuerySet, Sum, Window
+
+from licenses.models import Contractor
+from permits.models import Fee, FeeStatus, Permit, PermitLicense
+
+from .models import (
+    ZERO,
+    CartLine,
+    Payment,
+    PaymentLine,
+    PaymentMethod,
+    PaymentStatus,
+    TrustAccount,
+    TrustEntry,
+)
+from .providers.registry import enabled_providers
+
+CENT = Decimal("0.01")
+
+
+# The cart ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class CartPermit:
+    permit: Permit
+    fees: list[Fee] = field(default_factory=list)
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((fee.amount for fee in self.fees), ZERO)
+
+
+@dataclass
+class Cart:
+    permits: list[CartPermit]
+    # Lines whose fee was paid or waived meanwhile, or is in another payment: not payable here,
+    # shown as a notice, deleted by the next write to the cart.
+    dropped: list[Fee]
+
+    @property
+    def fees(self) -> list[Fee]:
+        return [fee for group in self.permits for fee in group.fees]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((group.subtotal for group in self.permits), ZERO)
+
+    def __len__(self) -> int:
+        return len(self.fees)
+
+
+def cart_for(user) -> Cart:
+    """The user's cart, grouped by permit, without the fees that are not payable any more (those
+    are in `dropped`)."""
+    lines = list(
+        CartLine.objects.filter(user=user)
+        .select_related("fee__permit__permit_type")
+        .order_by("fee__permit__number", "fee__assessed_on", "fee_id")
+    )
+    # A fee held by another payment is not payable here; one held by this user's own
+    # unfinished checkout stays (starting a new checkout closes that one).
+    held = set(
+        PaymentLine.objects.filter(fee__in=[line.fee_id for line in lines], live=True)
+        .exclude(payment__user=user, payment__status=PaymentStatus.CREATED)
+        .values_list("fee_id", flat=True)
+    )
+    groups: dict[int, CartPermit] = {}
+    dropped: list[Fee] = []
+    for line in lines:
+        if line.fee.status != FeeStatus.DUE or line.fee_id in held:
+            dropped.append(line.fee)
+            continue
+        group = groups.setdefault(line.fee.permit_id, CartPermit(permit=line.fee.permit))
+        group.fees.append(line.fee)
+    return Cart(permits=list(groups.values()), dropped=dropped)
+
+
+def convenience_fee(method: str, fees_total: Decimal) -> Decimal:
+    """The fee each method adds, from settings: a percentage for cards, a flat fee for
+    electronic checks, nothing from a trust account."""
+    if method == PaymentMethod.CARD:
+        rate = Decimal(settings.PAYMENT_CARD_FEE_PERCENT) / 100
+        return (fees_total * rate).quantize(CENT, rounding=ROUND_HALF_UP)
+    if method == PaymentMethod.ACH:
+        return Decimal(settings.PAYMENT_ACH_FEE).quantize(CENT)
+    return ZERO
+
+
+def checkout_options(*, user, cart: Cart) -> list:
+    """The ways to pay this cart, each with its convenience fee and total, as the summary shows
+    them before paying: what every provider configured here allows this user for this cart."""
+    return [
+        option
+        for provider in enabled_providers()
+        for option in provider.options(user=user, cart=cart)
+    ]
+
+
+# Trust accounts ---------------------------------------------------------------------------------
+
+
+def trust_balance(account: TrustAccount) -> Decimal:
+    if account.pk is None:  # a business the city has not opened an account for yet
+        return ZERO.quantize(CENT)
+    total = TrustEntry.objects.filter(account=account).aggregate(total=Sum("amount"))["total"]
+    return (total or ZERO).quantize(CENT)
+
+
+def permit_holders(permit_ids: Iterable[int]) -> dict[int, set[int]]:
+    """Permit id -> the businesses holding a license on it (one query)."""
+    holders: dict[int, set[int]] = {permit_id: set() for permit_id in permit_ids}
+    rows = PermitLicense.objects.filter(permit_id__in=list(holders)).values_list(
+        "permit_id", "license__holder_id"
+    )
+    for permit_id, holder_id in rows:
+        holders[permit_id].add(holder_id)
+    return holders
+
+
+def holders_of_all(permit_ids: Iterable[int]) -> set[int]:
+    """The businesses that hold a license on every one of these permits."""
+    holders = list(permit_holders(permit_ids).values())
+    return set.intersection(*holders) if holders else set()
+
+
+def trust_accounts_for(user, *, permit_ids: Iterable[int] | None = None) -> list[TrustAccount]:
+    """The trust accounts the user may pay from: those of businesses where they hold Pay; for
+    a cart's permits, only the businesses whose licenses are on every one of them (a business's
+    prepaid account pays for its own permits)."""
+    from licenses.access import contractor_scope
+    from licenses.models import Role
+
+    businesses = contractor_scope(user).businesses_with(Role.PAY)
+    if permit_ids is not None:
+        businesses = businesses & holders_of_all(permit_ids)
+    # Accounts the city has opened (with a deposit, in admin); reading never creates one.
+    return list(
+        TrustAccount.objects.filter(contractor_id__in=businesses)
+        .select_related("contractor")
+        .order_by("contractor__business_name")
+    )
+
+
+def trust_account_of(contractor: Contractor) -> TrustAccount:
+    """The business's account; a business without one yet gets an empty, unsaved one: reading
+    never opens an account."""
+    account = TrustAccount.objects.filter(contractor=contractor).first()
+    return account or TrustAccount(contractor=contractor)
+
+
+def ledger(account: TrustAccount) -> QuerySet[TrustEntry]:
+    """The entries, newest first, each with the balance after it."""
+    if account.pk is None:
+        return TrustEntry.objects.none()
+    return (
+        TrustEntry.objects.filter(account=account)
+        .select_related("payment")
+        .annotate(running=Window(Sum("amount"), order_by=[F("created_at").asc(), F("id").asc()]))
+        .order_by("-created_at", "-id")
+    )
+
+
+# Payments ---------------------------------------------------------------------------------------
+
+
+def paid_payments_for(user) -> QuerySet[Payment]:
+    """Paid Items: the user's payments that were paid (refunded ones too), newest first."""
+    return (
+        Payment.objects.filter(
+            user=user, status__in=[PaymentStatus.CONFIRMED, PaymentStatus.REFUNDED]
+        )
+        .select_related("trust_account__contractor")
+        .order_by("-confirmed_at", "-id")
+    )
+
+
+def receipt_of(user, receipt_number: str) -> Payment | None:
+    return (
+        Payment.objects.select_related("user", "trust_account__contractor")
+        .filter(receipt_number=receipt_number, user=user)
+        .first()
+    )
+
+
+def payment_lines(payment: Payment) -> QuerySet[PaymentLine]:
+    return payment.lines.select_related("fee__permit").order_by("fee__permit__number", "fee_id")

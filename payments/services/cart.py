@@ -1,0 +1,40 @@
+"""The cart: the due fees a user means to pay, kept in the database so it outlives the session."""
+
+from django.db import transaction
+
+from permits.models import Fee, FeeStatus, Permit
+
+from ..exceptions import PaymentError
+from ..models import CartLine
+from ..selectors import Cart, cart_for
+
+
+def cart_clean(*, user, cart: Cart | None = None) -> list[Fee]:
+    """Delete the lines the cart no longer shows (their fees were paid or waived meanwhile, or
+    are in another payment). Every write to the cart calls this: a GET never does."""
+    cart = cart if cart is not None else cart_for(user)
+    if cart.dropped:
+        CartLine.objects.filter(user=user, fee__in=[fee.pk for fee in cart.dropped]).delete()
+    return cart.dropped
+
+
+@transaction.atomic
+def cart_add_permit(*, user, permit: Permit) -> int:
+    """ "Pay Fees Due": the permit's due fees go in the cart. Returns how many were new."""
+    cart_clean(user=user)
+    fees = list(Fee.objects.filter(permit=permit, status=FeeStatus.DUE))
+    if not fees:
+        raise PaymentError(f"Permit {permit.number} has no fees due.")
+    before = CartLine.objects.filter(user=user, fee__in=fees).count()
+    CartLine.objects.bulk_create(
+        [CartLine(user=user, fee=fee) for fee in fees], ignore_conflicts=True
+    )
+    return len(fees) - before
+
+
+@transaction.atomic
+def cart_remove_permit(*, user, permit_id: int) -> int:
+    """Take a permit's fees out of the cart. Returns how many lines went (0: it was not there)."""
+    removed, _ = CartLine.objects.filter(user=user, fee__permit_id=permit_id).delete()
+    cart_clean(user=user)
+    return removed

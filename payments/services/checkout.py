@@ -1,0 +1,156 @@
+"""Starting a payment of the whole cart: the fees are locked and held by the payment, its amounts
+computed here from the database (never taken from the browser), and the payer handed to the
+provider chosen."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+
+from permits.models import Fee, FeeStatus
+
+from ..exceptions import PaymentError
+from ..models import ZERO, Payment, PaymentLine, PaymentMethod, PaymentStatus, TrustAccount
+from ..providers.registry import provider_for, provider_for_method
+from ..selectors import cart_for, convenience_fee
+from .cart import cart_clean
+
+if TYPE_CHECKING:  # the providers call these services: only the annotation is needed here
+    from ..providers.base import Begun
+
+
+def lock_due_fees(fee_ids: Iterable[int]) -> list[Fee]:
+    """Lock the fees a payment will hold; one not due any more stops the payment."""
+    fees = list(Fee.objects.select_for_update().filter(pk__in=set(fee_ids)).order_by("pk"))
+    for fee in fees:
+        if fee.status != FeeStatus.DUE:
+            raise PaymentError(
+                f"{fee.description} on permit {fee.permit.number} is already "
+                f"{fee.get_status_display().lower()}: it was taken out of your cart."
+            )
+    return fees
+
+
+def payment_create(
+    *,
+    user,
+    method: str,
+    provider: str,
+    fees: list[Fee],
+    key: uuid.UUID,
+    account: TrustAccount | None = None,
+) -> Payment:
+    """The payment and its lines, the fees already locked by the caller's transaction."""
+    if not fees:
+        raise PaymentError("Your cart is empty.")
+    fees_total = sum((fee.amount for fee in fees), ZERO)
+    surcharge = convenience_fee(method, fees_total)
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                user=user,
+                method=method,
+                provider=provider,
+                fees_total=fees_total,
+                convenience_fee=surcharge,
+                total=fees_total + surcharge,
+                idempotency_key=key,
+                trust_account=account,
+            )
+    except IntegrityError:
+        # The key of this click is taken: by another click of the same form that got here
+        # first (found again after the locks, so rare), or a form used before.
+        raise PaymentError(
+            "This payment was already started. Open your cart to see where it stands."
+        ) from None
+    try:
+        with transaction.atomic():
+            PaymentLine.objects.bulk_create(
+                [PaymentLine(payment=payment, fee=fee, amount=fee.amount) for fee in fees]
+            )
+    except IntegrityError:
+        raise PaymentError(
+            "Some of these fees are in a payment being processed. Wait for it to finish, or "
+            "start again from your cart."
+        ) from None
+    return payment
+
+
+def existing_payment(*, key: uuid.UUID, user, method: str) -> Payment | None:
+    """The payment this user's click with `key` started already (a double click, a reload),
+    if any. The same form used again for another way to pay, or after its payment failed or
+    expired, is refused: the checkout page then starts afresh."""
+    found = Payment.objects.filter(idempotency_key=key, user=user).first()
+    if found is not None and (
+        found.method != method or found.status in (PaymentStatus.FAILED, PaymentStatus.EXPIRED)
+    ):
+        raise PaymentError("This checkout form was used already. Choose how to pay once more.")
+    return found
+
+
+def payment_start(*, user, method: str, provider: str, key: uuid.UUID) -> Payment:
+    """A payment of the whole cart before the payer goes to the provider's page. The user's
+    older open payments are settled first, each in its own transaction (and with no transaction
+    open while their gateway is asked), so what they found (a payment that went through
+    meanwhile) stands whatever happens to this one."""
+    found = existing_payment(key=key, user=user, method=method)
+    if found is not None:
+        return found
+    expire_open_payments(user=user)
+    with transaction.atomic():
+        cart = cart_for(user)
+        cart_clean(user=user, cart=cart)
+        fees = lock_due_fees(fee.pk for fee in cart.fees)
+        # A second click of the same form waited here for the first one's locks.
+        found = existing_payment(key=key, user=user, method=method)
+        if found is not None:
+            return found
+        return payment_create(user=user, method=method, provider=provider, fees=fees, key=key)
+
+
+def expire_open_payments(*, user) -> int:
+    """At most one open hosted-page payment per cart: before a new payment, the user's
+    unfinished ones are cancelled through their providers (a Stripe session is expired at
+    Stripe), and their fees freed. One the payer finished meanwhile is settled instead, and the
+    new payment refused with a word about it. Returns how many were closed."""
+    older = Payment.objects.filter(
+        user=user, status=PaymentStatus.CREATED, method__in=[PaymentMethod.CARD, PaymentMethod.ACH]
+    )
+    closed = 0
+    for payment in older:
+        outcome = provider_for(payment).cancel(payment, reason="a newer checkout")
+        if outcome in ("confirmed", "processing"):
+            payment.refresh_from_db()
+            went = (
+                f"went through: receipt {payment.receipt_number}"
+                if outcome == "confirmed"
+                else "is being processed by your bank"
+            )
+            raise PaymentError(
+                f"Your earlier payment of ${payment.total:,.2f} {went}. Nothing more was "
+                "charged; what is still due stays in your cart."
+            )
+        closed += outcome == "expired"
+    return closed
+
+
+def checkout_begin(
+    *,
+    user,
+    method: str,
+    key: uuid.UUID,
+    account_id: int | None,
+    absolute: Callable[[str], str],
+) -> Begun:
+    """Pay the cart by `method`: the provider taking that method here starts the payment and
+    says where the payer goes (its hosted page, or the receipt when it paid in place).
+    `absolute` turns a path into the URL a gateway sends the payer back to."""
+    provider = provider_for_method(method)
+    if provider is None:
+        raise PaymentError("Card payments are not available right now; call the permit office.")
+    return provider.begin(
+        user=user, method=method, key=key, account_id=account_id, absolute=absolute
+    )

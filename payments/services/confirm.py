@@ -1,0 +1,107 @@
+"""The state writes every provider shares: confirm (the one way a payment becomes paid), release
+(declined, failed, expired) and processing (a bank debit under way)."""
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from permits.models import Fee, FeeStatus, Permit, PermitStatus
+
+from ..models import CartLine, Payment, PaymentStatus
+from ..signals import payment_confirmed
+
+logger = logging.getLogger("portal.payments")
+
+OPEN_STATUSES = (PaymentStatus.CREATED, PaymentStatus.PROCESSING)
+
+
+def receipt_number(payment: Payment, *, confirmed_at=None) -> str:
+    """R<year>-<payment>, the year of the city's calendar (a payment at 8 pm on New Year's Eve
+    is last year's, though UTC says otherwise)."""
+    return f"R{timezone.localtime(confirmed_at or payment.confirmed_at):%Y}-{payment.pk:07d}"
+
+
+@transaction.atomic
+def payment_confirm(*, payment_id: int, source: str, stripe_payment_intent: str = "") -> Payment:
+    """The one way a payment becomes paid. Locks the payment row; a payment already confirmed
+    is returned as it is, so the webhook, the return page and reconciliation can all call this
+    as often as they like with one effect."""
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if payment.status == PaymentStatus.CONFIRMED:
+        return payment
+    if payment.status not in OPEN_STATUSES:
+        payment.needs_review = (
+            f"Reported paid ({source}) while {payment.get_status_display().lower()}; the "
+            "money may need refunding."
+        )[:300]
+        payment.save(update_fields=["needs_review"])
+        logger.error("payment %s reported paid while %s", payment.pk, payment.status)
+        return payment
+    lines = list(payment.lines.filter(live=True).select_related("fee"))
+    fee_ids = [line.fee_id for line in lines]
+    fees = {fee.pk: fee for fee in Fee.objects.select_for_update().filter(pk__in=fee_ids)}
+    for line in lines:
+        fee = fees[line.fee_id]
+        if fee.amount != line.amount:
+            payment.needs_review = (
+                f"Fee {fee.pk} is ${fee.amount} now; the payment was for ${line.amount}."
+            )
+        if fee.status == FeeStatus.DUE:
+            note = f"Paid by payment {payment.pk}"
+            fee.move_to(FeeStatus.PAID, by=payment.user, note=note, payment=payment)
+        else:
+            payment.needs_review = f"Fee {fee.pk} was {fee.status} when the payment came in."
+    confirmed_at = timezone.now()
+    changes = {
+        "confirmed_at": confirmed_at,
+        "receipt_number": receipt_number(payment, confirmed_at=confirmed_at),
+        "needs_review": payment.needs_review,
+    }
+    if stripe_payment_intent:
+        changes["stripe_payment_intent"] = stripe_payment_intent
+    payment.move_to(
+        PaymentStatus.CONFIRMED, by=payment.user, note=f"Paid ({source})", changes=changes
+    )
+    CartLine.objects.filter(fee_id__in=fee_ids).delete()
+    _issue_paid_permits({fee.permit_id for fee in fees.values()})
+    # The receipt is queued by a receiver, after the commit.
+    payment_confirmed.send(sender=Payment, payment_id=payment.pk)
+    logger.info("payment %s confirmed (%s): %s", payment.pk, source, payment.total)
+    return payment
+
+
+def _issue_paid_permits(permit_ids: set[int]) -> None:
+    """With PAYMENTS_AUTO_ISSUE, a permit Ready to Issue whose fees are all paid is issued."""
+    if not settings.PAYMENTS_AUTO_ISSUE:
+        return
+    ready = Permit.objects.select_for_update().filter(
+        pk__in=permit_ids, status=PermitStatus.READY_TO_ISSUE
+    )
+    for permit in ready:
+        if not permit.fees.filter(status=FeeStatus.DUE).exists():
+            permit.move_to(PermitStatus.ISSUED, note="Issued on payment of its fees")
+
+
+@transaction.atomic
+def payment_release(*, payment_id: int, status: str, reason: str = "") -> Payment:
+    """A payment that will not be paid (declined, failed, expired): its fees are free again and
+    stay due."""
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if payment.status not in OPEN_STATUSES:
+        return payment
+    payment.move_to(status, note=reason)
+    payment.lines.update(live=False)
+    logger.info("payment %s %s: %s", payment.pk, status, reason)
+    return payment
+
+
+@transaction.atomic
+def payment_mark_processing(*, payment_id: int) -> Payment:
+    """The payer finished, the money is on its way (a bank debit): the payment keeps its fees
+    until it is confirmed or fails."""
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if payment.status == PaymentStatus.CREATED:
+        payment.move_to(PaymentStatus.PROCESSING, note="The bank debit is on its way")
+    return payment

@@ -1,0 +1,144 @@
+"""The trust account: a business's prepaid balance on an append-only ledger. A debit locks the
+account row, checks the balance and writes its entry in one transaction."""
+
+import uuid
+from decimal import Decimal
+
+from django.db import transaction
+
+from licenses.models import Contractor
+from permits.models import FeeStatus
+
+from ..exceptions import PaymentError
+from ..models import ZERO, EntryKind, Payment, PaymentMethod, TrustAccount, TrustEntry
+from ..selectors import CENT, cart_for, permit_holders, trust_accounts_for, trust_balance
+from ..signals import trust_balance_fell_below_threshold
+from .cart import cart_clean
+from .checkout import existing_payment, expire_open_payments, lock_due_fees, payment_create
+from .confirm import payment_confirm
+from .refunds import lock_refundable, refund_record
+
+TRUST_PROVIDER = "trust"
+
+
+def lock_trust_account(account_id: int) -> TrustAccount:
+    """The row lock every debit takes first: two debits at once wait for each other."""
+    return TrustAccount.objects.select_for_update().get(pk=account_id)
+
+
+def trust_pay(*, user, account: TrustAccount, key: uuid.UUID) -> Payment:
+    """Pay the whole cart from a trust account: lock the account, check the balance, write the
+    ledger entry and confirm the payment, all in one transaction."""
+    found = existing_payment(key=key, user=user, method=PaymentMethod.TRUST)
+    if found is not None:
+        return found
+    if account not in trust_accounts_for(user):
+        raise PaymentError("You cannot pay from that trust account.")
+    expire_open_payments(user=user)
+    with transaction.atomic():
+        return _trust_pay(user=user, account=account, key=key)
+
+
+def _trust_pay(*, user, account: TrustAccount, key: uuid.UUID) -> Payment:
+    account = lock_trust_account(account.pk)
+    # A second click of the same form waited here for the first one's lock.
+    found = existing_payment(key=key, user=user, method=PaymentMethod.TRUST)
+    if found is not None:
+        return found
+    cart = cart_for(user)
+    cart_clean(user=user, cart=cart)
+    fees = lock_due_fees(fee.pk for fee in cart.fees)
+    # A business's prepaid account pays for the permits where it holds a license, and no other.
+    holders = permit_holders({fee.permit_id for fee in fees})
+    strangers = sorted(
+        {fee.permit.number for fee in fees if account.contractor_id not in holders[fee.permit_id]}
+    )
+    if strangers:
+        raise PaymentError(
+            f"The trust account of {account.contractor.business_name} pays for its own permits "
+            f"only; {', '.join(strangers)} {'is' if len(strangers) == 1 else 'are'} not. Pay "
+            "those another way."
+        )
+    balance = trust_balance(account)
+    total = sum((fee.amount for fee in fees), ZERO)
+    if total > balance:
+        raise PaymentError(
+            f"The trust account of {account.contractor.business_name} has ${balance:,.2f}; "
+            f"the fees are ${total:,.2f}. Choose another way to pay, or ask the city for a deposit."
+        )
+    payment = payment_create(
+        user=user,
+        method=PaymentMethod.TRUST,
+        provider=TRUST_PROVIDER,
+        fees=fees,
+        key=key,
+        account=account,
+    )
+    TrustEntry.objects.create(
+        account=account,
+        kind=EntryKind.PAYMENT,
+        amount=-payment.total,
+        payment=payment,
+        created_by=user,
+        reference=", ".join(sorted({fee.permit.number for fee in fees}))[:200],
+    )
+    payment_confirm(payment_id=payment.pk, source="trust account")
+    after = balance - payment.total
+    threshold = account.low_balance_threshold
+    if threshold is not None and balance >= threshold > after:
+        trust_balance_fell_below_threshold.send(sender=TrustAccount, account_id=account.pk)
+    payment.refresh_from_db()
+    return payment
+
+
+@transaction.atomic
+def trust_refund(*, payment_id: int, by, fees_become: str = FeeStatus.DUE) -> Payment:
+    """Refund a trust payment: the whole amount back to its account as a ledger credit, in the
+    transaction that records the refund."""
+    payment = lock_refundable(payment_id)
+    lock_trust_account(payment.trust_account_id)
+    TrustEntry.objects.create(
+        account_id=payment.trust_account_id,
+        kind=EntryKind.REFUND,
+        amount=payment.total,
+        payment=payment,
+        created_by=by,
+        reference=f"Refund of {payment.receipt_number}",
+    )
+    return refund_record(payment_id=payment.pk, by=by, fees_become=fees_become)
+
+
+@transaction.atomic
+def trust_record(
+    *, account: TrustAccount, kind: str, amount: Decimal, reference: str, by
+) -> TrustEntry:
+    """Staff record a deposit (money in) or an adjustment (either way). An adjustment may not
+    take the balance below zero."""
+    if kind not in (EntryKind.DEPOSIT, EntryKind.ADJUSTMENT):
+        raise PaymentError(
+            "Staff record deposits and adjustments; payments and refunds come from the portal."
+        )
+    amount = Decimal(amount).quantize(CENT)
+    if not reference.strip():
+        raise PaymentError("Give a reference (check number, receipt, reason).")
+    if kind == EntryKind.DEPOSIT and amount <= 0:
+        raise PaymentError("A deposit is a positive amount.")
+    if amount == 0:
+        raise PaymentError("An adjustment is not zero.")
+    account = lock_trust_account(account.pk)
+    if trust_balance(account) + amount < 0:
+        raise PaymentError("That adjustment would take the balance below zero.")
+    return TrustEntry.objects.create(
+        account=account, kind=kind, amount=amount, reference=reference.strip()[:200], created_by=by
+    )
+
+
+@transaction.atomic
+def trust_threshold_set(*, contractor: Contractor, threshold: Decimal | None) -> TrustAccount:
+    """A manager sets (or clears) the low-balance alert; the first one opens the account."""
+    account = TrustAccount.objects.select_for_update().filter(contractor=contractor).first()
+    if account is None:
+        return TrustAccount.objects.create(contractor=contractor, low_balance_threshold=threshold)
+    account.low_balance_threshold = threshold
+    account.save(update_fields=["low_balance_threshold"])
+    return account
