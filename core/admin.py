@@ -147,15 +147,9 @@ def _without(fields, names):
     return kept
 
 
-@admin.register(StatusChange)
-class StatusChangeAdmin(admin.ModelAdmin):
-    """Every move of every model that keeps no history of its own: read only."""
-
-    list_display = ("changed_at", "content_type", "object_id", "from_status", "to_status", "note")
-    list_filter = ("content_type", "to_status")
-    list_select_related = ("content_type", "changed_by")
-    ordering = ("-pk",)
-    show_full_result_count = False
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record kept by the portal or the database (a history, a count): viewed, never added,
+    changed or deleted by hand."""
 
     def has_add_permission(self, request):
         return False
@@ -165,3 +159,14 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(ReadOnlyAdmin):
+    """Every move of every model that keeps no history of its own: read only."""
+
+    list_display = ("changed_at", "content_type", "object_id", "from_status", "to_status", "note")
+    list_filter = ("content_type", "to_status")
+    list_select_related = ("content_type", "changed_by")
+    ordering = ("-pk",)
+    show_full_result_count = False

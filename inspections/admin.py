@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from core.admin import ReadOnlyAdmin
 from core.params import parse_id
 from permits.admin import permit_search_ids
 
@@ -343,19 +344,10 @@ class InspectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(InspectionLicense)
-class InspectionLicenseAdmin(admin.ModelAdmin):
+class InspectionLicenseAdmin(ReadOnlyAdmin):
     """Read only: kept by the database (see the model), shown for support."""
 
     list_display = ("inspection", "license", "status", "scheduled_for", "completed_on")
     list_filter = ("status",)
     search_fields = ("=inspection__id", "^license__number")
     list_select_related = ("inspection", "license")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import Q, QuerySet
 
-from core.admin import StatusMoveAdmin, StatusMoveForm
+from core.admin import ReadOnlyAdmin, StatusMoveAdmin, StatusMoveForm
 
 from .models import (
     Collection,
@@ -254,22 +254,13 @@ class PermitLicenseAdmin(OfAPermitAdmin):
 
 
 @admin.register(PermitStatusChange)
-class PermitStatusChangeAdmin(OfAPermitAdmin):
+class PermitStatusChangeAdmin(ReadOnlyAdmin, OfAPermitAdmin):
     """The status history: read only, like any audit trail."""
 
     list_display = ("permit", "from_status", "to_status", "changed_by", "changed_at", "note")
     list_filter = ("to_status", "changed_at")
     list_select_related = ("permit", "changed_by")
     ordering = ("-pk",)  # latest first, from the primary key's index
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class CollectionItemInline(admin.TabularInline):
@@ -320,19 +311,10 @@ class PermitDocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(LicensePermitCount)
-class LicensePermitCountAdmin(admin.ModelAdmin):
+class LicensePermitCountAdmin(ReadOnlyAdmin):
     """Read only: kept by the database (see the model), shown for support."""
 
     list_display = ("license", "status", "permits")
     list_filter = ("status",)
     search_fields = ("^license__number",)
     list_select_related = ("license",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
