@@ -250,3 +250,30 @@ def test_fees_and_inspections_are_searched_by_their_permit(staff_client):
         reverse("admin:inspections_inspection_changelist"), {"q": inspection.number}
     )
     assert list(by_number.context["cl"].result_list) == [inspection]
+
+
+def test_a_clerk_waives_a_fee_with_a_reason_and_never_marks_one_paid(staff_client):
+    from core.models import StatusChange
+    from permits.models import FeeStatus
+
+    fee = FeeFactory()
+    url = reverse("admin:permits_fee_change", args=[fee.pk])
+    page = staff_client.get(url)
+    choices = [value for value, _ in page.context["adminform"].form.fields["move_to"].choices]
+    assert choices == ["", FeeStatus.WAIVED]  # Paid comes only with a payment
+    data = admin_post_data(page)
+    data.update(move_to=FeeStatus.PAID)
+    response = staff_client.post(url, data)
+    assert "move_to" in response.context["adminform"].form.errors
+    data.update(move_to=FeeStatus.WAIVED, move_note="")
+    response = staff_client.post(url, data)
+    assert "Give the reason" in response.text
+    fee.refresh_from_db()
+    assert fee.status == FeeStatus.DUE
+    data.update(move_note="Non-profit housing")
+    assert staff_client.post(url, data).status_code == 302
+    fee.refresh_from_db()
+    assert fee.status == FeeStatus.WAIVED
+    change = StatusChange.objects.get(object_id=fee.pk, to_status=FeeStatus.WAIVED)
+    assert (change.changed_by, change.note) == (staff_client.user, "Non-profit housing")
+    assert "Non-profit housing" in staff_client.get(url).text  # its status history
