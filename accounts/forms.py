@@ -2,6 +2,8 @@ import re
 
 from allauth.account.forms import LoginForm, ResetPasswordKeyForm, SignupForm
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.validators import MaxLengthValidator
 
 from core.validators import PHONE, STATE, ZIP
 from licenses.models import License, LicenseType, Membership, Role, normalize_license_number
@@ -241,6 +243,10 @@ class ContractorSignupForm(SignupForm):
         user.save()
 
 
+# The longest email address (RFC 5321); user names are shorter.
+LOGIN_MAX_LENGTH = 254
+
+
 class ContractorLoginForm(LoginForm):
     """Contractor Login: user name or email and password. "Remember me on this computer"
     remembers the user name only, in a signed cookie: never the password, never the session."""
@@ -249,8 +255,17 @@ class ContractorLoginForm(LoginForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["login"].label = "User name or email"
-        self.fields["login"].widget.attrs["autocomplete"] = "username"
+        login = self.fields["login"]
+        login.label = "User name or email"
+        login.widget.attrs.update(autocomplete="username", maxlength=LOGIN_MAX_LENGTH)
+        # Refused here, before authentication: a name past what any account can have would
+        # otherwise reach the sign-in failure log (django-axes) and overflow its column.
+        login.validators.append(
+            MaxLengthValidator(
+                LOGIN_MAX_LENGTH,
+                f"A user name or email has at most {LOGIN_MAX_LENGTH} characters.",
+            )
+        )
         remembered = ""
         if self.request is not None:
             remembered = self.request.get_signed_cookie(
@@ -369,3 +384,17 @@ class MembershipRolesForm(forms.Form):
             "roles": sorted(membership.roles) if not membership.can_manage else [Role.MANAGE]
         }
         return cls(initial=initial, prefix=f"m{membership.pk}", **kwargs)
+
+
+class StaffLoginForm(AdminAuthenticationForm):
+    """The Django admin's sign-in, with the same length limit as the portal's: a name longer
+    than any account's is refused before authentication (and the lock-out log)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].validators.append(
+            MaxLengthValidator(
+                LOGIN_MAX_LENGTH,
+                f"A user name has at most {LOGIN_MAX_LENGTH} characters.",
+            )
+        )

@@ -4,11 +4,13 @@ other)."""
 
 from django.contrib import admin
 
+from accounts.forms import StaffLoginForm
 from inspections.admin import InspectionInline
 from payments.admin import PaidReadyToIssueFilter
 from permits.admin import PermitAdmin
 from permits.models import Permit
 
+admin.site.login_form = StaffLoginForm
 admin.site.unregister(Permit)
 
 
