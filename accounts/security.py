@@ -26,9 +26,19 @@ def security_question_enabled() -> bool:
 
 
 def client_ip(request: HttpRequest | None) -> str:
+    """The client's address as the one trusted proxy setting tells it (TRUSTED_PROXY_COUNT or
+    TRUSTED_CLIENT_IP_HEADER, handed to allauth): the same answer for allauth's rate limits,
+    django-axes's lock-outs (AXES_CLIENT_IP_CALLABLE) and the security log. Behind a proxy that
+    is not configured, every client would be the proxy."""
+    from allauth.account.adapter import get_adapter
+    from django.core.exceptions import PermissionDenied
+
     if request is None:
         return "-"
-    return request.META.get("REMOTE_ADDR", "-")
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except (PermissionDenied, ValueError):
+        return "-"
 
 
 def axes_username(request: HttpRequest, credentials: dict | None = None) -> str:
@@ -46,7 +56,17 @@ def axes_username(request: HttpRequest, credentials: dict | None = None) -> str:
         or ""
     ).strip()
     if "@" in value:
+        from allauth.account.models import EmailAddress
+
         user = get_user_model().objects.filter(email__iexact=value).only("username").first()
+        if user is None:
+            # Any verified address of the account (allauth signs in with each of them).
+            address = (
+                EmailAddress.objects.filter(email__iexact=value, verified=True)
+                .select_related("user")
+                .first()
+            )
+            user = address.user if address is not None else None
         if user is not None:
             return user.username.lower()
     return value.lower()
