@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from core.mail import enqueue_after_commit
 from core.money import CENT, ZERO
+from permits.access import can_use_trust_account, trust_account_businesses
 from permits.models import Fee, FeeStatus, Permit, PermitLicense, PermitStatus
 
 from .exceptions import GatewayError, PaymentError
@@ -148,22 +149,10 @@ def permit_holders(permit_ids: Iterable[int]) -> dict[int, set[int]]:
     return holders
 
 
-def holders_of_all(permit_ids: Iterable[int]) -> set[int]:
-    """The businesses that hold a license on every one of these permits."""
-    holders = list(permit_holders(permit_ids).values())
-    return set.intersection(*holders) if holders else set()
-
-
 def trust_accounts_for(user, *, permit_ids: Iterable[int] | None = None) -> list[TrustAccount]:
-    """The trust accounts the user may pay from: those of businesses where they hold Pay; for
-    a cart's permits, only the businesses whose licenses are on every one of them (a business's
-    prepaid account pays for its own permits)."""
-    from licenses.access import contractor_scope
-    from licenses.models import Role
-
-    businesses = contractor_scope(user).businesses_with(Role.PAY)
-    if permit_ids is not None:
-        businesses = businesses & holders_of_all(permit_ids)
+    """The trust accounts the user may pay from (for a cart's permits): the policy's rule,
+    permits.access.can_use_trust_account."""
+    businesses = trust_account_businesses(user, permit_ids=permit_ids)
     # Accounts the city has opened (with a deposit, in admin); reading never creates one.
     return list(
         TrustAccount.objects.filter(contractor_id__in=businesses)
@@ -281,11 +270,20 @@ def _trust_pay(*, user, account: TrustAccount, key: uuid.UUID) -> Payment:
         return found
     cart = cart_for(user)
     fees = _lock_due_fees(fee.pk for fee in cart.fees)
-    holders = permit_holders({fee.permit_id for fee in fees})
-    strangers = sorted(
-        {fee.permit.number for fee in fees if account.contractor_id not in holders[fee.permit_id]}
-    )
-    if strangers:
+    permit_ids = {fee.permit_id for fee in fees}
+    # An empty cart is refused as such when the payment is made.
+    if fees and not can_use_trust_account(user, account.contractor_id, permit_ids=permit_ids):
+        # The policy said no; name the permits it refused, if that was why.
+        holders = permit_holders(permit_ids)
+        strangers = sorted(
+            {
+                fee.permit.number
+                for fee in fees
+                if account.contractor_id not in holders[fee.permit_id]
+            }
+        )
+        if not strangers:
+            raise PaymentError("You cannot pay from that trust account.")
         raise PaymentError(
             f"The trust account of {account.contractor.business_name} pays for its own permits "
             f"only; {', '.join(strangers)} {'is' if len(strangers) == 1 else 'are'} not. Pay "
