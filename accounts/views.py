@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.params import parse_id
-from licenses.access import can_manage_business, forget_scope
+from licenses.access import forget_scope
 from licenses.exceptions import LicenseError
 from licenses.models import (
     LIVE_LINK_STATUSES,
@@ -24,15 +24,8 @@ from licenses.models import (
     Membership,
     Role,
 )
-from licenses.services import (
-    contractor_regenerate_pin,
-    license_addable,
-    license_link_remove,
-    license_link_request,
-    membership_associate,
-    membership_remove,
-    membership_set_roles,
-)
+from licenses.services import license_addable, license_link_remove, license_link_request
+from permits.access import can_manage_business, can_view_business
 
 from .forms import (
     LicenseLookupForm,
@@ -42,7 +35,13 @@ from .forms import (
     SecurityQuestionForm,
 )
 from .security import QUESTION_TEXT, security_question_enabled
-from .services import registration_complete
+from .services import (
+    contractor_regenerate_pin,
+    membership_associate,
+    membership_remove,
+    membership_set_roles,
+    registration_complete,
+)
 
 SESSION_KEY = "contractor_registration"
 
@@ -359,6 +358,9 @@ def business_associate(request: HttpRequest) -> HttpResponse:
                 f"You are now associated with {membership.contractor.business_name}. A manager "
                 "there will grant you the roles you need.",
             )
+            if not can_view_business(request.user, membership.contractor_id):
+                # Joined, but the business's page waits for a verified address.
+                return redirect("accounts:manage")
             return redirect("accounts:business", contractor_id=membership.contractor_id)
     return render(request, "accounts/business_associate.html", {"form": form})
 
@@ -366,7 +368,9 @@ def business_associate(request: HttpRequest) -> HttpResponse:
 def member_business_or_404(
     request: HttpRequest, contractor_id: int
 ) -> tuple[Contractor, Membership]:
-    """The business, if the user is one of its members; anyone else gets a 404."""
+    """The business, if the user may act as one of its members; anyone else gets a 404."""
+    if not can_view_business(request.user, contractor_id):
+        raise Http404("No business of yours.")
     membership = get_object_or_404(
         Membership.objects.select_related("contractor"),
         contractor_id=contractor_id,
@@ -391,7 +395,6 @@ def business_detail(request: HttpRequest, contractor_id: int) -> HttpResponse:
             "licenses": contractor.licenses.select_related("license_type").order_by("number"),
             "members": [(member, forms.get(member.pk)) for member in members],
             "mine": mine,
-            "is_manager": is_manager,
             "roles": Role,
         },
     )

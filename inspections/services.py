@@ -14,7 +14,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from core.mail import enqueue_after_commit
-from permits.access import can_request_inspection
+from permits.access import can_cancel_inspection, can_request_inspection
 from permits.models import Fee, FeeStatus, Permit, PermitStatus
 
 from .exceptions import InspectionError
@@ -36,12 +36,13 @@ INSPECTORS_GROUP = "Inspectors"
 def inspection_request_check(*, user, permit: Permit) -> None:
     """Raise InspectionError, with the message for the page, when the user may not request an
     inspection on this permit now."""
-    if permit.status != PermitStatus.ISSUED:
-        raise InspectionError(
-            f"Permit {permit.number} is {permit.get_status_display()}: inspections can be "
-            "requested only on an issued permit."
-        )
     if not can_request_inspection(user, permit):
+        # The policy said no; the message says which half of its rule failed.
+        if permit.status != PermitStatus.ISSUED:
+            raise InspectionError(
+                f"Permit {permit.number} is {permit.get_status_display()}: inspections can be "
+                "requested only on an issued permit."
+            )
         raise InspectionError(
             "Requesting inspections on this permit needs the Inspections role at its "
             "contractor, or an approved license on the permit."
@@ -171,7 +172,7 @@ def inspection_cancel(
     inspection = (
         Inspection.objects.select_for_update().select_related("permit").get(pk=inspection.pk)
     )
-    if not can_request_inspection(user, inspection.permit):
+    if not can_cancel_inspection(user, inspection):
         raise InspectionError("Cancelling this inspection needs the Inspections role.")
     if inspection.status != InspectionStatus.SCHEDULED:
         raise InspectionError(f"This inspection is {inspection.get_status_display().lower()}.")

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from icalendar import Calendar, Event
 
-from permits.access import can_request_inspection, can_view_private, record_permit_ids
+from permits.access import can_view_private, record_permit_ids
 from permits.models import Permit
 
 from .exceptions import InspectionError
@@ -329,7 +329,6 @@ def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
         "inspections/detail.html",
         {
             "inspection": inspection,
-            "may_cancel": can_request_inspection(request.user, inspection.permit),
             "deadline": cancel_deadline(inspection.scheduled_for)
             if inspection.scheduled_for
             else None,

@@ -1,21 +1,17 @@
-"""What a user may do as a contractor, from their approved license links and memberships.
+"""A user's standing as a contractor, read once per request: their verified address, approved
+license links and memberships with their roles (ContractorScope, contractor_scope).
 
-Everything a contractor may do needs a verified email address first: a user becomes a
-registered contractor for a license only when their address is verified and the link approved.
-Permit-level questions ("may this user pay this permit's fees?") are answered in permits.access,
-on top of this.
+Facts only: no rule is decided here. Every "may this user ...?" question, of a permit or of a
+business, is answered in permits.access, the policy module, from this scope. A user counts as
+a registered contractor for a license only when their address is verified and the link
+approved; without a verified address the scope is empty.
 """
 
 from dataclasses import dataclass, field
 
 from django.db import connection
 
-from .models import (
-    ROLE_FIELDS,
-    LicenseLinkStatus,
-    Membership,
-    Role,
-)
+from .models import ROLE_FIELDS, LicenseLinkStatus, Membership
 
 
 def email_verified(user) -> bool:
@@ -158,7 +154,3 @@ def forget_scope(user) -> None:
     and everything read with it (the `_portal_` values on the user)."""
     for attribute in [name for name in vars(user) if name.startswith("_portal_")]:
         delattr(user, attribute)
-
-
-def can_manage_business(user, contractor_id: int) -> bool:
-    return contractor_scope(user).has_role(contractor_id, Role.MANAGE)

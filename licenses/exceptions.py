@@ -11,3 +11,7 @@ class InvalidLicenseStatusMove(LicenseError, InvalidStatusMove):
 
 class InvalidLicenseLinkStatusMove(LicenseError, InvalidStatusMove):
     pass
+
+
+class LastManagerError(LicenseError):
+    """A business would be left without a Manager."""

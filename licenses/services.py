@@ -1,8 +1,9 @@
-"""Writes about license links and business memberships.
+"""Writes about license links (and the membership an approval brings).
 
 Every rule here that two requests at once could break is backed by a database constraint or a
-row lock: a live link per user and license is unique; the "last manager" rule locks the business
-row before it counts its managers.
+row lock: a live link per user and license is unique; an approval locks the business row before
+it looks for a first manager. Company users (PIN, roles, leaving) are accounts.services: they
+ask the policy (permits.access), which sits above this app.
 """
 
 from django.db import IntegrityError, transaction
@@ -13,21 +14,13 @@ from core.mail import enqueue_after_commit
 from .exceptions import LicenseError
 from .models import (
     LIVE_LINK_STATUSES,
-    ROLE_FIELDS,
     Contractor,
     License,
     LicenseLink,
     LicenseLinkStatus,
     Membership,
-    Role,
-    generate_pin,
-    normalize_pin,
 )
 from .tasks import notify_license_reviewers, send_license_link_decision
-
-
-class LastManagerError(LicenseError):
-    pass
 
 
 def license_addable(license: License) -> None:
@@ -142,81 +135,3 @@ def license_link_remove(*, link: LicenseLink, user) -> LicenseLink:
         changes={"removed_at": removed_at, "decided_at": link.decided_at or removed_at},
     )
     return link
-
-
-@transaction.atomic
-def membership_associate(*, user, pin: str) -> Membership:
-    """Join a business by its PIN, with no roles until a manager grants some."""
-    contractor = Contractor.objects.filter(pin=normalize_pin(pin)).first()
-    if contractor is None:
-        raise LicenseError(
-            "No business has that PIN. Check it with your company's portal manager; a PIN is "
-            "eight letters and digits."
-        )
-    membership, created = Membership.objects.get_or_create(user=user, contractor=contractor)
-    if not created:
-        raise LicenseError(f"You are already associated with {contractor.business_name}.")
-    return membership
-
-
-def _lock_business(contractor_id: int) -> Contractor:
-    return Contractor.objects.select_for_update().get(pk=contractor_id)
-
-
-def _require_manager(*, contractor: Contractor, by) -> None:
-    """A manager of the business, with a verified email address (as every contractor right)."""
-    from .access import can_manage_business
-
-    if not can_manage_business(by, contractor.pk):
-        raise LicenseError("Only a manager of this business can do that.")
-
-
-def _other_managers(membership: Membership) -> int:
-    return (
-        Membership.objects.filter(contractor_id=membership.contractor_id, can_manage=True)
-        .exclude(pk=membership.pk)
-        .count()
-    )
-
-
-@transaction.atomic
-def membership_set_roles(*, membership: Membership, by, roles: set[str]) -> Membership:
-    """A manager grants and revokes roles. The last manager cannot lose Manage."""
-    contractor = _lock_business(membership.contractor_id)
-    _require_manager(contractor=contractor, by=by)
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    unknown = set(roles) - set(Role.values)
-    if unknown:
-        raise LicenseError(f"Unknown role: {', '.join(sorted(unknown))}.")
-    if membership.can_manage and Role.MANAGE not in roles and _other_managers(membership) == 0:
-        raise LastManagerError("There must always be a Manager.")
-    for role, field in ROLE_FIELDS.items():
-        setattr(membership, field, role in roles)
-    membership.save(update_fields=list(ROLE_FIELDS.values()))
-    return membership
-
-
-@transaction.atomic
-def membership_remove(*, membership: Membership, by) -> None:
-    """A manager removes a member, or a member leaves. The last manager cannot go."""
-    contractor = _lock_business(membership.contractor_id)
-    if membership.user_id != by.pk:
-        _require_manager(contractor=contractor, by=by)
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    if membership.can_manage and _other_managers(membership) == 0:
-        raise LastManagerError("There must always be a Manager.")
-    membership.delete()
-
-
-@transaction.atomic
-def contractor_regenerate_pin(*, contractor: Contractor, by) -> str:
-    """A new PIN; the old one stops working at once (members already joined stay)."""
-    contractor = _lock_business(contractor.pk)
-    _require_manager(contractor=contractor, by=by)
-    while True:
-        pin = generate_pin()
-        if not Contractor.objects.filter(pin=pin).exists():
-            break
-    contractor.pin = pin
-    contractor.save(update_fields=["pin", "updated_at"])
-    return pin

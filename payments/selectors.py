@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import F, QuerySet, Sum, Window
 
 from licenses.models import Contractor
+from permits.access import trust_account_businesses
 from permits.models import Fee, FeeStatus, Permit, PermitLicense
 
 from .models import (
@@ -128,22 +129,10 @@ def permit_holders(permit_ids: Iterable[int]) -> dict[int, set[int]]:
     return holders
 
 
-def holders_of_all(permit_ids: Iterable[int]) -> set[int]:
-    """The businesses that hold a license on every one of these permits."""
-    holders = list(permit_holders(permit_ids).values())
-    return set.intersection(*holders) if holders else set()
-
-
 def trust_accounts_for(user, *, permit_ids: Iterable[int] | None = None) -> list[TrustAccount]:
-    """The trust accounts the user may pay from: those of businesses where they hold Pay; for
-    a cart's permits, only the businesses whose licenses are on every one of them (a business's
-    prepaid account pays for its own permits)."""
-    from licenses.access import contractor_scope
-    from licenses.models import Role
-
-    businesses = contractor_scope(user).businesses_with(Role.PAY)
-    if permit_ids is not None:
-        businesses = businesses & holders_of_all(permit_ids)
+    """The trust accounts the user may pay from (for a cart's permits): the policy's rule,
+    permits.access.can_use_trust_account."""
+    businesses = trust_account_businesses(user, permit_ids=permit_ids)
     # Accounts the city has opened (with a deposit, in admin); reading never creates one.
     return list(
         TrustAccount.objects.filter(contractor_id__in=businesses)

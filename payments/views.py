@@ -17,9 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.pagination import paginate
 from core.params import parse_id
 from core.spreadsheet import Echo, csv_safe
-from licenses.access import contractor_scope
-from licenses.models import Contractor, Role
-from permits.access import can_pay
+from licenses.models import Contractor
+from permits.access import can_manage_business, can_pay, can_use_trust_account
 from permits.models import Permit
 
 from . import stripe_gateway
@@ -210,12 +209,12 @@ def paid_items(request: HttpRequest) -> HttpResponse:
 
 
 def trust_account_or_404(request: HttpRequest, contractor_id: int) -> tuple[TrustAccount, bool]:
-    """The business's trust account, for its members with Pay or Manage; anyone else: 404."""
-    scope = contractor_scope(request.user)
-    if not scope.has_role(contractor_id, Role.PAY):
+    """The business's trust account, for those the policy lets use it; anyone else: 404. And
+    whether the user may manage the business (set the low-balance alert)."""
+    if not can_use_trust_account(request.user, contractor_id):
         raise Http404("No trust account of yours.")
     contractor = get_object_or_404(Contractor, pk=contractor_id)
-    return trust_account_of(contractor), scope.has_role(contractor_id, Role.MANAGE)
+    return trust_account_of(contractor), can_manage_business(request.user, contractor_id)
 
 
 @login_required

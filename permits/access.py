@@ -1,19 +1,45 @@
-"""The one place that answers "may this user do this with this permit?".
+"""The policy: the one place that answers "may this user ...?". One function per question;
+views, services and templates (`{% may %}`, permits.templatetags.policy) ask it, never derive
+the answer themselves.
 
-A user acts for a permit through the permit's license professional:
-- as a registered contractor for one of its licenses (an approved license link and a verified
-  email address), or
-- as a member of a business that holds one of its licenses, with the roles the business's
-  managers granted (Manage brings every role).
+Everything a contractor may do needs a verified email address first. A user then acts for a
+permit through the permit's license professional:
+- as a registered contractor for one of its licenses (an approved license link), or
+- as a member of a business that holds one of its licenses ("a holder"), with the roles the
+  business's managers granted (Manage brings every role).
 
-- view private details: registered for one of its licenses, any role at a holder, or named on
-  the permit as a contact;
-- pay fees: Pay (or Manage) at a holder;
-- request or cancel inspections: registered for one of its licenses, or Inspections at a holder;
-- upload files: Upload Files (or Manage) at a holder;
-- add or remove contacts (apply): Apply (or Manage) at a holder.
+Permit rules (the permit's licenses and contacts decide):
+- `can_view_private` (its private details, documents, inspection details): registered for
+  one of its licenses, any role at a holder, or named on the permit as a contact;
+- `can_pay` (its fees): Pay at a holder;
+- `can_request_inspection`: the permit is issued, and the user is registered for one of its
+  licenses or holds Inspections at a holder (whether fees must be paid first is the request
+  service's own check, INSPECTION_REQUIRE_FEES_PAID);
+- `can_cancel_inspection`: registered for one of the inspection's permit's licenses, or
+  Inspections at a holder (the online cut-off is the inspections app's scheduling);
+- `can_upload` (documents): Upload Files at a holder;
+- `can_apply` (add or remove the permit's contacts): Apply at a holder.
 
-Staff act in Django admin, not here. Views call these functions; none of them writes.
+Business rules (the user's membership of that business decides):
+- `can_join_business` (by its PIN): any signed-in user; a membership gives nothing until the
+  address is verified and a manager grants roles;
+- `can_view_business` (be a member: its page, licenses and members, and leave it): a member,
+  with or without roles;
+- `can_manage_business` (grant and revoke roles, remove members, regenerate the PIN, set the
+  trust account's low-balance alert): Manage there;
+- `can_see_pin`: as `can_manage_business`;
+- `can_use_trust_account` (see its ledger and pay from it): Pay there; and, for a payment, the
+  business holds a license on every permit paid for (an account pays for its own permits).
+
+Nobody else passes any rule: not anonymous visitors, not a user whose address is unverified,
+not a pending or rejected license link, not a role at another business. A license's own status
+(suspended, revoked) is not consulted here: an approved link acts as such. Staff act in Django
+admin, whose model permissions decide there; being staff passes no rule here (a staff member
+who is also a contractor passes as that contractor).
+
+`permits_visible_to` and the record_* reads below answer `can_view_private` for many permits at
+once, and `trust_account_businesses` answers `can_use_trust_account` for every business; each
+agrees with its rule (tests/permits/test_policy.py). None of these functions writes.
 """
 
 from collections import defaultdict
@@ -29,7 +55,7 @@ from core.sql import expand
 from licenses.access import ContractorScope, contractor_scope, register_scope_flag
 from licenses.models import Role
 
-from .models import LicensePermitCount, Permit, PermitContact, PermitLicense
+from .models import LicensePermitCount, Permit, PermitContact, PermitLicense, PermitStatus
 
 
 @dataclass(frozen=True)
@@ -80,6 +106,13 @@ def prefetch_parties(permits: Iterable[Permit]) -> None:
         setattr(permit, PARTIES_CACHE_ATTRIBUTE, parties)
 
 
+def prefetch_for_rules(user, permits: Iterable[Permit]) -> None:
+    """Before a page of permits asks the rules of each row (`{% may %}`): read their parties
+    in one query. Nothing to read when no permit rule can pass for this user."""
+    if contractor_scope(user).verified:
+        prefetch_parties(permits)
+
+
 def permit_parties(permit: Permit) -> PermitParties:
     prefetch_parties([permit])
     return getattr(permit, PARTIES_CACHE_ATTRIBUTE)
@@ -96,6 +129,9 @@ def _registered_for(scope: ContractorScope, parties: PermitParties) -> bool:
 
 def _role_at_holder(scope: ContractorScope, parties: PermitParties, role: str | None) -> bool:
     return bool(scope.businesses_with(role) & parties.holder_ids)
+
+
+# Permit rules ---------------------------------------------------------------------------------
 
 
 def can_view_private(user, permit: Permit) -> bool:
@@ -115,12 +151,21 @@ def can_pay(user, permit: Permit) -> bool:
     return scope.verified and _role_at_holder(scope, permit_parties(permit), Role.PAY)
 
 
-def can_request_inspection(user, permit: Permit) -> bool:
+def _acts_on_inspections(user, permit: Permit) -> bool:
     scope = contractor_scope(user)
     if not scope.verified:
         return False
     parties = permit_parties(permit)
     return _registered_for(scope, parties) or _role_at_holder(scope, parties, Role.INSPECTIONS)
+
+
+def can_request_inspection(user, permit: Permit) -> bool:
+    return permit.status == PermitStatus.ISSUED and _acts_on_inspections(user, permit)
+
+
+def can_cancel_inspection(user, inspection) -> bool:
+    """`inspection` is an inspections.Inspection (this layer reads only its permit)."""
+    return _acts_on_inspections(user, inspection.permit)
 
 
 def can_upload(user, permit: Permit) -> bool:
@@ -131,6 +176,55 @@ def can_upload(user, permit: Permit) -> bool:
 def can_apply(user, permit: Permit) -> bool:
     scope = contractor_scope(user)
     return scope.verified and _role_at_holder(scope, permit_parties(permit), Role.APPLY)
+
+
+# Business rules -------------------------------------------------------------------------------
+
+
+def can_join_business(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def can_view_business(user, contractor_id: int) -> bool:
+    # The scope holds every membership of a verified user, with roles or without.
+    return contractor_id in contractor_scope(user).roles
+
+
+def can_manage_business(user, contractor_id: int) -> bool:
+    return contractor_scope(user).has_role(contractor_id, Role.MANAGE)
+
+
+def can_see_pin(user, contractor_id: int) -> bool:
+    # Whoever has the PIN can join the business: only those who decide who works there.
+    return can_manage_business(user, contractor_id)
+
+
+def trust_account_businesses(user, *, permit_ids: Iterable[int] | None = None) -> frozenset[int]:
+    """The businesses whose trust account the user may use: Pay there. With `permit_ids` (a
+    cart's permits), only those holding a license on every one of them; none for no permits."""
+    businesses = contractor_scope(user).businesses_with(Role.PAY)
+    if permit_ids is not None:
+        businesses &= _holders_of_all(permit_ids)
+    return businesses
+
+
+def can_use_trust_account(
+    user, contractor_id: int, *, permit_ids: Iterable[int] | None = None
+) -> bool:
+    return contractor_id in trust_account_businesses(user, permit_ids=permit_ids)
+
+
+def _holders_of_all(permit_ids: Iterable[int]) -> frozenset[int]:
+    """The businesses holding a license on every one of these permits (one query)."""
+    holders: dict[int, set[int]] = {permit_id: set() for permit_id in permit_ids}
+    if not holders:
+        return frozenset()
+    rows = PermitLicense.objects.filter(permit_id__in=list(holders)).values_list(
+        "permit_id", "license__holder_id"
+    )
+    for permit_id, holder_id in rows:
+        holders[permit_id].add(holder_id)
+    return frozenset(set.intersection(*holders.values()))
 
 
 CONTACT_FLAG = "contact"

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.pagination import paginate
 from core.params import parse_id
 
+from .access import prefetch_for_rules
 from .exceptions import PermitError
 from .forms import CollectionChoiceForm, CollectionNameForm
 from .models import Collection
@@ -26,7 +27,6 @@ from .services import (
     collection_remove_permits,
     collection_rename,
 )
-from .views import mark_records
 
 
 def selected_permit_ids(request: HttpRequest) -> list[int]:
@@ -112,7 +112,7 @@ def collection_view(request: HttpRequest, collection_id: int) -> HttpResponse:
     page = paginate(
         request, collection_permits(collection=collection), settings.MY_RECORDS_PAGE_SIZE
     )
-    mark_records(request.user, page.object_list)
+    prefetch_for_rules(request.user, page.object_list)
     others = collections_of(user=request.user).exclude(pk=collection.pk)
     return render(
         request,

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from .access import can_apply, can_upload
 from .exceptions import PermitError
 from .models import (
     Collection,
@@ -136,10 +137,14 @@ def collection_rename(*, collection: Collection, name: str) -> Collection:
 
 # Contacts -------------------------------------------------------------------------------------
 
+CONTACTS_NEED_APPLY = "Adding or removing contacts needs the Apply role at the permit's contractor."
+
 
 @transaction.atomic
 def permit_contact_add(*, permit: Permit, email: str, contact_type: str, by) -> PermitContact:
     """Name a registered user (found by their exact email address) on a permit."""
+    if not can_apply(by, permit):
+        raise PermitError(CONTACTS_NEED_APPLY)
     user = (
         get_user_model()
         .objects.filter(email__iexact=email.strip(), is_active=True)
@@ -164,6 +169,13 @@ def permit_contact_add(*, permit: Permit, email: str, contact_type: str, by) -> 
         ) from None
 
 
+@transaction.atomic
+def permit_contact_remove(*, contact: PermitContact, by) -> None:
+    if not can_apply(by, contact.permit):
+        raise PermitError(CONTACTS_NEED_APPLY)
+    contact.delete()
+
+
 # Documents ------------------------------------------------------------------------------------
 
 # What a file starts with decides its type: its name and the browser's word count for nothing.
@@ -186,6 +198,8 @@ def sniff_content_type(upload) -> str | None:
 
 @transaction.atomic
 def permit_document_upload(*, permit: Permit, upload, by) -> PermitDocument:
+    if not can_upload(by, permit):
+        raise PermitError("Uploading files needs the Upload Files role at the permit's contractor.")
     limit = settings.PERMIT_DOCUMENT_MAX_BYTES
     if upload.size > limit:
         raise PermitError(

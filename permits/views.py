@@ -19,13 +19,11 @@ from core.spreadsheet import Echo, csv_safe
 
 from .access import (
     can_apply,
-    can_pay,
-    can_request_inspection,
     can_upload,
     can_view_private,
     has_records,
     permits_visible_to,
-    prefetch_parties,
+    prefetch_for_rules,
     record_license_ids,
     record_total,
 )
@@ -41,7 +39,7 @@ from .selectors import (
     permit_search,
     permits_in_order,
 )
-from .services import permit_contact_add, permit_document_upload
+from .services import permit_contact_add, permit_contact_remove, permit_document_upload
 
 SEARCH_DEFAULTS_FIELD = "applied_from"
 # Sent by the search form whenever it offers "Search my records only", so that an unticked box
@@ -132,7 +130,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             page = paginate_records(request, rows, size, window=True)
         else:
             page = paginate(request, permit_search(search=search), size, window=search.narrow)
-        mark_records(request.user, page.object_list)
+        prefetch_for_rules(request.user, page.object_list)
     return render(request, "permits/search.html", search_context(request, form, page, searched))
 
 
@@ -145,23 +143,6 @@ def search_context(request: HttpRequest, form: PermitSearchForm, page, searched:
         "offer_mine": "mine" in form.fields,
         "permit_types": PermitType.objects.order_by("name"),
     }
-
-
-def mark_records(user, permits) -> None:
-    """Tell each permit on a page whether it is one of the user's records (two queries for the
-    whole page), so rows can offer what the user may do."""
-    permits = list(permits)
-    if not user.is_authenticated or not permits:
-        return
-    prefetch_parties(permits)
-    for permit in permits:
-        permit.is_mine = can_view_private(user, permit)
-        permit.payable = permit.is_mine and can_pay(user, permit)
-        permit.inspectable = (
-            permit.is_mine
-            and permit.status == PermitStatus.ISSUED
-            and can_request_inspection(user, permit)
-        )
 
 
 CSV_HEADER = (
@@ -237,9 +218,6 @@ def permit_detail_view(request: HttpRequest, number: str) -> HttpResponse:
         return render(request, "permits/detail.html", context)
     context.update(
         private=True,
-        can_pay=can_pay(request.user, permit),
-        can_upload=can_upload(request.user, permit),
-        can_apply=can_apply(request.user, permit),
         contacts=list(permit.contacts.select_related("user")),
         documents=list(permit.documents.select_related("uploaded_by")),
         contact_form=PermitContactForm(),
@@ -266,7 +244,7 @@ def my_records_view(request: HttpRequest) -> HttpResponse:
         settings.MY_RECORDS_PAGE_SIZE,
         count=record_total(request.user),
     )
-    mark_records(request.user, page.object_list)
+    prefetch_for_rules(request.user, page.object_list)
     return render(request, "permits/my_records.html", {"page": page})
 
 
@@ -306,10 +284,14 @@ def contact_add_view(request: HttpRequest, number: str) -> HttpResponse:
 def contact_remove_view(request: HttpRequest, number: str, contact_id: int) -> HttpResponse:
     permit = permit_with_access(request, number, can_apply)
     contact = get_object_or_404(PermitContact, pk=contact_id, permit=permit)
-    contact.delete()
-    messages.success(
-        request, f"{contact.user.get_full_name() or contact.user.username} was removed."
-    )
+    try:
+        permit_contact_remove(contact=contact, by=request.user)
+    except PermitError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, f"{contact.user.get_full_name() or contact.user.username} was removed."
+        )
     return redirect(permit_url(permit, "contacts"))
 
 

@@ -6,10 +6,9 @@ from django.views.decorators.http import require_GET
 from inspections.scheduling import mark_cancellable
 from inspections.selectors import RECENT_RESULTS_DAYS
 from licenses.access import contractor_scope
-from permits.access import can_request_inspection, prefetch_parties
+from permits.access import prefetch_for_rules
 from permits.forms import PermitSearchForm, default_applied_from
 from permits.models import PermitType
-from permits.views import mark_records
 
 from .dashboard import read_dashboard
 
@@ -34,15 +33,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     lists = read_dashboard(request, user)
     upcoming = list(lists.upcoming.object_list)
-    # One read of the parties for every permit on the page.
+    # One read of the parties of every permit on the page, for the rules its rows ask.
     permits = [*lists.active.object_list, *lists.expired.object_list]
-    prefetch_parties([*permits, *(inspection.permit for inspection in upcoming)])
-    mark_records(user, permits)
+    prefetch_for_rules(user, [*permits, *(inspection.permit for inspection in upcoming)])
     mark_cancellable(upcoming)
-    for inspection in upcoming:
-        inspection.may_cancel = inspection.cancellable and can_request_inspection(
-            user, inspection.permit
-        )
     businesses = sorted(contractor_scope(user).business_names.values())
     return render(
         request,

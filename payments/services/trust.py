@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from licenses.models import Contractor
+from permits.access import can_use_trust_account
 from permits.models import FeeStatus
 
 from ..exceptions import PaymentError
@@ -48,12 +49,21 @@ def _trust_pay(*, user, account: TrustAccount, key: uuid.UUID) -> Payment:
     cart = cart_for(user)
     cart_clean(user=user, cart=cart)
     fees = lock_due_fees(fee.pk for fee in cart.fees)
-    # A business's prepaid account pays for the permits where it holds a license, and no other.
-    holders = permit_holders({fee.permit_id for fee in fees})
-    strangers = sorted(
-        {fee.permit.number for fee in fees if account.contractor_id not in holders[fee.permit_id]}
-    )
-    if strangers:
+    # The policy's rule, asked again under the account's lock; an empty cart is refused as such
+    # when the payment is made.
+    permit_ids = {fee.permit_id for fee in fees}
+    if fees and not can_use_trust_account(user, account.contractor_id, permit_ids=permit_ids):
+        # Name the permits it refused, if that was why.
+        holders = permit_holders(permit_ids)
+        strangers = sorted(
+            {
+                fee.permit.number
+                for fee in fees
+                if account.contractor_id not in holders[fee.permit_id]
+            }
+        )
+        if not strangers:
+            raise PaymentError("You cannot pay from that trust account.")
         raise PaymentError(
             f"The trust account of {account.contractor.business_name} pays for its own permits "
             f"only; {', '.join(strangers)} {'is' if len(strangers) == 1 else 'are'} not. Pay "

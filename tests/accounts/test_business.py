@@ -4,9 +4,14 @@ managers, and always a Manager."""
 import pytest
 from django.urls import reverse
 
+from accounts.services import (
+    contractor_regenerate_pin,
+    membership_associate,
+    membership_remove,
+    membership_set_roles,
+)
 from licenses.exceptions import LicenseError
 from licenses.models import Contractor, Membership, Role
-from licenses.services import membership_remove, membership_set_roles
 from tests.factories import ContractorFactory, MembershipFactory, UserFactory, verify_email
 
 pytestmark = pytest.mark.django_db
@@ -49,9 +54,11 @@ def test_managers_see_the_pin_and_can_regenerate_it(client, business, manager):
 
 def test_members_without_manage_do_not_see_the_pin(client, business, manager):
     member = UserFactory()
+    verify_email(member)
     MembershipFactory(user=member, contractor=business, can_pay=True)
     client.force_login(member)
     page = client.get(reverse("accounts:business", args=[business.pk]))
+    assert page.status_code == 200
     assert business.pin not in page.text
     old = business.pin
     response = client.post(
@@ -116,6 +123,7 @@ def test_manage_brings_every_role(business):
 
 def test_only_managers_change_roles(client, business, manager):
     member = MembershipFactory(contractor=business, can_pay=True)
+    verify_email(member.user)
     client.force_login(member.user)
     response = client.post(
         roles_url(business, member), {f"m{member.pk}-roles": ["manage"]}, follow=True
@@ -140,6 +148,7 @@ def test_there_must_always_be_a_manager(client, business, manager):
 
 def test_a_manager_may_step_down_when_another_manager_remains(business, manager):
     other = MembershipFactory(contractor=business, can_manage=True)
+    verify_email(other.user)
     boss = Membership.objects.get(user=manager)
     membership_set_roles(membership=boss, by=manager, roles={Role.PAY})
     boss.refresh_from_db()
@@ -151,6 +160,7 @@ def test_a_manager_may_step_down_when_another_manager_remains(business, manager)
 def test_managers_remove_members_and_members_may_leave(client, business, manager):
     member = MembershipFactory(contractor=business)
     leaver = MembershipFactory(contractor=business)
+    verify_email(leaver.user)
     client.force_login(manager)
     client.post(reverse("accounts:membership_remove", args=[business.pk, member.pk]))
     assert not Membership.objects.filter(pk=member.pk).exists()
@@ -168,6 +178,7 @@ def test_the_business_page_lists_licenses_and_members_with_roles(client, busines
     member = MembershipFactory(
         contractor=business, can_pay=True, user=UserFactory(first_name="Pat", last_name="Payer")
     )
+    verify_email(member.user)
     client.force_login(member.user)
     text = client.get(reverse("accounts:business", args=[business.pk])).text
     assert "GC20001" in text and "Pat Payer" in text and "Pay" in text
@@ -214,3 +225,79 @@ def test_a_manager_whose_address_is_not_verified_cannot_act_as_one(client, busin
     client.post(reverse("accounts:business_pin_regenerate", args=[business.pk]))
     business.refresh_from_db()
     assert business.pin == old
+
+
+def test_a_member_whose_address_is_not_verified_does_not_see_the_business(client, business):
+    """Being a member is a contractor right like every other: it needs a verified address. The
+    business page (its members, its licenses) and leaving it were open to any member."""
+    colleague = MembershipFactory(
+        contractor=business, user=UserFactory(first_name="Una", last_name="Verified")
+    )
+    MembershipFactory(contractor=business, user=UserFactory(first_name="Mo", last_name="Member"))
+    client.force_login(colleague.user)
+
+    page = client.get(reverse("accounts:business", args=[business.pk]))
+    assert page.status_code == 404
+    assert "Mo Member" not in page.text
+    leave = reverse("accounts:membership_remove", args=[business.pk, colleague.pk])
+    assert client.post(leave).status_code == 404
+    assert Membership.objects.filter(pk=colleague.pk).exists()
+    # Account Management lists the business, without a link to a page that would refuse them.
+    manage = client.get(reverse("accounts:manage")).text
+    assert "Lincoln Builders LLC" in manage
+    assert reverse("accounts:business", args=[business.pk]) not in manage
+
+    verify_email(colleague.user)
+    page = client.get(reverse("accounts:business", args=[business.pk]))
+    assert page.status_code == 200 and "Mo Member" in page.text
+
+
+def test_a_verified_member_without_roles_sees_the_business_and_may_leave(client, business, manager):
+    member = MembershipFactory(contractor=business)
+    verify_email(member.user)
+    client.force_login(member.user)
+    assert client.get(reverse("accounts:business", args=[business.pk])).status_code == 200
+    assert (
+        reverse("accounts:business", args=[business.pk])
+        in client.get(reverse("accounts:manage")).text
+    )
+    client.post(reverse("accounts:membership_remove", args=[business.pk, member.pk]))
+    assert not Membership.objects.filter(pk=member.pk).exists()
+
+
+# The services ask the policy themselves, whoever calls them ------------------------------------
+
+
+def test_only_a_verified_manager_changes_roles_removes_members_or_makes_a_pin(business, manager):
+    payer = MembershipFactory(contractor=business, can_pay=True)
+    verify_email(payer.user)
+    unverified_boss = MembershipFactory(contractor=business, can_manage=True)
+    outsider = MembershipFactory(can_manage=True)  # a manager of another business
+    verify_email(outsider.user)
+    member = MembershipFactory(contractor=business)
+    old_pin = business.pin
+    for by in (payer.user, unverified_boss.user, outsider.user):
+        with pytest.raises(LicenseError, match="Only a manager"):
+            membership_set_roles(membership=member, by=by, roles={Role.PAY})
+        with pytest.raises(LicenseError, match="Only a manager"):
+            membership_remove(membership=member, by=by)
+        with pytest.raises(LicenseError, match="Only a manager"):
+            contractor_regenerate_pin(contractor=business, by=by)
+    member.refresh_from_db()
+    assert member.roles == frozenset()
+    assert Contractor.objects.get(pk=business.pk).pin == old_pin
+
+
+def test_a_member_whose_address_is_not_verified_cannot_leave_through_the_service(business):
+    member = MembershipFactory(contractor=business)
+    with pytest.raises(LicenseError, match="Verify your email address"):
+        membership_remove(membership=member, by=member.user)
+    assert Membership.objects.filter(pk=member.pk).exists()
+
+
+def test_joining_by_pin_needs_a_signed_in_user(business):
+    from django.contrib.auth.models import AnonymousUser
+
+    with pytest.raises(LicenseError, match="Sign in"):
+        membership_associate(user=AnonymousUser(), pin=business.pin)
+    assert not Membership.objects.exists()

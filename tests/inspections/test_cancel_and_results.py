@@ -346,3 +346,17 @@ def test_an_inspection_without_a_date_cannot_be_cancelled_online(client, inspect
     assert "Call the permit office" in response.text
     inspection.refresh_from_db()
     assert inspection.status == InspectionStatus.SCHEDULED
+
+
+def test_the_cancel_service_refuses_whom_the_policy_refuses(inspection):
+    """Seeing the permit (a contact on it) is not cancelling its inspections."""
+    from permits.models import PermitContact
+    from tests.factories import verify_email
+
+    contact = UserFactory()
+    verify_email(contact)
+    PermitContact.objects.create(permit=inspection.permit, user=contact, contact_type="owner")
+    with pytest.raises(InspectionError, match="needs the Inspections role"):
+        inspection_cancel(inspection=inspection, user=contact)
+    inspection.refresh_from_db()
+    assert inspection.status == InspectionStatus.SCHEDULED

@@ -509,3 +509,39 @@ def test_two_requests_at_once_go_to_two_free_inspectors(license, monkeypatch):
         ).inspector_id
 
     assert sorted(run_at_once(2, request)) == sorted([ann.pk, bob.pk])
+
+
+def test_the_request_service_refuses_whom_the_policy_refuses(license, permit):
+    from permits.models import PermitContact
+    from tests.factories import MembershipFactory, verify_email
+
+    payer = UserFactory()
+    verify_email(payer)
+    MembershipFactory(user=payer, contractor=license.holder, can_pay=True)
+    contact = UserFactory()
+    verify_email(contact)
+    PermitContact.objects.create(permit=permit, user=contact, contact_type="owner")
+    for user in (payer, contact):
+        with pytest.raises(InspectionError, match="needs the Inspections role"):
+            inspection_request_create(
+                user=user,
+                permit=permit,
+                inspection_type=framing(permit),
+                day=allowed_days()[0],
+                contact_name="x",
+                contact_phone="1234567",
+            )
+    assert not Inspection.objects.exists()
+
+
+def test_an_inspection_request_on_a_permit_not_issued_says_so(license, permit):
+    set_status(permit, PermitStatus.EXPIRED)
+    with pytest.raises(InspectionError, match="Expired: inspections can be requested only"):
+        inspection_request_create(
+            user=contractor_user(license, can_inspect=True),
+            permit=permit,
+            inspection_type=framing(permit),
+            day=allowed_days()[0],
+            contact_name="x",
+            contact_phone="1234567",
+        )

@@ -259,3 +259,43 @@ def test_a_member_of_another_business_gets_404s(client, permit):
         ).status_code
         == 404
     )
+
+
+# The services ask the policy themselves, whoever calls them ------------------------------------
+
+
+def uploaded(content: bytes, name: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content)
+
+
+def test_the_upload_service_refuses_a_user_without_the_upload_role(license, permit):
+    from permits.exceptions import PermitError
+    from permits.services import permit_document_upload
+
+    for user in (contractor_user(license), contractor_user(license, can_apply=True)):
+        with pytest.raises(PermitError, match="needs the Upload Files role"):
+            permit_document_upload(permit=permit, upload=uploaded(PDF, "plans.pdf"), by=user)
+    assert not PermitDocument.objects.exists()
+    uploader = contractor_user(license, can_upload=True)
+    permit_document_upload(permit=permit, upload=uploaded(PDF, "plans.pdf"), by=uploader)
+    assert PermitDocument.objects.count() == 1
+
+
+def test_the_contact_services_refuse_a_user_without_the_apply_role(license, permit):
+    from permits.exceptions import PermitError
+    from permits.services import permit_contact_add, permit_contact_remove
+
+    helper = UserFactory(email="helper@example.com")
+    entry = PermitContact.objects.create(permit=permit, user=UserFactory(), contact_type="owner")
+    # A contact on the permit sees it, and may not change who else is on it.
+    for user in (contractor_user(license, can_upload=True), entry.user):
+        with pytest.raises(PermitError, match="needs the Apply role"):
+            permit_contact_add(permit=permit, email=helper.email, contact_type="contact", by=user)
+        with pytest.raises(PermitError, match="needs the Apply role"):
+            permit_contact_remove(contact=entry, by=user)
+    assert list(PermitContact.objects.values_list("pk", flat=True)) == [entry.pk]
+    applicant = contractor_user(license, can_apply=True)
+    permit_contact_remove(contact=entry, by=applicant)
+    assert not PermitContact.objects.exists()

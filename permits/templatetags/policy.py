@@ -1,0 +1,50 @@
+"""`{% may %}`: the one template tag for every rule of the policy (permits.access). Templates
+ask it; they never work a rule out from roles, statuses or flags themselves.
+
+    {% load policy %}
+    {% may "pay" permit as can_pay %}{% if can_pay %}...{% endif %}
+    {% may "cancel_inspection" inspection as may_cancel %}
+    {% may "manage_business" contractor.pk as is_manager %}
+
+The user is the request's. A rule name that is not in RULES raises when the template renders,
+so a misspelt rule fails its page's tests instead of quietly hiding (or showing) something.
+"""
+
+from collections.abc import Callable
+
+from django import template
+
+from .. import access
+
+register = template.Library()
+
+RULES: dict[str, Callable[..., bool]] = {
+    "view_private": access.can_view_private,
+    "pay": access.can_pay,
+    "request_inspection": access.can_request_inspection,
+    "cancel_inspection": access.can_cancel_inspection,
+    "upload": access.can_upload,
+    "apply": access.can_apply,
+    "join_business": access.can_join_business,
+    "view_business": access.can_view_business,
+    "manage_business": access.can_manage_business,
+    "see_pin": access.can_see_pin,
+    "use_trust_account": access.can_use_trust_account,
+}
+
+
+class UnknownRule(template.TemplateSyntaxError):
+    pass
+
+
+@register.simple_tag(takes_context=True)
+def may(context, rule: str, *args, **kwargs) -> bool:
+    """Whether the request's user passes `rule` for the objects given (a permit, an
+    inspection, a business's id), as the policy function of that name answers."""
+    try:
+        check = RULES[rule]
+    except KeyError:
+        raise UnknownRule(
+            f"{{% may %}} knows no rule {rule!r}; the rules are: {', '.join(RULES)}."
+        ) from None
+    return check(context["request"].user, *args, **kwargs)

@@ -1,0 +1,42 @@
+"""The trust account's rule is the policy's (permits.access.can_use_trust_account), and the
+payment service asks it itself, whoever calls it."""
+
+import uuid
+
+import pytest
+
+from payments.exceptions import PaymentError
+from payments.models import CartLine, Payment
+from payments.selectors import trust_accounts_for
+from payments.services.trust import trust_pay
+from tests.factories import LicenseFactory, contractor_user
+from tests.payments.conftest import fund, permit_with_fees
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_service_refuses_a_member_without_pay(license):
+    _, fees = permit_with_fees(license, "30.00")
+    account = fund(license, "100.00")
+    for user in (
+        contractor_user(license, can_upload=True),
+        contractor_user(license, can_pay=True, verified=False),
+    ):
+        CartLine.objects.create(user=user, fee=fees[0])
+        with pytest.raises(PaymentError, match="cannot pay from that trust account"):
+            trust_pay(user=user, account=account, key=uuid.uuid4())
+    assert not Payment.objects.exists()
+
+
+def test_the_service_refuses_a_permit_the_business_holds_no_license_on(license):
+    payer = contractor_user(license, can_pay=True)
+    _, own = permit_with_fees(license, "30.00")
+    foreign, theirs = permit_with_fees(LicenseFactory(), "20.00")
+    account = fund(license, "100.00")
+    CartLine.objects.create(user=payer, fee=own[0])
+    CartLine.objects.create(user=payer, fee=theirs[0])
+    assert trust_accounts_for(payer) == [account]
+    assert trust_accounts_for(payer, permit_ids=[own[0].permit_id, foreign.pk]) == []
+    with pytest.raises(PaymentError, match=f"own permits only; {foreign.number} is not"):
+        trust_pay(user=payer, account=account, key=uuid.uuid4())
+    assert not Payment.objects.exists()

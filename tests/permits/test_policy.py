@@ -1,0 +1,319 @@
+"""The policy (permits.access): every rule, for every kind of user, as one literal table.
+
+Each row is a kind of user, built fresh in a small world; each column is a rule asked of one of
+that world's objects. A cell is "Y" when the user passes. Changing who passes a rule changes a
+cell here, on purpose: the table is the rules' specification, read in one place.
+
+The world: business "Holder" holds license L; permit P (issued, a fee due, a scheduled
+inspection I) and permit U (expired) name L; business "Other" holds license M, named on
+permit Q. Business columns ask about Holder.
+
+Columns:
+- view ........ can_view_private(P)
+- pay ......... can_pay(P)
+- request ..... can_request_inspection(P)
+- request-U ... can_request_inspection(U): only an issued permit takes requests
+- cancel ...... can_cancel_inspection(I)
+- upload ...... can_upload(P)
+- apply ....... can_apply(P) (add or remove contacts)
+- join ........ can_join_business() (by PIN)
+- member ...... can_view_business(Holder): its page and members, and leaving it
+- manage ...... can_manage_business(Holder)
+- pin ......... can_see_pin(Holder)
+- trust ....... can_use_trust_account(Holder)
+- trust-P ..... can_use_trust_account(Holder, permit_ids=[P]): pays for its own permit
+- trust-Q ..... can_use_trust_account(Holder, permit_ids=[Q]): never for another's permit
+
+Rows (every signed-in user has a verified email address unless the row says otherwise):
+- anonymous .......... not signed in
+- unverified ......... approved on L and Manage at Holder, but the address is not verified
+- stranger ........... signed in, nothing else
+- pending ............ a pending link to L
+- registered ......... an approved link to L (a registered contractor), no membership
+- registered-susp .... the same, with L suspended: a license's status is not a rule (yet)
+- no-roles ........... a member of Holder with no roles
+- Manage, Apply, Pay, Inspections, Upload: that one role at Holder
+- other-business ..... Manage at Other
+- contact ............ named on P as a contact
+- staff .............. a superuser and staff member: staff act in Django admin, and being
+                       staff passes no rule here
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.utils import timezone
+
+from licenses.models import LicenseStatus
+from permits import access
+from permits.models import PermitContact, PermitStatus
+from permits.templatetags.policy import RULES, UnknownRule
+from tests.factories import (
+    ContractorFactory,
+    FeeFactory,
+    InspectionFactory,
+    LicenseFactory,
+    LicenseLinkFactory,
+    MembershipFactory,
+    PermitFactory,
+    UserFactory,
+    set_status,
+    verify_email,
+)
+
+pytestmark = pytest.mark.django_db
+
+TABLE = """
+                  view  pay  request  request-U  cancel  upload  apply  join  member  manage  pin  trust  trust-P  trust-Q
+anonymous          -     -     -         -         -       -       -     -      -       -      -     -      -        -
+unverified         -     -     -         -         -       -       -     Y      -       -      -     -      -        -
+stranger           -     -     -         -         -       -       -     Y      -       -      -     -      -        -
+pending            -     -     -         -         -       -       -     Y      -       -      -     -      -        -
+registered         Y     -     Y         -         Y       -       -     Y      -       -      -     -      -        -
+registered-susp    Y     -     Y         -         Y       -       -     Y      -       -      -     -      -        -
+no-roles           -     -     -         -         -       -       -     Y      Y       -      -     -      -        -
+Manage             Y     Y     Y         -         Y       Y       Y     Y      Y       Y      Y     Y      Y        -
+Apply              Y     -     -         -         -       -       Y     Y      Y       -      -     -      -        -
+Pay                Y     Y     -         -         -       -       -     Y      Y       -      -     Y      Y        -
+Inspections        Y     -     Y         -         Y       -       -     Y      Y       -      -     -      -        -
+Upload             Y     -     -         -         -       Y       -     Y      Y       -      -     -      -        -
+other-business     -     -     -         -         -       -       -     Y      -       -      -     -      -        -
+contact            Y     -     -         -         -       -       -     Y      -       -      -     -      -        -
+staff              -     -     -         -         -       -       -     Y      -       -      -     -      -        -
+"""
+
+
+def parse(table: str) -> tuple[list[str], dict[str, dict[str, bool]]]:
+    header, *lines = [line.split() for line in table.strip().splitlines()]
+    rows = {}
+    for name, *cells in lines:
+        assert len(cells) == len(header), f"row {name} has {len(cells)} cells"
+        assert set(cells) <= {"Y", "-"}, f"row {name}: a cell is Y or -"
+        rows[name] = {column: cell == "Y" for column, cell in zip(header, cells, strict=True)}
+    return header, rows
+
+
+COLUMNS, EXPECTED = parse(TABLE)
+
+
+@dataclass
+class World:
+    holder: object
+    other: object
+    license: object
+    permit: object
+    unissued: object
+    inspection: object
+    foreign: object
+
+
+def make_world() -> World:
+    holder = ContractorFactory(business_name="Holder")
+    other = ContractorFactory(business_name="Other")
+    license = LicenseFactory(holder=holder)
+    permit = PermitFactory(licenses=[license])
+    FeeFactory(permit=permit)
+    unissued = PermitFactory(licenses=[license], status=PermitStatus.EXPIRED)
+    foreign = PermitFactory(licenses=[LicenseFactory(holder=other)])
+    return World(
+        holder=holder,
+        other=other,
+        license=license,
+        permit=permit,
+        unissued=unissued,
+        inspection=InspectionFactory(permit=permit),
+        foreign=foreign,
+    )
+
+
+def verified_user(**fields):
+    user = UserFactory(**fields)
+    verify_email(user)
+    return user
+
+
+def approved_link(user, license) -> None:
+    LicenseLinkFactory(user=user, license=license, status="approved", decided_at=timezone.now())
+
+
+def role_at_holder(field: str) -> Callable[[World], object]:
+    def make(world: World):
+        user = verified_user()
+        MembershipFactory(user=user, contractor=world.holder, **{field: True})
+        return user
+
+    return make
+
+
+def make_unverified(world: World):
+    user = UserFactory()
+    verify_email(user, verified=False)
+    approved_link(user, world.license)
+    MembershipFactory(user=user, contractor=world.holder, can_manage=True)
+    return user
+
+
+def make_pending(world: World):
+    user = verified_user()
+    LicenseLinkFactory(user=user, license=world.license)
+    return user
+
+
+def make_registered(world: World):
+    user = verified_user()
+    approved_link(user, world.license)
+    return user
+
+
+def make_registered_suspended(world: World):
+    set_status(world.license, LicenseStatus.SUSPENDED)
+    return make_registered(world)
+
+
+def make_no_roles(world: World):
+    user = verified_user()
+    MembershipFactory(user=user, contractor=world.holder)
+    return user
+
+
+def make_other_business(world: World):
+    user = verified_user()
+    MembershipFactory(user=user, contractor=world.other, can_manage=True)
+    return user
+
+
+def make_contact(world: World):
+    user = verified_user()
+    PermitContact.objects.create(permit=world.permit, user=user, contact_type="owner")
+    return user
+
+
+def make_staff(world: World):
+    return verified_user(is_staff=True, is_superuser=True)
+
+
+USERS: dict[str, Callable[[World], object]] = {
+    "anonymous": lambda world: AnonymousUser(),
+    "unverified": make_unverified,
+    "stranger": lambda world: verified_user(),
+    "pending": make_pending,
+    "registered": make_registered,
+    "registered-susp": make_registered_suspended,
+    "no-roles": make_no_roles,
+    "Manage": role_at_holder("can_manage"),
+    "Apply": role_at_holder("can_apply"),
+    "Pay": role_at_holder("can_pay"),
+    "Inspections": role_at_holder("can_inspect"),
+    "Upload": role_at_holder("can_upload"),
+    "other-business": make_other_business,
+    "contact": make_contact,
+    "staff": make_staff,
+}
+
+# Column -> (rule name of the template tag, its arguments in the world, keyword arguments).
+CASES: dict[str, tuple[str, Callable[[World], tuple], Callable[[World], dict]]] = {
+    "view": ("view_private", lambda w: (w.permit,), lambda w: {}),
+    "pay": ("pay", lambda w: (w.permit,), lambda w: {}),
+    "request": ("request_inspection", lambda w: (w.permit,), lambda w: {}),
+    "request-U": ("request_inspection", lambda w: (w.unissued,), lambda w: {}),
+    "cancel": ("cancel_inspection", lambda w: (w.inspection,), lambda w: {}),
+    "upload": ("upload", lambda w: (w.permit,), lambda w: {}),
+    "apply": ("apply", lambda w: (w.permit,), lambda w: {}),
+    "join": ("join_business", lambda w: (), lambda w: {}),
+    "member": ("view_business", lambda w: (w.holder.pk,), lambda w: {}),
+    "manage": ("manage_business", lambda w: (w.holder.pk,), lambda w: {}),
+    "pin": ("see_pin", lambda w: (w.holder.pk,), lambda w: {}),
+    "trust": ("use_trust_account", lambda w: (w.holder.pk,), lambda w: {}),
+    "trust-P": (
+        "use_trust_account",
+        lambda w: (w.holder.pk,),
+        lambda w: {"permit_ids": [w.permit.pk]},
+    ),
+    "trust-Q": (
+        "use_trust_account",
+        lambda w: (w.holder.pk,),
+        lambda w: {"permit_ids": [w.foreign.pk]},
+    ),
+}
+
+
+def fresh(user):
+    """The user as a new request sees them: nothing cached on the object between answers."""
+    if not user.is_authenticated:
+        return user
+    return type(user).objects.get(pk=user.pk)
+
+
+def answers(user, world: World) -> dict[str, bool]:
+    results = {}
+    for column, (rule, args, kwargs) in CASES.items():
+        results[column] = RULES[rule](fresh(user), *args(world), **kwargs(world))
+    return results
+
+
+def test_the_table_covers_every_rule_and_every_kind_of_user():
+    assert list(CASES) == COLUMNS
+    assert list(EXPECTED) == list(USERS)
+    assert {rule for rule, _, _ in CASES.values()} == set(RULES)
+    # Every rule the policy module answers has its name in the template tag.
+    policy_rules = {
+        name for name, value in vars(access).items() if name.startswith("can_") and callable(value)
+    }
+    assert policy_rules == {check.__name__ for check in RULES.values()}
+
+
+@pytest.mark.parametrize("kind", list(USERS))
+def test_each_rule_for_each_kind_of_user(kind):
+    world = make_world()
+    user = USERS[kind](world)
+    assert answers(user, world) == EXPECTED[kind]
+
+
+@pytest.mark.parametrize("kind", [kind for kind in USERS if kind != "anonymous"])
+def test_the_set_forms_agree_with_their_rules(kind):
+    world = make_world()
+    user = USERS[kind](world)
+    permits = [world.permit, world.unissued, world.foreign]
+    visible = set(access.permits_visible_to(fresh(user)).values_list("pk", flat=True))
+    assert visible == {p.pk for p in permits if access.can_view_private(fresh(user), p)}
+    for permit_ids in (None, [world.permit.pk], [world.foreign.pk]):
+        businesses = access.trust_account_businesses(fresh(user), permit_ids=permit_ids)
+        for business in (world.holder, world.other):
+            assert (business.pk in businesses) == access.can_use_trust_account(
+                fresh(user), business.pk, permit_ids=permit_ids
+            )
+
+
+def render_may(user, source: str, **context) -> str:
+    request = RequestFactory().get("/")
+    request.user = user
+    return Template("{% load policy %}" + source).render(Context({"request": request, **context}))
+
+
+@pytest.mark.parametrize("kind", ["Manage", "Pay", "contact", "anonymous"])
+def test_the_template_tag_answers_as_the_policy(kind):
+    world = make_world()
+    user = USERS[kind](world)
+    for column, (rule, args, kwargs) in CASES.items():
+        if kwargs(world):
+            continue  # templates ask the trust rule of a business only
+        arguments = dict(enumerate(args(world)))
+        source = (
+            f'{{% may "{rule}" '
+            + " ".join(f"a{index}" for index in arguments)
+            + " as ok %}{{ ok|yesno:'Y,-' }}"
+        )
+        shown = render_may(
+            fresh(user), source, **{f"a{index}": value for index, value in arguments.items()}
+        )
+        assert shown == ("Y" if EXPECTED[kind][column] else "-"), column
+
+
+def test_an_unknown_rule_name_fails_the_page():
+    world = make_world()
+    with pytest.raises(UnknownRule, match="no rule 'pay_fees'"):
+        render_may(AnonymousUser(), '{% may "pay_fees" permit as ok %}', permit=world.permit)
