@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from core.mail import MAIL_RETRY, absolute_url, send_templated_email
 from licenses.models import Membership
+from permits.access import can_manage_business
 
 from .models import Payment, TrustAccount
 from .selectors import payment_lines, trust_balance
@@ -29,12 +30,16 @@ def send_receipt(payment_id: int) -> None:
 @shared_task(**MAIL_RETRY)
 def send_low_balance_alert(account_id: int) -> None:
     account = TrustAccount.objects.select_related("contractor").get(pk=account_id)
-    managers = Membership.objects.filter(
-        contractor=account.contractor, can_manage=True
+    memberships = Membership.objects.filter(
+        contractor=account.contractor, can_manage=True, user__is_active=True
     ).select_related("user")
+    # The managers the policy counts as such (a verified address, among other things).
+    managers = [m.user for m in memberships if can_manage_business(m.user, account.contractor_id)]
+    if not managers:
+        return
     send_templated_email(
         template="trust_low_balance",
-        to=[membership.user.email for membership in managers],
+        to=[manager.email for manager in managers],
         context={
             "account": account,
             "balance": trust_balance(account),

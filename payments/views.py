@@ -208,29 +208,30 @@ def paid_items(request: HttpRequest) -> HttpResponse:
 # Trust accounts ---------------------------------------------------------------------------------
 
 
-def trust_account_or_404(request: HttpRequest, contractor_id: int) -> tuple[TrustAccount, bool]:
+def trust_account_or_404(request: HttpRequest, contractor_id: int) -> TrustAccount:
     """The business's trust account, for those the policy lets use it; anyone else: 404. And
     whether the user may manage the business (set the low-balance alert)."""
     if not can_use_trust_account(request.user, contractor_id):
         raise Http404("No trust account of yours.")
     contractor = get_object_or_404(Contractor, pk=contractor_id)
-    return trust_account_of(contractor), can_manage_business(request.user, contractor_id)
+    return trust_account_of(contractor)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def trust_account(request: HttpRequest, contractor_id: int) -> HttpResponse:
-    account, is_manager = trust_account_or_404(request, contractor_id)
+    account = trust_account_or_404(request, contractor_id)
     form = ThresholdForm(
         request.POST or None, initial={"low_balance_threshold": account.low_balance_threshold}
     )
     if request.method == "POST":
-        if not is_manager:
+        if not can_manage_business(request.user, contractor_id):
             raise Http404("Only managers set the alert.")
         if form.is_valid():
             trust_threshold_set(
                 contractor=account.contractor,
                 threshold=form.cleaned_data["low_balance_threshold"],
+                by=request.user,
             )
             messages.success(request, "The low-balance alert was saved.")
             return redirect("payments:trust", contractor_id=contractor_id)
@@ -241,7 +242,6 @@ def trust_account(request: HttpRequest, contractor_id: int) -> HttpResponse:
             "account": account,
             "balance": trust_balance(account),
             "page": paginate(request, ledger(account), 25),
-            "is_manager": is_manager,
             "form": form,
         },
     )
@@ -250,7 +250,7 @@ def trust_account(request: HttpRequest, contractor_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def trust_account_csv(request: HttpRequest, contractor_id: int) -> StreamingHttpResponse:
-    account, _ = trust_account_or_404(request, contractor_id)
+    account = trust_account_or_404(request, contractor_id)
     writer = csv.writer(Echo())
 
     def rows():

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from permits.access import can_pay
 from permits.models import Fee, FeeStatus, Permit
 
 from ..exceptions import PaymentError
@@ -21,6 +22,8 @@ def cart_clean(*, user, cart: Cart | None = None) -> list[Fee]:
 @transaction.atomic
 def cart_add_permit(*, user, permit: Permit) -> int:
     """ "Pay Fees Due": the permit's due fees go in the cart. Returns how many were new."""
+    if not can_pay(user, permit):
+        raise PaymentError(f"Paying the fees of permit {permit.number} needs the Pay role.")
     cart_clean(user=user)
     fees = list(Fee.objects.filter(permit=permit, status=FeeStatus.DUE))
     if not fees:

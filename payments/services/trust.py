@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from licenses.models import Contractor
-from permits.access import can_use_trust_account
+from permits.access import can_manage_business, can_use_trust_account
 from permits.models import FeeStatus
 
 from ..exceptions import PaymentError
@@ -144,8 +144,10 @@ def trust_record(
 
 
 @transaction.atomic
-def trust_threshold_set(*, contractor: Contractor, threshold: Decimal | None) -> TrustAccount:
+def trust_threshold_set(*, contractor: Contractor, threshold: Decimal | None, by) -> TrustAccount:
     """A manager sets (or clears) the low-balance alert; the first one opens the account."""
+    if not can_manage_business(by, contractor.pk):
+        raise PaymentError("Only the business's managers set its low-balance alert.")
     account = TrustAccount.objects.select_for_update().filter(contractor=contractor).first()
     if account is None:
         return TrustAccount.objects.create(contractor=contractor, low_balance_threshold=threshold)

@@ -40,3 +40,47 @@ def test_the_service_refuses_a_permit_the_business_holds_no_license_on(license):
     with pytest.raises(PaymentError, match=f"own permits only; {foreign.number} is not"):
         trust_pay(user=payer, account=account, key=uuid.uuid4())
     assert not Payment.objects.exists()
+
+
+def test_the_cart_service_refuses_a_user_without_pay(license):
+    from payments.services.cart import cart_add_permit
+
+    permit, _ = permit_with_fees(license, "30.00")
+    for user in (
+        contractor_user(license, can_upload=True),
+        contractor_user(license, can_pay=True, verified=False),
+    ):
+        with pytest.raises(PaymentError, match="needs the Pay role"):
+            cart_add_permit(user=user, permit=permit)
+    assert not CartLine.objects.exists()
+    cart_add_permit(user=contractor_user(license, can_pay=True), permit=permit)
+    assert CartLine.objects.count() == 1
+
+
+def test_only_a_manager_sets_the_low_balance_alert(license):
+    from decimal import Decimal
+
+    from payments.services.trust import trust_threshold_set
+
+    with pytest.raises(PaymentError, match="Only the business's managers"):
+        trust_threshold_set(
+            contractor=license.holder,
+            threshold=Decimal("50.00"),
+            by=contractor_user(license, can_pay=True),
+        )
+    account = trust_threshold_set(
+        contractor=license.holder,
+        threshold=Decimal("50.00"),
+        by=contractor_user(license, can_manage=True),
+    )
+    assert account.low_balance_threshold == Decimal("50.00")
+
+
+def test_the_low_balance_alert_goes_to_the_managers_the_policy_counts(license, mailoutbox):
+    from payments.tasks import send_low_balance_alert
+
+    account = fund(license, "100.00")
+    contractor_user(license, can_manage=True, username="verifiedboss")
+    contractor_user(license, can_manage=True, username="unverifiedboss", verified=False)
+    send_low_balance_alert(account.pk)
+    assert [message.to for message in mailoutbox] == [["verifiedboss@example.com"]]
