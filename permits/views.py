@@ -106,8 +106,16 @@ def public_search_cache_key(request: HttpRequest) -> str | None:
         or len(messages.get_messages(request))
     ):
         return None
-    query = urlencode(sorted(request.GET.lists()), doseq=True)
-    return f"permit-search:v1:{hashlib.sha256(query.encode()).hexdigest()}"
+    # Only what the page reads: a parameter the search ignores (a tracking tag, a random
+    # string) must not make another entry, or one visitor could fill the cache.
+    known = {*PermitSearchForm.base_fields, "page", SCOPE_MARKER}
+    params = sorted(
+        (name, [" ".join(value.split()) for value in values])
+        for name, values in request.GET.lists()
+        if name in known
+    )
+    query = urlencode(params, doseq=True)
+    return f"permit-search:v2:{hashlib.sha256(query.encode()).hexdigest()}"
 
 
 def search_page(request: HttpRequest) -> HttpResponse:

@@ -27,7 +27,20 @@ for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECR
             f"{name} must be set in production (the offline card gateway is refused)."
         )
 # Rate limits (PIN guesses, sign-ups) must be shared by every worker: Redis, not process memory.
-CACHES = {"default": env.cache("CACHE_URL", default=env("CELERY_BROKER_URL"))}
+# Not the broker: the broker's Redis must never evict a queued task (noeviction), and a cache
+# must be free to evict (allkeys-lru), so the cache is its own Redis (README, Production).
+CACHE_URL = env("CACHE_URL", default="")
+if not CACHE_URL:
+    raise ImproperlyConfigured(
+        "CACHE_URL must point at a Redis for the cache in production, apart from the broker "
+        "(e.g. redis://127.0.0.1:6380/0, an instance with maxmemory-policy allkeys-lru)."
+    )
+if CACHE_URL.rstrip("/") == env("CELERY_BROKER_URL").rstrip("/"):
+    raise ImproperlyConfigured(
+        "CACHE_URL must not be the broker (CELERY_BROKER_URL): a full cache would stop the "
+        "queue. Give the cache its own Redis instance with maxmemory-policy allkeys-lru."
+    )
+CACHES = {"default": env.cache("CACHE_URL")}
 # ...and sessions read through it (saves a query on every signed-in page).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 

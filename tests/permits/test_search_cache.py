@@ -74,3 +74,19 @@ def test_a_page_with_a_message_waiting_is_not_shared(client, cached):
     assert "You have signed out." in with_message.text
     client.cookies.pop("messages", None)
     assert "You have signed out." not in client.get(SEARCH, {"address": "oak"}).text
+
+
+def test_searches_that_differ_only_in_ignored_parameters_share_one_entry(client, cached):
+    """A parameter the search does not read (a tracking tag, a random string) makes no new
+    cache entry: one visitor cannot fill the cache (shared with sessions and rate limits)."""
+    from django.core.cache import cache
+
+    PermitFactory(street_name="Oak St")
+    client.get(SEARCH, {"address": "oak"})
+    keys_before = set(cache._cache)  # the tests' in-memory cache
+    for index in range(20):
+        response = client.get(
+            SEARCH, {"address": "oak", f"utm_{index}": str(index), "x": "y" * index}
+        )
+        assert response.status_code == 200
+    assert set(cache._cache) == keys_before

@@ -22,6 +22,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
             "DATABASE_URL",
             "EMAIL_URL",
             "CELERY_BROKER_URL",
+            "CACHE_URL",
             "ALLOWED_HOSTS",
             "DJANGO_SETTINGS_MODULE",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
@@ -47,6 +48,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://portal@127.0.0.1:5432/portal",
     "EMAIL_URL": "smtp+tls://mailer:pw@smtp.example.gov:587",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "CACHE_URL": "redis://127.0.0.1:6380/0",
     "STRIPE_SECRET_KEY": "sk_live_placeholder_for_the_check",
     "STRIPE_PUBLISHABLE_KEY": "pk_live_placeholder_for_the_check",
     "STRIPE_WEBHOOK_SECRET": "whsec_placeholder_for_the_check",
@@ -67,13 +69,21 @@ def test_production_refuses_to_start_without_a_real_secret_key(key):
 
 
 @pytest.mark.parametrize(
-    "missing", ["DATABASE_URL", "EMAIL_URL", "CELERY_BROKER_URL", "ALLOWED_HOSTS"]
+    "missing", ["DATABASE_URL", "EMAIL_URL", "CELERY_BROKER_URL", "CACHE_URL", "ALLOWED_HOSTS"]
 )
 def test_production_refuses_to_start_without_its_services(missing):
     env = {key: value for key, value in PRODUCTION.items() if key != missing}
     result = run_manage("check", **env)
     assert result.returncode != 0
     assert missing in result.stderr
+
+
+def test_production_refuses_a_cache_that_is_the_broker():
+    """The broker's Redis must never evict a task; a cache must be free to evict."""
+    env = {**PRODUCTION, "CACHE_URL": PRODUCTION["CELERY_BROKER_URL"]}
+    result = run_manage("check", **env)
+    assert result.returncode != 0
+    assert "CACHE_URL must not be the broker" in result.stderr
 
 
 def test_local_settings_default_to_sqlite_eager_celery_and_mail_files():
