@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.db.models.functions import Concat, Lower, Upper
 from django.utils import timezone
 
-from core.money import ZERO
+from core.money import ZERO, format_money
 from core.status import StatusMachine
 from licenses.models import License
 
@@ -290,7 +290,7 @@ class Fee(StatusMachine):
         ]
 
     def __str__(self) -> str:
-        return f"{self.description} (${self.amount:,.2f})"
+        return f"{self.description} ({format_money(self.amount)})"
 
     def describe(self) -> str:
         return f"The fee “{self.description}”"

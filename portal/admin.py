@@ -2,6 +2,8 @@
 add theirs here, the one module that knows them all (the apps themselves never import each
 other)."""
 
+from auditlog.admin import LogEntryAdmin
+from auditlog.models import LogEntry
 from django.contrib import admin
 
 from accounts.forms import StaffLoginForm
@@ -19,3 +21,17 @@ class PortalPermitAdmin(PermitAdmin):
     # Inspections right after the license professionals and fees, as a clerk reads a permit.
     inlines = [*PermitAdmin.inlines[:2], InspectionInline, *PermitAdmin.inlines[2:]]
     list_filter = (PaidReadyToIssueFilter, *PermitAdmin.list_filter)
+
+
+# The audit trail (portal.audit): read only, never deleted, searched by record and person.
+admin.site.unregister(LogEntry)
+
+
+@admin.register(LogEntry)
+class AuditLogAdmin(LogEntryAdmin):
+    date_hierarchy = None
+    show_full_result_count = False
+    list_filter = ("action", "content_type")
+
+    def has_delete_permission(self, request, obj=None):
+        return False

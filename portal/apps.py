@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = "Permit Portal"
+
+    def ready(self) -> None:
+        from .audit import register_audited_models
+
+        register_audited_models()

@@ -41,6 +41,7 @@ THIRD_PARTY_APPS = [
     "crispy_bootstrap5",
     "axes",
     "csp",
+    "auditlog",
 ]
 LOCAL_APPS = [
     "core",
@@ -62,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The audit trail's actor: the request's user (portal.audit).
+    "portal.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
