@@ -3,14 +3,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+APPS := core accounts licenses permits inspections payments portal demo
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint format install migrate seed serve worker beat bench clean help
+.PHONY: demo test lint format install migrate seed serve worker beat bench audit clean help
 
 help:
 	@echo "make demo   - install, migrate, seed the demo city and serve on http://127.0.0.1:8000"
 	@echo "make test   - install and run lint and the whole test suite"
 	@echo "make bench  - generate a 1,000,000-permit city on PostgreSQL and benchmark it"
+	@echo "make audit  - check the installed packages against the vulnerability database (needs it reachable)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -37,6 +39,7 @@ demo: seed
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit --quiet --recursive --severity-level high --exclude '*/migrations/*' $(APPS)
 
 format: install
 	$(BIN)/ruff check --fix .
@@ -56,6 +59,12 @@ bench: install
 	bench/prepare.sh
 	$(BIN)/python bench/generate.py
 	$(BIN)/python bench/run.py
+
+# Known vulnerabilities in the installed packages: needs a machine that can reach the
+# vulnerability database (PyPI's advisory service); installs pip-audit on first use.
+audit: install
+	$(BIN)/python -m pip install --quiet pip-audit
+	$(BIN)/pip-audit --strict
 
 clean:
 	rm -rf $(VENV) var/staticfiles .pytest_cache
