@@ -6,4 +6,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 (connects the security log)
+        from . import checks, signals  # noqa: F401 (the security log; the MFA system check)
+
+        if self.apps.is_installed("allauth.mfa"):
+            from . import mfa_signals  # noqa: F401

@@ -34,6 +34,7 @@ from .forms import (
     ProfileForm,
     SecurityQuestionForm,
 )
+from .mfa import mfa_installed
 from .security import QUESTION_TEXT, security_question_enabled
 from .services import (
     contractor_regenerate_pin,
@@ -252,6 +253,7 @@ def manage(request: HttpRequest) -> HttpResponse:
             "memberships": memberships,
             "emails": EmailAddress.objects.filter(user=user).order_by("-primary", "email"),
             "security_question_enabled": security_question_enabled(),
+            "mfa_available": mfa_installed(),
             "security_question_text": QUESTION_TEXT.get(user.security_question, ""),
         },
     )

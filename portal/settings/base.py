@@ -3,6 +3,7 @@
 Every variable is listed, with its default, in the README's Configuration section.
 """
 
+from importlib.util import find_spec
 from pathlib import Path
 
 import environ
@@ -26,7 +27,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Apps ------------------------------------------------------------------------------------------
 DJANGO_APPS = [
-    "django.contrib.admin",
+    "portal.admin_site.PortalAdminConfig",  # Django's admin, behind the staff second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -52,6 +53,10 @@ LOCAL_APPS = [
     "portal",
     "demo",
 ]
+# allauth's MFA needs its `mfa` extra (fido2, qrcode): pyproject.toml installs it.
+MFA_AVAILABLE = bool(find_spec("fido2") and find_spec("qrcode"))
+if MFA_AVAILABLE:
+    THIRD_PARTY_APPS.append("allauth.mfa")
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
@@ -269,6 +274,13 @@ ACCOUNT_RATE_LIMITS = {
 # The security question: off by default (NIST 800-63B); asked with, never instead of, the
 # emailed reset link.
 ACCOUNT_SECURITY_QUESTION = env.bool("ACCOUNT_SECURITY_QUESTION", default=False)
+
+# Staff: a second factor before Django admin ----------------------------------------------------
+# Staff (is_staff) open admin only from a session that passed allauth's MFA (an authenticator
+# app, or one of its recovery codes); a staff member without one is sent to set it up.
+STAFF_REQUIRE_MFA = env.bool("STAFF_REQUIRE_MFA", default=True)
+MFA_ADAPTER = "accounts.mfa_adapter.PortalMFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 
 # The client's address behind a reverse proxy, for rate limits, lock-outs and the security log
 # (accounts.security.client_ip): how many proxies append to X-Forwarded-For, or the one header a
