@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -28,10 +29,20 @@ def record_activity(request: HttpRequest) -> None:
     request.session[LAST_ACTIVITY_SESSION_KEY] = timezone.now().timestamp()
 
 
+def is_navigation(request: HttpRequest) -> bool:
+    """A person opening a page, not the browser fetching a favicon or a script's request
+    (browsers say which in Sec-Fetch-Mode; a client that does not say is taken at its word)."""
+    return request.headers.get("Sec-Fetch-Mode", "navigate") == "navigate"
+
+
 class IdleSignOutMiddleware:
-    """Ends a signed-in session idle past its limit at its next request and sends the person to
-    "Signed out for inactivity" (with the page they asked for, to come back to after signing in
-    again). A session's time starts at sign-in (accounts.signals)."""
+    """Ends a signed-in session idle past its limit at the person's next page, and sends them
+    to "Signed out for inactivity" (with the page they asked for, to come back to after signing
+    in again). A session's time starts at sign-in (accounts.signals).
+
+    The first request after the limit may be the browser's own (a favicon) rather than the
+    person's click: it is served as to a visitor, and the session, which no request can use any
+    more, ends at their next page, which so says why."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -44,7 +55,9 @@ class IdleSignOutMiddleware:
             if not isinstance(last, int | float):
                 record_activity(request)
             elif now - last > idle_limit(user).total_seconds():
-                return self.sign_out(request, user)
+                if is_navigation(request):
+                    return self.sign_out(request, user)
+                request.user = AnonymousUser()
             elif now - last >= RECORD_ACTIVITY_EVERY.total_seconds():
                 record_activity(request)
         return self.get_response(request)

@@ -169,3 +169,18 @@ def test_the_page_keeps_to_the_strict_csp(client):
 def test_visitors_are_not_touched(client, clock):
     assert client.get(reverse("home")).status_code == 200
     assert LAST_ACTIVITY_SESSION_KEY not in client.session
+
+
+def test_a_background_request_after_the_limit_is_served_as_to_a_visitor(client, clock, contractor):
+    """The browser's own request (a favicon, a script's) may be the first after the limit: it
+    gets nothing of the account, and the person's next click still lands on the page that says
+    why, not a bare sign-in page."""
+    client.force_login(contractor)
+    clock.advance(minutes=121)
+    background = client.get(DASHBOARD, headers={"Sec-Fetch-Mode": "cors"})
+    assert background.status_code == 302
+    assert background.url.startswith(reverse("account_login"))
+    assert client.get("/favicon.ico", headers={"Sec-Fetch-Mode": "no-cors"}).status_code == 404
+    response = client.get(DASHBOARD, headers={"Sec-Fetch-Mode": "navigate"})
+    assert response.url == f"{SIGNED_OUT}?next=%2Fdashboard%2F"
+    assert not signed_in(client)
