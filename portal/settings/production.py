@@ -26,12 +26,6 @@ for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECR
         raise ImproperlyConfigured(
             f"{name} must be set in production (the offline card gateway is refused)."
         )
-# Staff's second factor needs allauth's MFA (django-allauth[mfa]): refuse to start without it.
-if STAFF_REQUIRE_MFA and not MFA_AVAILABLE:
-    raise ImproperlyConfigured(
-        "STAFF_REQUIRE_MFA is on but allauth's MFA is not installed: pip install "
-        "'django-allauth[mfa]' (or set STAFF_REQUIRE_MFA=False if staff sign in another way)."
-    )
 # Rate limits (PIN guesses, sign-ups) must be shared by every worker: Redis, not process memory.
 CACHES = {"default": env.cache("CACHE_URL", default=env("CELERY_BROKER_URL"))}
 # ...and sessions read through it (saves a query on every signed-in page).
@@ -50,5 +44,12 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 # Real mail in production: EMAIL_URL is required (files under var/mail are for the demo).
 if not env("EMAIL_URL", default=""):
     raise ImproperlyConfigured("EMAIL_URL must be set in production (e.g. smtp+tls://...).")
+
+# Staff's second factor needs allauth's MFA (django-allauth[mfa]): refuse to start without it.
+if STAFF_REQUIRE_MFA and not MFA_AVAILABLE:
+    raise ImproperlyConfigured(
+        "STAFF_REQUIRE_MFA is on but allauth's MFA is not installed: pip install "
+        "'django-allauth[mfa]' (or set STAFF_REQUIRE_MFA=False if staff sign in another way)."
+    )
 
 LOGGING["root"]["level"] = env("LOG_LEVEL", default="INFO")
