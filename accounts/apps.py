@@ -7,3 +7,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401 (connects the security log)
+
+        if self.apps.is_installed("allauth.mfa"):
+            from . import mfa_signals  # noqa: F401

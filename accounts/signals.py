@@ -1,10 +1,12 @@
-"""Every sign-in, failure, lock-out and password change goes to the "portal.security" log."""
+"""Every sign-in, failure, lock-out and password change goes to the "portal.security" log; a
+session's idle time starts at sign-in."""
 
 from allauth.account.signals import password_changed, password_reset, password_set
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from .middleware import record_activity
 from .security import axes_username, client_ip, security_log
 
 
@@ -16,6 +18,8 @@ def printable(name) -> str:
 @receiver(user_logged_in)
 def log_sign_in(sender, request, user, **kwargs) -> None:
     security_log.info("sign-in: user=%s ip=%s", user.get_username(), client_ip(request))
+    if request is not None and hasattr(request, "session"):
+        record_activity(request)
 
 
 @receiver(user_logged_out)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("register/", views.registration_disclaimer, name="register"),
     path("register/licenses/", views.registration_licenses, name="register_licenses"),
     path("register/account/", views.RegistrationAccountView.as_view(), name="register_account"),
+    path("signed-out/", views.signed_out_idle, name="signed_out_idle"),
     path("account/", views.manage, name="manage"),
     path("account/contact/", views.profile_edit, name="profile"),
     path("account/security-question/", views.security_question, name="security_question"),

@@ -5,12 +5,15 @@ Views bind a form, call one service, and turn a domain error into a message on t
 
 from allauth.account.views import SignupView
 from allauth.core import ratelimit
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.params import parse_id
@@ -34,6 +37,7 @@ from .forms import (
     ProfileForm,
     SecurityQuestionForm,
 )
+from .mfa import mfa_installed
 from .security import QUESTION_TEXT, security_question_enabled
 from .services import (
     contractor_regenerate_pin,
@@ -223,6 +227,24 @@ class RegistrationAccountView(SignupView):
         return response
 
 
+def signed_out_idle(request: HttpRequest) -> HttpResponse:
+    """Where a session that was idle too long lands (accounts.middleware)."""
+    next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    return render(
+        request,
+        "accounts/signed_out_idle.html",
+        {
+            "next_url": next_url,
+            "staff_minutes": settings.STAFF_IDLE_MINUTES,
+            "contractor_minutes": settings.CONTRACTOR_IDLE_MINUTES,
+        },
+    )
+
+
 def registration_signup_redirect(request: HttpRequest) -> HttpResponse:
     """allauth's plain sign-up page is not used: registration starts with the terms."""
     return redirect("accounts:register")
@@ -252,6 +274,7 @@ def manage(request: HttpRequest) -> HttpResponse:
             "memberships": memberships,
             "emails": EmailAddress.objects.filter(user=user).order_by("-primary", "email"),
             "security_question_enabled": security_question_enabled(),
+            "mfa_available": mfa_installed(),
             "security_question_text": QUESTION_TEXT.get(user.security_question, ""),
         },
     )

@@ -151,6 +151,7 @@ def seed_demo_city(*, today: datetime.date | None = None) -> SeedReport:
     seeding = Seeding(city=city, calendar=Calendar(today, city["holidays"]), report=SeedReport())
     seed_holidays(seeding)
     seed_users(seeding)
+    seed_staff_authenticators(seeding)
     seed_businesses(seeding)
     seed_permit_types(seeding)
     seed_inspection_areas(seeding)
@@ -210,6 +211,33 @@ def seed_users(seeding: Seeding) -> None:
                 user=user, email=user.email, defaults={"verified": True, "primary": True}
             )
         seeding.users[spec["username"]] = user
+
+
+def seed_staff_authenticators(seeding: Seeding) -> None:
+    """Staff sign in with a second factor (STAFF_REQUIRE_MFA): each demo staff login has an
+    authenticator app set up with the city's published demo key, and its recovery codes.
+    `manage.py demo_totp_code` prints the current code (README: Demo logins)."""
+    from django.apps import apps
+
+    if not apps.is_installed("allauth.mfa"):
+        return
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.utils import encrypt
+
+    secret = seeding.city["staff_authenticator_key"]
+    for spec in seeding.city["users"]:
+        if not spec.get("staff"):
+            continue
+        user = seeding.users[spec["username"]]
+        _, created = Authenticator.objects.get_or_create(
+            user=user,
+            type=Authenticator.Type.TOTP,
+            defaults={"data": {"secret": encrypt(secret)}},
+        )
+        if created:
+            RecoveryCodes.activate(user)
+        seeding.report.count("staff authenticator apps", created)
 
 
 def seed_businesses(seeding: Seeding) -> None:

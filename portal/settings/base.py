@@ -26,7 +26,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Apps ------------------------------------------------------------------------------------------
 DJANGO_APPS = [
-    "django.contrib.admin",
+    "portal.admin_site.PortalAdminConfig",  # Django's admin, behind the staff second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -37,6 +37,7 @@ DJANGO_APPS = [
 THIRD_PARTY_APPS = [
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.IdleSignOutMiddleware",
     # The audit trail's actor: the request's user (portal.audit).
     "portal.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -272,6 +274,16 @@ ACCOUNT_RATE_LIMITS = {
 # The security question: off by default (NIST 800-63B); asked with, never instead of, the
 # emailed reset link.
 ACCOUNT_SECURITY_QUESTION = env.bool("ACCOUNT_SECURITY_QUESTION", default=False)
+
+# Staff: a second factor before Django admin, and idle sessions end ------------------------------
+# Staff (is_staff) open admin only from a session that passed allauth's MFA (an authenticator
+# app, or one of its recovery codes); a staff member without one is sent to set it up.
+STAFF_REQUIRE_MFA = env.bool("STAFF_REQUIRE_MFA", default=True)
+MFA_ADAPTER = "accounts.mfa_adapter.PortalMFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# A session with no request for this long ends at its next request (accounts.middleware).
+STAFF_IDLE_MINUTES = env.int("STAFF_IDLE_MINUTES", default=30)
+CONTRACTOR_IDLE_MINUTES = env.int("CONTRACTOR_IDLE_MINUTES", default=120)
 
 # The client's address behind a reverse proxy, for rate limits, lock-outs and the security log
 # (accounts.security.client_ip): how many proxies append to X-Forwarded-For, or the one header a

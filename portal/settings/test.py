@@ -32,3 +32,7 @@ PERMIT_SEARCH_CACHE_SECONDS = 0
 # Connections opened by live_server threads must not outlive their request, or the test database
 # cannot be dropped at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# Staff's second factor is off for the many admin tests; tests/accounts/test_mfa.py turns it on
+# and proves it.
+STAFF_REQUIRE_MFA = False

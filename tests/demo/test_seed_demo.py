@@ -1,5 +1,6 @@
 import datetime
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -112,3 +113,41 @@ def test_seeding_again_on_a_later_day_adds_no_second_city():
     assert {key: value for key, value in snapshot().items() if key != "permits"} == {
         key: value for key, value in first.items() if key != "permits"
     }
+
+
+def test_demo_staff_sign_in_with_the_code_demo_totp_code_prints(
+    client, settings, capsys, monkeypatch
+):
+    """The README's demo staff logins work with a second factor on: the code the command
+    prints is the one the sign-in asks for. Contractors are asked for none."""
+    from allauth.mfa.models import Authenticator
+
+    settings.STAFF_REQUIRE_MFA = True
+    # One instant for the command and the check: a code cannot turn stale in between.
+    still = SimpleNamespace(time=lambda: 1_750_000_000.0)
+    monkeypatch.setattr("allauth.mfa.totp.internal.auth.time", still)
+    monkeypatch.setattr("demo.management.commands.demo_totp_code.time", still)
+    call_command("seed_demo")
+    staff = get_user_model().objects.filter(is_staff=True)
+    assert Authenticator.objects.filter(user__in=staff, type="totp").count() == staff.count()
+    assert Authenticator.objects.filter(user__in=staff, type="recovery_codes").count() == (
+        staff.count()
+    )
+    response = client.post(
+        "/accounts/login/?next=/admin/", {"login": "clerk", "password": DEMO_PASSWORDS["clerk"]}
+    )
+    assert response.url.startswith("/accounts/2fa/authenticate/")
+    capsys.readouterr()
+    call_command("demo_totp_code")
+    code = capsys.readouterr().out.split()[0]
+    assert client.post("/accounts/2fa/authenticate/", {"code": code}).url == "/admin/"
+    assert client.get("/admin/").status_code == 200
+    client.post("/accounts/logout/")
+    demo = client.post("/accounts/login/", {"login": "demo", "password": DEMO_PASSWORDS["demo"]})
+    assert demo.url == "/dashboard/"
+
+
+def test_demo_totp_code_refuses_production_settings(settings):
+    settings.PORTAL_ENVIRONMENT = "production"
+    with pytest.raises(CommandError):
+        call_command("demo_totp_code")
