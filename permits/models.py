@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from core.money import ZERO
 from core.status import StatusMachine
+from core.validators import PERMIT_NUMBER
 from licenses.models import License
 
 from .exceptions import FeeAmountHeld, InvalidFeeStatusMove, InvalidPermitStatusMove
@@ -79,7 +80,11 @@ class Permit(StatusMachine):
     }
 
     number = models.CharField(
-        "permit number", max_length=30, unique=True, help_text="Upper case, e.g. RES24-0150."
+        "permit number",
+        max_length=30,
+        unique=True,
+        validators=[PERMIT_NUMBER],
+        help_text="Upper case, e.g. RES24-0150.",
     )
     permit_type = models.ForeignKey(PermitType, on_delete=models.PROTECT, related_name="permits")
     description = models.TextField("work description", blank=True)
