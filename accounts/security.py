@@ -41,6 +41,14 @@ def client_ip(request: HttpRequest | None) -> str:
         return "-"
 
 
+def axes_client_ip(request: HttpRequest | None) -> str | None:
+    """client_ip for django-axes, which stores the address in an inet column on PostgreSQL: an
+    unknown address is NULL there ("-" was a 500 at every sign-in without one, e.g. a test
+    client's force_login or a proxy header that is not an address)."""
+    address = client_ip(request)
+    return None if address == "-" else address
+
+
 def axes_username(request: HttpRequest, credentials: dict | None = None) -> str:
     """The account a sign-in attempt is for, whether it names the user or their email, so that
     five failures lock the account however it was named."""

@@ -226,7 +226,7 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15) / 60
 # place cannot lock its owner (or the admin) out everywhere else. Password spraying from one
 # address is allauth's per-address limit (login_failed); staff also need a second factor.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "accounts.security.axes_client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_USERNAME_CALLABLE = "accounts.security.axes_username"

@@ -93,3 +93,15 @@ def test_control_an_untrusted_proxy_is_one_client_for_the_address_limit():
         LOGIN, {"login": "demo", "password": TEST_PASSWORD}
     )
     assert response.status_code == 429
+
+
+def test_a_sign_in_without_a_known_address_is_recorded_with_none(client, caplog):
+    """django-axes keeps the address in an inet column on PostgreSQL: an unknown one is NULL
+    there, not "-" (which made every such sign-in a 500)."""
+    from axes.models import AccessLog
+
+    user = UserFactory()
+    with caplog.at_level(logging.INFO, logger="portal.security"):
+        client.force_login(user)  # a request with no REMOTE_ADDR at all
+    assert AccessLog.objects.get(username=user.username).ip_address is None
+    assert f"sign-in: user={user.username} ip=-" in caplog.text
