@@ -27,6 +27,14 @@ class FeeForm(StatusMoveForm):
         model = Fee
         fields = "__all__"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A paid or held fee's description is what its receipt shows (in the permit's inline
+        # rows, where a field cannot be read only for one row alone).
+        if "description" in self.fields and self.instance.is_held:
+            self.fields["description"].disabled = True
+            self.fields["description"].help_text = "Paid: kept as the receipt shows it."
+
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk and "amount" in self.changed_data:
@@ -239,7 +247,11 @@ class FeeAdmin(StatusMoveAdmin, OfAPermitAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        return [*fields, "permit"] if obj is not None else fields
+        if obj is None:
+            return fields
+        # A fee never moves to another permit; a paid or held one keeps its description too
+        # (the model refuses both as well: Fee.refuse_held_changes).
+        return [*fields, "permit", *(["description"] if obj.is_held else [])]
 
     def has_delete_permission(self, request, obj=None):
         # Money is never deleted: a fee charged in error is waived, with the reason.

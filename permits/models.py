@@ -12,7 +12,12 @@ from core.status import StatusMachine
 from core.validators import PERMIT_NUMBER
 from licenses.models import License
 
-from .exceptions import FeeAmountHeld, InvalidFeeStatusMove, InvalidPermitStatusMove
+from .exceptions import (
+    FeeAmountHeld,
+    FeeDetailsHeld,
+    InvalidFeeStatusMove,
+    InvalidPermitStatusMove,
+)
 from .signals import fee_held_by
 
 
@@ -300,22 +305,58 @@ class Fee(StatusMachine):
     def describe(self) -> str:
         return f"The fee “{self.description}”"
 
+    # What a payment (or the city's own record of one) is for: fixed while a payment holds the
+    # fee or the fee is paid.
+    HELD_FIELDS = ("permit_id", "description")
+
     def save(self, *args, **kwargs):
-        loaded = getattr(self, "_loaded_amount", None)
-        if not self._state.adding and loaded is not None and self.amount != loaded:
-            holder = fee_held_by(self)
-            if holder:
-                raise FeeAmountHeld(
-                    f"{self.describe()} is held by {holder}: its amount cannot change. Refund "
-                    "the payment first."
-                )
+        if not self._state.adding:
+            self.refuse_held_changes()
         super().save(*args, **kwargs)
-        self._loaded_amount = self.amount
+        self._remember_loaded()
+
+    def refuse_held_changes(self) -> None:
+        loaded = getattr(self, "_loaded", {})
+        changed = [
+            name
+            for name in ("amount", *self.HELD_FIELDS)
+            if name in loaded and getattr(self, name) != loaded[name]
+        ]
+        if not changed:
+            return
+        holder = fee_held_by(self)
+        if "amount" in changed and holder:
+            raise FeeAmountHeld(
+                f"{self.describe()} is held by {holder}: its amount cannot change. Refund "
+                "the payment first."
+            )
+        held = holder or (loaded.get("status") == FeeStatus.PAID and "paid")
+        if held and set(changed) & set(self.HELD_FIELDS):
+            raise FeeDetailsHeld(
+                f"The fee “{loaded['description']}” is "
+                f"{f'held by {holder}' if holder else 'paid'}: its permit and description "
+                "stay what was paid. Refund the payment first."
+            )
+
+    def _remember_loaded(self) -> None:
+        self._loaded = {
+            name: self.__dict__[name]
+            for name in ("amount", "status", *self.HELD_FIELDS)
+            if name in self.__dict__
+        }
+
+    @property
+    def is_held(self) -> bool:
+        """Paid, or held by a payment: its permit, description and amount stay as they are."""
+        return self.pk is not None and (
+            getattr(self, "_loaded", {}).get("status", self.status) == FeeStatus.PAID
+            or fee_held_by(self) is not None
+        )
 
     @classmethod
     def from_db(cls, db, field_names, values):
         fee = super().from_db(db, field_names, values)
-        fee._loaded_amount = fee.__dict__.get("amount")
+        fee._remember_loaded()
         return fee
 
     def manual_moves_from(self, status: str) -> frozenset[str]:
