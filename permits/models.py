@@ -1,5 +1,6 @@
 import datetime
 import uuid
+from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
@@ -483,3 +484,11 @@ class PermitDocument(models.Model):
     @property
     def extension(self) -> str:
         return self.EXTENSIONS.get(self.content_type, "")
+
+    @property
+    def download_name(self) -> str:
+        """The name a download is saved under: the uploader's name with the extension of the
+        type its content was found to be (a PDF named x.html is saved as x.pdf, never opened
+        as a web page or run as a program)."""
+        stem = PurePath(self.original_name).stem.strip(" .") or "document"
+        return f"{stem[:150]}{self.extension}"

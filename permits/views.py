@@ -303,6 +303,14 @@ def contact_remove_view(request: HttpRequest, number: str, contact_id: int) -> H
 def document_upload_view(request: HttpRequest, number: str) -> HttpResponse:
     permit = permit_with_access(request, number, can_upload)
     form = DocumentUploadForm(request.POST, request.FILES)
+    if getattr(request, "upload_refused", False):
+        # core.uploads stopped reading the body past the limit: the file never arrived.
+        messages.error(
+            request,
+            f"That file is larger than the limit of "
+            f"{settings.PERMIT_DOCUMENT_MAX_BYTES // 1_000_000} MB: nothing was uploaded.",
+        )
+        return redirect(permit_url(permit, "documents"))
     if not form.is_valid():
         for error in form.errors.get("file", ["Choose a file to upload."]):
             messages.error(request, error)
@@ -330,7 +338,7 @@ def document_download_view(request: HttpRequest, number: str, document_id: int) 
     response = FileResponse(
         handle,
         as_attachment=True,
-        filename=document.original_name,
+        filename=document.download_name,
         content_type=document.content_type,
     )
     response["Cache-Control"] = "private, no-store"

@@ -218,6 +218,37 @@ def test_the_size_limit_is_a_setting(client, license, permit):
     assert not PermitDocument.objects.exists()
 
 
+@pytest.mark.parametrize("name", ["x.html", "x.exe", "x"])
+def test_a_pdf_is_stored_and_served_as_a_pdf_whatever_its_name(client, license, permit, name):
+    """Issue 12, finding 9: the extension is the detected type's, never the uploader's."""
+    client.force_login(contractor_user(license, can_upload=True))
+    response = upload(client, permit, PDF, name)
+    assert f"{name} was uploaded" in response.text  # the name as given, for display only
+    document = PermitDocument.objects.get()
+    assert document.file.name.endswith(".pdf") and document.original_name == name
+    download = client.get(reverse("permits:document_download", args=[permit.number, document.pk]))
+    assert download["Content-Type"] == "application/pdf"
+    assert download["Content-Disposition"] == 'attachment; filename="x.pdf"'
+
+
+def test_an_oversized_upload_is_refused_before_it_is_read_with_a_message_on_the_page(
+    client, license, permit, settings, monkeypatch
+):
+    """Issue 12, finding 9: the body is not read past the limit (core.uploads), and the page
+    says why; the file never reaches the service."""
+    settings.PERMIT_DOCUMENT_MAX_BYTES = settings.UPLOAD_MAX_BYTES = 1_000_000
+
+    def never(**kwargs):
+        raise AssertionError("the file reached the service")
+
+    monkeypatch.setattr("permits.views.permit_document_upload", never)
+    client.force_login(contractor_user(license, can_upload=True))
+    response = upload(client, permit, PDF + b"0" * 1_500_000, "big.pdf")
+    assert response.status_code == 200
+    assert "That file is larger than the limit of 1 MB: nothing was uploaded." in response.text
+    assert not PermitDocument.objects.exists()
+
+
 def test_without_the_upload_role_there_is_no_upload(client, license, permit):
     client.force_login(contractor_user(license, can_pay=True))
     assert upload(client, permit, PDF, "plans.pdf").status_code == 404
