@@ -27,6 +27,11 @@ urlpatterns = [
         collection_views.collection_delete_view,
         name="collection_delete",
     ),
+    path(
+        "contacts/invitations/<str:token>/",
+        views.contact_invitation_view,
+        name="contact_invitation",
+    ),
     path("<permit_number:number>/", views.permit_detail_view, name="detail"),
     path("<permit_number:number>/contacts/", views.contact_add_view, name="contact_add"),
     path(

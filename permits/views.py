@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, Stream
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.pagination import paginate
 from core.spreadsheet import Echo, csv_safe
@@ -29,6 +29,7 @@ from .access import (
 )
 from .exceptions import PermitError
 from .forms import DocumentUploadForm, PermitContactForm, PermitSearchForm, default_applied_from
+from .invitations import CONTACT_INVITATION_DAYS, invitation_from_token
 from .models import Permit, PermitContact, PermitDocument, PermitStatus, PermitType
 from .selectors import (
     fee_totals,
@@ -39,7 +40,12 @@ from .selectors import (
     permit_search,
     permits_in_order,
 )
-from .services import permit_contact_add, permit_contact_remove, permit_document_upload
+from .services import (
+    permit_contact_accept,
+    permit_contact_invite,
+    permit_contact_remove,
+    permit_document_upload,
+)
 
 SEARCH_DEFAULTS_FIELD = "applied_from"
 # Sent by the search form whenever it offers "Search my records only", so that an unticked box
@@ -262,7 +268,7 @@ def contact_add_view(request: HttpRequest, number: str) -> HttpResponse:
                 messages.error(request, error)
         return redirect(permit_url(permit, "contacts"))
     try:
-        contact = permit_contact_add(
+        permit_contact_invite(
             permit=permit,
             email=form.cleaned_data["email"],
             contact_type=form.cleaned_data["contact_type"],
@@ -271,12 +277,43 @@ def contact_add_view(request: HttpRequest, number: str) -> HttpResponse:
     except PermitError as error:
         messages.error(request, str(error))
     else:
+        # The same words whether or not the address has an account: nothing here tells which
+        # addresses are registered.
+        messages.success(request, contact_invited_message(form.cleaned_data["email"]))
+    return redirect(permit_url(permit, "contacts"))
+
+
+def contact_invited_message(email: str) -> str:
+    return (
+        f"If {email} belongs to a registered user, they were emailed an invitation: they are "
+        f"a contact on this permit once they accept it (within {CONTACT_INVITATION_DAYS} days)."
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_invitation_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The invited user, signed in, sees the invitation and accepts it."""
+    try:
+        invitation = invitation_from_token(token)
+    except PermitError as error:
+        messages.error(request, str(error))
+        return redirect("permits:my_records")
+    if invitation.user_id != request.user.pk:
+        raise Http404("This invitation is for another account.")
+    if request.method == "POST":
+        try:
+            contact = permit_contact_accept(token=token, user=request.user)
+        except PermitError as error:
+            messages.error(request, str(error))
+            return redirect("permits:my_records")
         messages.success(
             request,
-            f"{contact.user.get_full_name() or contact.user.username} was added as "
-            f"{contact.get_contact_type_display()}.",
+            f"You are a contact ({contact.get_contact_type_display()}) on permit "
+            f"{contact.permit.number}.",
         )
-    return redirect(permit_url(permit, "contacts"))
+        return redirect(permit_url(contact.permit, "contacts"))
+    return render(request, "permits/contact_invitation.html", {"invitation": invitation})
 
 
 @login_required
