@@ -1,5 +1,10 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import FileResponse, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from core.admin import ReadOnlyAdmin, StatusMoveAdmin, StatusMoveForm
 
@@ -17,6 +22,7 @@ from .models import (
 )
 from .selectors import with_fees_due
 from .signals import fee_held_by
+from .views import document_file_response
 
 
 class FeeForm(StatusMoveForm):
@@ -89,15 +95,26 @@ class PermitContactInline(admin.TabularInline):
     autocomplete_fields = ("user",)
 
 
+def document_download_link(document: PermitDocument) -> str:
+    if document.pk is None:
+        return "—"
+    url = reverse("admin:permits_permitdocument_download", args=[document.pk])
+    return format_html('<a href="{}">Download {}</a>', url, document.download_name)
+
+
 class PermitDocumentInline(admin.TabularInline):
     model = PermitDocument
     extra = 0
-    fields = ("original_name", "content_type", "size", "uploaded_by", "uploaded_at")
+    fields = ("original_name", "download", "content_type", "size", "uploaded_by", "uploaded_at")
     readonly_fields = fields
     can_delete = True
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="file")
+    def download(self, document: PermitDocument) -> str:
+        return document_download_link(document)
 
 
 class PermitAdminForm(StatusMoveForm):
@@ -313,13 +330,33 @@ class PermitDocumentAdmin(admin.ModelAdmin):
     search_fields = ("original_name", "^permit__number")
     list_select_related = ("permit", "uploaded_by")
     readonly_fields = (
-        "file",
+        "download",
         "original_name",
         "content_type",
         "size",
         "uploaded_by",
         "uploaded_at",
     )
+    exclude = ("file",)  # its own link would point at MEDIA_URL, which nothing serves
+
+    @admin.display(description="file")
+    def download(self, document: PermitDocument) -> str:
+        return document_download_link(document)
+
+    def get_urls(self):
+        download = path(
+            "<int:document_id>/download/",
+            self.admin_site.admin_view(self.download_view),
+            name="permits_permitdocument_download",
+        )
+        return [download, *super().get_urls()]
+
+    def download_view(self, request: HttpRequest, document_id: int) -> FileResponse:
+        """Staff open a document here: the portal's download is for the permit's contractors
+        (the policy), and the file itself is never served from MEDIA_URL."""
+        if not request.user.has_perm("permits.view_permitdocument"):
+            raise PermissionDenied
+        return document_file_response(get_object_or_404(PermitDocument, pk=document_id))
 
 
 @admin.register(LicensePermitCount)

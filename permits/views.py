@@ -368,6 +368,12 @@ def document_upload_view(request: HttpRequest, number: str) -> HttpResponse:
 def document_download_view(request: HttpRequest, number: str, document_id: int) -> FileResponse:
     permit = permit_with_access(request, number, can_view_private)
     document = get_object_or_404(PermitDocument, pk=document_id, permit=permit)
+    return document_file_response(document)
+
+
+def document_file_response(document: PermitDocument) -> FileResponse:
+    """The file, as an attachment named with its detected type's extension, never cached. For
+    the portal's download (the policy asked) and the admin's (the permission checked)."""
     try:
         handle = document.file.open("rb")
     except FileNotFoundError:
