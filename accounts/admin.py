@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 
 from licenses.models import LicenseLink, Membership
 
@@ -46,3 +48,41 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
     inlines = [LicenseLinkInline, MembershipInline]
+
+    # Who may grant what: only a superuser. A clerk who may edit users (or groups) cannot make
+    # anyone a superuser, put anyone in a group or hand out a permission, themselves included,
+    # nor change a superuser's account (its password above all).
+    PRIVILEGE_FIELDS = ("is_superuser", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += [name for name in self.PRIVILEGE_FIELDS if name not in fields]
+        return fields
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # The bulk "delete selected" asks has_delete_permission without the rows.
+        if not request.user.is_superuser:
+            queryset = queryset.exclude(is_superuser=True)
+        super().delete_queryset(request, queryset)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        # A group's permissions are granted by a superuser only (a clerk's own group included).
+        return fields if request.user.is_superuser else [*fields, "permissions"]

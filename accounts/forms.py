@@ -1,6 +1,8 @@
 import re
 
+from allauth.account.adapter import get_adapter
 from allauth.account.forms import LoginForm, ResetPasswordKeyForm, SignupForm
+from allauth.account.utils import filter_users_by_email
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.validators import MaxLengthValidator
@@ -210,6 +212,14 @@ class ContractorSignupForm(SignupForm):
         cleaned["business_state"] = (cleaned.get("business_state") or "").upper()
         clean_mailing(self, cleaned)
         return cleaned
+
+    def validate_unique_email(self, value: str) -> str:
+        # Never "A user is already registered with this email address" (issue 12): a taken
+        # address creates nothing, its owner is emailed instead, and the page is the one every
+        # registration gets (accounts.views.RegistrationAccountView). allauth does this itself
+        # only when verification is mandatory for every sign-in, which the portal's is not.
+        self.account_already_exists = bool(filter_users_by_email(value))
+        return get_adapter().validate_unique_email(value)
 
     def autofill_license(self) -> License | None:
         if self.cleaned_data.get("autofill") is not True or not self.licenses:

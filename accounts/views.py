@@ -3,8 +3,11 @@
 Views bind a form, call one service, and turn a domain error into a message on the page.
 """
 
+from allauth.account.app_settings import EmailVerificationMethod
+from allauth.account.utils import complete_signup, perform_login
 from allauth.account.views import SignupView
 from allauth.core import ratelimit
+from allauth.core.exceptions import ImmediateHttpResponse
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
@@ -211,19 +214,35 @@ class RegistrationAccountView(SignupView):
             except LicenseError as error:
                 form.add_error(None, str(error))
                 return self.form_invalid(form)
-        # One transaction: the account, its license requests and every email they send (which
-        # go out only after it commits) stand or fall together.
-        with transaction.atomic():
-            response = super().form_valid(form)
-            if getattr(self, "user", None) is not None:
-                registration_complete(user=self.user, licenses=licenses)
-        if getattr(self, "user", None) is not None:
-            self.registration.clear()
-            messages.success(
-                self.request,
-                "Registration received. Check your email to verify your address; staff will "
-                "review your license request and email you their decision.",
-            )
+        # Whether the address is new or already has an account, the answer is the same: the
+        # "verify your email" page, signed out (issue 12: registration must not tell which
+        # addresses are registered). A new account is made, with its license requests, and
+        # sent the verification link; a taken address makes nothing, and its owner is emailed
+        # that someone tried to register with it. The new user signs in as before (unverified
+        # until they follow the link).
+        email_verification = EmailVerificationMethod.MANDATORY
+        try:
+            if form.account_already_exists:
+                response = perform_login(
+                    self.request,
+                    None,
+                    email_verification=email_verification,
+                    signup=True,
+                    email=form.cleaned_data["email"],
+                )
+            else:
+                # One transaction: the account, its license requests and every email they send
+                # (which go out only after it commits) stand or fall together.
+                with transaction.atomic():
+                    self.user = form.save(self.request)
+                    registration_complete(user=self.user, licenses=licenses)
+                    response = complete_signup(
+                        self.request, self.user, email_verification, self.get_success_url()
+                    )
+        except ImmediateHttpResponse as error:
+            return error.response
+        self.registration.clear()
+        messages.success(self.request, REGISTRATION_RECEIVED)
         return response
 
 
@@ -243,6 +262,12 @@ def signed_out_idle(request: HttpRequest) -> HttpResponse:
             "contractor_minutes": settings.CONTRACTOR_IDLE_MINUTES,
         },
     )
+
+
+REGISTRATION_RECEIVED = (
+    "Registration received. Check your email to verify your address, then sign in; staff will "
+    "review your license request and email you their decision."
+)
 
 
 def registration_signup_redirect(request: HttpRequest) -> HttpResponse:

@@ -103,15 +103,20 @@ class StatusMoveAdmin(admin.ModelAdmin):
             "<ul>{}</ul>", format_html_join("", "<li>{} {} → {}, by {}{}</li>", rows)
         )
 
+    def offers_moves(self, request, obj) -> bool:
+        # Not on a new record, nor to staff who may only look (a read-only "Move to" was a 500:
+        # the admin took the model's move_to method for a field to show).
+        return obj is not None and self.has_change_permission(request, obj)
+
     def get_fields(self, request, obj=None):
         fields = list(super().get_fields(request, obj))
-        if obj is None:
+        if not self.offers_moves(request, obj):
             fields = [name for name in fields if name not in ("move_to", "move_note")]
         return fields
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is not None:
+        if self.offers_moves(request, obj):
             return fieldsets
         return [
             (name, {**options, "fields": _without(options["fields"], ("move_to", "move_note"))})

@@ -11,7 +11,7 @@ import csv
 import datetime
 import re
 import sys
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -74,7 +74,8 @@ def open_csv(
 
     Column names are matched without regard to case, spaces or underscores, and renamed to the
     spelling in `known`. Returns the columns present and an iterator of (line number, row); a
-    row the CSV reader cannot read carries its reason under "__error__". Raises ImportFileError
+    row that cannot be taken as it stands (unreadable, more or fewer fields than the header, a
+    quote that is never closed) carries its reason under "__error__". Raises ImportFileError
     for a file that is missing, not text, not CSV, or lacks a column in `required`.
     """
     path = Path(path)
@@ -82,7 +83,8 @@ def open_csv(
     csv.field_size_limit(MAX_FIELD_SIZE)
     # Streamed, not read whole: a city's export can be larger than memory should hold.
     handle = open(path, encoding=encoding, errors="replace", newline="")  # noqa: SIM115
-    reader = csv.reader(handle)
+    source = LineSource(handle)
+    reader = csv.reader(source)
     try:
         header = next(reader)
     except (csv.Error, StopIteration) as error:
@@ -100,7 +102,7 @@ def open_csv(
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
         with handle:
-            yield from read_rows(reader, columns)
+            yield from read_rows(reader, source, columns)
 
     return columns, rows()
 
@@ -129,16 +131,64 @@ def detect_encoding(path: Path) -> str:
     return "utf-8-sig" if utf8 else "cp1252"
 
 
-def read_rows(reader, columns: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
+class LineSource:
+    """The file's lines, handed to csv.reader one at a time. The lines the current record took
+    are kept, so that a record found to be a runaway quote can give back all but its first
+    line, to be read again as the rows they are."""
+
+    def __init__(self, handle) -> None:
+        self.handle = handle
+        self.pending: deque[str] = deque()
+        self.taken: list[str] = []
+        self.line = 0  # lines handed out so far: the file's line number of the last one
+
+    def __iter__(self) -> "LineSource":
+        return self
+
+    def __next__(self) -> str:
+        text = self.pending.popleft() if self.pending else next(self.handle)
+        self.taken.append(text)
+        self.line += 1
+        return text
+
+    def start_record(self) -> int:
+        """Forget the last record's lines; the line number the next record starts on."""
+        self.taken = []
+        return self.line + 1
+
+    def give_back_all_but_first(self) -> int:
+        """The current record is abandoned after its first line: its other lines are read
+        again. Returns how many lines were given back."""
+        rest = self.taken[1:]
+        self.pending.extendleft(reversed(rest))
+        self.line -= len(rest)
+        self.taken = self.taken[:1]
+        return len(rest)
+
+
+def read_rows(
+    reader, source: LineSource, columns: list[str]
+) -> Iterator[tuple[int, dict[str, str]]]:
     while True:
+        start = source.start_record()
         try:
             values = next(reader)
         except StopIteration:
             return
         except csv.Error as error:
-            yield reader.line_num, {"__error__": f"unreadable CSV: {error}"}
+            reason = f"unreadable CSV: {error}"
+            if len(source.taken) > 1:
+                reason += runaway_quote(source)
+            yield start, {"__error__": reason}
             continue
         if not any(value.strip() for value in values):
+            continue
+        if len(source.taken) > 1 and swallowed_rows(values, columns):
+            # An opening quote that is never closed takes every line after it into one value
+            # (the csv module reads on to the end of the file without a word): only the line
+            # it opened on is lost, and the rows after it are read as rows.
+            reason = "a quote opened on this line is not closed" + runaway_quote(source)
+            yield start, {"__error__": reason}
             continue
         row = {
             column: (values[i].strip() if i < len(values) else "")
@@ -149,7 +199,37 @@ def read_rows(reader, columns: list[str]) -> Iterator[tuple[int, dict[str, str]]
                 f"has {len(values)} fields but the header has {len(columns)} "
                 "(a comma inside an unquoted value?)"
             )
-        yield reader.line_num, row
+        elif len(values) < len(columns):
+            # Never read the missing fields as empty: on a re-import that would blank what the
+            # file does not say (an address, a valuation).
+            row["__error__"] = (
+                f"has {len(values)} fields but the header has {len(columns)} (a cut-off line?): "
+                "nothing in it was applied"
+            )
+        yield start, row
+
+
+def swallowed_rows(values: list[str], columns: list[str]) -> bool:
+    """A record that spans lines and either has the wrong number of fields or holds, inside one
+    value, a line with a whole row's commas: the rows after an unclosed quote."""
+    if len(values) != len(columns):
+        return True
+    commas = max(len(columns) - 1, 3)
+    return any(
+        line.count(",") >= commas
+        for value in values
+        if "\n" in value
+        for line in value.splitlines()
+    )
+
+
+def runaway_quote(source: LineSource) -> str:
+    last = source.line
+    given_back = source.give_back_all_but_first()
+    return (
+        f" (it ran on over the next {given_back} line{'s' if given_back != 1 else ''}, to line "
+        f"{last}): this line was not loaded; the lines after it were read as rows"
+    )
 
 
 def count_rows(path: str | Path) -> int:

@@ -1,4 +1,7 @@
-"""Validators for the contact details every app takes (phone numbers, states, ZIP codes)."""
+"""Validators for the contact details every app takes (phone numbers, states, ZIP codes), and
+for the record numbers that travel in URLs."""
+
+import re
 
 from django.core.validators import RegexValidator
 
@@ -6,4 +9,14 @@ STATE = RegexValidator(r"^[A-Za-z]{2}$", "Use the two-letter state code, e.g. IL
 ZIP = RegexValidator(r"^\d{5}(-\d{4})?$", "Enter a 5-digit ZIP code, or ZIP+4 (62701-1234).")
 PHONE = RegexValidator(
     r"^[0-9()+\-. xX]{7,30}$", "Enter a phone number, e.g. (217) 555-0100 or 217-555-0100 x12."
+)
+
+# A permit number is one segment of every permit URL: letters, digits, hyphen, dot and
+# underscore, starting with a letter or digit. Never a `/` (it splits the path) nor anything a
+# URL must escape.
+PERMIT_NUMBER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_.]{0,29}\Z")
+PERMIT_NUMBER = RegexValidator(
+    PERMIT_NUMBER_RE,
+    "A permit number has letters, digits, hyphens, dots and underscores only "
+    "(e.g. RES24-0150), starting with a letter or digit.",
 )

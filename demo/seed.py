@@ -173,11 +173,15 @@ def seed_holidays(seeding: Seeding) -> None:
 def seed_users(seeding: Seeding) -> None:
     for spec in seeding.city["groups"]:
         group, _ = Group.objects.get_or_create(name=spec["name"])
+        granted = []
         for app_label, codenames in spec["permissions"].items():
             permissions = Permission.objects.filter(content_type__app_label=app_label)
             if codenames != "all":
                 permissions = permissions.filter(codename__in=codenames)
-            group.permissions.add(*permissions)
+            granted += permissions
+        # Exactly the city's list: a permission taken off it (the clerks' user admin) is taken
+        # from a demo seeded before too.
+        group.permissions.set(granted)
 
     user_model = get_user_model()
     for spec in seeding.city["users"]:

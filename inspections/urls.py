@@ -1,14 +1,16 @@
 from django.urls import path
 
+import permits.converters  # noqa: F401 (registers <permit_number:>)
+
 from . import views
 
 app_name = "inspections"
 
 urlpatterns = [
-    path("request/<str:number>/", views.request_type, name="request"),
-    path("request/<str:number>/date/", views.request_date, name="request_date"),
-    path("request/<str:number>/contact/", views.request_contact, name="request_contact"),
-    path("request/<str:number>/notes/", views.request_notes, name="request_notes"),
+    path("request/<permit_number:number>/", views.request_type, name="request"),
+    path("request/<permit_number:number>/date/", views.request_date, name="request_date"),
+    path("request/<permit_number:number>/contact/", views.request_contact, name="request_contact"),
+    path("request/<permit_number:number>/notes/", views.request_notes, name="request_notes"),
     path("<int:inspection_id>/", views.inspection_detail, name="detail"),
     path("<int:inspection_id>/cancel/", views.inspection_cancel_view, name="cancel"),
     path("calendar/", views.calendar_settings, name="calendar"),

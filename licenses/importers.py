@@ -177,9 +177,15 @@ def import_row(
 
     license = License.objects.select_related("holder").filter(number=number).first()
     if license is None:
-        contractor = Contractor.objects.filter(business_name__iexact=business_name).first()
+        contractor = same_business(contractor_values)
         if contractor is None:
+            namesake = Contractor.objects.filter(business_name__iexact=business_name).exists()
             contractor = Contractor.objects.create(**contractor_values)
+            if namesake:
+                report.note(
+                    f"license {number}, “{business_name[:60]}”: same name as an existing "
+                    "business: created separately, merge in admin if they are one"
+                )
         else:
             update_changed(contractor, contractor_values)
         License.objects.create(
@@ -206,6 +212,38 @@ def import_row(
             raise RowError(str(error)) from None
         changed = True
     return "updated" if changed else "unchanged"
+
+
+def same_business(values: dict) -> Contractor | None:
+    """The business on record that a new license's row names: the same name AND the same email,
+    phone or street address. A name alone never identifies a business (two companies can share
+    one, and members of a business act on its permits and its trust account); a row that matches
+    more than one business, or none, makes a new one."""
+    email = values.get("email", "").strip().lower()
+    phone = digits(values.get("phone", ""))
+    address = squash_words(values.get("address", ""))
+    zip_code = values.get("zip_code", "").strip()[:5]
+    matches = [
+        contractor
+        for contractor in Contractor.objects.filter(business_name__iexact=values["business_name"])
+        if (email and contractor.email.strip().lower() == email)
+        or (len(phone) >= 7 and digits(contractor.phone) == phone)
+        or (
+            address
+            and zip_code
+            and squash_words(contractor.address) == address
+            and contractor.zip_code.strip()[:5] == zip_code
+        )
+    ]
+    return matches[0] if len(matches) == 1 else None
+
+
+def digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def squash_words(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.upper()).split())
 
 
 def update_changed(instance, values: dict) -> bool:

@@ -18,7 +18,7 @@ class PaymentLineInline(admin.TabularInline):
     model = PaymentLine
     extra = 0
     can_delete = False
-    fields = ("fee", "amount", "live")
+    fields = ("fee", "permit_number", "description", "amount", "live")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -136,6 +136,12 @@ class TrustAccountAdmin(admin.ModelAdmin):
     @admin.display(description="balance")
     def balance(self, account):
         return trust_balance(account)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        # The balance is the business's money: an account never changes business (the model
+        # refuses it too).
+        return [*fields, "contractor"] if obj is not None else fields
 
     def has_delete_permission(self, request, obj=None):
         # An account's ledger is money: the account is never deleted.

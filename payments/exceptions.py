@@ -16,3 +16,7 @@ class InvalidPaymentStatusMove(PaymentError, InvalidStatusMove):
 
 class LedgerIsAppendOnly(Exception):
     pass
+
+
+class TrustAccountBusinessFixed(Exception):
+    """A trust account's business is fixed once the account exists."""

@@ -15,7 +15,7 @@ from core.status import StatusMachine
 from licenses.models import Contractor
 from permits.models import Fee
 
-from .exceptions import InvalidPaymentStatusMove, LedgerIsAppendOnly
+from .exceptions import InvalidPaymentStatusMove, LedgerIsAppendOnly, TrustAccountBusinessFixed
 
 
 class CartLine(models.Model):
@@ -130,12 +130,15 @@ class Payment(StatusMachine):
 
 
 class PaymentLine(models.Model):
-    """A fee in a payment, at the amount it had then. `live` while the payment holds the fee;
-    the database lets a fee be live in one payment only."""
+    """A fee in a payment, as it was then: its amount, description and permit number are kept
+    here (a receipt shows what was paid, whatever the fee says later). `live` while the payment
+    holds the fee; the database lets a fee be live in one payment only."""
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="lines")
     fee = models.ForeignKey(Fee, on_delete=models.PROTECT, related_name="payment_lines")
     amount = models.DecimalField(**MONEY)
+    description = models.CharField(max_length=200, editable=False)
+    permit_number = models.CharField(max_length=30, editable=False)
     live = models.BooleanField(default=True)
 
     class Meta:
@@ -148,11 +151,29 @@ class PaymentLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.fee} in {self.payment}"
+        return f"{self.description} (${self.amount:,.2f}) in {self.payment}"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and not (self.description and self.permit_number):
+            self.description = self.description or self.fee.description
+            self.permit_number = self.permit_number or self.fee.permit.number
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def of_fee(cls, *, payment: Payment, fee: Fee, permit_number: str) -> "PaymentLine":
+        """A new line for the fee, with the snapshot its receipt shows."""
+        return cls(
+            payment=payment,
+            fee=fee,
+            amount=fee.amount,
+            description=fee.description,
+            permit_number=permit_number,
+        )
 
 
 class TrustAccount(models.Model):
-    """A business's prepaid account with the city. Its balance is the sum of its ledger."""
+    """A business's prepaid account with the city. Its balance is the sum of its ledger, so the
+    account never changes business: moving it would move the balance with no ledger entry."""
 
     contractor = models.OneToOneField(
         Contractor, on_delete=models.PROTECT, related_name="trust_account"
@@ -170,6 +191,22 @@ class TrustAccount(models.Model):
 
     def __str__(self) -> str:
         return f"Trust account of {self.contractor}"
+
+    def save(self, *args, **kwargs):
+        loaded = getattr(self, "_loaded_contractor_id", None)
+        if not self._state.adding and loaded is not None and self.contractor_id != loaded:
+            raise TrustAccountBusinessFixed(
+                "A trust account never changes business: its balance is that business's money. "
+                "Record an adjustment on each account instead."
+            )
+        super().save(*args, **kwargs)
+        self._loaded_contractor_id = self.contractor_id
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        account = super().from_db(db, field_names, values)
+        account._loaded_contractor_id = account.__dict__.get("contractor_id")
+        return account
 
 
 class EntryKind(models.TextChoices):

@@ -183,4 +183,5 @@ def receipt_of(user, receipt_number: str) -> Payment | None:
 
 
 def payment_lines(payment: Payment) -> QuerySet[PaymentLine]:
-    return payment.lines.select_related("fee__permit").order_by("fee__permit__number", "fee_id")
+    """The payment's lines as they were paid (their own snapshot, never the fee as it is now)."""
+    return payment.lines.order_by("permit_number", "fee_id")

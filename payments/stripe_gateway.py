@@ -40,10 +40,10 @@ def create_checkout_session(*, payment: Payment, success_url: str, cancel_url: s
             "price_data": {
                 "currency": payment.currency,
                 "unit_amount": cents(line.amount),
-                "product_data": {"name": f"{line.fee.permit.number}: {line.fee.description}"},
+                "product_data": {"name": f"{line.permit_number}: {line.description}"},
             },
         }
-        for line in payment.lines.select_related("fee__permit")
+        for line in payment.lines.order_by("permit_number", "fee_id")
     ]
     if payment.convenience_fee:
         line_items.append(

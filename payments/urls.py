@@ -1,12 +1,14 @@
 from django.urls import path
 
+import permits.converters  # noqa: F401 (registers <permit_number:>)
+
 from . import views
 
 app_name = "payments"
 
 urlpatterns = [
     path("cart/", views.cart_view, name="cart"),
-    path("cart/add/<str:number>/", views.cart_add, name="cart_add"),
+    path("cart/add/<permit_number:number>/", views.cart_add, name="cart_add"),
     path("checkout/", views.checkout, name="checkout"),
     path("<int:payment_id>/return/", views.payment_return, name="return"),
     path("<int:payment_id>/offline/", views.offline_gateway, name="offline"),

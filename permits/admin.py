@@ -1,5 +1,10 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import FileResponse, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from core.admin import ReadOnlyAdmin, StatusMoveAdmin, StatusMoveForm
 
@@ -17,6 +22,7 @@ from .models import (
 )
 from .selectors import with_fees_due
 from .signals import fee_held_by
+from .views import document_file_response
 
 
 class FeeForm(StatusMoveForm):
@@ -26,6 +32,14 @@ class FeeForm(StatusMoveForm):
     class Meta:
         model = Fee
         fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A paid or held fee's description is what its receipt shows (in the permit's inline
+        # rows, where a field cannot be read only for one row alone).
+        if "description" in self.fields and self.instance.is_held:
+            self.fields["description"].disabled = True
+            self.fields["description"].help_text = "Paid: kept as the receipt shows it."
 
     def clean(self):
         cleaned = super().clean()
@@ -81,15 +95,26 @@ class PermitContactInline(admin.TabularInline):
     autocomplete_fields = ("user",)
 
 
+def document_download_link(document: PermitDocument) -> str:
+    if document.pk is None:
+        return "—"
+    url = reverse("admin:permits_permitdocument_download", args=[document.pk])
+    return format_html('<a href="{}">Download {}</a>', url, document.download_name)
+
+
 class PermitDocumentInline(admin.TabularInline):
     model = PermitDocument
     extra = 0
-    fields = ("original_name", "content_type", "size", "uploaded_by", "uploaded_at")
+    fields = ("original_name", "download", "content_type", "size", "uploaded_by", "uploaded_at")
     readonly_fields = fields
     can_delete = True
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="file")
+    def download(self, document: PermitDocument) -> str:
+        return document_download_link(document)
 
 
 class PermitAdminForm(StatusMoveForm):
@@ -239,7 +264,11 @@ class FeeAdmin(StatusMoveAdmin, OfAPermitAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        return [*fields, "permit"] if obj is not None else fields
+        if obj is None:
+            return fields
+        # A fee never moves to another permit; a paid or held one keeps its description too
+        # (the model refuses both as well: Fee.refuse_held_changes).
+        return [*fields, "permit", *(["description"] if obj.is_held else [])]
 
     def has_delete_permission(self, request, obj=None):
         # Money is never deleted: a fee charged in error is waived, with the reason.
@@ -301,13 +330,33 @@ class PermitDocumentAdmin(admin.ModelAdmin):
     search_fields = ("original_name", "^permit__number")
     list_select_related = ("permit", "uploaded_by")
     readonly_fields = (
-        "file",
+        "download",
         "original_name",
         "content_type",
         "size",
         "uploaded_by",
         "uploaded_at",
     )
+    exclude = ("file",)  # its own link would point at MEDIA_URL, which nothing serves
+
+    @admin.display(description="file")
+    def download(self, document: PermitDocument) -> str:
+        return document_download_link(document)
+
+    def get_urls(self):
+        download = path(
+            "<int:document_id>/download/",
+            self.admin_site.admin_view(self.download_view),
+            name="permits_permitdocument_download",
+        )
+        return [download, *super().get_urls()]
+
+    def download_view(self, request: HttpRequest, document_id: int) -> FileResponse:
+        """Staff open a document here: the portal's download is for the permit's contractors
+        (the policy), and the file itself is never served from MEDIA_URL."""
+        if not request.user.has_perm("permits.view_permitdocument"):
+            raise PermissionDenied
+        return document_file_response(get_object_or_404(PermitDocument, pk=document_id))
 
 
 @admin.register(LicensePermitCount)

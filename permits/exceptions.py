@@ -15,3 +15,7 @@ class InvalidFeeStatusMove(PermitError, InvalidStatusMove):
 
 class FeeAmountHeld(PermitError):
     """A payment holds the fee: its amount stays what the payment is for."""
+
+
+class FeeDetailsHeld(PermitError):
+    """The fee is paid or a payment holds it: its permit and description stay what was paid."""

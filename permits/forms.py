@@ -39,8 +39,10 @@ class PermitSearchForm(forms.Form):
         help_text="The whole number or its beginning, e.g. RES24 or RES24-0150.",
         validators=[
             RegexValidator(
-                r"^[A-Za-z0-9][A-Za-z0-9\- ]*$",
-                "A permit number has only letters, digits and dashes, e.g. RES24-0150.",
+                # What a permit number may hold (core.validators.PERMIT_NUMBER), and spaces.
+                r"^[A-Za-z0-9][A-Za-z0-9\-_. ]*$",
+                "A permit number has only letters, digits and dashes (and dots and "
+                "underscores), e.g. RES24-0150.",
             )
         ],
     )

@@ -24,6 +24,7 @@ from core.importing import (
     parse_money,
 )
 from core.money import ZERO
+from core.validators import PERMIT_NUMBER_RE
 from licenses.models import License, LicenseType, normalize_license_number
 
 from .models import (
@@ -132,7 +133,6 @@ STATUS_MAP: dict[str, str] = {
 }
 
 IMPORTED_FEE_DESCRIPTION = "Permit Fee"
-PERMIT_NUMBER_RE = re.compile(r"^[A-Z0-9][A-Z0-9\-_./]{0,29}$")
 UNIT_PREFIX_RE = re.compile(r"^(UNIT|APT\.?|APARTMENT|STE\.?|SUITE|#)\s*", re.IGNORECASE)
 # A status is "paid up" once the permit is past the fees stage.
 FEES_PAID_STATUSES = {PermitStatus.ISSUED, PermitStatus.FINALED, PermitStatus.EXPIRED}
@@ -188,7 +188,11 @@ def parse_row(line: int, row: dict[str, str], columns: set[str], report: ImportR
     if not number:
         raise RowError("PermitNum is empty")
     if not PERMIT_NUMBER_RE.match(number):
-        raise RowError(f"PermitNum “{number[:40]}” has characters a permit number cannot have")
+        raise RowError(
+            f"PermitNum “{number[:40]}” has characters a permit number cannot have (letters, "
+            "digits, hyphens, dots and underscores only: a number is part of the permit's web "
+            "address)"
+        )
 
     values: dict = {}
     dates = {}

@@ -1,5 +1,6 @@
 import datetime
 import uuid
+from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
@@ -9,9 +10,15 @@ from django.utils import timezone
 
 from core.money import ZERO, format_money
 from core.status import StatusMachine
+from core.validators import PERMIT_NUMBER
 from licenses.models import License
 
-from .exceptions import FeeAmountHeld, InvalidFeeStatusMove, InvalidPermitStatusMove
+from .exceptions import (
+    FeeAmountHeld,
+    FeeDetailsHeld,
+    InvalidFeeStatusMove,
+    InvalidPermitStatusMove,
+)
 from .signals import fee_held_by
 
 
@@ -79,7 +86,11 @@ class Permit(StatusMachine):
     }
 
     number = models.CharField(
-        "permit number", max_length=30, unique=True, help_text="Upper case, e.g. RES24-0150."
+        "permit number",
+        max_length=30,
+        unique=True,
+        validators=[PERMIT_NUMBER],
+        help_text="Upper case, e.g. RES24-0150.",
     )
     permit_type = models.ForeignKey(PermitType, on_delete=models.PROTECT, related_name="permits")
     description = models.TextField("work description", blank=True)
@@ -295,22 +306,58 @@ class Fee(StatusMachine):
     def describe(self) -> str:
         return f"The fee “{self.description}”"
 
+    # What a payment (or the city's own record of one) is for: fixed while a payment holds the
+    # fee or the fee is paid.
+    HELD_FIELDS = ("permit_id", "description")
+
     def save(self, *args, **kwargs):
-        loaded = getattr(self, "_loaded_amount", None)
-        if not self._state.adding and loaded is not None and self.amount != loaded:
-            holder = fee_held_by(self)
-            if holder:
-                raise FeeAmountHeld(
-                    f"{self.describe()} is held by {holder}: its amount cannot change. Refund "
-                    "the payment first."
-                )
+        if not self._state.adding:
+            self.refuse_held_changes()
         super().save(*args, **kwargs)
-        self._loaded_amount = self.amount
+        self._remember_loaded()
+
+    def refuse_held_changes(self) -> None:
+        loaded = getattr(self, "_loaded", {})
+        changed = [
+            name
+            for name in ("amount", *self.HELD_FIELDS)
+            if name in loaded and getattr(self, name) != loaded[name]
+        ]
+        if not changed:
+            return
+        holder = fee_held_by(self)
+        if "amount" in changed and holder:
+            raise FeeAmountHeld(
+                f"{self.describe()} is held by {holder}: its amount cannot change. Refund "
+                "the payment first."
+            )
+        held = holder or (loaded.get("status") == FeeStatus.PAID and "paid")
+        if held and set(changed) & set(self.HELD_FIELDS):
+            raise FeeDetailsHeld(
+                f"The fee “{loaded['description']}” is "
+                f"{f'held by {holder}' if holder else 'paid'}: its permit and description "
+                "stay what was paid. Refund the payment first."
+            )
+
+    def _remember_loaded(self) -> None:
+        self._loaded = {
+            name: self.__dict__[name]
+            for name in ("amount", "status", *self.HELD_FIELDS)
+            if name in self.__dict__
+        }
+
+    @property
+    def is_held(self) -> bool:
+        """Paid, or held by a payment: its permit, description and amount stay as they are."""
+        return self.pk is not None and (
+            getattr(self, "_loaded", {}).get("status", self.status) == FeeStatus.PAID
+            or fee_held_by(self) is not None
+        )
 
     @classmethod
     def from_db(cls, db, field_names, values):
         fee = super().from_db(db, field_names, values)
-        fee._loaded_amount = fee.__dict__.get("amount")
+        fee._remember_loaded()
         return fee
 
     def manual_moves_from(self, status: str) -> frozenset[str]:
@@ -437,3 +484,11 @@ class PermitDocument(models.Model):
     @property
     def extension(self) -> str:
         return self.EXTENSIONS.get(self.content_type, "")
+
+    @property
+    def download_name(self) -> str:
+        """The name a download is saved under: the uploader's name with the extension of the
+        type its content was found to be (a PDF named x.html is saved as x.pdf, never opened
+        as a web page or run as a program)."""
+        stem = PurePath(self.original_name).stem.strip(" .") or "document"
+        return f"{stem[:150]}{self.extension}"

@@ -9,16 +9,21 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.mail import enqueue_after_commit
+
 from .access import can_apply, can_upload
 from .exceptions import PermitError
+from .invitations import invitation_from_token, invitation_token
 from .models import (
     Collection,
     CollectionItem,
+    ContactType,
     Permit,
     PermitContact,
     PermitDocument,
     PermitStatus,
 )
+from .tasks import send_contact_invitation
 
 
 @transaction.atomic
@@ -140,33 +145,59 @@ def collection_rename(*, collection: Collection, name: str) -> Collection:
 CONTACTS_NEED_APPLY = "Adding or removing contacts needs the Apply role at the permit's contractor."
 
 
-@transaction.atomic
-def permit_contact_add(*, permit: Permit, email: str, contact_type: str, by) -> PermitContact:
-    """Name a registered user (found by their exact email address) on a permit."""
-    if not can_apply(by, permit):
-        raise PermitError(CONTACTS_NEED_APPLY)
-    user = (
+# A contact is invited, never added outright (permits.invitations): the answer to "add this
+# address" is the same whether or not an account has it (the old "No registered user has that
+# email" told anyone with the Apply role which addresses are registered), and only the
+# account's owner, by accepting, makes it a contact.
+
+
+def registered_user(email: str):
+    return (
         get_user_model()
         .objects.filter(email__iexact=email.strip(), is_active=True)
         .exclude(email="")
         .first()
     )
-    if user is None:
+
+
+@transaction.atomic
+def permit_contact_invite(*, permit: Permit, email: str, contact_type: str, by) -> None:
+    """Invite the registered user with this email address to be a contact on the permit: they
+    are emailed a link and become a contact when they accept it. Returns nothing, whatever
+    happened: the caller never learns whether the address is registered (no account, or one
+    already a contact, gets no email)."""
+    if not can_apply(by, permit):
+        raise PermitError(CONTACTS_NEED_APPLY)
+    if contact_type not in ContactType.values:
+        raise PermitError("Choose a contact type.")
+    user = registered_user(email)
+    if user is None or PermitContact.objects.filter(permit=permit, user=user).exists():
+        return
+    token = invitation_token(
+        permit=permit, user_id=user.pk, contact_type=contact_type, invited_by_id=by.pk
+    )
+    enqueue_after_commit(send_contact_invitation, token)
+
+
+@transaction.atomic
+def permit_contact_accept(*, token: str, user) -> PermitContact:
+    """The invited user accepts: they become a contact, added by whoever invited them, if that
+    person still may change the permit's contacts."""
+    invitation = invitation_from_token(token)
+    if invitation.user_id != user.pk:
+        raise PermitError("This invitation is for another account.")
+    inviter = get_user_model().objects.filter(pk=invitation.invited_by_id).first()
+    if inviter is None or not can_apply(inviter, invitation.permit):
         raise PermitError(
-            "No registered user has that email address. They register first (Contractor "
-            "Registration), then you add them."
+            "Whoever invited you can no longer change this permit's contacts: ask the permit's "
+            "contractor for a new invitation."
         )
-    if PermitContact.objects.filter(permit=permit, user=user).exists():
-        raise PermitError(f"{user.get_full_name() or user.username} is already a contact.")
-    try:
-        with transaction.atomic():
-            return PermitContact.objects.create(
-                permit=permit, user=user, contact_type=contact_type, added_by=by
-            )
-    except IntegrityError:
-        raise PermitError(
-            f"{user.get_full_name() or user.username} is already a contact."
-        ) from None
+    contact, _ = PermitContact.objects.get_or_create(
+        permit=invitation.permit,
+        user=user,
+        defaults={"contact_type": invitation.contact_type, "added_by": inviter},
+    )
+    return contact
 
 
 @transaction.atomic

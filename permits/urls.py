@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import collection_views, views
+from . import collection_views, converters, views  # noqa: F401 (converters: <permit_number:>)
 
 app_name = "permits"
 
@@ -27,16 +27,21 @@ urlpatterns = [
         collection_views.collection_delete_view,
         name="collection_delete",
     ),
-    path("<str:number>/", views.permit_detail_view, name="detail"),
-    path("<str:number>/contacts/", views.contact_add_view, name="contact_add"),
     path(
-        "<str:number>/contacts/<int:contact_id>/remove/",
+        "contacts/invitations/<str:token>/",
+        views.contact_invitation_view,
+        name="contact_invitation",
+    ),
+    path("<permit_number:number>/", views.permit_detail_view, name="detail"),
+    path("<permit_number:number>/contacts/", views.contact_add_view, name="contact_add"),
+    path(
+        "<permit_number:number>/contacts/<int:contact_id>/remove/",
         views.contact_remove_view,
         name="contact_remove",
     ),
-    path("<str:number>/documents/", views.document_upload_view, name="document_upload"),
+    path("<permit_number:number>/documents/", views.document_upload_view, name="document_upload"),
     path(
-        "<str:number>/documents/<int:document_id>/",
+        "<permit_number:number>/documents/<int:document_id>/",
         views.document_download_view,
         name="document_download",
     ),

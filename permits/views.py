@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, Stream
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.pagination import paginate
 from core.spreadsheet import Echo, csv_safe
@@ -29,6 +29,7 @@ from .access import (
 )
 from .exceptions import PermitError
 from .forms import DocumentUploadForm, PermitContactForm, PermitSearchForm, default_applied_from
+from .invitations import CONTACT_INVITATION_DAYS, invitation_from_token
 from .models import Permit, PermitContact, PermitDocument, PermitStatus, PermitType
 from .selectors import (
     fee_totals,
@@ -39,7 +40,12 @@ from .selectors import (
     permit_search,
     permits_in_order,
 )
-from .services import permit_contact_add, permit_contact_remove, permit_document_upload
+from .services import (
+    permit_contact_accept,
+    permit_contact_invite,
+    permit_contact_remove,
+    permit_document_upload,
+)
 
 SEARCH_DEFAULTS_FIELD = "applied_from"
 # Sent by the search form whenever it offers "Search my records only", so that an unticked box
@@ -270,7 +276,7 @@ def contact_add_view(request: HttpRequest, number: str) -> HttpResponse:
                 messages.error(request, error)
         return redirect(permit_url(permit, "contacts"))
     try:
-        contact = permit_contact_add(
+        permit_contact_invite(
             permit=permit,
             email=form.cleaned_data["email"],
             contact_type=form.cleaned_data["contact_type"],
@@ -279,12 +285,43 @@ def contact_add_view(request: HttpRequest, number: str) -> HttpResponse:
     except PermitError as error:
         messages.error(request, str(error))
     else:
+        # The same words whether or not the address has an account: nothing here tells which
+        # addresses are registered.
+        messages.success(request, contact_invited_message(form.cleaned_data["email"]))
+    return redirect(permit_url(permit, "contacts"))
+
+
+def contact_invited_message(email: str) -> str:
+    return (
+        f"If {email} belongs to a registered user, they were emailed an invitation: they are "
+        f"a contact on this permit once they accept it (within {CONTACT_INVITATION_DAYS} days)."
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_invitation_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The invited user, signed in, sees the invitation and accepts it."""
+    try:
+        invitation = invitation_from_token(token)
+    except PermitError as error:
+        messages.error(request, str(error))
+        return redirect("permits:my_records")
+    if invitation.user_id != request.user.pk:
+        raise Http404("This invitation is for another account.")
+    if request.method == "POST":
+        try:
+            contact = permit_contact_accept(token=token, user=request.user)
+        except PermitError as error:
+            messages.error(request, str(error))
+            return redirect("permits:my_records")
         messages.success(
             request,
-            f"{contact.user.get_full_name() or contact.user.username} was added as "
-            f"{contact.get_contact_type_display()}.",
+            f"You are a contact ({contact.get_contact_type_display()}) on permit "
+            f"{contact.permit.number}.",
         )
-    return redirect(permit_url(permit, "contacts"))
+        return redirect(permit_url(contact.permit, "contacts"))
+    return render(request, "permits/contact_invitation.html", {"invitation": invitation})
 
 
 @login_required
@@ -311,6 +348,14 @@ def contact_remove_view(request: HttpRequest, number: str, contact_id: int) -> H
 def document_upload_view(request: HttpRequest, number: str) -> HttpResponse:
     permit = permit_with_access(request, number, can_upload)
     form = DocumentUploadForm(request.POST, request.FILES)
+    if getattr(request, "upload_refused", False):
+        # core.uploads stopped reading the body past the limit: the file never arrived.
+        messages.error(
+            request,
+            f"That file is larger than the limit of "
+            f"{settings.PERMIT_DOCUMENT_MAX_BYTES // 1_000_000} MB: nothing was uploaded.",
+        )
+        return redirect(permit_url(permit, "documents"))
     if not form.is_valid():
         for error in form.errors.get("file", ["Choose a file to upload."]):
             messages.error(request, error)
@@ -331,6 +376,12 @@ def document_upload_view(request: HttpRequest, number: str) -> HttpResponse:
 def document_download_view(request: HttpRequest, number: str, document_id: int) -> FileResponse:
     permit = permit_with_access(request, number, can_view_private)
     document = get_object_or_404(PermitDocument, pk=document_id, permit=permit)
+    return document_file_response(document)
+
+
+def document_file_response(document: PermitDocument) -> FileResponse:
+    """The file, as an attachment named with its detected type's extension, never cached. For
+    the portal's download (the policy asked) and the admin's (the permission checked)."""
     try:
         handle = document.file.open("rb")
     except FileNotFoundError:
@@ -338,7 +389,7 @@ def document_download_view(request: HttpRequest, number: str, document_id: int) 
     response = FileResponse(
         handle,
         as_attachment=True,
-        filename=document.original_name,
+        filename=document.download_name,
         content_type=document.content_type,
     )
     response["Cache-Control"] = "private, no-store"

@@ -66,10 +66,16 @@ def payment_create(
         raise PaymentError(
             "This payment was already started. Open your cart to see where it stands."
         ) from None
+    numbers = dict(
+        Fee.objects.filter(pk__in=[fee.pk for fee in fees]).values_list("pk", "permit__number")
+    )
     try:
         with transaction.atomic():
             PaymentLine.objects.bulk_create(
-                [PaymentLine(payment=payment, fee=fee, amount=fee.amount) for fee in fees]
+                [
+                    PaymentLine.of_fee(payment=payment, fee=fee, permit_number=numbers[fee.pk])
+                    for fee in fees
+                ]
             )
     except IntegrityError:
         raise PaymentError(

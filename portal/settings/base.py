@@ -320,6 +320,17 @@ INSPECTION_MAX_BUSINESS_DAYS_AHEAD = env.int("INSPECTION_MAX_BUSINESS_DAYS_AHEAD
 INSPECTION_REQUIRE_FEES_PAID = env.bool("INSPECTION_REQUIRE_FEES_PAID", default=False)
 # Documents uploaded to a permit: PDF, PNG or JPEG, checked by content.
 PERMIT_DOCUMENT_MAX_BYTES = env.int("PERMIT_DOCUMENT_MAX_MB", default=25) * 1_000_000
+# Request bodies: a file is read only up to the largest one the portal takes (core.uploads stops
+# the parse past it, before the rest is read); other fields and non-form bodies are capped by
+# Django; the proxy in front refuses a body past PERMIT_DOCUMENT_MAX_MB + 1 MB (README).
+UPLOAD_MAX_BYTES = PERMIT_DOCUMENT_MAX_BYTES
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB of fields (or of a JSON body, the webhook's)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # a larger file goes to a temporary file, not memory
 
 # Stripe (absent: the offline card gateway, for the demo and tests) ------------------------------
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")

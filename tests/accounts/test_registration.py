@@ -169,7 +169,9 @@ def test_submit_creates_the_account_pending_links_and_three_emails(
     with django_capture_on_commit_callbacks(execute=True):
         response = register(client, license)
     assert response.status_code == 302
-    assert response.url == reverse("accounts:manage")
+    # The "verify your email" page, signed out: the answer a taken address gets too.
+    assert response.url == reverse("account_email_verification_sent")
+    assert "_auth_user_id" not in client.session
     user = get_user_model().objects.get(username="sparky")
     assert user.first_name == "Sam" and user.business_state == "IL"
     assert user.mailing_address == "1 Main St"  # "same as business"
@@ -191,6 +193,7 @@ def test_submit_creates_the_account_pending_links_and_three_emails(
 def test_until_approved_the_user_sees_what_a_visitor_sees(client, license):
     register(client, license)
     user = get_user_model().objects.get(username="sparky")
+    client.force_login(user)  # signing in needs no verified address
     permit = PermitFactory(licenses=[license])
     assert not can_view_private(user, permit)
     assert client.get(reverse("accounts:manage")).status_code == 200
@@ -259,11 +262,37 @@ def test_a_taken_username_is_refused(client, license):
     assert "username" in response.context["form"].errors
 
 
-def test_a_taken_email_is_refused_with_a_pointer_to_reset(client, license):
-    UserFactory(username="other", email="sparky@example.com")
-    response = register(client, license, email="SPARKY@example.com")
-    errors = response.context["form"].errors["email"]
-    assert "already registered with this email address" in errors[0]
+def test_a_taken_email_gets_the_answer_a_new_one_gets_and_its_owner_an_email(
+    license, django_capture_on_commit_callbacks
+):
+    """Issue 12, finding 8: registration never says "A user is already registered with this
+    email address"; the address's owner hears of the attempt instead."""
+    from django.test import Client
+
+    owner = UserFactory(username="other", email="taken@example.com")
+    answers = {}
+    for email in ("fresh@example.com", "TAKEN@example.com"):
+        client = Client()
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = register(client, license, email=email, username=f"u{email[:5].lower()}")
+        page = client.get(response.url)
+        answers[email] = (
+            response.status_code,
+            response.url,
+            [str(m).replace(email.lower(), "EMAIL") for m in page.context["messages"]],
+            "_auth_user_id" in client.session,
+        )
+        sent = {message.to[0]: message for message in mail.outbox}
+        assert email.lower() in sent
+    assert answers["fresh@example.com"] == answers["TAKEN@example.com"]
+    assert answers["fresh@example.com"][1] == reverse("account_email_verification_sent")
+    assert "Registration received" in " ".join(answers["fresh@example.com"][2])
+    # Nothing was made for the taken address; its owner was told, with the way back in.
+    assert not get_user_model().objects.filter(username="utaken").exists()
+    assert not LicenseLink.objects.filter(user=owner).exists()
+    already = sent["taken@example.com"]
+    assert "already exists" in already.body and "/accounts/password/reset/" in already.body
 
 
 def test_a_license_that_lapses_during_registration_stops_the_submit(client, license):

@@ -13,7 +13,7 @@ from core.models import StatusChange
 from core.status import InvalidStatusMove, StatusChangedOutsideMachine
 from inspections.models import Inspection, InspectionStatus
 from licenses.models import License, LicenseLink, LicenseStatus
-from permits.exceptions import FeeAmountHeld
+from permits.exceptions import FeeAmountHeld, FeeDetailsHeld
 from permits.models import Fee, FeeStatus, Permit, PermitStatus, PermitStatusChange
 from permits.services import permits_expire
 from tests.factories import (
@@ -139,7 +139,12 @@ def test_a_fee_a_payment_holds_keeps_its_amount_from_any_path():
     with pytest.raises(FeeAmountHeld, match="Refund the payment first"):
         fee.save()
     fee.amount = Decimal("100.00")
+    # Its description is what the payment is for too (issue 12, finding 4).
     fee.description = "Corrected description"
+    with pytest.raises(FeeDetailsHeld, match="Refund the payment first"):
+        fee.save()
+    fee.description = Fee.objects.get(pk=fee.pk).description
+    fee.assessed_on = fee.assessed_on - datetime.timedelta(days=1)
     fee.save()  # what the payment does not hold may change
     assert Fee.objects.get(pk=fee.pk).amount == Decimal("100.00")
 

@@ -134,3 +134,66 @@ def test_an_import_moves_a_license_only_as_the_city_does(tmp_path):
     report = import_licenses(write(tmp_path, row.format(status="active")))
     assert License.objects.get(number="EC70001").status == LicenseStatus.REVOKED
     assert "Revoked and cannot become Active" in report.rejected[0][1]
+
+
+# Issue 12, finding 3: a business is never found by its name alone.
+
+
+def test_a_business_with_the_same_name_is_not_merged_with_another(tmp_path):
+    from tests.factories import ContractorFactory, MembershipFactory, UserFactory
+
+    acme = ContractorFactory(
+        business_name="Acme Builders", email="office@acme.example", phone="(217) 555-0100"
+    )
+    member = UserFactory()
+    MembershipFactory(user=member, contractor=acme)
+    report = import_licenses(
+        write(
+            tmp_path,
+            "GC70001,GC,ACME BUILDERS,Pat Smith,9 Far Rd,Peoria,IL,61602,(309) 555-0111,"
+            "pat@other-acme.example,active,,\n",
+        )
+    )
+    assert report.created == 1
+    new_license = License.objects.get(number="GC70001")
+    assert new_license.holder != acme
+    assert new_license.holder.business_name == "ACME BUILDERS"
+    assert not acme.licenses.exists()
+    acme.refresh_from_db()
+    assert acme.email == "office@acme.example"  # the other company's details stay its own
+    assert (
+        "license GC70001, “ACME BUILDERS”: same name as an existing business: created "
+        "separately, merge in admin if they are one"
+    ) in report.notes
+
+
+def test_a_business_with_no_details_to_tell_it_by_is_not_merged_by_name(tmp_path):
+    from tests.factories import ContractorFactory
+
+    acme = ContractorFactory(business_name="Acme Builders", email="", phone="", address="")
+    import_licenses(write(tmp_path, "GC70001,GC,Acme Builders,,,,,,,,active,,\n"))
+    assert License.objects.get(number="GC70001").holder != acme
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        "GC70001,GC,acme builders,,,,,,,office@acme.example,active,,\n",  # the same email
+        "GC70001,GC,acme builders,,,,,,217.555.0100,,active,,\n",  # the same phone
+        "GC70001,GC,acme builders,,12 Main St.,Springfield,IL,62701,,,active,,\n",  # address
+    ],
+)
+def test_a_second_license_of_a_business_on_record_joins_it(tmp_path, row):
+    from tests.factories import ContractorFactory
+
+    acme = ContractorFactory(
+        business_name="Acme Builders",
+        email="office@acme.example",
+        phone="(217) 555-0100",
+        address="12 MAIN ST",
+        zip_code="62701",
+    )
+    report = import_licenses(write(tmp_path, row))
+    assert report.rejected == []
+    assert License.objects.get(number="GC70001").holder == acme
+    assert not any("same name" in note for note in report.notes)

@@ -351,3 +351,92 @@ def test_a_re_import_never_changes_the_amount_of_a_fee_a_payment_holds(tmp_path,
     fee.refresh_from_db()
     assert fee.amount == Decimal("150.00")
     assert any(f"held by payment {payment.pk}" in note for note in report.notes)
+
+
+# Issue 12, finding 3: an import never changes what its file does not say, and never loses rows
+# without a reason.
+
+ROW = (
+    "RES25-{n:04d},Deck,2025-01-02,,,In Review,{n} Elm St,,Springfield,IL,62704,RES,,5000,,,,,10\n"
+)
+
+
+def test_a_short_row_is_rejected_and_never_blanks_the_permits_address_and_valuation(
+    tmp_path, permit_types
+):
+    import_permits(write(tmp_path, ROW.format(n=1)))
+    report = import_permits(write(tmp_path, "RES25-0001,Deck and stairs,2025-01-02\n"))
+    permit = Permit.objects.get()
+    assert (permit.street_number, permit.street_name) == ("1", "Elm St")
+    assert permit.valuation == Decimal("5000.00")
+    assert permit.description == "Deck"
+    assert report.updated == 0
+    [(line, reason)] = report.rejected
+    assert line == 2
+    assert "has 3 fields but the header has 19" in reason and "nothing in it was applied" in reason
+
+
+def test_an_unclosed_quote_loses_only_its_own_line_and_says_so(tmp_path, permit_types):
+    rows = [ROW.format(n=n) for n in range(1, 201)]
+    rows[1] = rows[1].replace(",Deck,", ',"Deck with a rail,')  # the quote is never closed
+    report = import_permits(write(tmp_path, "".join(rows)))
+    assert report.created == 199
+    assert report.rejected == [
+        (
+            3,
+            "a quote opened on this line is not closed (it ran on over the next 198 lines, to "
+            "line 201): this line was not loaded; the lines after it were read as rows",
+        )
+    ]
+    assert Permit.objects.count() == 199
+    assert not Permit.objects.filter(number="RES25-0002").exists()
+    assert Permit.objects.get(number="RES25-0200").description == "Deck"
+
+
+def test_an_unclosed_quote_closed_by_a_later_quote_is_still_found(tmp_path, permit_types):
+    rows = [ROW.format(n=n) for n in range(1, 11)]
+    rows[1] = rows[1].replace(",Deck,", ',"Deck with a rail,')
+    # A later quoted value closes it, and the record happens to come out with the header's
+    # number of fields: the commas of whole rows inside one value give it away.
+    rows[6] = rows[6].replace(",Deck,", ',"Deck",')
+    rows[6] = rows[6].replace("7 Elm St,", "7 Elm St,x")
+    report = import_permits(write(tmp_path, "".join(rows)))
+    [(line, reason)] = report.rejected
+    assert line == 3 and "a quote opened on this line is not closed" in reason
+    assert report.created == 9
+
+
+def test_a_runaway_quote_past_the_field_size_limit_loses_only_its_line(
+    tmp_path, permit_types, monkeypatch
+):
+    monkeypatch.setattr("core.importing.MAX_FIELD_SIZE", 2_000)
+    rows = [ROW.format(n=n) for n in range(1, 201)]
+    rows[0] = rows[0].replace(",Deck,", ',"Deck with a rail,')
+    report = import_permits(write(tmp_path, "".join(rows)))
+    [(line, reason)] = report.rejected
+    assert line == 2
+    assert "field larger than field limit" in reason and "this line was not loaded" in reason
+    assert report.created == 199
+
+
+def test_a_quoted_value_over_several_lines_still_loads(tmp_path, permit_types):
+    body = ROW.format(n=1).replace(",Deck,", ',"Deck, stairs\nand a rail, to code",') + ROW.format(
+        n=2
+    )
+    report = import_permits(write(tmp_path, body))
+    assert report.rejected == [] and report.created == 2
+    assert Permit.objects.get(number="RES25-0001").description == (
+        "Deck, stairs\nand a rail, to code"
+    )
+    # The next row's line number is counted in the file's lines, not in records.
+    bad = body + ROW.format(n=3).replace("2025-01-02", "2025-13-45")
+    assert [line for line, _ in import_permits(write(tmp_path, bad)).rejected] == [5]
+
+
+@pytest.mark.parametrize("number", ["BLD25/0001", "BLD25%0001", "BLD25?1", "-BLD1", "BLD 1"])
+def test_a_permit_number_a_url_cannot_carry_is_rejected(tmp_path, permit_types, number):
+    report = import_permits(write(tmp_path, ROW.format(n=1).replace("RES25-0001", number)))
+    assert report.created == 0
+    [(line, reason)] = report.rejected
+    assert line == 2 and "characters a permit number cannot have" in reason
+    assert not Permit.objects.exists()

@@ -2,13 +2,17 @@
 contacts and documents; and what each role may do there."""
 
 import io
+import re
+from unittest import mock
 
 import pytest
+from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
 
 from permits.access import can_pay, can_request_inspection, permits_visible_to
 from permits.models import PermitContact, PermitDocument
+from permits.views import contact_invited_message
 from tests.factories import (
     FeeFactory,
     InspectionFactory,
@@ -97,52 +101,141 @@ def test_each_action_shows_only_with_its_role(client, license, permit):
 # Contacts -------------------------------------------------------------------------------------
 
 
-def test_apply_role_adds_a_registered_user_by_exact_email(client, license, permit):
-    client.force_login(contractor_user(license, can_apply=True))
-    contact = UserFactory(email="helper@example.com", first_name="Hal", last_name="Helper")
-    verify_email(contact)
-    response = client.post(
+def invite(client, permit, email: str, contact_type: str = "project_manager"):
+    return client.post(
         reverse("permits:contact_add", args=[permit.number]),
-        {"email": "HELPER@example.com", "contact_type": "project_manager"},
+        {"email": email, "contact_type": contact_type},
         follow=True,
     )
-    assert "Hal Helper was added as Project Manager" in response.text
+
+
+def invitation_link(message) -> str:
+    return re.search(r"https?://[^/\s]+(/permits/contacts/invitations/\S+/)", message.body)[1]
+
+
+def page_messages(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_apply_role_invites_a_registered_user_who_accepts_and_becomes_a_contact(
+    client, license, permit, django_capture_on_commit_callbacks
+):
+    inviter = contractor_user(license, can_apply=True)
+    client.force_login(inviter)
+    contact = UserFactory(email="helper@example.com", first_name="Hal", last_name="Helper")
+    verify_email(contact)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = invite(client, permit, "HELPER@example.com")
+    assert page_messages(response) == [contact_invited_message("HELPER@example.com")]
+    assert not PermitContact.objects.exists()  # not until they accept
+    [message] = mail.outbox
+    assert message.to == ["helper@example.com"] and permit.number in message.subject
+    link = invitation_link(message)
+
+    client.force_login(contact)
+    page = client.get(link)
+    assert page.status_code == 200 and "Accept the invitation" in page.text
+    accepted = client.post(link, follow=True)
+    assert f"You are a contact (Project Manager) on permit {permit.number}" in accepted.text
     entry = PermitContact.objects.get(permit=permit, user=contact)
+    assert entry.contact_type == "project_manager" and entry.added_by == inviter
     # The contact sees the permit in My Records and its private details, and may not pay or
     # request inspections on that account alone.
     fresh = type(contact).objects.get(pk=contact.pk)
     assert permits_visible_to(fresh).filter(pk=permit.pk).exists()
     assert not can_pay(fresh, permit) and not can_request_inspection(fresh, permit)
-    client.force_login(contact)
     assert detail(client, permit).templates[0].name == "permits/detail_private.html"
-    assert entry.added_by is not None
+    # Accepting twice changes nothing.
+    client.post(link)
+    assert PermitContact.objects.filter(permit=permit).count() == 1
 
 
-@pytest.mark.parametrize(
-    ("email", "message"),
-    [("nobody@example.com", "No registered user has that email"), ("not an email", "valid email")],
-)
-def test_adding_an_unknown_or_bad_email_gets_a_message(client, license, permit, email, message):
+def test_the_answer_is_the_same_whether_or_not_the_address_is_registered(
+    client, license, permit, django_capture_on_commit_callbacks
+):
+    """Issue 12, finding 8: inviting a contact never tells which addresses have an account."""
+    verify_email(UserFactory(email="known@example.com"))
     client.force_login(contractor_user(license, can_apply=True))
-    response = client.post(
-        reverse("permits:contact_add", args=[permit.number]),
-        {"email": email, "contact_type": "contact"},
-        follow=True,
-    )
-    assert message in response.text
+    answers = {}
+    for email in ("known@example.com", "nobod@example.com"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = invite(client, permit, email)
+        assert response.status_code == 200
+        section = re.search(r'<section[^>]*id="contacts".*?</section>', response.text, re.S)[0]
+        answers[email] = (
+            [text.replace(email, "EMAIL") for text in page_messages(response)],
+            re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", section),
+        )
+    assert answers["known@example.com"] == answers["nobod@example.com"]
+    assert not PermitContact.objects.exists()
+    # Only the account's owner hears of it.
+    assert [message.to for message in mail.outbox if "Invitation" in message.subject] == [
+        ["known@example.com"]
+    ]
+
+
+def test_a_bad_email_gets_a_message(client, license, permit):
+    client.force_login(contractor_user(license, can_apply=True))
+    response = invite(client, permit, "not an email")
+    assert "valid email" in response.text
     assert not PermitContact.objects.exists()
 
 
-def test_the_same_contact_twice_is_refused(client, license, permit):
+def test_inviting_someone_already_a_contact_sends_nothing_and_says_the_same(
+    client, license, permit, django_capture_on_commit_callbacks
+):
     client.force_login(contractor_user(license, can_manage=True))
-    UserFactory(email="helper@example.com")
-    url = reverse("permits:contact_add", args=[permit.number])
-    client.post(url, {"email": "helper@example.com", "contact_type": "contact"})
-    response = client.post(
-        url, {"email": "helper@example.com", "contact_type": "owner"}, follow=True
+    helper = UserFactory(email="helper@example.com")
+    PermitContact.objects.create(permit=permit, user=helper, contact_type="contact")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = invite(client, permit, "helper@example.com", "owner")
+    assert page_messages(response) == [contact_invited_message("helper@example.com")]
+    assert not mail.outbox
+    assert PermitContact.objects.get().contact_type == "contact"
+
+
+def test_an_invitation_is_only_for_the_account_it_names_and_only_while_it_may(
+    client, license, permit, django_capture_on_commit_callbacks
+):
+    from permits.invitations import invitation_token
+
+    inviter = contractor_user(license, can_apply=True)
+    helper = UserFactory(email="helper@example.com")
+    token = invitation_token(
+        permit=permit, user_id=helper.pk, contact_type="owner", invited_by_id=inviter.pk
     )
-    assert "already a contact" in response.text
-    assert PermitContact.objects.count() == 1
+    link = reverse("permits:contact_invitation", args=[token])
+    client.force_login(UserFactory())
+    assert client.get(link).status_code == 404
+    assert client.post(link).status_code == 404
+    client.force_login(helper)
+    forged = client.post(link[:-3] + "xx/", follow=True)
+    assert "This invitation link is not valid." in forged.text
+    # The inviter lost the Apply role meanwhile: the invitation no longer holds.
+    inviter.memberships.update(can_apply=False)
+    refused = client.post(link, follow=True)
+    assert "can no longer change this permit" in refused.text
+    assert not PermitContact.objects.exists()
+
+
+def test_an_invitation_lapses(client, permit, license):
+    from django.core import signing
+
+    from permits.invitations import CONTACT_INVITATION_DAYS, invitation_token
+
+    helper = UserFactory()
+    inviter = contractor_user(license, can_apply=True)
+    token = invitation_token(
+        permit=permit, user_id=helper.pk, contact_type="owner", invited_by_id=inviter.pk
+    )
+    client.force_login(helper)
+    later = signing.time.time() + (CONTACT_INVITATION_DAYS + 1) * 86_400
+    with mock.patch("django.core.signing.time.time", return_value=later):
+        response = client.post(reverse("permits:contact_invitation", args=[token]), follow=True)
+    assert "This invitation lapsed" in response.text
+    assert not PermitContact.objects.exists()
 
 
 def test_without_apply_or_manage_contacts_cannot_be_changed(client, license, permit):
@@ -218,6 +311,37 @@ def test_the_size_limit_is_a_setting(client, license, permit):
     assert not PermitDocument.objects.exists()
 
 
+@pytest.mark.parametrize("name", ["x.html", "x.exe", "x"])
+def test_a_pdf_is_stored_and_served_as_a_pdf_whatever_its_name(client, license, permit, name):
+    """Issue 12, finding 9: the extension is the detected type's, never the uploader's."""
+    client.force_login(contractor_user(license, can_upload=True))
+    response = upload(client, permit, PDF, name)
+    assert f"{name} was uploaded" in response.text  # the name as given, for display only
+    document = PermitDocument.objects.get()
+    assert document.file.name.endswith(".pdf") and document.original_name == name
+    download = client.get(reverse("permits:document_download", args=[permit.number, document.pk]))
+    assert download["Content-Type"] == "application/pdf"
+    assert download["Content-Disposition"] == 'attachment; filename="x.pdf"'
+
+
+def test_an_oversized_upload_is_refused_before_it_is_read_with_a_message_on_the_page(
+    client, license, permit, settings, monkeypatch
+):
+    """Issue 12, finding 9: the body is not read past the limit (core.uploads), and the page
+    says why; the file never reaches the service."""
+    settings.PERMIT_DOCUMENT_MAX_BYTES = settings.UPLOAD_MAX_BYTES = 1_000_000
+
+    def never(**kwargs):
+        raise AssertionError("the file reached the service")
+
+    monkeypatch.setattr("permits.views.permit_document_upload", never)
+    client.force_login(contractor_user(license, can_upload=True))
+    response = upload(client, permit, PDF + b"0" * 1_500_000, "big.pdf")
+    assert response.status_code == 200
+    assert "That file is larger than the limit of 1 MB: nothing was uploaded." in response.text
+    assert not PermitDocument.objects.exists()
+
+
 def test_without_the_upload_role_there_is_no_upload(client, license, permit):
     client.force_login(contractor_user(license, can_pay=True))
     assert upload(client, permit, PDF, "plans.pdf").status_code == 404
@@ -285,14 +409,16 @@ def test_the_upload_service_refuses_a_user_without_the_upload_role(license, perm
 
 def test_the_contact_services_refuse_a_user_without_the_apply_role(license, permit):
     from permits.exceptions import PermitError
-    from permits.services import permit_contact_add, permit_contact_remove
+    from permits.services import permit_contact_invite, permit_contact_remove
 
     helper = UserFactory(email="helper@example.com")
     entry = PermitContact.objects.create(permit=permit, user=UserFactory(), contact_type="owner")
     # A contact on the permit sees it, and may not change who else is on it.
     for user in (contractor_user(license, can_upload=True), entry.user):
         with pytest.raises(PermitError, match="needs the Apply role"):
-            permit_contact_add(permit=permit, email=helper.email, contact_type="contact", by=user)
+            permit_contact_invite(
+                permit=permit, email=helper.email, contact_type="contact", by=user
+            )
         with pytest.raises(PermitError, match="needs the Apply role"):
             permit_contact_remove(contact=entry, by=user)
     assert list(PermitContact.objects.values_list("pk", flat=True)) == [entry.pk]

@@ -122,3 +122,36 @@ def test_an_unknown_permit_is_a_404_page(client):
 
 def test_search_answers_only_get(client):
     assert client.post(SEARCH, {"address": "oak"}).status_code == 405
+
+
+def test_a_permit_number_with_a_slash_on_record_never_breaks_the_search(client):
+    """A city's older records may hold a `/` in a number (imports and admin refuse one now):
+    the results page links it, and the link opens the permit."""
+    permit = PermitFactory(number="BLD25/0001")
+    response = client.get(SEARCH, {"permit_number": "BLD25", "applied_from": ""})
+    assert response.status_code == 200
+    url = reverse("permits:detail", args=[permit.number])
+    assert url == "/permits/BLD25%252F0001/"
+    assert f'href="{url}"' in response.text
+    assert response.context["page"].paginator.count == 1
+    detail = client.get(url)
+    assert detail.status_code == 200 and detail.context["permit"] == permit
+    # Only what the link encodes is decoded: a typed "%00" never reaches the database as NUL.
+    assert client.get("/permits/BLD25%2500/").status_code == 404
+
+
+def test_the_model_refuses_a_permit_number_a_url_cannot_carry():
+    from django.core.exceptions import ValidationError
+
+    permit = PermitFactory.build(number="BLD25/0001")
+    with pytest.raises(ValidationError) as refused:
+        permit.full_clean(exclude=["permit_type"])
+    assert "letters, digits, hyphens, dots and underscores only" in str(
+        refused.value.message_dict["number"]
+    )
+
+
+def test_every_character_a_permit_number_may_hold_can_be_searched(client):
+    PermitFactory(number="RES_25.0001")
+    response = client.get(SEARCH, {"permit_number": "res_25.0", "applied_from": ""})
+    assert [permit.number for permit in response.context["page"]] == ["RES_25.0001"]

@@ -277,3 +277,15 @@ def test_a_clerk_waives_a_fee_with_a_reason_and_never_marks_one_paid(staff_clien
     change = StatusChange.objects.get(object_id=fee.pk, to_status=FeeStatus.WAIVED)
     assert (change.changed_by, change.note) == (staff_client.user, "Non-profit housing")
     assert "Non-profit housing" in staff_client.get(url).text  # its status history
+
+
+def test_staff_cannot_give_a_permit_a_number_a_url_cannot_carry(staff_client):
+    permit = PermitFactory(number="RES25-0001")
+    url = reverse("admin:permits_permit_change", args=[permit.pk])
+    data = admin_post_data(staff_client.get(url))
+    data.update(number="res25/0001")
+    response = staff_client.post(url, data)
+    assert response.status_code == 200
+    assert "letters, digits, hyphens" in str(response.context["adminform"].form.errors["number"])
+    permit.refresh_from_db()
+    assert permit.number == "RES25-0001"

@@ -1,0 +1,52 @@
+"""How much of a request body the portal reads: a file past the largest the portal takes is
+refused before the rest of the body is read.
+
+Django reads a multipart body whole before any view runs (the CSRF check reads the form), writing
+its files to memory or a temporary file: without a limit, any POST could fill the disk before a
+view said "too large". `LimitedUploadHandler` comes first in FILE_UPLOAD_HANDLERS and stops the
+parse (StopUpload) when the declared body is larger than the largest file plus the form around
+it, at the first file part (the fields before it, the CSRF token among them, are kept), or when a
+file's data runs past the limit. The request is marked `upload_refused`, so a view says why;
+the form fields after the file are lost with it. Non-file bodies are capped by Django's own
+DATA_UPLOAD_MAX_MEMORY_SIZE, and the proxy in front refuses anything larger (README, Production).
+"""
+
+from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+
+# A form's own fields and the multipart headers around its file: never near this.
+FORM_OVERHEAD = 64 * 1024
+
+
+def upload_max_bytes() -> int:
+    return settings.UPLOAD_MAX_BYTES
+
+
+class LimitedUploadHandler(FileUploadHandler):
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None) -> None:
+        self.limit = upload_max_bytes()
+        self.declared_too_large = content_length > self.limit + FORM_OVERHEAD
+        if self.request is not None:
+            self.request.upload_refused = False
+
+    def new_file(self, *args, **kwargs) -> None:
+        super().new_file(*args, **kwargs)
+        self.received = 0
+        if self.declared_too_large:
+            self.refuse()
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.refuse()
+        return raw_data  # the handlers after this one keep the file
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+    def refuse(self) -> None:
+        if self.request is not None:
+            self.request.upload_refused = True
+        # Not read on: behind the proxy (which has the whole body) or gunicorn (which discards
+        # what a request left unread) the reply still goes out.
+        raise StopUpload(connection_reset=True)
