@@ -101,9 +101,18 @@ class BasePaymentProvider:
         gateway: never inside a database transaction."""
         return payment.status
 
+    def sweep(self, *, source: str) -> list[tuple[str, str]]:
+        """Look at the gateway for what no open payment here accounts for (a hosted page made
+        for a payment released meanwhile) and close it; return (outcome, report line) pairs.
+        Run by reconciliation, once per identifier. May call the gateway: never inside a
+        database transaction."""
+        return []
+
     def cancel(self, payment: Payment, *, reason: str) -> str:
         """Release an open payment nobody will pay (its fees are free again); return the
-        outcome, which is the sync outcome when the gateway says it was finished meanwhile."""
+        outcome, which is the sync outcome when the gateway says it was finished meanwhile.
+        Release only once the gateway can take no more money for it; raise PaymentError (for the
+        payer) when that cannot be known yet."""
         payment = payment_release(
             payment_id=payment.pk, status=PaymentStatus.EXPIRED, reason=reason
         )

@@ -230,7 +230,11 @@ class FakeStripe:
             "amount_total": sum(amounts),
             "currency": params.get("line_items[0][price_data][currency]", "usd"),
             "client_reference_id": params.get("client_reference_id"),
-            "metadata": {"payment_id": params.get("metadata[payment_id]")},
+            "metadata": {
+                name[len("metadata[") : -1]: value
+                for name, value in params.items()
+                if name.startswith("metadata[")
+            },
             "payment_method_types": [
                 value for name, value in params.items() if name.startswith("payment_method_types")
             ],

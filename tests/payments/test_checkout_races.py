@@ -1,5 +1,6 @@
-"""A fee is never paid twice by card (issue 12, finding 2); and if, despite all, Stripe takes
-money for a payment already released here, staff can refund it."""
+"""A fee is never paid twice by card, however two tabs, a slow Stripe, a webhook and
+reconciliation interleave (issue 12, finding 2). Threads on PostgreSQL do at once what two tabs
+do; the fake Stripe is slowed down to open the window a slow Stripe opens."""
 
 import time
 import uuid
@@ -7,15 +8,18 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
 from payments.models import Payment, PaymentStatus
+from payments.providers.stripe_checkout import StripeCheckoutProvider
 from payments.services.confirm import payment_release
 from permits.models import Fee, FeeStatus
 from tests.factories import contractor_user
 from tests.payments.conftest import permit_with_fees
 from tests.payments.fake_stripe import FAKE, event, sign
+from tests.threads import run_at_once
 
 CHECKOUT = reverse("payments:checkout")
 WEBHOOK = reverse("payments:stripe_webhook")
@@ -75,6 +79,127 @@ def pay_wherever_payable(locations: list[str]) -> list[str]:
             assert deliver("checkout.session.completed", FAKE.sessions[session_id]) == 200
             paid.append(session_id)
     return paid
+
+
+def assert_paid_once(fees: list[Fee], paid_sessions: list[str]) -> None:
+    assert len(paid_sessions) == 1, f"charged {len(paid_sessions)} times: {paid_sessions}"
+    for fee in Fee.objects.filter(pk__in=[fee.pk for fee in fees]):
+        assert fee.status == FeeStatus.PAID
+        assert fee.payment_lines.filter(payment__status=PaymentStatus.CONFIRMED).count() == 1
+    assert not Payment.objects.exclude(needs_review="").exists()
+
+
+def assert_no_payable_session_of_a_closed_payment() -> None:
+    """Every session Stripe would still take money on belongs to a payment still open here."""
+    for session in FAKE.payable_sessions():
+        payment = Payment.objects.get(pk=session["client_reference_id"])
+        assert payment.status == PaymentStatus.CREATED, (payment.status, session["id"])
+        assert payment.stripe_session_id == session["id"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_pay_while_stripe_makes_the_first_session_and_the_second_reads_it_late(
+    tabs, monkeypatch
+):
+    """Finding 2 as reported: the second tab read the payer's open payments while Stripe was
+    still making the first tab's session, and released that payment a moment later, after the
+    first tab had recorded its session and sent the payer there. Both sessions stayed payable
+    and both were paid."""
+    tab, fees = tabs
+    FAKE.slow("create", 1.0)
+    real_cancel = StripeCheckoutProvider.cancel
+
+    def busy_server_cancel(self, payment, *, reason):
+        time.sleep(1.2)  # the older payments were read; the server gets to them a moment later
+        return real_cancel(self, payment, reason=reason)
+
+    monkeypatch.setattr(StripeCheckoutProvider, "cancel", busy_server_cancel)
+    results = run_at_once(2, lambda n: click_pay(tab(), after=0.3 * n))
+    FAKE.finish_late_work()
+    assert not [result for result in results if isinstance(result, Exception)], results
+    assert_no_payable_session_of_a_closed_payment()
+    paid = pay_wherever_payable([location for location, _ in results])
+    assert_paid_once(fees, paid)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_second_tab_while_the_first_tabs_session_is_being_made_is_told_to_wait(tabs):
+    """The first tab's payment has no session yet (Stripe is making it): the second tab does not
+    release it (its session may be payable in a moment) and says a payment is under way; the
+    first tab goes to Stripe and is paid once."""
+    tab, fees = tabs
+    FAKE.slow("create", 1.0)
+    (first, first_page), (second, second_page) = run_at_once(
+        2, lambda n: click_pay(tab(), after=0.3 * n)
+    )
+    assert first.startswith("https://checkout.stripe.test/"), first_page
+    assert second == CHECKOUT
+    assert "A payment of these fees is being started in another tab or window" in second_page
+    payment = Payment.objects.get()
+    assert payment.status == PaymentStatus.CREATED and first.endswith(payment.stripe_session_id)
+    assert len(FAKE.sessions) == 1
+    assert_paid_once(fees, pay_wherever_payable([first, second]))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_reconciliation_while_the_first_session_is_being_made_leaves_the_payment_alone(
+    tabs, monkeypatch
+):
+    """Reconciliation (here with no minimum age) runs while Stripe makes the session, and again
+    once Stripe has made it but before the tab has recorded it: neither run releases the
+    payment or expires its session."""
+    from payments.providers import stripe_checkout
+
+    tab, fees = tabs
+    FAKE.slow("create", 1.0)
+    real_record = stripe_checkout._record_session
+
+    def slow_record(*args, **kwargs):
+        time.sleep(1.0)
+        return real_record(*args, **kwargs)
+
+    monkeypatch.setattr(stripe_checkout, "_record_session", slow_record)
+
+    def work(n: int):
+        if n == 0:
+            return click_pay(tab())
+        time.sleep(0.3)
+        call_command("reconcile_payments", "--older-than", "0")
+        time.sleep(1.0)  # Stripe has made the session; the tab is still to record it
+        call_command("reconcile_payments", "--older-than", "0")
+        return None
+
+    (location, page), _ = run_at_once(2, work)
+    assert location.startswith("https://checkout.stripe.test/"), page
+    payment = Payment.objects.get()
+    assert payment.status == PaymentStatus.CREATED
+    assert FAKE.sessions[payment.stripe_session_id]["status"] == "open"
+    assert_paid_once(fees, pay_wherever_payable([location]))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_payer_finishes_and_the_webhook_lands_while_another_tab_closes_the_session(tabs):
+    """The second tab asks Stripe to expire the first tab's session; just before it does, the
+    payer finishes in the first tab and the webhook confirms. The expiry is refused, the second
+    tab settles the first payment as Stripe has it and pays nothing more."""
+    tab, fees = tabs
+    first, _ = click_pay(tab())
+    session_id = first.rsplit("/", 1)[-1]
+
+    def payer_finishes_first(params):
+        FAKE.pay(session_id)
+        assert deliver("checkout.session.completed", FAKE.sessions[session_id]) == 200
+
+    FAKE.when("expire", payer_finishes_first)
+    second, page = click_pay(tab())
+    payment = Payment.objects.get()
+    assert payment.status == PaymentStatus.CONFIRMED
+    assert f"Your earlier payment of $92.70 went through: receipt {payment.receipt_number}" in page
+    assert second == CHECKOUT and Payment.objects.count() == 1
+    assert_paid_once(fees, [session_id])
 
 
 @pytest.mark.django_db(transaction=True)

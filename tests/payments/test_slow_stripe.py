@@ -1,6 +1,7 @@
 """A slow Stripe (issue 12, finding 10): every call gives up well before the web server's
-timeout and the payer is told so, and every Checkout Session expires at Stripe within the
-hour."""
+timeout and the payer is told so; a payment a dead web process left without its session is
+settled by reconciliation; a session Stripe made after its client gave up is closed; and every
+Checkout Session expires at Stripe within the hour."""
 
 import datetime
 import socket
@@ -15,7 +16,10 @@ from django.urls import reverse
 from payments import stripe_gateway
 from payments.exceptions import GatewayError
 from payments.models import Payment, PaymentStatus
+from payments.services.checkout import payment_start
+from payments.services.refunds import payment_refund
 from permits.models import Fee, FeeStatus
+from tests.factories import UserFactory
 from tests.payments.fake_stripe import FAKE, event, sign
 
 pytestmark = pytest.mark.django_db
@@ -173,3 +177,133 @@ def test_a_second_request_with_the_same_key_replays_the_same_session(client, str
     )
     assert session["id"] == payment.stripe_session_id and len(FAKE.sessions) == 1
     assert provider_for(payment).reference(payment) == session["id"]
+
+
+# A payment a dead web process left without its session ------------------------------------------
+
+
+@pytest.fixture
+def orphan(payer, cart, stripe_on):
+    """The worker was killed (gunicorn's timeout) after the payment was made and before its
+    session was recorded: the payment holds the fees, with no session."""
+    payment = payment_start(user=payer, method="card", provider="stripe", key=uuid.uuid4())
+
+    def stripe_made_its_session() -> dict:
+        return stripe_gateway.create_checkout_session(
+            payment=payment,
+            success_url="http://testserver/payments/return/?session_id={CHECKOUT_SESSION_ID}",
+            cancel_url="http://testserver" + CHECKOUT,
+        )
+
+    return payment, stripe_made_its_session
+
+
+def test_reconcile_leaves_a_young_payment_without_a_session_alone(orphan, capsys):
+    payment, stripe_made_its_session = orphan
+    session = stripe_made_its_session()
+    call_command("reconcile_payments", "--older-than", "0")
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.CREATED and not payment.stripe_session_id
+    assert FAKE.sessions[session["id"]]["status"] == "open"
+
+
+def test_reconcile_attaches_the_session_stripe_made_expires_it_and_frees_the_fees(
+    client, orphan, cart, capsys
+):
+    payment, stripe_made_its_session = orphan
+    session = stripe_made_its_session()
+    time_passes(payment, 15)
+    call_command("reconcile_payments")
+    assert "expired: 1" in capsys.readouterr().out
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.EXPIRED
+    assert payment.stripe_session_id == session["id"]
+    assert FAKE.sessions[session["id"]]["status"] == "expired"
+    assert fees_payable_again(client, cart)
+
+
+def test_reconcile_settles_the_session_stripe_made_if_it_was_paid(orphan, cart):
+    payment, stripe_made_its_session = orphan
+    FAKE.pay(stripe_made_its_session()["id"])
+    time_passes(payment, 15)
+    call_command("reconcile_payments")
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.CONFIRMED and not payment.needs_review
+    assert {fee.status for fee in Fee.objects.filter(pk__in=[f.pk for f in cart])} == {
+        FeeStatus.PAID
+    }
+
+
+def test_reconcile_releases_a_payment_stripe_never_made_a_session_for(client, orphan, cart, capsys):
+    payment, _ = orphan
+    time_passes(payment, 15)
+    call_command("reconcile_payments")
+    assert "failed: 1" in capsys.readouterr().out
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.FAILED and not payment.stripe_session_id
+    assert fees_payable_again(client, cart)
+
+
+def test_the_payers_next_checkout_settles_an_old_payment_left_without_a_session(
+    client, orphan, cart
+):
+    payment, stripe_made_its_session = orphan
+    first = stripe_made_its_session()
+    time_passes(payment, 5)
+    response = pay(client)
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.EXPIRED and payment.stripe_session_id == first["id"]
+    assert FAKE.sessions[first["id"]]["status"] == "expired"
+    newer = Payment.objects.get(status=PaymentStatus.CREATED)
+    assert response.url == FAKE.sessions[newer.stripe_session_id]["url"]
+
+
+# A session Stripe made after its client gave up -------------------------------------------------
+
+
+@pytest.fixture
+def late_session(client, stripe_on, cart, short_timeouts):
+    """The checkout timed out; Stripe made the session anyway, a moment later."""
+    FAKE.slow("create", 1.0)
+    pay(client)
+    FAKE.finish_late_work()
+    payment = Payment.objects.get()
+    assert payment.status == PaymentStatus.FAILED and not payment.stripe_session_id
+    (session,) = FAKE.sessions.values()
+    assert session["status"] == "open" and session["client_reference_id"] == str(payment.pk)
+    return payment, session
+
+
+def test_reconcile_expires_a_session_stripe_made_after_its_payment_was_released(
+    late_session, capsys
+):
+    payment, session = late_session
+    FAKE.latency.clear()
+    call_command("reconcile_payments")
+    assert "stray session expired: 1" in capsys.readouterr().out
+    assert FAKE.sessions[session["id"]]["status"] == "expired"
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.FAILED and payment.stripe_session_id == session["id"]
+
+
+def test_a_late_session_paid_anyway_is_flagged_on_its_payment_and_refundable(client, late_session):
+    payment, session = late_session
+    FAKE.pay(session["id"])
+    assert deliver(client, "checkout.session.completed", session).status_code == 200
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.FAILED and payment.stripe_session_id == session["id"]
+    assert "refunding" in payment.needs_review
+    refunded = payment_refund(payment=payment, by=UserFactory(is_staff=True))
+    assert refunded.status == PaymentStatus.REFUNDED
+    assert [refund["payment_intent"] for refund in FAKE.refunds] == [f"pi_{session['id']}"]
+
+
+def test_a_payment_that_failed_without_money_is_still_not_refundable(client, stripe_on, cart):
+    from payments.exceptions import PaymentError
+
+    FAKE.down = True
+    pay(client)
+    payment = Payment.objects.get()
+    assert payment.status == PaymentStatus.FAILED
+    with pytest.raises(PaymentError, match="only a paid one"):
+        payment_refund(payment=payment, by=UserFactory(is_staff=True))
