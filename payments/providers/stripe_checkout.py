@@ -173,9 +173,16 @@ class StripeCheckoutProvider(HostedPaymentProvider):
     def is_enabled(self) -> bool:
         return stripe_gateway.stripe_configured()
 
-    def payment_page(self, payment: Payment, *, absolute: Callable[[str], str]) -> str:
+    def payment_page(
+        self, payment: Payment, *, absolute: Callable[[str], str], made_here: bool = True
+    ) -> str:
         if payment.stripe_session_id:
             return stripe_gateway.retrieve_session(payment.stripe_session_id)["url"]
+        if not made_here:
+            # A second click of the same form while the first one waits for Stripe to make the
+            # session: the first records it and sends the payer there (asking Stripe again with
+            # the same key would only get a 409 while it is being made).
+            raise PaymentError(IN_PROGRESS)
         success = absolute(reverse("payments:return", args=[payment.pk]))
         cancel = absolute(reverse("payments:checkout"))
         try:
@@ -186,9 +193,8 @@ class StripeCheckoutProvider(HostedPaymentProvider):
                 cancel_url=cancel,
             )
         except GatewayError:
-            payment_release(
-                payment_id=payment.pk, status=PaymentStatus.FAILED, reason="gateway unavailable"
-            )
+            # Unless another request recorded the session meanwhile and sent the payer there.
+            _release_sessionless(payment.pk, reason="gateway unavailable")
             raise
         if not _record_session(payment.pk, session["id"]):
             stripe_gateway.expire_session(session["id"])

@@ -37,7 +37,9 @@ class FakeStripe:
         self.sessions: dict[str, dict] = {}
         self.intents: dict[str, dict] = {}
         self.refunds: list[dict] = []
-        self.idempotent: dict[str, tuple[str, int]] = {}
+        self.idempotent: dict[str, tuple[str, int, dict]] = {}
+        # Keys of requests Stripe is still working on: another with the same key gets a 409.
+        self.in_progress: set[str] = set()
         self.requests: list[tuple[str, str, dict]] = []
         self.down = False
         self.counter = itertools.count(1)
@@ -140,8 +142,25 @@ class FakeStripe:
             callback(params)
         key = (headers or {}).get("Idempotency-Key")
         generation = self.generation
+        with self.lock:
+            if key and key in self.in_progress:
+                return error(
+                    409,
+                    "There is currently another in-progress request using this Idempotent Key. "
+                    "Please try again later.",
+                    kind="idempotency_error",
+                )
+            if key:
+                self.in_progress.add(key)
 
         def work() -> tuple[str, int]:
+            try:
+                return answer()
+            finally:
+                with self.lock:
+                    self.in_progress.discard(key)
+
+        def answer() -> tuple[str, int]:
             time.sleep(self.latency.get(operation, 0))
             with self.lock:
                 if generation != self.generation:

@@ -43,11 +43,12 @@ def tabs(license, stripe_on):
     return tab, fees
 
 
-def click_pay(tab: Client, *, after: float = 0.0) -> tuple[str, str]:
-    """A Pay click on a Checkout Summary opened earlier (its own key): where the tab goes, and
-    what the portal's page then says (empty when it went to Stripe)."""
+def click_pay(tab: Client, *, after: float = 0.0, key: str = "") -> tuple[str, str]:
+    """A Pay click on a Checkout Summary opened earlier (its own key, unless the same form is
+    clicked twice): where the tab goes, and what the portal's page then says (empty when it went
+    to Stripe)."""
     time.sleep(after)
-    response = tab.post(CHECKOUT, {"choice": "card:", "key": str(uuid.uuid4())})
+    response = tab.post(CHECKOUT, {"choice": "card:", "key": key or str(uuid.uuid4())})
     assert response.status_code == 302, response.status_code
     location = response["Location"]
     if location.startswith("https://checkout.stripe.test/"):
@@ -140,6 +141,27 @@ def test_a_second_tab_while_the_first_tabs_session_is_being_made_is_told_to_wait
     payment = Payment.objects.get()
     assert payment.status == PaymentStatus.CREATED and first.endswith(payment.stripe_session_id)
     assert len(FAKE.sessions) == 1
+    assert_paid_once(fees, pay_wherever_payable([first, second]))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_double_clicked_pay_while_stripe_makes_the_session_goes_to_that_one_session(tabs):
+    """The second click of the same form finds the first click's payment while Stripe is still
+    making its session: it says a payment is under way and leaves the payment to the first
+    click, which goes to Stripe (asking Stripe with the same key meanwhile gets a 409, which
+    failed the payment while its session was being made)."""
+    tab, fees = tabs
+    FAKE.slow("create", 1.0)
+    key = str(uuid.uuid4())
+    (first, first_page), (second, second_page) = run_at_once(
+        2, lambda n: click_pay(tab(), after=0.3 * n, key=key)
+    )
+    assert first.startswith("https://checkout.stripe.test/"), first_page
+    assert "A payment of these fees is being started in another tab or window" in second_page
+    payment = Payment.objects.get()
+    assert payment.status == PaymentStatus.CREATED and first.endswith(payment.stripe_session_id)
+    assert_no_payable_session_of_a_closed_payment()
     assert_paid_once(fees, pay_wherever_payable([first, second]))
 
 

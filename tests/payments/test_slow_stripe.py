@@ -186,7 +186,7 @@ def test_a_second_request_with_the_same_key_replays_the_same_session(client, str
 def orphan(payer, cart, stripe_on):
     """The worker was killed (gunicorn's timeout) after the payment was made and before its
     session was recorded: the payment holds the fees, with no session."""
-    payment = payment_start(user=payer, method="card", provider="stripe", key=uuid.uuid4())
+    payment, _ = payment_start(user=payer, method="card", provider="stripe", key=uuid.uuid4())
 
     def stripe_made_its_session() -> dict:
         return stripe_gateway.create_checkout_session(
