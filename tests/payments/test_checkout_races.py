@@ -131,7 +131,7 @@ def test_a_second_tab_while_the_first_tabs_session_is_being_made_is_told_to_wait
     release it (its session may be payable in a moment) and says a payment is under way; the
     first tab goes to Stripe and is paid once."""
     tab, fees = tabs
-    FAKE.slow("create", 1.0)
+    FAKE.slow("create", 1.5)
     (first, first_page), (second, second_page) = run_at_once(
         2, lambda n: click_pay(tab(), after=0.3 * n)
     )
@@ -152,7 +152,7 @@ def test_a_double_clicked_pay_while_stripe_makes_the_session_goes_to_that_one_se
     click, which goes to Stripe (asking Stripe with the same key meanwhile gets a 409, which
     failed the payment while its session was being made)."""
     tab, fees = tabs
-    FAKE.slow("create", 1.0)
+    FAKE.slow("create", 1.5)
     key = str(uuid.uuid4())
     (first, first_page), (second, second_page) = run_at_once(
         2, lambda n: click_pay(tab(), after=0.3 * n, key=key)
