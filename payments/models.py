@@ -70,8 +70,9 @@ class Payment(StatusMachine):
         },
         PaymentStatus.PROCESSING: {PaymentStatus.CONFIRMED, PaymentStatus.FAILED},
         PaymentStatus.CONFIRMED: {PaymentStatus.REFUNDED},
-        PaymentStatus.FAILED: set(),
-        PaymentStatus.EXPIRED: set(),
+        # Only one the gateway took money for after it was closed here (`paid_while_closed`).
+        PaymentStatus.FAILED: {PaymentStatus.REFUNDED},
+        PaymentStatus.EXPIRED: {PaymentStatus.REFUNDED},
         PaymentStatus.REFUNDED: set(),
     }
 
@@ -127,6 +128,22 @@ class Payment(StatusMachine):
 
     def describe(self) -> str:
         return f"Payment {self}"
+
+    @property
+    def paid_while_closed(self) -> bool:
+        """Stripe took money for it after it was closed here (expired or failed): it pays no
+        fee, and holds money staff refund."""
+        return self.status in (PaymentStatus.FAILED, PaymentStatus.EXPIRED) and bool(
+            self.stripe_payment_intent
+        )
+
+    def check_move(self, previous: str, status: str, context) -> None:
+        refundable = previous == PaymentStatus.CONFIRMED or self.paid_while_closed
+        if status == PaymentStatus.REFUNDED and not refundable:
+            raise self.move_error(
+                f"{self.describe()} is {self.status_label(previous).lower()} and took no "
+                "money: there is nothing to refund."
+            )
 
 
 class PaymentLine(models.Model):

@@ -121,7 +121,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         except GatewayError:
             messages.error(
                 request,
-                "The card gateway did not answer; nothing was charged. Try again in a few minutes.",
+                "The card service did not answer; nothing was charged. Try again in a minute.",
             )
             return redirect("payments:checkout")
         if begun.message:

@@ -101,9 +101,18 @@ class BasePaymentProvider:
         gateway: never inside a database transaction."""
         return payment.status
 
+    def sweep(self, *, source: str) -> list[tuple[str, str]]:
+        """Look at the gateway for what no open payment here accounts for (a hosted page made
+        for a payment released meanwhile) and close it; return (outcome, report line) pairs.
+        Run by reconciliation, once per identifier. May call the gateway: never inside a
+        database transaction."""
+        return []
+
     def cancel(self, payment: Payment, *, reason: str) -> str:
         """Release an open payment nobody will pay (its fees are free again); return the
-        outcome, which is the sync outcome when the gateway says it was finished meanwhile."""
+        outcome, which is the sync outcome when the gateway says it was finished meanwhile.
+        Release only once the gateway can take no more money for it; raise PaymentError (for the
+        payer) when that cannot be known yet."""
         payment = payment_release(
             payment_id=payment.pk, status=PaymentStatus.EXPIRED, reason=reason
         )
@@ -133,15 +142,19 @@ class HostedPaymentProvider(BasePaymentProvider):
     created first (holding its fees), then the payer is sent to `payment_page`."""
 
     def begin(self, *, user, method, key, account_id, absolute) -> Begun:
-        payment = payment_start(user=user, method=method, provider=self.identifier, key=key)
+        payment, made_here = payment_start(
+            user=user, method=method, provider=self.identifier, key=key
+        )
         if payment.status == PaymentStatus.CONFIRMED:
             return Begun(payment, reverse("payments:receipt", args=[payment.receipt_number]))
         if payment.status == PaymentStatus.PROCESSING:
             return Begun(payment, reverse("payments:return", args=[payment.pk]))
-        return Begun(payment, self.payment_page(payment, absolute=absolute))
+        return Begun(payment, self.payment_page(payment, absolute=absolute, made_here=made_here))
 
     def payment_page(
-        self, payment: Payment, *, absolute: Callable[[str], str]
+        self, payment: Payment, *, absolute: Callable[[str], str], made_here: bool = True
     ) -> str:  # pragma: no cover - the subclasses answer
-        """The URL of the page where the payer pays this (open) payment."""
+        """The URL of the page where the payer pays this (open) payment. `made_here` is False
+        when an earlier click of the same form made the payment (and may still be making its
+        page at the gateway)."""
         raise NotImplementedError

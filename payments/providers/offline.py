@@ -45,7 +45,9 @@ class OfflineGatewayProvider(HostedPaymentProvider):
             not stripe_gateway.stripe_configured() and settings.PORTAL_ENVIRONMENT != "production"
         )
 
-    def payment_page(self, payment: Payment, *, absolute: Callable[[str], str]) -> str:
+    def payment_page(
+        self, payment: Payment, *, absolute: Callable[[str], str], made_here: bool = True
+    ) -> str:
         return reverse("payments:offline", args=[payment.pk])
 
     def decide(self, payment: Payment, *, decision: str) -> Payment:

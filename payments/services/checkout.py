@@ -97,14 +97,15 @@ def existing_payment(*, key: uuid.UUID, user, method: str) -> Payment | None:
     return found
 
 
-def payment_start(*, user, method: str, provider: str, key: uuid.UUID) -> Payment:
-    """A payment of the whole cart before the payer goes to the provider's page. The user's
-    older open payments are settled first, each in its own transaction (and with no transaction
-    open while their gateway is asked), so what they found (a payment that went through
-    meanwhile) stands whatever happens to this one."""
+def payment_start(*, user, method: str, provider: str, key: uuid.UUID) -> tuple[Payment, bool]:
+    """A payment of the whole cart before the payer goes to the provider's page, and whether
+    this call made it (False: an earlier click of the same form did). The user's older open
+    payments are settled first, each in its own transaction (and with no transaction open while
+    their gateway is asked), so what they found (a payment that went through meanwhile) stands
+    whatever happens to this one."""
     found = existing_payment(key=key, user=user, method=method)
     if found is not None:
-        return found
+        return found, False
     expire_open_payments(user=user)
     with transaction.atomic():
         cart = cart_for(user)
@@ -113,8 +114,9 @@ def payment_start(*, user, method: str, provider: str, key: uuid.UUID) -> Paymen
         # A second click of the same form waited here for the first one's locks.
         found = existing_payment(key=key, user=user, method=method)
         if found is not None:
-            return found
-        return payment_create(user=user, method=method, provider=provider, fees=fees, key=key)
+            return found, False
+        payment = payment_create(user=user, method=method, provider=provider, fees=fees, key=key)
+        return payment, True
 
 
 def expire_open_payments(*, user) -> int:

@@ -32,11 +32,17 @@ def payment_confirm(*, payment_id: int, source: str, stripe_payment_intent: str 
     if payment.status == PaymentStatus.CONFIRMED:
         return payment
     if payment.status not in OPEN_STATUSES:
+        # It pays no fee now (they were freed, maybe paid by another payment): it holds money
+        # staff refund. The payment intent is what the refund goes to.
         payment.needs_review = (
             f"Reported paid ({source}) while {payment.get_status_display().lower()}; the "
-            "money may need refunding."
+            "money may need refunding (Refund selected payments)."
         )[:300]
-        payment.save(update_fields=["needs_review"])
+        fields = ["needs_review"]
+        if stripe_payment_intent and not payment.stripe_payment_intent:
+            payment.stripe_payment_intent = stripe_payment_intent
+            fields.append("stripe_payment_intent")
+        payment.save(update_fields=fields)
         logger.error("payment %s reported paid while %s", payment.pk, payment.status)
         return payment
     lines = list(payment.lines.filter(live=True).select_related("fee"))

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ..exceptions import GatewayError
 from ..models import Payment
-from ..providers.registry import provider_for
+from ..providers.registry import provider_for, registered
 from .confirm import OPEN_STATUSES
 
 
@@ -22,9 +22,11 @@ class ReconcileReport:
 def reconcile_payments(
     *, older_than: datetime.timedelta = datetime.timedelta(minutes=10)
 ) -> ReconcileReport:
-    """Settle open payments whose news never came (a lost webhook, a debit that cleared), by
-    asking each one's provider; then list every payment staff must look at. No transaction is
-    held here: each provider asks its gateway first and writes after."""
+    """Settle open payments whose news never came (a lost webhook, a debit that cleared, a
+    request that died before recording its Stripe session), by asking each one's provider; let
+    each provider close what its gateway holds that no open payment accounts for; then list
+    every payment staff must look at. No transaction is held here: each provider asks its
+    gateway first and writes after."""
     report = ReconcileReport()
     cutoff = timezone.now() - older_than
     open_payments = Payment.objects.filter(
@@ -43,6 +45,13 @@ def reconcile_payments(
         report.outcomes[outcome.split(":")[0]].append(
             f"payment {payment.pk} ({provider.reference(payment)}): {outcome}"
         )
+    # Card and e-check by Stripe are two providers over one gateway: sweep it once.
+    for provider in {provider.identifier: provider for provider in registered()}.values():
+        try:
+            for outcome, line in provider.sweep(source="reconcile_payments"):
+                report.outcomes[outcome.split(":")[0]].append(line)
+        except GatewayError as error:
+            report.outcomes["error"].append(f"{provider.verbose_name}: {error}")
     for payment in Payment.objects.exclude(needs_review="").order_by("pk"):
         report.outcomes["needs review"].append(f"payment {payment.pk}: {payment.needs_review}")
     return report

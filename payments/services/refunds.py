@@ -23,10 +23,10 @@ def payment_refund(*, payment: Payment, by, fees_become: str = FeeStatus.DUE) ->
 
 
 def lock_refundable(payment_id: int) -> Payment:
-    """Lock the payment and check that it can be refunded: only a paid one is. The caller holds
-    the transaction."""
+    """Lock the payment and check that it can be refunded: a paid one, or one the gateway
+    took money for after it was closed here. The caller holds the transaction."""
     payment = Payment.objects.select_for_update().get(pk=payment_id)
-    if payment.status != PaymentStatus.CONFIRMED:
+    if payment.status != PaymentStatus.CONFIRMED and not payment.paid_while_closed:
         raise PaymentError(
             f"Payment {payment} is {payment.get_status_display().lower()}: only a paid one "
             "is refunded."
@@ -36,11 +36,12 @@ def lock_refundable(payment_id: int) -> Payment:
 
 @transaction.atomic
 def refund_record(*, payment_id: int, by, fees_become: str = FeeStatus.DUE) -> Payment:
-    """Record a refund the provider has made: the payment is refunded and lets go of its fees."""
+    """Record a refund the provider has made: the payment is refunded and lets go of its fees
+    (one paid while closed holds none: the fees stay as they are)."""
     if fees_become not in FEES_AFTER_REFUND:
         raise PaymentError("After a refund a fee is due again, or waived.")
     payment = lock_refundable(payment_id)
-    note = f"Refund of {payment.receipt_number}"
+    note = f"Refund of {payment}"
     payment.move_to(
         PaymentStatus.REFUNDED,
         by=by,

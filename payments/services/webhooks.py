@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from ..models import Payment, PaymentStatus, StripeEvent
+from ..models import PaymentStatus, StripeEvent
 from ..providers import stripe_checkout
 from .confirm import payment_release
 
@@ -39,7 +39,9 @@ def stripe_event_handle(*, event: dict[str, Any]) -> EventOutcome:
     if StripeEvent.objects.filter(event_id=event["id"]).exists():
         return EventOutcome(200, "already handled")
     session_id = event["data"]["object"]["id"]
-    payment = Payment.objects.filter(stripe_session_id=session_id).first()
+    # By its recorded session, or the payment the session names if the request that made it
+    # never recorded it (it timed out, or died): money taken for it is then never lost track of.
+    payment = stripe_checkout.payment_of_session(event["data"]["object"])
     # Never trust the event's copy: ask Stripe for the session as it is now (and not while
     # holding a transaction).
     state = stripe_checkout.fetch_session_state(session_id) if payment is not None else None
@@ -48,6 +50,8 @@ def stripe_event_handle(*, event: dict[str, Any]) -> EventOutcome:
             record = StripeEvent.objects.create(
                 event_id=event["id"], event_type=kind, session_id=session_id
             )
+            if payment is not None and state is not None:
+                payment = stripe_checkout.claim_session(payment, state.session)
             if payment is None or state is None:
                 logger.warning("stripe: event %s for unknown session %s", event["id"], session_id)
                 outcome = "unknown session"

@@ -338,6 +338,11 @@ STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 # Tests speak to a fake Stripe through this HTTP client class (dotted path); empty in real use.
 STRIPE_HTTP_CLIENT = env("STRIPE_HTTP_CLIENT", default="")
+# Each Stripe call gives up after this many seconds and is retried this many times (with its
+# idempotency key): all attempts must end well inside the web server's timeout (gunicorn's
+# --timeout, 30 s by default), or a slow Stripe kills the request instead of showing a message.
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=1)
 # What each way of paying adds, shown before paying (payments.services.convenience_fee).
 PAYMENT_CARD_FEE_PERCENT = env("PAYMENT_CARD_FEE_PERCENT", default="3.00")
 PAYMENT_ACH_FEE = env("PAYMENT_ACH_FEE", default="1.50")
