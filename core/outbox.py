@@ -19,8 +19,9 @@ Why not django-celery-outbox (evaluated, 0.4.x): it replaces the Celery app clas
 publish goes through it, beat's included; it brings sentry-sdk, datadog and structlog into a
 portal that uses none of them; it needs SKIP LOCKED, which SQLite (the demo, the fast test suite)
 lacks; and it is a young 0.x release. What an outbox needs is already here in maintained libraries:
-Celery's `send_task(..., task_id=..., retry=False)` (publish by name under a chosen id, failing at
-once when the broker is down instead of blocking a request), Celery's own exponential backoff
+Celery's `send_task(..., task_id=..., retry=False)` and kombu's `ensure_connection(max_retries=0)`
+(publish by name under a chosen id, failing at once when the broker is down instead of keeping a
+request waiting), Celery's own exponential backoff
 (`get_exponential_backoff_interval`, the one MAIL_RETRY's retries use) and Django's
 `select_for_update(skip_locked=True)`. This module is the hundred lines that join them.
 
@@ -82,9 +83,7 @@ def outbox_publish(*, intent_id: uuid.UUID) -> Outcome:
             return "skipped"
         intent.attempts += 1
         try:
-            current_app.send_task(
-                intent.task_name, args=intent.args, task_id=str(intent.pk), retry=False
-            )
+            broker_publish(name=intent.task_name, args=intent.args, task_id=str(intent.pk))
         except Exception as error:  # any failure to hand it over: try again later
             delay = get_exponential_backoff_interval(
                 factor=BACKOFF_SECONDS,
@@ -111,6 +110,15 @@ def outbox_publish(*, intent_id: uuid.UUID) -> Outcome:
         intent.args = []
         intent.save(update_fields=["attempts", "sent_at", "last_error", "args"])
         return "sent"
+
+
+def broker_publish(*, name: str, args: list[Any], task_id: str) -> None:
+    """Hand one task to the broker, or raise at once if it is down: kombu would otherwise go on
+    reconnecting for broker_connection_timeout seconds, while a request waits on it (the relay
+    tries again later anyway)."""
+    with current_app.producer_or_acquire() as producer:
+        producer.connection.ensure_connection(max_retries=0)
+        current_app.send_task(name, args=args, task_id=task_id, retry=False, producer=producer)
 
 
 @dataclass(frozen=True)

@@ -23,23 +23,23 @@ from tests.factories import LicenseFactory, UserFactory
 
 
 class FakeBroker:
-    """Celery's publishing boundary: records what it took, or refuses while down."""
+    """The broker's side of core.outbox.broker_publish: records what it took, or refuses while
+    down (the real Redis, stopped and started, is in tests/security/test_outages.py)."""
 
     def __init__(self) -> None:
         self.up = True
         self.published: list[dict] = []
 
-    def send_task(self, name, args=None, task_id=None, retry=True, **options):
+    def publish(self, *, name, args, task_id):
         if not self.up:
             raise BrokerDown("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-        assert retry is False  # a request must never wait on a broker that is down
         self.published.append({"name": name, "args": args, "task_id": task_id})
 
 
 @pytest.fixture
 def broker(monkeypatch):
     fake = FakeBroker()
-    monkeypatch.setattr(app, "send_task", fake.send_task)
+    monkeypatch.setattr("core.outbox.broker_publish", fake.publish)
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
     yield fake
