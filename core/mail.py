@@ -14,15 +14,23 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.template.loader import render_to_string
 
 from .outbox import outbox_enqueue
 
 logger = logging.getLogger("portal.mail")
 
-# What a mail server's failure looks like from here: worth trying again later.
-TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, OSError, ConnectionError, TimeoutError)
+# What a mail server's failure looks like from here: worth trying again later. So is the
+# database down or restarting under the worker (the task reads what its email says).
+TRANSIENT_MAIL_ERRORS = (
+    smtplib.SMTPException,
+    OSError,
+    ConnectionError,
+    TimeoutError,
+    OperationalError,
+    InterfaceError,
+)
 
 # The retry policy of every task that sends mail: `@shared_task(**MAIL_RETRY)`.
 MAIL_RETRY = {
