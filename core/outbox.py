@@ -16,12 +16,12 @@ the same task id. For email, a rare duplicate is the lesser harm; a lost message
 module exists to prevent.
 
 Why not django-celery-outbox (evaluated, 0.4.x): it replaces the Celery app class, so every
-publish goes through it, beat's included; it brings sentry-sdk, datadog and structlog into a
-portal that uses none of them; it needs SKIP LOCKED, which SQLite (the demo, the fast test suite)
-lacks; and it is a young 0.x release. What an outbox needs is already here in maintained libraries:
-Celery's `send_task(..., task_id=..., retry=False)` and kombu's `ensure_connection(max_retries=0)`
-(publish by name under a chosen id, failing at once when the broker is down instead of keeping a
-request waiting), Celery's own exponential backoff
+publish goes through it unless a setting exempts the task; it brings sentry-sdk, datadog and
+structlog into a portal that uses none of them; it needs SKIP LOCKED, which SQLite (the demo,
+the fast test suite) lacks; and it is a young 0.x release. What an outbox needs is already here
+in maintained libraries: Celery's `send_task(..., task_id=..., retry=False)` and kombu's
+`ensure_connection(max_retries=0)` (publish by name under a chosen id, failing at once when the
+broker is down instead of keeping a request waiting), Celery's own exponential backoff
 (`get_exponential_backoff_interval`, the one MAIL_RETRY's retries use) and Django's
 `select_for_update(skip_locked=True)`. This module is the hundred lines that join them.
 
