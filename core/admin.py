@@ -7,7 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from .models import StatusChange
+from .models import OutboxTask, StatusChange
 from .status import InvalidStatusMove
 
 
@@ -174,4 +174,18 @@ class StatusChangeAdmin(ReadOnlyAdmin):
     list_filter = ("content_type", "to_status")
     list_select_related = ("content_type", "changed_by")
     ordering = ("-pk",)
+    show_full_result_count = False
+
+
+@admin.register(OutboxTask)
+class OutboxTaskAdmin(ReadOnlyAdmin):
+    """The outbox (core.outbox): tasks, mostly emails, waiting for the broker, and those sent in
+    the last days. A row pending long with an error means the broker (Redis) or the relay
+    (`manage.py relay_outbox`) is down. Arguments are never shown: a pending email may hold a
+    password reset link."""
+
+    list_display = ("created_at", "task_name", "sent_at", "attempts", "next_attempt_at")
+    list_filter = (("sent_at", admin.EmptyFieldListFilter), "task_name")
+    fields = ("task_name", "created_at", "sent_at", "attempts", "next_attempt_at", "last_error")
+    ordering = ("-created_at",)
     show_full_result_count = False

@@ -1,6 +1,7 @@
 """Email, the one way every app sends it: rendered from templates under templates/email/ (a
 subject, a text part and an HTML part), delivered by a Celery task that retries with backoff when
-the mail server fails, and enqueued only once the transaction that caused it has committed.
+the mail server fails, and enqueued only once the transaction that caused it has committed,
+through the outbox (core.outbox) so that a broker down at that moment loses nothing.
 
 The machinery only: what a message says, and to whom, is the business of the app that sends it
 (its own tasks, decorated with MAIL_RETRY).
@@ -13,13 +14,23 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.template.loader import render_to_string
+
+from .outbox import outbox_enqueue
 
 logger = logging.getLogger("portal.mail")
 
-# What a mail server's failure looks like from here: worth trying again later.
-TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, OSError, ConnectionError, TimeoutError)
+# What a mail server's failure looks like from here: worth trying again later. So is the
+# database down or restarting under the worker (the task reads what its email says).
+TRANSIENT_MAIL_ERRORS = (
+    smtplib.SMTPException,
+    OSError,
+    ConnectionError,
+    TimeoutError,
+    OperationalError,
+    InterfaceError,
+)
 
 # The retry policy of every task that sends mail: `@shared_task(**MAIL_RETRY)`.
 MAIL_RETRY = {
@@ -83,5 +94,12 @@ def send_templated_email(*, template: str, to: list[str], context: dict[str, Any
 
 
 def enqueue_after_commit(task, *args: Any) -> None:
-    """Queue a task once the current transaction commits, and never for one that rolls back."""
-    transaction.on_commit(lambda: task.delay(*args))
+    """Queue a task once the current transaction commits, and never for one that rolls back.
+
+    With a broker, the task is written to the outbox in this transaction (core.outbox): if
+    Redis is down at the commit, the relay sends it once Redis is back. Without one (eager:
+    the demo, the tests), it runs in-process after the commit."""
+    if task.app.conf.task_always_eager:
+        transaction.on_commit(lambda: task.delay(*args))
+        return
+    outbox_enqueue(task=task, args=args)

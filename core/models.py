@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -40,3 +42,34 @@ class StatusChange(models.Model):
             changed_by=by if getattr(by, "pk", None) else None,
             note=note[:300],
         )
+
+
+class OutboxTask(models.Model):
+    """A Celery task the portal decided to run, written in the same transaction as the change
+    that caused it (core.outbox): kept until the broker has taken it, so a task enqueued while
+    Redis is down is sent once it is back. Its id is the Celery task id."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "queued task"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(sent_at__isnull=True),
+                name="outboxtask_pending",
+            ),
+            models.Index(fields=["sent_at"], name="outboxtask_sent"),
+        ]
+
+    def __str__(self) -> str:
+        state = "sent" if self.sent_at else "pending"
+        return f"{self.task_name} ({state})"

@@ -6,6 +6,9 @@ from accounts.views import registration_signup_redirect
 
 from . import views
 
+# A database down or restarting gets a 503 "try again" page, never a 500 (views.server_error).
+handler500 = "portal.views.server_error"
+
 admin.site.site_header = f"{settings.CITY_NAME} Permit Portal: staff"
 admin.site.site_title = "Permit Portal staff"
 admin.site.index_title = "Building department"

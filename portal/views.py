@@ -1,6 +1,12 @@
+import sys
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.views import defaults
 from django.views.decorators.http import require_GET
 
 from inspections.scheduling import mark_cancellable
@@ -11,6 +17,38 @@ from permits.forms import PermitSearchForm, default_applied_from
 from permits.models import PermitType
 
 from .dashboard import read_dashboard
+
+# Seconds a client (or a proxy) is told to wait before it tries again while the database is away.
+UNAVAILABLE_RETRY_AFTER = 60
+
+
+def _database_unavailable(error: BaseException | None) -> bool:
+    # The error a view or middleware raised, or one it was raised from (a wrapper's cause).
+    seen = 0
+    while error is not None and seen < 5:
+        if isinstance(error, OperationalError | InterfaceError):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's handler500, called for any uncaught error, wherever it was raised (a view or a
+    middleware, which is why this is a handler and not a middleware's process_exception): while
+    PostgreSQL is down or restarting, the visitor gets a 503 page that says to try again, with
+    Retry-After, never a 500. Django closes the broken connection at the end of the request and
+    CONN_HEALTH_CHECKS replaces a stale one at the start of the next, so the same web process
+    serves again once the database is back."""
+    if not _database_unavailable(sys.exc_info()[1]):
+        return defaults.server_error(request)
+    # No request context: its processors (the user, the cart) would ask the database.
+    page = render_to_string(
+        "503.html",
+        {"CITY_NAME": settings.CITY_NAME, "CITY_OFFICE_PHONE": settings.CITY_OFFICE_PHONE},
+    )
+    response = HttpResponse(page, status=503)
+    response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
+    return response
 
 
 @require_GET

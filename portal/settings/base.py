@@ -193,7 +193,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.reconcile_payments",
         "schedule": crontab(minute="*/15"),
     },
+    # Tasks the broker did not take at their commit (core.outbox). `manage.py relay_outbox`,
+    # its own process, sends them within seconds of Redis coming back; this is the backstop.
+    "relay-outbox": {
+        "task": "core.tasks.relay_outbox",
+        "schedule": crontab(minute="*"),
+    },
 }
+# The outbox (core.outbox): a task the broker refused is tried again after 5 s, then 10, 20, ...
+# up to this; sent rows are deleted after OUTBOX_KEEP_DAYS.
+OUTBOX_BACKOFF_MAX_SECONDS = env.int("OUTBOX_BACKOFF_MAX_SECONDS", default=300)
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
 
 # Forms -----------------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

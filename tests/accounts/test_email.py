@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from celery.exceptions import Retry
 from django.core import mail
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from accounts.tasks import send_registration_received
 from core.mail import deliver_email, enqueue_after_commit, send_templated_email
@@ -94,6 +94,19 @@ def test_a_mail_server_that_recovers_delivers(monkeypatch):
     monkeypatch.setattr("core.mail.send_message", sent.append)
     assert deliver_email.apply(args=[MESSAGE], retries=2).successful()
     assert sent == [MESSAGE]
+
+
+def test_a_database_down_under_the_worker_is_retried_like_a_mail_server(monkeypatch):
+    """PostgreSQL restarting while a worker reads what an email says: the email waits for it
+    rather than being dropped (issue 12, requirement 4)."""
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("django.db.models.query.QuerySet.get", unreachable)
+    with pytest.raises(Retry) as retry:
+        send_registration_received.apply(args=[1])
+    assert "server closed the connection" in str(retry.value)
 
 
 def test_a_message_to_nobody_is_not_sent():
