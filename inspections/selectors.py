@@ -6,11 +6,10 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from core.pagination import Countable
-from core.sql import Part, expand, in_order, partial
+from core.sql import Part, in_order
 from permits.access import record_license_ids, record_permit_ids
-from permits.models import Permit
 
-from .models import Inspection, InspectionStatus, InspectionType
+from .models import Inspection, InspectionStatus
 
 RECENT_RESULTS_DAYS = 30
 
@@ -136,38 +135,31 @@ def my_recent_results_page_part(
 
 
 # What a list of inspections shows: a page of fifty of them stays one short query.
-INSPECTIONS_BY_ID_SQL = """
-SELECT i.id, i.permit_id, i.inspection_type_id, i.status, i.scheduled_for, i.time_preference,
-       i.completed_on, i.result, i.result_comments,
-       p.number AS permit_number, p.status AS permit_status,
-       t.code AS type_code, t.name AS type_name
-  FROM inspections_inspection i
-  JOIN permits_permit p ON p.id = i.permit_id
-  JOIN inspections_inspectiontype t ON t.id = i.inspection_type_id
- WHERE i.id IN %s
-"""
+LIST_COLUMNS = (
+    "permit_id",
+    "inspection_type_id",
+    "status",
+    "scheduled_for",
+    "time_preference",
+    "completed_on",
+    "result",
+    "result_comments",
+    "permit__number",
+    "permit__status",
+    "inspection_type__code",
+    "inspection_type__name",
+)
 
 
 def inspections_in_order(inspection_ids: list[int]) -> list[Inspection]:
     """The inspections, with their permit's number and their type, in the order of the ids: one
-    query, written out (core.sql), of the columns a list of inspections shows."""
+    query of the columns a list of inspections shows."""
     if not inspection_ids:
         return []
-    found = list(Inspection.objects.raw(*expand(INSPECTIONS_BY_ID_SQL, [inspection_ids])))
-    for inspection in found:
-        db = inspection._state.db
-        inspection.permit = partial(
-            Permit,
-            db,
-            id=inspection.permit_id,
-            number=inspection.permit_number,
-            status=inspection.permit_status,
-        )
-        inspection.inspection_type = partial(
-            InspectionType,
-            db,
-            id=inspection.inspection_type_id,
-            code=inspection.type_code,
-            name=inspection.type_name,
-        )
+    found = (
+        Inspection.objects.filter(pk__in=inspection_ids)
+        .select_related("permit", "inspection_type")
+        .only(*LIST_COLUMNS)
+        .order_by()
+    )
     return in_order(found, inspection_ids)
