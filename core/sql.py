@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection, models
+from django.db.models import Value
+from django.db.models.functions import Cast
 
 
 def expand(sql: str, params: list) -> tuple[str, list]:
@@ -68,3 +70,9 @@ def partial(model: type[models.Model], db: str, **values) -> models.Model:
 def in_order(objects, ids: list[int]) -> list:
     by_id = {obj.pk: obj for obj in objects}
     return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def typed_null(field: models.Field) -> Cast:
+    """NULL of the field's type, for a column that one part of an ORM UNION leaves empty:
+    PostgreSQL reads an untyped NULL in a UNION's first part as text."""
+    return Cast(Value(None), field)
