@@ -97,7 +97,7 @@ def test_a_user_named_on_no_permit_is_not_a_contact():
 
 def scope_by_orm(user) -> ContractorScope:
     """The scope by its plain definition, through the ORM: what the hand-written query
-    (licenses.access._SCOPE_SQL and the flags other apps register) must answer."""
+    (licenses.selectors.scope_rows, with the flags other apps register) must answer."""
     verified = EmailAddress.objects.filter(
         user=user, email__iexact=user.email, verified=True
     ).exists()
