@@ -1,12 +1,18 @@
 """Small helpers for the few reads written as SQL by hand.
 
-A handful of queries run on every page a contractor opens (their scope, a page's permits and
-inspections, the permits' parties). Their shape never changes, and the ORM took longer to build
-them than the database to answer them (docs/performance.md), so they are written out. Values
-always travel as parameters; only placeholders are spliced in.
+A few queries run on every page a contractor opens (their scope, a page's permits, the
+dashboard's totals and pages). Their shape never changes, and the ORM took longer to build them
+than the database to answer them (measured: docs/performance.md), so they are written out, each
+in the selectors of the app whose tables it reads, with a test that it answers as the plain ORM
+definition does. Values always travel as parameters; only placeholders are spliced in.
 """
 
-from django.db import models
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection, models
+from django.db.models import Value
+from django.db.models.functions import Cast
 
 
 def expand(sql: str, params: list) -> tuple[str, list]:
@@ -30,6 +36,30 @@ def expand(sql: str, params: list) -> tuple[str, list]:
     return "".join(out), flat
 
 
+@dataclass(frozen=True)
+class Part:
+    """One SELECT of a hand-written UNION ALL, with its parameters (a list among them is spread
+    out: `expand`). An app writes the parts that read its own tables, in its selectors; a page
+    that wants several apps' rows in one round trip joins their parts with `union_all`, never
+    naming their tables itself."""
+
+    sql: str
+    params: tuple = ()
+
+
+def union_all(parts: Iterable[Part]) -> list[tuple]:
+    """The rows of every part, in one query. The parts agree on their columns (by convention a
+    label first, saying which part a row came from)."""
+    parts = list(parts)
+    if not parts:
+        return []
+    sql = " UNION ALL ".join(part.sql for part in parts)
+    params = [param for part in parts for param in part.params]
+    with connection.cursor() as cursor:
+        cursor.execute(*expand(sql, params))
+        return cursor.fetchall()
+
+
 def partial(model: type[models.Model], db: str, **values) -> models.Model:
     """An instance of `model` loaded with these fields only (the rest deferred, read on first
     use), as the ORM's .only() would load it."""
@@ -40,3 +70,9 @@ def partial(model: type[models.Model], db: str, **values) -> models.Model:
 def in_order(objects, ids: list[int]) -> list:
     by_id = {obj.pk: obj for obj in objects}
     return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def typed_null(field: models.Field) -> Cast:
+    """NULL of the field's type, for a column that one part of an ORM UNION leaves empty:
+    PostgreSQL reads an untyped NULL in a UNION's first part as text."""
+    return Cast(Value(None), field)

@@ -5,11 +5,11 @@ import datetime
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from core.sql import expand, in_order, partial
-from permits.access import record_permit_ids
-from permits.models import Permit
+from core.pagination import Countable
+from core.sql import Part, in_order
+from permits.access import record_license_ids, record_permit_ids
 
-from .models import Inspection, InspectionStatus, InspectionType
+from .models import Inspection, InspectionStatus
 
 RECENT_RESULTS_DAYS = 30
 
@@ -65,47 +65,101 @@ def my_recent_result_rows(*, user, days: int = RECENT_RESULTS_DAYS) -> QuerySet:
     )
 
 
-def my_inspection_counts(*, user, days: int = RECENT_RESULTS_DAYS) -> dict[str, int]:
-    """The totals of the two lists above ("upcoming", "completed")."""
+def my_inspection_countables(*, user, days: int = RECENT_RESULTS_DAYS) -> dict[str, Countable]:
+    """The totals of the two lists above ("upcoming", "completed"), to count with others in
+    one query (core.pagination.count_each)."""
     return {
-        "upcoming": my_upcoming_inspection_rows(user=user).count(),
-        "completed": my_recent_result_rows(user=user, days=days).count(),
+        "upcoming": Countable(my_upcoming_inspection_rows(user=user)),
+        "completed": Countable(my_recent_result_rows(user=user, days=days)),
     }
 
 
+# The dashboard's inspection lists, written out (portal.dashboard, on PostgreSQL, for a
+# contractor whose records all come through licenses): read from InspectionLicense's partial
+# indexes, which triggers keep, rather than joining the city's inspections against 50,000
+# permits. tests/portal/test_dashboard_paths.py holds them to the lists above, page by page.
+_COUNT_UPCOMING = """
+SELECT %s, COUNT(DISTINCT inspection_id) FROM inspections_inspectionlicense
+ WHERE license_id IN %s AND status = %s AND scheduled_for >= %s"""
+_COUNT_COMPLETED = """
+SELECT %s, COUNT(DISTINCT inspection_id) FROM inspections_inspectionlicense
+ WHERE license_id IN %s AND status = %s AND completed_on >= %s"""
+_PAGE_UPCOMING = """
+(SELECT DISTINCT %s, inspection_id, scheduled_for FROM inspections_inspectionlicense
+  WHERE license_id IN %s AND status = %s AND scheduled_for >= %s
+  ORDER BY scheduled_for, inspection_id LIMIT %s OFFSET %s)"""
+_PAGE_COMPLETED = """
+(SELECT DISTINCT %s, inspection_id, completed_on FROM inspections_inspectionlicense
+  WHERE license_id IN %s AND status = %s AND completed_on >= %s
+  ORDER BY completed_on DESC, inspection_id DESC LIMIT %s OFFSET %s)"""
+
+
+def _part(sql: str, user, label: str, *params) -> Part:
+    """An inspection of a permit naming two of the user's licenses has a row for each. With one
+    license none repeats: without DISTINCT, PostgreSQL reads a page straight from the index and
+    stops at its last row."""
+    license_ids = sorted(record_license_ids(user))
+    if len(license_ids) == 1:
+        sql = sql.replace("COUNT(DISTINCT inspection_id)", "COUNT(*)").replace("DISTINCT ", "")
+    return Part(sql, (label, license_ids, *params))
+
+
+def _since(days: int) -> datetime.date:
+    return timezone.localdate() - datetime.timedelta(days=days)
+
+
+def my_upcoming_count_part(*, user, label: str) -> Part:
+    """(label, how many upcoming inspections the user has)."""
+    return _part(_COUNT_UPCOMING, user, label, InspectionStatus.SCHEDULED, timezone.localdate())
+
+
+def my_upcoming_page_part(*, user, label: str, limit: int, offset: int) -> Part:
+    """(label, inspection id, date) of a page of the user's upcoming inspections, soonest
+    first."""
+    today = timezone.localdate()
+    return _part(_PAGE_UPCOMING, user, label, InspectionStatus.SCHEDULED, today, limit, offset)
+
+
+def my_recent_results_count_part(*, user, label: str, days: int = RECENT_RESULTS_DAYS) -> Part:
+    """(label, how many inspections of the user's were resulted in the last `days` days)."""
+    return _part(_COUNT_COMPLETED, user, label, InspectionStatus.COMPLETED, _since(days))
+
+
+def my_recent_results_page_part(
+    *, user, label: str, limit: int, offset: int, days: int = RECENT_RESULTS_DAYS
+) -> Part:
+    """(label, inspection id, date) of a page of those, latest first."""
+    return _part(
+        _PAGE_COMPLETED, user, label, InspectionStatus.COMPLETED, _since(days), limit, offset
+    )
+
+
 # What a list of inspections shows: a page of fifty of them stays one short query.
-INSPECTIONS_BY_ID_SQL = """
-SELECT i.id, i.permit_id, i.inspection_type_id, i.status, i.scheduled_for, i.time_preference,
-       i.completed_on, i.result, i.result_comments,
-       p.number AS permit_number, p.status AS permit_status,
-       t.code AS type_code, t.name AS type_name
-  FROM inspections_inspection i
-  JOIN permits_permit p ON p.id = i.permit_id
-  JOIN inspections_inspectiontype t ON t.id = i.inspection_type_id
- WHERE i.id IN %s
-"""
+LIST_COLUMNS = (
+    "permit_id",
+    "inspection_type_id",
+    "status",
+    "scheduled_for",
+    "time_preference",
+    "completed_on",
+    "result",
+    "result_comments",
+    "permit__number",
+    "permit__status",
+    "inspection_type__code",
+    "inspection_type__name",
+)
 
 
 def inspections_in_order(inspection_ids: list[int]) -> list[Inspection]:
     """The inspections, with their permit's number and their type, in the order of the ids: one
-    query, written out (core.sql), of the columns a list of inspections shows."""
+    query of the columns a list of inspections shows."""
     if not inspection_ids:
         return []
-    found = list(Inspection.objects.raw(*expand(INSPECTIONS_BY_ID_SQL, [inspection_ids])))
-    for inspection in found:
-        db = inspection._state.db
-        inspection.permit = partial(
-            Permit,
-            db,
-            id=inspection.permit_id,
-            number=inspection.permit_number,
-            status=inspection.permit_status,
-        )
-        inspection.inspection_type = partial(
-            InspectionType,
-            db,
-            id=inspection.inspection_type_id,
-            code=inspection.type_code,
-            name=inspection.type_name,
-        )
+    found = (
+        Inspection.objects.filter(pk__in=inspection_ids)
+        .select_related("permit", "inspection_type")
+        .only(*LIST_COLUMNS)
+        .order_by()
+    )
     return in_order(found, inspection_ids)

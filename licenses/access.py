@@ -9,9 +9,8 @@ approved; without a verified address the scope is empty.
 
 from dataclasses import dataclass, field
 
-from django.db import connection
-
-from .models import ROLE_FIELDS, LicenseLinkStatus, Membership
+from .models import Membership
+from .selectors import ROLE_COLUMNS, scope_rows
 
 
 def email_verified(user) -> bool:
@@ -53,9 +52,6 @@ class ContractorScope:
 NO_SCOPE = ContractorScope()
 SCOPE_CACHE_ATTRIBUTE = "_portal_contractor_scope"
 
-
-ROLE_COLUMNS = tuple(ROLE_FIELDS.values())
-
 # Other apps' yes-or-no facts about a user, read in the scope's query rather than in one query
 # each: name -> SQL of a condition on the user's id (one %s), e.g. permits' "named as a contact
 # on some permit". Registered from AppConfig.ready().
@@ -69,39 +65,6 @@ def register_scope_flag(name: str, condition_sql: str) -> None:
     SCOPE_FLAGS[name] = condition_sql
 
 
-# The scope's one query, written out: the ORM took about 4 ms a request to build the same
-# UNION. Typed NULLs: PostgreSQL reads the NULLs of a UNION's first part as text otherwise. The
-# role columns are ROLE_COLUMNS, in order (tests/licenses/test_access.py holds them together).
-_SCOPE_SQL = """
-SELECT 'verified', CAST(NULL AS bigint), CAST(NULL AS varchar(200)),
-       CAST(NULL AS boolean), CAST(NULL AS boolean), CAST(NULL AS boolean),
-       CAST(NULL AS boolean), CAST(NULL AS boolean)
-  FROM account_emailaddress
- WHERE user_id = %s AND UPPER(email) = UPPER(%s) AND verified
-UNION ALL
-SELECT 'license', license_id, NULL, NULL, NULL, NULL, NULL, NULL
-  FROM licenses_licenselink
- WHERE user_id = %s AND status = %s
-UNION ALL
-SELECT 'member', m.contractor_id, c.business_name,
-       m.can_manage, m.can_apply, m.can_pay, m.can_inspect, m.can_upload
-  FROM licenses_membership m JOIN licenses_contractor c ON c.id = m.contractor_id
- WHERE m.user_id = %s
-UNION ALL
-SELECT 'held', l.id, NULL, NULL, NULL, NULL, NULL, NULL
-  FROM licenses_license l
- WHERE l.holder_id IN (
-       SELECT contractor_id FROM licenses_membership
-        WHERE user_id = %s
-          AND (can_manage OR can_apply OR can_pay OR can_inspect OR can_upload))
-"""
-_SCOPE_FLAG_SQL = "UNION ALL SELECT 'flag', NULL, %s, NULL, NULL, NULL, NULL, NULL WHERE "
-
-
-def _scope_sql(flag_names: list[str]) -> str:
-    return _SCOPE_SQL + "".join(_SCOPE_FLAG_SQL + SCOPE_FLAGS[name] + "\n" for name in flag_names)
-
-
 def _read_scope(user) -> ContractorScope:
     """One query: whether the user's email address is verified, the licenses of their approved
     links, their memberships with each business's name and the licenses those businesses hold,
@@ -109,13 +72,7 @@ def _read_scope(user) -> ContractorScope:
     address)."""
     if not user.email:
         return NO_SCOPE
-    flag_names = sorted(SCOPE_FLAGS)
-    params = [user.pk, user.email, user.pk, LicenseLinkStatus.APPROVED, user.pk, user.pk]
-    for name in flag_names:
-        params += [name, user.pk]
-    with connection.cursor() as cursor:
-        cursor.execute(_scope_sql(flag_names), params)
-        rows = cursor.fetchall()
+    rows = scope_rows(user, SCOPE_FLAGS)
     if not any(row[0] == "verified" for row in rows):
         return NO_SCOPE
     members = [

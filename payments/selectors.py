@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db.models import F, QuerySet, Sum, Window
 
+from core.sql import Part
 from licenses.models import Contractor
 from permits.access import trust_account_businesses
 from permits.models import Fee, FeeStatus, Permit, PermitLicense
@@ -85,6 +86,12 @@ def cart_for(user) -> Cart:
         group = groups.setdefault(line.fee.permit_id, CartPermit(permit=line.fee.permit))
         group.fees.append(line.fee)
     return Cart(permits=list(groups.values()), dropped=dropped)
+
+
+def cart_count_part(*, user, label: str) -> Part:
+    """(label, how many lines the user's cart has): the dashboard's badge, read in the
+    dashboard's one query of totals (portal.dashboard)."""
+    return Part("SELECT %s, COUNT(*) FROM payments_cartline WHERE user_id = %s", (label, user.pk))
 
 
 def convenience_fee(method: str, fees_total: Decimal) -> Decimal:

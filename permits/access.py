@@ -47,11 +47,11 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import BigIntegerField, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from core.pagination import Countable
-from core.sql import expand
+from core.sql import typed_null
 from licenses.access import ContractorScope, contractor_scope, register_scope_flag
 from licenses.models import Role
 
@@ -69,14 +69,6 @@ class PermitParties:
 
 
 PARTIES_CACHE_ATTRIBUTE = "_portal_parties"
-# A page of permits' license professionals (with each license's holder) and contacts.
-PARTIES_SQL = """
-SELECT pl.permit_id, pl.license_id, l.holder_id, NULL
-  FROM permits_permitlicense pl JOIN licenses_license l ON l.id = pl.license_id
- WHERE pl.permit_id IN %s
-UNION ALL
-SELECT permit_id, NULL, NULL, user_id FROM permits_permitcontact WHERE permit_id IN %s
-"""
 
 
 def prefetch_parties(permits: Iterable[Permit]) -> None:
@@ -87,16 +79,25 @@ def prefetch_parties(permits: Iterable[Permit]) -> None:
         return
     ids = [permit.pk for permit in permits]
     licenses, holders, contacts = defaultdict(set), defaultdict(set), defaultdict(set)
-    # Written out (core.sql): the ORM took longer to build this UNION than the database to
-    # answer it.
-    with connection.cursor() as cursor:
-        cursor.execute(*expand(PARTIES_SQL, [ids, ids]))
-        for permit_id, license_id, holder_id, user_id in cursor.fetchall():
-            if user_id is None:
-                licenses[permit_id].add(license_id)
-                holders[permit_id].add(holder_id)
-            else:
-                contacts[permit_id].add(user_id)
+    # The page's license professionals (with each license's holder), then its contacts.
+    by_license = (
+        PermitLicense.objects.filter(permit_id__in=ids)
+        .order_by()
+        .values_list("permit_id", "license_id", "license__holder_id", typed_null(BigIntegerField()))
+    )
+    as_contact = (
+        PermitContact.objects.filter(permit_id__in=ids)
+        .order_by()
+        .values_list(
+            "permit_id", typed_null(BigIntegerField()), typed_null(BigIntegerField()), "user_id"
+        )
+    )
+    for permit_id, license_id, holder_id, user_id in by_license.union(as_contact, all=True):
+        if user_id is None:
+            licenses[permit_id].add(license_id)
+            holders[permit_id].add(holder_id)
+        else:
+            contacts[permit_id].add(user_id)
     for permit in permits:
         parties = PermitParties(
             license_ids=frozenset(licenses[permit.pk]),

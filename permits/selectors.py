@@ -20,10 +20,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from core.money import ZERO, as_money
-from core.sql import expand, in_order, partial
+from core.sql import Part, expand, in_order, partial
 from licenses.models import License, LicenseType, normalize_license_number
 
-from .access import record_rows
+from .access import record_license_ids, record_rows
 from .models import (
     ACTIVE_STATUSES,
     Collection,
@@ -248,6 +248,50 @@ def my_active_permits(*, user) -> QuerySet:
 
 def my_expired_permits(*, user) -> QuerySet:
     return record_rows(user, [PermitStatus.EXPIRED])
+
+
+# The dashboard's permit lists, written out (portal.dashboard, on PostgreSQL, for a contractor
+# whose records all come through licenses): read from LicensePermitCount and PermitLicense's
+# copies of the permit's status and applied date, which triggers keep. The ORM took longer to
+# build the dashboard's UNIONs than PostgreSQL took to answer them (docs/performance.md);
+# tests/portal/test_dashboard_paths.py holds them to `record_rows`, page by page.
+
+
+_COUNT_ONE_LICENSE = """
+SELECT %s, COALESCE(SUM(permits), 0) FROM permits_licensepermitcount
+ WHERE license_id IN %s AND status IN %s"""
+# A permit can name two of the user's licenses; one license names it once.
+_COUNT_LICENSES = """
+SELECT %s, COUNT(DISTINCT permit_id) FROM permits_permitlicense
+ WHERE license_id IN %s AND status IN %s"""
+_PAGE = """
+(SELECT DISTINCT %s, permit_id, applied_on FROM permits_permitlicense
+  WHERE license_id IN %s AND status IN %s
+  ORDER BY applied_on DESC, permit_id DESC LIMIT %s OFFSET %s)"""
+
+
+def my_permits_count_part(*, user, label: str, statuses: Iterable[str]) -> Part:
+    """(label, how many of the user's records are in these statuses)."""
+    license_ids = sorted(record_license_ids(user))
+    sql = _COUNT_ONE_LICENSE if len(license_ids) == 1 else _COUNT_LICENSES
+    return Part(sql, (label, license_ids, list(statuses)))
+
+
+def my_permits_page_part(
+    *, user, label: str, statuses: Iterable[str], limit: int, offset: int
+) -> Part:
+    """(label, permit id, applied date) of a page of the user's records in these statuses,
+    newest first."""
+    license_ids = sorted(record_license_ids(user))
+    # With one license no row repeats: without DISTINCT, PostgreSQL reads the page straight
+    # from the index and stops at its last row.
+    sql = _PAGE.replace("DISTINCT ", "") if len(license_ids) == 1 else _PAGE
+    return Part(sql, (label, license_ids, list(statuses), limit, offset))
+
+
+def my_collections_count_part(*, user, label: str) -> Part:
+    """(label, how many collections the user has)."""
+    return Part("SELECT %s, COUNT(*) FROM permits_collection WHERE owner_id = %s", (label, user.pk))
 
 
 # What a list of permits shows (with fees due): a page of them stays one short query.

@@ -1,20 +1,21 @@
 """The dashboard's four lists (active permits, upcoming inspections, recent results, expired
 permits), each with its total and its own page, and the header's two badges.
 
-Two ways to read them, with the same answers (tests/portal/test_dashboard_paths.py):
+Two ways to read them, with the same answers (tests/portal/test_dashboard_paths.py), each in
+two queries (the totals and badges, then the pages of ids), composed here from what the apps'
+selectors offer; this module names no table:
 
 - By license, on PostgreSQL, when all of a user's records come through licenses (nobody named
-  them as a contact on a permit): the totals from the per-license counts and indexes that
-  triggers keep (LicensePermitCount, PermitLicense's copies of status and date,
-  InspectionLicense), in one hand-written query, and the four pages of ids in another. A
-  contractor with 50,000 permits gets the page in a few milliseconds; the ORM took longer to
-  build these two UNIONs than PostgreSQL took to answer them.
-- Generally, through the ORM (SQLite, and users named as contacts).
+  them as a contact on a permit): the apps' hand-written parts, read from the per-license counts
+  and indexes that triggers keep (LicensePermitCount, PermitLicense's copies of status and
+  date, InspectionLicense), joined by `core.sql.union_all`. A contractor with 50,000 permits
+  gets the page in a few milliseconds; the ORM took longer to build these two UNIONs than
+  PostgreSQL took to answer them (measured: docs/performance.md).
+- Generally, through the ORM (SQLite, and users named as contacts): `count_each`, `read_pages`.
 
 Either way the pages' permits and inspections are then loaded in one query each.
 """
 
-import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,23 +23,32 @@ from django.conf import settings
 from django.core.paginator import Page
 from django.db import connection
 from django.http import HttpRequest
-from django.utils import timezone
 
 from core.pagination import Countable, count_each, paginate, read_pages
-from core.sql import expand
-from inspections.models import InspectionStatus
+from core.sql import union_all
 from inspections.selectors import (
-    RECENT_RESULTS_DAYS,
     inspections_in_order,
-    my_inspection_counts,
+    my_inspection_countables,
     my_recent_result_rows,
+    my_recent_results_count_part,
+    my_recent_results_page_part,
+    my_upcoming_count_part,
     my_upcoming_inspection_rows,
+    my_upcoming_page_part,
 )
 from licenses.access import contractor_scope
 from payments.models import CartLine
-from permits.access import is_a_contact, record_countables, record_license_ids
+from payments.selectors import cart_count_part
+from permits.access import is_a_contact, record_countables
 from permits.models import ACTIVE_STATUSES, Collection, PermitStatus
-from permits.selectors import my_active_permits, my_expired_permits, permits_in_order
+from permits.selectors import (
+    my_active_permits,
+    my_collections_count_part,
+    my_expired_permits,
+    my_permits_count_part,
+    my_permits_page_part,
+    permits_in_order,
+)
 
 PERMIT_LISTS = {"active": list(ACTIVE_STATUSES), "expired": [PermitStatus.EXPIRED]}
 PAGE_PARAMS = {
@@ -64,8 +74,7 @@ def read_dashboard(request: HttpRequest, user, *, by_license: bool | None = None
     last one, with a message). `by_license` forces one way of reading (tests)."""
     if by_license is None:
         by_license = reads_by_license(user)
-    since = timezone.localdate() - datetime.timedelta(days=RECENT_RESULTS_DAYS)
-    read = _ByLicense(user, since) if by_license else _General(user)
+    read = _ByLicense(user) if by_license else _General(user)
     counts = read.counts()
     size = settings.DASHBOARD_PAGE_SIZE
     pages = {
@@ -123,7 +132,7 @@ class _General:
         return count_each(
             {
                 **record_countables(user, PERMIT_LISTS),
-                **my_inspection_counts(user=user),
+                **my_inspection_countables(user=user),
                 "collection_count": Countable(Collection.objects.filter(owner=user)),
                 "cart_count": Countable(CartLine.objects.filter(user=user)),
             }
@@ -136,103 +145,49 @@ class _General:
         read_pages({name: (page, self.FIELDS[name]) for name, page in pages.items()})
 
 
-# By license (PostgreSQL). Each part is one row of the totals or one page of ids, read from its
-# own index; %s are parameters only.
-_COUNT_PERMITS_ONE_LICENSE = """
-SELECT %s, COALESCE(SUM(permits), 0) FROM permits_licensepermitcount
- WHERE license_id IN %s AND status IN %s"""
-# A permit can name two of the user's licenses; one license names it once.
-_COUNT_PERMITS = """
-SELECT %s, COUNT(DISTINCT permit_id) FROM permits_permitlicense
- WHERE license_id IN %s AND status IN %s"""
-_COUNT_UPCOMING = """
-SELECT %s, COUNT(DISTINCT inspection_id) FROM inspections_inspectionlicense
- WHERE license_id IN %s AND status = %s AND scheduled_for >= %s"""
-_COUNT_COMPLETED = """
-SELECT %s, COUNT(DISTINCT inspection_id) FROM inspections_inspectionlicense
- WHERE license_id IN %s AND status = %s AND completed_on >= %s"""
-_COUNT_COLLECTIONS = "SELECT %s, COUNT(*) FROM permits_collection WHERE owner_id = %s"
-_COUNT_CART = "SELECT %s, COUNT(*) FROM payments_cartline WHERE user_id = %s"
-
-_PAGE_PERMITS = """
-(SELECT DISTINCT %s, permit_id, applied_on FROM permits_permitlicense
-  WHERE license_id IN %s AND status IN %s
-  ORDER BY applied_on DESC, permit_id DESC LIMIT %s OFFSET %s)"""
-_PAGE_UPCOMING = """
-(SELECT DISTINCT %s, inspection_id, scheduled_for FROM inspections_inspectionlicense
-  WHERE license_id IN %s AND status = %s AND scheduled_for >= %s
-  ORDER BY scheduled_for, inspection_id LIMIT %s OFFSET %s)"""
-_PAGE_COMPLETED = """
-(SELECT DISTINCT %s, inspection_id, completed_on FROM inspections_inspectionlicense
-  WHERE license_id IN %s AND status = %s AND completed_on >= %s
-  ORDER BY completed_on DESC, inspection_id DESC LIMIT %s OFFSET %s)"""
-
-
-def _one_license(sql: str) -> str:
-    """With one license no row repeats: without DISTINCT, PostgreSQL reads a page straight from
-    the index and stops at its last row."""
-    return sql.replace("COUNT(DISTINCT inspection_id)", "COUNT(*)").replace("DISTINCT ", "")
-
-
 class _ByLicense:
-    def __init__(self, user, since: datetime.date):
+    """The apps' hand-written parts (their selectors), in one UNION ALL for the totals and one
+    for the pages."""
+
+    COUNT_PARTS = {
+        "upcoming": my_upcoming_count_part,
+        "completed": my_recent_results_count_part,
+        "collection_count": my_collections_count_part,
+        "cart_count": cart_count_part,
+    }
+    PAGE_PARTS = {"upcoming": my_upcoming_page_part, "completed": my_recent_results_page_part}
+
+    def __init__(self, user):
         self.user = user
-        self.since = since
-        self.today = timezone.localdate()
-        self.licenses = sorted(record_license_ids(user))
-        self.one = len(self.licenses) == 1
-
-    def _sql(self, sql: str) -> str:
-        return _one_license(sql) if self.one else sql
-
-    def _conditions(self, name: str) -> tuple[str, list]:
-        """The part's SQL for list `name` (pages or counts) and its parameters after the
-        list's name."""
-        if name in PERMIT_LISTS:
-            return "permits", [self.licenses, PERMIT_LISTS[name]]
-        if name == "upcoming":
-            return "upcoming", [self.licenses, InspectionStatus.SCHEDULED, self.today]
-        return "completed", [self.licenses, InspectionStatus.COMPLETED, self.since]
 
     def counts(self) -> dict[str, int]:
-        sql = {
-            "permits": _COUNT_PERMITS_ONE_LICENSE if self.one else _COUNT_PERMITS,
-            "upcoming": self._sql(_COUNT_UPCOMING),
-            "completed": self._sql(_COUNT_COMPLETED),
-        }
-        parts, params = [], []
-        for name in PAGE_PARAMS:
-            kind, values = self._conditions(name)
-            parts.append(sql[kind])
-            params += [name, *values]
-        parts += [_COUNT_COLLECTIONS, _COUNT_CART]
-        params += ["collection_count", self.user.pk, "cart_count", self.user.pk]
-        with connection.cursor() as cursor:
-            cursor.execute(*expand(" UNION ALL ".join(parts), params))
-            return {name: int(total) for name, total in cursor.fetchall()}
+        user = self.user
+        parts = [
+            *(
+                my_permits_count_part(user=user, label=name, statuses=statuses)
+                for name, statuses in PERMIT_LISTS.items()
+            ),
+            *(part(user=user, label=name) for name, part in self.COUNT_PARTS.items()),
+        ]
+        return {name: int(total) for name, total in union_all(parts)}
 
     def rows(self, name: str) -> list:
         return []  # filled by `fill`, once the page numbers are known
 
     def fill(self, pages: dict[str, Page]) -> None:
-        sql = {
-            "permits": self._sql(_PAGE_PERMITS),
-            "upcoming": self._sql(_PAGE_UPCOMING),
-            "completed": self._sql(_PAGE_COMPLETED),
-        }
-        parts, params = [], []
+        parts = []
         for name, page in pages.items():
             if not page.paginator.count:
                 continue
-            kind, values = self._conditions(name)
             size = page.paginator.per_page
-            parts.append(sql[kind])
-            params += [name, *values, size, (page.number - 1) * size]
-        if not parts:
-            return
-        with connection.cursor() as cursor:
-            cursor.execute(*expand(" UNION ALL ".join(parts), params))
-            rows = cursor.fetchall()
+            where = {"label": name, "limit": size, "offset": (page.number - 1) * size}
+            if name in PERMIT_LISTS:
+                parts.append(
+                    my_permits_page_part(user=self.user, statuses=PERMIT_LISTS[name], **where)
+                )
+            else:
+                parts.append(self.PAGE_PARTS[name](user=self.user, **where))
+        rows = union_all(parts)
         for name, page in pages.items():
             key = "permit_id" if name in PERMIT_LISTS else "inspection_id"
             mine = sorted(

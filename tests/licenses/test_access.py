@@ -1,11 +1,13 @@
-"""The contractor scope: one hand-written query read once per request (licenses.access)."""
+"""The contractor scope: one hand-written query read once per request (licenses.access), held
+to its plain ORM definition."""
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from licenses.access import contractor_scope
-from licenses.models import ROLE_FIELDS, Role
-from permits.access import is_a_contact, record_license_ids
+from licenses.access import NO_SCOPE, ContractorScope, contractor_scope
+from licenses.models import ROLE_FIELDS, License, LicenseLink, LicenseLinkStatus, Membership, Role
+from permits.access import CONTACT_FLAG, is_a_contact, record_license_ids
 from permits.models import PermitContact
 from tests.factories import (
     ContractorFactory,
@@ -91,3 +93,88 @@ def test_a_user_named_on_no_permit_is_not_a_contact():
     PermitContact.objects.create(permit=PermitFactory(), user=UserFactory(), contact_type="owner")
 
     assert not is_a_contact(fresh(user))
+
+
+def scope_by_orm(user) -> ContractorScope:
+    """The scope by its plain definition, through the ORM: what the hand-written query
+    (licenses.selectors.scope_rows, with the flags other apps register) must answer."""
+    verified = EmailAddress.objects.filter(
+        user=user, email__iexact=user.email, verified=True
+    ).exists()
+    if not verified:
+        return NO_SCOPE
+    memberships = list(Membership.objects.filter(user=user).select_related("contractor"))
+    with_a_role = [membership.contractor_id for membership in memberships if membership.roles]
+    links = LicenseLink.objects.filter(user=user, status=LicenseLinkStatus.APPROVED)
+    return ContractorScope(
+        verified=True,
+        license_ids=frozenset(links.values_list("license_id", flat=True)),
+        roles={membership.contractor_id: membership.roles for membership in memberships},
+        business_names={
+            membership.contractor_id: membership.contractor.business_name
+            for membership in memberships
+        },
+        held_license_ids=frozenset(
+            License.objects.filter(holder_id__in=with_a_role).values_list("pk", flat=True)
+        ),
+        flags=frozenset(
+            {CONTACT_FLAG} if PermitContact.objects.filter(user=user).exists() else set()
+        ),
+    )
+
+
+@pytest.fixture
+def crowded_city():
+    """A user with a bit of everything, and a neighbour whose rows must not leak into theirs."""
+    user = UserFactory(email="Pat@Example.com")
+    # Verified under another case; a second address, unverified, changes nothing.
+    EmailAddress.objects.create(user=user, email="pat@example.com", verified=True, primary=True)
+    EmailAddress.objects.create(user=user, email="pat@elsewhere.example", verified=False)
+    neighbour = UserFactory()
+    verify_email(neighbour)
+    approved = [LicenseFactory(), LicenseFactory()]
+    for license in approved:
+        LicenseLinkFactory(user=user, license=license, status="approved", decided_at=timezone.now())
+    LicenseLinkFactory(user=user, license=LicenseFactory())  # pending
+    LicenseLinkFactory(
+        user=user, license=LicenseFactory(), status="rejected", decided_at=timezone.now()
+    )
+    LicenseLinkFactory(
+        user=neighbour, license=LicenseFactory(), status="approved", decided_at=timezone.now()
+    )
+    # A business holding two licenses, one of them the user's own approved one.
+    paying = ContractorFactory(business_name="Acme Electric")
+    LicenseFactory(holder=paying)
+    approved[0].holder = paying
+    approved[0].save()
+    MembershipFactory(user=user, contractor=paying, can_pay=True, can_upload=True)
+    managed = ContractorFactory(business_name="Birch Builders")
+    LicenseFactory(holder=managed)
+    MembershipFactory(user=user, contractor=managed, can_manage=True)
+    # A business where the user holds no role: a name on the page, no records.
+    idle = ContractorFactory(business_name="Cedar Co")
+    LicenseFactory(holder=idle)
+    MembershipFactory(user=user, contractor=idle)
+    MembershipFactory(user=neighbour, contractor=ContractorFactory(), can_manage=True)
+    PermitContact.objects.create(permit=PermitFactory(), user=neighbour, contact_type="owner")
+    return user, neighbour
+
+
+def test_the_scope_query_answers_as_the_orm_definition(crowded_city):
+    user, neighbour = crowded_city
+    assert contractor_scope(fresh(user)) == scope_by_orm(user)
+    assert contractor_scope(fresh(neighbour)) == scope_by_orm(neighbour)
+    assert contractor_scope(fresh(user)).flags == frozenset()
+
+    PermitContact.objects.create(permit=PermitFactory(), user=user, contact_type="owner")
+    PermitContact.objects.create(permit=PermitFactory(), user=user, contact_type="applicant")
+    scope = contractor_scope(fresh(user))
+    assert scope == scope_by_orm(user)
+    assert scope.flags == {CONTACT_FLAG}
+    assert len(scope.held_license_ids) == 3 and len(scope.roles) == 3
+
+
+def test_without_a_verified_address_both_answer_nothing(crowded_city):
+    user, _ = crowded_city
+    EmailAddress.objects.filter(user=user).update(verified=False)
+    assert contractor_scope(fresh(user)) == scope_by_orm(user) == NO_SCOPE
