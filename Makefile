@@ -5,12 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint format install migrate seed serve worker beat bench clean help
+.PHONY: demo test lint format install migrate seed serve worker beat bench load clean help
 
 help:
 	@echo "make demo   - install, migrate, seed the demo city and serve on http://127.0.0.1:8000"
 	@echo "make test   - install and run lint and the whole test suite"
 	@echo "make bench  - generate a 1,000,000-permit city on PostgreSQL and benchmark it"
+	@echo "make load   - 50 Locust users for 2 minutes against gunicorn on PostgreSQL, then the ledger checks"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -56,6 +57,10 @@ bench: install
 	bench/prepare.sh
 	$(BIN)/python bench/generate.py
 	$(BIN)/python bench/run.py
+
+# Needs PostgreSQL and Redis running (it never starts or restarts them); LOAD_ARGS="--no-wait" etc.
+load: install
+	$(BIN)/python load/run.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) var/staticfiles .pytest_cache
