@@ -127,6 +127,10 @@ class PortalUser(FastHttpUser):
         self.origin = "https://" + self.host.split("://", 1)[1].rstrip("/")
         # The browser's side of the TLS hop: Secure cookies go back over the loopback too.
         self.client.cookiejar.set_policy(DefaultCookiePolicy(secure_protocols=SECURE_HOPS))
+        # Never follow a redirect: every request here checks its own. (Locust's per-request
+        # allow_redirects=False swaps this setting in and out, so of two requests at once, as
+        # in a double click, one would follow its redirect after all.)
+        self.client.client.redirect_response_codes = frozenset()
 
     def context(self) -> dict:
         return {"runner": getattr(self, "runner", None)}
@@ -258,22 +262,22 @@ class Contractor(PortalUser):
         if self.post("login", "sign-in", data, goes_to=("dashboard",), referer=path("login")):
             OUTCOMES["sign-ins"] += 1
 
-    @task(4)
+    @task(8)
     def dashboard(self) -> None:
         self.get("dashboard", "dashboard", expect=html.escape(self.account["business"]))
 
-    @task(3)
+    @task(6)
     def own_permit(self) -> None:
         number = random.choice(self.account["permits"])
         self.get("permit", "permit detail (signed in)", number=number, expect=number)
 
-    @task(1)
+    @task(2)
     def search_signed_in(self) -> None:
         # Never cached for a signed-in user: the search runs every time.
         address = random.choice(PLAN["public"]["addresses"])
         self.get("search", "search: address (signed in)", query={"address": address})
 
-    @task(2)
+    @task(4)
     def trust_ledger(self) -> None:
         self.get(
             "trust",
@@ -284,12 +288,13 @@ class Contractor(PortalUser):
 
     @task(1)
     def sign_out_and_in(self) -> None:
+        # About once a run per contractor: a sign-in costs half a CPU-second of PBKDF2.
         page = self.get("dashboard", "dashboard", expect=html.escape(self.account["business"]))
         data = {"csrfmiddlewaretoken": csrf_of(page)}
         if self.post("logout", "sign-out", data, goes_to=("home",), referer=path("dashboard")):
             self.sign_in()
 
-    @task(4)
+    @task(8)
     def pay_fees(self) -> None:
         """Pay Fees Due on one to three permits, then checkout from the trust account."""
         if not self.payable:

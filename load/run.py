@@ -316,7 +316,7 @@ def run_locust(args: argparse.Namespace, run_dir: Path, plan: Path) -> int:
         "--load-summary",
         str(run_dir / "summary.json"),
     ]
-    say("locust " + " ".join(command[1:8] + command[9:11]))
+    say(f"locust: {args.users} users for {args.run_time} (at most {args.max_requests:,} requests)")
     with (run_dir / "locust.log").open("w") as log:
         locust = subprocess.Popen(
             command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=REPO, text=True
@@ -354,7 +354,9 @@ def locust_totals(run_dir: Path) -> dict[str, int]:
 def server_errors(run_dir: Path) -> dict[str, int]:
     statuses: dict[str, int] = {}
     for line in (run_dir / "access.log").read_text().splitlines():
-        status = line.split(" ", 1)[0]
+        status, _, request = line.partition(" ")
+        if request.startswith('GET "/health/"'):
+            continue  # the readiness probe before the run
         statuses[status[:1] + "xx"] = statuses.get(status[:1] + "xx", 0) + 1
     log = (run_dir / "gunicorn.log").read_text()
     worker_log = (run_dir / "celery.log").read_text()
@@ -452,6 +454,7 @@ def write_docs(results: dict) -> None:
             f"| {page['p95_ms']} | {page['max_ms']} |"
         )
     outcomes = results["locust"]["outcomes"]
+    counts = checks["counts"]
     lines += [
         "",
         "What the contractors did: "
@@ -459,19 +462,42 @@ def write_docs(results: dict) -> None:
         + ".",
         "",
         f"Ledger checks: **{'all balanced' if not checks['problems'] else 'PROBLEMS'}**: "
-        + ", ".join(f"{name} {value}" for name, value in checks["counts"].items())
-        + ", ".join([""] + [f"{k} {v}" for k, v in results["money"].items()])
+        f"{counts['trust payments paid']:,} trust payments paid "
+        f"(${results['money']['paid from trust accounts']}), "
+        f"{counts['trust payments not paid']} not paid and {counts['trust payments refunded']} "
+        f"refunded, on {counts['trust accounts']} trust accounts; "
+        f"{counts['fees paid through payments']:,} fees paid through payments; "
+        f"{results['money']['card payments (must be none)']} card payments; "
+        f"{results['mail']['sent']} emails sent by the Celery worker (receipts, alerts), "
+        f"{results['mail']['left_in_queue']} left in the queue"
         + (
             "."
             if not checks["problems"]
             else ". Problems: " + "; ".join(checks["problems"][:20]) + "."
         ),
     ]
-    text = DOCS.read_text()
-    start = text.index("<!-- load:")
+    DOCS.write_text(replace_between(DOCS.read_text(), "load", "\n".join(lines)))
+    verdict = (
+        f"every one of its {results['money']['trust payments']} trust payments balanced "
+        "against the ledger"
+        if not checks["problems"]
+        else f"{len(checks['problems'])} ledger problems"
+    )
+    slowest = max(results["pages"], key=lambda page: page["p95_ms"])
+    summary = (
+        f"Last run: {results['totals']['requests']:,} requests in {run['run_time']}, "
+        f"{results['totals']['failures']} failed, {results['server']['access_log_5xx']} 5xx, "
+        f"{verdict}; the slowest page at p95 was {slowest['page']} "
+        f"({slowest['p95_ms']:,.0f} ms)."
+    )
+    README.write_text(replace_between(README.read_text(), "load-readme", summary))
+
+
+def replace_between(text: str, marker: str, body: str) -> str:
+    start = text.index(f"<!-- {marker}:")
     start = text.index("-->", start) + 3
-    end = text.index("<!-- /load -->")
-    DOCS.write_text(f"{text[:start]}\n" + "\n".join(lines) + f"\n{text[end:]}")
+    end = text.index(f"<!-- /{marker} -->")
+    return f"{text[:start]}\n{body}\n{text[end:]}"
 
 
 def main() -> None:
@@ -543,7 +569,9 @@ def main() -> None:
     ledger = ledger_check()
     results = {
         "finished_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "command": "make load",
+        "command": " ".join(
+            ["make load" if os.environ.get("MAKELEVEL") else "python load/run.py", *sys.argv[1:]]
+        ),
         "machine": machine(),
         "quiet": quiet,
         "run": {
