@@ -286,7 +286,7 @@ def wait_for_queue(broker_url: str, seconds: int = 60) -> int:
     return client.llen("celery")
 
 
-def run_locust(args: argparse.Namespace, run_dir: Path, plan: Path) -> int:
+def run_locust(args: argparse.Namespace, run_dir: Path, plan: Path, meter: "CpuMeter") -> int:
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
     env["PYTHONPATH"] = str(REPO)
     command = [
@@ -321,6 +321,7 @@ def run_locust(args: argparse.Namespace, run_dir: Path, plan: Path) -> int:
         locust = subprocess.Popen(
             command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=REPO, text=True
         )
+        meter.watch("Locust", locust.pid)
         try:
             for line in locust.stdout:
                 log.write(line)
@@ -329,6 +330,89 @@ def run_locust(args: argparse.Namespace, run_dir: Path, plan: Path) -> int:
         except subprocess.TimeoutExpired:
             locust.kill()
             raise SystemExit("Locust did not stop on its run time.") from None
+
+
+class CpuMeter:
+    """Who used the machine's CPUs during the run: the portal's processes (gunicorn and its
+    workers, their PostgreSQL backends, the Celery worker), Locust, and everything else (another
+    engineer's tests, say). Sampled every second in a thread, so that processes that end during
+    the run still count."""
+
+    def __init__(self, database: str) -> None:
+        import threading
+
+        self.database = database
+        self.groups: dict[str, list[int]] = {}
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.group_of: dict[int, str] = {}
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+
+    def watch(self, group: str, pid: int) -> None:
+        self.groups.setdefault(group, []).append(pid)
+
+    def start(self) -> None:
+        import psutil
+
+        self.machine_start = psutil.cpu_times()
+        self.started = time.monotonic()
+        self.sample(baseline=True)
+        self.thread.start()
+
+    def loop(self) -> None:
+        while not self.stop_event.wait(1):
+            self.sample()
+
+    def sample(self, baseline: bool = False) -> None:
+        import psutil
+
+        seen: dict[int, tuple[str, float]] = {}
+        for group, pids in self.groups.items():
+            for pid in pids:
+                try:
+                    root = psutil.Process(pid)
+                    for process in [root, *root.children(recursive=True)]:
+                        times = process.cpu_times()
+                        seen[process.pid] = (group, times.user + times.system)
+                except psutil.NoSuchProcess:
+                    continue
+        for process in psutil.process_iter(["name", "cmdline"]):
+            try:
+                cmdline = " ".join(process.info["cmdline"] or [])
+                if cmdline.startswith("postgres:") and f" {self.database} " in cmdline:
+                    times = process.cpu_times()
+                    seen[process.pid] = ("PostgreSQL", times.user + times.system)
+            except psutil.NoSuchProcess:
+                continue
+        for pid, (group, used) in seen.items():
+            if pid not in self.first:
+                self.first[pid] = used if baseline else 0.0
+            self.last[pid] = used
+            self.group_of[pid] = group
+
+    def stop(self) -> dict:
+        import psutil
+
+        self.sample()
+        self.stop_event.set()
+        self.thread.join()
+        elapsed = time.monotonic() - self.started
+        end = psutil.cpu_times()
+        busy = sum(end) - end.idle - getattr(end, "iowait", 0)
+        busy -= sum(self.machine_start) - self.machine_start.idle
+        busy += getattr(self.machine_start, "iowait", 0)
+        capacity = elapsed * (os.cpu_count() or 1)
+        used: dict[str, float] = {}
+        for pid, group in self.group_of.items():
+            used[group] = used.get(group, 0.0) + self.last[pid] - self.first[pid]
+        shares = {group: round(100 * seconds / capacity, 1) for group, seconds in used.items()}
+        shares["everything else"] = round(100 * (busy - sum(used.values())) / capacity, 1)
+        return {
+            "seconds": round(elapsed, 1),
+            "busy_percent": round(100 * busy / capacity, 1),
+            "percent_of_all_cpus": shares,
+        }
 
 
 # Results ----------------------------------------------------------------------------------------
@@ -365,7 +449,7 @@ def server_errors(run_dir: Path) -> dict[str, int]:
         "access_log_5xx": statuses.get("5xx", 0),
         "worker_timeouts": log.count("WORKER TIMEOUT"),
         "tracebacks": log.count("Traceback"),
-        "celery_errors": worker_log.count("ERROR"),
+        "celery_errors": worker_log.count(" ERROR/"),
     }
 
 
@@ -445,6 +529,8 @@ def write_docs(results: dict) -> None:
         + f"; the server's access log: {results['server']['access_log_requests']:,} requests, "
         f"{results['server']['worker_timeouts']} worker timeouts).",
         "",
+        cpu_sentence(results.get("cpu") or {}, m["cpus"]),
+        "",
         "| page | requests | failures | p50 ms | p95 ms | max ms |",
         "|---|---:|---:|---:|---:|---:|",
     ]
@@ -491,6 +577,16 @@ def write_docs(results: dict) -> None:
         f"({slowest['p95_ms']:,.0f} ms)."
     )
     README.write_text(replace_between(README.read_text(), "load-readme", summary))
+
+
+def cpu_sentence(cpu: dict, cpus: int) -> str:
+    if not cpu:
+        return ""
+    shares = sorted(cpu["percent_of_all_cpus"].items(), key=lambda item: -item[1])
+    return (
+        f"CPU during the run: the {cpus} cores were {cpu['busy_percent']:g}% busy; of all their "
+        "time, " + ", ".join(f"{group} {share:g}%" for group, share in shares) + "."
+    )
 
 
 def replace_between(text: str, marker: str, body: str) -> str:
@@ -553,11 +649,17 @@ def main() -> None:
         run_dir / "gunicorn.log",
     )
     started = time.monotonic()
+    meter = CpuMeter(args.database_url.rsplit("/", 1)[1])
+    meter.watch("gunicorn", gunicorn.pid)
+    meter.watch("Celery worker", worker.pid)
+    cpu = {}
     try:
         wait_until_serving(args.port, gunicorn)
         started = time.monotonic()
-        locust_exit = run_locust(args, run_dir, plan)
+        meter.start()
+        locust_exit = run_locust(args, run_dir, plan, meter)
         elapsed = time.monotonic() - started
+        cpu = meter.stop()
     finally:
         stop(gunicorn)
         left = wait_for_queue(args.broker_url)
@@ -592,6 +694,7 @@ def main() -> None:
             "stopped_by": summary["stopped_by"],
         },
         "server": server_errors(run_dir),
+        "cpu": cpu,
         "pages": pages_of(summary),
         "ledger": {"problems": ledger.problems, "counts": ledger.counts},
         "money": money_counts(),
@@ -614,6 +717,7 @@ def main() -> None:
     results["failed"] = failures
 
     print_table(results)
+    (run_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     if not args.no_report:
         RESULTS.write_text(json.dumps(results, indent=2) + "\n")
         write_docs(results)
@@ -643,6 +747,7 @@ def print_table(results: dict) -> None:
         f"failures, {results['server']['access_log_5xx']} 5xx, "
         f"{results['throughput_rps']} requests/s"
     )
+    print(cpu_sentence(results.get("cpu") or {}, results["machine"]["cpus"]))
     print("outcomes:", results["locust"]["outcomes"])
     print("ledger:", results["ledger"]["counts"], results["money"], results["mail"])
 
