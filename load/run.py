@@ -349,8 +349,8 @@ class CpuMeter:
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self.loop, daemon=True)
 
-    def watch(self, group: str, pid: int) -> None:
-        self.groups.setdefault(group, []).append(pid)
+    def watch(self, group: str, pid: int, *, children: bool = True) -> None:
+        self.groups.setdefault(group, []).append(pid if children else -pid)
 
     def start(self) -> None:
         import psutil
@@ -371,20 +371,22 @@ class CpuMeter:
         for group, pids in self.groups.items():
             for pid in pids:
                 try:
-                    root = psutil.Process(pid)
-                    for process in [root, *root.children(recursive=True)]:
+                    root = psutil.Process(abs(pid))
+                    family = root.children(recursive=True) if pid > 0 else []
+                    for process in [root, *family]:
                         times = process.cpu_times()
                         seen[process.pid] = (group, times.user + times.system)
                 except psutil.NoSuchProcess:
                     continue
-        for process in psutil.process_iter(["name", "cmdline"]):
-            try:
-                cmdline = " ".join(process.info["cmdline"] or [])
-                if cmdline.startswith("postgres:") and f" {self.database} " in cmdline:
-                    times = process.cpu_times()
-                    seen[process.pid] = ("PostgreSQL", times.user + times.system)
-            except psutil.NoSuchProcess:
+        for process in psutil.process_iter(["name", "cmdline", "cpu_times"]):
+            if process.pid in seen or process.info["cpu_times"] is None:
                 continue
+            cmdline = " ".join(process.info["cmdline"] or [])
+            times = process.info["cpu_times"]
+            ours = cmdline.startswith("postgres:") and f" {self.database}" in cmdline
+            # Anything else on the machine, by its name (another engineer's pytest, say).
+            group = "PostgreSQL" if ours else f"other: {process_label(process.info)}"
+            seen[process.pid] = (group, times.user + times.system)
         for pid, (group, used) in seen.items():
             if pid not in self.first:
                 self.first[pid] = used if baseline else 0.0
@@ -399,20 +401,52 @@ class CpuMeter:
         self.thread.join()
         elapsed = time.monotonic() - self.started
         end = psutil.cpu_times()
-        busy = sum(end) - end.idle - getattr(end, "iowait", 0)
-        busy -= sum(self.machine_start) - self.machine_start.idle
-        busy += getattr(self.machine_start, "iowait", 0)
-        capacity = elapsed * (os.cpu_count() or 1)
+        spent = {
+            name: getattr(end, name) - getattr(self.machine_start, name) for name in end._fields
+        }
+        total = sum(spent.values()) or 1.0
+        # Steal: time the hypervisor gave this virtual machine's CPUs to someone else.
+        idle = spent["idle"] + spent.get("iowait", 0.0) + spent.get("steal", 0.0)
         used: dict[str, float] = {}
         for pid, group in self.group_of.items():
             used[group] = used.get(group, 0.0) + self.last[pid] - self.first[pid]
-        shares = {group: round(100 * seconds / capacity, 1) for group, seconds in used.items()}
-        shares["everything else"] = round(100 * (busy - sum(used.values())) / capacity, 1)
+        others = sorted(
+            (
+                (group[len("other: ") :], seconds)
+                for group, seconds in used.items()
+                if group.startswith("other: ")
+            ),
+            key=lambda item: -item[1],
+        )
+        shares = {
+            group: round(100 * seconds / total, 1)
+            for group, seconds in used.items()
+            if not group.startswith("other: ")
+        }
+        shares["other processes"] = round(100 * sum(seconds for _, seconds in others) / total, 1)
+        shares["the kernel and processes too short to sample"] = round(
+            100 * (total - idle - sum(used.values())) / total, 1
+        )
         return {
             "seconds": round(elapsed, 1),
-            "busy_percent": round(100 * busy / capacity, 1),
+            "busy_percent": round(100 * (total - idle) / total, 1),
+            "steal_percent": round(100 * spent.get("steal", 0.0) / total, 1),
             "percent_of_all_cpus": shares,
+            "busiest_other_processes": {
+                name: round(100 * seconds / total, 1) for name, seconds in others[:3]
+            },
         }
+
+
+def process_label(info: dict) -> str:
+    """A process's name, and for an interpreter the script it runs (`python manage.py`)."""
+    argv = info["cmdline"] or []
+    if len(argv) > 1 and info["name"].startswith("python"):
+        if argv[1] == "-c":  # e.g. a pytest-xdist worker
+            return f"{info['name']} -c"
+        script = next((arg for arg in argv[1:] if not arg.startswith("-")), "")
+        return f"{info['name']} {Path(script).name}".strip()
+    return info["name"]
 
 
 # Results ----------------------------------------------------------------------------------------
@@ -583,9 +617,15 @@ def cpu_sentence(cpu: dict, cpus: int) -> str:
     if not cpu:
         return ""
     shares = sorted(cpu["percent_of_all_cpus"].items(), key=lambda item: -item[1])
+    busiest = ", ".join(
+        f"{name} {share:g}%" for name, share in cpu["busiest_other_processes"].items()
+    )
     return (
-        f"CPU during the run: the {cpus} cores were {cpu['busy_percent']:g}% busy; of all their "
-        "time, " + ", ".join(f"{group} {share:g}%" for group, share in shares) + "."
+        f"CPU during the run: the {cpus} cores were {cpu['busy_percent']:g}% busy "
+        f"(and {cpu['steal_percent']:g}% taken by the hypervisor); of all their time, "
+        + ", ".join(f"{group} {share:g}%" for group, share in shares)
+        + (f"; the busiest other processes: {busiest}" if busiest else "")
+        + "."
     )
 
 
@@ -652,6 +692,8 @@ def main() -> None:
     meter = CpuMeter(args.database_url.rsplit("/", 1)[1])
     meter.watch("gunicorn", gunicorn.pid)
     meter.watch("Celery worker", worker.pid)
+    # This script itself: it streams Locust's output and samples the CPUs.
+    meter.watch("load/run.py", os.getpid(), children=False)
     cpu = {}
     try:
         wait_until_serving(args.port, gunicorn)
