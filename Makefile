@@ -8,13 +8,14 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d'
 APPS := core accounts licenses permits inspections payments portal demo
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint format install lock migrate seed serve worker beat bench audit clean help
+.PHONY: demo test lint format install lock migrate seed serve worker beat bench load audit clean help
 
 help:
 	@echo "make demo   - install, migrate, seed the demo city and serve on http://127.0.0.1:8000"
 	@echo "make test   - install and run lint and the whole test suite"
 	@echo "make bench  - generate a 1,000,000-permit city on PostgreSQL and benchmark it"
 	@echo "make audit  - check the installed packages against the vulnerability database (needs it reachable)"
+	@echo "make load   - 50 Locust users for 2 minutes against gunicorn on PostgreSQL, then the ledger checks"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -76,6 +77,10 @@ bench: install
 audit: install
 	$(BIN)/python -m pip install --quiet pip-audit
 	$(BIN)/pip-audit --strict
+
+# Needs PostgreSQL and Redis running (it never starts or restarts them); LOAD_ARGS="--no-wait" etc.
+load: install
+	$(BIN)/python load/run.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) var/staticfiles .pytest_cache

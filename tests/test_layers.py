@@ -1,7 +1,7 @@
 """Imports run one way: an app may import only the apps below it, never one above it nor a
 sibling, so that no app knows about the apps above it (docs: CONVENTIONS, "Which app may import
 which"). Every module of every app is read, imports inside functions included; migrations, the
-tests and the bench are exempt. There is no list of exceptions: a higher app calls down, or
+tests, the bench and the load run are exempt. There is no list of exceptions: a higher app calls down, or
 listens to a signal the lower one sends.
 """
 
@@ -24,7 +24,7 @@ LAYERS: list[set[str]] = [
 ]
 LEVEL = {app: len(LAYERS) - index for index, layer in enumerate(LAYERS) for app in layer}
 # Project packages that are not apps: no app may import them.
-NOT_FOR_APPS = {"tests", "bench"}
+NOT_FOR_APPS = {"tests", "bench", "load"}
 
 # Calls that import a module named by a string.
 IMPORTING_CALLS = {"import_module", "__import__", "import_string"}
