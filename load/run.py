@@ -288,7 +288,7 @@ def wait_for_queue(broker_url: str, seconds: int = 60) -> int:
 
 def run_locust(args: argparse.Namespace, run_dir: Path, plan: Path, meter: "CpuMeter") -> int:
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    env["PYTHONPATH"] = str(REPO)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     command = [
         str(BIN / "locust"),
         "-f",
@@ -442,7 +442,7 @@ def process_label(info: dict) -> str:
     """A process's name, and for an interpreter the script it runs (`python manage.py`)."""
     argv = info["cmdline"] or []
     if len(argv) > 1 and info["name"].startswith("python"):
-        if argv[1] == "-c":  # e.g. a pytest-xdist worker
+        if "-c" in argv:  # e.g. a pytest-xdist worker
             return f"{info['name']} -c"
         script = next((arg for arg in argv[1:] if not arg.startswith("-")), "")
         return f"{info['name']} {Path(script).name}".strip()
@@ -483,7 +483,7 @@ def server_errors(run_dir: Path) -> dict[str, int]:
         "access_log_5xx": statuses.get("5xx", 0),
         "worker_timeouts": log.count("WORKER TIMEOUT"),
         "tracebacks": log.count("Traceback"),
-        "celery_errors": worker_log.count(" ERROR/"),
+        "celery_errors": len(re.findall(r" (?:ERROR|CRITICAL)[ /]", worker_log)),
     }
 
 
@@ -705,6 +705,7 @@ def main() -> None:
     finally:
         stop(gunicorn)
         left = wait_for_queue(args.broker_url)
+        worker_died = worker.poll() is not None
         stop(worker)
 
     summary = json.loads((run_dir / "summary.json").read_text())
@@ -754,6 +755,13 @@ def main() -> None:
         failures.append(f"{len(ledger.problems)} ledger problems")
     if not results["money"]["trust payments"]:
         failures.append("no payment was made: the load proved nothing about the ledger")
+    if results["server"]["tracebacks"]:
+        failures.append(f"{results['server']['tracebacks']} tracebacks in gunicorn.log")
+    if worker_died or left or results["server"]["celery_errors"]:
+        failures.append(
+            f"the Celery worker {'died and ' if worker_died else ''}left {left} tasks queued "
+            f"and logged {results['server']['celery_errors']} errors (see celery.log)"
+        )
     if results["money"]["card payments (must be none)"]:
         failures.append("card payments were started")
     results["failed"] = failures
