@@ -487,6 +487,34 @@ def server_errors(run_dir: Path) -> dict[str, int]:
     }
 
 
+def server_times(run_dir: Path) -> list[dict]:
+    """What each request cost the server itself (gunicorn's access log: from the worker taking
+    it to the response), by route: the client's time less the wait for a free worker."""
+    from load.routes import ROUTES, match
+
+    times: dict[str, list[int]] = {}
+    for line in (run_dir / "access.log").read_text().splitlines():
+        found = re.match(r'\d{3} (\w+) "([^"]*)" (\d+)ms', line)
+        if not found or found.group(2) == "/health/":
+            continue
+        method, where, ms = found.groups()
+        route = next((name for name in ROUTES if match(name, where) is not None), None)
+        key = f"{method} {ROUTES[route].template if route else where}"
+        times.setdefault(key, []).append(int(ms))
+    total = sum(sum(values) for values in times.values()) or 1
+    rows = [
+        {
+            "request": name,
+            "requests": len(values),
+            "p50_ms": percentile(values, 0.5),
+            "p95_ms": percentile(values, 0.95),
+            "share_percent": round(100 * sum(values) / total, 1),
+        }
+        for name, values in times.items()
+    ]
+    return sorted(rows, key=lambda row: -row["share_percent"])
+
+
 def pages_of(summary: dict) -> list[dict]:
     names = [n for n in PAGE_ORDER if n in summary["pages"]]
     names += sorted(n for n in summary["pages"] if n not in PAGE_ORDER)
@@ -572,6 +600,20 @@ def write_docs(results: dict) -> None:
         lines.append(
             f"| {page['page']} | {page['requests']:,} | {page['failures']} | {page['p50_ms']} "
             f"| {page['p95_ms']} | {page['max_ms']} |"
+        )
+    lines += [
+        "",
+        "What each request cost the server (gunicorn's access log: from a worker taking it to "
+        "its response, so without the wait for a free worker), by the share of the workers' "
+        "time it took:",
+        "",
+        "| request | count | p50 ms | p95 ms | share of the workers' time |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for row in results.get("server_times", []):
+        lines.append(
+            f"| `{row['request']}` | {row['requests']:,} | {row['p50_ms']} | {row['p95_ms']} "
+            f"| {row['share_percent']}% |"
         )
     outcomes = results["locust"]["outcomes"]
     counts = checks["counts"]
@@ -739,6 +781,7 @@ def main() -> None:
         "server": server_errors(run_dir),
         "cpu": cpu,
         "pages": pages_of(summary),
+        "server_times": server_times(run_dir),
         "ledger": {"problems": ledger.problems, "counts": ledger.counts},
         "money": money_counts(),
         "mail": {"sent": len(list((run_dir / "mail").iterdir())), "left_in_queue": left},
