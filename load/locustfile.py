@@ -343,7 +343,10 @@ class Contractor(PortalUser):
                 "checkout",
                 "checkout: pay from trust",
                 data,
-                goes_to=("receipt", "checkout"),
+                # The receipt; the checkout again with a message (refused); or the cart, when
+                # it emptied after the page was shown (a colleague paid its fees, or the other
+                # click of a double click did).
+                goes_to=("receipt", "checkout", "cart"),
                 referer=path("checkout"),
             )
             for _ in range(2 if double else 1)
@@ -355,19 +358,25 @@ class Contractor(PortalUser):
             for target, found in filter(None, results)
             if target == "receipt"
         }
+        targets = [went[0] for went in results if went]
         if double:
             OUTCOMES["double clicks"] += 1
             if len(receipts) > 1:
                 # One click, one payment: two receipts would be a fee paid twice.
                 self.fail_outcome(f"one checkout form gave receipts {sorted(receipts)}")
+            if receipts and "cart" in targets:
+                OUTCOMES["double clicks: one receipt, the other click on the emptied cart"] += 1
         if receipts:
             OUTCOMES["paid"] += 1
             receipt = receipts.pop()
             self.get("receipt", "receipt", receipt_number=receipt, expect=receipt)
-        elif all(results):
-            # Refused with a message (a colleague paid a fee first, or the balance fell short).
-            OUTCOMES["refused at checkout"] += 1
-            self.get_redirect("checkout", "checkout")
+        elif targets and len(targets) == len(results):
+            if "checkout" in targets:
+                # Refused with a message (a fee paid meanwhile, or the balance fell short).
+                OUTCOMES["refused at checkout"] += 1
+                self.get_redirect("checkout", "checkout")
+            else:
+                OUTCOMES["cart emptied while at checkout"] += 1
             self.empty_cart()
 
     def empty_cart(self) -> None:

@@ -288,7 +288,7 @@ def wait_for_queue(broker_url: str, seconds: int = 60) -> int:
 
 def run_locust(args: argparse.Namespace, run_dir: Path, plan: Path, meter: "CpuMeter") -> int:
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    env["PYTHONPATH"] = str(REPO)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     command = [
         str(BIN / "locust"),
         "-f",
@@ -442,7 +442,7 @@ def process_label(info: dict) -> str:
     """A process's name, and for an interpreter the script it runs (`python manage.py`)."""
     argv = info["cmdline"] or []
     if len(argv) > 1 and info["name"].startswith("python"):
-        if argv[1] == "-c":  # e.g. a pytest-xdist worker
+        if "-c" in argv:  # e.g. a pytest-xdist worker
             return f"{info['name']} -c"
         script = next((arg for arg in argv[1:] if not arg.startswith("-")), "")
         return f"{info['name']} {Path(script).name}".strip()
@@ -483,8 +483,36 @@ def server_errors(run_dir: Path) -> dict[str, int]:
         "access_log_5xx": statuses.get("5xx", 0),
         "worker_timeouts": log.count("WORKER TIMEOUT"),
         "tracebacks": log.count("Traceback"),
-        "celery_errors": worker_log.count(" ERROR/"),
+        "celery_errors": len(re.findall(r" (?:ERROR|CRITICAL)[ /]", worker_log)),
     }
+
+
+def server_times(run_dir: Path) -> list[dict]:
+    """What each request cost the server itself (gunicorn's access log: from the worker taking
+    it to the response), by route: the client's time less the wait for a free worker."""
+    from load.routes import ROUTES, match
+
+    times: dict[str, list[int]] = {}
+    for line in (run_dir / "access.log").read_text().splitlines():
+        found = re.match(r'\d{3} (\w+) "([^"]*)" (\d+)ms', line)
+        if not found or found.group(2) == "/health/":
+            continue
+        method, where, ms = found.groups()
+        route = next((name for name in ROUTES if match(name, where) is not None), None)
+        key = f"{method} {ROUTES[route].template if route else where}"
+        times.setdefault(key, []).append(int(ms))
+    total = sum(sum(values) for values in times.values()) or 1
+    rows = [
+        {
+            "request": name,
+            "requests": len(values),
+            "p50_ms": percentile(values, 0.5),
+            "p95_ms": percentile(values, 0.95),
+            "share_percent": round(100 * sum(values) / total, 1),
+        }
+        for name, values in times.items()
+    ]
+    return sorted(rows, key=lambda row: -row["share_percent"])
 
 
 def pages_of(summary: dict) -> list[dict]:
@@ -572,6 +600,20 @@ def write_docs(results: dict) -> None:
         lines.append(
             f"| {page['page']} | {page['requests']:,} | {page['failures']} | {page['p50_ms']} "
             f"| {page['p95_ms']} | {page['max_ms']} |"
+        )
+    lines += [
+        "",
+        "What each request cost the server (gunicorn's access log: from a worker taking it to "
+        "its response, so without the wait for a free worker), by the share of the workers' "
+        "time it took:",
+        "",
+        "| request | count | p50 ms | p95 ms | share of the workers' time |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for row in results.get("server_times", []):
+        lines.append(
+            f"| `{row['request']}` | {row['requests']:,} | {row['p50_ms']} | {row['p95_ms']} "
+            f"| {row['share_percent']}% |"
         )
     outcomes = results["locust"]["outcomes"]
     counts = checks["counts"]
@@ -705,6 +747,7 @@ def main() -> None:
     finally:
         stop(gunicorn)
         left = wait_for_queue(args.broker_url)
+        worker_died = worker.poll() is not None
         stop(worker)
 
     summary = json.loads((run_dir / "summary.json").read_text())
@@ -738,6 +781,7 @@ def main() -> None:
         "server": server_errors(run_dir),
         "cpu": cpu,
         "pages": pages_of(summary),
+        "server_times": server_times(run_dir),
         "ledger": {"problems": ledger.problems, "counts": ledger.counts},
         "money": money_counts(),
         "mail": {"sent": len(list((run_dir / "mail").iterdir())), "left_in_queue": left},
@@ -754,6 +798,13 @@ def main() -> None:
         failures.append(f"{len(ledger.problems)} ledger problems")
     if not results["money"]["trust payments"]:
         failures.append("no payment was made: the load proved nothing about the ledger")
+    if results["server"]["tracebacks"]:
+        failures.append(f"{results['server']['tracebacks']} tracebacks in gunicorn.log")
+    if worker_died or left or results["server"]["celery_errors"]:
+        failures.append(
+            f"the Celery worker {'died and ' if worker_died else ''}left {left} tasks queued "
+            f"and logged {results['server']['celery_errors']} errors (see celery.log)"
+        )
     if results["money"]["card payments (must be none)"]:
         failures.append("card payments were started")
     results["failed"] = failures
