@@ -3,9 +3,10 @@
 A page and its total usually cost two queries that find the same rows twice (the total, then
 the page). For a search, whose rows come from a bitmap scan that finds them all anyway,
 `WindowPaginator` asks for both at once, `COUNT(*) OVER ()` riding along with the page's rows,
-and counts separately only when the page is empty or the query cannot carry a window
-(DISTINCT, UNION). For lists read in index order with a LIMIT (My Records), the plain
-paginator is faster: its count is an index-only scan and its page stops after ten rows.
+and counts separately only when a page past the first is empty (to find the last page) or the
+query cannot carry a window (DISTINCT, UNION). An empty first page is a total of none. For
+lists read in index order with a LIMIT (My Records), the plain paginator is faster: its count
+is an index-only scan and its page stops after ten rows.
 """
 
 from collections.abc import Mapping
@@ -36,6 +37,10 @@ class WindowPaginator(Paginator):
                     first[TOTAL] if isinstance(first, dict) else getattr(first, TOTAL)
                 )
                 return self._get_page(rows, number, self)
+            if bottom == 0:
+                # No first page: nothing matches, and counting would only find the same nothing
+                # a second time (for a search, a second scan of the index).
+                self.__dict__["count"] = 0
         return super().page(number)
 
 

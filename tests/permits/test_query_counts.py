@@ -51,3 +51,25 @@ def test_search_with_every_filter_runs_the_same_queries(client, django_assert_ma
     assert filtered <= base + 2
     response = client.get(reverse("permits:search"), params)
     assert response.context["page"].paginator.count == 30
+
+
+def test_a_search_that_finds_nothing_reads_once(client, django_assert_max_num_queries):
+    """An empty first page is a total of none: the matches are not looked for a second time
+    to count them (on PostgreSQL each look is a scan of the address index)."""
+    make_permits(3, 1)
+    found = count_queries(client, django_assert_max_num_queries, {"address": "oak"})
+    with django_assert_max_num_queries(10) as captured:
+        response = client.get(reverse("permits:search"), {"address": "no such street"})
+    assert response.context["page"].paginator.count == 0
+    assert list(response.context["page"].object_list) == []
+    assert len(captured.captured_queries) == found
+    assert b"No permits match" in response.content
+
+
+def test_an_empty_page_past_the_first_is_counted_for_the_last_page(client):
+    make_permits(3, 1)
+    response = client.get(reverse("permits:search"), {"address": "oak", "page": "9"})
+    page = response.context["page"]
+    assert page.paginator.count == 3
+    assert page.number == 1
+    assert len(page.object_list) == 3
