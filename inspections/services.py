@@ -14,7 +14,12 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from core.mail import enqueue_after_commit
-from permits.access import can_cancel_inspection, can_request_inspection
+from licenses.models import LicenseStatus
+from permits.access import (
+    can_cancel_inspection,
+    can_request_inspection,
+    inactive_license_status,
+)
 from permits.models import Fee, FeeStatus, Permit, PermitStatus
 
 from .exceptions import InspectionError
@@ -42,6 +47,13 @@ def inspection_request_check(*, user, permit: Permit) -> None:
             raise InspectionError(
                 f"Permit {permit.number} is {permit.get_status_display()}: inspections can be "
                 "requested only on an issued permit."
+            )
+        inactive = inactive_license_status(user, permit)
+        if inactive:
+            raise InspectionError(
+                f"Your license on permit {permit.number} is "
+                f"{LicenseStatus(inactive).label.lower()}: inspections can be requested only "
+                "through an active license."
             )
         raise InspectionError(
             "Requesting inspections on this permit needs the Inspections role at its "
@@ -173,6 +185,13 @@ def inspection_cancel(
         Inspection.objects.select_for_update().select_related("permit").get(pk=inspection.pk)
     )
     if not can_cancel_inspection(user, inspection):
+        inactive = inactive_license_status(user, inspection.permit)
+        if inactive:
+            raise InspectionError(
+                f"Your license on permit {inspection.permit.number} is "
+                f"{LicenseStatus(inactive).label.lower()}: inspections can be cancelled online "
+                "only through an active license. Call the permit office to cancel it."
+            )
         raise InspectionError("Cancelling this inspection needs the Inspections role.")
     if inspection.status != InspectionStatus.SCHEDULED:
         raise InspectionError(f"This inspection is {inspection.get_status_display().lower()}.")

@@ -4,12 +4,13 @@ license links and memberships with their roles (ContractorScope, contractor_scop
 Facts only: no rule is decided here. Every "may this user ...?" question, of a permit or of a
 business, is answered in permits.access, the policy module, from this scope. A user counts as
 a registered contractor for a license only when their address is verified and the link
-approved; without a verified address the scope is empty.
+approved; without a verified address the scope is empty. Each license comes with its
+status: the policy lets a suspended, revoked or expired license show its history but not act.
 """
 
 from dataclasses import dataclass, field
 
-from .models import Membership
+from .models import LicenseStatus, Membership
 from .selectors import ROLE_COLUMNS, scope_rows
 
 
@@ -32,10 +33,17 @@ class ContractorScope:
     roles: dict[int, frozenset[str]] = field(default_factory=dict)
     # Business id -> its name, for the same businesses.
     business_names: dict[int, str] = field(default_factory=dict)
-    # The licenses of the businesses where the user holds a role.
-    held_license_ids: frozenset[int] = frozenset()
+    # Business id -> the licenses it holds, for the businesses where the user holds a role.
+    held_by: dict[int, frozenset[int]] = field(default_factory=dict)
+    # Every license above (registered for, or held) -> its status (LicenseStatus).
+    license_statuses: dict[int, str] = field(default_factory=dict)
     # Other apps' facts about the user (register_scope_flag), e.g. "contact".
     flags: frozenset[str] = frozenset()
+
+    @property
+    def held_license_ids(self) -> frozenset[int]:
+        """The licenses of the businesses where the user holds a role."""
+        return frozenset().union(*self.held_by.values())
 
     def businesses_with(self, role: str | None = None) -> frozenset[int]:
         """Businesses where the user holds `role` (or any role at all, when None)."""
@@ -44,6 +52,25 @@ class ContractorScope:
             for contractor_id, roles in self.roles.items()
             if (role in roles if role else roles)
         )
+
+    def licenses_held_with(self, role: str | None = None) -> frozenset[int]:
+        """The licenses of the businesses where the user holds `role` (any role when None)."""
+        return frozenset().union(
+            *(self.held_by.get(contractor_id, ()) for contractor_id in self.businesses_with(role))
+        )
+
+    def active(self, license_ids: frozenset[int]) -> frozenset[int]:
+        """Those of `license_ids` (licenses of this scope) that are active: not suspended,
+        revoked or expired."""
+        return frozenset(
+            license_id
+            for license_id in license_ids
+            if self.license_statuses.get(license_id) == LicenseStatus.ACTIVE
+        )
+
+    def inactive_license_ids(self) -> frozenset[int]:
+        """The scope's licenses that are suspended, revoked or expired."""
+        return frozenset(self.license_statuses) - self.active(frozenset(self.license_statuses))
 
     def has_role(self, contractor_id: int, role: str) -> bool:
         return role in self.roles.get(contractor_id, frozenset())
@@ -81,15 +108,20 @@ def _read_scope(user) -> ContractorScope:
             name,
             Membership(**dict(zip(ROLE_COLUMNS, map(bool, values), strict=True))).roles,
         )
-        for kind, contractor_id, name, *values in rows
+        for kind, contractor_id, name, *values, _ in rows
         if kind == "member"
     ]
+    held_by: dict[int, set[int]] = {}
+    for kind, license_id, _, *_, holder_id in rows:
+        if kind == "held":
+            held_by.setdefault(holder_id, set()).add(license_id)
     return ContractorScope(
         verified=True,
         license_ids=frozenset(row[1] for row in rows if row[0] == "license"),
         roles={contractor_id: roles for contractor_id, _, roles in members},
         business_names={contractor_id: name for contractor_id, name, _ in members},
-        held_license_ids=frozenset(row[1] for row in rows if row[0] == "held"),
+        held_by={holder_id: frozenset(ids) for holder_id, ids in held_by.items()},
+        license_statuses={row[1]: row[2] for row in rows if row[0] in ("license", "held")},
         flags=frozenset(row[2] for row in rows if row[0] == "flag"),
     )
 

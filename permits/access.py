@@ -32,8 +32,12 @@ Business rules (the user's membership of that business decides):
   business holds a license on every permit paid for (an account pays for its own permits).
 
 Nobody else passes any rule: not anonymous visitors, not a user whose address is unverified,
-not a pending or rejected license link, not a role at another business. A license's own status
-(suspended, revoked) is not consulted here: an approved link acts as such. Staff act in Django
+not a pending or rejected license link, not a role at another business.
+
+A license that is suspended, revoked or expired keeps its history visible (`can_view_private`)
+and its fees payable (`can_pay`: what is owed is still owed), but acts on nothing: requesting
+or cancelling inspections, uploading and the permit's contacts need the permit's license (the
+one the user is registered for, or the one their business holds) to be active. Staff act in Django
 admin, whose model permissions decide there; being staff passes no rule here (a staff member
 who is also a contractor passes as that contractor).
 
@@ -47,24 +51,22 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import BigIntegerField, F, Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from core.pagination import Countable
-from core.sql import typed_null
 from licenses.access import ContractorScope, contractor_scope, register_scope_flag
-from licenses.models import Role
+from licenses.models import LicenseStatus, Role
 
 from .models import LicensePermitCount, Permit, PermitContact, PermitLicense, PermitStatus
 
 
 @dataclass(frozen=True)
 class PermitParties:
-    """Which licenses, and which businesses through them, are the permit's license professional,
-    and who is named on it as a contact."""
+    """Which licenses are the permit's license professional, and who is named on it as a
+    contact. (A license's holder and status are the user's scope's to know: licenses.access.)"""
 
     license_ids: frozenset[int]
-    holder_ids: frozenset[int]
     contact_user_ids: frozenset[int]
 
 
@@ -74,34 +76,20 @@ PARTIES_CACHE_ATTRIBUTE = "_portal_parties"
 def prefetch_parties(permits: Iterable[Permit]) -> None:
     """Read the parties of many permits in one query, so that a page of permits can ask
     "may this user..." of each without a query per row."""
+    from .selectors import party_rows  # (the selectors read the policy's record rows)
+
     permits = [permit for permit in permits if not hasattr(permit, PARTIES_CACHE_ATTRIBUTE)]
     if not permits:
         return
-    ids = [permit.pk for permit in permits]
-    licenses, holders, contacts = defaultdict(set), defaultdict(set), defaultdict(set)
-    # The page's license professionals (with each license's holder), then its contacts.
-    by_license = (
-        PermitLicense.objects.filter(permit_id__in=ids)
-        .order_by()
-        .values_list("permit_id", "license_id", "license__holder_id", typed_null(BigIntegerField()))
-    )
-    as_contact = (
-        PermitContact.objects.filter(permit_id__in=ids)
-        .order_by()
-        .values_list(
-            "permit_id", typed_null(BigIntegerField()), typed_null(BigIntegerField()), "user_id"
-        )
-    )
-    for permit_id, license_id, holder_id, user_id in by_license.union(as_contact, all=True):
+    licenses, contacts = defaultdict(set), defaultdict(set)
+    for permit_id, license_id, user_id in party_rows([permit.pk for permit in permits]):
         if user_id is None:
             licenses[permit_id].add(license_id)
-            holders[permit_id].add(holder_id)
         else:
             contacts[permit_id].add(user_id)
     for permit in permits:
         parties = PermitParties(
             license_ids=frozenset(licenses[permit.pk]),
-            holder_ids=frozenset(holders[permit.pk]),
             contact_user_ids=frozenset(contacts[permit.pk]),
         )
         setattr(permit, PARTIES_CACHE_ATTRIBUTE, parties)
@@ -124,12 +112,19 @@ def forget_parties(permit: Permit) -> None:
         delattr(permit, PARTIES_CACHE_ATTRIBUTE)
 
 
-def _registered_for(scope: ContractorScope, parties: PermitParties) -> bool:
-    return bool(scope.license_ids & parties.license_ids)
+def _registered_for(scope: ContractorScope, parties: PermitParties, *, acting: bool) -> bool:
+    """Registered for one of the permit's licenses; to act on the permit, an active one."""
+    licenses = scope.license_ids & parties.license_ids
+    return bool(scope.active(licenses) if acting else licenses)
 
 
-def _role_at_holder(scope: ContractorScope, parties: PermitParties, role: str | None) -> bool:
-    return bool(scope.businesses_with(role) & parties.holder_ids)
+def _role_at_holder(
+    scope: ContractorScope, parties: PermitParties, role: str | None, *, acting: bool
+) -> bool:
+    """`role` (any role when None) at a business holding one of the permit's licenses; to act
+    on the permit, an active one."""
+    licenses = scope.licenses_held_with(role) & parties.license_ids
+    return bool(scope.active(licenses) if acting else licenses)
 
 
 # Permit rules ---------------------------------------------------------------------------------
@@ -141,15 +136,17 @@ def can_view_private(user, permit: Permit) -> bool:
         return False
     parties = permit_parties(permit)
     return (
-        _registered_for(scope, parties)
-        or _role_at_holder(scope, parties, None)
+        _registered_for(scope, parties, acting=False)
+        or _role_at_holder(scope, parties, None, acting=False)
         or user.pk in parties.contact_user_ids
     )
 
 
 def can_pay(user, permit: Permit) -> bool:
     scope = contractor_scope(user)
-    return scope.verified and _role_at_holder(scope, permit_parties(permit), Role.PAY)
+    # Fees owed are paid whatever became of the license since: paying is not acting on the
+    # permit, and a city wants what it is owed.
+    return scope.verified and _role_at_holder(scope, permit_parties(permit), Role.PAY, acting=False)
 
 
 def _acts_on_inspections(user, permit: Permit) -> bool:
@@ -157,7 +154,9 @@ def _acts_on_inspections(user, permit: Permit) -> bool:
     if not scope.verified:
         return False
     parties = permit_parties(permit)
-    return _registered_for(scope, parties) or _role_at_holder(scope, parties, Role.INSPECTIONS)
+    return _registered_for(scope, parties, acting=True) or _role_at_holder(
+        scope, parties, Role.INSPECTIONS, acting=True
+    )
 
 
 def can_request_inspection(user, permit: Permit) -> bool:
@@ -171,12 +170,37 @@ def can_cancel_inspection(user, inspection) -> bool:
 
 def can_upload(user, permit: Permit) -> bool:
     scope = contractor_scope(user)
-    return scope.verified and _role_at_holder(scope, permit_parties(permit), Role.UPLOAD)
+    return scope.verified and _role_at_holder(
+        scope, permit_parties(permit), Role.UPLOAD, acting=True
+    )
 
 
 def can_apply(user, permit: Permit) -> bool:
     scope = contractor_scope(user)
-    return scope.verified and _role_at_holder(scope, permit_parties(permit), Role.APPLY)
+    return scope.verified and _role_at_holder(
+        scope, permit_parties(permit), Role.APPLY, acting=True
+    )
+
+
+def inactive_license_status(user, permit: Permit) -> str | None:
+    """Why the user can act on nothing on this permit, when that is the reason: they stand on
+    it (registered for one of its licenses, or a role at a business holding one) only through
+    licenses that are suspended, revoked or expired. The status (LicenseStatus) of one of them,
+    for the page to say so; None when they stand on an active one, or not at all."""
+    scope = contractor_scope(user)
+    if not scope.verified:
+        return None
+    standing = (scope.license_ids | scope.licenses_held_with(None)) & permit_parties(
+        permit
+    ).license_ids
+    if not standing or scope.active(standing):
+        return None
+    statuses = {scope.license_statuses[license_id] for license_id in standing}
+    # The gravest, when there are several.
+    for status in (LicenseStatus.REVOKED, LicenseStatus.SUSPENDED, LicenseStatus.EXPIRED):
+        if status in statuses:
+            return status
+    return min(statuses)
 
 
 # Business rules -------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import csv
 import hashlib
 from decimal import Decimal
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -16,12 +17,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.pagination import paginate
 from core.spreadsheet import Echo, csv_safe
+from licenses.models import LicenseStatus
 
 from .access import (
     can_apply,
     can_upload,
     can_view_private,
     has_records,
+    inactive_license_status,
     permits_visible_to,
     prefetch_for_rules,
     record_license_ids,
@@ -237,17 +240,53 @@ def permit_detail_view(request: HttpRequest, number: str) -> HttpResponse:
         contact_form=PermitContactForm(),
         upload_form=DocumentUploadForm(),
         max_upload_mb=settings.PERMIT_DOCUMENT_MAX_BYTES // 1_000_000,
+        inactive_license=LicenseStatus(status).label.lower()
+        if (status := inactive_license_status(request.user, permit))
+        else None,
     )
     return render(request, "permits/detail_private.html", context)
 
 
+class InactiveLicense(Exception):
+    """The user would act on the permit but their license on it is not active."""
+
+    def __init__(self, permit: Permit, status: str):
+        super().__init__(status)
+        self.permit = permit
+        self.status = status
+
+
 def permit_with_access(request: HttpRequest, number: str, check) -> Permit:
     """The permit, if `check(user, permit)` allows; anyone else gets a 404, as if it were not
-    there to act on."""
+    there to act on, except its own contractor whose license on it is no longer active
+    (InactiveLicense: `refuse_inactive_license` tells them so)."""
     permit = get_object_or_404(Permit, number=number.strip().upper())
     if not check(request.user, permit):
+        status = inactive_license_status(request.user, permit)
+        if status:
+            raise InactiveLicense(permit, status)
         raise Http404("No permit of yours has that number.")
     return permit
+
+
+def refuse_inactive_license(view):
+    """A view acting on a permit: a user whose license on it is suspended, revoked or expired
+    is sent back to the permit with the reason, nothing done."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except InactiveLicense as refusal:
+            messages.error(
+                request,
+                f"Your license on permit {refusal.permit.number} is "
+                f"{LicenseStatus(refusal.status).label.lower()}: nothing can be changed on the "
+                "permit online until the license is active again.",
+            )
+            return redirect(permit_url(refusal.permit))
+
+    return wrapper
 
 
 @login_required
@@ -267,6 +306,7 @@ def my_records_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@refuse_inactive_license
 def contact_add_view(request: HttpRequest, number: str) -> HttpResponse:
     permit = permit_with_access(request, number, can_apply)
     form = PermitContactForm(request.POST)
@@ -326,6 +366,7 @@ def contact_invitation_view(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@refuse_inactive_license
 def contact_remove_view(request: HttpRequest, number: str, contact_id: int) -> HttpResponse:
     permit = permit_with_access(request, number, can_apply)
     contact = get_object_or_404(PermitContact, pk=contact_id, permit=permit)
@@ -345,6 +386,7 @@ def contact_remove_view(request: HttpRequest, number: str, contact_id: int) -> H
 
 @login_required
 @require_POST
+@refuse_inactive_license
 def document_upload_view(request: HttpRequest, number: str) -> HttpResponse:
     permit = permit_with_access(request, number, can_upload)
     form = DocumentUploadForm(request.POST, request.FILES)

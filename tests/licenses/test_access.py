@@ -6,7 +6,15 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from licenses.access import NO_SCOPE, ContractorScope, contractor_scope
-from licenses.models import ROLE_FIELDS, License, LicenseLink, LicenseLinkStatus, Membership, Role
+from licenses.models import (
+    ROLE_FIELDS,
+    License,
+    LicenseLink,
+    LicenseLinkStatus,
+    LicenseStatus,
+    Membership,
+    Role,
+)
 from permits.access import CONTACT_FLAG, is_a_contact, record_license_ids
 from permits.models import PermitContact
 from tests.factories import (
@@ -16,6 +24,7 @@ from tests.factories import (
     MembershipFactory,
     PermitFactory,
     UserFactory,
+    set_status,
     verify_email,
 )
 
@@ -106,6 +115,11 @@ def scope_by_orm(user) -> ContractorScope:
     memberships = list(Membership.objects.filter(user=user).select_related("contractor"))
     with_a_role = [membership.contractor_id for membership in memberships if membership.roles]
     links = LicenseLink.objects.filter(user=user, status=LicenseLinkStatus.APPROVED)
+    held = License.objects.filter(holder_id__in=with_a_role)
+    held_by: dict[int, set[int]] = {}
+    for license in held:
+        held_by.setdefault(license.holder_id, set()).add(license.pk)
+    linked = License.objects.filter(pk__in=links.values("license_id"))
     return ContractorScope(
         verified=True,
         license_ids=frozenset(links.values_list("license_id", flat=True)),
@@ -114,9 +128,8 @@ def scope_by_orm(user) -> ContractorScope:
             membership.contractor_id: membership.contractor.business_name
             for membership in memberships
         },
-        held_license_ids=frozenset(
-            License.objects.filter(holder_id__in=with_a_role).values_list("pk", flat=True)
-        ),
+        held_by={holder: frozenset(ids) for holder, ids in held_by.items()},
+        license_statuses={license.pk: license.status for license in [*linked, *held]},
         flags=frozenset(
             {CONTACT_FLAG} if PermitContact.objects.filter(user=user).exists() else set()
         ),
@@ -151,6 +164,10 @@ def crowded_city():
     managed = ContractorFactory(business_name="Birch Builders")
     LicenseFactory(holder=managed)
     MembershipFactory(user=user, contractor=managed, can_manage=True)
+    # A license of each status but active: each is in the scope with its status.
+    set_status(approved[1], LicenseStatus.SUSPENDED)
+    set_status(LicenseFactory(holder=managed), LicenseStatus.REVOKED)
+    set_status(LicenseFactory(holder=paying), LicenseStatus.EXPIRED)
     # A business where the user holds no role: a name on the page, no records.
     idle = ContractorFactory(business_name="Cedar Co")
     LicenseFactory(holder=idle)
@@ -171,7 +188,8 @@ def test_the_scope_query_answers_as_the_orm_definition(crowded_city):
     scope = contractor_scope(fresh(user))
     assert scope == scope_by_orm(user)
     assert scope.flags == {CONTACT_FLAG}
-    assert len(scope.held_license_ids) == 3 and len(scope.roles) == 3
+    assert len(scope.held_license_ids) == 5 and len(scope.roles) == 3
+    assert len(scope.inactive_license_ids()) == 3
 
 
 def test_without_a_verified_address_both_answer_nothing(crowded_city):

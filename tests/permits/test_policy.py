@@ -30,9 +30,14 @@ Rows (every signed-in user has a verified email address unless the row says othe
 - stranger ........... signed in, nothing else
 - pending ............ a pending link to L
 - registered ......... an approved link to L (a registered contractor), no membership
-- registered-susp .... the same, with L suspended: a license's status is not a rule (yet)
+- registered-susp .... the same, with L suspended: its permits' history stays visible, but
+                       nothing is done on them (no inspection requested or cancelled)
 - no-roles ........... a member of Holder with no roles
 - Manage, Apply, Pay, Inspections, Upload: that one role at Holder
+- Manage-revoked ..... Manage at Holder, with L revoked: history visible, fees still payable
+                       (what is owed is owed), no inspections, uploads or contacts; the
+                       business itself (members, PIN, trust account) is still theirs to run
+- Inspections-exp .... Inspections at Holder, with L expired
 - other-business ..... Manage at Other
 - contact ............ named on P as a contact
 - staff .............. a superuser and staff member: staff act in Django admin, and being
@@ -74,13 +79,15 @@ unverified         -     -     -         -         -       -       -     Y      
 stranger           -     -     -         -         -       -       -     Y      -       -      -     -      -        -
 pending            -     -     -         -         -       -       -     Y      -       -      -     -      -        -
 registered         Y     -     Y         -         Y       -       -     Y      -       -      -     -      -        -
-registered-susp    Y     -     Y         -         Y       -       -     Y      -       -      -     -      -        -
+registered-susp    Y     -     -         -         -       -       -     Y      -       -      -     -      -        -
 no-roles           -     -     -         -         -       -       -     Y      Y       -      -     -      -        -
 Manage             Y     Y     Y         -         Y       Y       Y     Y      Y       Y      Y     Y      Y        -
 Apply              Y     -     -         -         -       -       Y     Y      Y       -      -     -      -        -
 Pay                Y     Y     -         -         -       -       -     Y      Y       -      -     Y      Y        -
 Inspections        Y     -     Y         -         Y       -       -     Y      Y       -      -     -      -        -
 Upload             Y     -     -         -         -       Y       -     Y      Y       -      -     -      -        -
+Manage-revoked     Y     Y     -         -         -       -       -     Y      Y       Y      Y     Y      Y        -
+Inspections-exp    Y     -     -         -         -       -       -     Y      Y       -      -     -      -        -
 other-business     -     -     -         -         -       -       -     Y      -       -      -     -      -        -
 contact            Y     -     -         -         -       -       -     Y      -       -      -     -      -        -
 staff              -     -     -         -         -       -       -     Y      -       -      -     -      -        -
@@ -174,6 +181,14 @@ def make_registered_suspended(world: World):
     return make_registered(world)
 
 
+def with_license_status(make: Callable[[World], object], status: str):
+    def make_with_status(world: World):
+        set_status(world.license, status)
+        return make(world)
+
+    return make_with_status
+
+
 def make_no_roles(world: World):
     user = verified_user()
     MembershipFactory(user=user, contractor=world.holder)
@@ -209,6 +224,8 @@ USERS: dict[str, Callable[[World], object]] = {
     "Pay": role_at_holder("can_pay"),
     "Inspections": role_at_holder("can_inspect"),
     "Upload": role_at_holder("can_upload"),
+    "Manage-revoked": with_license_status(role_at_holder("can_manage"), LicenseStatus.REVOKED),
+    "Inspections-exp": with_license_status(role_at_holder("can_inspect"), LicenseStatus.EXPIRED),
     "other-business": make_other_business,
     "contact": make_contact,
     "staff": make_staff,
@@ -317,3 +334,35 @@ def test_an_unknown_rule_name_fails_the_page():
     world = make_world()
     with pytest.raises(UnknownRule, match="no rule 'pay_fees'"):
         render_may(AnonymousUser(), '{% may "pay_fees" permit as ok %}', permit=world.permit)
+
+
+def party_rows_by_orm(permit_ids: list[int]) -> set[tuple]:
+    """The parties of the permits by their plain definition, through the ORM: what the
+    hand-written query (permits.selectors.party_rows) must answer."""
+    from permits.models import PermitLicense
+
+    licenses = PermitLicense.objects.filter(permit_id__in=permit_ids)
+    contacts = PermitContact.objects.filter(permit_id__in=permit_ids)
+    return {(row.permit_id, row.license_id, None) for row in licenses} | {
+        (row.permit_id, None, row.user_id) for row in contacts
+    }
+
+
+def test_the_parties_query_answers_as_the_orm_definition(django_assert_num_queries):
+    from permits.selectors import party_rows
+
+    world = make_world()
+    second = LicenseFactory(holder=world.other)
+    both = PermitFactory(licenses=[world.license, second])
+    nobody = PermitFactory(licenses=[])
+    contact, other_contact = verified_user(), verified_user()
+    for user, kind in ((contact, "owner"), (other_contact, "applicant")):
+        PermitContact.objects.create(permit=both, user=user, contact_type=kind)
+    PermitContact.objects.create(permit=world.permit, user=contact, contact_type="owner")
+    ids = [world.permit.pk, world.unissued.pk, world.foreign.pk, both.pk, nobody.pk]
+    with django_assert_num_queries(1):
+        rows = party_rows(ids)
+    assert len(rows) == len(set(rows))
+    assert set(rows) == party_rows_by_orm(ids)
+    assert party_rows([]) == []
+    assert set(party_rows([both.pk])) == party_rows_by_orm([both.pk])
