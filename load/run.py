@@ -274,16 +274,31 @@ def wait_until_serving(port: int, process: subprocess.Popen) -> None:
 
 
 def wait_for_queue(broker_url: str, seconds: int = 60) -> int:
-    """The worker sends what the run queued (receipts, alerts) before it is stopped."""
+    """The worker sends what the run queued (receipts, alerts) before it is stopped: nothing
+    left in the broker's queue, and no task still waiting in the outbox (core.outbox: written
+    with the change that asked for it, published after its commit)."""
     import redis
 
     client = redis.Redis.from_url(broker_url)
+    left = 0
     for _ in range(seconds):
-        left = client.llen("celery")
+        left = client.llen("celery") + outbox_pending()
         if not left:
             return 0
         time.sleep(1)
-    return client.llen("celery")
+    return left
+
+
+def outbox_published() -> int:
+    from core.models import OutboxTask
+
+    return OutboxTask.objects.filter(sent_at__isnull=False).count()
+
+
+def outbox_pending() -> int:
+    from core.models import OutboxTask
+
+    return OutboxTask.objects.filter(sent_at__isnull=True).count()
 
 
 def run_locust(args: argparse.Namespace, run_dir: Path, plan: Path, meter: "CpuMeter") -> int:
@@ -631,7 +646,7 @@ def write_docs(results: dict) -> None:
         f"{counts['fees paid through payments']:,} fees paid through payments; "
         f"{results['money']['card payments (must be none)']} card payments; "
         f"{results['mail']['sent']} emails sent by the Celery worker (receipts, alerts), "
-        f"{results['mail']['left_in_queue']} left in the queue"
+        f"{results['mail']['left_in_queue']} left in the queue or the outbox"
         + (
             "."
             if not checks["problems"]
@@ -784,7 +799,11 @@ def main() -> None:
         "server_times": server_times(run_dir),
         "ledger": {"problems": ledger.problems, "counts": ledger.counts},
         "money": money_counts(),
-        "mail": {"sent": len(list((run_dir / "mail").iterdir())), "left_in_queue": left},
+        "mail": {
+            "sent": len(list((run_dir / "mail").iterdir())),
+            "left_in_queue": left,
+            "outbox_published": outbox_published(),
+        },
         "run_dir": str(run_dir.relative_to(REPO)),
     }
     failures = []
