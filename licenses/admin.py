@@ -1,12 +1,19 @@
+from allauth.account.models import EmailAddress
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Case, When
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
 
 from core.admin import StatusMoveAdmin
 
 from .exceptions import LicenseError
 from .models import Contractor, License, LicenseLink, LicenseType, Membership
+from .selectors import approval_preview
 from .services import license_link_approve, license_link_reject
 
 
@@ -90,7 +97,11 @@ class RejectForm(forms.Form):
 @admin.register(LicenseLink)
 class LicenseLinkAdmin(admin.ModelAdmin):
     """The "License link requests" queue: pending first. A decision is made by the Approve and
-    Reject actions only, records who and when, and is never edited afterwards."""
+    Reject actions, or on a request's own page (the staff email's "Review" link: what the
+    applicant entered, the license on record, and what approving will do, with Approve and
+    Reject there); it records who and when, and is never edited afterwards."""
+
+    change_form_template = "admin/licenses/licenselink/change_form.html"
 
     list_display = (
         "user",
@@ -149,6 +160,90 @@ class LicenseLinkAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:link_id>/approve/",
+                view(require_POST(self.approve_one)),
+                name="licenses_licenselink_approve",
+            ),
+            path(
+                "<int:link_id>/reject/",
+                view(require_POST(self.reject_one)),
+                name="licenses_licenselink_reject",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        link = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if link is not None:
+            extra.update(self.review_context(request, link))
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    def review_context(self, request: HttpRequest, link: LicenseLink, form=None) -> dict:
+        user = link.user
+        verified = EmailAddress.objects.filter(
+            user=user, email__iexact=user.email, verified=True
+        ).exists()
+        pending = link.status == LicenseLink.Status.PENDING
+        return {
+            "link": link,
+            "applicant": user,
+            "email_verified": verified,
+            "preview": approval_preview(link) if pending else None,
+            "may_decide": pending and self.has_change_permission(request, link),
+            "reject_form": form or RejectForm(),
+        }
+
+    def _decidable(self, request: HttpRequest, link_id: int) -> LicenseLink:
+        link = get_object_or_404(
+            LicenseLink.objects.select_related("user", "license__holder"), pk=link_id
+        )
+        if not self.has_change_permission(request, link):
+            raise PermissionDenied
+        return link
+
+    def _back(self, link: LicenseLink) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:licenses_licenselink_change", args=[link.pk]))
+
+    def approve_one(self, request: HttpRequest, link_id: int):
+        link = self._decidable(request, link_id)
+        try:
+            license_link_approve(link=link, by=request.user)
+        except LicenseError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"Approved: {link.user} acts for license {link.license.number} "
+                f"({link.license.holder}); they are emailed.",
+                messages.SUCCESS,
+            )
+        return self._back(link)
+
+    def reject_one(self, request: HttpRequest, link_id: int):
+        link = self._decidable(request, link_id)
+        form = RejectForm(request.POST)
+        if not form.is_valid():
+            self.message_user(
+                request, "Give the reason for the rejection: the user is told it.", messages.ERROR
+            )
+            return self._back(link)
+        try:
+            license_link_reject(link=link, by=request.user, reason=form.cleaned_data["reason"])
+        except LicenseError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"Rejected: {link.user} is emailed the reason.",
+                messages.SUCCESS,
+            )
+        return self._back(link)
 
     @admin.action(description="Approve selected requests", permissions=["change"])
     def approve(self, request, queryset):

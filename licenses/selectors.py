@@ -1,9 +1,12 @@
 """Reads of licenses: the rows a user's contractor scope is made of (licenses.access builds the
-scope from them, once per request)."""
+scope from them, once per request), and what approving a license link will do."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import connection
 
-from .models import ROLE_FIELDS, LicenseLinkStatus
+from .models import ROLE_FIELDS, Contractor, License, LicenseLink, LicenseLinkStatus, Membership
 
 ROLE_COLUMNS = tuple(ROLE_FIELDS.values())
 
@@ -54,3 +57,42 @@ def scope_rows(user, flags: dict[str, str]) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+# What approving a license link will do -------------------------------------------------------
+
+# Other apps' facts about a license for the reviewer ("22 permits name this license", "a trust
+# account of $1,925.81"): each takes the license and returns a sentence or None. Registered from
+# AppConfig.ready(), as the scope's flags are: this layer reads no app above it.
+APPROVAL_FACTS: list[Callable[[License], str | None]] = []
+
+
+def register_approval_fact(fact: Callable[[License], str | None]) -> None:
+    if fact not in APPROVAL_FACTS:
+        APPROVAL_FACTS.append(fact)
+
+
+@dataclass(frozen=True)
+class ApprovalPreview:
+    """What approving `link` does, said before it is done."""
+
+    business: Contractor
+    becomes_manager: bool
+    already_member: bool
+    managers: list[str]
+    facts: list[str]
+
+
+def approval_preview(link: LicenseLink) -> ApprovalPreview:
+    """The applicant joins the license holder's business; the first approved user of a business
+    without a Manager becomes its Manager (licenses.services.license_link_approve)."""
+    business = link.license.holder
+    memberships = Membership.objects.filter(contractor=business).select_related("user")
+    managers = [m for m in memberships if m.can_manage]
+    return ApprovalPreview(
+        business=business,
+        becomes_manager=not managers,
+        already_member=any(m.user_id == link.user_id for m in memberships),
+        managers=sorted(m.user.get_full_name() or m.user.get_username() for m in managers),
+        facts=[text for fact in APPROVAL_FACTS if (text := fact(link.license))],
+    )

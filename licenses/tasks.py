@@ -11,13 +11,19 @@ REVIEWERS_GROUP = "License Reviewers"
 
 
 def license_reviewer_addresses() -> list[str]:
-    """The staff group "License Reviewers", and any addresses in LICENSE_REVIEWER_EMAILS."""
-    users = (
-        get_user_model()
-        .objects.filter(groups__name=REVIEWERS_GROUP, is_active=True, is_staff=True)
-        .exclude(email="")
-    )
+    """The staff group "License Reviewers", and any addresses in LICENSE_REVIEWER_EMAILS. On a
+    city that has set up neither (a fresh install), every active staff member who may decide
+    (the permission to change license links, superusers included): someone is always told."""
+    active_staff = get_user_model().objects.filter(is_active=True, is_staff=True).exclude(email="")
+    users = active_staff.filter(groups__name=REVIEWERS_GROUP)
     addresses = {*users.values_list("email", flat=True), *settings.LICENSE_REVIEWER_EMAILS}
+    if not addresses:
+        deciders = get_user_model().objects.with_perm(
+            "licenses.change_licenselink",
+            include_superusers=True,
+            backend="django.contrib.auth.backends.ModelBackend",
+        )
+        addresses = set(active_staff.filter(pk__in=deciders).values_list("email", flat=True))
     return sorted(addresses)
 
 

@@ -6,7 +6,12 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Payments"
 
     def ready(self) -> None:
+        from licenses.selectors import register_approval_fact
+
         from . import receivers  # noqa: F401 (queues the receipt and alert emails)
+        from .selectors import trust_account_fact
+
+        register_approval_fact(trust_account_fact)
         from .providers import registry
         from .providers.offline import OfflineGatewayProvider
         from .providers.stripe_checkout import StripeCardProvider, StripeECheckProvider

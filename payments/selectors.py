@@ -10,8 +10,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db.models import F, QuerySet, Sum, Window
 
+from core.money import format_money
 from core.sql import Part
-from licenses.models import Contractor
+from licenses.models import Contractor, License
 from permits.access import trust_account_businesses
 from permits.models import Fee, FeeStatus, Permit, PermitLicense
 
@@ -192,3 +193,16 @@ def receipt_of(user, receipt_number: str) -> Payment | None:
 def payment_lines(payment: Payment) -> QuerySet[PaymentLine]:
     """The payment's lines as they were paid (their own snapshot, never the fee as it is now)."""
     return payment.lines.order_by("permit_number", "fee_id")
+
+
+def trust_account_fact(license: License) -> str:
+    """For the reviewer of a link to `license`: the holder's trust account, which a Manager (or
+    a member given Pay) pays from."""
+    business = license.holder
+    account = TrustAccount.objects.filter(contractor=business).first()
+    if account is None:
+        return f"{business.business_name} has no trust account."
+    return (
+        f"{business.business_name} has a trust account with {format_money(trust_balance(account))}"
+        " (its Managers, and members they give Pay, pay from it)."
+    )

@@ -6,6 +6,10 @@ class PermitsConfig(AppConfig):
     verbose_name = "Permits"
 
     def ready(self) -> None:
+        from licenses.selectors import register_approval_fact
+
         from .access import register_contact_flag
+        from .selectors import license_permits_fact
 
         register_contact_flag()
+        register_approval_fact(license_permits_fact)

@@ -375,3 +375,16 @@ def collection_permits(*, collection) -> QuerySet[Permit]:
         .annotate(added_at=Subquery(items.filter(permit_id=OuterRef("pk")).values("added_at")[:1]))
         .order_by("-added_at", "-id")
     )
+
+
+def license_permits_fact(license: License) -> str:
+    """For the reviewer of a link to `license`: how many permits the applicant would see."""
+    rows = PermitLicense.objects.filter(license=license)
+    total = rows.count()
+    if not total:
+        return f"No permit names license {license.number} yet."
+    active = rows.filter(permit__status__in=ACTIVE_STATUSES).count()
+    return (
+        f"{total:,} permit{'s' if total != 1 else ''} name{'' if total != 1 else 's'} license "
+        f"{license.number} ({active:,} active): the applicant will see their private details."
+    )

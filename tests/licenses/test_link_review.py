@@ -1,0 +1,169 @@
+"""Issue 13, requirement 1: the staff email's "Review" link opens a page showing what the
+applicant entered, the license on record and what approving will do, with Approve and Reject
+(reason) on it; on a fresh install someone who may decide is always emailed."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core import mail
+from django.urls import reverse
+
+from licenses.models import LicenseLink, Membership
+from licenses.tasks import license_reviewer_addresses, notify_license_reviewers
+from payments.models import EntryKind, TrustAccount, TrustEntry
+from permits.models import PermitStatus
+from tests.factories import (
+    ContractorFactory,
+    LicenseFactory,
+    LicenseLinkFactory,
+    MembershipFactory,
+    PermitFactory,
+    UserFactory,
+    verify_email,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clerk(client):
+    user = UserFactory(username="clerk", is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def link():
+    business = ContractorFactory(business_name="Prairie Electric Co.")
+    license = LicenseFactory(holder=business, number="EC100123")
+    for _ in range(3):
+        PermitFactory(licenses=[license], status=PermitStatus.ISSUED)
+    PermitFactory(licenses=[license], status=PermitStatus.FINALED)
+    account = TrustAccount.objects.create(contractor=business)
+    TrustEntry.objects.create(account=account, kind=EntryKind.DEPOSIT, amount=Decimal("1925.81"))
+    applicant = UserFactory(
+        first_name="Dana",
+        last_name="Ruiz",
+        email="dana@example.com",
+        phone="(217) 555-0142",
+        mailing_address="12 Elm St",
+        mailing_city="Springfield",
+        mailing_state="IL",
+        mailing_zip="62701",
+    )
+    verify_email(applicant)
+    return LicenseLinkFactory(user=applicant, license=license)
+
+
+def review(client, link):
+    return client.get(reverse("admin:licenses_licenselink_change", args=[link.pk]))
+
+
+def test_the_review_page_shows_the_applicant_the_license_and_what_approval_does(
+    client, clerk, link
+):
+    page = review(client, link)
+    assert page.status_code == 200
+    text = page.text
+    for shown in (
+        "Dana Ruiz",
+        "dana@example.com",
+        "verified",
+        "(217) 555-0142",
+        "12 Elm St, Springfield, IL 62701",
+        "EC100123",
+        "Prairie Electric Co.",
+    ):
+        assert shown in text, shown
+    preview = text[text.index('id="approval-preview"') :]
+    assert "Dana Ruiz becomes Manager of Prairie Electric Co." in preview
+    assert "4 permits name license EC100123 (3 active)" in preview
+    assert "a trust account with $1,925.81" in preview
+    assert reverse("admin:licenses_licenselink_approve", args=[link.pk]) in text
+    assert reverse("admin:licenses_licenselink_reject", args=[link.pk]) in text
+
+
+def test_with_a_manager_already_the_applicant_joins_without_a_role(client, clerk, link):
+    manager = UserFactory(first_name="Lee", last_name="Park")
+    MembershipFactory(user=manager, contractor=link.license.holder, can_manage=True)
+    preview = review(client, link).text
+    assert "becomes Manager" not in preview
+    assert "joins Prairie Electric Co. with no role there" in preview
+    assert "Lee Park" in preview
+
+
+def test_an_unverified_address_is_said(client, clerk, link):
+    link.user.emailaddress_set.update(verified=False)
+    assert "not verified yet" in review(client, link).text
+
+
+def test_approve_on_the_page_decides_and_emails(
+    client, clerk, link, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:licenses_licenselink_approve", args=[link.pk]), follow=True
+        )
+    assert "Approved: " in response.text
+    link.refresh_from_db()
+    assert link.status == "approved" and link.decided_by == clerk
+    assert Membership.objects.get(user=link.user, contractor=link.license.holder).can_manage
+    assert mail.outbox[-1].to == ["dana@example.com"]
+    # Decided: no buttons any more, the decision shown instead.
+    again = review(client, link).text
+    assert reverse("admin:licenses_licenselink_approve", args=[link.pk]) not in again
+    assert "Decided: Approved by clerk" in again
+
+
+def test_reject_on_the_page_needs_a_reason_and_sends_it(
+    client, clerk, link, django_capture_on_commit_callbacks
+):
+    url = reverse("admin:licenses_licenselink_reject", args=[link.pk])
+    response = client.post(url, {"reason": "  "}, follow=True)
+    assert "Give the reason for the rejection" in response.text
+    assert LicenseLink.objects.get(pk=link.pk).status == "pending"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"reason": "The license belongs to another Dana."}, follow=True)
+    link.refresh_from_db()
+    assert link.status == "rejected" and link.reason == "The license belongs to another Dana."
+    assert "another Dana" in mail.outbox[-1].body
+
+
+def test_a_decision_needs_the_permission_and_a_post(client, link):
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_licenselink"))
+    client.force_login(viewer)
+    page = review(client, link)
+    assert page.status_code == 200
+    assert reverse("admin:licenses_licenselink_approve", args=[link.pk]) not in page.text
+    url = reverse("admin:licenses_licenselink_approve", args=[link.pk])
+    assert client.post(url).status_code == 403
+    assert LicenseLink.objects.get(pk=link.pk).status == "pending"
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert client.get(url).status_code == 405
+
+
+def test_on_a_fresh_install_the_staff_who_may_decide_are_told(
+    link, settings, django_capture_on_commit_callbacks
+):
+    settings.LICENSE_REVIEWER_EMAILS = []
+    UserFactory(email="admin@city.example", is_staff=True, is_superuser=True)
+    decider = UserFactory(email="clerk@city.example", is_staff=True)
+    decider.user_permissions.add(Permission.objects.get(codename="change_licenselink"))
+    UserFactory(email="inspector@city.example", is_staff=True)  # may not decide
+    UserFactory(email="gone@city.example", is_staff=True, is_superuser=True, is_active=False)
+    UserFactory(email="contractor@example.com", is_superuser=True)  # not staff
+    assert license_reviewer_addresses() == ["admin@city.example", "clerk@city.example"]
+    notify_license_reviewers(link.pk)
+    assert sorted(mail.outbox[-1].to) == ["admin@city.example", "clerk@city.example"]
+
+
+def test_a_reviewers_group_or_the_setting_takes_precedence(link, settings):
+    settings.LICENSE_REVIEWER_EMAILS = []
+    UserFactory(email="admin@city.example", is_staff=True, is_superuser=True)
+    reviewer = UserFactory(email="reviewer@city.example", is_staff=True)
+    reviewer.groups.add(Group.objects.create(name="License Reviewers"))
+    assert license_reviewer_addresses() == ["reviewer@city.example"]
+    settings.LICENSE_REVIEWER_EMAILS = ["desk@city.example"]
+    assert license_reviewer_addresses() == ["desk@city.example", "reviewer@city.example"]
