@@ -47,7 +47,10 @@ class User(AbstractUser):
         constraints = [
             # One account per email address, whatever its case, even for two sign-ups at once.
             models.UniqueConstraint(
-                Lower("email"), condition=~models.Q(email=""), name="user_email_unique_ci"
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="user_email_unique_ci",
+                violation_error_message="An account with this email address already exists.",
             ),
         ]
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from .models import OutboxTask, StatusChange
+from .money import format_money
 from .status import InvalidStatusMove
 
 
@@ -189,3 +190,18 @@ class OutboxTaskAdmin(ReadOnlyAdmin):
     fields = ("task_name", "created_at", "sent_at", "attempts", "next_attempt_at", "last_error")
     ordering = ("-created_at",)
     show_full_result_count = False
+
+
+def money(field: str, description: str | None = None, *, ordering: bool = True):
+    """A list column or read-only field showing a money field (or annotation) of the object as
+    money: $1,925.81, never 1925.81000000000. Use the returned callable in `list_display`, or in
+    both `fields` and `readonly_fields` of a read-only form."""
+
+    def show(obj) -> str:
+        return format_money(getattr(obj, field, None))
+
+    show.short_description = description or field.replace("_", " ")
+    if ordering:
+        show.admin_order_field = field
+    show.__name__ = f"{field}_as_money"
+    return show

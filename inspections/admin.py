@@ -118,6 +118,20 @@ def parse_day(raw: str | None) -> datetime.date:
         return timezone.localdate()
 
 
+def told(inspection) -> str:
+    """Who is emailed an inspection's result, or who is not and how to reach them instead."""
+    requester = inspection.requested_by
+    if requester is not None and requester.email:
+        name = requester.get_full_name() or requester.get_username()
+        return f"{name} ({requester.email}) is emailed the result."
+    call = (
+        f" Call {inspection.contact_name or 'the site contact'} at {inspection.contact_phone}."
+        if inspection.contact_phone
+        else ""
+    )
+    return f"Nobody is emailed: the inspection was not requested on the portal.{call}"
+
+
 @admin.register(Inspection)
 class InspectionAdmin(admin.ModelAdmin):
     form = InspectionAdminForm
@@ -255,9 +269,7 @@ class InspectionAdmin(admin.ModelAdmin):
                 messages.error(request, str(error))
             else:
                 obj.refresh_from_db()
-                messages.success(
-                    request, f"{obj.number}: {obj.get_result_display()}; the contractor is emailed."
-                )
+                messages.success(request, f"{obj.number}: {obj.get_result_display()}. {told(obj)}")
             return
         super().save_model(request, obj, form, change)
 

@@ -23,7 +23,11 @@ class InspectionType(models.Model):
         ordering = ["permit_type", "code"]
         constraints = [
             models.UniqueConstraint(
-                fields=["permit_type", "code"], name="inspection_type_code_unique"
+                fields=["permit_type", "code"],
+                name="inspection_type_code_unique",
+                violation_error_message=(
+                    "This permit type already has an inspection with this code."
+                ),
             ),
         ]
 
@@ -195,6 +199,9 @@ class Inspection(StatusMachine):
                 fields=["permit", "inspection_type"],
                 condition=models.Q(status="scheduled"),
                 name="inspection_one_open_per_type",
+                violation_error_message=(
+                    "This inspection is already requested on this permit and not yet done."
+                ),
             ),
         ]
 
@@ -246,7 +253,9 @@ class InspectionLicense(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["inspection", "license"], name="inspectionlicense_unique"
+                fields=["inspection", "license"],
+                name="inspectionlicense_unique",
+                violation_error_message="This license is already recorded for this inspection.",
             ),
         ]
         indexes = [

@@ -17,8 +17,8 @@ def _email_requester(inspection_id: int, template: str, links=lambda inspection:
     """Email the contractor who requested the inspection, with its page and any other links
     (`links` of the inspection)."""
     inspection = _inspection(inspection_id)
-    if inspection.requested_by is None:
-        return
+    if inspection.requested_by is None or not inspection.requested_by.email:
+        return  # not requested on the portal: the admin's message says so
     url = absolute_url(reverse("inspections:detail", args=[inspection.pk]))
     send_templated_email(
         template=template,

@@ -125,6 +125,7 @@ class License(StatusMachine):
                 | models.Q(issued_on__isnull=True)
                 | models.Q(expires_on__gte=models.F("issued_on")),
                 name="license_expires_after_issued",
+                violation_error_message="A license cannot expire before it was issued.",
             ),
         ]
 
@@ -224,11 +225,15 @@ class LicenseLink(StatusMachine):
                 fields=["user", "license"],
                 condition=models.Q(status__in=LIVE_LINK_STATUSES),
                 name="license_link_one_live_per_user",
+                violation_error_message=(
+                    "This user already has a request or a link for this license."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(status=LicenseLinkStatus.PENDING)
                 | models.Q(decided_at__isnull=False),
                 name="license_link_decision_has_a_date",
+                violation_error_message="A decided request needs the date of its decision.",
             ),
         ]
         indexes = [models.Index(fields=["status", "requested_at"], name="licenselink_queue")]
@@ -277,7 +282,11 @@ class Membership(models.Model):
     class Meta:
         ordering = ["contractor", "joined_at"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "contractor"], name="membership_unique"),
+            models.UniqueConstraint(
+                fields=["user", "contractor"],
+                name="membership_unique",
+                violation_error_message="This user is already a member of this business.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,8 @@ from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef
 from django.template.response import TemplateResponse
 
+from core.admin import money
+from core.money import format_money
 from permits.models import Fee, FeeStatus, PermitStatus
 
 from .exceptions import GatewayError, PaymentError
@@ -18,7 +20,7 @@ class PaymentLineInline(admin.TabularInline):
     model = PaymentLine
     extra = 0
     can_delete = False
-    fields = ("fee", "permit_number", "description", "amount", "live")
+    fields = ("fee", "permit_number", "description", money("amount"), "live")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -35,7 +37,7 @@ class PaymentAdmin(admin.ModelAdmin):
         "method",
         "provider",
         "status",
-        "total",
+        money("total"),
         "created_at",
         "confirmed_at",
         "needs_review",
@@ -52,7 +54,14 @@ class PaymentAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [PaymentLineInline]
     actions = ["refund", "settle_cleared", "settle_failed"]
-    readonly_fields = [field.name for field in Payment._meta.fields]
+    # Every field read only, the amounts shown as money.
+    readonly_fields = [
+        money(field.name)
+        if field.name in ("fees_total", "convenience_fee", "total")
+        else field.name
+        for field in Payment._meta.fields
+    ]
+    fields = readonly_fields
 
     def has_add_permission(self, request):
         return False
@@ -118,7 +127,7 @@ class TrustEntryInline(admin.TabularInline):
     model = TrustEntry
     extra = 0
     can_delete = False
-    fields = ("created_at", "kind", "amount", "reference", "payment", "created_by")
+    fields = ("created_at", "kind", money("amount"), "reference", "payment", "created_by")
     readonly_fields = fields
     ordering = ("-created_at", "-id")
 
@@ -128,14 +137,14 @@ class TrustEntryInline(admin.TabularInline):
 
 @admin.register(TrustAccount)
 class TrustAccountAdmin(admin.ModelAdmin):
-    list_display = ("contractor", "balance", "low_balance_threshold")
+    list_display = ("contractor", "balance", money("low_balance_threshold"))
     search_fields = ("contractor__business_name",)
     autocomplete_fields = ("contractor",)
     inlines = [TrustEntryInline]
 
     @admin.display(description="balance")
     def balance(self, account):
-        return trust_balance(account)
+        return format_money(trust_balance(account))
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -170,7 +179,7 @@ class TrustEntryAdmin(admin.ModelAdmin):
     """Staff record deposits and adjustments here. Entries are never edited or deleted."""
 
     form = TrustEntryAdminForm
-    list_display = ("created_at", "account", "kind", "amount", "reference", "created_by")
+    list_display = ("created_at", "account", "kind", money("amount"), "reference", "created_by")
     list_filter = ("kind", "created_at")
     search_fields = ("account__contractor__business_name", "reference")
     list_select_related = ("account__contractor", "created_by")

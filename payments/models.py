@@ -30,7 +30,11 @@ class CartLine(models.Model):
     class Meta:
         ordering = ["fee__permit__number", "fee__assessed_on", "fee_id"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "fee"], name="cart_line_unique"),
+            models.UniqueConstraint(
+                fields=["user", "fee"],
+                name="cart_line_unique",
+                violation_error_message="This fee is already in the cart.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -110,11 +114,19 @@ class Payment(StatusMachine):
             models.CheckConstraint(
                 condition=Q(total=models.F("fees_total") + models.F("convenience_fee")),
                 name="payment_total_adds_up",
+                violation_error_message=(
+                    "A payment's total must be its fees plus the convenience fee."
+                ),
             ),
-            models.CheckConstraint(condition=Q(fees_total__gt=0), name="payment_fees_positive"),
+            models.CheckConstraint(
+                condition=Q(fees_total__gt=0),
+                name="payment_fees_positive",
+                violation_error_message="A payment must pay some fees.",
+            ),
             models.CheckConstraint(
                 condition=~Q(method=PaymentMethod.TRUST) | Q(trust_account__isnull=False),
                 name="payment_trust_has_account",
+                violation_error_message="A trust payment needs the trust account it is paid from.",
             ),
         ]
         indexes = [models.Index(fields=["user", "status"], name="payment_user_status")]
@@ -162,9 +174,16 @@ class PaymentLine(models.Model):
         ordering = ["fee__permit__number", "fee_id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["fee"], condition=Q(live=True), name="payment_line_one_live_per_fee"
+                fields=["fee"],
+                condition=Q(live=True),
+                name="payment_line_one_live_per_fee",
+                violation_error_message="This fee is already being paid by another payment.",
             ),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_line_positive"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="payment_line_positive",
+                violation_error_message="A payment line's amount must be more than zero.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -256,12 +275,20 @@ class TrustEntry(models.Model):
         ordering = ["created_at", "id"]
         verbose_name_plural = "trust entries"
         constraints = [
-            models.CheckConstraint(condition=~Q(amount=0), name="trust_entry_not_zero"),
+            models.CheckConstraint(
+                condition=~Q(amount=0),
+                name="trust_entry_not_zero",
+                violation_error_message="An entry of $0.00 changes nothing: enter an amount.",
+            ),
             models.CheckConstraint(
                 condition=Q(kind__in=["deposit", "refund"], amount__gt=0)
                 | Q(kind="payment", amount__lt=0)
                 | Q(kind="adjustment"),
                 name="trust_entry_sign_matches_kind",
+                violation_error_message=(
+                    "Deposits and refunds are positive amounts, payments negative; only an "
+                    "adjustment may be either."
+                ),
             ),
         ]
         indexes = [models.Index(fields=["account", "created_at"], name="trustentry_account")]

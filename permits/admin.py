@@ -6,7 +6,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from core.admin import ReadOnlyAdmin, StatusMoveAdmin, StatusMoveForm
+from core.admin import ReadOnlyAdmin, StatusMoveAdmin, StatusMoveForm, money
+from core.money import format_money
 
 from .models import (
     Collection,
@@ -229,7 +230,7 @@ class PermitAdmin(StatusMoveAdmin, BigListAdmin):
 
     @admin.display(description="Fees due", ordering="fees_due")
     def fees_due(self, obj: Permit):
-        return obj.fees_due
+        return format_money(obj.fees_due)
 
     def has_delete_permission(self, request, obj=None):
         # A permit is never deleted: it is cancelled.
@@ -254,7 +255,7 @@ class FeeAdmin(StatusMoveAdmin, OfAPermitAdmin):
         *StatusMoveAdmin.STATUS_FIELDS,
         *StatusMoveAdmin.HISTORY_FIELDS,
     )
-    list_display = ("permit", "description", "amount", "status", "assessed_on")
+    list_display = ("permit", "description", money("amount"), "status", "assessed_on")
     list_filter = ("status", "assessed_on")
     list_select_related = ("permit",)
     autocomplete_fields = ("permit",)

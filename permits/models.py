@@ -137,9 +137,15 @@ class Permit(StatusMachine):
         ordering = ["-applied_on", "-id"]
         indexes = [models.Index(fields=["-applied_on", "-id"], name="permit_applied_desc")]
         constraints = [
-            models.CheckConstraint(condition=Q(valuation__gte=0), name="permit_valuation_gte_0"),
             models.CheckConstraint(
-                condition=Q(number=Upper("number")), name="permit_number_upper_case"
+                condition=Q(valuation__gte=0),
+                name="permit_valuation_gte_0",
+                violation_error_message="The valuation cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(number=Upper("number")),
+                name="permit_number_upper_case",
+                violation_error_message="Permit numbers are upper case.",
             ),
         ]
 
@@ -210,7 +216,11 @@ class PermitLicense(models.Model):
     class Meta:
         verbose_name = "license professional"
         constraints = [
-            models.UniqueConstraint(fields=["permit", "license"], name="permit_license_unique"),
+            models.UniqueConstraint(
+                fields=["permit", "license"],
+                name="permit_license_unique",
+                violation_error_message="This license is already on this permit.",
+            ),
         ]
         indexes = [
             models.Index(fields=["license", "permit"], name="permitlicense_license"),
@@ -241,7 +251,11 @@ class LicensePermitCount(models.Model):
         verbose_name = "permits per license and status"
         verbose_name_plural = "permits per license and status"
         constraints = [
-            models.UniqueConstraint(fields=["license", "status"], name="license_permit_count"),
+            models.UniqueConstraint(
+                fields=["license", "status"],
+                name="license_permit_count",
+                violation_error_message="This license already has a count for this status.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -297,7 +311,11 @@ class Fee(StatusMachine):
         ordering = ["assessed_on", "id"]
         indexes = [models.Index(fields=["permit", "status"], name="fee_permit_status")]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gte=0), name="fee_amount_gte_0"),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0),
+                name="fee_amount_gte_0",
+                violation_error_message="A fee's amount cannot be negative.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -395,7 +413,10 @@ class Collection(models.Model):
         ordering = [Lower("name")]
         constraints = [
             models.UniqueConstraint(
-                "owner", Lower("name"), name="collection_name_unique_per_owner"
+                "owner",
+                Lower("name"),
+                name="collection_name_unique_per_owner",
+                violation_error_message="You already have a collection with this name.",
             ),
         ]
 
@@ -411,7 +432,11 @@ class CollectionItem(models.Model):
     class Meta:
         ordering = ["-added_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["collection", "permit"], name="collection_item_unique"),
+            models.UniqueConstraint(
+                fields=["collection", "permit"],
+                name="collection_item_unique",
+                violation_error_message="This permit is already in this collection.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -446,7 +471,11 @@ class PermitContact(models.Model):
     class Meta:
         ordering = ["added_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["permit", "user"], name="permit_contact_unique"),
+            models.UniqueConstraint(
+                fields=["permit", "user"],
+                name="permit_contact_unique",
+                violation_error_message="This person is already a contact on this permit.",
+            ),
         ]
         indexes = [models.Index(fields=["user", "permit"], name="permitcontact_user")]
 

@@ -1,3 +1,5 @@
+import datetime
+
 from django import template
 from django.core.paginator import Page
 from django.http import QueryDict
@@ -38,3 +40,17 @@ def pagination(context, page: Page, param: str = "page", label: str = "Result pa
 @register.filter
 def money(value) -> str:
     return format_money(value)
+
+
+@register.filter
+def duration(value) -> str:
+    """A timedelta in words: "15 minutes", "1 hour 30 minutes", "2 days" (never PT15M)."""
+    if not isinstance(value, datetime.timedelta):
+        return ""
+    seconds = int(value.total_seconds())
+    parts = []
+    for name, size in (("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {name}{'s' if count != 1 else ''}")
+    return " ".join(parts[:2]) or "a moment"

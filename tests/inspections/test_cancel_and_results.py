@@ -147,7 +147,8 @@ def test_staff_record_a_result_and_the_contractor_is_emailed(
             result_comments="Missing hold-downs.",
             inspector_notes="Owner argued.",
         )
-    assert "the contractor is emailed" in response.text
+    requester = inspection.requested_by
+    assert f"({requester.email}) is emailed the result." in response.text
     inspection.refresh_from_db()
     assert inspection.status == InspectionStatus.COMPLETED and inspection.result == "failed"
     assert inspection.resulted_by == staff and inspection.completed_on == timezone.localdate()
@@ -156,6 +157,24 @@ def test_staff_record_a_result_and_the_contractor_is_emailed(
     assert "Owner argued." not in message.body
     assert "Request it again" in message.body
     assert reverse("inspections:request", args=[inspection.permit.number]) in message.body
+
+
+def test_a_result_on_an_inspection_not_requested_on_the_portal_says_nobody_is_told(
+    client, staff, inspection, django_capture_on_commit_callbacks
+):
+    """Issue 13, requirement 2: the admin says "emailed" only when an email was queued."""
+    Inspection.objects.filter(pk=inspection.pk).update(
+        requested_by=None, contact_name="Sam Site", contact_phone="217-555-0199"
+    )
+    inspection.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = record(client, staff, inspection, result="passed")
+    assert ") is emailed the result" not in response.text
+    assert (
+        "Nobody is emailed: the inspection was not requested on the portal. "
+        "Call Sam Site at 217-555-0199." in response.text
+    )
+    assert not [m for m in mail.outbox if "Passed" in m.subject]
 
 
 def test_a_cancelled_result_cancels(client, staff, inspection):
