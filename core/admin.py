@@ -63,8 +63,9 @@ class StatusMoveForm(forms.ModelForm):
 
 
 class StatusMoveAdmin(admin.ModelAdmin):
-    """A ModelAdmin for a StatusMachine model: its status is read only once saved, and its
-    change form has "Move to" and "Note" (put `STATUS_FIELDS` in the fieldsets)."""
+    """A ModelAdmin for a StatusMachine model: its status is never typed in (a new record starts
+    in the model's first status), and its change form has "Move to" and "Note" (put
+    `STATUS_FIELDS` in the fieldsets)."""
 
     form = StatusMoveForm
     STATUS_FIELDS = ("status", "move_to", "move_note")
@@ -72,9 +73,11 @@ class StatusMoveAdmin(admin.ModelAdmin):
     HISTORY_FIELDS = ("status_history",)
 
     def get_readonly_fields(self, request, obj=None):
+        # Read only on a new record too: it starts in the model's first status (a fee Due, a
+        # permit Applied) and moves from there, never typed in as Paid or Issued.
         fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None and obj.STATUS_FIELD not in fields:
-            fields.append(obj.STATUS_FIELD)
+        if self.model.STATUS_FIELD not in fields:
+            fields.append(self.model.STATUS_FIELD)
         return [*fields, "status_history"]
 
     @admin.display(description="Status history")

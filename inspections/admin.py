@@ -227,7 +227,11 @@ class InspectionAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None:
+        if obj is None:
+            # A new request is scheduled; its result is recorded on it once it exists, through
+            # the result service (which completes it and tells the requester).
+            fields += ["result", "result_comments", "inspector_notes"]
+        else:
             fields += ["permit", "inspection_type"]
             if obj.status != InspectionStatus.SCHEDULED:
                 fields += [

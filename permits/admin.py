@@ -188,7 +188,9 @@ class PermitAdmin(StatusMoveAdmin, BigListAdmin):
     search_fields = ("number",)
     search_help_text = PERMIT_SEARCH_HELP
     list_select_related = ("permit_type",)
-    readonly_fields = ("created_at", "updated_at")
+    # The dates of issuing, expiry and finaling are set by the moves that make them (a form
+    # opened before a move would otherwise write them back empty).
+    readonly_fields = ("issued_on", "expires_on", "finaled_on", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("number", "permit_type", "description")}),
         ("Status", {"fields": StatusMoveAdmin.STATUS_FIELDS}),

@@ -24,6 +24,7 @@ from core.importing import (
     parse_money,
 )
 from core.money import ZERO
+from core.status import status_moved
 from core.validators import PERMIT_NUMBER_RE
 from licenses.models import License, LicenseType, normalize_license_number
 
@@ -429,6 +430,7 @@ def save_rows(
     to_update: list[Permit] = []
     changes: list[PermitStatusChange] = []
     saved: list[tuple[PermitRow, Permit]] = []
+    moved: list[tuple[Permit, str, str]] = []
     update_fields: set[str] = set()
     # The status machine's batch path: lock the batch's permits and start every move from the
     # status in the database (a clerk's move made meanwhile stands); a status the table can
@@ -452,12 +454,14 @@ def save_rows(
                 continue
             permit = Permit(number=row.number, permit_type=permit_type, **row.values)
             permit.status = row.status or PermitStatus.SUBMITTED
+            _apply_imported_move(permit, "", permit.status)
             to_create.append(permit)
             changes.append(
                 PermitStatusChange(
                     permit=permit, from_status="", to_status=permit.status, note=note
                 )
             )
+            moved.append((permit, "", permit.status))
             outcome.created += 1
         else:
             # A copy, so a batch that rolls back leaves the caller's objects as they were.
@@ -479,6 +483,8 @@ def save_rows(
                             note=note,
                         )
                     )
+                    moved.append((permit, permit.status, row.status))
+                    update_fields.update(_apply_imported_move(permit, permit.status, row.status))
                     permit.status = row.status
                 else:
                     outcome.notes.append(
@@ -502,6 +508,18 @@ def save_rows(
             to_update, [*sorted(update_fields), "updated_at"], batch_size=BATCH_SIZE
         )
     PermitStatusChange.objects.bulk_create(changes, batch_size=BATCH_SIZE)
+    # What every move tells the apps above (an expired or cancelled permit's scheduled
+    # inspections are cancelled and their requesters emailed), as `move_to` does.
+    for permit, previous, status in moved:
+        status_moved.send(
+            sender=Permit,
+            instance=permit,
+            previous=previous,
+            status=status,
+            by=None,
+            note=note,
+            context={"import": note},
+        )
 
     links = []
     for row, permit in saved:
@@ -517,6 +535,21 @@ def save_rows(
         [(row, permit) for row, permit in saved if row.fee is not None], note
     )
     return outcome
+
+
+def _apply_imported_move(permit: Permit, previous: str, status: str) -> list[str]:
+    """The fields a move sets (Permit.apply_move: issuing sets the issue and expiry dates,
+    finaling the final date), where the file left them empty: the file's own dates stand, and
+    an expiry is counted from the file's issue date. The move's checks (Permit.check_move) are
+    the source system's, which made it. Returns the fields set."""
+    names = ("issued_on", "expires_on", "finaled_on")
+    given = {name: getattr(permit, name) for name in names}
+    on = permit.issued_on if status == PermitStatus.ISSUED else permit.finaled_on
+    fields = list(permit.apply_move(previous, status, {"on": on}))
+    for name in fields:
+        if given.get(name) is not None:
+            setattr(permit, name, given[name])
+    return fields
 
 
 def save_fees(rows: list[tuple[PermitRow, Permit]], note: str) -> list[str]:

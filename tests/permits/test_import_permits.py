@@ -440,3 +440,42 @@ def test_a_permit_number_a_url_cannot_carry_is_rejected(tmp_path, permit_types, 
     [(line, reason)] = report.rejected
     assert line == 2 and "characters a permit number cannot have" in reason
     assert not Permit.objects.exists()
+
+
+def test_a_permit_imported_as_expired_cancels_its_scheduled_inspections_and_tells_them(
+    tmp_path, permit_types, django_capture_on_commit_callbacks
+):
+    """Issue 11, requirement 3: an import moves statuses as `move_to` does: the apps above
+    hear of it, so an expired permit's scheduled inspections are cancelled and the requester
+    emailed, exactly as when the nightly job expires it."""
+    from django.core import mail
+
+    from inspections.models import InspectionStatus
+    from tests.factories import InspectionFactory, UserFactory
+
+    import_permits(write(tmp_path, ISSUED_ROW.format(fee="150")))
+    permit = Permit.objects.get()
+    requester = UserFactory(email="pat@example.com")
+    inspection = InspectionFactory(permit=permit, requested_by=requester)
+    expired = ISSUED_ROW.format(fee="150").replace("Permit Issued", "Expired")
+    with django_capture_on_commit_callbacks(execute=True):
+        import_permits(write(tmp_path, expired))
+    permit.refresh_from_db()
+    inspection.refresh_from_db()
+    assert permit.status == PermitStatus.EXPIRED
+    assert inspection.status == InspectionStatus.CANCELLED
+    assert any(m.to == ["pat@example.com"] and "cancel" in m.subject.lower() for m in mail.outbox)
+
+
+def test_a_permit_imported_as_issued_without_dates_gets_them_as_issuing_sets_them(
+    tmp_path, permit_types, settings
+):
+    settings.PERMIT_EXPIRY_DAYS = 180
+    no_expiry = "RES25-0002,Deck,2025-01-02,2025-01-20,,Permit Issued,12 Elm St,,Springfield,IL,62704,RES,,5000,,,,,\n"
+    import_permits(write(tmp_path, no_expiry))
+    permit = Permit.objects.get(number="RES25-0002")
+    assert permit.issued_on == datetime.date(2025, 1, 20)
+    assert permit.expires_on == datetime.date(2025, 1, 20) + datetime.timedelta(days=180)
+    # The file's own expiry date stands.
+    import_permits(write(tmp_path, ISSUED_ROW.format(fee="")))
+    assert Permit.objects.get(number="RES25-0001").expires_on == datetime.date(2026, 1, 20)

@@ -289,3 +289,101 @@ def test_staff_cannot_give_a_permit_a_number_a_url_cannot_carry(staff_client):
     assert "letters, digits, hyphens" in str(response.context["adminform"].form.errors["number"])
     permit.refresh_from_db()
     assert permit.number == "RES25-0001"
+
+
+# New records start in their first status ---------------------------------------------------
+
+
+def test_a_new_fee_starts_due_whatever_the_add_page_posts(staff_client):
+    """Issue 11, requirement 3: no fee is created Paid (or Waived) without a payment or a
+    reason; the add page has no status to type."""
+    from permits.models import Fee, FeeStatus
+
+    permit = PermitFactory()
+    url = reverse("admin:permits_fee_add")
+    page = staff_client.get(url)
+    assert "status" not in page.context["adminform"].form.fields
+    data = admin_post_data(page)
+    data.update(
+        permit=permit.pk,
+        description="Plan review",
+        amount="125.00",
+        assessed_on=timezone.localdate().isoformat(),
+        status=FeeStatus.PAID,
+    )
+    response = staff_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    fee = Fee.objects.get(permit=permit, description="Plan review")
+    assert fee.status == FeeStatus.DUE
+
+
+def test_a_new_permit_starts_submitted_with_no_issue_dates(staff_client):
+    from permits.models import PermitType
+
+    url = reverse("admin:permits_permit_add")
+    page = staff_client.get(url)
+    form = page.context["adminform"].form
+    for name in ("status", "issued_on", "expires_on", "finaled_on"):
+        assert name not in form.fields, name
+    data = admin_post_data(page)
+    data.update(
+        number="RES26-04242",
+        permit_type=PermitType.objects.get_or_create(code="RES", defaults={"name": "Res"})[0].pk,
+        street_number="12",
+        street_name="Oak St",
+        city="Springfield",
+        state="IL",
+        zip_code="62701",
+        applied_on=timezone.localdate().isoformat(),
+        valuation="1000",
+        status=PermitStatus.ISSUED,
+        issued_on="2020-01-01",
+        expires_on="2020-06-01",
+    )
+    response = staff_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    permit = Permit.objects.get(number="RES26-04242")
+    assert permit.status == PermitStatus.SUBMITTED
+    assert permit.issued_on is None and permit.expires_on is None
+
+
+def test_an_issued_permits_dates_survive_a_form_opened_before_it_was_issued(staff_client, settings):
+    """The clerk opens a permit ready to issue; another clerk issues it; the first saves a new
+    description with the page as it was: the issue and expiry dates stay."""
+    settings.PERMIT_EXPIRY_DAYS = 180
+    permit = PermitFactory(status=PermitStatus.READY_TO_ISSUE, issued_on=None, expires_on=None)
+    url = reverse("admin:permits_permit_change", args=[permit.pk])
+    data = admin_post_data(staff_client.get(url))
+    assert "expires_on" not in data and "issued_on" not in data
+    permit.move_to(PermitStatus.ISSUED, by=staff_client.user, note="at the counter")
+    data.update(description="Corrected scope", issued_on="", expires_on="")
+    assert staff_client.post(url, data).status_code == 302
+    permit.refresh_from_db()
+    assert permit.description == "Corrected scope"
+    assert permit.issued_on == timezone.localdate()
+    assert permit.expires_on == permit.issued_on + datetime.timedelta(days=180)
+
+
+def test_a_new_inspection_takes_no_result_on_its_add_page(staff_client):
+    from inspections.models import Inspection, InspectionStatus
+    from tests.factories import InspectionTypeFactory
+
+    permit = PermitFactory(status=PermitStatus.ISSUED)
+    kind = InspectionTypeFactory(permit_type=permit.permit_type)
+    url = reverse("admin:inspections_inspection_add")
+    page = staff_client.get(url)
+    form = page.context["adminform"].form
+    for name in ("status", "result", "result_comments", "inspector_notes"):
+        assert name not in form.fields, name
+    data = admin_post_data(page)
+    data.update(
+        permit=permit.pk,
+        inspection_type=kind.pk,
+        scheduled_for=(timezone.localdate() + datetime.timedelta(days=3)).isoformat(),
+        result="passed",
+        status="completed",
+    )
+    response = staff_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    inspection = Inspection.objects.get(permit=permit)
+    assert inspection.status == InspectionStatus.SCHEDULED and inspection.result == ""
