@@ -4,6 +4,7 @@ Every variable is listed, with its default, in the README's Configuration sectio
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -374,3 +375,17 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+
+def redis_target(url: str) -> tuple[str, int, str]:
+    """The Redis a URL names, however it is written: (host, port, database). localhost and
+    127.0.0.1 are one host; no port is 6379; no database is 0 (a path or ?db=)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "localhost").lower()
+    if host in ("localhost", "127.0.0.1", "::1"):
+        host = "localhost"
+    database = parts.path.strip("/") or "0"
+    for pair in parts.query.split("&"):
+        if pair.startswith("db="):
+            database = pair[3:] or "0"
+    return host, parts.port or 6379, database

@@ -4,9 +4,10 @@ portal refuses to start without a real SECRET_KEY."""
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *
-from .base import env
+from .base import env, redis_target
 
 PORTAL_ENVIRONMENT = "production"
+
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY", default="")
@@ -35,10 +36,11 @@ if not CACHE_URL:
         "CACHE_URL must point at a Redis for the cache in production, apart from the broker "
         "(e.g. redis://127.0.0.1:6380/0, an instance with maxmemory-policy allkeys-lru)."
     )
-if CACHE_URL.rstrip("/") == env("CELERY_BROKER_URL").rstrip("/"):
+if redis_target(CACHE_URL) == redis_target(env("CELERY_BROKER_URL")):
     raise ImproperlyConfigured(
         "CACHE_URL must not be the broker (CELERY_BROKER_URL): a full cache would stop the "
-        "queue. Give the cache its own Redis instance with maxmemory-policy allkeys-lru."
+        "queue. Give the cache its own Redis instance with maxmemory-policy allkeys-lru (or, "
+        "on the broker's instance, its own database with maxmemory-policy volatile-lru)."
     )
 CACHES = {"default": env.cache("CACHE_URL")}
 # ...and sessions read through it (saves a query on every signed-in page).

@@ -86,6 +86,23 @@ def test_production_refuses_a_cache_that_is_the_broker():
     assert "CACHE_URL must not be the broker" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("broker", "cache", "same"),
+    [
+        ("redis://127.0.0.1:6379/0", "redis://localhost:6379", True),
+        ("redis://127.0.0.1:6379", "redis://127.0.0.1/0/", True),
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379?db=0", True),
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/1", False),
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6380/0", False),
+        ("redis://cache.internal:6379/0", "redis://queue.internal:6379/0", False),
+    ],
+)
+def test_the_broker_is_recognised_however_its_url_is_written(broker, cache, same):
+    from portal.settings.base import redis_target
+
+    assert (redis_target(broker) == redis_target(cache)) is same
+
+
 def test_local_settings_default_to_sqlite_eager_celery_and_mail_files():
     script = (
         "from django.conf import settings as s;"
