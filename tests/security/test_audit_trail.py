@@ -97,3 +97,30 @@ def test_the_log_is_append_only_in_the_database():
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         LogEntry.objects.filter(pk=entry.pk).delete()
     assert LogEntry.objects.filter(pk=entry.pk).exists()
+
+
+@pytest.mark.postgres
+def test_a_staff_member_who_acted_can_be_deleted_and_the_log_keeps_their_address(clerk_client):
+    """auditlog sets a deleted actor to NULL: the one UPDATE the trigger lets through, and the
+    entry keeps the actor's email address. Any other change of that entry is still refused."""
+    from django.contrib.auth import get_user_model
+
+    actor = UserFactory(username="temp-clerk", email="temp@city.example", is_staff=True)
+    permit = PermitFactory(description="Deck")
+    from auditlog.context import set_actor
+
+    with set_actor(actor):
+        permit.description = "Deck and stairs"
+        permit.save()
+    entry = entries_for(permit).filter(actor=actor).get()
+    response = clerk_client.post(
+        reverse("admin:accounts_user_delete", args=[actor.pk]), {"post": "yes"}, follow=True
+    )
+    assert response.status_code == 200
+    assert not get_user_model().objects.filter(pk=actor.pk).exists()
+    entry.refresh_from_db()
+    assert entry.actor_id is None and entry.actor_email == "temp@city.example"
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        LogEntry.objects.filter(pk=entry.pk).update(actor_email="someone@else.example")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        LogEntry.objects.filter(pk=entry.pk).update(actor=None, changes_text="forged")
