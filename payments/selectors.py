@@ -13,7 +13,7 @@ from django.db.models import F, QuerySet, Sum, Window
 from core.money import format_money
 from core.sql import Part
 from licenses.models import Contractor, License
-from permits.access import trust_account_businesses
+from permits.access import can_pay, prefetch_parties, trust_account_businesses
 from permits.models import Fee, FeeStatus, Permit, PermitLicense
 
 from .models import (
@@ -78,11 +78,30 @@ def cart_for(user) -> Cart:
         .exclude(payment__user=user, payment__status=PaymentStatus.CREATED)
         .values_list("fee_id", flat=True)
     )
+    # The Pay role is asked again of every permit in the cart: one added while the user had it
+    # is not paid after a manager took it away (the providers pay only what is left here).
+    permits = {line.fee.permit_id: line.fee.permit for line in lines}
+    prefetch_parties(permits.values())
+    payable = {pk for pk, permit in permits.items() if can_pay(user, permit)}
     groups: dict[int, CartPermit] = {}
     dropped: list[Fee] = []
     for line in lines:
-        if line.fee.status != FeeStatus.DUE or line.fee_id in held:
-            dropped.append(line.fee)
+        fee = line.fee
+        if fee.permit_id not in payable:
+            fee.left_cart_because = (
+                f"{fee.description} on permit {fee.permit.number} left your cart: paying its "
+                "fees needs the Pay role at its contractor, which you no longer have."
+            )
+        elif fee.status != FeeStatus.DUE or fee.pk in held:
+            fee.left_cart_because = (
+                f"{fee.description} on permit {fee.permit.number} was "
+                f"{fee.get_status_display().lower()} meanwhile (or is being paid) and left your "
+                "cart."
+            )
+        else:
+            fee.left_cart_because = ""
+        if fee.left_cart_because:
+            dropped.append(fee)
             continue
         group = groups.setdefault(line.fee.permit_id, CartPermit(permit=line.fee.permit))
         group.fees.append(line.fee)

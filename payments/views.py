@@ -87,11 +87,7 @@ def cart_view(request: HttpRequest) -> HttpResponse:
     # Read only: the lines left out here are deleted by the next write to the cart.
     cart = cart_for(request.user)
     for fee in cart.dropped:
-        messages.info(
-            request,
-            f"{fee.description} on permit {fee.permit.number} was "
-            f"{fee.get_status_display().lower()} meanwhile (or is being paid) and left your cart.",
-        )
+        messages.info(request, fee.left_cart_because)
     # The header counts what the cart shows, not lines still to be cleaned.
     return render(request, "payments/cart.html", {"cart": cart, "cart_count": len(cart)})
 

@@ -231,3 +231,27 @@ def test_new_permits_from_the_records_page_can_be_added(client, payer, license):
     permit, _ = permit_with_fees(license, "10.00")
     page = client.get(reverse("permits:my_records"))
     assert f'formaction="{reverse("payments:cart_add", args=[permit.number])}"' in page.text
+
+
+@pytest.mark.parametrize("choice", ["card", "ach", "offline"])
+def test_a_cart_filled_before_the_pay_role_was_taken_pays_nothing(
+    client, payer, license, two_permits, choice
+):
+    """The policy is asked again at checkout, whatever the way to pay: fees added while the
+    user had Pay are not paid after a manager took the role away."""
+    from payments.services.checkout import payment_start
+
+    (first, _), _ = two_permits
+    add(client, first)
+    Membership.objects.filter(user=payer).update(can_pay=False)
+    cart = client.get(CART)
+    assert "needs the Pay role at its contractor, which you no longer have" in cart.text
+    assert not cart.context["cart"].permits
+    payer = type(payer).objects.get(pk=payer.pk)  # the next request's user
+    import uuid
+
+    from payments.exceptions import PaymentError
+
+    with pytest.raises(PaymentError):
+        payment_start(user=payer, method=choice, provider=choice, key=uuid.uuid4())
+    assert not Payment.objects.exists()
