@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -342,3 +343,35 @@ class ImportCommand(BaseCommand):
                 f"{len(report.rejected)} rejected."
             )
         )
+
+
+def audit_bulk_writes(
+    writes: list[tuple[Any, dict[str, tuple[Any, Any]]]], *, created: bool, note: str
+) -> int:
+    """Record an import's bulk writes in the audit trail (django-auditlog), which sees only
+    writes made one by one: for each (instance, {field: (before, after)}) an entry with those
+    changes, made by nobody (the import: `note` says which). Returns how many were recorded."""
+    from auditlog.models import LogEntry
+    from auditlog.registry import auditlog
+    from django.contrib.contenttypes.models import ContentType
+
+    entries = []
+    for instance, changes in writes:
+        if not changes or not auditlog.contains(type(instance)):
+            continue
+        entries.append(
+            LogEntry(
+                content_type=ContentType.objects.get_for_model(instance),
+                object_pk=str(instance.pk),
+                object_id=instance.pk,
+                object_repr=str(instance)[:200],
+                action=LogEntry.Action.CREATE if created else LogEntry.Action.UPDATE,
+                changes={
+                    name: [None if old is None else str(old), None if new is None else str(new)]
+                    for name, (old, new) in changes.items()
+                },
+                additional_data={"import": note},
+            )
+        )
+    LogEntry.objects.bulk_create(entries, batch_size=1000)
+    return len(entries)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from core.importing import (
     ImportReport,
     RowError,
+    audit_bulk_writes,
     limited,
     open_csv,
     parse_date,
@@ -431,6 +432,7 @@ def save_rows(
     changes: list[PermitStatusChange] = []
     saved: list[tuple[PermitRow, Permit]] = []
     moved: list[tuple[Permit, str, str]] = []
+    audited: list[tuple[Permit, dict]] = []
     update_fields: set[str] = set()
     # The status machine's batch path: lock the batch's permits and start every move from the
     # status in the database (a clerk's move made meanwhile stands); a status the table can
@@ -491,7 +493,18 @@ def save_rows(
                         f"{row.number} is {PermitStatus(permit.status).label} here and cannot "
                         f"become {PermitStatus(row.status).label}: its status was kept"
                     )
-            if {name: getattr(permit, name) for name in before} != before:
+            after = {name: getattr(permit, name) for name in before}
+            if after != before:
+                audited.append(
+                    (
+                        permit,
+                        {
+                            name: (before[name], after[name])
+                            for name in before
+                            if before[name] != after[name]
+                        },
+                    )
+                )
                 to_update.append(permit)
                 update_fields.update(row.values, {"status", "permit_type"})
                 outcome.updated += 1
@@ -508,6 +521,15 @@ def save_rows(
             to_update, [*sorted(update_fields), "updated_at"], batch_size=BATCH_SIZE
         )
     PermitStatusChange.objects.bulk_create(changes, batch_size=BATCH_SIZE)
+    audit_bulk_writes(
+        [
+            (permit, {name: (None, getattr(permit, name)) for name in ("number", "status")})
+            for permit in to_create
+        ],
+        created=True,
+        note=note,
+    )
+    audit_bulk_writes(audited, created=False, note=note)
     # What every move tells the apps above (an expired or cancelled permit's scheduled
     # inspections are cancelled and their requesters emailed), as `move_to` does.
     for permit, previous, status in moved:
@@ -567,6 +589,7 @@ def save_fees(rows: list[tuple[PermitRow, Permit]], note: str) -> list[str]:
         )
     }
     to_create, to_update, to_pay = [], [], []
+    fee_changes: list[tuple[Fee, dict]] = []
     for row, permit in rows:
         status = FeeStatus.PAID if permit.status in FEES_PAID_STATUSES else FeeStatus.DUE
         fee = existing.get(permit.pk)
@@ -591,12 +614,19 @@ def save_fees(rows: list[tuple[PermitRow, Permit]], note: str) -> list[str]:
                         f" at ${fee.amount:,.2f}, so the file's ${row.fee:,.2f} was not applied"
                     )
                 else:
+                    fee_changes.append((fee, {"amount": (fee.amount, row.fee)}))
                     fee.amount = row.fee
                     to_update.append(fee)
             if fee.status == FeeStatus.DUE and status == FeeStatus.PAID and not fee_held_by(fee):
                 to_pay.append(fee)
     Fee.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
     Fee.objects.bulk_update(to_update, ["amount"], batch_size=BATCH_SIZE)
+    audit_bulk_writes(fee_changes, created=False, note=note)
+    audit_bulk_writes(
+        [(fee, {"amount": (None, fee.amount), "status": (None, fee.status)}) for fee in to_create],
+        created=True,
+        note=note,
+    )
     for fee in to_pay:
         fee.move_to(FeeStatus.PAID, note=f"Paid in the city's system ({note})", payment=note)
     return notes

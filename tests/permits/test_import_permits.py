@@ -479,3 +479,30 @@ def test_a_permit_imported_as_issued_without_dates_gets_them_as_issuing_sets_the
     # The file's own expiry date stands.
     import_permits(write(tmp_path, ISSUED_ROW.format(fee="")))
     assert Permit.objects.get(number="RES25-0001").expires_on == datetime.date(2026, 1, 20)
+
+
+def test_an_imports_bulk_writes_are_in_the_audit_trail(tmp_path, permit_types):
+    """Issue 12, requirement 3: the audit trail sees an import's changes (written in bulk,
+    which auditlog's signals do not see), field by field, marked as the import's."""
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    import_permits(write(tmp_path, ISSUED_ROW.format(fee="150")))
+    permit = Permit.objects.get()
+    permits = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Permit), object_id=permit.pk
+    )
+    assert permits.filter(action=LogEntry.Action.CREATE).count() == 1
+    fee = Fee.objects.get(permit=permit)
+    Fee.objects.filter(pk=fee.pk).update(status=FeeStatus.DUE)  # due again, so its amount moves
+    import_permits(
+        write(tmp_path, ISSUED_ROW.format(fee="175").replace("Deck", "Deck and stairs"))
+    )
+    update = permits.filter(action=LogEntry.Action.UPDATE).get()
+    assert update.changes["description"] == ["Deck", "Deck and stairs"]
+    assert update.actor is None and "import" in update.additional_data
+    fees = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Fee), object_id=fee.pk
+    )
+    amounts = [e.changes["amount"] for e in fees if e.changes and "amount" in e.changes]
+    assert ["150.00", "175.00"] in amounts
