@@ -9,7 +9,7 @@ from payments.exceptions import PaymentError
 from payments.models import CartLine, Payment
 from payments.selectors import trust_accounts_for
 from payments.services.trust import trust_pay
-from tests.factories import LicenseFactory, contractor_user
+from tests.factories import LicenseFactory, MembershipFactory, contractor_user
 from tests.payments.conftest import fund, permit_with_fees
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,11 @@ def test_the_service_refuses_a_member_without_pay(license):
 def test_the_service_refuses_a_permit_the_business_holds_no_license_on(license):
     payer = contractor_user(license, can_pay=True)
     _, own = permit_with_fees(license, "30.00")
-    foreign, theirs = permit_with_fees(LicenseFactory(), "20.00")
+    # A permit of another business where the payer has Pay too: payable, but not from this
+    # business's account.
+    other = LicenseFactory()
+    MembershipFactory(user=payer, contractor=other.holder, can_pay=True)
+    foreign, theirs = permit_with_fees(other, "20.00")
     account = fund(license, "100.00")
     CartLine.objects.create(user=payer, fee=own[0])
     CartLine.objects.create(user=payer, fee=theirs[0])
