@@ -390,9 +390,8 @@ class MembershipRolesForm(forms.Form):
 
     @classmethod
     def for_membership(cls, membership: Membership, **kwargs) -> "MembershipRolesForm":
-        initial = {
-            "roles": sorted(membership.roles) if not membership.can_manage else [Role.MANAGE]
-        }
+        # A Manager holds every role: each is shown granted, as it works.
+        initial = {"roles": sorted(membership.roles)}
         return cls(initial=initial, prefix=f"m{membership.pk}", **kwargs)
 
 

@@ -304,6 +304,5 @@ class Membership(models.Model):
 
     @property
     def role_labels(self) -> list[str]:
-        if self.can_manage:
-            return [Role.MANAGE.label]
+        """Every role the member holds, in the roles' order: a Manager's are all of them."""
         return [Role(role).label for role in Role.values if role in self.roles]

@@ -301,3 +301,24 @@ def test_joining_by_pin_needs_a_signed_in_user(business):
     with pytest.raises(LicenseError, match="Sign in"):
         membership_associate(user=AnonymousUser(), pin=business.pin)
     assert not Membership.objects.exists()
+
+
+def test_a_managers_row_shows_every_role_granted(client, business, manager):
+    """Issue 13, requirement 8: Manage includes every role, and the page says so (Ottawa's
+    portal shows it the same way), to the manager's form and to a member's read-only view."""
+    membership = Membership.objects.get(user=manager)
+    client.force_login(manager)
+    page = client.get(reverse("accounts:business", args=[business.pk]))
+    form = dict(page.context["members"])[membership]
+    assert sorted(form.initial["roles"]) == sorted(Role.values)
+    for role in Role.values:
+        assert f'name="m{membership.pk}-roles" value="{role}"' in page.text
+    checked = page.text.count("checked")
+    assert checked >= len(Role.values)
+
+    member = UserFactory()
+    verify_email(member)
+    MembershipFactory(user=member, contractor=business, can_pay=True)
+    client.force_login(member)
+    text = client.get(reverse("accounts:business", args=[business.pk])).text
+    assert "Manage, Apply, Pay, Inspections, Upload Files" in text
