@@ -18,6 +18,11 @@ REMEMBER_SALT = "portal.remember-login-name"
 REMEMBER_MAX_AGE = 365 * 24 * 60 * 60
 
 
+def article(word: str) -> str:
+    """ "a" or "an" before `word` (by its first letter: an Electrical, a Plumbing)."""
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
 class LicenseLookupForm(forms.Form):
     """Find a license on the city's record by type and number, as the cities' portals do."""
 
@@ -34,7 +39,7 @@ class LicenseLookupForm(forms.Form):
     license_number = forms.CharField(
         label="License Number",
         max_length=20,
-        help_text="With its two-letter prefix, e.g. EC12345 for an Electrical license.",
+        help_text="As on the license, e.g. EC12345 (or 12345 with the license type chosen).",
         error_messages={"required": "Enter the license number."},
     )
 
@@ -45,19 +50,18 @@ class LicenseLookupForm(forms.Form):
             return cleaned
         number = normalize_license_number(raw)
         if number[:1].isdigit():
-            self.add_error(
-                "license_number",
-                f"Add the two-letter prefix: a {license_type.name} license number starts with "
-                f"{license_type.prefix}, e.g. {license_type.prefix}{number}.",
-            )
-        elif not re.match(r"^[A-Z]{2}[A-Z0-9]{1,18}$", number):
+            # Digits alone, with the type chosen: the type's prefix is meant (as the public
+            # search reads them).
+            number = license_type.prefix + number
+        if not re.match(r"^[A-Z]{2}[A-Z0-9]{1,18}$", number):
             self.add_error(
                 "license_number", "A license number is two letters and then letters or digits."
             )
         elif not number.startswith(license_type.prefix):
             self.add_error(
                 "license_number",
-                f"A {license_type.name} license number starts with {license_type.prefix}; "
+                f"{article(license_type.name).capitalize()} {license_type.name} license number "
+                f"starts with {license_type.prefix}; "
                 f"{number} starts with {number[:2]}. Check the license type.",
             )
         else:

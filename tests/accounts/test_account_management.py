@@ -101,8 +101,8 @@ def test_add_a_license_uses_the_same_lookup_and_asks_staff_again(client, user):
     url = reverse("accounts:license_add")
     found = client.get(url, {"license_type": "EC", "license_number": "EC44444"})
     assert "Add to My Licenses" in found.text
-    hint = client.get(url, {"license_type": "EC", "license_number": "44444"})
-    assert "Add the two-letter prefix" in hint.text
+    digits = client.get(url, {"license_type": "EC", "license_number": "44444"})
+    assert "Add to My Licenses" in digits.text  # the type's prefix is meant
     response = client.post(url, {"license": license.pk}, follow=True)
     assert "was requested" in response.text
     assert LicenseLink.objects.get(user=user, license=license).status == "pending"

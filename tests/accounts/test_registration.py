@@ -90,11 +90,25 @@ def test_the_terms_cannot_be_skipped(client, license):
     assert response.url == LICENSES
 
 
-def test_lookup_without_the_prefix_gets_a_hint(client, license):
+def test_lookup_without_the_prefix_finds_the_license_with_the_types_prefix(client, license):
+    """Issue 13, requirement 10: digits alone, with the type chosen, are that type's number
+    (as the public search reads them), not refused."""
     accept(client)
     response = client.get(LICENSES, {"license_type": "EC", "license_number": "10002"})
-    assert "Add the two-letter prefix" in response.text
-    assert "EC10002" in response.text  # the hint shows the number with its prefix
+    assert response.context["found"] == license
+    assert "Add the two-letter prefix" not in response.text
+
+
+def test_the_type_mismatch_message_says_a_or_an(client, license):
+    from accounts.forms import LicenseLookupForm
+
+    LicenseTypeFactory(prefix="PC", name="Plumbing")
+    form = LicenseLookupForm({"license_type": "EC", "license_number": "PC10002"})
+    assert not form.is_valid()
+    assert "An Electrical license number starts with EC" in str(form.errors)
+    form = LicenseLookupForm({"license_type": "PC", "license_number": "EC10002"})
+    assert not form.is_valid()
+    assert "A Plumbing license number starts with PC" in str(form.errors)
 
 
 def test_lookup_with_another_types_prefix_is_explained(client, license):
