@@ -1,10 +1,18 @@
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import path
 
 from core.admin import money
 from core.money import format_money
+from core.params import parse_id
+from licenses.models import Contractor
 from permits.models import Fee, FeeStatus, PermitStatus
 
 from .exceptions import GatewayError, PaymentError
@@ -13,7 +21,7 @@ from .models import CartLine, EntryKind, Payment, PaymentLine, StripeEvent, Trus
 from .selectors import trust_balance
 from .services.reconcile import payment_settle
 from .services.refunds import payment_refund
-from .services.trust import trust_record
+from .services.trust import trust_deposit, trust_record
 
 
 class PaymentLineInline(admin.TabularInline):
@@ -135,12 +143,83 @@ class TrustEntryInline(admin.TabularInline):
         return False
 
 
+class TrustDepositForm(forms.Form):
+    contractor = forms.ModelChoiceField(
+        label="Business",
+        queryset=Contractor.objects.all(),
+        widget=AutocompleteSelect(TrustAccount._meta.get_field("contractor"), admin.site),
+        error_messages={"required": "Choose the business the deposit is for."},
+    )
+    amount = forms.DecimalField(
+        label="Amount", max_digits=12, decimal_places=2, min_value=Decimal("0.01")
+    )
+    reference = forms.CharField(
+        label="Reference", max_length=200, help_text="The check number or the receipt."
+    )
+
+
 @admin.register(TrustAccount)
 class TrustAccountAdmin(admin.ModelAdmin):
+    """A business's trust account. "Record a deposit" opens the account if the business has
+    none and records the deposit, in one step."""
+
     list_display = ("contractor", "balance", money("low_balance_threshold"))
     search_fields = ("contractor__business_name",)
     autocomplete_fields = ("contractor",)
     inlines = [TrustEntryInline]
+    change_list_template = "admin/payments/trustaccount/change_list.html"
+    change_form_template = "admin/payments/trustaccount/change_form.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "deposit/",
+                self.admin_site.admin_view(self.deposit_view),
+                name="payments_trustaccount_deposit",
+            ),
+            *super().get_urls(),
+        ]
+
+    def deposit_view(self, request):
+        if not (
+            self.has_change_permission(request) and request.user.has_perm("payments.add_trustentry")
+        ):
+            raise PermissionDenied
+        initial = {}
+        if contractor_id := parse_id(request.GET.get("contractor")):
+            initial["contractor"] = contractor_id
+        form = TrustDepositForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            contractor = form.cleaned_data["contractor"]
+            try:
+                entry = trust_deposit(
+                    contractor=contractor,
+                    amount=form.cleaned_data["amount"],
+                    reference=form.cleaned_data["reference"],
+                    by=request.user,
+                )
+            except PaymentError as error:
+                form.add_error(None, str(error))
+            else:
+                self.message_user(
+                    request,
+                    f"Deposit of {format_money(entry.amount)} recorded for "
+                    f"{contractor.business_name}: the balance is "
+                    f"{format_money(trust_balance(entry.account))}.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:payments_trustaccount_change", entry.account_id)
+        return TemplateResponse(
+            request,
+            "admin/payments/trustaccount/deposit.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Record a trust deposit",
+                "form": form,
+                "media": self.media + form.media,
+                "opts": self.model._meta,
+            },
+        )
 
     @admin.display(description="balance")
     def balance(self, account):

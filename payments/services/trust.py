@@ -154,3 +154,14 @@ def trust_threshold_set(*, contractor: Contractor, threshold: Decimal | None, by
     account.low_balance_threshold = threshold
     account.save(update_fields=["low_balance_threshold"])
     return account
+
+
+@transaction.atomic
+def trust_deposit(*, contractor: Contractor, amount: Decimal, reference: str, by) -> TrustEntry:
+    """Staff record a deposit for a business in one step: its trust account is opened first if
+    it has none (a second clerk doing the same at the same moment finds the one just opened)."""
+    Contractor.objects.select_for_update().get(pk=contractor.pk)
+    account, _ = TrustAccount.objects.get_or_create(contractor=contractor)
+    return trust_record(
+        account=account, kind=EntryKind.DEPOSIT, amount=amount, reference=reference, by=by
+    )

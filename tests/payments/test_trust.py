@@ -333,3 +333,60 @@ def test_looking_never_opens_an_account(client, license, two_permits):
         reverse("payments:trust", args=[license.holder.pk]), {"low_balance_threshold": "50.00"}
     )
     assert TrustAccount.objects.get().low_balance_threshold == Decimal("50.00")
+
+
+def test_a_deposit_in_one_step_opens_the_account_and_records_it(client):
+    """Issue 13, requirement 13: "Record a deposit" in admin opens the business's trust
+    account if it has none and records the deposit (it took two pages and an autocomplete)."""
+    from decimal import Decimal
+
+    from django.urls import reverse
+
+    from core.money import ZERO
+    from payments.models import EntryKind, TrustAccount, TrustEntry
+    from tests.factories import ContractorFactory, UserFactory
+
+    clerk = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(clerk)
+    business = ContractorFactory(business_name="Prairie Electric Co.")
+    url = reverse("admin:payments_trustaccount_deposit")
+    listing = client.get(reverse("admin:payments_trustaccount_changelist"))
+    assert url in listing.text and "Record a deposit" in listing.text
+    response = client.post(
+        url,
+        {"contractor": business.pk, "amount": "1925.81", "reference": "Check 4410"},
+        follow=True,
+    )
+    account = TrustAccount.objects.get(contractor=business)
+    entry = TrustEntry.objects.get(account=account)
+    assert entry.kind == EntryKind.DEPOSIT and entry.amount == Decimal("1925.81")
+    assert entry.created_by == clerk and entry.reference == "Check 4410"
+    assert "Deposit of $1,925.81 recorded for Prairie Electric Co." in response.text
+    # The account's page offers the next deposit for the same business.
+    assert f"{url}?contractor={business.pk}" in response.text
+    second = client.get(f"{url}?contractor={business.pk}")
+    assert second.context["form"].initial["contractor"] == business.pk
+    client.post(url, {"contractor": business.pk, "amount": "100", "reference": "Check 4411"})
+    assert TrustAccount.objects.filter(contractor=business).count() == 1
+    assert sum((e.amount for e in TrustEntry.objects.filter(account=account)), ZERO) == Decimal(
+        "2025.81"
+    )
+
+
+def test_a_deposit_needs_an_amount_a_reference_and_the_permission(client):
+    from django.urls import reverse
+
+    from payments.models import TrustAccount
+    from tests.factories import ContractorFactory, UserFactory
+
+    url = reverse("admin:payments_trustaccount_deposit")
+    business = ContractorFactory()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.post(url, {"contractor": business.pk, "amount": "-5", "reference": ""})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) == {"amount", "reference"}
+    assert "greater than or equal to 0.01" in response.text
+    assert not TrustAccount.objects.exists()
+    client.force_login(UserFactory(is_staff=True))
+    assert client.get(url).status_code == 403
