@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import F, QuerySet, Sum, Window
+from django.db.models import F, Prefetch, QuerySet, Sum, Window
 
 from core.money import format_money
 from core.sql import Part
@@ -191,12 +191,20 @@ def ledger(account: TrustAccount) -> QuerySet[TrustEntry]:
 
 
 def paid_payments_for(user) -> QuerySet[Payment]:
-    """Paid Items: the user's payments that were paid (refunded ones too), newest first."""
+    """Paid Items: the user's payments that were paid (refunded ones too), newest first, each
+    with the fee lines it paid as they were paid (one query for a page's lines)."""
     return (
         Payment.objects.filter(
             user=user, status__in=[PaymentStatus.CONFIRMED, PaymentStatus.REFUNDED]
         )
         .select_related("trust_account__contractor")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=PaymentLine.objects.order_by("permit_number", "fee_id"),
+                to_attr="paid_lines",
+            )
+        )
         .order_by("-confirmed_at", "-id")
     )
 

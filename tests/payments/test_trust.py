@@ -390,3 +390,27 @@ def test_a_deposit_needs_an_amount_a_reference_and_the_permission(client):
     assert not TrustAccount.objects.exists()
     client.force_login(UserFactory(is_staff=True))
     assert client.get(url).status_code == 403
+
+
+def test_paid_items_list_the_permits_and_fee_lines_each_payment_paid(
+    client, payer, license, two_permits, django_assert_max_num_queries
+):
+    """Issue 13, requirement 4 (eTRAKIT's Paid Items): each payment with its permits and fee
+    lines, as paid; the page's lines in one query, however many payments."""
+    (first, _), (second, _) = two_permits
+    account = fund(license, "500.00")
+    client.post(reverse("payments:cart_add", args=[first.number]))
+    pay_from(client, account)
+    client.post(reverse("payments:cart_add", args=[second.number]))
+    pay_from(client, account, key="55555555-5555-5555-5555-555555555555")
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("payments:paid_items"))
+    text = page.text
+    for permit in (first, second):
+        assert reverse("permits:detail", args=[permit.number]) in text
+    rows = text.split("<tr>")[2:]
+    assert len(rows) == 2
+    newest, oldest = rows
+    assert second.number in newest and first.number not in newest
+    assert first.number in oldest and "$100.00" in oldest and "$25.50" in oldest
+    assert "Lincoln Builders LLC" in oldest  # the trust account it was paid from
