@@ -19,7 +19,14 @@ from .access import prefetch_for_rules
 from .exceptions import PermitError
 from .forms import CollectionChoiceForm, CollectionNameForm
 from .models import Collection
-from .selectors import collection_permits, collections_of
+from .selectors import (
+    PermitSearch,
+    collection_fees_due,
+    collection_permit_ids,
+    collection_permits,
+    collections_of,
+    permit_csv_rows,
+)
 from .services import (
     collection_add_permits,
     collection_create,
@@ -27,6 +34,7 @@ from .services import (
     collection_remove_permits,
     collection_rename,
 )
+from .views import csv_response
 
 
 def selected_permit_ids(request: HttpRequest) -> list[int]:
@@ -114,6 +122,7 @@ def collection_view(request: HttpRequest, collection_id: int) -> HttpResponse:
     )
     prefetch_for_rules(request.user, page.object_list)
     others = collections_of(user=request.user).exclude(pk=collection.pk)
+    fees_due = collection_fees_due(collection=collection)
     return render(
         request,
         "permits/collection.html",
@@ -121,6 +130,7 @@ def collection_view(request: HttpRequest, collection_id: int) -> HttpResponse:
             "collection": collection,
             "page": page,
             "others": others,
+            "fees_due": fees_due,
             "rename_form": CollectionNameForm(initial={"name": collection.name}),
         },
     )
@@ -186,3 +196,12 @@ def collection_delete_view(request: HttpRequest, collection_id: int) -> HttpResp
     collection.delete()
     messages.success(request, f"Collection “{name}” was deleted. Its permits are not affected.")
     return redirect("permits:collections")
+
+
+@login_required
+@require_GET
+def collection_csv_view(request: HttpRequest, collection_id: int) -> HttpResponse:
+    """A collection's permits as CSV (the search's columns)."""
+    collection = own_collection(request, collection_id)
+    search = PermitSearch(within=collection_permit_ids(collection=collection))
+    return csv_response(permit_csv_rows(search=search), f"collection-{collection.pk}")

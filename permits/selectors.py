@@ -377,6 +377,22 @@ def collection_permits(*, collection) -> QuerySet[Permit]:
     )
 
 
+def collection_fees_due(*, collection) -> Decimal:
+    """The fees due on every permit of a collection."""
+    total = Fee.objects.filter(
+        permit__in=CollectionItem.objects.filter(collection=collection).values("permit_id"),
+        status=FeeStatus.DUE,
+    ).aggregate(total=Sum("amount"))["total"]
+    return as_money(total)
+
+
+def collection_permit_ids(*, collection) -> QuerySet:
+    """A collection's permits, as a subquery for a search's `within` (its CSV)."""
+    return Permit.objects.filter(
+        pk__in=CollectionItem.objects.filter(collection=collection).values("permit_id")
+    )
+
+
 def license_permits_fact(license: License) -> str:
     """For the reviewer of a link to `license`: how many permits the applicant would see."""
     rows = PermitLicense.objects.filter(license=license)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("search/", views.permit_search_view, name="search"),
     path("search/permits.csv", views.permit_search_csv_view, name="search_csv"),
     path("my-records/", views.my_records_view, name="my_records"),
+    path("my-records/permits.csv", views.my_records_csv_view, name="my_records_csv"),
     path("collections/", collection_views.collections_view, name="collections"),
     path("collections/new/", collection_views.collection_create_view, name="collection_create"),
     path("collections/add/", collection_views.collection_add_view, name="collection_add"),
@@ -16,6 +17,11 @@ urlpatterns = [
         "collections/<int:collection_id>/permits/",
         collection_views.collection_items_view,
         name="collection_items",
+    ),
+    path(
+        "collections/<int:collection_id>/permits.csv",
+        collection_views.collection_csv_view,
+        name="collection_csv",
     ),
     path(
         "collections/<int:collection_id>/rename/",

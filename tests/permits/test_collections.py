@@ -217,3 +217,70 @@ def test_collection_forms_need_csrf(permits):
         == 403
     )
     assert not Collection.objects.exists()
+
+
+# Issue 13, requirement 7: what the README promises ------------------------------------------
+
+
+def csv_rows(response) -> list[list[str]]:
+    import csv
+
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.reader(text.splitlines()))
+
+
+def test_a_collection_shows_its_fees_due_and_downloads_as_csv(client, owner, permits):
+    from decimal import Decimal
+
+    from permits.models import FeeStatus
+    from tests.factories import FeeFactory, set_status
+
+    collection = make(owner, "Oak St jobs", permits[:2])
+    FeeFactory(permit=permits[0], amount=Decimal("1200.00"))
+    FeeFactory(permit=permits[1], amount=Decimal("25.81"))
+    set_status(FeeFactory(permit=permits[1], amount=Decimal("999.00")), FeeStatus.PAID)
+    FeeFactory(permit=permits[2], amount=Decimal("50.00"))  # not in the collection
+    page = client.get(reverse("permits:collection", args=[collection.pk]))
+    assert 'Fees due: <span data-testid="collection-fees-due">$1,225.81</span>' in page.text
+    url = reverse("permits:collection_csv", args=[collection.pk])
+    assert url in page.text
+    response = client.get(url)
+    assert response["Content-Type"].startswith("text/csv")
+    rows = csv_rows(response)
+    assert rows[0][0] == "Permit Number"
+    assert sorted(row[0] for row in rows[1:]) == sorted(p.number for p in permits[:2])
+
+
+def test_someone_elses_collection_csv_is_a_404(client, owner, permits):
+    collection = make(UserFactory(), "Theirs", permits[:1])
+    assert client.get(reverse("permits:collection_csv", args=[collection.pk])).status_code == 404
+
+
+def test_my_records_download_as_csv(client):
+    license = LicenseFactory()
+    mine = [PermitFactory(licenses=[license]) for _ in range(3)]
+    PermitFactory()  # someone else's
+    url = reverse("permits:my_records_csv")
+    assert client.get(url).status_code == 302  # signed in only
+    client.force_login(contractor_user(license))
+    assert url in client.get(reverse("permits:my_records")).text
+    rows = csv_rows(client.get(url))
+    assert sorted(row[0] for row in rows[1:]) == sorted(p.number for p in mine)
+
+
+def test_the_permit_page_adds_the_permit_to_a_collection(client, owner, permits):
+    permit = permits[0]
+    page = client.get(reverse("permits:detail", args=[permit.number]))
+    assert "Add to Collection" in page.text
+    response = client.post(
+        reverse("permits:collection_add"),
+        {"permit": permit.pk, "add": "1", "new_name": "Watching"},
+        follow=True,
+    )
+    collection = Collection.objects.get(owner=owner, name="Watching")
+    assert contents(collection) == {permit.pk}
+    assert "1 permit added" in response.text
+    client.logout()
+    assert (
+        "Add to Collection" not in client.get(reverse("permits:detail", args=[permit.number])).text
+    )
