@@ -21,6 +21,7 @@ from .forms import CollectionChoiceForm, CollectionNameForm
 from .models import Collection
 from .selectors import (
     PermitSearch,
+    attach_professionals,
     collection_fees_due,
     collection_permit_ids,
     collection_permits,
@@ -121,6 +122,7 @@ def collection_view(request: HttpRequest, collection_id: int) -> HttpResponse:
         request, collection_permits(collection=collection), settings.MY_RECORDS_PAGE_SIZE
     )
     prefetch_for_rules(request.user, page.object_list)
+    attach_professionals(page.object_list)
     others = collections_of(user=request.user).exclude(pk=collection.pk)
     fees_due = collection_fees_due(collection=collection)
     return render(

@@ -50,7 +50,7 @@ class PermitSearchForm(forms.Form):
         label="Address",
         max_length=100,
         required=False,
-        help_text="Any part of the site address, e.g. 1200 Oak or Maple Ave.",
+        help_text="Any part of the site address.",
     )
     license_number = forms.CharField(
         label="Contractor license number",
@@ -97,6 +97,11 @@ class PermitSearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not offer_mine:
             del self.fields["mine"]
+        self.fields[
+            "address"
+        ].help_text = (
+            f"Any part of the site address, e.g. {settings.PERMIT_SEARCH_ADDRESS_EXAMPLE}."
+        )
 
     def clean_applied_from(self) -> datetime.date | None:
         return self._clean_date("applied_from")

@@ -36,6 +36,7 @@ from .invitations import CONTACT_INVITATION_DAYS, invitation_from_token
 from .models import Permit, PermitContact, PermitDocument, PermitStatus, PermitType
 from .selectors import (
     PermitSearch,
+    attach_professionals,
     fee_totals,
     license_search_rows,
     my_records,
@@ -149,6 +150,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         else:
             page = paginate(request, permit_search(search=search), size, window=search.narrow)
         prefetch_for_rules(request.user, page.object_list)
+        attach_professionals(page.object_list)
     return render(request, "permits/search.html", search_context(request, form, page, searched))
 
 
@@ -181,6 +183,8 @@ CSV_HEADER = (
     "Description",
     "Valuation",
     "Fees Due",
+    "Contractor",
+    "License Number",
 )
 STATUS_LABELS = dict(PermitStatus.choices)
 
@@ -312,6 +316,7 @@ def my_records_view(request: HttpRequest) -> HttpResponse:
         count=record_total(request.user),
     )
     prefetch_for_rules(request.user, page.object_list)
+    attach_professionals(page.object_list)
     return render(request, "permits/my_records.html", {"page": page})
 
 

@@ -311,6 +311,11 @@ LICENSE_REVIEWER_EMAILS = env.list("LICENSE_REVIEWER_EMAILS", default=[])
 CITY_NAME = env("CITY_NAME", default="City of Springfield")
 CITY_STATE = env("CITY_STATE", default="IL")
 CITY_OFFICE_PHONE = env("CITY_OFFICE_PHONE", default="(217) 555-0100")
+# The search form's examples: an address and a license number that find something in this city
+# (the defaults are the demo city's).
+PERMIT_SEARCH_ADDRESS_EXAMPLE = env(
+    "PERMIT_SEARCH_ADDRESS_EXAMPLE", default="2403 Wabash or W Iles Ave"
+)
 # Public search: how far back the applied-date range starts by default, and rows per page.
 PERMIT_SEARCH_DEFAULT_YEARS = env.int("PERMIT_SEARCH_DEFAULT_YEARS", default=3)
 # A permit expires this many days after it is issued (or renewed) unless work is inspected

@@ -151,3 +151,17 @@ def test_demo_totp_code_refuses_production_settings(settings):
     settings.PORTAL_ENVIRONMENT = "production"
     with pytest.raises(CommandError):
         call_command("demo_totp_code")
+
+
+def test_the_search_forms_address_example_finds_permits_in_the_demo_city(client, settings):
+    """Issue 13, requirement 11: each part of the example ("2403 Wabash or W Iles Ave") finds
+    something in the demo city."""
+    from django.urls import reverse
+
+    seed_demo_city()
+    example = settings.PERMIT_SEARCH_ADDRESS_EXAMPLE
+    for part in example.split(" or "):
+        page = client.get(
+            reverse("permits:search"), {"address": part, "applied_from": "2000-01-01"}
+        )
+        assert page.context["page"].paginator.count > 0, part

@@ -57,12 +57,12 @@ def test_a_search_that_finds_nothing_reads_once(client, django_assert_max_num_qu
     """An empty first page is a total of none: the matches are not looked for a second time
     to count them (on PostgreSQL each look is a scan of the address index)."""
     make_permits(3, 1)
-    found = count_queries(client, django_assert_max_num_queries, {"address": "oak"})
     with django_assert_max_num_queries(10) as captured:
         response = client.get(reverse("permits:search"), {"address": "no such street"})
     assert response.context["page"].paginator.count == 0
     assert list(response.context["page"].object_list) == []
-    assert len(captured.captured_queries) == found
+    searches = [q for q in captured.captured_queries if "address_search" in q["sql"]]
+    assert len(searches) == 1
     assert b"No permits match" in response.content
 
 

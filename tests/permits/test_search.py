@@ -232,3 +232,23 @@ def test_the_search_results_link_to_the_csv_with_the_same_search(client):
     response = search(client, address="oak", page=1)
     assert 'href="/permits/search/permits.csv?address=oak' in response.text
     assert "page=1" not in response.text.split("permits.csv")[1].split('"')[0]
+
+
+def test_results_and_the_csv_show_the_license_professional(client):
+    """Issue 13, requirement 11: who the contractor is, as the commercial portals show it."""
+    holder_license = LicenseFactory(number="EC10002", holder__business_name="Prairie Electric Co.")
+    permit = PermitFactory(street_name="Oak St", licenses=[holder_license])
+    bare = PermitFactory(street_name="Oak St", licenses=[])
+    page = search(client, address="oak")
+    assert "License professional" in page.text
+    assert "Prairie Electric Co." in page.text and "(EC10002)" in page.text
+    rows = {row[0]: row for row in read_csv(client.get(CSV, {"address": "oak"}))}
+    header = rows.pop("Permit Number")
+    assert header[-2:] == ["Contractor", "License Number"]
+    assert rows[permit.number][-2:] == ["Prairie Electric Co.", "EC10002"]
+    assert rows[bare.number][-2:] == ["", ""]
+
+
+def test_the_address_example_is_a_setting(client, settings):
+    settings.PERMIT_SEARCH_ADDRESS_EXAMPLE = "12 Elm or Elm St"
+    assert "e.g. 12 Elm or Elm St" in client.get(SEARCH).text
