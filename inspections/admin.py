@@ -23,6 +23,7 @@ from .models import (
     InspectionType,
     Inspector,
 )
+from .selectors import permit_types_without_inspections
 from .services import INSPECTORS_GROUP, inspection_record_result, inspections_route
 
 
@@ -46,11 +47,59 @@ class InspectionInline(admin.TabularInline):
         return False
 
 
+class CityWideFilter(admin.SimpleListFilter):
+    title = "list"
+    parameter_name = "list"
+
+    def lookups(self, request, model_admin):
+        return [("city", "City-wide (types without their own)"), ("type", "A permit type's own")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "city":
+            return queryset.filter(permit_type__isnull=True)
+        if self.value() == "type":
+            return queryset.filter(permit_type__isnull=False)
+        return queryset
+
+
 @admin.register(InspectionType)
 class InspectionTypeAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "permit_type")
-    list_filter = ("permit_type",)
+    list_display = ("code", "name", "list_of")
+    list_filter = (CityWideFilter, "permit_type")
     search_fields = ("code", "name")
+
+    @admin.display(description="permit type", ordering="permit_type")
+    def list_of(self, inspection_type):
+        return inspection_type.permit_type or "City-wide list"
+
+
+class InspectionTypeInline(admin.TabularInline):
+    """A permit type's own inspections, on its admin page (composed in portal/admin.py)."""
+
+    model = InspectionType
+    extra = 1
+    fields = ("code", "name")
+
+
+class WithoutInspectionsFilter(admin.SimpleListFilter):
+    """Permit types without inspections of their own (imported ones, typically)."""
+
+    title = "inspections"
+    parameter_name = "inspections"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("none", "Without inspections of their own"),
+            ("own", "With their own inspections"),
+        ]
+
+    def queryset(self, request, queryset):
+        without = permit_types_without_inspections().values("pk")
+        if self.value() == "none":
+            return queryset.filter(pk__in=without)
+        if self.value() == "own":
+            return queryset.exclude(pk__in=without)
+        return queryset
 
 
 @admin.register(Holiday)

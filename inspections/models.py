@@ -11,10 +11,17 @@ from .exceptions import InvalidInspectionStatusMove
 
 
 class InspectionType(models.Model):
-    """An inspection a permit of one type can have, e.g. 101 Footing or 199 Final."""
+    """An inspection a permit of one type can have, e.g. 101 Footing or 199 Final. Without a
+    permit type it is on the city-wide list, which applies to every permit type that has no
+    list of its own (inspections.selectors.inspection_types_for)."""
 
     permit_type = models.ForeignKey(
-        PermitType, on_delete=models.CASCADE, related_name="inspection_types"
+        PermitType,
+        on_delete=models.CASCADE,
+        related_name="inspection_types",
+        null=True,
+        blank=True,
+        help_text="Empty: on the city-wide list, for every permit type without its own.",
     )
     code = models.CharField(max_length=10)
     name = models.CharField(max_length=100)
@@ -27,6 +34,14 @@ class InspectionType(models.Model):
                 name="inspection_type_code_unique",
                 violation_error_message=(
                     "This permit type already has an inspection with this code."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=models.Q(permit_type__isnull=True),
+                name="inspection_type_default_code_unique",
+                violation_error_message=(
+                    "The city-wide list already has an inspection with this code."
                 ),
             ),
         ]

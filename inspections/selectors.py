@@ -8,8 +8,9 @@ from django.utils import timezone
 from core.pagination import Countable
 from core.sql import Part, in_order
 from permits.access import record_license_ids, record_permit_ids
+from permits.models import PermitType
 
-from .models import Inspection, InspectionStatus
+from .models import Inspection, InspectionStatus, InspectionType
 
 RECENT_RESULTS_DAYS = 30
 
@@ -163,3 +164,20 @@ def inspections_in_order(inspection_ids: list[int]) -> list[Inspection]:
         .order_by()
     )
     return in_order(found, inspection_ids)
+
+
+def inspection_types_for(permit_type_id: int) -> QuerySet[InspectionType]:
+    """The inspections a permit of this type can have: its type's own list, or the city-wide
+    list (inspection types without a permit type) when it has none."""
+    own = InspectionType.objects.filter(permit_type_id=permit_type_id)
+    if own.exists():
+        return own.order_by("code")
+    return InspectionType.objects.filter(permit_type__isnull=True).order_by("code")
+
+
+def permit_types_without_inspections() -> QuerySet:
+    """Permit types with no inspection of their own (imported ones, typically): contractors
+    can request on them only what the city-wide list offers."""
+    return PermitType.objects.exclude(
+        pk__in=InspectionType.objects.filter(permit_type__isnull=False).values("permit_type_id")
+    )

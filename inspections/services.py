@@ -33,6 +33,7 @@ from .models import (
     TimePreference,
 )
 from .scheduling import allowed_days, can_cancel_online
+from .selectors import inspection_types_for
 from .tasks import send_inspection_cancelled, send_inspection_confirmation, send_inspection_result
 
 INSPECTORS_GROUP = "Inspectors"
@@ -131,7 +132,7 @@ def inspection_request_create(
     if token is not None and (existing := _made_with(token, user)) is not None:
         return existing
     inspection_request_check(user=user, permit=permit)
-    if inspection_type.permit_type_id != permit.permit_type_id:
+    if not inspection_types_for(permit.permit_type_id).filter(pk=inspection_type.pk).exists():
         raise InspectionError("Choose one of the inspections of this permit's type.")
     if inspection_type.pk in open_request_type_ids(permit):
         raise InspectionError(

@@ -28,7 +28,7 @@ from .forms import (
 )
 from .models import CalendarFeed, Inspection, InspectionResult, InspectionType
 from .scheduling import allowed_days, cancel_deadline, mark_cancellable
-from .selectors import upcoming_inspections
+from .selectors import inspection_types_for, upcoming_inspections
 from .services import (
     inspection_cancel,
     inspection_request_check,
@@ -88,7 +88,7 @@ def type_choices(permit: Permit) -> tuple[list[tuple[int, str]], dict[int, str]]
     )
     open_ids = open_request_type_ids(permit)
     choices, marks = [], {}
-    for inspection_type in InspectionType.objects.filter(permit_type_id=permit.permit_type_id):
+    for inspection_type in inspection_types_for(permit.permit_type_id):
         if inspection_type.pk in open_ids:
             marks[inspection_type.pk] = "already requested"
             continue
@@ -126,7 +126,14 @@ def request_type(request: HttpRequest, number: str) -> HttpResponse:
     return render(
         request,
         "inspections/request_type.html",
-        {"permit": permit, "form": form, "step": 1, "already": already, "empty": not choices},
+        {
+            "permit": permit,
+            "form": form,
+            "step": 1,
+            "already": already,
+            "empty": not choices,
+            "none_set_up": not choices and not marks,
+        },
     )
 
 

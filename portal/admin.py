@@ -7,13 +7,22 @@ from auditlog.models import LogEntry
 from django.contrib import admin
 
 from accounts.forms import StaffLoginForm
-from inspections.admin import InspectionInline
+from inspections.admin import InspectionInline, InspectionTypeInline, WithoutInspectionsFilter
 from payments.admin import PaidReadyToIssueFilter
-from permits.admin import PermitAdmin
-from permits.models import Permit
+from permits.admin import PermitAdmin, PermitTypeAdmin
+from permits.models import Permit, PermitType
 
 admin.site.login_form = StaffLoginForm
 admin.site.unregister(Permit)
+admin.site.unregister(PermitType)
+
+
+@admin.register(PermitType)
+class PortalPermitTypeAdmin(PermitTypeAdmin):
+    # A type's own inspections on its page; "Without inspections of their own" finds the types
+    # an import made, on which contractors can request only the city-wide list.
+    inlines = [*PermitTypeAdmin.inlines, InspectionTypeInline]
+    list_filter = (WithoutInspectionsFilter, *PermitTypeAdmin.list_filter)
 
 
 @admin.register(Permit)
