@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from core.sql import expand
+
 from .models import ROLE_FIELDS, Contractor, License, LicenseLink, LicenseLinkStatus, Membership
 
 ROLE_COLUMNS = tuple(ROLE_FIELDS.values())
@@ -96,3 +98,20 @@ def approval_preview(link: LicenseLink) -> ApprovalPreview:
         managers=sorted(m.user.get_full_name() or m.user.get_username() for m in managers),
         facts=[text for fact in APPROVAL_FACTS if (text := fact(link.license))],
     )
+
+
+LICENSE_LABELS_SQL = """
+SELECT l.id, c.business_name, l.number
+  FROM licenses_license l JOIN licenses_contractor c ON c.id = l.holder_id
+ WHERE l.id IN %s
+"""
+
+
+def license_labels(license_ids: set[int]) -> dict[int, tuple[str, str]]:
+    """Each license's (holder's business name, number): how a list of permits names its license
+    professionals (permits.selectors.attach_professionals)."""
+    if not license_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(*expand(LICENSE_LABELS_SQL, [sorted(license_ids)]))
+        return {license_id: (business, number) for license_id, business, number in cursor}

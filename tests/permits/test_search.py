@@ -252,3 +252,28 @@ def test_results_and_the_csv_show_the_license_professional(client):
 def test_the_address_example_is_a_setting(client, settings):
     settings.PERMIT_SEARCH_ADDRESS_EXAMPLE = "12 Elm or Elm St"
     assert "e.g. 12 Elm or Elm St" in client.get(SEARCH).text
+
+
+def test_a_pages_professionals_answer_as_the_orm_definition(django_assert_num_queries):
+    """The two hand-written reads behind a page's license professionals agree with the ORM."""
+    from permits.models import PermitLicense
+    from permits.selectors import attach_professionals
+
+    first, second = LicenseFactory(number="EC20001"), LicenseFactory(number="GC20002")
+    permits = [
+        PermitFactory(licenses=[first, second]),
+        PermitFactory(licenses=[second]),
+        PermitFactory(licenses=[]),
+    ]
+    with django_assert_num_queries(2):
+        attach_professionals(permits)
+    for permit in permits:
+        by_orm = sorted(
+            PermitLicense.objects.filter(permit=permit).values_list(
+                "license__holder__business_name", "license__number"
+            ),
+            key=lambda pair: pair[1],
+        )
+        assert permit.professionals == by_orm
+    with django_assert_num_queries(0):
+        attach_professionals([])
