@@ -1,7 +1,40 @@
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from core.mail import deliver_email, enqueue_after_commit
+
+
+@dataclass(frozen=True)
+class PortalSite:
+    """What allauth's emails call the site: the city's portal at its public address, never the
+    host a request happened to come in on ("Hello from 127.0.0.1:8101!")."""
+
+    name: str
+    domain: str
+
+
+def words(body: str) -> str:
+    """An email's text without the header and footer lines the HTML layout has already."""
+    lines = body.strip().splitlines()
+    if lines and lines[0] == f"{settings.CITY_NAME} Permit Portal":
+        lines = lines[1:]
+    for index, line in enumerate(lines):
+        if line.startswith(f"{settings.CITY_NAME} Building Department"):
+            lines = lines[:index]
+            break
+    return "\n".join(lines).strip()
+
+
+def portal_site() -> PortalSite:
+    return PortalSite(
+        name=f"{settings.CITY_NAME} Permit Portal",
+        domain=urlsplit(settings.PORTAL_BASE_URL).netloc or settings.PORTAL_BASE_URL,
+    )
 
 
 class PortalAccountAdapter(DefaultAccountAdapter):
@@ -12,20 +45,32 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         from django.contrib.sites.shortcuts import get_current_site
 
         request = allauth_context.request
-        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        get_current_site(request)  # (allauth's own code may still ask for it)
+        ctx = {
+            "request": request,
+            "email": email,
+            "CITY_NAME": settings.CITY_NAME,
+            "CITY_OFFICE_PHONE": settings.CITY_OFFICE_PHONE,
+            "PORTAL_URL": settings.PORTAL_BASE_URL,
+        }
         ctx.update(context)
+        ctx["current_site"] = portal_site()
         message = self.render_mail(template_prefix, email, ctx)
+        html = next(
+            (
+                content
+                for content, mime in getattr(message, "alternatives", [])
+                if mime == "text/html"
+            ),
+            "",
+        )
+        if not html:
+            # The portal's own emails' layout (its header and footer), around allauth's words.
+            html = render_to_string("email/account_body.html", {**ctx, "text": words(message.body)})
         payload = {
             "subject": message.subject,
             "text": message.body,
-            "html": next(
-                (
-                    content
-                    for content, mime in getattr(message, "alternatives", [])
-                    if mime == "text/html"
-                ),
-                "",
-            ),
+            "html": html,
             "to": list(message.to),
             "from_email": message.from_email,
         }

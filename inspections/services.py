@@ -34,7 +34,12 @@ from .models import (
 )
 from .scheduling import allowed_days, can_cancel_online
 from .selectors import inspection_types_for
-from .tasks import send_inspection_cancelled, send_inspection_confirmation, send_inspection_result
+from .tasks import (
+    send_inspection_cancelled,
+    send_inspection_cancelled_to_inspector,
+    send_inspection_confirmation,
+    send_inspection_result,
+)
 
 INSPECTORS_GROUP = "Inspectors"
 
@@ -207,6 +212,11 @@ def inspection_cancel(
         note="Cancelled online",
         changes={"cancelled_by": user, "cancelled_at": now or timezone.now()},
     )
+    # The people concerned: whoever requested it (a colleague may have cancelled it), and the
+    # inspector whose day it was on.
+    who = user.get_full_name() or user.get_username()
+    enqueue_after_commit(send_inspection_cancelled, inspection.pk, f"cancelled online by {who}")
+    enqueue_after_commit(send_inspection_cancelled_to_inspector, inspection.pk, who)
     return inspection
 
 

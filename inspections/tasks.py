@@ -43,6 +43,26 @@ def send_inspection_cancelled(inspection_id: int, reason: str) -> None:
 
 
 @shared_task(**MAIL_RETRY)
+def send_inspection_cancelled_to_inspector(inspection_id: int, cancelled_by: str) -> None:
+    """The inspector assigned to an inspection its contractor cancelled: a stop off their day."""
+    inspection = _inspection(inspection_id)
+    inspector = inspection.inspector
+    if inspector is None or not inspector.user.email:
+        return
+    send_templated_email(
+        template="inspection_cancelled_inspector",
+        to=[inspector.user.email],
+        context={
+            "inspection": inspection,
+            "cancelled_by": cancelled_by,
+            "url": absolute_url(
+                reverse("admin:inspections_inspection_change", args=[inspection.pk])
+            ),
+        },
+    )
+
+
+@shared_task(**MAIL_RETRY)
 def send_inspection_result(inspection_id: int) -> None:
     def request_again(inspection: Inspection) -> dict[str, str]:
         url = reverse("inspections:request", args=[inspection.permit.number])

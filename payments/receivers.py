@@ -9,13 +9,18 @@ from permits.models import Fee
 from permits.signals import fee_holders
 
 from .models import Payment, PaymentLine, TrustAccount
-from .signals import payment_confirmed, trust_balance_fell_below_threshold
-from .tasks import send_low_balance_alert, send_receipt
+from .signals import payment_confirmed, payment_refunded, trust_balance_fell_below_threshold
+from .tasks import send_low_balance_alert, send_receipt, send_refund_notice
 
 
 @receiver(payment_confirmed, sender=Payment, dispatch_uid="payments.send_receipt")
 def queue_receipt(sender, *, payment_id: int, **kwargs) -> None:
     enqueue_after_commit(send_receipt, payment_id)
+
+
+@receiver(payment_refunded, sender=Payment, dispatch_uid="payments.send_refund_notice")
+def queue_refund_notice(sender, *, payment_id: int, **kwargs) -> None:
+    enqueue_after_commit(send_refund_notice, payment_id)
 
 
 @receiver(

@@ -9,3 +9,6 @@ payment_confirmed = Signal()
 # Sent inside the transaction of a trust payment that took an account's balance below its alert
 # threshold; kwargs: account_id.
 trust_balance_fell_below_threshold = Signal()
+
+# Sent inside the transaction that records a payment's refund; kwargs: payment_id.
+payment_refunded = Signal()

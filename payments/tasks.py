@@ -28,6 +28,22 @@ def send_receipt(payment_id: int) -> None:
 
 
 @shared_task(**MAIL_RETRY)
+def send_refund_notice(payment_id: int) -> None:
+    """The payer of a refunded payment: what was refunded, where the money goes, and that its
+    fees are due again (or waived)."""
+    payment = Payment.objects.select_related("user", "trust_account__contractor").get(pk=payment_id)
+    send_templated_email(
+        template="payment_refunded",
+        to=[payment.user.email],
+        context={
+            "payment": payment,
+            "lines": list(payment_lines(payment)),
+            "url": absolute_url(reverse("payments:receipt", args=[payment.receipt_number])),
+        },
+    )
+
+
+@shared_task(**MAIL_RETRY)
 def send_low_balance_alert(account_id: int) -> None:
     account = TrustAccount.objects.select_related("contractor").get(pk=account_id)
     memberships = Membership.objects.filter(

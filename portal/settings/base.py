@@ -273,7 +273,6 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # always ends with the browser.
 ACCOUNT_SESSION_REMEMBER = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Permit Portal] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
 ACCOUNT_RATE_LIMITS = {
     # Failed sign-ins per account and address are django-axes's job (it covers the Django admin
@@ -311,6 +310,8 @@ LICENSE_REVIEWER_EMAILS = env.list("LICENSE_REVIEWER_EMAILS", default=[])
 CITY_NAME = env("CITY_NAME", default="City of Springfield")
 CITY_STATE = env("CITY_STATE", default="IL")
 CITY_OFFICE_PHONE = env("CITY_OFFICE_PHONE", default="(217) 555-0100")
+# Every email's subject (the portal's and allauth's) starts with the city's portal.
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{CITY_NAME} Permit Portal] "
 # The search form's examples: an address and a license number that find something in this city
 # (the defaults are the demo city's).
 PERMIT_SEARCH_ADDRESS_EXAMPLE = env(

@@ -28,7 +28,7 @@ def test_a_task_sends_text_and_html_from_templates(django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=True):
         enqueue_after_commit(send_registration_received, user.pk)
     message = mail.outbox[0]
-    assert message.subject == "[Permit Portal] Registration received"
+    assert message.subject == "[City of Springfield Permit Portal] Registration received"
     assert "Pat O'Brien" in message.body  # plain text is not HTML-escaped
     html, mime = message.alternatives[0]
     assert mime == "text/html" and "Pat O&#x27;Brien" in html

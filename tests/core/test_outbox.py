@@ -60,7 +60,9 @@ def test_in_eager_mode_nothing_is_written_and_the_task_runs_after_the_commit(
     with django_capture_on_commit_callbacks(execute=True):
         enqueue_after_commit(send_registration_received, user.pk)
     assert OutboxTask.objects.count() == 0
-    assert [m.subject for m in mail.outbox] == ["[Permit Portal] Registration received"]
+    assert [m.subject for m in mail.outbox] == [
+        "[City of Springfield Permit Portal] Registration received"
+    ]
 
 
 @pytest.mark.django_db
