@@ -91,6 +91,7 @@ class PermitSearchForm(forms.Form):
         error_messages={"invalid": "Enter the date as YYYY-MM-DD, e.g. 2024-03-31."},
     )
 
+    fees_due = forms.BooleanField(label="With fees due only", required=False)
     mine = forms.BooleanField(label="Search my records only", required=False)
 
     def __init__(self, *args, offer_mine: bool = False, **kwargs):
@@ -135,6 +136,7 @@ class PermitSearchForm(forms.Form):
             status=data["status"],
             applied_from=data["applied_from"],
             applied_to=data["applied_to"],
+            fees_due=data.get("fees_due", False),
         )
 
 

@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import (
     Count,
     DecimalField,
+    Exists,
     F,
     OuterRef,
     Prefetch,
@@ -24,7 +25,7 @@ from core.sql import Part, expand, in_order, partial
 from licenses.models import License, LicenseType, normalize_license_number
 from licenses.selectors import license_labels
 
-from .access import record_license_ids, record_rows
+from .access import permits_visible_to, record_license_ids, record_rows
 from .models import (
     ACTIVE_STATUSES,
     Collection,
@@ -69,6 +70,8 @@ class PermitSearch:
     applied_to: datetime.date | None = None
     # "Search my records only": limit to these permits (a queryset of the user's records).
     within: QuerySet | None = None
+    # "With fees due only": permits with at least one fee due.
+    fees_due: bool = False
 
     @property
     def narrow(self) -> bool:
@@ -127,6 +130,10 @@ def permit_search(*, search: PermitSearch) -> QuerySet[Permit]:
     permits = by_status_and_date(permits, search)
     if search.within is not None:
         permits = permits.filter(pk__in=search.within.values("pk"))
+    if search.fees_due:
+        permits = permits.filter(
+            Exists(Fee.objects.filter(permit=OuterRef("pk"), status=FeeStatus.DUE))
+        )
     permits = with_fees_due(permits)
     if search.narrow:
         # An expression, not the bare column: otherwise PostgreSQL may walk the whole date
@@ -164,6 +171,7 @@ def license_search_rows(
     answers those."""
     if (
         connection.vendor != "postgresql"
+        or search.fees_due
         or not search.license_number
         or search.address
         or search.permit_number
@@ -254,10 +262,18 @@ def fee_totals(fees: Iterable[Fee]) -> FeeTotals:
     )
 
 
-def my_records(*, user) -> QuerySet:
-    """My Records: (applied_on, permit_id) rows of every permit of the user's, newest first.
-    Page them, then load the page's permits with `permits_in_order`."""
-    return record_rows(user)
+def my_records(*, user, fees_due: bool = False) -> QuerySet:
+    """My Records: (applied_on, permit_id) rows of every permit of the user's, newest first
+    (with `fees_due`, only those with a fee due). Page them, then load the page's permits with
+    `permits_in_order`."""
+    if not fees_due:
+        return record_rows(user)
+    return (
+        permits_visible_to(user)
+        .filter(Exists(Fee.objects.filter(permit=OuterRef("pk"), status=FeeStatus.DUE)))
+        .values(permit_id=F("pk"), applied=F("applied_on"))
+        .order_by("-applied", "-permit_id")
+    )
 
 
 def my_active_permits(*, user) -> QuerySet:

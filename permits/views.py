@@ -309,15 +309,17 @@ def refuse_inactive_license(view):
 
 @login_required
 def my_records_view(request: HttpRequest) -> HttpResponse:
+    fees_due = request.GET.get("fees_due") == "1"
     page = paginate_records(
         request,
-        my_records(user=request.user),
+        my_records(user=request.user, fees_due=fees_due),
         settings.MY_RECORDS_PAGE_SIZE,
-        count=record_total(request.user),
+        # The whole list's total is kept per license; a filtered one is counted.
+        count=None if fees_due else record_total(request.user),
     )
     prefetch_for_rules(request.user, page.object_list)
     attach_professionals(page.object_list)
-    return render(request, "permits/my_records.html", {"page": page})
+    return render(request, "permits/my_records.html", {"page": page, "fees_due": fees_due})
 
 
 # Contacts -------------------------------------------------------------------------------------

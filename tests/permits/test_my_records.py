@@ -176,3 +176,39 @@ def test_my_records_total_comes_from_the_per_license_counts(client, license):
     assert client.get(reverse("permits:my_records")).context["page"].paginator.count == 3
     PermitContact.objects.create(permit=PermitFactory(), user=user, contact_type="owner")
     assert record_total(type(user).objects.get(pk=user.pk)) is None  # counted one by one
+
+
+def test_my_records_and_the_search_filter_by_fees_due(client):
+    """Issue 13, requirement 3: "What do I owe?": My Records and the search keep only permits
+    with a fee due, for a contractor and for a contact alike."""
+    from decimal import Decimal
+
+    from permits.models import FeeStatus, PermitContact
+    from tests.factories import (
+        FeeFactory,
+        LicenseFactory,
+        PermitFactory,
+        contractor_user,
+        set_status,
+    )
+
+    license = LicenseFactory()
+    owing = PermitFactory(licenses=[license], street_name="Oak St")
+    FeeFactory(permit=owing, amount=Decimal("10.00"))
+    paid_up = PermitFactory(licenses=[license], street_name="Oak St")
+    set_status(FeeFactory(permit=paid_up, amount=Decimal("5.00")), FeeStatus.PAID)
+    no_fees = PermitFactory(licenses=[license], street_name="Oak St")
+    user = contractor_user(license)
+    client.force_login(user)
+    all_numbers = {p.number for p in client.get(reverse("permits:my_records")).context["page"]}
+    assert all_numbers == {owing.number, paid_up.number, no_fees.number}
+    page = client.get(reverse("permits:my_records"), {"fees_due": "1"}).context["page"]
+    assert [p.number for p in page] == [owing.number] and page.paginator.count == 1
+    # A contact's records (a UNION of two reads) filter the same way.
+    named = PermitFactory(street_name="Elm St")
+    FeeFactory(permit=named, amount=Decimal("7.00"))
+    PermitContact.objects.create(permit=named, user=user, contact_type="owner")
+    page = client.get(reverse("permits:my_records"), {"fees_due": "1"}).context["page"]
+    assert {p.number for p in page} == {owing.number, named.number}
+    found = client.get(reverse("permits:search"), {"address": "oak", "fees_due": "on"})
+    assert [p.number for p in found.context["page"]] == [owing.number]
