@@ -578,6 +578,12 @@ def load(cursor, rng: random.Random, permit_count: int, started: float) -> None:
         "SELECT license_id, status, count(*) FROM permits_permitlicense GROUP BY 1, 2"
     )
     log("permit counts per license", started)
+    cursor.execute(
+        "INSERT INTO permits_licensefeesdue (license_id, amount) "
+        "SELECT pl.license_id, SUM(f.amount) FROM permits_permitlicense pl "
+        "JOIN permits_fee f ON f.permit_id = pl.permit_id WHERE f.status = 'due' GROUP BY 1"
+    )
+    log("fees due per license", started)
     for table in (
         "licenses_contractor",
         "licenses_license",

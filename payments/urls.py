@@ -9,6 +9,7 @@ app_name = "payments"
 urlpatterns = [
     path("cart/", views.cart_view, name="cart"),
     path("cart/add/<permit_number:number>/", views.cart_add, name="cart_add"),
+    path("cart/add-all/", views.cart_add_all_view, name="cart_add_all"),
     path("checkout/", views.checkout, name="checkout"),
     path("<int:payment_id>/return/", views.payment_return, name="return"),
     path("<int:payment_id>/offline/", views.offline_gateway, name="offline"),

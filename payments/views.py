@@ -37,7 +37,7 @@ from .selectors import (
     trust_account_of,
     trust_balance,
 )
-from .services.cart import cart_add_permit, cart_remove_permit
+from .services.cart import cart_add_all, cart_add_permit, cart_remove_permit
 from .services.checkout import checkout_begin
 from .services.confirm import OPEN_STATUSES
 from .services.trust import trust_threshold_set
@@ -71,6 +71,23 @@ def cart_add(request: HttpRequest, number: str) -> HttpResponse:
         request,
         f"Fees of permit {permit.number} are in your cart"
         + ("." if added else " (they already were)."),
+    )
+    return redirect("payments:cart")
+
+
+@login_required
+@require_POST
+def cart_add_all_view(request: HttpRequest) -> HttpResponse:
+    """ "Pay All Fees Due": every fee the user may pay goes in the cart."""
+    try:
+        added, permits = cart_add_all(user=request.user)
+    except PaymentError as error:
+        messages.warning(request, str(error))
+        return redirect("dashboard")
+    messages.success(
+        request,
+        f"Every fee due on {permits:,} permit{'s' if permits != 1 else ''} is in your cart"
+        + (f" ({added:,} added)." if added else " (they already were)."),
     )
     return redirect("payments:cart")
 

@@ -13,6 +13,7 @@ from .models import (
     Collection,
     CollectionItem,
     Fee,
+    LicenseFeesDue,
     LicensePermitCount,
     Permit,
     PermitContact,
@@ -368,5 +369,14 @@ class LicensePermitCountAdmin(ReadOnlyAdmin):
 
     list_display = ("license", "status", "permits")
     list_filter = ("status",)
+    search_fields = ("^license__number",)
+    list_select_related = ("license",)
+
+
+@admin.register(LicenseFeesDue)
+class LicenseFeesDueAdmin(ReadOnlyAdmin):
+    """Read only: kept by the database (see the model), shown for support."""
+
+    list_display = ("license", money("amount"))
     search_fields = ("^license__number",)
     list_select_related = ("license",)

@@ -237,6 +237,23 @@ class PermitLicense(models.Model):
         return f"{self.license} on {self.permit}"
 
 
+class LicenseFeesDue(models.Model):
+    """The fees due on the permits that name a license. On PostgreSQL, kept by triggers on
+    Fee and PermitLicense (migration 0010) and never written by the portal: a dashboard totals
+    what a contractor with 50,000 permits owes by reading one row. Elsewhere the fees are
+    summed."""
+
+    license = models.OneToOneField(License, on_delete=models.CASCADE, related_name="+")
+    amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = "fees due per license"
+        verbose_name_plural = "fees due per license"
+
+    def __str__(self) -> str:
+        return f"Fees due on license {self.license_id}: {self.amount}"
+
+
 class LicensePermitCount(models.Model):
     """How many permits name a license, by permit status. On PostgreSQL, kept by triggers on
     PermitLicense (migration 0006) and never written by the portal: a dashboard counts a

@@ -323,6 +323,33 @@ def my_permits_page_part(
     return Part(sql, (label, license_ids, list(statuses), limit, offset))
 
 
+# What the user's permits owe: one row per license (LicenseFeesDue, kept by triggers) for a
+# contractor with one license; the distinct permits' due fees for several (a permit can name
+# two of them). Cast: the UNION's column is a count elsewhere.
+_FEES_DUE_ONE_LICENSE = """
+SELECT %s, CAST(COALESCE(SUM(amount), 0) AS numeric) FROM permits_licensefeesdue
+ WHERE license_id IN %s"""
+_FEES_DUE_LICENSES = """
+SELECT %s, CAST(COALESCE(SUM(amount), 0) AS numeric) FROM permits_fee
+ WHERE status = 'due' AND permit_id IN (
+       SELECT permit_id FROM permits_permitlicense WHERE license_id IN %s)"""
+
+
+def my_fees_due_part(*, user, label: str) -> Part:
+    """(label, the fees due on the user's records) for the dashboard's one query of totals."""
+    license_ids = sorted(record_license_ids(user))
+    sql = _FEES_DUE_ONE_LICENSE if len(license_ids) == 1 else _FEES_DUE_LICENSES
+    return Part(sql, (label, license_ids))
+
+
+def my_fees_due(*, user) -> Decimal:
+    """The fees due on the user's records, by the plain definition (any database, any user)."""
+    total = Fee.objects.filter(
+        status=FeeStatus.DUE, permit__in=permits_visible_to(user).values("pk")
+    ).aggregate(total=Sum("amount"))["total"]
+    return as_money(total)
+
+
 def my_collections_count_part(*, user, label: str) -> Part:
     """(label, how many collections the user has)."""
     return Part("SELECT %s, COUNT(*) FROM permits_collection WHERE owner_id = %s", (label, user.pk))

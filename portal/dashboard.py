@@ -18,12 +18,14 @@ Either way the pages' permits and inspections are then loaded in one query each.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.paginator import Page
 from django.db import connection
 from django.http import HttpRequest
 
+from core.money import as_money
 from core.pagination import Countable, count_each, paginate, read_pages
 from core.sql import union_all
 from inspections.selectors import (
@@ -45,6 +47,8 @@ from permits.selectors import (
     my_active_permits,
     my_collections_count_part,
     my_expired_permits,
+    my_fees_due,
+    my_fees_due_part,
     my_permits_count_part,
     my_permits_page_part,
     permits_in_order,
@@ -67,6 +71,7 @@ class Dashboard:
     completed: Page
     collection_count: int
     cart_count: int
+    fees_due: Decimal
 
 
 def read_dashboard(request: HttpRequest, user, *, by_license: bool | None = None) -> Dashboard:
@@ -88,6 +93,7 @@ def read_dashboard(request: HttpRequest, user, *, by_license: bool | None = None
         **pages,
         collection_count=counts["collection_count"],
         cart_count=counts["cart_count"],
+        fees_due=as_money(counts["fees_due"]),
     )
 
 
@@ -136,7 +142,7 @@ class _General:
                 "collection_count": Countable(Collection.objects.filter(owner=user)),
                 "cart_count": Countable(CartLine.objects.filter(user=user)),
             }
-        )
+        ) | {"fees_due": my_fees_due(user=user)}
 
     def rows(self, name: str):
         return self.queries[name]
@@ -169,7 +175,10 @@ class _ByLicense:
             ),
             *(part(user=user, label=name) for name, part in self.COUNT_PARTS.items()),
         ]
-        return {name: int(total) for name, total in union_all(parts)}
+        parts.append(my_fees_due_part(user=user, label="fees_due"))
+        return {
+            name: total if name == "fees_due" else int(total) for name, total in union_all(parts)
+        }
 
     def rows(self, name: str) -> list:
         return []  # filled by `fill`, once the page numbers are known

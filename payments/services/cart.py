@@ -2,8 +2,10 @@
 
 from django.db import transaction
 
+from licenses.access import contractor_scope
+from licenses.models import Role
 from permits.access import can_pay
-from permits.models import Fee, FeeStatus, Permit
+from permits.models import Fee, FeeStatus, Permit, PermitLicense
 
 from ..exceptions import PaymentError
 from ..models import CartLine
@@ -33,6 +35,33 @@ def cart_add_permit(*, user, permit: Permit) -> int:
         [CartLine(user=user, fee=fee) for fee in fees], ignore_conflicts=True
     )
     return len(fees) - before
+
+
+@transaction.atomic
+def cart_add_all(*, user) -> tuple[int, int]:
+    """ "Pay All Fees Due" (eTRAKIT's "Pay All Fees"): every due fee the user may pay (the
+    permits of the businesses where they hold Pay) goes in the cart. Returns (fees added,
+    permits they are on)."""
+    license_ids = contractor_scope(user).licenses_held_with(Role.PAY)
+    if not contractor_scope(user).verified or not license_ids:
+        raise PaymentError("Paying fees needs the Pay role at a business.")
+    cart_clean(user=user)
+    fees = list(
+        Fee.objects.filter(
+            status=FeeStatus.DUE,
+            permit__in=PermitLicense.objects.filter(license_id__in=license_ids).values("permit_id"),
+        ).values_list("pk", "permit_id")
+    )
+    if not fees:
+        raise PaymentError("None of your permits has fees due.")
+    before = CartLine.objects.filter(user=user).count()
+    CartLine.objects.bulk_create(
+        [CartLine(user=user, fee_id=fee_id) for fee_id, _ in fees],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    added = CartLine.objects.filter(user=user).count() - before
+    return added, len({permit_id for _, permit_id in fees})
 
 
 @transaction.atomic
