@@ -4,6 +4,7 @@ scope from them, once per request), and what approving a license link will do.""
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import connection
 
 from core.sql import expand
@@ -107,11 +108,32 @@ SELECT l.id, c.business_name, l.number
 """
 
 
+LABEL_CACHE_KEY = "license-label:v1:{}"
+LABEL_CACHE_SECONDS = 3600
+
+
 def license_labels(license_ids: set[int]) -> dict[int, tuple[str, str]]:
     """Each license's (holder's business name, number): how a list of permits names its license
-    professionals (permits.selectors.attach_professionals)."""
+    professionals (permits.selectors.attach_professionals). Read through the shared cache (one
+    round trip to Redis for a page, rather than a query), which licenses.signals empties for a
+    license or business that changes."""
     if not license_ids:
         return {}
-    with connection.cursor() as cursor:
-        cursor.execute(*expand(LICENSE_LABELS_SQL, [sorted(license_ids)]))
-        return {license_id: (business, number) for license_id, business, number in cursor}
+    keys = {LABEL_CACHE_KEY.format(license_id): license_id for license_id in license_ids}
+    cached = cache.get_many(list(keys))
+    labels = {keys[key]: tuple(label) for key, label in cached.items()}
+    missing = sorted(set(license_ids) - set(labels))
+    if missing:
+        with connection.cursor() as cursor:
+            cursor.execute(*expand(LICENSE_LABELS_SQL, [missing]))
+            found = {license_id: (business, number) for license_id, business, number in cursor}
+        cache.set_many(
+            {LABEL_CACHE_KEY.format(license_id): label for license_id, label in found.items()},
+            LABEL_CACHE_SECONDS,
+        )
+        labels.update(found)
+    return labels
+
+
+def forget_license_labels(license_ids) -> None:
+    cache.delete_many([LABEL_CACHE_KEY.format(license_id) for license_id in license_ids])

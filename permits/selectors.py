@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Count,
@@ -478,6 +479,32 @@ def collection_permit_ids(*, collection) -> QuerySet:
     return Permit.objects.filter(
         pk__in=CollectionItem.objects.filter(collection=collection).values("permit_id")
     )
+
+
+PERMIT_TYPES_CACHE_KEY = "permit-types:v1"
+
+
+@dataclass(frozen=True)
+class PermitTypeChoice:
+    code: str
+    name: str
+
+
+def permit_type_choices() -> list[PermitTypeChoice]:
+    """The permit types for the search form's list, by name, read through the shared cache
+    (every search page shows them; permits.signals forgets them when a type changes)."""
+    choices = cache.get(PERMIT_TYPES_CACHE_KEY)
+    if choices is None:
+        choices = [
+            PermitTypeChoice(code, name)
+            for code, name in PermitType.objects.order_by("name").values_list("code", "name")
+        ]
+        cache.set(PERMIT_TYPES_CACHE_KEY, choices, 3600)
+    return choices
+
+
+def forget_permit_types() -> None:
+    cache.delete(PERMIT_TYPES_CACHE_KEY)
 
 
 def license_permits_fact(license: License) -> str:

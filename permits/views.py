@@ -33,7 +33,7 @@ from .access import (
 from .exceptions import PermitError
 from .forms import DocumentUploadForm, PermitContactForm, PermitSearchForm, default_applied_from
 from .invitations import CONTACT_INVITATION_DAYS, invitation_from_token
-from .models import Permit, PermitContact, PermitDocument, PermitStatus, PermitType
+from .models import Permit, PermitContact, PermitDocument, PermitStatus
 from .selectors import (
     PermitSearch,
     attach_professionals,
@@ -43,6 +43,7 @@ from .selectors import (
     permit_csv_rows,
     permit_for_public_detail,
     permit_search,
+    permit_type_choices,
     permits_in_order,
 )
 from .services import (
@@ -161,7 +162,7 @@ def search_context(request: HttpRequest, form: PermitSearchForm, page, searched:
         "searched": searched,
         "scope_marker": SCOPE_MARKER,
         "offer_mine": "mine" in form.fields,
-        "permit_types": PermitType.objects.order_by("name"),
+        "permit_types": permit_type_choices(),
     }
 
 

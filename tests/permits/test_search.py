@@ -277,3 +277,37 @@ def test_a_pages_professionals_answer_as_the_orm_definition(django_assert_num_qu
         assert permit.professionals == by_orm
     with django_assert_num_queries(0):
         attach_professionals([])
+    # The labels come from the cache the next time: the page's licenses only.
+    with django_assert_num_queries(1):
+        attach_professionals(permits)
+    assert permits[0].professionals == sorted(
+        [(first.holder.business_name, "EC20001"), (second.holder.business_name, "GC20002")],
+        key=lambda pair: pair[1],
+    )
+
+
+def test_a_renamed_business_shows_under_its_new_name(client):
+    """The licenses' labels are read through the cache, which forgets a changed license or
+    business."""
+    from permits.selectors import attach_professionals
+
+    license = LicenseFactory(number="EC30003", holder__business_name="Old Name LLC")
+    permit = PermitFactory(licenses=[license])
+    attach_professionals([permit])
+    assert permit.professionals == [("Old Name LLC", "EC30003")]
+    license.holder.business_name = "New Name LLC"
+    license.holder.save()
+    attach_professionals([permit])
+    assert permit.professionals == [("New Name LLC", "EC30003")]
+    license.number = "EC30004"
+    license.save()
+    attach_professionals([permit])
+    assert permit.professionals == [("New Name LLC", "EC30004")]
+
+
+def test_the_search_forms_permit_types_follow_a_change(client):
+    """The list of permit types is read through the cache, which forgets it when one changes."""
+    PermitTypeFactory(code="RES", name="Residential")
+    assert ">Residential</option>" in client.get(SEARCH).text
+    PermitTypeFactory(code="SGN", name="Sign")
+    assert ">Sign</option>" in client.get(SEARCH).text
