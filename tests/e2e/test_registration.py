@@ -89,7 +89,7 @@ def test_a_newcomer_registers_verifies_and_is_approved(
 
     # The mail folder: the verification link, followed; then the newcomer signs in.
     assert "Registration received" in messages_in(mail_folder)
-    verify = link_from_mail(mail_folder, r"https?://\S+/accounts/confirm-email/\S+/")
+    verify = link_from_mail(mail_folder, r"https?://[^\s\"<>]+/accounts/confirm-email/[^\s\"<>/]+/")
     page.goto(verify)
     page.get_by_role("button", name="Confirm").click()
     sign_in(page, live_server.url, "sparky", PASSWORD)
