@@ -13,11 +13,11 @@ from .selectors import payment_lines, trust_balance
 from .services.reconcile import reconcile_payments as reconcile
 
 
-@shared_task(**MAIL_RETRY)
-def send_receipt(payment_id: int) -> None:
+def _email_payer(payment_id: int, template: str) -> None:
+    """Email the payer about their payment: its lines as paid, and its receipt's page."""
     payment = Payment.objects.select_related("user", "trust_account__contractor").get(pk=payment_id)
     send_templated_email(
-        template="payment_receipt",
+        template=template,
         to=[payment.user.email],
         context={
             "payment": payment,
@@ -25,22 +25,18 @@ def send_receipt(payment_id: int) -> None:
             "url": absolute_url(reverse("payments:receipt", args=[payment.receipt_number])),
         },
     )
+
+
+@shared_task(**MAIL_RETRY)
+def send_receipt(payment_id: int) -> None:
+    _email_payer(payment_id, "payment_receipt")
 
 
 @shared_task(**MAIL_RETRY)
 def send_refund_notice(payment_id: int) -> None:
     """The payer of a refunded payment: what was refunded, where the money goes, and that its
     fees are due again (or waived)."""
-    payment = Payment.objects.select_related("user", "trust_account__contractor").get(pk=payment_id)
-    send_templated_email(
-        template="payment_refunded",
-        to=[payment.user.email],
-        context={
-            "payment": payment,
-            "lines": list(payment_lines(payment)),
-            "url": absolute_url(reverse("payments:receipt", args=[payment.receipt_number])),
-        },
-    )
+    _email_payer(payment_id, "payment_refunded")
 
 
 @shared_task(**MAIL_RETRY)
