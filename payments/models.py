@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from core.money import MONEY, ZERO
+from core.money import MONEY, ZERO, format_money
 from core.status import StatusMachine
 from licenses.models import Contractor
 from permits.models import Fee
@@ -294,7 +294,7 @@ class TrustEntry(models.Model):
         indexes = [models.Index(fields=["account", "created_at"], name="trustentry_account")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.amount}"
+        return f"{self.get_kind_display()} {format_money(self.amount)}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -87,7 +87,11 @@ def cart_add_all_view(request: HttpRequest) -> HttpResponse:
     messages.success(
         request,
         f"Every fee due on {permits:,} permit{'s' if permits != 1 else ''} is in your cart"
-        + (f" ({added:,} added)." if added else " (they already were)."),
+        + (
+            f" ({added:,} fee{'s' if added != 1 else ''} added)."
+            if added
+            else " (they already were)."
+        ),
     )
     return redirect("payments:cart")
 

@@ -231,7 +231,9 @@ def csv_response(rows, name: str) -> StreamingHttpResponse:
 @require_GET
 def my_records_csv_view(request: HttpRequest) -> HttpResponse:
     """My Records, every one of them, as CSV (the search's columns)."""
-    search = PermitSearch(within=permits_visible_to(request.user))
+    search = PermitSearch(
+        within=permits_visible_to(request.user), fees_due=request.GET.get("fees_due") == "1"
+    )
     return csv_response(permit_csv_rows(search=search), "my-records")
 
 

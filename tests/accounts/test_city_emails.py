@@ -73,6 +73,8 @@ def test_the_verification_email_is_the_citys(client, settings, django_capture_on
     assert message.subject.startswith("[City of Springfield Permit Portal] ")
     assert "permits.springfield.example" in message.body
     assert "Hello from" not in message.body and "Thank you for using" not in message.body
+    assert "an account on the City of Springfield Permit Portal" in message.body
+    assert "127.0.0.1" not in message.body.split("open ")[0]
     assert "City of Springfield Permit Portal" in html_of(message)
 
 
@@ -140,4 +142,6 @@ def test_a_refund_emails_the_payer_what_was_refunded(client, django_capture_on_c
     assert f"{permit.number}  Fee 0  $100.00" in message.body
     assert "due again" in message.body
     assert "$25.50" in html_of(message)
+    receipt_subjects = [m.subject for m in mail.outbox if "Receipt" in m.subject]
+    assert not receipt_subjects or all("$" in subject for subject in receipt_subjects)
     assert datetime.date.today().strftime("%m/%d/%Y") in message.body

@@ -266,6 +266,16 @@ def test_my_records_download_as_csv(client):
     assert url in client.get(reverse("permits:my_records")).text
     rows = csv_rows(client.get(url))
     assert sorted(row[0] for row in rows[1:]) == sorted(p.number for p in mine)
+    # With the page's filter, the CSV is the page's list.
+    from decimal import Decimal
+
+    from tests.factories import FeeFactory
+
+    FeeFactory(permit=mine[0], amount=Decimal("12.00"))
+    page = client.get(reverse("permits:my_records"), {"fees_due": "1"})
+    assert f"{url}?fees_due=1" in page.text
+    rows = csv_rows(client.get(url, {"fees_due": "1"}))
+    assert [row[0] for row in rows[1:]] == [mine[0].number]
 
 
 def test_the_permit_page_adds_the_permit_to_a_collection(client, owner, permits):

@@ -105,7 +105,7 @@ def test_pay_all_fees_due_puts_every_payable_fee_in_the_cart(client):
     client.force_login(payer)
     assert "Pay All Fees Due" in client.get(reverse("dashboard")).text
     response = client.post(reverse("payments:cart_add_all"), follow=True)
-    assert "Every fee due on 2 permits is in your cart (3 added)." in response.text
+    assert "Every fee due on 2 permits is in your cart (3 fees added)." in response.text
     assert set(CartLine.objects.filter(user=payer).values_list("fee_id", flat=True)) == {
         fee.pk for fee in fees
     }

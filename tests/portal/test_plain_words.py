@@ -140,3 +140,15 @@ def test_a_payments_amounts_read_as_money_and_stay_read_only(client, clerk):
     assert 'name="total"' not in page.text and 'name="fees_total"' not in page.text
     listing = client.get(reverse("admin:payments_payment_changelist")).text
     assert "$1,925.81" in listing
+
+
+def test_a_trust_entry_and_a_receipts_subject_say_dollars():
+    from django.template.loader import render_to_string
+
+    from payments.models import TrustEntry
+
+    assert str(TrustEntry(kind=EntryKind.DEPOSIT, amount=Decimal("1000"))) == "Deposit $1,000.00"
+    assert str(TrustEntry(kind=EntryKind.PAYMENT, amount=Decimal("-45.95"))) == "Payment -$45.95"
+    payment = Payment(receipt_number="R2026-0000001", total=Decimal("513.95"))
+    subject = render_to_string("email/payment_receipt_subject.txt", {"payment": payment})
+    assert subject.strip() == "Receipt R2026-0000001: $513.95 paid"
