@@ -117,9 +117,10 @@ def clerk_pages() -> list[str]:
     return pages
 
 
-# In a list of permits on a phone, the number, status and fees due show without scrolling.
+# In a list of permits (or of inspections) on a phone, the number, status (or result) and fees due
+# show without scrolling.
 KEY_COLUMNS_CUT = """() => [...document.querySelectorAll("table.table-permits th[scope=col]")]
-  .filter((th) => /^(Permit number|Status|Fees due)$/.test(th.textContent.trim()))
+  .filter((th) => /^(Permit number|Permit|Status|Result|Fees due)$/.test(th.textContent.trim()))
   .filter((th) => th.getBoundingClientRect().right > window.innerWidth + 1)
   .map((th) => th.textContent.trim() + " by " +
        Math.round(th.getBoundingClientRect().right - window.innerWidth) + "px")"""
