@@ -182,6 +182,15 @@ def can_apply(user, permit: Permit) -> bool:
     )
 
 
+def payable_license_ids(user) -> frozenset[int]:
+    """The licenses whose permits' fees the user may pay (`can_pay` for every permit naming one
+    of them): those of the businesses where they hold Pay. "Pay All Fees Due" reads this."""
+    scope = contractor_scope(user)
+    if not scope.verified:
+        return frozenset()
+    return scope.licenses_held_with(Role.PAY)
+
+
 def inactive_license_status(user, permit: Permit) -> str | None:
     """Why the user can act on nothing on this permit, when that is the reason: they stand on
     it (registered for one of its licenses, or a role at a business holding one) only through

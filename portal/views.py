@@ -12,8 +12,7 @@ from django.views.decorators.http import require_GET
 from inspections.scheduling import mark_cancellable
 from inspections.selectors import RECENT_RESULTS_DAYS
 from licenses.access import contractor_scope
-from licenses.models import Role
-from permits.access import prefetch_for_rules
+from permits.access import payable_license_ids, prefetch_for_rules
 from permits.forms import PermitSearchForm, default_applied_from
 from permits.models import PermitType
 
@@ -90,6 +89,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "collection_count": lists.collection_count,
             "cart_count": lists.cart_count,
             "fees_due": lists.fees_due,
-            "may_pay": bool(contractor_scope(user).businesses_with(Role.PAY)),
+            "may_pay": bool(payable_license_ids(user)),
         },
     )

@@ -2,9 +2,7 @@
 
 from django.db import transaction
 
-from licenses.access import contractor_scope
-from licenses.models import Role
-from permits.access import can_pay
+from permits.access import can_pay, payable_license_ids
 from permits.models import Fee, FeeStatus, Permit, PermitLicense
 
 from ..exceptions import PaymentError
@@ -42,8 +40,8 @@ def cart_add_all(*, user) -> tuple[int, int]:
     """ "Pay All Fees Due" (eTRAKIT's "Pay All Fees"): every due fee the user may pay (the
     permits of the businesses where they hold Pay) goes in the cart. Returns (fees added,
     permits they are on)."""
-    license_ids = contractor_scope(user).licenses_held_with(Role.PAY)
-    if not contractor_scope(user).verified or not license_ids:
+    license_ids = payable_license_ids(user)
+    if not license_ids:
         raise PaymentError("Paying fees needs the Pay role at a business.")
     cart_clean(user=user)
     fees = list(

@@ -366,3 +366,13 @@ def test_the_parties_query_answers_as_the_orm_definition(django_assert_num_queri
     assert set(rows) == party_rows_by_orm(ids)
     assert party_rows([]) == []
     assert set(party_rows([both.pk])) == party_rows_by_orm([both.pk])
+
+
+@pytest.mark.parametrize("kind", list(USERS))
+def test_the_payable_licenses_agree_with_can_pay(kind):
+    """`payable_license_ids` ("Pay All Fees Due", the dashboard's button) answers can_pay for
+    every permit at once: the permit's license is in it exactly when the user may pay it."""
+    world = make_world()
+    user = USERS[kind](world)
+    payable = access.payable_license_ids(fresh(user))
+    assert (world.license.pk in payable) is EXPECTED[kind]["pay"]
