@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 
+from core.kept_forms import view_keeps_typed
+
 from .security import client_ip, security_log
 
 LAST_ACTIVITY_SESSION_KEY = "portal_last_activity"
@@ -55,6 +57,10 @@ class IdleSignOutMiddleware:
             if not isinstance(last, int | float):
                 record_activity(request)
             elif now - last > idle_limit(user).total_seconds():
+                if request.method == "POST" and view_keeps_typed(request.path_info):
+                    # The form's view keeps what was typed for after the next sign-in.
+                    self.sign_out(request, user)
+                    return self.get_response(request)
                 if is_navigation(request):
                     return self.sign_out(request, user)
                 request.user = AnonymousUser()

@@ -13,18 +13,40 @@ DATA_UPLOAD_MAX_MEMORY_SIZE, and the proxy in front refuses anything larger (REA
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.urls import Resolver404, resolve
 
 # A form's own fields and the multipart headers around its file: never near this.
 FORM_OVERHEAD = 64 * 1024
+LIMIT_ATTRIBUTE = "upload_max_bytes_setting"
 
 
-def upload_max_bytes() -> int:
+def upload_limit(setting_name: str):
+    """A view that takes files larger (or smaller) than UPLOAD_MAX_BYTES: the setting that
+    holds its limit, e.g. @upload_limit("APPLICATION_DOCUMENT_MAX_BYTES") for plans."""
+
+    def decorate(view):
+        setattr(view, LIMIT_ATTRIBUTE, setting_name)
+        return view
+
+    return decorate
+
+
+def upload_max_bytes(request=None) -> int:
+    """The limit of the view the request is for (its `upload_limit`), or UPLOAD_MAX_BYTES."""
+    if request is not None:
+        try:
+            view = resolve(request.path_info).func
+        except Resolver404:
+            view = None
+        setting_name = getattr(view, LIMIT_ATTRIBUTE, None)
+        if setting_name:
+            return getattr(settings, setting_name)
     return settings.UPLOAD_MAX_BYTES
 
 
 class LimitedUploadHandler(FileUploadHandler):
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None) -> None:
-        self.limit = upload_max_bytes()
+        self.limit = upload_max_bytes(self.request)
         self.declared_too_large = content_length > self.limit + FORM_OVERHEAD
         if self.request is not None:
             self.request.upload_refused = False

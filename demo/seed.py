@@ -36,6 +36,14 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
+from applications.models import (
+    Application,
+    ApplicationTemplate,
+    DocumentRequirement,
+    FeeRule,
+    Question,
+    TemplateStatus,
+)
 from inspections.models import Holiday, Inspection, InspectionArea, InspectionType, Inspector
 from inspections.scheduling import is_business_day
 from inspections.services import area_for, inspector_for
@@ -157,6 +165,8 @@ def seed_demo_city(*, today: datetime.date | None = None) -> SeedReport:
     seed_inspection_areas(seeding)
     seed_memberships(seeding)
     seed_permits(seeding)
+    seed_application_forms(seeding)
+    seed_application_drafts(seeding)
     return seeding.report
 
 
@@ -438,3 +448,95 @@ def seed_inspections(seeding: Seeding, permit: Permit, spec: dict[str, Any]) -> 
         inspection.created_at = calendar.at(visit["on"] - 1, REQUESTED_AT)
         resulted.append(inspection)
     Inspection.objects.bulk_create(resulted)
+
+
+def seed_application_forms(seeding: Seeding) -> None:
+    """Each form of `application_forms`, as version 1 of its type's form, published."""
+    clerk = seeding.users.get("clerk")
+    for spec in seeding.city["application_forms"]:
+        permit_type = seeding.permit_types[spec["type"]]
+        if ApplicationTemplate.objects.filter(permit_type=permit_type).exists():
+            seeding.report.count("application forms", False)
+            continue
+        template = ApplicationTemplate.objects.create(
+            permit_type=permit_type, category=spec["category"], summary=spec["summary"]
+        )
+        for position, question in enumerate(spec["questions"], start=1):
+            show_if = question.get("show_if", ["", ""])
+            Question.objects.create(
+                template=template,
+                position=position * 10,
+                section=question["section"],
+                key=question["key"],
+                label=question["label"],
+                kind=question["kind"],
+                required=question["required"],
+                help_text=question.get("help", ""),
+                unit=question.get("unit", ""),
+                choices="\n".join(question.get("choices", [])),
+                show_if_key=show_if[0],
+                show_if_value=show_if[1],
+                fills=question.get("fills", ""),
+            )
+        for position, document in enumerate(spec["documents"], start=1):
+            DocumentRequirement.objects.create(
+                template=template,
+                position=position,
+                name=document["name"],
+                stage=document["stage"],
+                formats=document["formats"],
+                help_text=document["help"],
+            )
+        for position, fee in enumerate(spec["fees"], start=1):
+            only_if = fee.get("only_if", ["", ""])
+            FeeRule.objects.create(
+                template=template,
+                position=position,
+                description=fee["description"],
+                kind=fee["kind"],
+                amount=Decimal(fee.get("amount", "0")),
+                rate=Decimal(fee.get("rate", "0")),
+                minimum=Decimal(fee.get("minimum", "0")),
+                basis_key=fee.get("basis", ""),
+                brackets=fee.get("brackets", ""),
+                only_if_key=only_if[0],
+                only_if_value=only_if[1],
+            )
+        template.move_to(TemplateStatus.PUBLISHED, by=clerk, note="Demo city")
+        seeding.report.count("application forms", True)
+
+
+def seed_application_drafts(seeding: Seeding) -> None:
+    """Drafts in progress, found by their applicant, type and street."""
+    for spec in seeding.city["application_drafts"]:
+        user = seeding.users[spec["user"]]
+        template = ApplicationTemplate.objects.get(
+            permit_type=seeding.permit_types[spec["type"]], status=TemplateStatus.PUBLISHED
+        )
+        exists = Application.objects.filter(
+            applicant=user,
+            template__permit_type=template.permit_type,
+            street_name=spec["street_name"],
+        ).exists()
+        if not exists:
+            license = seeding.licenses[spec["license"]]
+            saved = seeding.calendar.day(spec["saved"])
+            application = Application.objects.create(
+                template=template,
+                applicant=user,
+                street_number=spec["street_number"],
+                street_name=spec["street_name"],
+                city=seeding.city["city"]["name"],
+                state=seeding.city["city"]["state"],
+                zip_code=spec["zip"],
+                parcel_number=spec["parcel"],
+                business=license.holder,
+                license=license,
+                owner_name=spec["owner"],
+                owner_email=spec["owner_email"],
+                answers=spec["answers"],
+                steps_saved=spec["steps"],
+            )
+            application.touch_expiry(saved)
+            application.save(update_fields=["expires_on", "reminded_on"])
+        seeding.report.count("application drafts", not exists)

@@ -212,6 +212,54 @@ def inactive_license_status(user, permit: Permit) -> str | None:
     return min(statuses)
 
 
+# Application rules (an application is an applications.Application; this layer reads only its
+# applicant, business and status) ---------------------------------------------------------------
+
+
+def application_businesses(user) -> dict[int, frozenset[int]]:
+    """The businesses the user may apply for (Apply there), each with its active licenses: the
+    license professionals an application may name."""
+    scope = contractor_scope(user)
+    if not scope.verified:
+        return {}
+    return {
+        contractor_id: scope.active(scope.held_by.get(contractor_id, frozenset()))
+        for contractor_id in scope.businesses_with(Role.APPLY)
+    }
+
+
+def can_start_application(user) -> bool:
+    """Apply at a business that holds an active license."""
+    return any(application_businesses(user).values())
+
+
+def can_view_application(user, application) -> bool:
+    """An application (a draft above all) is its applicant's own; colleagues see the permit it
+    became, through the permit rules."""
+    return bool(
+        contractor_scope(user).verified
+        and application.applicant_id is not None
+        and application.applicant_id == user.pk
+    )
+
+
+def can_work_on_application(user, application) -> bool:
+    """Change, submit, withdraw or copy it: its applicant, while they hold Apply at its
+    business (any business where they hold Apply, before one is chosen)."""
+    if not can_view_application(user, application):
+        return False
+    if application.business_id is None:
+        return can_start_application(user)
+    return application.business_id in application_businesses(user)
+
+
+def can_upload_to_application(user, application) -> bool:
+    """Its documents: as `can_work_on_application`, with Upload Files at its business."""
+    if not can_work_on_application(user, application) or application.business_id is None:
+        return False
+    return contractor_scope(user).has_role(application.business_id, Role.UPLOAD)
+
+
 # Business rules -------------------------------------------------------------------------------
 
 

@@ -538,3 +538,26 @@ class PermitDocument(models.Model):
         as a web page or run as a program)."""
         stem = PurePath(self.original_name).stem.strip(" .") or "document"
         return f"{stem[:150]}{self.extension}"
+
+
+class PermitNumberSequence(models.Model):
+    """The last number given in a permit number scheme: a type's prefix and a two-digit year
+    (RES26-0001, RES26-0002, ...). Read under lock and raised in the transaction that creates
+    the permit (permits.services.permit_number_next): a rolled-back submit gives its number
+    back, and two submits at once never get the same one."""
+
+    prefix = models.CharField(max_length=10)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prefix", "year"],
+                name="permit_number_sequence_unique",
+                violation_error_message="This prefix already has a sequence for this year.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}{self.year:02d}: {self.last}"

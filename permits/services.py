@@ -21,7 +21,9 @@ from .models import (
     Permit,
     PermitContact,
     PermitDocument,
+    PermitNumberSequence,
     PermitStatus,
+    PermitType,
 )
 from .tasks import send_contact_invitation
 
@@ -205,6 +207,54 @@ def permit_contact_remove(*, contact: PermitContact, by) -> None:
     if not can_apply(by, contact.permit):
         raise PermitError(CONTACTS_NEED_APPLY)
     contact.delete()
+
+
+# Permit numbers -------------------------------------------------------------------------------
+
+PERMIT_NUMBER_DIGITS = 4
+
+
+def _highest_number_in_use(prefix: str) -> int:
+    """The highest sequence among permits already numbered `prefix`NNNN (imported or made
+    before the sequence existed), for a new sequence to start after."""
+    highest = 0
+    numbers = Permit.objects.filter(number__startswith=prefix).values_list("number", flat=True)
+    for number in numbers.iterator():
+        tail = number[len(prefix) :]
+        if tail.isdigit():
+            highest = max(highest, int(tail))
+    return highest
+
+
+@transaction.atomic
+def permit_number_next(*, permit_type: PermitType, on: datetime.date | None = None) -> str:
+    """The next number in the type's scheme: its code, the two-digit year and a sequence
+    (RES26-0001). Call it in the transaction that creates the permit: the sequence's row stays
+    locked until that commits, so concurrent callers wait and take the next number, and a
+    rollback gives the number back (no gaps). A number already taken by another way in (an
+    import) is passed over."""
+    year = (on or timezone.localdate()).year % 100
+    code = permit_type.code.upper()
+    prefix = f"{code}{year:02d}-"
+    sequence = (
+        PermitNumberSequence.objects.select_for_update().filter(prefix=code, year=year).first()
+    )
+    if sequence is None:
+        try:
+            with transaction.atomic():
+                PermitNumberSequence.objects.create(
+                    prefix=code, year=year, last=_highest_number_in_use(prefix)
+                )
+        except IntegrityError:
+            pass  # another submit created it first: take it under lock below
+        sequence = PermitNumberSequence.objects.select_for_update().get(prefix=code, year=year)
+    while True:
+        sequence.last += 1
+        number = f"{prefix}{sequence.last:0{PERMIT_NUMBER_DIGITS}d}"
+        if not Permit.objects.filter(number=number).exists():
+            break
+    sequence.save(update_fields=["last"])
+    return number
 
 
 # Documents ------------------------------------------------------------------------------------

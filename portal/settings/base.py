@@ -50,6 +50,7 @@ LOCAL_APPS = [
     "accounts",
     "licenses",
     "permits",
+    "applications",
     "inspections",
     "payments",
     "portal",
@@ -194,6 +195,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.reconcile_payments",
         "schedule": crontab(minute="*/15"),
     },
+    # Drafts of online applications: reminders 5 days before they lapse, and lapsing.
+    "expire-application-drafts": {
+        "task": "applications.tasks.expire_application_drafts",
+        "schedule": crontab(hour=0, minute=30),
+    },
     # Tasks the broker did not take at their commit (core.outbox). `manage.py relay_outbox`,
     # its own process, sends them within seconds of Redis coming back; this is the backstop.
     "relay-outbox": {
@@ -337,6 +343,10 @@ INSPECTION_MAX_BUSINESS_DAYS_AHEAD = env.int("INSPECTION_MAX_BUSINESS_DAYS_AHEAD
 INSPECTION_REQUIRE_FEES_PAID = env.bool("INSPECTION_REQUIRE_FEES_PAID", default=False)
 # Documents uploaded to a permit: PDF, PNG or JPEG, checked by content.
 PERMIT_DOCUMENT_MAX_BYTES = env.int("PERMIT_DOCUMENT_MAX_MB", default=25) * 1_000_000
+# Online applications: a draft lapses this many days after it was last saved (its applicant is
+# reminded 5 days before); plans and drawings uploaded to an application may be this large.
+APPLICATION_DRAFT_DAYS = env.int("APPLICATION_DRAFT_DAYS", default=30)
+APPLICATION_DOCUMENT_MAX_BYTES = env.int("APPLICATION_DOCUMENT_MAX_MB", default=100) * 1_000_000
 # Request bodies: a file is read only up to the largest one the portal takes (core.uploads stops
 # the parse past it, before the rest is read); other fields and non-form bodies are capped by
 # Django; the proxy in front refuses a body past PERMIT_DOCUMENT_MAX_MB + 1 MB (README).

@@ -58,3 +58,80 @@
   same.addEventListener("change", sync);
   sync();
 })();
+
+// Online application, Details step: a question that applies only with an earlier answer is
+// hidden until that answer is given (without the script, each says what it depends on).
+(function () {
+  "use strict";
+  var form = document.querySelector(".application-details");
+  if (!form) return;
+  document.documentElement.classList.add("js");
+  function answerOf(name) {
+    var values = [];
+    form.querySelectorAll('[name="' + name + '"]').forEach(function (input) {
+      if ((input.type === "radio" || input.type === "checkbox") && !input.checked) return;
+      values.push(input.value);
+    });
+    return values;
+  }
+  function sync() {
+    // In order: a question hidden hides the ones that depend on it.
+    var hidden = {};
+    form.querySelectorAll(".question").forEach(function (question) {
+      var on = question.getAttribute("data-show-if");
+      var show = true;
+      if (on) {
+        show = !hidden[on] && answerOf(on).indexOf(question.getAttribute("data-show-value")) !== -1;
+      }
+      question.classList.toggle("question-hidden", !show);
+      question.querySelectorAll(".depends-note").forEach(function (note) { note.hidden = true; });
+      if (!show) hidden["q_" + question.id] = true;
+    });
+  }
+  form.addEventListener("change", sync);
+  sync();
+})();
+
+// Online application, Location step: addresses of the city's permits offered as the street is
+// typed (a datalist; any other address may be typed).
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-address-lookup]");
+  if (!form) return;
+  var street = document.getElementById("id_street_name");
+  var list = document.getElementById("address-suggestions");
+  if (!street || !list) return;
+  var found = {};
+  var timer = null;
+  function fill(address) {
+    ["street_number", "unit", "city", "state", "zip_code", "parcel_number"].forEach(function (name) {
+      var field = document.getElementById("id_" + name);
+      if (field && address[name]) field.value = address[name];
+    });
+    street.value = address.street_name;
+  }
+  street.addEventListener("input", function () {
+    var picked = found[street.value];
+    if (picked) { fill(picked); return; }
+    var number = document.getElementById("id_street_number");
+    var text = ((number && number.value ? number.value + " " : "") + street.value).trim();
+    if (text.length < 3) return;
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      fetch(form.getAttribute("data-address-lookup") + "?q=" + encodeURIComponent(text), {
+        credentials: "same-origin", headers: { "Accept": "application/json" }
+      }).then(function (response) { return response.ok ? response.json() : { addresses: [] }; })
+        .then(function (data) {
+          list.textContent = "";
+          found = {};
+          data.addresses.forEach(function (address) {
+            var label = address.label + (address.parcel_number ? " (parcel " + address.parcel_number + ")" : "");
+            var option = document.createElement("option");
+            option.value = label;
+            list.appendChild(option);
+            found[label] = address;
+          });
+        }).catch(function () { /* suggestions are a help, not a need */ });
+    }, 200);
+  });
+})();

@@ -1,0 +1,147 @@
+"""Answers to a form's questions: which questions are shown (a question may depend on an earlier
+answer), what an answer as typed means, and what is wrong with it.
+
+An answer is kept as the applicant typed it (a string; a list of options for multiple choice):
+a draft never loses what was typed, even when it is not yet a valid answer. It is read as a
+number, an amount or a date here, when the page checks it and when the fees are estimated.
+"""
+
+import datetime
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+
+from .models import Question, QuestionKind
+
+MAX_ANSWER_LENGTH = 5000
+NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+class AnswerError(ValueError):
+    """An answer that does not say what its question asks. Its message is for the applicant."""
+
+
+def as_decimal(raw: str, *, money: bool = False) -> Decimal:
+    text = raw.strip().replace(",", "").replace(" ", "")
+    if money:
+        text = text.removeprefix("$")
+    if not NUMBER_RE.match(text):
+        raise AnswerError("Enter an amount, e.g. 12500.00." if money else "Enter a number.")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:  # pragma: no cover (the pattern admits only decimals)
+        raise AnswerError("Enter a number.") from None
+    if value < 0:
+        raise AnswerError("Enter a number that is not negative.")
+    if value >= Decimal("1e10"):
+        raise AnswerError("That number is larger than any permit's.")
+    if money and value != value.quantize(Decimal("0.01")):
+        raise AnswerError("Enter an amount in dollars and cents.")
+    return value
+
+
+def as_date(raw: str) -> datetime.date:
+    text = raw.strip()
+    for pattern in ("%Y-%m-%d", "%m/%d/%Y"):
+        try:
+            return datetime.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise AnswerError("Enter a date, e.g. 2026-06-30.")
+
+
+def is_blank(raw) -> bool:
+    if isinstance(raw, list):
+        return not any(str(item).strip() for item in raw)
+    return raw is None or not str(raw).strip()
+
+
+def check_answer(question: Question, raw) -> None:
+    """Raise AnswerError when `raw` (not blank) is not an answer to `question`."""
+    if question.kind == QuestionKind.MULTIPLE_CHOICE:
+        items = raw if isinstance(raw, list) else [raw]
+        unknown = [item for item in items if item not in question.options]
+        if unknown:
+            raise AnswerError("Choose from the options listed.")
+        return
+    if isinstance(raw, list):
+        raise AnswerError("Give one answer.")
+    if len(raw) > MAX_ANSWER_LENGTH:
+        raise AnswerError(f"Keep the answer under {MAX_ANSWER_LENGTH:,} characters.")
+    if question.kind in (QuestionKind.CHOICE, QuestionKind.YES_NO):
+        if raw not in question.options:
+            raise AnswerError("Choose one of the options listed.")
+    elif question.kind == QuestionKind.NUMBER:
+        as_decimal(raw)
+    elif question.kind == QuestionKind.MONEY:
+        as_decimal(raw, money=True)
+    elif question.kind == QuestionKind.DATE:
+        as_date(raw)
+
+
+def matches(raw, value: str) -> bool:
+    """Whether an answer is `value` (for a multiple choice: includes it)."""
+    if isinstance(raw, list):
+        return value in raw
+    return raw is not None and str(raw).strip() == value
+
+
+def visible_questions(questions: Iterable[Question], answers: Mapping) -> list[Question]:
+    """The questions shown for these answers, in order: one whose condition names an earlier
+    question is shown when that question is shown and has the answer."""
+    shown: dict[str, Question] = {}
+    for question in questions:
+        if question.show_if_key:
+            if question.show_if_key not in shown:
+                continue
+            if not matches(answers.get(question.show_if_key), question.show_if_value):
+                continue
+        shown[question.key] = question
+    return list(shown.values())
+
+
+def answer_errors(questions: Iterable[Question], answers: Mapping) -> dict[str, str]:
+    """key -> what is wrong with the answer, for each shown question: missing where required,
+    or not an answer to it."""
+    errors = {}
+    for question in visible_questions(questions, answers):
+        raw = answers.get(question.key)
+        if is_blank(raw):
+            if question.required:
+                errors[question.key] = "Answer this question."
+            continue
+        try:
+            check_answer(question, raw)
+        except AnswerError as error:
+            errors[question.key] = str(error)
+    return errors
+
+
+def number_answer(question: Question | None, answers: Mapping) -> Decimal | None:
+    """The answer to a number or money question as a number, or None (unanswered, invalid)."""
+    if question is None:
+        return None
+    raw = answers.get(question.key)
+    if is_blank(raw) or isinstance(raw, list):
+        return None
+    try:
+        return as_decimal(raw, money=question.kind == QuestionKind.MONEY)
+    except AnswerError:
+        return None
+
+
+def display_answer(question: Question, raw) -> str:
+    """An answer as the review page and the snapshot show it."""
+    if is_blank(raw):
+        return ""
+    if isinstance(raw, list):
+        return ", ".join(raw)
+    text = str(raw).strip()
+    if question.kind == QuestionKind.MONEY:
+        try:
+            return f"${as_decimal(text, money=True):,.2f}"
+        except AnswerError:
+            return text
+    if question.kind == QuestionKind.NUMBER and question.unit:
+        return f"{text} {question.unit}"
+    return text

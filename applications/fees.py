@@ -1,0 +1,168 @@
+"""A permit type's fee schedule, evaluated: flat amounts, a rate per $1,000 of valuation with a
+minimum, an amount per unit of a numeric answer, and bracket tables. The schedule is data
+(FeeRule rows) read by this code; nothing a clerk types is ever run as code.
+
+An estimate is what the schedule gives for the answers so far. It is labelled as one
+everywhere: staff assess the permit's fees in review.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
+
+from core.money import ZERO, format_money
+
+from .answers import matches, number_answer
+from .models import FeeKind, FeeRule, Question, QuestionFills
+
+CENT = Decimal("0.01")
+THOUSAND = Decimal(1000)
+
+
+class FeeScheduleError(ValueError):
+    """A bracket table that cannot be read. Its message is for the clerk."""
+
+
+@dataclass(frozen=True)
+class Bracket:
+    start: Decimal
+    base: Decimal
+    rate: Decimal
+    step: Decimal
+
+
+def parse_brackets(text: str) -> list[Bracket]:
+    """Rows "from, base, rate, step", one per line, from ascending (the first from 0)."""
+    brackets = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [part.strip().replace("$", "") for part in line.split(",")]
+        if len(parts) != 4:
+            raise FeeScheduleError(
+                f"Line {number}: give four numbers, “from, base, rate, step” "
+                "(e.g. 25000, 391.25, 10.10, 1000)."
+            )
+        try:
+            start, base, rate, step = (Decimal(part) for part in parts)
+        except InvalidOperation:
+            raise FeeScheduleError(
+                f"Line {number}: “{line.strip()}” is not four numbers."
+            ) from None
+        if min(start, base, rate) < 0 or step <= 0:
+            raise FeeScheduleError(f"Line {number}: no negative numbers, and a step above 0.")
+        if brackets and start <= brackets[-1].start:
+            raise FeeScheduleError(f"Line {number}: rows go from the lowest “from” up.")
+        brackets.append(Bracket(start, base, rate, step))
+    if not brackets:
+        raise FeeScheduleError("Give at least one row.")
+    if brackets[0].start != 0:
+        raise FeeScheduleError("The first row starts from 0.")
+    return brackets
+
+
+def steps_over(value: Decimal, start: Decimal, step: Decimal) -> Decimal:
+    """How many steps (or parts of one) `value` is above `start`."""
+    if value <= start:
+        return Decimal(0)
+    return ((value - start) / step).to_integral_value(rounding=ROUND_CEILING)
+
+
+def table_amount(brackets: list[Bracket], value: Decimal) -> Decimal:
+    row = brackets[0]
+    for bracket in brackets:
+        if value >= bracket.start:
+            row = bracket
+    return row.base + steps_over(value, row.start, row.step) * row.rate
+
+
+@dataclass(frozen=True)
+class FeeLine:
+    description: str
+    amount: Decimal | None  # None: not yet known (`needs` says what is missing)
+    basis: str = ""
+    needs: str = ""
+
+
+@dataclass(frozen=True)
+class FeeEstimate:
+    lines: list[FeeLine] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines if line.amount is not None), ZERO)
+
+    @property
+    def complete(self) -> bool:
+        return all(line.amount is not None for line in self.lines)
+
+    def as_data(self) -> list[dict]:
+        return [
+            {
+                "description": line.description,
+                "amount": None if line.amount is None else str(line.amount),
+                "basis": line.basis,
+            }
+            for line in self.lines
+        ]
+
+
+def valuation_question(questions: Iterable[Question]) -> Question | None:
+    return next((q for q in questions if q.fills == QuestionFills.VALUATION), None)
+
+
+def estimate_fees(
+    rules: Iterable[FeeRule], questions: Iterable[Question], answers: Mapping
+) -> FeeEstimate:
+    """The fees the schedule gives for these answers (rules whose condition is not met give
+    none; a line whose basis is unanswered is listed with what it needs)."""
+    questions = list(questions)
+    by_key = {question.key: question for question in questions}
+    valuation_q = valuation_question(questions)
+    valuation = number_answer(valuation_q, answers)
+    lines = []
+    for rule in rules:
+        if rule.only_if_key and not matches(answers.get(rule.only_if_key), rule.only_if_value):
+            continue
+        lines.append(_line(rule, by_key, valuation_q, valuation, answers))
+    return FeeEstimate(lines)
+
+
+def _line(
+    rule: FeeRule,
+    by_key: dict[str, Question],
+    valuation_q: Question | None,
+    valuation: Decimal | None,
+    answers: Mapping,
+) -> FeeLine:
+    if rule.kind == FeeKind.FLAT:
+        return FeeLine(rule.description, rule.amount.quantize(CENT), "flat fee")
+    if rule.kind == FeeKind.VALUATION_RATE:
+        if valuation is None:
+            return FeeLine(rule.description, None, needs=_needs(valuation_q, "the valuation"))
+        thousands = steps_over(valuation, Decimal(0), THOUSAND)
+        amount = max(thousands * rule.rate, rule.minimum)
+        basis = f"{format_money(rule.rate)} per $1,000 of {format_money(valuation)}"
+        if rule.minimum:
+            basis += f", at least {format_money(rule.minimum)}"
+        return FeeLine(rule.description, _cents(amount), basis)
+    basis_q = by_key.get(rule.basis_key) if rule.basis_key else valuation_q
+    value = number_answer(basis_q, answers)
+    if value is None:
+        return FeeLine(rule.description, None, needs=_needs(basis_q, rule.basis_key or "valuation"))
+    unit = f" {basis_q.unit}" if basis_q is not None and basis_q.unit else ""
+    if rule.kind == FeeKind.PER_UNIT:
+        amount = max(value * rule.amount, rule.minimum)
+        basis = f"{format_money(rule.amount)} each for {value:,}{unit}"
+        return FeeLine(rule.description, _cents(amount), basis)
+    amount = table_amount(parse_brackets(rule.brackets), value)
+    shown = format_money(value) if basis_q is valuation_q else f"{value:,}{unit}"
+    return FeeLine(rule.description, _cents(amount), f"from the table, for {shown}")
+
+
+def _needs(question: Question | None, fallback: str) -> str:
+    return f"Answer “{question.label}”" if question is not None else f"Give {fallback}"
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)

@@ -1,0 +1,172 @@
+"""The application's step forms. Each binds what was typed; the step saves it as typed whether
+or not it is valid (a draft never loses anything), and shows each error beside its field."""
+
+from django import forms
+
+from core.validators import STATE, ZIP
+from licenses.models import License
+
+from .models import ApplicationContact, DocumentRequirement, Question, QuestionKind
+
+ANSWER_PREFIX = "q_"
+
+
+class LocationForm(forms.Form):
+    street_number = forms.CharField(label="Street number", max_length=20, required=False)
+    street_name = forms.CharField(
+        label="Street name",
+        max_length=200,
+        help_text="Addresses of the city's permits are offered as you type; a new one is fine.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "list": "address-suggestions"}),
+    )
+    unit = forms.CharField(label="Unit", max_length=30, required=False)
+    city = forms.CharField(max_length=100, required=False)
+    state = forms.CharField(max_length=2, required=False, validators=[STATE])
+    zip_code = forms.CharField(label="ZIP", max_length=10, required=False, validators=[ZIP])
+    parcel_number = forms.CharField(
+        label="Parcel number",
+        max_length=40,
+        required=False,
+        help_text="From the county's records, e.g. 14-26.0-168-084, if you know it.",
+    )
+
+
+class PeopleForm(forms.Form):
+    license = forms.TypedChoiceField(
+        label="Business and license professional",
+        coerce=int,
+        empty_value=None,
+        help_text="The license responsible for the work: one of your businesses' active licenses.",
+    )
+    owner_name = forms.CharField(label="Property owner's name", max_length=200)
+    owner_email = forms.EmailField(label="Property owner's email", required=False)
+
+    def __init__(self, *args, licenses: list[License], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["license"].choices = [
+            ("", "Choose a license"),
+            *(
+                (
+                    lic.pk,
+                    f"{lic.holder.business_name}: {lic.license_type.name} license {lic.number}",
+                )
+                for lic in licenses
+            ),
+        ]
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=200, required=False)
+    email = forms.EmailField(label="Email")
+    contact_type = forms.ChoiceField(
+        label="Contact type", choices=[("", "Choose"), *ApplicationContact.CONTACT_TYPES]
+    )
+
+
+def answer_field(question: Question) -> forms.Field:
+    """The form field of a question. Fields take any text: the answer is kept as typed and
+    checked by applications.answers (one set of rules for the page and for submitting)."""
+    label = f"{question.label} (required)" if question.required else question.label
+    common = {"label": label, "required": False, "help_text": question.help_text}
+    if question.kind == QuestionKind.LONG_TEXT:
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), **common)
+    if question.kind in (QuestionKind.CHOICE, QuestionKind.YES_NO):
+        return forms.ChoiceField(
+            choices=[(option, option) for option in question.options],
+            widget=forms.RadioSelect,
+            **common,
+        )
+    if question.kind == QuestionKind.MULTIPLE_CHOICE:
+        return forms.MultipleChoiceField(
+            choices=[(option, option) for option in question.options],
+            widget=forms.CheckboxSelectMultiple,
+            **common,
+        )
+    attrs = {}
+    if question.kind == QuestionKind.DATE:
+        attrs = {"type": "date"}
+    elif question.kind in (QuestionKind.NUMBER, QuestionKind.MONEY):
+        attrs = {"inputmode": "decimal"}
+        if question.unit:
+            common["help_text"] = " ".join(
+                part for part in (question.help_text, f"In {question.unit}.") if part
+            )
+    return forms.CharField(widget=forms.TextInput(attrs=attrs), max_length=5000, **common)
+
+
+class AnswersForm(forms.Form):
+    """The Details step: the form's questions (those an earlier answer hides are shown
+    with what they depend on, and hidden by the page's script when it runs)."""
+
+    def __init__(self, *args, questions: list[Question], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = {question.key: question for question in questions}
+        for question in questions:
+            self.fields[ANSWER_PREFIX + question.key] = answer_field(question)
+
+    def typed_answers(self) -> dict:
+        """What was posted for each question, as typed (the form need not be valid)."""
+        answers = {}
+        for key, question in self.questions.items():
+            name = self.add_prefix(ANSWER_PREFIX + key)
+            if question.kind == QuestionKind.MULTIPLE_CHOICE:
+                answers[key] = self.data.getlist(name)
+            else:
+                answers[key] = self.data.get(name, "")
+        return answers
+
+
+class DocumentUploadForm(forms.Form):
+    requirement = forms.TypedChoiceField(
+        label="Document", coerce=int, empty_value=None, required=False
+    )
+    file = forms.FileField(label="File")
+
+    def __init__(self, *args, requirements: list[DocumentRequirement], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["requirement"].choices = [
+            *((req.pk, req.name) for req in requirements),
+            ("", "Other document"),
+        ]
+
+
+class AttestationForm(forms.Form):
+    agree = forms.BooleanField(
+        label=(
+            "I attest that the information in this application is true and complete, and that "
+            "I am authorized to apply for this permit on the owner's behalf."
+        )
+    )
+    attestation = forms.CharField(
+        label="Type your full name to sign",
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+
+class ReturnForm(forms.Form):
+    reasons = forms.CharField(
+        label="What is missing or wrong (sent to the applicant)",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=4000,
+    )
+
+
+class EstimatorForm(forms.Form):
+    """The public guide's fee estimator: the questions the fee schedule reads."""
+
+    def __init__(self, *args, questions: list[Question], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for question in questions:
+            self.fields[ANSWER_PREFIX + question.key] = answer_field(question)
+
+    def answers(self) -> dict:
+        answers = {}
+        for question in self.questions:
+            name = ANSWER_PREFIX + question.key
+            if question.kind == QuestionKind.MULTIPLE_CHOICE:
+                answers[question.key] = self.data.getlist(name)
+            else:
+                answers[question.key] = self.data.get(name, "")
+        return answers

@@ -1,0 +1,674 @@
+"""Online applications: the forms staff publish per permit type (versioned templates of
+questions, required documents and a fee schedule), the drafts contractors fill in, and what
+they submitted, kept as it was."""
+
+import datetime
+import secrets
+import uuid
+from decimal import Decimal
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from core.money import MONEY
+from core.status import StatusMachine
+from licenses.models import Contractor, License
+from permits.models import ContactType, Permit, PermitType
+
+from .exceptions import ApplicationError, InvalidApplicationStatusMove, TemplateFrozen
+
+# Template versions ----------------------------------------------------------------------------
+
+
+class TemplateStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    RETIRED = "retired", "Retired"
+
+
+class ApplicationTemplate(StatusMachine):
+    """One version of a permit type's online application. Staff edit a Draft; publishing it
+    freezes it (its questions, documents and fees never change again) and retires the version
+    it replaces. A type is open for online application while it has a published version."""
+
+    Status = TemplateStatus
+    ALLOWED_MOVES: dict[str, set[str]] = {
+        TemplateStatus.DRAFT: {TemplateStatus.PUBLISHED},
+        TemplateStatus.PUBLISHED: {TemplateStatus.RETIRED},
+        TemplateStatus.RETIRED: set(),
+    }
+
+    permit_type = models.ForeignKey(
+        PermitType, on_delete=models.PROTECT, related_name="application_templates"
+    )
+    version = models.PositiveIntegerField(editable=False)
+    status = models.CharField(max_length=10, choices=TemplateStatus, default=TemplateStatus.DRAFT)
+    category = models.CharField(
+        max_length=60, help_text="How the public guide groups types, e.g. Building or Trades."
+    )
+    summary = models.TextField(
+        help_text="What the permit is for and when it is needed, shown in the public guide."
+    )
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "application form"
+        ordering = ["permit_type__name", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["permit_type", "version"],
+                name="application_template_version_unique",
+                violation_error_message="This permit type already has a form with this version.",
+            ),
+            models.UniqueConstraint(
+                fields=["permit_type"],
+                condition=Q(status=TemplateStatus.PUBLISHED),
+                name="application_template_one_published",
+                violation_error_message="A permit type has one published application form.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.permit_type.name}, version {self.version}"
+
+    def describe(self) -> str:
+        return f"The application form “{self}”"
+
+    def save(self, *args, **kwargs):
+        if self.version is None:
+            latest = (
+                ApplicationTemplate.objects.filter(permit_type_id=self.permit_type_id)
+                .order_by("-version")
+                .values_list("version", flat=True)
+                .first()
+            )
+            self.version = (latest or 0) + 1
+        super().save(*args, **kwargs)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == TemplateStatus.DRAFT
+
+    def check_move(self, previous: str, status: str, context: dict) -> None:
+        if status == TemplateStatus.PUBLISHED:
+            if not self.questions.exists():
+                raise InvalidApplicationStatusMove(
+                    f"{self.describe()} has no questions: add them before publishing."
+                )
+            problems = [
+                f"{question.label}: {error}"
+                for question in self.questions.all()
+                for error in question.problems(self)
+            ]
+            if problems:
+                raise InvalidApplicationStatusMove(
+                    f"{self.describe()} cannot be published: " + "; ".join(problems)
+                )
+
+    def apply_move(self, previous: str, status: str, context: dict) -> list[str]:
+        if status == TemplateStatus.PUBLISHED:
+            self.published_at = timezone.now()
+            return ["published_at"]
+        return []
+
+
+class FrozenWithTemplate(models.Model):
+    """A part of a template version: changed only while the version is a Draft."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.refuse_if_frozen()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self.refuse_if_frozen()
+        return super().delete(*args, **kwargs)
+
+    def refuse_if_frozen(self) -> None:
+        template_id = self.template_id
+        if template_id is None:
+            return
+        status = (
+            ApplicationTemplate.objects.filter(pk=template_id)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if status is not None and status != TemplateStatus.DRAFT:
+            raise TemplateFrozen(
+                "A published or retired application form never changes: make a new draft "
+                "version from it."
+            )
+
+
+class QuestionKind(models.TextChoices):
+    TEXT = "text", "Text"
+    LONG_TEXT = "long_text", "Long text"
+    NUMBER = "number", "Number (with a unit)"
+    MONEY = "money", "Money"
+    YES_NO = "yes_no", "Yes or no"
+    CHOICE = "choice", "Choice (one)"
+    MULTIPLE_CHOICE = "multiple_choice", "Multiple choice"
+    DATE = "date", "Date"
+
+
+class QuestionFills(models.TextChoices):
+    NOTHING = "", "Nothing (kept in the application)"
+    VALUATION = "valuation", "The permit's valuation"
+    DESCRIPTION = "description", "The permit's work description"
+
+
+KEY = RegexValidator(
+    r"^[a-z][a-z0-9_]{0,49}$", "Lower-case letters, digits and underscores, e.g. new_service."
+)
+
+
+class Question(FrozenWithTemplate):
+    """A question of a template version, in a section. Its `key` names its answer and stays
+    the same from one version to the next (an answer carries over by key); it is shown only
+    when the earlier question `show_if_key` has the answer `show_if_value`."""
+
+    template = models.ForeignKey(
+        ApplicationTemplate, on_delete=models.CASCADE, related_name="questions"
+    )
+    section = models.CharField(max_length=100, help_text="The heading it appears under.")
+    position = models.PositiveIntegerField(default=0)
+    key = models.CharField(max_length=50, validators=[KEY])
+    label = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=QuestionKind, default=QuestionKind.TEXT)
+    required = models.BooleanField(default=True)
+    help_text = models.CharField(max_length=300, blank=True)
+    unit = models.CharField(max_length=20, blank=True, help_text="For a number, e.g. sq ft.")
+    choices = models.TextField(blank=True, help_text="For a choice: one option per line.")
+    show_if_key = models.CharField(
+        "shown only if question",
+        max_length=50,
+        blank=True,
+        help_text="The key of an earlier question; empty: always shown.",
+    )
+    show_if_value = models.CharField(
+        "has the answer", max_length=100, blank=True, help_text="e.g. Yes, or one of its options."
+    )
+    fills = models.CharField(
+        "the answer fills",
+        max_length=20,
+        choices=QuestionFills,
+        blank=True,
+        default=QuestionFills.NOTHING,
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "key"],
+                name="question_key_unique",
+                violation_error_message="Another question of this form has this key.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def options(self) -> list[str]:
+        if self.kind == QuestionKind.YES_NO:
+            return ["Yes", "No"]
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+    def signature(self) -> tuple:
+        """What an applicant was asked: a question whose signature changed between versions
+        is asked again."""
+        return (
+            self.label,
+            self.kind,
+            self.required,
+            self.unit,
+            tuple(self.options),
+            self.show_if_key,
+            self.show_if_value,
+        )
+
+    def problems(self, template: ApplicationTemplate) -> list[str]:
+        """What is wrong with the question within its version (for publishing)."""
+        problems = []
+        if self.kind in (QuestionKind.CHOICE, QuestionKind.MULTIPLE_CHOICE) and not self.options:
+            problems.append("a choice needs its options, one per line")
+        if self.fills == QuestionFills.VALUATION and self.kind not in (
+            QuestionKind.MONEY,
+            QuestionKind.NUMBER,
+        ):
+            problems.append("only a money or number answer can fill the valuation")
+        if self.show_if_key:
+            earlier = {
+                q.key: q
+                for q in template.questions.all()
+                if (q.position, q.pk) < (self.position, self.pk)
+            }
+            controlling = earlier.get(self.show_if_key)
+            if controlling is None:
+                problems.append(f"“{self.show_if_key}” is not the key of an earlier question")
+            elif controlling.options and self.show_if_value not in controlling.options:
+                problems.append(f"“{self.show_if_value}” is not an answer to “{controlling.label}”")
+        return problems
+
+    def clean(self):
+        if self.kind in (QuestionKind.CHOICE, QuestionKind.MULTIPLE_CHOICE) and not self.options:
+            raise ValidationError({"choices": "Give the options, one per line."})
+        if bool(self.show_if_key) != bool(self.show_if_value):
+            raise ValidationError(
+                {"show_if_value": "Give both the question and the answer that shows this one."}
+            )
+
+
+class DocumentStage(models.TextChoices):
+    SUBMITTAL = "submittal", "With the application"
+    ISSUANCE = "issuance", "Before the permit is issued"
+
+
+# What the portal can tell a file is from its first bytes (permits.services.sniff_content_type).
+DOCUMENT_FORMATS = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}
+FORMAT_LABELS = {"pdf": "PDF", "png": "PNG", "jpg": "JPEG"}
+FORMATS = RegexValidator(
+    r"^(pdf|png|jpg)(,(pdf|png|jpg))*$", "A list of pdf, png and jpg, e.g. pdf or pdf,jpg."
+)
+
+
+class DocumentRequirement(FrozenWithTemplate):
+    template = models.ForeignKey(
+        ApplicationTemplate, on_delete=models.CASCADE, related_name="document_requirements"
+    )
+    position = models.PositiveIntegerField(default=0)
+    name = models.CharField(max_length=100, help_text="e.g. Site Plan.")
+    help_text = models.CharField(max_length=300, blank=True)
+    stage = models.CharField(
+        "needed", max_length=10, choices=DocumentStage, default=DocumentStage.SUBMITTAL
+    )
+    formats = models.CharField(
+        "accepted formats", max_length=20, default="pdf", validators=[FORMATS]
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def format_list(self) -> list[str]:
+        return [part for part in self.formats.split(",") if part in DOCUMENT_FORMATS]
+
+    @property
+    def formats_label(self) -> str:
+        labels = [FORMAT_LABELS[part] for part in self.format_list]
+        return " or ".join(labels) if len(labels) < 3 else ", ".join(labels)
+
+    @property
+    def content_types(self) -> set[str]:
+        return {DOCUMENT_FORMATS[part] for part in self.format_list}
+
+    @property
+    def needed_to_submit(self) -> bool:
+        return self.stage == DocumentStage.SUBMITTAL
+
+
+class FeeKind(models.TextChoices):
+    FLAT = "flat", "Flat amount"
+    VALUATION_RATE = "valuation_rate", "Rate per $1,000 of valuation"
+    PER_UNIT = "per_unit", "Amount per unit of an answer"
+    TABLE = "table", "Bracket table"
+
+
+class FeeRule(FrozenWithTemplate):
+    """A line of a type's fee schedule, evaluated by applications.fees (never `eval`).
+
+    - Flat: `amount`.
+    - Rate per $1,000 of valuation: `rate` for each $1,000 or part of it, at least `minimum`.
+    - Per unit: `amount` times the number answered to `basis_key`, at least `minimum`.
+    - Table: `brackets` on the valuation (or on the answer to `basis_key`), one row per line,
+      "from, base, rate, step": at or above `from`, the fee is `base` plus `rate` for each
+      `step` (or part of one) above `from` (e.g. "25000, 391.25, 10.10, 1000").
+    It applies only when the answer to `only_if_key` is `only_if_value`, if those are given.
+    """
+
+    template = models.ForeignKey(
+        ApplicationTemplate, on_delete=models.CASCADE, related_name="fee_rules"
+    )
+    position = models.PositiveIntegerField(default=0)
+    description = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=FeeKind, default=FeeKind.FLAT)
+    amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    rate = models.DecimalField(
+        "rate per $1,000", max_digits=10, decimal_places=4, default=Decimal("0")
+    )
+    minimum = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    basis_key = models.CharField(
+        "of the answer to",
+        max_length=50,
+        blank=True,
+        help_text="The key of a number question (per unit; a table on it, not the valuation).",
+    )
+    brackets = models.TextField(
+        blank=True, help_text="For a table: one row per line, “from, base, rate, step”."
+    )
+    only_if_key = models.CharField("only if question", max_length=50, blank=True)
+    only_if_value = models.CharField("has the answer", max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0) & Q(rate__gte=0) & Q(minimum__gte=0),
+                name="fee_rule_amounts_gte_0",
+                violation_error_message="A fee rule's amounts cannot be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+    def clean(self):
+        from .fees import FeeScheduleError, parse_brackets
+
+        if self.kind == FeeKind.PER_UNIT and not self.basis_key:
+            raise ValidationError({"basis_key": "Give the key of the number question."})
+        if self.kind == FeeKind.TABLE:
+            try:
+                parse_brackets(self.brackets)
+            except FeeScheduleError as error:
+                raise ValidationError({"brackets": str(error)}) from None
+        if bool(self.only_if_key) != bool(self.only_if_value):
+            raise ValidationError(
+                {"only_if_value": "Give both the question and the answer the fee applies on."}
+            )
+
+
+# Applications ---------------------------------------------------------------------------------
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    RETURNED = "returned", "Returned as incomplete"
+    ACCEPTED = "accepted", "Accepted for review"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    EXPIRED = "expired", "Expired"
+
+
+# Statuses in which the applicant can still change the application.
+EDITABLE_STATUSES = (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
+
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_reference() -> str:
+    # Read over the phone: no 0/O or 1/I/L.
+    return "A-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+
+
+class Application(StatusMachine):
+    """An application for a permit, from its first saved step (a Draft, with its reference) to
+    the clerk's decision at intake. Submitting creates its permit (in Submitted); each
+    submission is kept as it was (Submission)."""
+
+    Status = ApplicationStatus
+    move_error = InvalidApplicationStatusMove
+
+    ALLOWED_MOVES: dict[str, set[str]] = {
+        ApplicationStatus.DRAFT: {ApplicationStatus.SUBMITTED, ApplicationStatus.EXPIRED},
+        ApplicationStatus.SUBMITTED: {
+            ApplicationStatus.ACCEPTED,
+            ApplicationStatus.RETURNED,
+            ApplicationStatus.WITHDRAWN,
+        },
+        ApplicationStatus.RETURNED: {ApplicationStatus.SUBMITTED, ApplicationStatus.WITHDRAWN},
+        ApplicationStatus.ACCEPTED: set(),
+        ApplicationStatus.WITHDRAWN: set(),
+        ApplicationStatus.EXPIRED: set(),
+    }
+
+    reference = models.CharField(max_length=12, unique=True, default=new_reference, editable=False)
+    template = models.ForeignKey(
+        ApplicationTemplate, on_delete=models.PROTECT, related_name="applications"
+    )
+    status = models.CharField(
+        max_length=10, choices=ApplicationStatus, default=ApplicationStatus.DRAFT, db_index=True
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="applications",
+    )
+
+    # Location
+    street_number = models.CharField(max_length=20, blank=True)
+    street_name = models.CharField(max_length=200, blank=True)
+    unit = models.CharField(max_length=30, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=2, blank=True)
+    zip_code = models.CharField("ZIP", max_length=10, blank=True)
+    parcel_number = models.CharField(max_length=40, blank=True)
+
+    # People
+    business = models.ForeignKey(Contractor, null=True, blank=True, on_delete=models.PROTECT)
+    license = models.ForeignKey(
+        License,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name="license professional",
+    )
+    owner_name = models.CharField("owner's name", max_length=200, blank=True)
+    owner_email = models.EmailField("owner's email", blank=True)
+
+    # Details: question key -> the answer as typed (a string, or a list for multiple choice).
+    answers = models.JSONField(default=dict, blank=True)
+    # Keys of questions a newer version of the form changed: asked again before submitting.
+    to_confirm = models.JSONField(default=list, blank=True)
+    # Steps the applicant has saved at least once (for the progress bar).
+    steps_saved = models.JSONField(default=list, blank=True)
+
+    attestation_name = models.CharField(max_length=200, blank=True)
+    estimated_fees = models.DecimalField(**MONEY, null=True, blank=True)
+    permit = models.OneToOneField(
+        Permit, null=True, blank=True, on_delete=models.PROTECT, related_name="application"
+    )
+    copied_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # A draft lapses on this day (APPLICATION_DRAFT_DAYS after it was last saved).
+    expires_on = models.DateField(null=True, blank=True)
+    reminded_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(fields=["applicant", "-updated_at"], name="application_applicant"),
+            models.Index(fields=["status", "submitted_at"], name="application_queue"),
+            models.Index(fields=["status", "expires_on"], name="application_drafts"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def describe(self) -> str:
+        return f"Application {self.reference}"
+
+    @property
+    def permit_type(self) -> PermitType:
+        return self.template.permit_type
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def address(self) -> str:
+        street = " ".join(part for part in (self.street_number, self.street_name) if part)
+        return f"{street}, Unit {self.unit}" if self.unit else street
+
+    def touch_expiry(self, today: datetime.date | None = None) -> None:
+        today = today or timezone.localdate()
+        self.expires_on = today + datetime.timedelta(days=settings.APPLICATION_DRAFT_DAYS)
+        self.reminded_on = None
+
+    def apply_move(self, previous: str, status: str, context: dict) -> list[str]:
+        if status == ApplicationStatus.SUBMITTED:
+            self.submitted_at = timezone.now()
+            self.expires_on = None
+            return ["submitted_at", "expires_on"]
+        return []
+
+
+class ApplicationContact(models.Model):
+    """Another person on the application, by email (PermitContact once submitted, if they have
+    an account; otherwise they are emailed about the application)."""
+
+    CONTACT_TYPES = [
+        (value, label)
+        for value, label in ContactType.choices
+        if value not in (ContactType.OWNER, ContactType.APPLICANT)
+    ]
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField()
+    contact_type = models.CharField(max_length=20, choices=CONTACT_TYPES)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "email"],
+                name="application_contact_unique",
+                violation_error_message="This email address is already a contact here.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.email} ({self.get_contact_type_display()})"
+
+
+def application_document_path(instance: "ApplicationDocument", filename: str) -> str:
+    # Never the uploader's file name in storage: a random name in a folder per application.
+    return f"application-documents/{instance.application_id}/{uuid.uuid4().hex}{instance.extension}"
+
+
+class ApplicationDocument(models.Model):
+    """A file uploaded to an application, through Django's storage API (a folder, or S3-
+    compatible object storage: STORAGES["default"]). Once part of a submission it is kept
+    (`submitted`): the snapshot names it."""
+
+    EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    requirement = models.ForeignKey(
+        DocumentRequirement,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty: an extra document.",
+    )
+    file = models.FileField(upload_to=application_document_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    submitted = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def extension(self) -> str:
+        return self.EXTENSIONS.get(self.content_type, "")
+
+    @property
+    def download_name(self) -> str:
+        stem = PurePath(self.original_name).stem.strip(" .") or "document"
+        return f"{stem[:150]}{self.extension}"
+
+
+class SubmissionOutcome(models.TextChoices):
+    WAITING = "waiting", "Waiting for intake"
+    ACCEPTED = "accepted", "Accepted for review"
+    RETURNED = "returned", "Returned as incomplete"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Submission(models.Model):
+    """What the applicant submitted, once: the answers (with the questions as they were
+    asked), the location, people, documents and fee estimate. Never changed afterwards; only
+    the clerk's decision on it is added."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="submissions"
+    )
+    number = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    estimated_fees = models.DecimalField(**MONEY)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.CharField(
+        max_length=10, choices=SubmissionOutcome, default=SubmissionOutcome.WAITING
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reasons = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["application", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "number"],
+                name="submission_number_unique",
+                violation_error_message="This application already has a submission numbered so.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} submission {self.number}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            stored = Submission.objects.filter(pk=self.pk).values("snapshot", "estimated_fees")
+            stored = stored.first()
+            if stored and (
+                stored["snapshot"] != self.snapshot
+                or stored["estimated_fees"] != self.estimated_fees
+            ):
+                raise ApplicationError("A submission stays as it was submitted.")
+        super().save(*args, **kwargs)
+
+
+class IntakeQueue(Application):
+    """Submitted applications waiting for a clerk (admin's intake queue)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "submitted application (intake queue)"
+        verbose_name_plural = "intake queue"

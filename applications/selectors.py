@@ -1,0 +1,224 @@
+"""Reads for online applications: the types open online, a form's parts, an application's
+progress and what it still lacks, the user's applications, and addresses to offer."""
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
+
+from permits.access import can_upload_to_application
+from permits.models import Permit
+
+from .answers import answer_errors, visible_questions
+from .fees import FeeEstimate, estimate_fees
+from .models import (
+    Application,
+    ApplicationStatus,
+    ApplicationTemplate,
+    DocumentRequirement,
+    FeeRule,
+    Question,
+    TemplateStatus,
+)
+
+# The wizard's steps, in order: (slug, label).
+STEPS = (
+    ("type", "Type"),
+    ("location", "Location"),
+    ("people", "People"),
+    ("details", "Details"),
+    ("documents", "Documents"),
+    ("fees", "Fees"),
+    ("review", "Review and Submit"),
+)
+STEP_SLUGS = tuple(slug for slug, _ in STEPS)
+
+
+@dataclass
+class TemplateParts:
+    """A form version's questions, required documents and fee rules, read once."""
+
+    template: ApplicationTemplate
+    questions: list[Question]
+    documents: list[DocumentRequirement]
+    fee_rules: list[FeeRule]
+
+    @property
+    def sections(self) -> "OrderedDict[str, list[Question]]":
+        sections: OrderedDict[str, list[Question]] = OrderedDict()
+        for question in self.questions:
+            sections.setdefault(question.section, []).append(question)
+        return sections
+
+    def question(self, key: str) -> Question | None:
+        return next((q for q in self.questions if q.key == key), None)
+
+    def estimate(self, answers: dict) -> FeeEstimate:
+        return estimate_fees(self.fee_rules, self.questions, answers)
+
+    @property
+    def estimator_questions(self) -> list[Question]:
+        """The questions the fee schedule reads: the valuation, the numbers its rules count,
+        and the answers its rules depend on (the public estimator asks only these)."""
+        keys = {rule.basis_key for rule in self.fee_rules if rule.basis_key}
+        keys |= {rule.only_if_key for rule in self.fee_rules if rule.only_if_key}
+        return [
+            question
+            for question in self.questions
+            if question.key in keys or question.fills == "valuation"
+        ]
+
+
+def template_parts(template: ApplicationTemplate) -> TemplateParts:
+    return TemplateParts(
+        template=template,
+        questions=list(template.questions.all()),
+        documents=list(template.document_requirements.all()),
+        fee_rules=list(template.fee_rules.all()),
+    )
+
+
+def open_templates() -> QuerySet[ApplicationTemplate]:
+    """The published forms of the types open for online application."""
+    return (
+        ApplicationTemplate.objects.filter(
+            status=TemplateStatus.PUBLISHED, permit_type__is_active=True
+        )
+        .select_related("permit_type")
+        .prefetch_related(Prefetch("document_requirements"))
+        .order_by("category", "permit_type__name")
+    )
+
+
+def open_templates_by_category() -> "OrderedDict[str, list[ApplicationTemplate]]":
+    grouped: OrderedDict[str, list[ApplicationTemplate]] = OrderedDict()
+    for template in open_templates():
+        grouped.setdefault(template.category, []).append(template)
+    return grouped
+
+
+def open_template_for(code: str) -> ApplicationTemplate | None:
+    """The published form of the permit type with this code, if it is open online."""
+    return (
+        ApplicationTemplate.objects.filter(
+            status=TemplateStatus.PUBLISHED,
+            permit_type__is_active=True,
+            permit_type__code__iexact=code,
+        )
+        .select_related("permit_type")
+        .first()
+    )
+
+
+def my_applications(user) -> QuerySet[Application]:
+    """The user's applications, last changed first (drafts and submitted alike)."""
+    return (
+        Application.objects.filter(applicant=user)
+        .select_related("template__permit_type", "permit")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def my_application_counts(user) -> dict[str, int]:
+    return Application.objects.filter(applicant=user).aggregate(
+        drafts=Count("id", filter=Q(status__in=[ApplicationStatus.DRAFT])),
+        returned=Count("id", filter=Q(status=ApplicationStatus.RETURNED)),
+        submitted=Count("id", filter=Q(status=ApplicationStatus.SUBMITTED)),
+    )
+
+
+@dataclass(frozen=True)
+class MissingItem:
+    step: str
+    text: str
+    anchor: str = ""
+
+    def url(self, application: Application) -> str:
+        url = reverse("applications:step", args=[application.reference, self.step])
+        return f"{url}#{self.anchor}" if self.anchor else url
+
+
+@dataclass
+class Progress:
+    """What each step still lacks, for the progress bar and the review page."""
+
+    missing: list[MissingItem] = field(default_factory=list)
+
+    def step_complete(self, step: str) -> bool:
+        return not any(item.step == step for item in self.missing)
+
+    def for_step(self, step: str) -> list[MissingItem]:
+        return [item for item in self.missing if item.step == step]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+def application_progress(
+    application: Application, parts: TemplateParts, *, user=None, attesting: bool = True
+) -> Progress:
+    """Everything the application lacks before it can be submitted, by step."""
+    missing: list[MissingItem] = []
+    if not application.street_name.strip():
+        missing.append(MissingItem("location", "Give the site's street address.", "id_street_name"))
+    if not application.license_id:
+        missing.append(
+            MissingItem("people", "Choose the business and license professional.", "id_license")
+        )
+    if not application.owner_name.strip():
+        missing.append(MissingItem("people", "Give the property owner's name.", "id_owner_name"))
+    errors = answer_errors(parts.questions, application.answers)
+    for question in visible_questions(parts.questions, application.answers):
+        if question.key in errors:
+            missing.append(
+                MissingItem("details", f"{question.label}: {errors[question.key]}", question.key)
+            )
+        elif question.key in application.to_confirm:
+            missing.append(
+                MissingItem(
+                    "details",
+                    f"{question.label}: the city changed this question; confirm your answer.",
+                    question.key,
+                )
+            )
+    uploaded = {doc.requirement_id for doc in application.documents.all()}
+    for requirement in parts.documents:
+        if requirement.needed_to_submit and requirement.pk not in uploaded:
+            text = f"Upload the {requirement.name}."
+            if user is not None and not can_upload_to_application(user, application):
+                text += " (Uploading needs the Upload Files role at your business.)"
+            missing.append(MissingItem("documents", text, f"requirement-{requirement.pk}"))
+    if attesting and not application.attestation_name.strip():
+        missing.append(
+            MissingItem("review", "Sign the attestation with your full name.", "id_attestation")
+        )
+    return Progress(missing)
+
+
+def address_suggestions(text: str, *, limit: int = 8) -> list[dict]:
+    """Addresses of the city's permits that contain what was typed (at least 3 characters),
+    each with its parcel, newest permit first: offered on the Location step."""
+    text = " ".join(text.split()).upper()
+    if len(text) < 3:
+        return []
+    rows = (
+        Permit.objects.filter(address_search__contains=text)
+        .order_by("-applied_on", "-id")
+        .values(
+            "street_number", "street_name", "unit", "city", "state", "zip_code", "parcel_number"
+        )[: limit * 4]
+    )
+    seen, suggestions = set(), []
+    for row in rows:
+        key = (row["street_number"], row["street_name"].upper(), row["unit"].upper())
+        if key in seen:
+            continue
+        seen.add(key)
+        street = " ".join(part for part in (row["street_number"], row["street_name"]) if part)
+        row["label"] = f"{street}, Unit {row['unit']}" if row["unit"] else street
+        suggestions.append(row)
+        if len(suggestions) == limit:
+            break
+    return suggestions

@@ -1,0 +1,113 @@
+"""The applicant's emails, and drafts lapsing (Celery beat)."""
+
+from celery import shared_task
+from django.conf import settings
+from django.urls import reverse
+
+from core.mail import MAIL_RETRY, absolute_url, send_templated_email
+
+
+@shared_task
+def expire_application_drafts() -> tuple[int, int]:
+    """Run daily by Celery beat (CELERY_BEAT_SCHEDULE)."""
+    from .services import application_drafts_expire
+
+    return application_drafts_expire()
+
+
+def _application_url(application) -> str:
+    return absolute_url(reverse("applications:detail", args=[application.reference]))
+
+
+@shared_task(**MAIL_RETRY)
+def send_application_submitted(submission_id: int) -> None:
+    """To the applicant, the owner and the application's contacts: what was submitted."""
+    from .models import Submission
+
+    submission = (
+        Submission.objects.select_related("application__permit", "application__applicant")
+        .filter(pk=submission_id)
+        .first()
+    )
+    if submission is None:
+        return
+    application = submission.application
+    applicant = application.applicant
+    context = {
+        "application": application,
+        "submission": submission,
+        "permit": application.permit,
+        "snapshot": submission.snapshot,
+        "url": _application_url(application),
+    }
+    if applicant is not None and applicant.email:
+        send_templated_email(
+            template="application_submitted",
+            to=[applicant.email],
+            context={**context, "name": applicant.get_full_name() or applicant.username},
+        )
+    others = {
+        contact["email"].lower()
+        for contact in submission.snapshot["people"]["contacts"]
+        if contact.get("email")
+    }
+    if application.owner_email:
+        others.add(application.owner_email.lower())
+    others.discard((applicant.email if applicant else "").lower())
+    for address in sorted(others):
+        send_templated_email(
+            template="application_submitted",
+            to=[address],
+            context={**context, "name": "", "as_contact": True},
+        )
+
+
+@shared_task(**MAIL_RETRY)
+def send_application_decision(submission_id: int) -> None:
+    """To the applicant: accepted for review, or returned with the reasons."""
+    from .models import Submission
+
+    submission = (
+        Submission.objects.select_related("application__permit", "application__applicant")
+        .filter(pk=submission_id)
+        .first()
+    )
+    if submission is None or submission.application.applicant is None:
+        return
+    application = submission.application
+    applicant = application.applicant
+    send_templated_email(
+        template=f"application_{submission.outcome}",
+        to=[applicant.email],
+        context={
+            "application": application,
+            "submission": submission,
+            "permit": application.permit,
+            "name": applicant.get_full_name() or applicant.username,
+            "url": _application_url(application),
+        },
+    )
+
+
+@shared_task(**MAIL_RETRY)
+def send_draft_reminder(application_id: int) -> None:
+    from .models import Application, ApplicationStatus
+
+    application = (
+        Application.objects.select_related("applicant", "template__permit_type")
+        .filter(pk=application_id, status=ApplicationStatus.DRAFT)
+        .first()
+    )
+    if application is None or application.applicant is None:
+        return
+    applicant = application.applicant
+    send_templated_email(
+        template="application_draft_reminder",
+        to=[applicant.email],
+        context={
+            "application": application,
+            "name": applicant.get_full_name() or applicant.username,
+            "days": settings.APPLICATION_DRAFT_DAYS,
+            "url": _application_url(application),
+        },
+    )

@@ -1,0 +1,702 @@
+"""Apply for a Permit: the public guide (types open online, their documents and a fee
+estimator) and the signed-in application, step by step, with My Applications.
+
+Every step saves what was typed, valid or not, so nothing is lost to an error, a closed tab or
+a session that timed out (core.kept_forms); "Save and continue" moves on only when the step is
+right, "Save and finish later" always goes back to My Applications. Every application a URL
+names is the user's own (the policy module), or a 404.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.kept_forms import keeps_typed
+from core.uploads import upload_limit
+from licenses.models import License
+from permits.access import (
+    application_businesses,
+    can_start_application,
+    can_upload_to_application,
+    can_view_application,
+    can_work_on_application,
+)
+
+from .answers import answer_errors, display_answer, visible_questions
+from .exceptions import ApplicationError, ApplicationIncomplete
+from .forms import (
+    ANSWER_PREFIX,
+    AnswersForm,
+    AttestationForm,
+    ContactForm,
+    DocumentUploadForm,
+    EstimatorForm,
+    LocationForm,
+    PeopleForm,
+)
+from .models import Application, ApplicationContact, ApplicationDocument, TemplateStatus
+from .selectors import (
+    STEP_SLUGS,
+    STEPS,
+    address_suggestions,
+    application_progress,
+    my_applications,
+    open_template_for,
+    open_templates_by_category,
+    template_parts,
+)
+from .services import (
+    application_attest,
+    application_contact_add,
+    application_contact_remove,
+    application_copy,
+    application_delete,
+    application_document_delete,
+    application_document_upload,
+    application_mark_step,
+    application_save_answers,
+    application_save_location,
+    application_save_people,
+    application_start,
+    application_submit,
+    application_upgrade,
+    application_withdraw,
+)
+
+# The public guide -----------------------------------------------------------------------------
+
+
+@require_GET
+def guide_view(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "applications/guide.html",
+        {
+            "categories": open_templates_by_category(),
+            "may_apply": can_start_application(request.user),
+        },
+    )
+
+
+@require_GET
+def type_view(request: HttpRequest, code: str) -> HttpResponse:
+    """A type open online: what it is for, its documents, and the fee estimator (a GET form:
+    the estimate is a link anyone can share)."""
+    template = open_template_for(code)
+    if template is None:
+        raise Http404("That permit type is not open for online application.")
+    parts = template_parts(template)
+    questions = parts.estimator_questions
+    form = EstimatorForm(request.GET or None, questions=questions)
+    answers = form.answers() if form.is_bound else {}
+    if form.is_bound:
+        form.is_valid()  # each unusable answer is marked beside its field
+    estimate = parts.estimate(answers)
+    return render(
+        request,
+        "applications/type.html",
+        {
+            "template": template,
+            "parts": parts,
+            "form": form,
+            "estimate": estimate,
+            "estimated": form.is_bound,
+            "may_apply": can_start_application(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def start_view(request: HttpRequest, code: str) -> HttpResponse:
+    template = open_template_for(code)
+    if template is None:
+        messages.error(request, "That permit type is not open for online application.")
+        return redirect("applications:guide")
+    try:
+        application = application_start(template=template, applicant=request.user)
+    except ApplicationError as error:
+        messages.error(request, str(error))
+        return redirect("applications:type", code=template.permit_type.code)
+    messages.success(
+        request,
+        f"Application {application.reference} started. It is saved at every step: come back "
+        "to it from My Applications.",
+    )
+    return redirect("applications:step", application.reference, "location")
+
+
+# My Applications ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def my_applications_view(request: HttpRequest) -> HttpResponse:
+    page = Paginator(my_applications(request.user), 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "applications/mine.html",
+        {
+            "page": page,
+            "may_apply": can_start_application(request.user),
+            "draft_days": settings.APPLICATION_DRAFT_DAYS,
+        },
+    )
+
+
+def application_for(request: HttpRequest, reference: str) -> Application:
+    """The application the URL names, if it is the user's: otherwise a 404."""
+    application = get_object_or_404(
+        Application.objects.select_related("template__permit_type", "license__holder", "permit"),
+        reference=reference.upper(),
+    )
+    if not can_view_application(request.user, application):
+        raise Http404("No such application.")
+    return application
+
+
+@login_required
+@require_GET
+def detail_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """An application at a glance: where a draft stands, or what was submitted and decided."""
+    application = application_for(request, reference)
+    submissions = list(application.submissions.all())
+    return render(
+        request,
+        "applications/detail.html",
+        {
+            "application": application,
+            "submissions": submissions,
+            "latest": submissions[-1] if submissions else None,
+            "may_work": can_work_on_application(request.user, application),
+            "may_copy": can_start_application(request.user)
+            and open_template_for(application.template.permit_type.code) is not None,
+        },
+    )
+
+
+@login_required
+@require_GET
+def addresses_view(request: HttpRequest) -> JsonResponse:
+    """Addresses of the city's permits for the Location step's suggestions."""
+    return JsonResponse({"addresses": address_suggestions(request.GET.get("q", "")[:100])})
+
+
+# The steps ------------------------------------------------------------------------------------
+
+
+def _licenses_for(user) -> list[License]:
+    ids = set().union(*application_businesses(user).values()) if user else set()
+    return list(
+        License.objects.filter(pk__in=ids)
+        .select_related("holder", "license_type")
+        .order_by("holder__business_name", "number")
+    )
+
+
+def _next_step(step: str) -> str:
+    index = STEP_SLUGS.index(step)
+    return STEP_SLUGS[min(index + 1, len(STEP_SLUGS) - 1)]
+
+
+def _after_save(request: HttpRequest, application: Application, step: str, valid: bool):
+    if request.POST.get("action") == "later":
+        messages.success(
+            request,
+            f"Saved. Application {application.reference} is in My Applications"
+            + (
+                f", kept until {application.expires_on:%B %-d, %Y}."
+                if application.expires_on
+                else "."
+            ),
+        )
+        return redirect("applications:mine")
+    if valid:
+        return redirect("applications:step", application.reference, _next_step(step))
+    return None
+
+
+@keeps_typed
+@login_required
+@require_http_methods(["GET", "POST"])
+def step_view(request: HttpRequest, reference: str, step: str) -> HttpResponse:
+    application = application_for(request, reference)
+    if step not in STEP_SLUGS:
+        raise Http404("No such step.")
+    if not application.is_editable:
+        messages.info(
+            request,
+            f"Application {application.reference} is {application.get_status_display()}: it "
+            "can no longer be changed.",
+        )
+        return redirect("applications:detail", application.reference)
+    if not can_work_on_application(request.user, application):
+        messages.error(
+            request,
+            "Changing this application needs the Apply role at its business: ask your "
+            "business's manager.",
+        )
+        return redirect("applications:detail", application.reference)
+    if application.template.status != TemplateStatus.PUBLISHED:
+        changed = application_upgrade(application=application)
+        application.refresh_from_db()
+        if changed:
+            messages.warning(
+                request,
+                "The city has updated this application form. Confirm your answers to the "
+                "questions that changed: " + "; ".join(changed) + ".",
+            )
+    data = request.POST if request.method == "POST" else getattr(request, "kept_post", None)
+    handler = STEP_HANDLERS[step]
+    response = handler(request, application, data)
+    if isinstance(response, HttpResponse):
+        return response
+    parts, context = response
+    progress = application_progress(application, parts, user=request.user)
+    return render(
+        request,
+        f"applications/step_{step}.html",
+        {
+            "application": application,
+            "step": step,
+            "steps": [
+                {
+                    "slug": slug,
+                    "label": label,
+                    "number": number,
+                    "complete": slug in application.steps_saved and progress.step_complete(slug),
+                }
+                for number, (slug, label) in enumerate(STEPS, start=1)
+            ],
+            "step_number": STEP_SLUGS.index(step) + 1,
+            "step_count": len(STEPS),
+            "progress": progress,
+            "parts": parts,
+            **context,
+        },
+    )
+
+
+def _kept_notice(request: HttpRequest) -> None:
+    if getattr(request, "kept_post", None) is not None:
+        messages.success(request, "What you typed before you were signed out was saved.")
+
+
+def _type_step(request, application, data):
+    parts = template_parts(application.template)
+    if data is not None:
+        application_mark_step(application=application, by=request.user, step="type")
+        response = _after_save(request, application, "type", True)
+        if response:
+            return response
+    return parts, {}
+
+
+def _location_step(request, application, data):
+    parts = template_parts(application.template)
+    if data is not None:
+        form = LocationForm(data)
+        valid = form.is_valid()
+        application_save_location(application=application, by=request.user, values=data)
+        _kept_notice(request)
+        response = _after_save(request, application, "location", valid)
+        if response:
+            return response
+    else:
+        form = LocationForm(
+            initial={name: getattr(application, name) for name in LocationForm.base_fields}
+        )
+    return parts, {"form": form}
+
+
+def _people_step(request, application, data):
+    parts = template_parts(application.template)
+    licenses = _licenses_for(request.user)
+    if data is not None:
+        form = PeopleForm(data, licenses=licenses)
+        valid = form.is_valid()
+        license_id = form.cleaned_data.get("license") if "license" in form.cleaned_data else None
+        try:
+            application_save_people(
+                application=application,
+                by=request.user,
+                license_id=license_id,
+                owner_name=data.get("owner_name", ""),
+                owner_email=data.get("owner_email", ""),
+            )
+        except ApplicationError as error:
+            form.add_error("license", str(error))
+            valid = False
+        _kept_notice(request)
+        response = _after_save(request, application, "people", valid)
+        if response:
+            return response
+    else:
+        form = PeopleForm(
+            initial={
+                "license": application.license_id,
+                "owner_name": application.owner_name,
+                "owner_email": application.owner_email,
+            },
+            licenses=licenses,
+        )
+    return parts, {
+        "form": form,
+        "contact_form": ContactForm(),
+        "contacts": list(application.contacts.all()),
+    }
+
+
+def _details_step(request, application, data):
+    parts = template_parts(application.template)
+    questions = parts.questions
+    if data is not None:
+        form = AnswersForm(data, questions=questions)
+        typed = form.typed_answers()
+        tampered = [
+            name
+            for name in data
+            if name.startswith(ANSWER_PREFIX) and name[len(ANSWER_PREFIX) :] not in typed
+        ]
+        if tampered:
+            messages.warning(
+                request,
+                "Some answers did not match this application's questions and were not kept: "
+                "reload the page if the form looks out of date.",
+            )
+        dropped = application_save_answers(
+            application=application, by=request.user, answers=typed, keys=set(typed)
+        )
+        for label in dropped:
+            messages.info(
+                request,
+                f"Your answer to “{label}” was not kept: that question applies only with "
+                "another answer above it.",
+            )
+        form.is_valid()
+        # The rules of applications.answers, on what was kept (a hidden question has none).
+        for key, message in answer_errors(questions, application.answers).items():
+            if not form.has_error(ANSWER_PREFIX + key):
+                form.add_error(ANSWER_PREFIX + key, message)
+        _kept_notice(request)
+        response = _after_save(request, application, "details", not form.errors)
+        if response:
+            return response
+    else:
+        initial = {ANSWER_PREFIX + key: value for key, value in application.answers.items()}
+        form = AnswersForm(initial=initial, questions=questions)
+    shown = {question.key for question in visible_questions(questions, application.answers)}
+    sections = [
+        (
+            title,
+            [
+                {
+                    "question": question,
+                    "field": form[ANSWER_PREFIX + question.key],
+                    "shown": question.key in shown,
+                    "to_confirm": question.key in application.to_confirm,
+                    "depends_on": parts.question(question.show_if_key)
+                    if question.show_if_key
+                    else None,
+                }
+                for question in section_questions
+            ],
+        )
+        for title, section_questions in parts.sections.items()
+    ]
+    return parts, {"form": form, "sections": sections}
+
+
+def _documents_step(request, application, data):
+    parts = template_parts(application.template)
+    if data is not None:
+        application_mark_step(application=application, by=request.user, step="documents")
+        response = _after_save(request, application, "documents", True)
+        if response:
+            return response
+    documents = list(application.documents.select_related("requirement"))
+    checklist = [
+        {
+            "requirement": requirement,
+            "documents": [doc for doc in documents if doc.requirement_id == requirement.pk],
+        }
+        for requirement in parts.documents
+    ]
+    return parts, {
+        "checklist": checklist,
+        "extra_documents": [doc for doc in documents if doc.requirement_id is None],
+        "upload_form": DocumentUploadForm(requirements=parts.documents),
+        "may_upload": can_upload_to_application(request.user, application),
+        "max_mb": settings.APPLICATION_DOCUMENT_MAX_BYTES // 1_000_000,
+    }
+
+
+def _fees_step(request, application, data):
+    parts = template_parts(application.template)
+    if data is not None:
+        application_mark_step(application=application, by=request.user, step="fees")
+        response = _after_save(request, application, "fees", True)
+        if response:
+            return response
+    return parts, {"estimate": parts.estimate(application.answers)}
+
+
+def _review_step(request, application, data):
+    parts = template_parts(application.template)
+    if data is not None:
+        form = AttestationForm(data)
+        valid = form.is_valid()
+        application_attest(
+            application=application,
+            by=request.user,
+            name=data.get("attestation", "") if data.get("agree") else "",
+        )
+        _kept_notice(request)
+        if request.POST.get("action") == "later":
+            return _after_save(request, application, "review", valid)
+        if valid:
+            return submit(request, application)
+    else:
+        form = AttestationForm(
+            initial={
+                "agree": bool(application.attestation_name),
+                "attestation": application.attestation_name,
+            }
+        )
+    answers = application.answers
+    shown = visible_questions(parts.questions, answers)
+    sections = [
+        (
+            title,
+            [
+                (question, display_answer(question, answers.get(question.key)))
+                for question in questions
+                if question in shown
+            ],
+        )
+        for title, questions in parts.sections.items()
+    ]
+    return parts, {
+        "form": form,
+        "sections": sections,
+        "estimate": parts.estimate(answers),
+        "documents": list(application.documents.select_related("requirement")),
+        "contacts": list(application.contacts.all()),
+        "missing": [
+            (item.text, item.url(application))
+            for item in application_progress(
+                application, parts, user=request.user, attesting=False
+            ).missing
+        ],
+    }
+
+
+STEP_HANDLERS = {
+    "type": _type_step,
+    "location": _location_step,
+    "people": _people_step,
+    "details": _details_step,
+    "documents": _documents_step,
+    "fees": _fees_step,
+    "review": _review_step,
+}
+
+
+# Actions --------------------------------------------------------------------------------------
+
+
+def submit(request: HttpRequest, application: Application) -> HttpResponse:
+    try:
+        submission = application_submit(application=application, by=request.user)
+    except ApplicationIncomplete as error:
+        messages.error(
+            request,
+            f"Not submitted: {len(error.missing)} item(s) still missing, listed below.",
+        )
+        return redirect("applications:step", application.reference, "review")
+    except ApplicationError as error:
+        messages.info(request, str(error))
+        return redirect("applications:detail", application.reference)
+    application.refresh_from_db()
+    messages.success(
+        request,
+        f"Submitted: permit application {application.permit.number} "
+        f"(submission {submission.number}). The city reviews it for completeness and emails "
+        "you.",
+    )
+    return redirect("applications:detail", application.reference)
+
+
+@keeps_typed
+@login_required
+@require_POST
+def submit_view(request: HttpRequest, reference: str) -> HttpResponse:
+    application = application_for(request, reference)
+    return submit(request, application)
+
+
+@login_required
+@require_POST
+def contact_add_view(request: HttpRequest, reference: str) -> HttpResponse:
+    application = application_for(request, reference)
+    form = ContactForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
+    else:
+        try:
+            application_contact_add(application=application, by=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"{form.cleaned_data['email']} was added as a contact.")
+    return redirect(
+        reverse("applications:step", args=[application.reference, "people"]) + "#contacts"
+    )
+
+
+@login_required
+@require_POST
+def contact_remove_view(request: HttpRequest, reference: str, contact_id: int) -> HttpResponse:
+    application = application_for(request, reference)
+    contact = get_object_or_404(ApplicationContact, pk=contact_id, application=application)
+    try:
+        application_contact_remove(contact=contact, by=request.user)
+    except ApplicationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{contact.email} was removed.")
+    return redirect(
+        reverse("applications:step", args=[application.reference, "people"]) + "#contacts"
+    )
+
+
+@login_required
+@require_POST
+@upload_limit("APPLICATION_DOCUMENT_MAX_BYTES")
+def document_upload_view(request: HttpRequest, reference: str) -> HttpResponse:
+    application = application_for(request, reference)
+    back = reverse("applications:step", args=[application.reference, "documents"])
+    if getattr(request, "upload_refused", False):
+        messages.error(
+            request,
+            f"That file is larger than the limit of "
+            f"{settings.APPLICATION_DOCUMENT_MAX_BYTES // 1_000_000} MB: nothing was uploaded.",
+        )
+        return redirect(back)
+    parts = template_parts(application.template)
+    form = DocumentUploadForm(request.POST, request.FILES, requirements=parts.documents)
+    if not form.is_valid():
+        for field in form.errors:
+            messages.error(
+                request,
+                "Choose a file to upload." if field == "file" else "Choose which document it is.",
+            )
+        return redirect(back)
+    try:
+        document = application_document_upload(
+            application=application,
+            requirement_id=form.cleaned_data["requirement"],
+            upload=form.cleaned_data["file"],
+            by=request.user,
+        )
+    except ApplicationError as error:
+        messages.error(request, str(error))
+    else:
+        what = document.requirement.name if document.requirement else "an extra document"
+        messages.success(request, f"{document.original_name} was uploaded as {what}.")
+    return redirect(back)
+
+
+def _document_for(request: HttpRequest, reference: str, document_id: int) -> ApplicationDocument:
+    application = application_for(request, reference)
+    return get_object_or_404(
+        ApplicationDocument.objects.select_related("application"),
+        pk=document_id,
+        application=application,
+    )
+
+
+@login_required
+@require_GET
+def document_download_view(request: HttpRequest, reference: str, document_id: int) -> FileResponse:
+    document = _document_for(request, reference, document_id)
+    return document_file_response(document)
+
+
+def document_file_response(document: ApplicationDocument) -> FileResponse:
+    try:
+        handle = document.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404("That file is no longer in storage.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=document.download_name,
+        content_type=document.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def document_delete_view(request: HttpRequest, reference: str, document_id: int) -> HttpResponse:
+    document = _document_for(request, reference, document_id)
+    try:
+        application_document_delete(document=document, by=request.user)
+    except ApplicationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{document.original_name} was removed.")
+    return redirect("applications:step", reference.upper(), "documents")
+
+
+@login_required
+@require_POST
+def withdraw_view(request: HttpRequest, reference: str) -> HttpResponse:
+    application = application_for(request, reference)
+    try:
+        application_withdraw(application=application, by=request.user)
+    except ApplicationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Application {application.reference} was withdrawn.")
+    return redirect("applications:detail", application.reference)
+
+
+@login_required
+@require_POST
+def delete_view(request: HttpRequest, reference: str) -> HttpResponse:
+    application = application_for(request, reference)
+    try:
+        application_delete(application=application, by=request.user)
+    except ApplicationError as error:
+        messages.error(request, str(error))
+        return redirect("applications:detail", application.reference)
+    messages.success(request, f"Draft {application.reference} was deleted.")
+    return redirect("applications:mine")
+
+
+@login_required
+@require_POST
+def copy_view(request: HttpRequest, reference: str) -> HttpResponse:
+    application = application_for(request, reference)
+    try:
+        copy = application_copy(application=application, by=request.user)
+    except ApplicationError as error:
+        messages.error(request, str(error))
+        return redirect("applications:detail", application.reference)
+    messages.success(
+        request,
+        f"Application {copy.reference} was started from {application.reference}: check each "
+        "step, and upload its documents.",
+    )
+    return redirect("applications:step", copy.reference, "location")
