@@ -185,6 +185,9 @@ def days_waiting(application: Application) -> str:
     return f"{days} day{'s' if days != 1 else ''}"
 
 
+ESTIMATED = money("estimated_fees", "estimated fees", ordering=False)
+
+
 class ApplicationAdminBase(StatusMoveAdmin):
     """An application's page is its intake review: the submission as it was submitted, its
     documents, and Accept for review or Return as incomplete (reasons sent to the applicant)."""
@@ -201,14 +204,13 @@ class ApplicationAdminBase(StatusMoveAdmin):
         "license",
         "owner_name",
         "owner_email",
-        "estimated",
+        ESTIMATED,
         "submitted_at",
         "created_at",
         "updated_at",
     )
     fields = readonly_fields
     inlines = [SubmissionInline]
-    estimated = money("estimated_fees", "estimated fees")
 
     def has_add_permission(self, request):
         return False
@@ -365,6 +367,7 @@ class IntakeQueueAdmin(ApplicationAdminBase):
         days_waiting,
     )
     list_filter = ("template__permit_type",)
+    ordering = ("submitted_at", "id")
 
     def get_queryset(self, request):
         return (

@@ -59,6 +59,15 @@ LOCATION_FIELDS = (
 
 
 def _check_editable(application: Application, by) -> None:
+    """Refuse unless `by` may change the application and it is (in the database, row locked
+    until the write commits) a draft or returned."""
+    if application.pk is not None:
+        status = (
+            Application.objects.select_for_update()
+            .values_list("status", flat=True)
+            .get(pk=application.pk)
+        )
+        application.status = application._loaded_status = status
     if not can_work_on_application(by, application):
         raise ApplicationError(NOT_YOURS)
     if not application.is_editable:

@@ -27,7 +27,14 @@ from permits.access import (
     can_work_on_application,
 )
 
-from .answers import answer_errors, display_answer, visible_questions
+from .answers import (
+    AnswerError,
+    answer_errors,
+    check_answer,
+    display_answer,
+    is_blank,
+    visible_questions,
+)
 from .exceptions import ApplicationError, ApplicationIncomplete
 from .forms import (
     ANSWER_PREFIX,
@@ -94,8 +101,16 @@ def type_view(request: HttpRequest, code: str) -> HttpResponse:
     questions = parts.estimator_questions
     form = EstimatorForm(request.GET or None, questions=questions)
     answers = form.answers() if form.is_bound else {}
-    if form.is_bound:
-        form.is_valid()  # each unusable answer is marked beside its field
+    if form.is_bound and form.is_valid():
+        # Each unusable answer is marked beside its field.
+        for question in questions:
+            raw = answers.get(question.key)
+            if is_blank(raw):
+                continue
+            try:
+                check_answer(question, raw)
+            except AnswerError as error:
+                form.add_error(ANSWER_PREFIX + question.key, str(error))
     estimate = parts.estimate(answers)
     return render(
         request,
@@ -584,6 +599,7 @@ def contact_remove_view(request: HttpRequest, reference: str, contact_id: int) -
 def document_upload_view(request: HttpRequest, reference: str) -> HttpResponse:
     application = application_for(request, reference)
     back = reverse("applications:step", args=[application.reference, "documents"])
+    files = request.FILES  # reads the body: core.uploads marks a file past the limit
     if getattr(request, "upload_refused", False):
         messages.error(
             request,
@@ -592,7 +608,7 @@ def document_upload_view(request: HttpRequest, reference: str) -> HttpResponse:
         )
         return redirect(back)
     parts = template_parts(application.template)
-    form = DocumentUploadForm(request.POST, request.FILES, requirements=parts.documents)
+    form = DocumentUploadForm(request.POST, files, requirements=parts.documents)
     if not form.is_valid():
         for field in form.errors:
             messages.error(

@@ -9,10 +9,11 @@ from django.template.loader import render_to_string
 from django.views import defaults
 from django.views.decorators.http import require_GET
 
+from applications.selectors import my_applications
 from inspections.scheduling import mark_cancellable
 from inspections.selectors import RECENT_RESULTS_DAYS
 from licenses.access import contractor_scope
-from permits.access import payable_license_ids, prefetch_for_rules
+from permits.access import can_start_application, payable_license_ids, prefetch_for_rules
 from permits.forms import PermitSearchForm, default_applied_from
 from permits.models import PermitType
 
@@ -64,6 +65,10 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html", {"form": form})
 
 
+# The dashboard's "My Applications": the latest few, with a link to all.
+DASHBOARD_APPLICATIONS = 5
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The page after sign-in, as eTRAKIT's: active permits, active inspections, recent results,
@@ -90,5 +95,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "cart_count": lists.cart_count,
             "fees_due": lists.fees_due,
             "may_pay": bool(payable_license_ids(user)),
+            "applications": list(my_applications(user)[:DASHBOARD_APPLICATIONS]),
+            "may_apply": can_start_application(user),
         },
     )
