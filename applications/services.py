@@ -397,7 +397,7 @@ def application_submit(*, application: Application, by) -> Submission:
     valuation and description), the submission's snapshot and fee estimate, and the emails. A
     second click waits for the first and is refused: one permit."""
     application = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("template__permit_type", "license", "business")
         .get(pk=application.pk)
     )

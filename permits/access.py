@@ -20,6 +20,14 @@ Permit rules (the permit's licenses and contacts decide):
 - `can_upload` (documents): Upload Files at a holder;
 - `can_apply` (add or remove the permit's contacts): Apply at a holder.
 
+Application rules (an online application, before it is a permit):
+- `can_start_application`: Apply at a business holding an active license;
+- `can_view_application`: its applicant (a draft is nobody else's; colleagues see the permit
+  it becomes);
+- `can_work_on_application` (change, submit, withdraw): its applicant, with Apply at its
+  business, which holds an active license;
+- `can_upload_to_application`: the same, with Upload Files there.
+
 Business rules (the user's membership of that business decides):
 - `can_join_business` (by its PIN): any signed-in user; a membership gives nothing until the
   address is verified and a manager grants roles;
@@ -250,7 +258,7 @@ def can_work_on_application(user, application) -> bool:
         return False
     if application.business_id is None:
         return can_start_application(user)
-    return application.business_id in application_businesses(user)
+    return bool(application_businesses(user).get(application.business_id))
 
 
 def can_upload_to_application(user, application) -> bool:

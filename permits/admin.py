@@ -19,6 +19,7 @@ from .models import (
     PermitContact,
     PermitDocument,
     PermitLicense,
+    PermitNumberSequence,
     PermitStatusChange,
     PermitType,
 )
@@ -380,3 +381,11 @@ class LicenseFeesDueAdmin(ReadOnlyAdmin):
     list_display = ("license", money("amount"))
     search_fields = ("^license__number",)
     list_select_related = ("license",)
+
+
+@admin.register(PermitNumberSequence)
+class PermitNumberSequenceAdmin(ReadOnlyAdmin):
+    """Read only: the last number each scheme gave (permits.services.permit_number_next)."""
+
+    list_display = ("prefix", "year", "last")
+    ordering = ("prefix", "-year")

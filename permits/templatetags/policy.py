@@ -30,6 +30,10 @@ RULES: dict[str, Callable[..., bool]] = {
     "manage_business": access.can_manage_business,
     "see_pin": access.can_see_pin,
     "use_trust_account": access.can_use_trust_account,
+    "start_application": access.can_start_application,
+    "view_application": access.can_view_application,
+    "work_on_application": access.can_work_on_application,
+    "upload_to_application": access.can_upload_to_application,
 }
 
 

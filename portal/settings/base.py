@@ -156,8 +156,36 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 SHARED_CACHE = "locmem" not in CACHES["default"]["BACKEND"]
 if SHARED_CACHE:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+
+def storage_from_url(url: str) -> dict:
+    """Where uploaded documents are kept: a folder (MEDIA_ROOT) when empty, or an S3-compatible
+    bucket, s3://bucket/prefix?endpoint_url=https://...&region=... (django-storages; the
+    credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the machine's role)."""
+    if not url:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    parts = urlsplit(url)
+    if parts.scheme != "s3":
+        raise ValueError(f"DOCUMENT_STORAGE_URL: only s3:// is understood, not {parts.scheme}://")
+    query = dict(part.split("=", 1) for part in parts.query.split("&") if "=" in part)
+    options = {
+        "bucket_name": parts.netloc,
+        "location": parts.path.strip("/"),
+        "file_overwrite": False,
+        "default_acl": "private",
+        "querystring_auth": True,
+    }
+    if query.get("endpoint_url"):
+        options["endpoint_url"] = query["endpoint_url"]
+    if query.get("region"):
+        options["region_name"] = query["region"]
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+# Several web servers share one S3-compatible bucket; one server may keep them in MEDIA_ROOT.
+DOCUMENT_STORAGE_URL = env("DOCUMENT_STORAGE_URL", default="")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": storage_from_url(DOCUMENT_STORAGE_URL),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
