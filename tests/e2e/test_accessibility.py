@@ -66,6 +66,13 @@ def contractor_pages() -> list[str]:
         reverse("payments:trust", args=[business.pk]),
         reverse("permits:search") + "?address=wabash",
     ]
+    from applications.models import Application
+    from applications.selectors import STEP_SLUGS
+
+    pages.append(reverse("applications:mine"))
+    if draft := Application.objects.filter(applicant__username="demo").first():
+        pages.append(reverse("applications:detail", args=[draft.reference]))
+        pages += [reverse("applications:step", args=[draft.reference, step]) for step in STEP_SLUGS]
     if collection := Collection.objects.filter(owner__username="demo").first():
         pages.append(reverse("permits:collection", args=[collection.pk]))
     if inspection := Inspection.objects.filter(requested_by__username="demo").first():
@@ -86,6 +93,8 @@ def public_pages() -> list[str]:
         reverse("permits:detail", args=[permit.number]),
         reverse("account_login"),
         reverse("accounts:register"),
+        reverse("applications:guide"),
+        reverse("applications:type", args=["RES"]) + "?q_valuation=185000&q_plumbing_fixtures=x",
     ]
 
 
@@ -107,7 +116,13 @@ def clerk_pages() -> list[str]:
         reverse("admin:licenses_licenselink_changelist"),
         reverse("admin:payments_trustentry_add"),
         reverse("admin:payments_trustaccount_deposit"),
+        reverse("admin:applications_intakequeue_changelist"),
+        reverse("admin:applications_applicationtemplate_changelist"),
     ]
+    from applications.models import ApplicationTemplate
+
+    if template := ApplicationTemplate.objects.first():
+        pages.append(reverse("admin:applications_applicationtemplate_change", args=[template.pk]))
     if inspection := Inspection.objects.filter(status="scheduled").first():
         pages.append(reverse("admin:inspections_inspection_change", args=[inspection.pk]))
     if link := LicenseLink.objects.first():
