@@ -26,6 +26,7 @@ from permits.access import (
     can_view_application,
     can_work_on_application,
 )
+from permits.views import document_file_response
 
 from .answers import (
     AnswerError,
@@ -645,21 +646,6 @@ def _document_for(request: HttpRequest, reference: str, document_id: int) -> App
 def document_download_view(request: HttpRequest, reference: str, document_id: int) -> FileResponse:
     document = _document_for(request, reference, document_id)
     return document_file_response(document)
-
-
-def document_file_response(document: ApplicationDocument) -> FileResponse:
-    try:
-        handle = document.file.open("rb")
-    except (FileNotFoundError, OSError):
-        raise Http404("That file is no longer in storage.") from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=document.download_name,
-        content_type=document.content_type,
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required
