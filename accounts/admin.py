@@ -3,12 +3,13 @@ from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 
+from core.admin import TabularInline
 from licenses.models import LicenseLink, Membership
 
 from .models import User
 
 
-class LicenseLinkInline(admin.TabularInline):
+class LicenseLinkInline(TabularInline):
     model = LicenseLink
     fk_name = "user"
     extra = 0
@@ -21,7 +22,7 @@ class LicenseLinkInline(admin.TabularInline):
         return False
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(TabularInline):
     model = Membership
     extra = 0
     fields = ("contractor", "can_manage", "can_apply", "can_pay", "can_inspect", "can_upload")

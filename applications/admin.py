@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from core.admin import StatusMoveAdmin, money
+from core.admin import StatusMoveAdmin, TabularInline, money
 
 from .exceptions import ApplicationError
 from .forms import ReturnForm
@@ -67,7 +67,7 @@ class QuestionInline(FrozenInline, admin.StackedInline):
     )
 
 
-class DocumentRequirementInline(FrozenInline, admin.TabularInline):
+class DocumentRequirementInline(FrozenInline, TabularInline):
     model = DocumentRequirement
     extra = 0
     fields = ("position", "name", "stage", "formats", "help_text")
@@ -166,7 +166,7 @@ class ApplicationTemplateAdmin(admin.ModelAdmin):
         )
 
 
-class SubmissionInline(admin.TabularInline):
+class SubmissionInline(TabularInline):
     model = Submission
     extra = 0
     fields = ("number", "submitted_at", "submitted_by", "outcome", "decided_by", "reasons")

@@ -208,3 +208,22 @@ def money(field: str, description: str | None = None, *, ordering: bool = True):
         show.admin_order_field = field
     show.__name__ = f"{field}_as_money"
     return show
+
+
+class LabelledInlineFormSet(forms.BaseInlineFormSet):
+    """A tabular inline's inputs sit under a column heading, with no label of their own: each
+    gets its column's name and its row as its accessible name ("Amount, row 2"), so that a
+    screen reader says what it is."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        row = f", row {index + 1}" if index is not None else ", new row"
+        for name, field in form.fields.items():
+            label = "Delete" if name == "DELETE" else (field.label or name.replace("_", " "))
+            field.widget.attrs.setdefault("aria-label", f"{label}{row}")
+
+
+class TabularInline(admin.TabularInline):
+    """The portal's tabular inline: admin.TabularInline with labelled inputs."""
+
+    formset = LabelledInlineFormSet

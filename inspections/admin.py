@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, TabularInline
 from core.params import parse_id
 from permits.admin import permit_search_ids
 
@@ -27,7 +27,7 @@ from .selectors import permit_types_without_inspections
 from .services import INSPECTORS_GROUP, inspection_record_result, inspections_route
 
 
-class InspectionInline(admin.TabularInline):
+class InspectionInline(TabularInline):
     """A permit's inspections, read only (portal/admin.py adds it to the permit admin): a
     result is recorded on the inspection's own page ("Change"), through the one service that
     completes it, records who and emails the contractor."""
@@ -73,7 +73,7 @@ class InspectionTypeAdmin(admin.ModelAdmin):
         return inspection_type.permit_type or "City-wide list"
 
 
-class InspectionTypeInline(admin.TabularInline):
+class InspectionTypeInline(TabularInline):
     """A permit type's own inspections, on its admin page (composed in portal/admin.py)."""
 
     model = InspectionType

@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from core.admin import StatusMoveAdmin
+from core.admin import StatusMoveAdmin, TabularInline
 
 from .exceptions import LicenseError
 from .models import Contractor, License, LicenseLink, LicenseType, Membership
@@ -17,7 +17,7 @@ from .selectors import approval_preview
 from .services import license_link_approve, license_link_reject
 
 
-class LicenseInline(admin.TabularInline):
+class LicenseInline(TabularInline):
     model = License
     extra = 0
     fields = ("number", "license_type", "status", "issued_on", "expires_on")
@@ -25,7 +25,7 @@ class LicenseInline(admin.TabularInline):
     show_change_link = True
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(TabularInline):
     model = Membership
     extra = 0
     fields = (

@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from core.admin import money
+from core.admin import TabularInline, money
 from core.money import format_money
 from core.params import parse_id
 from licenses.models import Contractor
@@ -24,7 +24,7 @@ from .services.refunds import payment_refund
 from .services.trust import trust_deposit, trust_record
 
 
-class PaymentLineInline(admin.TabularInline):
+class PaymentLineInline(TabularInline):
     model = PaymentLine
     extra = 0
     can_delete = False
@@ -131,7 +131,7 @@ class PaymentAdmin(admin.ModelAdmin):
         self._settle(request, queryset, succeeded=False)
 
 
-class TrustEntryInline(admin.TabularInline):
+class TrustEntryInline(TabularInline):
     model = TrustEntry
     extra = 0
     can_delete = False

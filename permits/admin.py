@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from core.admin import ReadOnlyAdmin, StatusMoveAdmin, StatusMoveForm, money
+from core.admin import ReadOnlyAdmin, StatusMoveAdmin, StatusMoveForm, TabularInline, money
 from core.money import format_money
 
 from .models import (
@@ -57,7 +57,7 @@ class FeeForm(StatusMoveForm):
         return cleaned
 
 
-class FeeInline(admin.TabularInline):
+class FeeInline(TabularInline):
     """New fees are added here as Due; a fee's status moves on its own page (Waive with a
     reason) or through a payment."""
 
@@ -70,14 +70,14 @@ class FeeInline(admin.TabularInline):
     can_delete = False
 
 
-class PermitLicenseInline(admin.TabularInline):
+class PermitLicenseInline(TabularInline):
     model = PermitLicense
     extra = 0
     autocomplete_fields = ("license",)
     verbose_name_plural = "license professionals"
 
 
-class PermitStatusChangeInline(admin.TabularInline):
+class PermitStatusChangeInline(TabularInline):
     model = PermitStatusChange
     extra = 0
     can_delete = False
@@ -89,7 +89,7 @@ class PermitStatusChangeInline(admin.TabularInline):
         return False
 
 
-class PermitContactInline(admin.TabularInline):
+class PermitContactInline(TabularInline):
     model = PermitContact
     fk_name = "permit"
     extra = 0
@@ -105,7 +105,7 @@ def document_download_link(document: PermitDocument) -> str:
     return format_html('<a href="{}">Download {}</a>', url, document.download_name)
 
 
-class PermitDocumentInline(admin.TabularInline):
+class PermitDocumentInline(TabularInline):
     model = PermitDocument
     extra = 0
     fields = ("original_name", "download", "content_type", "size", "uploaded_by", "uploaded_at")
@@ -297,7 +297,7 @@ class PermitStatusChangeAdmin(ReadOnlyAdmin, OfAPermitAdmin):
     ordering = ("-pk",)  # latest first, from the primary key's index
 
 
-class CollectionItemInline(admin.TabularInline):
+class CollectionItemInline(TabularInline):
     model = CollectionItem
     extra = 0
     autocomplete_fields = ("permit",)

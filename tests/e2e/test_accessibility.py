@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from demo.seed import DEMO_PASSWORDS, seed_demo_city
 from tests.e2e.test_registration import sign_in
+from tests.e2e.test_staff_sign_in import sign_in_clerk
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -148,6 +149,8 @@ def check(page, base_url: str, paths: list[str], who: str) -> list[str]:
         for path in paths:
             response = page.goto(base_url + path)
             assert response.status == 200, f"{who} {path}: {response.status}"
+            # The page itself, not a sign-in page it was sent to.
+            assert page.url.split("#")[0] == base_url + path, f"{who} {path}: at {page.url}"
             page.evaluate(AXE)
             for violation in page.evaluate(RUN_AXE):
                 problems.append(f"{who} {width_name} {path}: {json.dumps(violation)}")
@@ -176,6 +179,6 @@ def test_every_page_passes_axe_at_both_widths_and_fits_a_phone(page, live_server
     page.wait_for_url("**/date/")
     problems += check(page, live_server.url, [page.url.removeprefix(live_server.url)], "contractor")
     page.context.clear_cookies()
-    sign_in(page, live_server.url, "clerk", DEMO_PASSWORDS["clerk"])
+    sign_in_clerk(page, live_server.url)
     problems += check(page, live_server.url, clerk_pages(), "clerk")
     assert not problems, "\n".join(problems)

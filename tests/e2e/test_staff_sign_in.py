@@ -39,6 +39,15 @@ def password_step(page, login: str, password: str) -> None:
     page.get_by_role("button", name="Sign In").click()
 
 
+def sign_in_clerk(page, base_url: str) -> None:
+    """The demo clerk, with the password and the authenticator's code, into admin."""
+    page.goto(f"{base_url}/accounts/login/?next=/admin/")
+    password_step(page, "clerk", DEMO_PASSWORDS["clerk"])
+    page.get_by_label("Code").fill(current_code(load_city()["staff_authenticator_key"]))
+    page.get_by_role("button", name="Sign In").click()
+    expect(page.get_by_role("heading", name="Building department")).to_be_visible()
+
+
 def test_a_clerk_opens_admin_with_a_code_and_is_signed_out_when_idle(
     page, live_server, monkeypatch
 ):

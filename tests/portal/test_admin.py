@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.contrib import admin
@@ -81,6 +82,18 @@ def test_the_permit_page_has_fees_and_inspections_inline(staff_client):
     assert "Plan Review Fee" in text
     assert "Inspections" in text
     assert "fees-TOTAL_FORMS" in text
+
+
+def test_an_inline_rows_inputs_are_named_by_column_and_row(staff_client):
+    """A tabular inline's inputs have no label of their own (axe's "label" rule)."""
+    permit = PermitFactory()
+    FeeFactory(permit=permit, description="Plan Review Fee")
+    text = staff_client.get(reverse("admin:permits_permit_change", args=[permit.pk])).text
+    inputs = re.findall(r"<input[^>]*>", text)
+    amount = next(tag for tag in inputs if 'name="fees-0-amount"' in tag)
+    description = next(tag for tag in inputs if 'name="fees-0-description"' in tag)
+    assert 'aria-label="Amount, row 1"' in amount
+    assert 'aria-label="Description, row 1"' in description
 
 
 def test_the_permit_admin_is_composed_in_one_place_from_what_each_app_offers():
