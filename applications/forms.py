@@ -56,8 +56,8 @@ class PeopleForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=200, required=False)
-    email = forms.EmailField(label="Email")
+    name = forms.CharField(label="Contact's name", max_length=200, required=False)
+    email = forms.EmailField(label="Contact's email")
     contact_type = forms.ChoiceField(
         label="Contact type", choices=[("", "Choose"), *ApplicationContact.CONTACT_TYPES]
     )

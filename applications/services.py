@@ -316,6 +316,7 @@ def application_snapshot(application: Application, parts, estimate) -> dict:
     """What the application says, as it is read at intake: every shown answer with its
     question as it was asked, the location, people, documents and fees."""
     contacts = list(application.contacts.all())
+    shown = visible_questions(parts.questions, application.answers)
     return {
         "form": {
             "permit_type": application.template.permit_type.name,
@@ -347,7 +348,7 @@ def application_snapshot(application: Application, parts, estimate) -> dict:
                         "answer": display_answer(question, application.answers.get(question.key)),
                     }
                     for question in questions
-                    if question in visible_questions(parts.questions, application.answers)
+                    if question in shown
                 ],
             }
             for title, questions in parts.sections.items()

@@ -15,12 +15,6 @@ urlpatterns = [
     path("applications/<str:reference>/withdraw/", views.withdraw_view, name="withdraw"),
     path("applications/<str:reference>/delete/", views.delete_view, name="delete"),
     path("applications/<str:reference>/copy/", views.copy_view, name="copy"),
-    path("applications/<str:reference>/contacts/", views.contact_add_view, name="contact_add"),
-    path(
-        "applications/<str:reference>/contacts/<int:contact_id>/remove/",
-        views.contact_remove_view,
-        name="contact_remove",
-    ),
     path(
         "applications/<str:reference>/documents/upload/",
         views.document_upload_view,

@@ -331,8 +331,12 @@ def _location_step(request, application, data):
 
 
 def _people_step(request, application, data):
+    """One form: the license professional, the owner and the other contacts. Adding or
+    removing a contact saves what was typed in the rest of the step first."""
     parts = template_parts(application.template)
     licenses = _licenses_for(request.user)
+    contact_form = ContactForm(prefix="contact")
+    form = None
     if data is not None:
         form = PeopleForm(data, licenses=licenses)
         valid = form.is_valid()
@@ -349,10 +353,40 @@ def _people_step(request, application, data):
             form.add_error("license", str(error))
             valid = False
         _kept_notice(request)
-        response = _after_save(request, application, "people", valid)
-        if response:
-            return response
-    else:
+        action = data.get("action", "")
+        contacts_url = (
+            reverse("applications:step", args=[application.reference, "people"]) + "#contacts"
+        )
+        if action == "add_contact":
+            contact_form = ContactForm(data, prefix="contact")
+            if contact_form.is_valid():
+                try:
+                    application_contact_add(
+                        application=application, by=request.user, **contact_form.cleaned_data
+                    )
+                except ApplicationError as error:
+                    contact_form.add_error("email", str(error))
+                else:
+                    messages.success(
+                        request, f"{contact_form.cleaned_data['email']} was added as a contact."
+                    )
+                    return redirect(contacts_url)
+            form = None  # what was typed is saved: shown from the application, without errors
+        elif action.startswith("remove_contact:"):
+            contact_id = action.removeprefix("remove_contact:")
+            if not contact_id.isdigit():
+                raise Http404("No such contact.")
+            contact = get_object_or_404(
+                ApplicationContact, pk=int(contact_id), application=application
+            )
+            application_contact_remove(contact=contact, by=request.user)
+            messages.success(request, f"{contact.email} was removed.")
+            return redirect(contacts_url)
+        else:
+            response = _after_save(request, application, "people", valid)
+            if response:
+                return response
+    if form is None:
         form = PeopleForm(
             initial={
                 "license": application.license_id,
@@ -363,7 +397,7 @@ def _people_step(request, application, data):
         )
     return parts, {
         "form": form,
-        "contact_form": ContactForm(),
+        "contact_form": contact_form,
         "contacts": list(application.contacts.all()),
     }
 
@@ -554,44 +588,6 @@ def submit(request: HttpRequest, application: Application) -> HttpResponse:
 def submit_view(request: HttpRequest, reference: str) -> HttpResponse:
     application = application_for(request, reference)
     return submit(request, application)
-
-
-@login_required
-@require_POST
-def contact_add_view(request: HttpRequest, reference: str) -> HttpResponse:
-    application = application_for(request, reference)
-    form = ContactForm(request.POST)
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for error in errors:
-                messages.error(request, f"{label}: {error}" if label else error)
-    else:
-        try:
-            application_contact_add(application=application, by=request.user, **form.cleaned_data)
-        except ApplicationError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, f"{form.cleaned_data['email']} was added as a contact.")
-    return redirect(
-        reverse("applications:step", args=[application.reference, "people"]) + "#contacts"
-    )
-
-
-@login_required
-@require_POST
-def contact_remove_view(request: HttpRequest, reference: str, contact_id: int) -> HttpResponse:
-    application = application_for(request, reference)
-    contact = get_object_or_404(ApplicationContact, pk=contact_id, application=application)
-    try:
-        application_contact_remove(contact=contact, by=request.user)
-    except ApplicationError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"{contact.email} was removed.")
-    return redirect(
-        reverse("applications:step", args=[application.reference, "people"]) + "#contacts"
-    )
 
 
 @login_required

@@ -146,6 +146,65 @@ def test_a_license_the_user_may_not_apply_with_is_refused_beside_the_field(clien
     assert application.license_id is None
 
 
+def test_adding_a_contact_keeps_what_was_typed_in_the_rest_of_the_step(
+    client, form, applicant, license_
+):
+    application = services.application_start(template=form, applicant=applicant)
+    client.force_login(applicant)
+    typed = {"license": license_.pk, "owner_name": "Jordan Baker", "owner_email": "jb@mail.test"}
+    response = client.post(
+        step_url(application, "people"),
+        {
+            **typed,
+            "contact-email": "Architect@Studio.test",
+            "contact-contact_type": "project_manager",
+            "action": "add_contact",
+        },
+    )
+    assert response["Location"] == step_url(application, "people") + "#contacts"
+    application.refresh_from_db()
+    assert (application.license_id, application.owner_name) == (license_.pk, "Jordan Baker")
+    assert list(application.contacts.values_list("email", flat=True)) == ["architect@studio.test"]
+    # A bad contact: its error beside its field; the owner as typed, not lost, and no error for
+    # the rest of the step.
+    response = client.post(
+        step_url(application, "people"),
+        {
+            **typed,
+            "owner_name": "Jordan B. Baker",
+            "contact-email": "nope",
+            "action": "add_contact",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert re.search(r'id="error_1_id_contact-email"[^>]*>.*Enter a valid email', page, re.S)
+    assert 'value="Jordan B. Baker"' in page
+    assert "This field is required" not in page.split('id="contacts"')[0]
+    application.refresh_from_db()
+    assert application.owner_name == "Jordan B. Baker"
+    assert application.contacts.count() == 1
+
+
+def test_removing_a_contact_checks_it_is_this_applications(client, form, applicant, license_):
+    application = services.application_start(template=form, applicant=applicant)
+    other = services.application_start(template=form, applicant=applicant)
+    mine = services.application_contact_add(
+        application=application, by=applicant, email="a@studio.test", contact_type="contact"
+    )
+    theirs = services.application_contact_add(
+        application=other, by=applicant, email="b@studio.test", contact_type="contact"
+    )
+    client.force_login(applicant)
+    url = step_url(application, "people")
+    for tampered in (f"remove_contact:{theirs.pk}", "remove_contact:x", "remove_contact:"):
+        assert client.post(url, {"owner_name": "J", "action": tampered}).status_code == 404
+    assert other.contacts.count() == 1
+    response = client.post(url, {"owner_name": "J", "action": f"remove_contact:{mine.pk}"})
+    assert response["Location"] == url + "#contacts"
+    assert not application.contacts.exists()
+
+
 def test_someone_elses_application_is_a_404_everywhere(client, form, applicant, license_):
     application = fill_in(
         services.application_start(template=form, applicant=applicant), license_, by=applicant

@@ -10,3 +10,11 @@ def quick_failures(page):
 
     expect.set_options(timeout=expect_timeout)
     return page
+
+
+@pytest.fixture
+def mail_folder(settings, tmp_path):
+    """Email to files in a folder of the test's own (the live server's thread writes there)."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    return tmp_path

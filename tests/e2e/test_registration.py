@@ -15,13 +15,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a long pass phrase for permits"
 
 
-@pytest.fixture
-def mail_folder(settings, tmp_path):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    settings.EMAIL_FILE_PATH = str(tmp_path)
-    return tmp_path
-
-
 def messages_in(folder: Path) -> str:
     return "\n".join(path.read_text() for path in sorted(folder.glob("*.log")))
 
