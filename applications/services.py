@@ -63,7 +63,7 @@ def _check_editable(application: Application, by) -> None:
     until the write commits) a draft or returned."""
     if application.pk is not None:
         status = (
-            Application.objects.select_for_update()
+            Application.objects.select_for_update(no_key=True)
             .values_list("status", flat=True)
             .get(pk=application.pk)
         )
@@ -398,7 +398,10 @@ def application_submit(*, application: Application, by) -> Submission:
     valuation and description), the submission's snapshot and fee estimate, and the emails. A
     second click waits for the first and is refused: one permit."""
     application = (
-        Application.objects.select_for_update(of=("self",))
+        # FOR NO KEY UPDATE: a second Submit of this application waits here, while a copy of
+        # it (copied_from) can still commit (its key check would wait for FOR UPDATE:
+        # deadlock, tests/applications/test_concurrency.py).
+        Application.objects.select_for_update(of=("self",), no_key=True)
         .select_related("template__permit_type", "license", "business")
         .get(pk=application.pk)
     )
@@ -429,7 +432,7 @@ def application_submit(*, application: Application, by) -> Submission:
         )
         application.permit = permit
     else:
-        permit = Permit.objects.select_for_update().get(pk=application.permit_id)
+        permit = Permit.objects.select_for_update(no_key=True).get(pk=application.permit_id)
         for name, value in fields.items():
             setattr(permit, name, value)
         permit.save()
@@ -557,7 +560,7 @@ def application_upgrade(*, application: Application) -> list[str]:
     form, or the type is closed."""
     from .selectors import open_template_for
 
-    application = Application.objects.select_for_update().get(pk=application.pk)
+    application = Application.objects.select_for_update(no_key=True).get(pk=application.pk)
     current = application.template
     if not application.is_editable or current.status == TemplateStatus.PUBLISHED:
         return []

@@ -170,7 +170,9 @@ class StatusMachine(models.Model):
         if self.pk is None:
             raise StatusChangedOutsideMachine("Save the record before moving it.")
         model = type(self)
-        fresh = model._default_manager.select_for_update().get(pk=self.pk)
+        # FOR NO KEY UPDATE: a move changes no key, so rows that refer to this one (a fee to its
+        # permit, a copy to its original) are still inserted and checked meanwhile.
+        fresh = model._default_manager.select_for_update(no_key=True).get(pk=self.pk)
         # What other requests saved meanwhile is what this move starts from.
         for field in self._meta.concrete_fields:
             setattr(self, field.attname, getattr(fresh, field.attname))

@@ -549,6 +549,8 @@ class PermitNumberSequence(models.Model):
     prefix = models.CharField(max_length=10)
     year = models.PositiveSmallIntegerField()
     last = models.PositiveIntegerField(default=0)
+    # The sequence's width, zero-padded: 4, or the width of the numbers already in use.
+    digits = models.PositiveSmallIntegerField(default=4)
 
     class Meta:
         constraints = [

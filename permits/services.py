@@ -1,12 +1,14 @@
 """Writes to permits that span rows or models."""
 
 import datetime
+import re
 from collections.abc import Iterable
 from pathlib import PurePath
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from core.mail import enqueue_after_commit
@@ -217,13 +219,23 @@ PERMIT_NUMBER_DIGITS = 4
 def _highest_number_in_use(prefix: str) -> int:
     """The highest sequence among permits already numbered `prefix`NNNN (imported or made
     before the sequence existed), for a new sequence to start after."""
-    highest = 0
-    numbers = Permit.objects.filter(number__startswith=prefix).values_list("number", flat=True)
-    for number in numbers.iterator():
-        tail = number[len(prefix) :]
-        if tail.isdigit():
-            highest = max(highest, int(tail))
-    return highest
+    return _number_in_use(prefix)[0]
+
+
+def _number_in_use(prefix: str) -> tuple[int, int]:
+    """The highest sequence numbered `prefix`NNNN, and its digits (an import's RES26-013323
+    has six: the numbers that follow keep six, RES26-013324, never RES26-13324)."""
+    number = (
+        Permit.objects.filter(number__startswith=prefix, number__regex=rf"^{re.escape(prefix)}\d+$")
+        .annotate(width=Length("number"))
+        .order_by("-width", "-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    if number is None:
+        return 0, PERMIT_NUMBER_DIGITS
+    tail = number[len(prefix) :]
+    return int(tail), max(PERMIT_NUMBER_DIGITS, len(tail))
 
 
 @transaction.atomic
@@ -241,16 +253,17 @@ def permit_number_next(*, permit_type: PermitType, on: datetime.date | None = No
     )
     if sequence is None:
         try:
+            last, digits = _number_in_use(prefix)
             with transaction.atomic():
                 PermitNumberSequence.objects.create(
-                    prefix=code, year=year, last=_highest_number_in_use(prefix)
+                    prefix=code, year=year, last=last, digits=digits
                 )
         except IntegrityError:
             pass  # another submit created it first: take it under lock below
         sequence = PermitNumberSequence.objects.select_for_update().get(prefix=code, year=year)
     while True:
         sequence.last += 1
-        number = f"{prefix}{sequence.last:0{PERMIT_NUMBER_DIGITS}d}"
+        number = f"{prefix}{sequence.last:0{sequence.digits}d}"
         if not Permit.objects.filter(number=number).exists():
             break
     sequence.save(update_fields=["last"])

@@ -92,3 +92,33 @@ def test_a_double_clicked_submit_makes_one_permit(form, license_, monkeypatch):
     assert "already submitted" in str(refused[0])
     assert Permit.objects.count() == 1
     assert Application.objects.get(pk=application.pk).status == ApplicationStatus.SUBMITTED
+
+
+def test_an_application_and_its_copy_submitted_at_once_both_go_through(form, license_, monkeypatch):
+    """A copy refers to its original (copied_from), and PostgreSQL checks that key again when
+    the copy's submit commits. The original's submit holds the original's row meanwhile, and
+    waits for the number sequence the copy's submit holds: with FOR UPDATE (which a key check
+    waits for) the two deadlock and one fails; the submit's row lock is FOR NO KEY UPDATE."""
+    (original,) = ready(form, license_, 1)
+    applicant = original.applicant
+    copy = fill_in(
+        services.application_copy(application=original, by=applicant), license_, by=applicant
+    )
+    real = permit_services.permit_number_next
+
+    def slow(**kwargs):
+        number = real(**kwargs)
+        time.sleep(0.4)  # the copy holds the sequence while the original's submit arrives
+        return number
+
+    monkeypatch.setattr("applications.services.permit_number_next", slow)
+
+    def submit(n):
+        if n == 1:
+            time.sleep(0.15)  # the copy first
+        application = Application.objects.get(pk=(copy, original)[n].pk)
+        return services.application_submit(application=application, by=applicant)
+
+    results = run_at_once(2, submit)
+    assert all(isinstance(result, Submission) for result in results), results
+    assert Permit.objects.count() == 2

@@ -143,6 +143,29 @@ def test_numbers_follow_the_highest_already_in_use_for_the_type_and_year(form, a
     assert application.permit.number == f"RES{yy()}-0151"
 
 
+@pytest.mark.parametrize(
+    ("in_use", "expected"),
+    [
+        # An import's six-digit numbers: the sequence keeps six digits (never RES26-13324, a
+        # second "13324" beside RES26-013324's neighbours).
+        (["013323", "000007"], "013324"),
+        # 9999 is the highest, not 100 (a longer number is a higher one).
+        (["0100", "9999", "0999"], "10000"),
+        # Numbers of another shape under the prefix are not the sequence's.
+        (["0041", "0042-A", "X0900"], "0042"),
+    ],
+)
+def test_numbers_keep_the_width_already_in_use(form, applicant, license_, in_use, expected):
+    for tail in in_use:
+        PermitFactory(number=f"RES{yy()}-{tail}", permit_type=form.permit_type)
+    application = fill_in(
+        services.application_start(template=form, applicant=applicant), license_, by=applicant
+    )
+    services.application_submit(application=application, by=applicant)
+    application.refresh_from_db()
+    assert application.permit.number == f"RES{yy()}-{expected}"
+
+
 def test_a_submitted_application_is_not_submitted_again(form, applicant, license_):
     application = fill_in(
         services.application_start(template=form, applicant=applicant), license_, by=applicant
