@@ -277,7 +277,8 @@ def main() -> None:
         for statement in dropped:
             cursor.execute(statement)
     setup_bench_users()
-    log("bench users ready", started)
+    setup_bench_applications()
+    log("bench users and the online application form ready", started)
     with connection.cursor() as cursor:
         # The settings docs/performance.md recommends for production, for this database.
         name = args.database_url.rsplit("/", 1)[1]
@@ -632,6 +633,21 @@ def setup_bench_users() -> None:
     CollectionItem.objects.bulk_create(
         [CollectionItem(collection=collection, permit_id=pk) for pk in ids], ignore_conflicts=True
     )
+
+
+def setup_bench_applications() -> None:
+    """Residential Building open for online application with the demo city's form (questions,
+    documents, fee schedule), for the wizard's timings (bench/run.py)."""
+    from applications.models import ApplicationTemplate, TemplateStatus
+    from demo.seed import load_city, publish_application_form
+    from permits.models import PermitType
+
+    spec = next(form for form in load_city()["application_forms"] if form["type"] == "RES")
+    permit_type = PermitType.objects.get(code="RES")
+    if not ApplicationTemplate.objects.filter(
+        permit_type=permit_type, status=TemplateStatus.PUBLISHED
+    ).exists():
+        publish_application_form(permit_type, spec)
 
 
 if __name__ == "__main__":

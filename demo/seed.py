@@ -458,52 +458,61 @@ def seed_application_forms(seeding: Seeding) -> None:
         if ApplicationTemplate.objects.filter(permit_type=permit_type).exists():
             seeding.report.count("application forms", False)
             continue
-        template = ApplicationTemplate.objects.create(
-            permit_type=permit_type, category=spec["category"], summary=spec["summary"]
-        )
-        for position, question in enumerate(spec["questions"], start=1):
-            show_if = question.get("show_if", ["", ""])
-            Question.objects.create(
-                template=template,
-                position=position * 10,
-                section=question["section"],
-                key=question["key"],
-                label=question["label"],
-                kind=question["kind"],
-                required=question["required"],
-                help_text=question.get("help", ""),
-                unit=question.get("unit", ""),
-                choices="\n".join(question.get("choices", [])),
-                show_if_key=show_if[0],
-                show_if_value=show_if[1],
-                fills=question.get("fills", ""),
-            )
-        for position, document in enumerate(spec["documents"], start=1):
-            DocumentRequirement.objects.create(
-                template=template,
-                position=position,
-                name=document["name"],
-                stage=document["stage"],
-                formats=document["formats"],
-                help_text=document["help"],
-            )
-        for position, fee in enumerate(spec["fees"], start=1):
-            only_if = fee.get("only_if", ["", ""])
-            FeeRule.objects.create(
-                template=template,
-                position=position,
-                description=fee["description"],
-                kind=fee["kind"],
-                amount=Decimal(fee.get("amount", "0")),
-                rate=Decimal(fee.get("rate", "0")),
-                minimum=Decimal(fee.get("minimum", "0")),
-                basis_key=fee.get("basis", ""),
-                brackets=fee.get("brackets", ""),
-                only_if_key=only_if[0],
-                only_if_value=only_if[1],
-            )
-        template.move_to(TemplateStatus.PUBLISHED, by=clerk, note="Demo city")
+        publish_application_form(permit_type, spec, by=clerk)
         seeding.report.count("application forms", True)
+
+
+def publish_application_form(
+    permit_type: PermitType, spec: dict[str, Any], *, by=None
+) -> ApplicationTemplate:
+    """A form of city.json's `application_forms` (questions, documents, fee schedule) as a new
+    version of the type's form, published (the benchmark's city takes the demo's forms too)."""
+    template = ApplicationTemplate.objects.create(
+        permit_type=permit_type, category=spec["category"], summary=spec["summary"]
+    )
+    for position, question in enumerate(spec["questions"], start=1):
+        show_if = question.get("show_if", ["", ""])
+        Question.objects.create(
+            template=template,
+            position=position * 10,
+            section=question["section"],
+            key=question["key"],
+            label=question["label"],
+            kind=question["kind"],
+            required=question["required"],
+            help_text=question.get("help", ""),
+            unit=question.get("unit", ""),
+            choices="\n".join(question.get("choices", [])),
+            show_if_key=show_if[0],
+            show_if_value=show_if[1],
+            fills=question.get("fills", ""),
+        )
+    for position, document in enumerate(spec["documents"], start=1):
+        DocumentRequirement.objects.create(
+            template=template,
+            position=position,
+            name=document["name"],
+            stage=document["stage"],
+            formats=document["formats"],
+            help_text=document["help"],
+        )
+    for position, fee in enumerate(spec["fees"], start=1):
+        only_if = fee.get("only_if", ["", ""])
+        FeeRule.objects.create(
+            template=template,
+            position=position,
+            description=fee["description"],
+            kind=fee["kind"],
+            amount=Decimal(fee.get("amount", "0")),
+            rate=Decimal(fee.get("rate", "0")),
+            minimum=Decimal(fee.get("minimum", "0")),
+            basis_key=fee.get("basis", ""),
+            brackets=fee.get("brackets", ""),
+            only_if_key=only_if[0],
+            only_if_value=only_if[1],
+        )
+    template.move_to(TemplateStatus.PUBLISHED, by=by, note="From the demo city's forms")
+    return template
 
 
 def seed_application_drafts(seeding: Seeding) -> None:
