@@ -6,6 +6,7 @@ from django import forms
 from core.validators import STATE, ZIP
 from licenses.models import License
 
+from .answers import MAX_ANSWER_LENGTH
 from .models import ApplicationContact, DocumentRequirement, Question, QuestionKind
 
 ANSWER_PREFIX = "q_"
@@ -57,10 +58,21 @@ class PeopleForm(forms.Form):
 
 class ContactForm(forms.Form):
     name = forms.CharField(label="Contact's name", max_length=200, required=False)
-    email = forms.EmailField(label="Contact's email")
+    # Not marked required: the contacts box is optional; a contact once begun needs both.
+    email = forms.EmailField(label="Contact's email", required=False)
     contact_type = forms.ChoiceField(
-        label="Contact type", choices=[("", "Choose"), *ApplicationContact.CONTACT_TYPES]
+        label="Contact type",
+        choices=[("", "Choose"), *ApplicationContact.CONTACT_TYPES],
+        required=False,
     )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("email") and "email" not in self.errors:
+            self.add_error("email", "Give the contact's email.")
+        if not cleaned.get("contact_type"):
+            self.add_error("contact_type", "Choose the contact's type.")
+        return cleaned
 
 
 def answer_field(question: Question) -> forms.Field:
@@ -69,7 +81,9 @@ def answer_field(question: Question) -> forms.Field:
     label = f"{question.label} (required)" if question.required else question.label
     common = {"label": label, "required": False, "help_text": question.help_text}
     if question.kind == QuestionKind.LONG_TEXT:
-        return forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), **common)
+        return forms.CharField(
+            widget=forms.Textarea(attrs={"rows": 4}), max_length=MAX_ANSWER_LENGTH, **common
+        )
     if question.kind in (QuestionKind.CHOICE, QuestionKind.YES_NO):
         return forms.ChoiceField(
             choices=[(option, option) for option in question.options],
@@ -91,7 +105,9 @@ def answer_field(question: Question) -> forms.Field:
             common["help_text"] = " ".join(
                 part for part in (question.help_text, f"In {question.unit}.") if part
             )
-    return forms.CharField(widget=forms.TextInput(attrs=attrs), max_length=5000, **common)
+    return forms.CharField(
+        widget=forms.TextInput(attrs=attrs), max_length=MAX_ANSWER_LENGTH, **common
+    )
 
 
 class AnswersForm(forms.Form):
@@ -122,12 +138,20 @@ class DocumentUploadForm(forms.Form):
     )
     file = forms.FileField(label="File")
 
-    def __init__(self, *args, requirements: list[DocumentRequirement], **kwargs):
+    def __init__(
+        self, *args, requirements: list[DocumentRequirement], missing: list[int] = (), **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.fields["requirement"].choices = [
             *((req.pk, req.name) for req in requirements),
             ("", "Other document"),
         ]
+        # The first document still missing is the likely one (never "Other" by default).
+        if missing:
+            self.fields["requirement"].initial = missing[0]
+        # The file picker offers the formats the portal takes (each file is checked again by
+        # its content against its document's formats).
+        self.fields["file"].widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg"
 
 
 class AttestationForm(forms.Form):

@@ -4,9 +4,12 @@ progress and what it still lacks, the user's applications, and addresses to offe
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 
+from core.validators import STATE, ZIP
 from permits.access import can_upload_to_application
 from permits.models import Permit
 
@@ -169,6 +172,14 @@ def application_progress(
         )
     if not application.owner_name.strip():
         missing.append(MissingItem("people", "Give the property owner's name.", "id_owner_name"))
+    # What the Location and People steps check as typed (a draft keeps it even when wrong).
+    for step, label, value, validator, anchor in (
+        ("location", "State", application.state, STATE, "id_state"),
+        ("location", "ZIP", application.zip_code, ZIP, "id_zip_code"),
+        ("people", "Owner's email", application.owner_email, validate_email, "id_owner_email"),
+    ):
+        if value.strip() and (problem := _invalid(validator, value.strip())):
+            missing.append(MissingItem(step, f"{label} “{value}”: {problem}", anchor))
     errors = answer_errors(parts.questions, application.answers)
     for question in visible_questions(parts.questions, application.answers):
         if question.key in errors:
@@ -195,6 +206,14 @@ def application_progress(
             MissingItem("review", "Sign the attestation with your full name.", "id_attestation")
         )
     return Progress(missing)
+
+
+def _invalid(validator, value: str) -> str:
+    try:
+        validator(value)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    return ""
 
 
 def address_suggestions(text: str, *, limit: int = 8) -> list[dict]:

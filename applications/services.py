@@ -138,8 +138,10 @@ def application_save_people(
     """The license professional (one of the active licenses of a business where `by` holds
     Apply: the business follows from it), and the owner as typed."""
     _check_editable(application, by)
-    fields = ["owner_name", "owner_email"]
-    if license_id is not None:
+    fields = ["owner_name", "owner_email", "business", "license"]
+    if license_id is None:  # "Choose a license": none chosen any more
+        application.business_id = application.license_id = None
+    else:
         business = next(
             (
                 business
@@ -151,7 +153,6 @@ def application_save_people(
         if business is None:
             raise ApplicationError("Choose one of your businesses' active licenses.")
         application.business_id, application.license_id = business, license_id
-        fields += ["business", "license"]
     application.owner_name = _clip(application, "owner_name", owner_name)
     application.owner_email = _clip(application, "owner_email", owner_email)
     return _saved(application, "people", fields)

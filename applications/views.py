@@ -221,7 +221,11 @@ def _next_step(step: str) -> str:
 
 
 def _after_save(request: HttpRequest, application: Application, step: str, valid: bool):
-    if request.POST.get("action") == "later":
+    """Where a saved step goes: My Applications (finish later), the step before (Back), a
+    step of the list (a step link clicked with changes on the page), or on to the next step
+    when what was typed is right (None: the step shows its errors)."""
+    action = request.POST.get("action", "")
+    if action == "later":
         messages.success(
             request,
             f"Saved. Application {application.reference} is in My Applications"
@@ -232,9 +236,31 @@ def _after_save(request: HttpRequest, application: Application, step: str, valid
             ),
         )
         return redirect("applications:mine")
+    if action == "back":
+        index = STEP_SLUGS.index(step)
+        return redirect("applications:step", application.reference, STEP_SLUGS[max(index - 1, 0)])
+    if action.startswith("goto:") and action.removeprefix("goto:") in STEP_SLUGS:
+        return redirect("applications:step", application.reference, action.removeprefix("goto:"))
     if valid:
         return redirect("applications:step", application.reference, _next_step(step))
     return None
+
+
+def _error_summary(form) -> list[tuple[str, str, str]]:
+    """Each error of a step's form (label, message, the field's id), listed at the top of the
+    page: on a phone the field can be a long way down."""
+    if form is None or not form.is_bound:
+        return []
+    summary = []
+    for name, errors in form.errors.items():
+        if name in form.fields:
+            bound = form[name]
+            label = (bound.label or name).removesuffix(" (required)")
+            anchor = bound.id_for_label or bound.auto_id
+        else:
+            label, anchor = "", ""
+        summary += [(label, message, anchor) for message in errors]
+    return summary
 
 
 @keeps_typed
@@ -273,6 +299,9 @@ def step_view(request: HttpRequest, reference: str, step: str) -> HttpResponse:
     if isinstance(response, HttpResponse):
         return response
     parts, context = response
+    context["error_summary"] = _error_summary(context.get("form")) + _error_summary(
+        context.get("contact_form")
+    )
     progress = application_progress(application, parts, user=request.user)
     return render(
         request,
@@ -353,11 +382,23 @@ def _people_step(request, application, data):
             form.add_error("license", str(error))
             valid = False
         _kept_notice(request)
-        action = data.get("action", "")
+        action = data.get("action", "") or "continue"
         contacts_url = (
             reverse("applications:step", args=[application.reference, "people"]) + "#contacts"
         )
-        if action == "add_contact":
+        if action.startswith("remove_contact:"):
+            contact_id = action.removeprefix("remove_contact:")
+            if not contact_id.isdigit():
+                raise Http404("No such contact.")
+            contact = get_object_or_404(
+                ApplicationContact, pk=int(contact_id), application=application
+            )
+            application_contact_remove(contact=contact, by=request.user)
+            messages.success(request, f"{contact.email} was removed.")
+            return redirect(contacts_url)
+        # A contact typed in is added with any button (Enter, Save and continue): never lost.
+        typed_contact = any(data.get(f"contact-{name}", "").strip() for name in ("name", "email"))
+        if action == "add_contact" or typed_contact:
             contact_form = ContactForm(data, prefix="contact")
             if contact_form.is_valid():
                 try:
@@ -370,22 +411,20 @@ def _people_step(request, application, data):
                     messages.success(
                         request, f"{contact_form.cleaned_data['email']} was added as a contact."
                     )
-                    return redirect(contacts_url)
-            form = None  # what was typed is saved: shown from the application, without errors
-        elif action.startswith("remove_contact:"):
-            contact_id = action.removeprefix("remove_contact:")
-            if not contact_id.isdigit():
-                raise Http404("No such contact.")
-            contact = get_object_or_404(
-                ApplicationContact, pk=int(contact_id), application=application
-            )
-            application_contact_remove(contact=contact, by=request.user)
-            messages.success(request, f"{contact.email} was removed.")
-            return redirect(contacts_url)
-        else:
-            response = _after_save(request, application, "people", valid)
-            if response:
-                return response
+                    contact_form = ContactForm(prefix="contact")
+                    if action == "add_contact":
+                        return redirect(contacts_url)
+            if contact_form.errors:
+                if action == "add_contact":
+                    form = None  # the rest is saved: shown from the application, without errors
+                return _people_context(application, parts, licenses, form, contact_form)
+        response = _after_save(request, application, "people", valid)
+        if response:
+            return response
+    return _people_context(application, parts, licenses, form, contact_form)
+
+
+def _people_context(application, parts, licenses, form, contact_form):
     if form is None:
         form = PeopleForm(
             initial={
@@ -480,7 +519,17 @@ def _documents_step(request, application, data):
     return parts, {
         "checklist": checklist,
         "extra_documents": [doc for doc in documents if doc.requirement_id is None],
-        "upload_form": DocumentUploadForm(requirements=parts.documents),
+        "upload_form": DocumentUploadForm(
+            requirements=parts.documents,
+            # Those needed to submit first, then those needed before issuance.
+            missing=[
+                item["requirement"].pk
+                for item in sorted(
+                    checklist, key=lambda item: not item["requirement"].needed_to_submit
+                )
+                if not item["documents"]
+            ],
+        ),
         "may_upload": can_upload_to_application(request.user, application),
         "max_mb": settings.APPLICATION_DOCUMENT_MAX_BYTES // 1_000_000,
     }
@@ -507,7 +556,7 @@ def _review_step(request, application, data):
             name=data.get("attestation", "") if data.get("agree") else "",
         )
         _kept_notice(request)
-        if request.POST.get("action") == "later":
+        if request.POST.get("action", "continue") != "continue":
             return _after_save(request, application, "review", valid)
         if valid:
             return submit(request, application)
@@ -584,9 +633,11 @@ def submit(request: HttpRequest, application: Application) -> HttpResponse:
 
 @keeps_typed
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def submit_view(request: HttpRequest, reference: str) -> HttpResponse:
     application = application_for(request, reference)
+    if request.method == "GET":  # a bookmarked or typed address: the page that submits
+        return redirect("applications:step", application.reference, "review")
     return submit(request, application)
 
 

@@ -89,9 +89,17 @@ def test_apply_save_sign_out_resume_on_a_phone_submit_and_the_clerk_accepts(
     page.locator("#hvac").get_by_role("radio", name="No").check()
     page.locator("#footprint").get_by_role("radio", name="No").check()
     page.get_by_role("button", name="Save and continue").click()
-    expect(page.get_by_text("Enter a number")).to_be_visible()
+    expect(page.get_by_text("Enter a number.", exact=True)).to_be_visible()
     expect(page.get_by_label("New or remodeled floor area")).to_have_value("three hundred")
+    # The list of what to fix is at the top, focused, and links to the field.
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.locator("#error-summary")).to_contain_text("New or remodeled floor area")
     page.get_by_label("New or remodeled floor area").fill("320")
+    # A step of the list clicked with changes on the page saves them first.
+    page.get_by_role("link", name=re.compile(r"^2\. Location")).click()
+    expect(page.get_by_role("heading", name="2. Location")).to_be_visible()
+    page.get_by_role("link", name=re.compile(r"^4\. Details")).click()
+    expect(page.get_by_label("New or remodeled floor area")).to_have_value("320")
     # Save and finish later: the draft is in My Applications.
     page.get_by_role("button", name="Save and finish later").click()
     expect(

@@ -135,3 +135,40 @@
     }, 200);
   });
 })();
+
+// Online application, every step: the list of what to fix is read first (focus moves to it);
+// a step of the list clicked with changes on the page saves them first (without the script
+// the link is a plain link: "Save and go back" and the step buttons save); Enter in a new
+// contact's fields adds the contact.
+(function () {
+  "use strict";
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+  var buttons = document.querySelector(".step-buttons");
+  var form = buttons && buttons.closest("form");
+  if (!form) return;
+  var changed = false;
+  form.addEventListener("input", function () { changed = true; });
+  form.addEventListener("change", function () { changed = true; });
+  document.querySelectorAll(".application-steps a[data-step]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      if (!changed) return;
+      event.preventDefault();
+      var action = document.createElement("input");
+      action.type = "hidden";
+      action.name = "action";
+      action.value = "goto:" + link.getAttribute("data-step");
+      form.appendChild(action);
+      form.submit();
+    });
+  });
+  var contact = form.querySelector(".contact-fields");
+  var add = form.querySelector('button[value="add_contact"]');
+  if (contact && add) {
+    contact.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || event.target.tagName === "TEXTAREA") return;
+      event.preventDefault();
+      add.click();
+    });
+  }
+})();
