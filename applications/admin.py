@@ -60,6 +60,7 @@ class QuestionInline(FrozenInline, admin.StackedInline):
         ("section", "position"),
         ("key", "label"),
         ("kind", "required", "unit"),
+        ("whole_number", "min_value", "max_value"),
         "help_text",
         "choices",
         ("show_if_key", "show_if_value"),

@@ -71,12 +71,19 @@ def check_answer(question: Question, raw) -> None:
     if question.kind in (QuestionKind.CHOICE, QuestionKind.YES_NO):
         if raw not in question.options:
             raise AnswerError("Choose one of the options listed.")
-    elif question.kind == QuestionKind.NUMBER:
-        as_decimal(raw)
-    elif question.kind == QuestionKind.MONEY:
-        as_decimal(raw, money=True)
+    elif question.kind in (QuestionKind.NUMBER, QuestionKind.MONEY):
+        check_limits(question, as_decimal(raw, money=question.kind == QuestionKind.MONEY))
     elif question.kind == QuestionKind.DATE:
         as_date(raw)
+
+
+def check_limits(question: Question, value: Decimal) -> None:
+    """The question's own rules for a number: a whole number, the lowest, the highest."""
+    if question.whole_number and value != value.to_integral_value():
+        raise AnswerError("Enter a whole number.")
+    low, high = question.min_value, question.max_value
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise AnswerError(f"Enter {question.limits_label[0].lower()}{question.limits_label[1:]}")
 
 
 def matches(raw, value: str) -> bool:
@@ -125,9 +132,11 @@ def number_answer(question: Question | None, answers: Mapping) -> Decimal | None
     if is_blank(raw) or isinstance(raw, list):
         return None
     try:
-        return as_decimal(raw, money=question.kind == QuestionKind.MONEY)
+        value = as_decimal(raw, money=question.kind == QuestionKind.MONEY)
+        check_limits(question, value)
     except AnswerError:
         return None
+    return value
 
 
 def display_answer(question: Question, raw) -> str:

@@ -100,11 +100,9 @@ def answer_field(question: Question) -> forms.Field:
     if question.kind == QuestionKind.DATE:
         attrs = {"type": "date"}
     elif question.kind in (QuestionKind.NUMBER, QuestionKind.MONEY):
-        attrs = {"inputmode": "decimal"}
-        if question.unit:
-            common["help_text"] = " ".join(
-                part for part in (question.help_text, f"In {question.unit}.") if part
-            )
+        attrs = {"inputmode": "numeric" if question.whole_number else "decimal"}
+        rule = question.limits_label or (f"In {question.unit}." if question.unit else "")
+        common["help_text"] = " ".join(part for part in (question.help_text, rule) if part)
     return forms.CharField(
         widget=forms.TextInput(attrs=attrs), max_length=MAX_ANSWER_LENGTH, **common
     )

@@ -186,6 +186,15 @@ class Question(FrozenWithTemplate):
     required = models.BooleanField(default=True)
     help_text = models.CharField(max_length=300, blank=True)
     unit = models.CharField(max_length=20, blank=True, help_text="For a number, e.g. sq ft.")
+    whole_number = models.BooleanField(
+        "whole numbers only", default=False, help_text="For a count: fixtures, stories, circuits."
+    )
+    min_value = models.DecimalField(
+        "lowest", max_digits=12, decimal_places=2, null=True, blank=True, help_text="For a number."
+    )
+    max_value = models.DecimalField(
+        "highest", max_digits=12, decimal_places=2, null=True, blank=True, help_text="e.g. 100 %."
+    )
     choices = models.TextField(blank=True, help_text="For a choice: one option per line.")
     show_if_key = models.CharField(
         "shown only if question",
@@ -234,6 +243,9 @@ class Question(FrozenWithTemplate):
             tuple(self.options),
             self.show_if_key,
             self.show_if_value,
+            self.whole_number,
+            self.min_value,
+            self.max_value,
         )
 
     def problems(self, template: ApplicationTemplate) -> list[str]:
@@ -266,6 +278,34 @@ class Question(FrozenWithTemplate):
             raise ValidationError(
                 {"show_if_value": "Give both the question and the answer that shows this one."}
             )
+        if (
+            self.min_value is not None
+            and self.max_value is not None
+            and self.min_value > self.max_value
+        ):
+            raise ValidationError({"max_value": "The highest is below the lowest."})
+
+    @property
+    def limits_label(self) -> str:
+        """The rules of a number answer in words: "A whole number from 0 to 100 %."."""
+
+        def amount(value, *, unit: bool = True) -> str:
+            text = f"{value:,.2f}".removesuffix(".00")
+            return f"{text} {self.unit}" if self.unit and unit else text
+
+        what = "A whole number" if self.whole_number else ""
+        low, high = self.min_value, self.max_value
+        if low is not None and high is not None:
+            rule = f"from {amount(low, unit=False)} to {amount(high)}"
+        elif low is not None:
+            rule = f"of at least {amount(low)}"
+        elif high is not None:
+            rule = f"of at most {amount(high)}"
+        else:
+            rule = ""
+        if not what and not rule:
+            return ""
+        return " ".join(part for part in (what or "A number", rule) if part) + "."
 
 
 class DocumentStage(models.TextChoices):

@@ -1,7 +1,12 @@
 """Which questions are shown and what is wrong with an answer: the same rules for the Details
 page and for submitting."""
 
-from applications.answers import answer_errors, display_answer, visible_questions
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from applications.answers import answer_errors, display_answer, number_answer, visible_questions
 from applications.models import Question, QuestionKind
 
 SERVICE = Question(key="new_service", label="New service?", kind=QuestionKind.YES_NO)
@@ -78,3 +83,42 @@ def test_answers_read_as_people_write_them():
     assert display_answer(FEE, "1250.5") == "$1,250.50"
     assert display_answer(AMPS, "200") == "200 A"
     assert display_answer(KINDS, ["Solar", "EV charger"]) == "Solar, EV charger"
+
+
+FIXTURES = Question(
+    key="fixtures",
+    label="Fixtures",
+    kind=QuestionKind.NUMBER,
+    unit="fixtures",
+    whole_number=True,
+    min_value=Decimal("0"),
+    max_value=Decimal("100"),
+)
+COVERAGE = Question(
+    key="coverage", label="Coverage", kind=QuestionKind.NUMBER, unit="%", max_value=Decimal("100")
+)
+
+
+def test_a_count_is_a_whole_number_within_its_limits():
+    errors = answer_errors([FIXTURES, COVERAGE], {"fixtures": "2.5", "coverage": "150"})
+    assert errors == {
+        "fixtures": "Enter a whole number.",
+        "coverage": "Enter a number of at most 100 %.",
+    }
+    assert answer_errors([FIXTURES], {"fixtures": "101"}) == {
+        "fixtures": "Enter a whole number from 0 to 100 fixtures."
+    }
+    assert answer_errors([FIXTURES, COVERAGE], {"fixtures": "6", "coverage": "35.5"}) == {}
+
+
+def test_a_number_outside_its_limits_counts_for_no_fee():
+    assert number_answer(FIXTURES, {"fixtures": "2.5"}) is None
+    assert number_answer(FIXTURES, {"fixtures": "6"}) == Decimal("6")
+
+
+def test_the_highest_below_the_lowest_is_refused_in_admin():
+    question = Question(
+        key="n", label="N", kind=QuestionKind.NUMBER, min_value=Decimal(5), max_value=Decimal(1)
+    )
+    with pytest.raises(ValidationError, match="below the lowest"):
+        question.clean()

@@ -162,7 +162,7 @@ def test_apply_save_sign_out_resume_on_a_phone_submit_and_the_clerk_accepts(
     assert permit.parcel_number == site.parcel_number
     snapshot = application.submissions.get().snapshot
     answers = {a["key"]: a["answer"] for part in snapshot["sections"] for a in part["answers"]}
-    assert (answers["floor_area"], answers["service_amps"]) == ("320 sq ft", "200 A")
+    assert (answers["floor_area"], answers["service_amps"]) == ("320 sq ft", "200 amps")
     assert application.documents.filter(submitted=True).count() == 2
     mail = messages_in(mail_folder)
     assert mail.count(f"Application {permit.number} received") == 3
