@@ -16,6 +16,7 @@ from applications.models import (
     Submission,
     SubmissionOutcome,
 )
+from permits.access import is_a_contact, permits_visible_to
 from permits.models import ContactType, Permit, PermitContact, PermitStatus
 from tests.factories import PermitFactory, UserFactory, contractor_user, verify_email
 
@@ -105,7 +106,11 @@ def test_submit_makes_the_permit_the_snapshot_and_the_emails(
     assert permit.owner_name == "Jordan Baker"
     assert list(permit.licenses.all()) == [license_]
     contacts = dict(PermitContact.objects.filter(permit=permit).values_list("user", "contact_type"))
-    assert contacts == {applicant.pk: ContactType.APPLICANT, architect.pk: ContactType.CONTACT}
+    assert contacts == {architect.pk: ContactType.CONTACT}
+    # The applicant has the permit through its license (one of their business's), not as a
+    # contact: their dashboard keeps its per-license reads.
+    assert permit in permits_visible_to(applicant)
+    assert not is_a_contact(applicant)
     assert application.status == ApplicationStatus.SUBMITTED
     # Plan review 2.50 x 120 = 300 (no fixtures, no new service).
     assert submission.estimated_fees == application.estimated_fees == Decimal("300.00")

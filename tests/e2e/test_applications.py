@@ -105,7 +105,6 @@ def test_apply_save_sign_out_resume_on_a_phone_submit_and_the_clerk_accepts(
     expect(
         page.get_by_text(f"Saved. Application {reference} is in My Applications")
     ).to_be_visible()
-    screenshot(page, "apply-my-applications")
     page.get_by_role("button", name="Logout").click()
     expect(page.get_by_role("link", name="Contractor Login").first).to_be_visible()
 
@@ -152,7 +151,6 @@ def test_apply_save_sign_out_resume_on_a_phone_submit_and_the_clerk_accepts(
     expect(
         page.get_by_text(re.compile(r"Submitted: permit application RES\d{2}-\d{4}"))
     ).to_be_visible()
-    screenshot(page, "apply-submitted-phone")
 
     application = Application.objects.get(reference=reference)
     permit = application.permit
