@@ -712,3 +712,150 @@ class IntakeQueue(Application):
         proxy = True
         verbose_name = "submitted application (intake queue)"
         verbose_name_plural = "intake queue"
+
+
+# Plan review ----------------------------------------------------------------------------------
+
+
+class ReviewDiscipline(models.Model):
+    """A part of plan review (Building, Zoning, Fire, Electrical): the staff group whose members
+    review it, the permit types that need it, and its target in business days."""
+
+    name = models.CharField(max_length=100, unique=True)
+    group = models.ForeignKey(
+        "auth.Group",
+        on_delete=models.PROTECT,
+        related_name="review_disciplines",
+        help_text="Its reviewers: staff members of this group.",
+    )
+    permit_types = models.ManyToManyField(
+        PermitType,
+        related_name="review_disciplines",
+        blank=True,
+        help_text="The permit types whose applications this discipline reviews.",
+    )
+    target_days = models.PositiveSmallIntegerField(
+        "target (business days)", default=10, help_text="From the cycle's start to a decision."
+    )
+    active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReviewCycle(models.Model):
+    """One round of plan review of an application: a review per discipline, opened when the
+    application is accepted (cycle 1) or resubmitted with corrections; closed when its last
+    review is decided. Earlier cycles never change."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="review_cycles"
+    )
+    number = models.PositiveSmallIntegerField()
+    opened_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its last review was decided."
+    )
+
+    class Meta:
+        ordering = ["application", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "number"],
+                name="review_cycle_number_unique",
+                violation_error_message="This application already has a cycle numbered so.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application.reference} cycle {self.number}"
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    IN_PROGRESS = "in_progress", "In Progress"
+    APPROVED = "approved", "Approved"
+    APPROVED_WITH_CONDITIONS = "approved_conditions", "Approved with Conditions"
+    CORRECTIONS_REQUIRED = "corrections_required", "Corrections Required"
+
+
+REVIEW_DECISIONS = (
+    ReviewStatus.APPROVED,
+    ReviewStatus.APPROVED_WITH_CONDITIONS,
+    ReviewStatus.CORRECTIONS_REQUIRED,
+)
+OPEN_REVIEW_STATUSES = (ReviewStatus.PENDING, ReviewStatus.IN_PROGRESS)
+
+
+class Review(StatusMachine):
+    """A discipline's review of an application in one cycle, assigned to one reviewer."""
+
+    Status = ReviewStatus
+    move_error = InvalidApplicationStatusMove
+    ALLOWED_MOVES: dict[str, set[str]] = {
+        ReviewStatus.PENDING: {ReviewStatus.IN_PROGRESS, *REVIEW_DECISIONS},
+        ReviewStatus.IN_PROGRESS: set(REVIEW_DECISIONS),
+        ReviewStatus.APPROVED: set(),
+        ReviewStatus.APPROVED_WITH_CONDITIONS: set(),
+        ReviewStatus.CORRECTIONS_REQUIRED: set(),
+    }
+
+    cycle = models.ForeignKey(ReviewCycle, on_delete=models.PROTECT, related_name="reviews")
+    discipline = models.ForeignKey(
+        ReviewDiscipline, on_delete=models.PROTECT, related_name="reviews"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reviews",
+    )
+    status = models.CharField(max_length=30, choices=ReviewStatus, default=ReviewStatus.PENDING)
+    due_on = models.DateField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["cycle", "discipline__position", "discipline__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "discipline"],
+                name="review_discipline_once_per_cycle",
+                violation_error_message="This cycle already has a review for this discipline.",
+            ),
+        ]
+        indexes = [models.Index(fields=["reviewer", "status"], name="review_reviewer_status")]
+        permissions = [("decide_any_review", "Can start and decide any plan review")]
+
+    def __str__(self) -> str:
+        return f"{self.discipline} review of {self.cycle}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_REVIEW_STATUSES
+
+    def apply_move(self, previous: str, status: str, context) -> list[str]:
+        if status in REVIEW_DECISIONS:  # who decided: the service's `changes`
+            self.decided_at = timezone.now()
+            return ["decided_at"]
+        return []
+
+
+class MyReview(Review):
+    """A reviewer's own open reviews (admin's "My reviews" queue)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "my review"
+        verbose_name_plural = "my reviews"

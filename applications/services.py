@@ -642,6 +642,9 @@ def application_accept(*, application: Application, by) -> Application:
     Permit.objects.get(pk=application.permit_id).move_to(
         PermitStatus.IN_REVIEW, by=by, note=f"Application {application.reference} accepted"
     )
+    from .review_services import review_cycle_open
+
+    review_cycle_open(application=application)  # cycle 1: a review per discipline of its type
     from .tasks import send_application_decision
 
     enqueue_after_commit(send_application_decision, submission.pk)

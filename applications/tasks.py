@@ -111,3 +111,40 @@ def send_draft_reminder(application_id: int) -> None:
             "url": _application_url(application),
         },
     )
+
+
+@shared_task(**MAIL_RETRY)
+def send_review_cycle_decided(cycle_id: int) -> None:
+    """One email when a review cycle's last review is decided: to the applicant and the permit's
+    contacts, with each discipline's decision and a link."""
+    from permits.models import PermitContact
+
+    from .models import ReviewCycle, ReviewStatus
+
+    cycle = (
+        ReviewCycle.objects.select_related("application__permit", "application__applicant")
+        .filter(pk=cycle_id)
+        .first()
+    )
+    if cycle is None:
+        return
+    application = cycle.application
+    reviews = list(cycle.reviews.select_related("discipline"))
+    addresses = [application.applicant.email] if application.applicant else []
+    addresses += PermitContact.objects.filter(permit=application.permit_id).values_list(
+        "user__email", flat=True
+    )
+    corrections = [r for r in reviews if r.status == ReviewStatus.CORRECTIONS_REQUIRED]
+    for address in dict.fromkeys(address for address in addresses if address):
+        send_templated_email(
+            template="review_cycle_decided",
+            to=[address],
+            context={
+                "application": application,
+                "permit": application.permit,
+                "cycle": cycle,
+                "reviews": reviews,
+                "corrections": corrections,
+                "url": _application_url(application),
+            },
+        )

@@ -42,6 +42,7 @@ from applications.models import (
     DocumentRequirement,
     FeeRule,
     Question,
+    ReviewDiscipline,
     TemplateStatus,
 )
 from inspections.models import Holiday, Inspection, InspectionArea, InspectionType, Inspector
@@ -167,6 +168,7 @@ def seed_demo_city(*, today: datetime.date | None = None) -> SeedReport:
     seed_permits(seeding)
     seed_application_forms(seeding)
     seed_application_drafts(seeding)
+    seed_review_disciplines(seeding)
     return seeding.report
 
 
@@ -516,6 +518,21 @@ def publish_application_form(
         )
     template.move_to(TemplateStatus.PUBLISHED, by=by, note="From the demo city's forms")
     return template
+
+
+def seed_review_disciplines(seeding: Seeding) -> None:
+    """Plan review's disciplines, each with its reviewers' group and the types it reviews."""
+    for position, spec in enumerate(seeding.city["review_disciplines"], start=1):
+        discipline, created = ReviewDiscipline.objects.get_or_create(
+            name=spec["name"],
+            defaults={
+                "group": Group.objects.get(name=spec["group"]),
+                "target_days": spec["target_days"],
+                "position": position,
+            },
+        )
+        discipline.permit_types.add(*(seeding.permit_types[code] for code in spec["types"]))
+        seeding.report.count("review disciplines", created)
 
 
 def seed_application_drafts(seeding: Seeding) -> None:

@@ -27,6 +27,8 @@ Application rules (an online application, before it is a permit):
 - `can_work_on_application` (change, submit, withdraw): its applicant, with Apply at its
   business, which holds an active license;
 - `can_upload_to_application`: the same, with Upload Files there.
+- `can_decide_review` (staff): start and decide a plan review: its reviewer, or staff with the
+  "decide any review" permission.
 
 Business rules (the user's membership of that business decides):
 - `can_join_business` (by its PIN): any signed-in user; a membership gives nothing until the
@@ -266,6 +268,14 @@ def can_upload_to_application(user, application) -> bool:
     if not can_work_on_application(user, application) or application.business_id is None:
         return False
     return contractor_scope(user).has_role(application.business_id, Role.UPLOAD)
+
+
+def can_decide_review(user, review) -> bool:
+    """Start and decide a plan review: its reviewer (staff), or staff allowed to decide any
+    review (a supervisor covering an absence)."""
+    if not (getattr(user, "is_active", False) and getattr(user, "is_staff", False)):
+        return False
+    return review.reviewer_id == user.pk or user.has_perm("applications.decide_any_review")
 
 
 # Business rules -------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ RULES: dict[str, Callable[..., bool]] = {
     "view_application": access.can_view_application,
     "work_on_application": access.can_work_on_application,
     "upload_to_application": access.can_upload_to_application,
+    "decide_review": access.can_decide_review,
 }
 
 

@@ -119,8 +119,20 @@ def clerk_pages() -> list[str]:
         reverse("admin:payments_trustaccount_deposit"),
         reverse("admin:applications_intakequeue_changelist"),
         reverse("admin:applications_applicationtemplate_changelist"),
+        reverse("admin:applications_review_changelist"),
+        reverse("admin:applications_myreview_changelist"),
+        reverse("admin:applications_reviewdiscipline_changelist"),
     ]
-    from applications.models import ApplicationTemplate
+    from applications.models import ApplicationTemplate, Review, ReviewDiscipline
+
+    pages.append(
+        reverse(
+            "admin:applications_reviewdiscipline_change",
+            args=[ReviewDiscipline.objects.order_by("position").first().pk],
+        )
+    )
+    if review := Review.objects.first():
+        pages.append(reverse("admin:applications_review_change", args=[review.pk]))
 
     if template := ApplicationTemplate.objects.first():
         pages.append(reverse("admin:applications_applicationtemplate_change", args=[template.pk]))

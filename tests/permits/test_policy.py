@@ -27,6 +27,7 @@ Columns:
 - a-view ...... can_view_application(A), A an application of the row's own, for Holder
 - a-work ...... can_work_on_application(A): change, submit or withdraw it
 - a-upload .... can_upload_to_application(A)
+- r-decide .... can_decide_review(R): start and decide plan review R (staff only)
 
 Rows (every signed-in user has a verified email address unless the row says otherwise):
 - anonymous .......... not signed in
@@ -45,7 +46,9 @@ Rows (every signed-in user has a verified email address unless the row says othe
 - other-business ..... Manage at Other
 - contact ............ named on P as a contact
 - staff .............. a superuser and staff member: staff act in Django admin, and being
-                       staff passes no rule here
+                       staff passes no contractor's rule here; a superuser may decide any
+                       plan review
+- reviewer ........... staff (not a superuser), R's assigned reviewer
 """
 
 from collections.abc import Callable
@@ -78,24 +81,25 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 TABLE = """
-                  view  pay  request  request-U  cancel  upload  apply  join  member  manage  pin  trust  trust-P  trust-Q  start  a-view  a-work  a-upload
-anonymous          -     -     -         -         -       -       -     -      -       -      -     -      -        -    -     -      -       -
-unverified         -     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     -      -       -
-stranger           -     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     Y      -       -
-pending            -     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     Y      -       -
-registered         Y     -     Y         -         Y       -       -     Y      -       -      -     -      -        -    -     Y      -       -
-registered-susp    Y     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     Y      -       -
-no-roles           -     -     -         -         -       -       -     Y      Y       -      -     -      -        -    -     Y      -       -
-Manage             Y     Y     Y         -         Y       Y       Y     Y      Y       Y      Y     Y      Y        -    Y     Y      Y       Y
-Apply              Y     -     -         -         -       -       Y     Y      Y       -      -     -      -        -    Y     Y      Y       -
-Pay                Y     Y     -         -         -       -       -     Y      Y       -      -     Y      Y        -    -     Y      -       -
-Inspections        Y     -     Y         -         Y       -       -     Y      Y       -      -     -      -        -    -     Y      -       -
-Upload             Y     -     -         -         -       Y       -     Y      Y       -      -     -      -        -    -     Y      -       -
-Manage-revoked     Y     Y     -         -         -       -       -     Y      Y       Y      Y     Y      Y        -    -     Y      -       -
-Inspections-exp    Y     -     -         -         -       -       -     Y      Y       -      -     -      -        -    -     Y      -       -
-other-business     -     -     -         -         -       -       -     Y      -       -      -     -      -        -    Y     Y      -       -
-contact            Y     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     Y      -       -
-staff              -     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     Y      -       -
+                  view  pay  request  request-U  cancel  upload  apply  join  member  manage  pin  trust  trust-P  trust-Q  start  a-view  a-work  a-upload  r-decide
+anonymous          -     -     -         -         -       -       -     -      -       -      -     -      -        -    -     -      -       -                -
+unverified         -     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     -      -       -                -
+stranger           -     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     Y      -       -                -
+pending            -     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     Y      -       -                -
+registered         Y     -     Y         -         Y       -       -     Y      -       -      -     -      -        -    -     Y      -       -                -
+registered-susp    Y     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     Y      -       -                -
+no-roles           -     -     -         -         -       -       -     Y      Y       -      -     -      -        -    -     Y      -       -                -
+Manage             Y     Y     Y         -         Y       Y       Y     Y      Y       Y      Y     Y      Y        -    Y     Y      Y       Y                -
+Apply              Y     -     -         -         -       -       Y     Y      Y       -      -     -      -        -    Y     Y      Y       -                -
+Pay                Y     Y     -         -         -       -       -     Y      Y       -      -     Y      Y        -    -     Y      -       -                -
+Inspections        Y     -     Y         -         Y       -       -     Y      Y       -      -     -      -        -    -     Y      -       -                -
+Upload             Y     -     -         -         -       Y       -     Y      Y       -      -     -      -        -    -     Y      -       -                -
+Manage-revoked     Y     Y     -         -         -       -       -     Y      Y       Y      Y     Y      Y        -    -     Y      -       -                -
+Inspections-exp    Y     -     -         -         -       -       -     Y      Y       -      -     -      -        -    -     Y      -       -                -
+other-business     -     -     -         -         -       -       -     Y      -       -      -     -      -        -    Y     Y      -       -                -
+contact            Y     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     Y      -       -                -
+staff              -     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     Y      -       -                Y
+reviewer           -     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     Y      -       -                Y
 """
 
 
@@ -122,6 +126,7 @@ class World:
     inspection: object
     foreign: object
     application: object
+    review: object
 
 
 def make_world() -> World:
@@ -141,6 +146,7 @@ def make_world() -> World:
         inspection=InspectionFactory(permit=permit),
         foreign=foreign,
         application=SimpleNamespace(applicant_id=None, business_id=holder.pk),
+        review=SimpleNamespace(reviewer_id=None),
     )
 
 
@@ -218,6 +224,12 @@ def make_staff(world: World):
     return verified_user(is_staff=True, is_superuser=True)
 
 
+def make_reviewer(world: World):
+    user = verified_user(is_staff=True)
+    world.review.reviewer_id = user.pk
+    return user
+
+
 USERS: dict[str, Callable[[World], object]] = {
     "anonymous": lambda world: AnonymousUser(),
     "unverified": make_unverified,
@@ -236,6 +248,7 @@ USERS: dict[str, Callable[[World], object]] = {
     "other-business": make_other_business,
     "contact": make_contact,
     "staff": make_staff,
+    "reviewer": make_reviewer,
 }
 
 # Column -> (rule name of the template tag, its arguments in the world, keyword arguments).
@@ -266,6 +279,7 @@ CASES: dict[str, tuple[str, Callable[[World], tuple], Callable[[World], dict]]] 
     "a-view": ("view_application", lambda w: (w.application,), lambda w: {}),
     "a-work": ("work_on_application", lambda w: (w.application,), lambda w: {}),
     "a-upload": ("upload_to_application", lambda w: (w.application,), lambda w: {}),
+    "r-decide": ("decide_review", lambda w: (w.review,), lambda w: {}),
 }
 
 

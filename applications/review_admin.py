@@ -1,0 +1,239 @@
+"""Plan review in admin: the disciplines staff keep, every review (reassign, decide), and each
+reviewer's own queue, "My reviews", soonest due first."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from core.calendar import business_days_between
+from permits.access import can_decide_review
+from permits.views import document_file_response
+
+from .exceptions import ApplicationError
+from .models import (
+    OPEN_REVIEW_STATUSES,
+    ApplicationDocument,
+    MyReview,
+    Review,
+    ReviewDiscipline,
+    ReviewStatus,
+)
+from .review_services import review_decide, review_reassign, review_start, reviewers_of
+
+
+@admin.register(ReviewDiscipline)
+class ReviewDisciplineAdmin(admin.ModelAdmin):
+    list_display = ("name", "group", "target_days", "types", "active")
+    list_filter = ("active",)
+    fields = ("name", "group", "permit_types", "target_days", "position", "active")
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "permit_types":  # a city has a handful: boxes to tick
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("group").prefetch_related("permit_types")
+        )
+
+    @admin.display(description="permit types")
+    def types(self, discipline):
+        return ", ".join(t.code for t in discipline.permit_types.all()) or "-"
+
+
+@admin.display(description="days left", ordering="due_on")
+def days_left(review: Review) -> str:
+    if not review.is_open:
+        return "-"
+    today = timezone.localdate()
+    if review.due_on >= today:
+        left = business_days_between(today, review.due_on)
+        return f"{left} business day{'s' if left != 1 else ''}"
+    late = business_days_between(review.due_on, today)
+    return f"{late} business day{'s' if late != 1 else ''} late"
+
+
+class ReviewForm(forms.ModelForm):
+    """Only the reviewer is changed here (reassigning), to one of the discipline's reviewers."""
+
+    class Meta:
+        model = Review
+        fields = ("reviewer",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "reviewer" in self.fields:
+            self.fields["reviewer"].queryset = reviewers_of(self.instance.discipline)
+            self.fields[
+                "reviewer"
+            ].help_text = (
+                f"Staff of {self.instance.discipline.group}; an open review can be reassigned."
+            )
+
+
+DECISIONS = {
+    "approve": ReviewStatus.APPROVED,
+    "conditions": ReviewStatus.APPROVED_WITH_CONDITIONS,
+    "corrections": ReviewStatus.CORRECTIONS_REQUIRED,
+}
+
+
+class ReviewAdminBase(admin.ModelAdmin):
+    form = ReviewForm
+    change_form_template = "admin/applications/review/change_form.html"
+    list_display = (
+        "application",
+        "permit",
+        "discipline",
+        "cycle_number",
+        "reviewer",
+        "status",
+        "due_on",
+        days_left,
+    )
+    list_filter = ("status", "discipline")
+    list_select_related = ("cycle__application__permit", "discipline", "reviewer")
+    search_fields = ("cycle__application__reference", "cycle__application__permit__number")
+    readonly_fields = ("application", "permit", "discipline", "cycle_number", "status", "due_on")
+    ordering = ("due_on", "id")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = [*self.readonly_fields, "decided_at", "decided_by"]
+        if obj is not None and not obj.is_open:
+            fields.append("reviewer")
+        return fields
+
+    def get_fields(self, request, obj=None):
+        return [*self.readonly_fields, "reviewer", "decided_at", "decided_by"]
+
+    @admin.display(description="application", ordering="cycle__application__reference")
+    def application(self, review):
+        return review.cycle.application.reference
+
+    @admin.display(description="permit", ordering="cycle__application__permit__number")
+    def permit(self, review):
+        permit = review.cycle.application.permit
+        return permit.number if permit else "-"
+
+    @admin.display(description="cycle", ordering="cycle__number")
+    def cycle_number(self, review):
+        return review.cycle.number
+
+    def save_model(self, request, obj, form, change):
+        if change and "reviewer" in form.changed_data and obj.reviewer is not None:
+            try:
+                review_reassign(review=obj, reviewer=obj.reviewer, by=request.user)
+            except ApplicationError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            return
+        if not change:
+            super().save_model(request, obj, form, change)
+
+    def url_name(self) -> str:
+        return f"{self.model._meta.app_label}_{self.model._meta.model_name}"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        prefix = self.url_name()
+        return [
+            path(
+                "<int:review_id>/decide/",
+                view(require_POST(self.decide_view)),
+                name=f"{prefix}_decide",
+            ),
+            path(
+                "<int:review_id>/documents/<int:document_id>/",
+                view(self.document_view),
+                name=f"{prefix}_document",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        review = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if review is not None:
+            application = review.cycle.application
+            submissions = list(application.submissions.all())
+            extra.update(
+                {
+                    "review": review,
+                    "application": application,
+                    "latest": submissions[-1] if submissions else None,
+                    "documents": list(application.documents.select_related("requirement")),
+                    "may_decide": review.is_open and can_decide_review(request.user, review),
+                    "url_prefix": f"admin:{self.url_name()}",
+                    "show_save_and_add_another": False,
+                    "show_delete": False,
+                }
+            )
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    def decide_view(self, request: HttpRequest, review_id: int):
+        review = get_object_or_404(Review, pk=review_id)
+        if not self.has_view_permission(request, review):
+            raise PermissionDenied
+        action = request.POST.get("decision", "")
+        try:
+            if action == "start":
+                review_start(review=review, by=request.user)
+                done = f"The {review.discipline} review is In Progress."
+            elif action in DECISIONS:
+                review = review_decide(
+                    review=review,
+                    decision=DECISIONS[action],
+                    by=request.user,
+                    note=request.POST.get("note", ""),
+                )
+                done = f"The {review.discipline} review is {review.get_status_display()}."
+                review.cycle.refresh_from_db()
+                if review.cycle.decided_at is not None:
+                    done += " That was the cycle's last review: the applicant is emailed."
+            else:
+                raise ApplicationError("Choose a decision.")
+        except ApplicationError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(request, done, messages.SUCCESS)
+        return HttpResponseRedirect(reverse(f"admin:{self.url_name()}_change", args=[review_id]))
+
+    def document_view(self, request: HttpRequest, review_id: int, document_id: int):
+        review = get_object_or_404(Review.objects.select_related("cycle"), pk=review_id)
+        if not self.has_view_permission(request, review):
+            raise PermissionDenied
+        document = get_object_or_404(
+            ApplicationDocument, pk=document_id, application_id=review.cycle.application_id
+        )
+        return document_file_response(document)
+
+
+@admin.register(Review)
+class ReviewAdmin(ReviewAdminBase):
+    """Every review: supervisors reassign and follow them."""
+
+
+@admin.register(MyReview)
+class MyReviewAdmin(ReviewAdminBase):
+    """The signed-in reviewer's open reviews, soonest due first."""
+
+    list_filter = ("discipline",)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(reviewer=request.user, status__in=OPEN_REVIEW_STATUSES)
+            .order_by("due_on", "id")
+        )

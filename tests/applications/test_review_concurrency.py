@@ -1,0 +1,69 @@
+"""Two reviewers decide a cycle's last two reviews at the same moment, on PostgreSQL: the cycle
+is decided once and its email goes once (the cycle's row lock), with a control in which,
+without the lock, each sees the other's review still open and nobody decides the cycle."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core import mail
+
+from applications import review_services, services
+from applications.models import Review, ReviewCycle, ReviewDiscipline, ReviewStatus
+from core.status import StatusMachine
+from tests.factories import UserFactory
+from tests.threads import hold, run_at_once
+
+from .conftest import fill_in
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def two_reviews(form, applicant, license_):
+    application = fill_in(
+        services.application_start(template=form, applicant=applicant), license_, by=applicant
+    )
+    services.application_submit(application=application, by=applicant)
+    reviewers = []
+    for name in ("Building", "Zoning"):
+        group = Group.objects.create(name=f"{name} reviewers")
+        discipline = ReviewDiscipline.objects.create(name=name, group=group)
+        discipline.permit_types.add(form.permit_type)
+        user = UserFactory(is_staff=True)
+        user.groups.add(group)
+        reviewers.append(user)
+    services.application_accept(
+        application=application, by=UserFactory(is_staff=True, username="clerk")
+    )
+    mail.outbox.clear()
+    reviews = [Review.objects.get(reviewer=user) for user in reviewers]
+    return reviews, reviewers
+
+
+def decide_both(reviews, reviewers):
+    return run_at_once(
+        2,
+        lambda n: review_services.review_decide(
+            review=reviews[n], decision=ReviewStatus.APPROVED, by=reviewers[n]
+        ),
+    )
+
+
+def test_the_last_two_decisions_at_once_decide_the_cycle_once(two_reviews, monkeypatch):
+    reviews, reviewers = two_reviews
+    hold(monkeypatch, StatusMachine, "move_to")  # both decided, neither committed
+    results = decide_both(reviews, reviewers)
+    assert all(isinstance(result, Review) for result in results), results
+    assert ReviewCycle.objects.get().decided_at is not None
+    assert len(mail.outbox) == 1  # the applicant, once
+
+
+def test_control_without_the_cycles_lock_nobody_decides_it(two_reviews, monkeypatch):
+    reviews, reviewers = two_reviews
+    monkeypatch.setattr(
+        review_services, "_cycle_for_decision", lambda pk: ReviewCycle.objects.get(pk=pk)
+    )
+    hold(monkeypatch, StatusMachine, "move_to")
+    results = decide_both(reviews, reviewers)
+    assert all(isinstance(result, Review) for result in results), results
+    assert ReviewCycle.objects.get().decided_at is None
+    assert mail.outbox == []
