@@ -845,6 +845,18 @@ class Review(StatusMachine):
     def is_open(self) -> bool:
         return self.status in OPEN_REVIEW_STATUSES
 
+    def check_move(self, previous: str, status: str, context) -> None:
+        if status == ReviewStatus.APPROVED_WITH_CONDITIONS and not self.conditions.exists():
+            raise self.move_error("Add the conditions of approval first (Conditions, below).")
+        if (
+            status == ReviewStatus.CORRECTIONS_REQUIRED
+            and not self.comments.filter(kind=CommentKind.RESPONSE_REQUIRED).exists()
+        ):
+            raise self.move_error(
+                "Add the corrections needed first: a comment that needs a response (Comments, "
+                "below)."
+            )
+
     def apply_move(self, previous: str, status: str, context) -> list[str]:
         if status in REVIEW_DECISIONS:  # who decided: the service's `changes`
             self.decided_at = timezone.now()
@@ -859,3 +871,84 @@ class MyReview(Review):
         proxy = True
         verbose_name = "my review"
         verbose_name_plural = "my reviews"
+
+
+class ReviewReason(models.Model):
+    """The reasons reviewers give a comment (staff keep the list): "Setback", "Missing
+    dimension", "Code section"..."""
+
+    name = models.CharField(max_length=100, unique=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CommentKind(models.TextChoices):
+    RESPONSE_REQUIRED = "response", "Response required"
+    INFO = "info", "For information"
+
+
+class ReviewComment(models.Model):
+    """A reviewer's comment on a cycle: what and where (a sheet or page of a document, or a
+    question), why (a reason from the list), and whether the applicant must answer it."""
+
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="comments")
+    kind = models.CharField(
+        max_length=10, choices=CommentKind, default=CommentKind.RESPONSE_REQUIRED
+    )
+    reference = models.CharField(
+        "where",
+        max_length=100,
+        blank=True,
+        help_text="A sheet or page (A-201, page 3), or a question.",
+    )
+    reason = models.ForeignKey(
+        ReviewReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(max_length=4000)
+    created_at = models.DateTimeField(default=timezone.now)
+    response = models.TextField(max_length=4000, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["review", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.review.discipline}: {self.text[:60]}"
+
+    @property
+    def needs_response(self) -> bool:
+        return self.kind == CommentKind.RESPONSE_REQUIRED
+
+
+class ConditionStage(models.TextChoices):
+    BEFORE_ISSUANCE = "issuance", "Before the permit is issued"
+    BEFORE_FINAL = "final", "Before the final inspection"
+
+
+class ReviewCondition(models.Model):
+    """A condition of approval: met before issuance, or before the final inspection (which
+    cannot be requested until staff mark it met)."""
+
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="conditions")
+    text = models.TextField(max_length=2000)
+    stage = models.CharField(
+        max_length=10, choices=ConditionStage, default=ConditionStage.BEFORE_FINAL
+    )
+    met_at = models.DateTimeField(null=True, blank=True)
+    met_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["review", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:80]

@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.admin import TabularInline
 from core.calendar import business_days_between
 from permits.access import can_decide_review
 from permits.views import document_file_response
@@ -20,7 +21,10 @@ from .models import (
     ApplicationDocument,
     MyReview,
     Review,
+    ReviewComment,
+    ReviewCondition,
     ReviewDiscipline,
+    ReviewReason,
     ReviewStatus,
 )
 from .review_services import review_decide, review_reassign, review_start, reviewers_of
@@ -45,6 +49,52 @@ class ReviewDisciplineAdmin(admin.ModelAdmin):
     @admin.display(description="permit types")
     def types(self, discipline):
         return ", ".join(t.code for t in discipline.permit_types.all()) or "-"
+
+
+@admin.register(ReviewReason)
+class ReviewReasonAdmin(admin.ModelAdmin):
+    list_display = ("name", "active")
+    list_filter = ("active",)
+
+
+class WhileOpenInline(TabularInline):
+    """Written by the review's reviewer while the review is open; read only once decided."""
+
+    extra = 0
+
+    def _writable(self, request, obj) -> bool:
+        return obj is not None and obj.is_open and can_decide_review(request.user, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self._writable(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._writable(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._writable(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return True
+
+
+class ReviewCommentInline(WhileOpenInline):
+    model = ReviewComment
+    fields = ("kind", "reference", "reason", "text", "response", "responded_at")
+    readonly_fields = ("response", "responded_at")
+    verbose_name_plural = "comments (the applicant answers those that need a response)"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "reason":
+            kwargs["queryset"] = ReviewReason.objects.filter(active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ReviewConditionInline(WhileOpenInline):
+    model = ReviewCondition
+    fields = ("text", "stage", "met_at", "met_by")
+    readonly_fields = ("met_at", "met_by")
+    verbose_name_plural = "conditions of approval"
 
 
 @admin.display(description="days left", ordering="due_on")
@@ -86,6 +136,7 @@ DECISIONS = {
 
 class ReviewAdminBase(admin.ModelAdmin):
     form = ReviewForm
+    inlines = [ReviewCommentInline, ReviewConditionInline]
     change_form_template = "admin/applications/review/change_form.html"
     list_display = (
         "application",

@@ -119,7 +119,7 @@ def send_review_cycle_decided(cycle_id: int) -> None:
     contacts, with each discipline's decision and a link."""
     from permits.models import PermitContact
 
-    from .models import ReviewCycle, ReviewStatus
+    from .models import CommentKind, ReviewComment, ReviewCycle, ReviewStatus
 
     cycle = (
         ReviewCycle.objects.select_related("application__permit", "application__applicant")
@@ -135,6 +135,9 @@ def send_review_cycle_decided(cycle_id: int) -> None:
         "user__email", flat=True
     )
     corrections = [r for r in reviews if r.status == ReviewStatus.CORRECTIONS_REQUIRED]
+    to_answer = ReviewComment.objects.filter(
+        review__cycle=cycle, kind=CommentKind.RESPONSE_REQUIRED
+    ).count()
     for address in dict.fromkeys(address for address in addresses if address):
         send_templated_email(
             template="review_cycle_decided",
@@ -145,6 +148,7 @@ def send_review_cycle_decided(cycle_id: int) -> None:
                 "cycle": cycle,
                 "reviews": reviews,
                 "corrections": corrections,
+                "to_answer": to_answer,
                 "url": _application_url(application),
             },
         )

@@ -15,7 +15,15 @@ from django.utils import timezone
 from applications import review_services as reviews
 from applications import services
 from applications.exceptions import ApplicationError
-from applications.models import Review, ReviewCycle, ReviewDiscipline, ReviewStatus
+from applications.models import (
+    CommentKind,
+    Review,
+    ReviewComment,
+    ReviewCondition,
+    ReviewCycle,
+    ReviewDiscipline,
+    ReviewStatus,
+)
 from inspections.models import Holiday
 from permits.models import ContactType, PermitContact, PermitStatus
 from tests.factories import UserFactory, verify_email
@@ -23,6 +31,21 @@ from tests.factories import UserFactory, verify_email
 from .conftest import fill_in
 
 pytestmark = pytest.mark.django_db
+
+
+def comment(review, text="Show the setback to the rear lot line.", **extra):
+    return ReviewComment.objects.create(review=review, text=text, **extra)
+
+
+def condition(review, text="Rear yard fence stays 6 ft from the alley."):
+    return ReviewCondition.objects.create(review=review, text=text)
+
+
+INLINES_EMPTY = {
+    f"{prefix}-{name}": value
+    for prefix in ("comments", "conditions")
+    for name, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"))
+}
 
 
 def reviewer(group, **extra):
@@ -163,6 +186,11 @@ def test_only_the_reviewer_or_a_supervisor_starts_and_decides(submitted, buildin
         reviews.review_decide(review=review, decision=ReviewStatus.APPROVED, by=colleague)
     supervisor = UserFactory(is_staff=True)
     supervisor.user_permissions.add(Permission.objects.get(codename="decide_any_review"))
+    with pytest.raises(ApplicationError, match="Add the conditions of approval first"):
+        reviews.review_decide(
+            review=review, decision=ReviewStatus.APPROVED_WITH_CONDITIONS, by=supervisor
+        )
+    condition(review)
     reviews.review_decide(
         review=review, decision=ReviewStatus.APPROVED_WITH_CONDITIONS, by=supervisor
     )
@@ -193,11 +221,17 @@ def test_the_cycles_last_decision_emails_the_applicant_and_contacts_once(
         )
     cycle.refresh_from_db()
     assert cycle.decided_at is None and mail.outbox == []
+    zoning_review = Review.objects.get(discipline=zoning)
+    with pytest.raises(ApplicationError, match="Add the corrections needed first"):
+        reviews.review_decide(
+            review=zoning_review, decision=ReviewStatus.CORRECTIONS_REQUIRED, by=zoner
+        )
+    comment(zoning_review)
+    comment(zoning_review, "Lot coverage: show the calculation.", reference="Sheet A-1")
+    comment(zoning_review, "Fence permits are separate.", kind=CommentKind.INFO)
     with django_capture_on_commit_callbacks(execute=True):
         reviews.review_decide(
-            review=Review.objects.get(discipline=zoning),
-            decision=ReviewStatus.CORRECTIONS_REQUIRED,
-            by=zoner,
+            review=zoning_review, decision=ReviewStatus.CORRECTIONS_REQUIRED, by=zoner
         )
     cycle.refresh_from_db()
     assert cycle.decided_at is not None
@@ -208,7 +242,7 @@ def test_the_cycles_last_decision_emails_the_applicant_and_contacts_once(
     assert f"{submitted.permit.number}: plan review needs corrections" in message.subject
     assert "- Building: Approved" in message.body
     assert "- Zoning: Corrections Required" in message.body
-    assert "1 discipline asked for corrections" in message.body
+    assert "1 discipline asked for corrections: 2 items need your response" in message.body
 
 
 @pytest.fixture
@@ -251,6 +285,9 @@ def test_the_reviewer_decides_on_the_reviews_page(client, accepted):
     decide = reverse("admin:applications_review_decide", args=[review.pk])
     response = client.post(decide, {"decision": "start"}, follow=True)
     assert "The Building review is In Progress." in response.text
+    response = client.post(decide, {"decision": "corrections"}, follow=True)
+    assert "Add the corrections needed first" in response.text
+    comment(review)
     response = client.post(decide, {"decision": "corrections", "note": "Setbacks"}, follow=True)
     assert "The Building review is Corrections Required." in response.text
     review.refresh_from_db()
@@ -276,10 +313,39 @@ def test_a_review_is_reassigned_on_its_page(client, accepted, building):
     page = client.get(url).text
     # Only the discipline's reviewers are offered.
     assert "colleague" in page and zoner.username not in page.split('name="reviewer"')[1][:2000]
-    client.post(url, {"reviewer": colleague.pk})
+    client.post(url, {"reviewer": colleague.pk, **INLINES_EMPTY})
     review.refresh_from_db()
     assert review.reviewer == colleague
-    response = client.post(url, {"reviewer": zoner.pk})
+    response = client.post(url, {"reviewer": zoner.pk, **INLINES_EMPTY})
     assert response.status_code == 200  # not one of the choices: the form says so
     review.refresh_from_db()
     assert review.reviewer == colleague
+
+
+def test_the_reviewer_writes_comments_and_conditions_while_the_review_is_open(client, accepted):
+    _, builder, _ = accepted
+    review = Review.objects.get(discipline__name="Building")
+    client.force_login(builder)
+    url = reverse("admin:applications_review_change", args=[review.pk])
+    response = client.post(
+        url,
+        {
+            "reviewer": builder.pk,
+            **INLINES_EMPTY,
+            "comments-TOTAL_FORMS": "1",
+            "comments-0-kind": "response",
+            "comments-0-reference": "Sheet A-201",
+            "comments-0-text": "Show the header size over the new opening.",
+            "conditions-TOTAL_FORMS": "1",
+            "conditions-0-text": "Smoke alarms interconnected before the final.",
+            "conditions-0-stage": "final",
+        },
+    )
+    assert response.status_code == 302, response.text[:3000]
+    assert review.comments.get().reference == "Sheet A-201"
+    assert review.conditions.get().stage == "final"
+    reviews.review_decide(review=review, decision=ReviewStatus.APPROVED_WITH_CONDITIONS, by=builder)
+    page = client.get(url).text
+    # Decided: read only (no input for a new comment or condition).
+    assert 'name="comments-0-text"' not in page and 'name="conditions-0-text"' not in page
+    assert "Smoke alarms interconnected" in page
