@@ -632,6 +632,11 @@ class ApplicationDocument(models.Model):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
     submitted = models.BooleanField(default=False)
+    # A corrected document is a new version of the one it replaces (which is kept).
+    replaces = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="versions"
+    )
+    version = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         ordering = ["uploaded_at", "id"]

@@ -4,6 +4,7 @@ decided when its last review is (the applicant and the permit's contacts get one
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Q
@@ -11,18 +12,22 @@ from django.utils import timezone
 
 from core.calendar import add_business_days
 from core.mail import enqueue_after_commit
-from permits.access import can_decide_review
+from permits.access import can_apply, can_decide_review, can_upload
 
 from .exceptions import ApplicationError
 from .models import (
     OPEN_REVIEW_STATUSES,
     REVIEW_DECISIONS,
     Application,
+    ApplicationDocument,
+    CommentKind,
     Review,
+    ReviewComment,
     ReviewCycle,
     ReviewDiscipline,
     ReviewStatus,
 )
+from .services import store_document
 
 
 def reviewers_of(discipline: ReviewDiscipline):
@@ -135,3 +140,116 @@ def review_decide(*, review: Review, decision: str, by, note: str = "") -> Revie
 
         enqueue_after_commit(send_review_cycle_decided, cycle.pk)
     return review
+
+
+# The applicant's side: answering corrections and resubmitting --------------------------------
+
+
+def cycle_awaiting_corrections(application: Application) -> ReviewCycle | None:
+    """The application's latest cycle, when it is decided with corrections asked and not yet
+    resubmitted (no later cycle): the one the applicant answers."""
+    cycle = application.review_cycles.order_by("-number").first()
+    if (
+        cycle is None
+        or cycle.decided_at is None
+        or not cycle.reviews.filter(status=ReviewStatus.CORRECTIONS_REQUIRED).exists()
+    ):
+        return None
+    return cycle
+
+
+def _awaiting(application: Application) -> ReviewCycle:
+    cycle = cycle_awaiting_corrections(application)
+    if cycle is None:
+        raise ApplicationError(
+            f"Application {application.reference} has no corrections waiting for an answer."
+        )
+    return cycle
+
+
+def _answerable(application: Application, by) -> ReviewCycle:
+    """Corrections are answered for the permit: by anyone with Apply at a business holding
+    one of its licenses (the applicant's colleagues too)."""
+    if application.permit is None or not can_apply(by, application.permit):
+        raise ApplicationError(
+            "Answering corrections needs the Apply role at the permit's business."
+        )
+    return _awaiting(application)
+
+
+@transaction.atomic
+def correction_respond(*, comment: ReviewComment, by, response: str) -> ReviewComment:
+    """The applicant's answer to a comment of the cycle awaiting corrections (empty: none)."""
+    comment = ReviewComment.objects.select_related("review__cycle__application").get(pk=comment.pk)
+    cycle = _answerable(comment.review.cycle.application, by)
+    if comment.review.cycle_id != cycle.pk:
+        raise ApplicationError("That comment belongs to an earlier cycle: it stays as it was.")
+    response = response.strip()[:4000]
+    comment.response = response
+    comment.responded_at = timezone.now() if response else None
+    comment.responded_by = by if response else None
+    comment.save(update_fields=["response", "responded_at", "responded_by"])
+    return comment
+
+
+@transaction.atomic
+def correction_document_upload(
+    *, application: Application, by, upload, replaces_id: int | None = None
+) -> ApplicationDocument:
+    """A corrected document, as a new version of one already uploaded (`replaces_id`; the
+    earlier version is kept), or a new document."""
+    _awaiting(application)
+    if application.permit is None or not can_upload(by, application.permit):
+        raise ApplicationError(
+            "Uploading files needs the Upload Files role at the permit's business."
+        )
+    replaces = None
+    if replaces_id is not None:
+        replaces = application.documents.filter(pk=replaces_id).first()
+        if replaces is None:
+            raise ApplicationError("That document is not one of this application's.")
+        if replaces.versions.exists():
+            raise ApplicationError(
+                f"{replaces.original_name} already has a newer version: upload a version of "
+                "the latest one."
+            )
+    return store_document(
+        application=application,
+        requirement=replaces.requirement if replaces else None,
+        upload=upload,
+        by=by,
+        replaces=replaces,
+    )
+
+
+def unanswered(cycle: ReviewCycle) -> int:
+    return ReviewComment.objects.filter(
+        review__cycle=cycle, kind=CommentKind.RESPONSE_REQUIRED, response=""
+    ).count()
+
+
+def _application_locked(pk: int) -> Application:
+    """The application's row, locked: a second Resubmit waits here, then finds the next cycle
+    open and is refused (without the lock both would open cycle N+1)."""
+    return Application.objects.select_for_update(no_key=True).get(pk=pk)
+
+
+@transaction.atomic
+def corrections_resubmit(*, application: Application, by) -> ReviewCycle:
+    """Send the answered corrections back: the next cycle, with the disciplines that asked for
+    corrections (every discipline of the last cycle with REVIEW_RESUBMIT_ALL_DISCIPLINES). A
+    second click waits for the first on the application's row and is refused."""
+    application = _application_locked(application.pk)
+    cycle = _answerable(application, by)
+    if missing := unanswered(cycle):
+        raise ApplicationError(
+            f"{missing} item{'s' if missing != 1 else ''} still need{'s' if missing == 1 else ''}"
+            " a response before you can resubmit."
+        )
+    decided = cycle.reviews.select_related("discipline")
+    if not settings.REVIEW_RESUBMIT_ALL_DISCIPLINES:
+        decided = decided.filter(status=ReviewStatus.CORRECTIONS_REQUIRED)
+    application.documents.filter(submitted=False).update(submitted=True)
+    return review_cycle_open(
+        application=application, disciplines=[review.discipline for review in decided]
+    )

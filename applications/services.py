@@ -261,6 +261,22 @@ def application_document_upload(
         ).first()
         if requirement is None:
             raise ApplicationError("That document is not one this application asks for.")
+    document = store_document(
+        application=application, requirement=requirement, upload=upload, by=by
+    )
+    _saved(application, "documents", [])
+    return document
+
+
+def store_document(
+    *,
+    application: Application,
+    requirement: DocumentRequirement | None,
+    upload,
+    by,
+    replaces: ApplicationDocument | None = None,
+) -> ApplicationDocument:
+    """Check an upload (size, format by content) and keep it: the application's storage."""
     limit = application_upload_limit()
     if upload.size > limit:
         raise ApplicationError(
@@ -280,6 +296,8 @@ def application_document_upload(
     document = ApplicationDocument(
         application=application,
         requirement=requirement,
+        replaces=replaces,
+        version=replaces.version + 1 if replaces else 1,
         original_name=PurePath(upload.name or "document").name[:200] or "document",
         content_type=content_type,
         size=upload.size,
@@ -292,7 +310,6 @@ def application_document_upload(
     except Exception:
         document.file.delete(save=False)
         raise
-    _saved(application, "documents", [])
     return document
 
 

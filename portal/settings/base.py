@@ -374,6 +374,9 @@ PERMIT_DOCUMENT_MAX_BYTES = env.int("PERMIT_DOCUMENT_MAX_MB", default=25) * 1_00
 # Online applications: a draft lapses this many days after it was last saved (its applicant is
 # reminded 5 days before); plans and drawings uploaded to an application may be this large.
 APPLICATION_DRAFT_DAYS = env.int("APPLICATION_DRAFT_DAYS", default=30)
+# Plan review: a resubmission goes back to every discipline of the last cycle (True) or only to
+# those that asked for corrections (False, the default).
+REVIEW_RESUBMIT_ALL_DISCIPLINES = env.bool("REVIEW_RESUBMIT_ALL_DISCIPLINES", default=False)
 APPLICATION_DOCUMENT_MAX_BYTES = env.int("APPLICATION_DOCUMENT_MAX_MB", default=100) * 1_000_000
 # Request bodies: a file is read only up to the largest one the portal takes (core.uploads stops
 # the parse past it, before the rest is read); other fields and non-form bodies are capped by

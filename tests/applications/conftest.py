@@ -4,16 +4,27 @@ applications tests."""
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from applications import services as application_services
 from applications.models import (
     ApplicationTemplate,
     DocumentRequirement,
     FeeRule,
     Question,
+    ReviewComment,
+    ReviewCondition,
+    ReviewDiscipline,
     TemplateStatus,
 )
-from tests.factories import LicenseFactory, LicenseTypeFactory, PermitTypeFactory, contractor_user
+from tests.factories import (
+    LicenseFactory,
+    LicenseTypeFactory,
+    PermitTypeFactory,
+    UserFactory,
+    contractor_user,
+)
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -145,3 +156,64 @@ def fill_in(application, license, *, by, answers=None, document=True):
     services.application_attest(application=application, by=by, name="Pat Tester")
     application.refresh_from_db()
     return application
+
+
+# Plan review ----------------------------------------------------------------------------------
+
+
+def comment(review, text="Show the setback to the rear lot line.", **extra):
+    return ReviewComment.objects.create(review=review, text=text, **extra)
+
+
+def condition(review, text="Rear yard fence stays 6 ft from the alley."):
+    return ReviewCondition.objects.create(review=review, text=text)
+
+
+INLINES_EMPTY = {
+    f"{prefix}-{name}": value
+    for prefix in ("comments", "conditions")
+    for name, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"))
+}
+
+
+def reviewer(group, **extra):
+    user = UserFactory(is_staff=True, **extra)
+    user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def building(form):
+    group = Group.objects.create(name="Building plan reviewers")
+    discipline = ReviewDiscipline.objects.create(
+        name="Building", group=group, target_days=10, position=1
+    )
+    discipline.permit_types.add(form.permit_type)
+    return discipline
+
+
+@pytest.fixture
+def zoning(form):
+    group = Group.objects.create(name="Zoning reviewers")
+    discipline = ReviewDiscipline.objects.create(
+        name="Zoning", group=group, target_days=5, position=2
+    )
+    discipline.permit_types.add(form.permit_type)
+    return discipline
+
+
+@pytest.fixture
+def submitted(form, applicant, license_):
+    application = fill_in(
+        application_services.application_start(template=form, applicant=applicant),
+        license_,
+        by=applicant,
+    )
+    application_services.application_submit(application=application, by=applicant)
+    application.refresh_from_db()
+    return application
+
+
+@pytest.fixture
+def intake_clerk(db):
+    return UserFactory(is_staff=True, username="intake-clerk")

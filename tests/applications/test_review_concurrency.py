@@ -1,18 +1,22 @@
-"""Two reviewers decide a cycle's last two reviews at the same moment, on PostgreSQL: the cycle
-is decided once and its email goes once (the cycle's row lock), with a control in which,
-without the lock, each sees the other's review still open and nobody decides the cycle."""
+"""At once, on PostgreSQL, each with a control that fails without its lock:
+- two reviewers decide a cycle's last two reviews: the cycle is decided once and its email goes
+  once (the cycle's row lock; without it each sees the other's review still open and nobody
+  decides the cycle);
+- a double-clicked Resubmit opens one cycle (the application's row lock; without it both clicks
+  open the next cycle and one fails on the cycle number's constraint)."""
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
+from django.db import IntegrityError
 
 from applications import review_services, services
-from applications.models import Review, ReviewCycle, ReviewDiscipline, ReviewStatus
+from applications.models import Application, Review, ReviewCycle, ReviewDiscipline, ReviewStatus
 from core.status import StatusMachine
 from tests.factories import UserFactory
 from tests.threads import hold, run_at_once
 
-from .conftest import fill_in
+from .conftest import comment, fill_in
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -67,3 +71,46 @@ def test_control_without_the_cycles_lock_nobody_decides_it(two_reviews, monkeypa
     assert all(isinstance(result, Review) for result in results), results
     assert ReviewCycle.objects.get().decided_at is None
     assert mail.outbox == []
+
+
+@pytest.fixture
+def answered(two_reviews):
+    """Cycle 1 decided with corrections asked (Zoning), every item answered."""
+    reviews, reviewers = two_reviews
+    review_services.review_decide(
+        review=reviews[0], decision=ReviewStatus.APPROVED, by=reviewers[0]
+    )
+    item = comment(reviews[1])
+    review_services.review_decide(
+        review=reviews[1], decision=ReviewStatus.CORRECTIONS_REQUIRED, by=reviewers[1]
+    )
+    application = reviews[1].cycle.application
+    review_services.correction_respond(comment=item, by=application.applicant, response="Done")
+    return application
+
+
+def resubmit_twice(application):
+    return run_at_once(
+        2,
+        lambda n: review_services.corrections_resubmit(
+            application=application, by=application.applicant
+        ),
+    )
+
+
+def test_a_double_clicked_resubmit_opens_one_cycle(answered, monkeypatch):
+    hold(monkeypatch, review_services, "review_cycle_open")
+    results = resubmit_twice(answered)
+    assert sum(isinstance(result, ReviewCycle) for result in results) == 1
+    refused = next(result for result in results if not isinstance(result, ReviewCycle))
+    assert "no corrections waiting" in str(refused)
+    assert ReviewCycle.objects.filter(application=answered).count() == 2
+
+
+def test_control_without_the_applications_lock_both_clicks_open_a_cycle(answered, monkeypatch):
+    monkeypatch.setattr(
+        review_services, "_application_locked", lambda pk: Application.objects.get(pk=pk)
+    )
+    hold(monkeypatch, review_services, "review_cycle_open")
+    results = resubmit_twice(answered)
+    assert any(isinstance(result, IntegrityError) for result in results), results

@@ -7,7 +7,7 @@ once."""
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -18,8 +18,6 @@ from applications.exceptions import ApplicationError
 from applications.models import (
     CommentKind,
     Review,
-    ReviewComment,
-    ReviewCondition,
     ReviewCycle,
     ReviewDiscipline,
     ReviewStatus,
@@ -28,69 +26,13 @@ from inspections.models import Holiday
 from permits.models import ContactType, PermitContact, PermitStatus
 from tests.factories import UserFactory, verify_email
 
-from .conftest import fill_in
+from .conftest import INLINES_EMPTY, comment, condition, reviewer
 
 pytestmark = pytest.mark.django_db
 
 
-def comment(review, text="Show the setback to the rear lot line.", **extra):
-    return ReviewComment.objects.create(review=review, text=text, **extra)
-
-
-def condition(review, text="Rear yard fence stays 6 ft from the alley."):
-    return ReviewCondition.objects.create(review=review, text=text)
-
-
-INLINES_EMPTY = {
-    f"{prefix}-{name}": value
-    for prefix in ("comments", "conditions")
-    for name, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"))
-}
-
-
-def reviewer(group, **extra):
-    user = UserFactory(is_staff=True, **extra)
-    user.groups.add(group)
-    return user
-
-
-@pytest.fixture
-def building(form):
-    group = Group.objects.create(name="Building plan reviewers")
-    discipline = ReviewDiscipline.objects.create(
-        name="Building", group=group, target_days=10, position=1
-    )
-    discipline.permit_types.add(form.permit_type)
-    return discipline
-
-
-@pytest.fixture
-def zoning(form):
-    group = Group.objects.create(name="Zoning reviewers")
-    discipline = ReviewDiscipline.objects.create(
-        name="Zoning", group=group, target_days=5, position=2
-    )
-    discipline.permit_types.add(form.permit_type)
-    return discipline
-
-
-@pytest.fixture
-def submitted(form, applicant, license_):
-    application = fill_in(
-        services.application_start(template=form, applicant=applicant), license_, by=applicant
-    )
-    services.application_submit(application=application, by=applicant)
-    application.refresh_from_db()
-    return application
-
-
-@pytest.fixture
-def clerk(db):
-    return UserFactory(is_staff=True, username="clerk")
-
-
 def test_accepting_opens_cycle_1_with_a_review_per_discipline_of_the_type(
-    submitted, building, zoning, clerk, monkeypatch
+    submitted, building, zoning, intake_clerk, monkeypatch
 ):
     other_type = ReviewDiscipline.objects.create(name="Fire", group=building.group)
     retired = ReviewDiscipline.objects.create(name="Old", group=building.group, active=False)
@@ -101,7 +43,7 @@ def test_accepting_opens_cycle_1_with_a_review_per_discipline_of_the_type(
     first = reviewer(building.group)
     zoner = reviewer(zoning.group)
 
-    services.application_accept(application=submitted, by=clerk)
+    services.application_accept(application=submitted, by=intake_clerk)
 
     cycle = ReviewCycle.objects.get(application=submitted)
     assert cycle.number == 1
@@ -117,12 +59,12 @@ def test_accepting_opens_cycle_1_with_a_review_per_discipline_of_the_type(
     assert submitted.permit.status == PermitStatus.IN_REVIEW
 
 
-def test_a_type_without_disciplines_opens_no_cycle(submitted, clerk):
-    services.application_accept(application=submitted, by=clerk)
+def test_a_type_without_disciplines_opens_no_cycle(submitted, intake_clerk):
+    services.application_accept(application=submitted, by=intake_clerk)
     assert not ReviewCycle.objects.exists()
 
 
-def test_the_least_loaded_reviewer_gets_the_review(submitted, building, clerk):
+def test_the_least_loaded_reviewer_gets_the_review(submitted, building, intake_clerk):
     busy, idle, newer = (reviewer(building.group) for _ in range(3))
     reviewer(building.group, is_active=False)  # gone: never assigned
     outsider = UserFactory(is_staff=True)  # not in the group
@@ -155,27 +97,27 @@ def test_the_least_loaded_reviewer_gets_the_review(submitted, building, clerk):
 
 
 def test_a_review_is_reassigned_only_to_its_disciplines_reviewers(
-    submitted, building, zoning, clerk
+    submitted, building, zoning, intake_clerk
 ):
     first, second = reviewer(building.group), reviewer(building.group)
     zoner = reviewer(zoning.group)
-    services.application_accept(application=submitted, by=clerk)
+    services.application_accept(application=submitted, by=intake_clerk)
     review = Review.objects.get(discipline=building)
     assert review.reviewer == first
-    reviews.review_reassign(review=review, reviewer=second, by=clerk)
+    reviews.review_reassign(review=review, reviewer=second, by=intake_clerk)
     review.refresh_from_db()
     assert review.reviewer == second
     with pytest.raises(ApplicationError, match="does not review Building"):
-        reviews.review_reassign(review=review, reviewer=zoner, by=clerk)
+        reviews.review_reassign(review=review, reviewer=zoner, by=intake_clerk)
     reviews.review_decide(review=review, decision=ReviewStatus.APPROVED, by=second)
     with pytest.raises(ApplicationError, match="is decided"):
-        reviews.review_reassign(review=review, reviewer=first, by=clerk)
+        reviews.review_reassign(review=review, reviewer=first, by=intake_clerk)
 
 
-def test_only_the_reviewer_or_a_supervisor_starts_and_decides(submitted, building, clerk):
+def test_only_the_reviewer_or_a_supervisor_starts_and_decides(submitted, building, intake_clerk):
     assigned = reviewer(building.group)
     colleague = reviewer(building.group)
-    services.application_accept(application=submitted, by=clerk)
+    services.application_accept(application=submitted, by=intake_clerk)
     review = Review.objects.get()
     with pytest.raises(ApplicationError, match="Only the review's reviewer"):
         reviews.review_start(review=review, by=colleague)
@@ -202,7 +144,7 @@ def test_only_the_reviewer_or_a_supervisor_starts_and_decides(submitted, buildin
 
 
 def test_the_cycles_last_decision_emails_the_applicant_and_contacts_once(
-    submitted, building, zoning, clerk, django_capture_on_commit_callbacks
+    submitted, building, zoning, intake_clerk, django_capture_on_commit_callbacks
 ):
     builder, zoner = reviewer(building.group), reviewer(zoning.group)
     contact = UserFactory(email="pm@build.test")
@@ -210,7 +152,7 @@ def test_the_cycles_last_decision_emails_the_applicant_and_contacts_once(
     PermitContact.objects.create(
         permit=submitted.permit, user=contact, contact_type=ContactType.PROJECT_MANAGER
     )
-    services.application_accept(application=submitted, by=clerk)
+    services.application_accept(application=submitted, by=intake_clerk)
     cycle = ReviewCycle.objects.get()
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -246,13 +188,13 @@ def test_the_cycles_last_decision_emails_the_applicant_and_contacts_once(
 
 
 @pytest.fixture
-def accepted(submitted, building, zoning, clerk):
+def accepted(submitted, building, zoning, intake_clerk):
     """Cycle 1 open: Building with `builder`, Zoning with `zoner`."""
     builder, zoner = reviewer(building.group, username="builder"), reviewer(zoning.group)
     for user in (builder, zoner):
         for codename in ("view_review", "change_review", "view_myreview", "change_myreview"):
             user.user_permissions.add(Permission.objects.get(codename=codename))
-    services.application_accept(application=submitted, by=clerk)
+    services.application_accept(application=submitted, by=intake_clerk)
     return submitted, builder, zoner
 
 

@@ -1,0 +1,54 @@
+"""Plan review's reads for the applicant's pages: a permit's cycles with their reviews and (once
+decided) comments, and the clock that counts the days the city holds the file."""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from core.calendar import business_days_between
+from permits.models import Permit
+
+from .models import Application, Review, ReviewComment, ReviewCycle
+
+
+@dataclass
+class PermitReviews:
+    application: Application
+    cycles: list[ReviewCycle]  # newest first, each with .reviews and their .comments
+
+    @property
+    def days_in_review(self) -> int:
+        """Business days the city held the file: from each cycle's start to its decision (or
+        today); the time with the applicant between cycles does not count."""
+        today = timezone.localdate()
+        total = 0
+        for cycle in self.cycles:
+            end = timezone.localdate(cycle.decided_at) if cycle.decided_at else today
+            total += business_days_between(timezone.localdate(cycle.opened_at), end)
+        return total
+
+    @property
+    def with_city(self) -> bool:
+        return bool(self.cycles) and self.cycles[0].decided_at is None
+
+
+def permit_reviews(permit: Permit) -> PermitReviews | None:
+    """The review cycles of the application the permit came from, or None (a permit made at the
+    counter or imported)."""
+    application = Application.objects.filter(permit=permit).select_related("permit").first()
+    if application is None:
+        return None
+    cycles = list(
+        ReviewCycle.objects.filter(application=application)
+        .order_by("-number")
+        .prefetch_related(
+            Prefetch(
+                "reviews",
+                queryset=Review.objects.select_related("discipline", "reviewer").prefetch_related(
+                    Prefetch("comments", queryset=ReviewComment.objects.select_related("reason"))
+                ),
+            )
+        )
+    )
+    return PermitReviews(application=application, cycles=cycles)

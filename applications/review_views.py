@@ -1,0 +1,157 @@
+"""The applicant's side of plan review: the permit's Reviews page (every cycle, each
+discipline's status, reviewer and due date, and the clock) and its Corrections page (answer
+each item, upload corrected documents as new versions, Resubmit)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.uploads import upload_limit
+from permits.access import can_apply, can_upload, can_view_private
+from permits.models import Permit
+
+from .exceptions import ApplicationError
+from .forms import CorrectionUploadForm
+from .models import CommentKind, ReviewComment
+from .review_selectors import permit_reviews
+from .review_services import (
+    correction_document_upload,
+    correction_respond,
+    corrections_resubmit,
+    cycle_awaiting_corrections,
+    unanswered,
+)
+
+
+def _permit_and_reviews(request: HttpRequest, number: str):
+    """The permit (a 404 for anyone who may not see its private side) and its reviews (a 404
+    for a permit that did not come from an online application)."""
+    permit = get_object_or_404(Permit, number=number.strip().upper())
+    if not can_view_private(request.user, permit):
+        raise Http404("No permit of yours has that number.")
+    reviews = permit_reviews(permit)
+    if reviews is None:
+        raise Http404("This permit was not applied for online: it has no plan review here.")
+    return permit, reviews
+
+
+@login_required
+@require_GET
+def permit_reviews_view(request: HttpRequest, number: str) -> HttpResponse:
+    permit, reviews = _permit_and_reviews(request, number)
+    awaiting = cycle_awaiting_corrections(reviews.application)
+    return render(
+        request,
+        "applications/permit_reviews.html",
+        {
+            "permit": permit,
+            "reviews": reviews,
+            "awaiting": awaiting,
+            "to_answer": unanswered(awaiting) if awaiting else 0,
+        },
+    )
+
+
+def _documents_latest(application):
+    return [
+        document
+        for document in application.documents.select_related("requirement").order_by("id")
+        if not document.versions.exists()
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def permit_corrections_view(request: HttpRequest, number: str) -> HttpResponse:
+    permit, reviews = _permit_and_reviews(request, number)
+    application = reviews.application
+    cycle = cycle_awaiting_corrections(application)
+    if cycle is None:
+        messages.info(request, f"Permit {permit.number} has no corrections waiting for you.")
+        return redirect("applications:permit_reviews", permit.number)
+    may_answer = can_apply(request.user, permit)
+    if request.method == "POST":
+        if not may_answer:
+            raise Http404("No permit of yours to answer for.")
+        comments = ReviewComment.objects.filter(
+            review__cycle=cycle, kind=CommentKind.RESPONSE_REQUIRED
+        )
+        try:
+            for comment in comments:
+                name = f"response-{comment.pk}"
+                if name in request.POST and request.POST[name].strip() != comment.response:
+                    correction_respond(
+                        comment=comment, by=request.user, response=request.POST[name]
+                    )
+            if request.POST.get("action") == "resubmit":
+                next_cycle = corrections_resubmit(application=application, by=request.user)
+                messages.success(
+                    request,
+                    f"Resubmitted: review cycle {next_cycle.number} has started. You are emailed "
+                    "when the reviewers have decided.",
+                )
+                return redirect("applications:permit_reviews", permit.number)
+        except ApplicationError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Your responses are saved.")
+        return redirect("applications:permit_corrections", permit.number)
+    by_discipline = [
+        (review, list(review.comments.all()))
+        for review in next(c for c in reviews.cycles if c.pk == cycle.pk).reviews.all()
+        if review.comments.all()
+    ]
+    return render(
+        request,
+        "applications/permit_corrections.html",
+        {
+            "permit": permit,
+            "cycle": cycle,
+            "by_discipline": by_discipline,
+            "to_answer": unanswered(cycle),
+            "may_answer": may_answer,
+            "may_upload": can_upload(request.user, permit),
+            "upload_form": CorrectionUploadForm(documents=_documents_latest(application)),
+            "documents": list(application.documents.select_related("requirement", "replaces")),
+        },
+    )
+
+
+@login_required
+@require_POST
+@upload_limit("APPLICATION_DOCUMENT_MAX_BYTES")
+def correction_upload_view(request: HttpRequest, number: str) -> HttpResponse:
+    permit, reviews = _permit_and_reviews(request, number)
+    application = reviews.application
+    files = request.FILES
+    if getattr(request, "upload_refused", False):
+        messages.error(request, "That file is larger than the limit: nothing was uploaded.")
+        return redirect("applications:permit_corrections", permit.number)
+    form = CorrectionUploadForm(request.POST, files, documents=_documents_latest(application))
+    if not form.is_valid():
+        messages.error(
+            request,
+            "Choose one of the documents listed: the latest version of each."
+            if "replaces" in form.errors
+            else "Choose a file to upload.",
+        )
+        return redirect("applications:permit_corrections", permit.number)
+    try:
+        document = correction_document_upload(
+            application=application,
+            by=request.user,
+            upload=form.cleaned_data["file"],
+            replaces_id=form.cleaned_data["replaces"],
+        )
+    except ApplicationError as error:
+        messages.error(request, str(error))
+    else:
+        what = (
+            f"version {document.version} of {document.replaces.original_name}"
+            if document.replaces
+            else "a new document"
+        )
+        messages.success(request, f"{document.original_name} was uploaded as {what}.")
+    return redirect("applications:permit_corrections", permit.number)
