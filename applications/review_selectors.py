@@ -52,3 +52,12 @@ def permit_reviews(permit: Permit) -> PermitReviews | None:
         )
     )
     return PermitReviews(application=application, cycles=cycles)
+
+
+def permit_page_links(permit: Permit) -> list[tuple[str, str]]:
+    """The permit page's link to its Reviews (one query), when it was applied for online."""
+    from django.urls import reverse
+
+    if not Application.objects.filter(permit=permit).exists():
+        return []
+    return [("Reviews", reverse("applications:permit_reviews", args=[permit.number]))]

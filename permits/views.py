@@ -34,6 +34,7 @@ from .exceptions import PermitError
 from .forms import DocumentUploadForm, PermitContactForm, PermitSearchForm, default_applied_from
 from .invitations import CONTACT_INVITATION_DAYS, invitation_from_token
 from .models import Permit, PermitContact, PermitDocument, PermitStatus
+from .pages import permit_page_links
 from .selectors import (
     PermitSearch,
     attach_professionals,
@@ -256,6 +257,7 @@ def permit_detail_view(request: HttpRequest, number: str) -> HttpResponse:
         return render(request, "permits/detail.html", context)
     context.update(
         private=True,
+        page_links=permit_page_links(permit),
         contacts=list(permit.contacts.select_related("user")),
         documents=list(permit.documents.select_related("uploaded_by")),
         contact_form=PermitContactForm(),

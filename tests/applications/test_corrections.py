@@ -194,3 +194,13 @@ def test_responses_to_information_items_are_not_asked_for(corrections):
 
 def test_the_pdf_helper_is_a_pdf():
     assert PDF.startswith(b"%PDF-")
+
+
+def test_the_permit_page_links_to_its_reviews(client, corrections, applicant, license_):
+    application, _, _ = corrections
+    client.force_login(application.applicant)
+    page = client.get(reverse("permits:detail", args=[application.permit.number])).text
+    assert f'href="{url("permit_reviews", application)}">Reviews</a>' in page
+    counter = PermitFactory(licenses=[license_])
+    page = client.get(reverse("permits:detail", args=[counter.number])).text
+    assert "/reviews/" not in page
