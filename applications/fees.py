@@ -12,7 +12,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from core.money import ZERO, format_money
 
-from .answers import matches, number_answer
+from .answers import is_blank, matches, number_answer
 from .models import FeeKind, FeeRule, Question, QuestionFills
 
 CENT = Decimal("0.01")
@@ -124,6 +124,14 @@ def estimate_fees(
     for rule in rules:
         if rule.only_if_key and not matches(answers.get(rule.only_if_key), rule.only_if_value):
             continue
+        basis_q = by_key.get(rule.basis_key) if rule.basis_key else None
+        if (
+            rule.kind in (FeeKind.PER_UNIT, FeeKind.TABLE)
+            and basis_q is not None
+            and not basis_q.required
+            and is_blank(answers.get(basis_q.key))
+        ):
+            continue  # an optional count left empty is none: nothing to charge for
         lines.append(_line(rule, by_key, valuation_q, valuation, answers))
     return FeeEstimate(lines)
 

@@ -216,3 +216,15 @@ class CorrectionUploadForm(forms.Form):
             ("", "A new document"),
         ]
         self.fields["file"].widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg"
+
+
+class IssuanceUploadForm(forms.Form):
+    """A document the form needs before the permit is issued."""
+
+    requirement = forms.TypedChoiceField(label="Document", coerce=int)
+    file = forms.FileField(label="File")
+
+    def __init__(self, *args, requirements: list[DocumentRequirement], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["requirement"].choices = [(req.pk, req.name) for req in requirements]
+        self.fields["file"].widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg"

@@ -13,6 +13,8 @@ from django.utils import timezone
 from core.calendar import add_business_days
 from core.mail import enqueue_after_commit
 from permits.access import can_apply, can_decide_review, can_upload
+from permits.issuing import permit_issue_when_ready
+from permits.models import Fee, Permit, PermitStatus
 
 from .exceptions import ApplicationError
 from .models import (
@@ -21,12 +23,16 @@ from .models import (
     Application,
     ApplicationDocument,
     CommentKind,
+    ConditionStage,
+    DocumentStage,
     Review,
     ReviewComment,
+    ReviewCondition,
     ReviewCycle,
     ReviewDiscipline,
     ReviewStatus,
 )
+from .selectors import template_parts
 from .services import store_document
 
 
@@ -139,7 +145,99 @@ def review_decide(*, review: Review, decision: str, by, note: str = "") -> Revie
         from .tasks import send_review_cycle_decided
 
         enqueue_after_commit(send_review_cycle_decided, cycle.pk)
+        if not cycle.reviews.filter(status=ReviewStatus.CORRECTIONS_REQUIRED).exists():
+            application_approve(application=cycle.application, by=by)
     return review
+
+
+@transaction.atomic
+def application_approve(*, application: Application, by) -> Permit:
+    """Every discipline approved: the permit goes to Pending Approval, the form's fee schedule
+    assesses its fees from the answers, and it is Ready to Issue (the applicant is emailed the
+    fees due and a Pay link; with nothing due and nothing missing it is issued). A fee the
+    schedule cannot work out (an answer missing) leaves it Pending Approval for the office."""
+    permit = Permit.objects.select_for_update(no_key=True).get(pk=application.permit_id)
+    permit.move_to(PermitStatus.PENDING_APPROVAL, by=by, note="Every discipline approved")
+    estimate = template_parts(application.template).estimate(application.answers)
+    for line in estimate.lines:
+        if line.amount:
+            Fee.objects.create(permit=permit, description=line.description, amount=line.amount)
+    if not estimate.complete:
+        return permit
+    permit.move_to(PermitStatus.READY_TO_ISSUE, by=by, note="Fees assessed from the fee schedule")
+    from .tasks import send_fees_assessed
+
+    enqueue_after_commit(send_fees_assessed, application.pk)
+    permit_issue_when_ready(permit=permit, by=by)
+    return permit
+
+
+def issuance_missing(permit: Permit) -> list[str]:
+    """What an application's permit lacks before it is issued: the documents its form needs
+    before issuance, and the conditions of approval to meet before it (permits.issuing)."""
+    application = Application.objects.filter(permit=permit).select_related("template").first()
+    if application is None:
+        return []
+    uploaded = set(application.documents.values_list("requirement_id", flat=True))
+    missing = [
+        f"the {requirement.name} is needed before issuance"
+        for requirement in application.template.document_requirements.filter(
+            stage=DocumentStage.ISSUANCE
+        )
+        if requirement.pk not in uploaded
+    ]
+    missing += [
+        f"the condition “{condition.text[:80]}” is to be met before issuance"
+        for condition in ReviewCondition.objects.filter(
+            review__cycle__application=application,
+            stage=ConditionStage.BEFORE_ISSUANCE,
+            met_at__isnull=True,
+        )
+    ]
+    return missing
+
+
+@transaction.atomic
+def issuance_document_upload(
+    *, application: Application, requirement_id: int, upload, by
+) -> ApplicationDocument:
+    """A document the form needs before issuance, uploaded once the permit is approved (Upload
+    Files at the permit's business); the permit is issued if that was all it lacked."""
+    permit = application.permit
+    if permit is None or permit.status not in (
+        PermitStatus.PENDING_APPROVAL,
+        PermitStatus.READY_TO_ISSUE,
+    ):
+        raise ApplicationError("Documents needed before issuance are uploaded once approved.")
+    if not can_upload(by, permit):
+        raise ApplicationError(
+            "Uploading files needs the Upload Files role at the permit's business."
+        )
+    requirement = application.template.document_requirements.filter(
+        pk=requirement_id, stage=DocumentStage.ISSUANCE
+    ).first()
+    if requirement is None:
+        raise ApplicationError("That is not a document needed before issuance.")
+    document = store_document(
+        application=application, requirement=requirement, upload=upload, by=by
+    )
+    ApplicationDocument.objects.filter(pk=document.pk).update(submitted=True)
+    permit_issue_when_ready(permit=permit, by=by)
+    return document
+
+
+@transaction.atomic
+def condition_mark_met(*, condition: ReviewCondition, by) -> ReviewCondition:
+    """Staff mark a condition of approval met (the permit is issued, or its final inspection
+    can be requested, if that was all it waited for)."""
+    condition = ReviewCondition.objects.select_for_update(no_key=True).get(pk=condition.pk)
+    if condition.met_at is None:
+        condition.met_at, condition.met_by = timezone.now(), by
+        condition.save(update_fields=["met_at", "met_by"])
+    permit = condition.review.cycle.application.permit
+    if permit is not None:
+        permit_issue_when_ready(permit=permit, by=by)
+    return condition
 
 
 # The applicant's side: answering corrections and resubmitting --------------------------------

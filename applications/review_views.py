@@ -10,17 +10,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.uploads import upload_limit
 from permits.access import can_apply, can_upload, can_view_private
-from permits.models import Permit
+from permits.issuing import issue_blockers
+from permits.models import Permit, PermitStatus
 
 from .exceptions import ApplicationError
-from .forms import CorrectionUploadForm
-from .models import CommentKind, ReviewComment
+from .forms import CorrectionUploadForm, IssuanceUploadForm
+from .models import CommentKind, DocumentStage, ReviewComment
 from .review_selectors import permit_reviews
 from .review_services import (
     correction_document_upload,
     correction_respond,
     corrections_resubmit,
     cycle_awaiting_corrections,
+    issuance_document_upload,
     unanswered,
 )
 
@@ -37,11 +39,25 @@ def _permit_and_reviews(request: HttpRequest, number: str):
     return permit, reviews
 
 
+def _issuance_needed(application) -> list:
+    """The form's documents needed before issuance that are not uploaded yet."""
+    uploaded = set(application.documents.values_list("requirement_id", flat=True))
+    return [
+        requirement
+        for requirement in application.template.document_requirements.filter(
+            stage=DocumentStage.ISSUANCE
+        )
+        if requirement.pk not in uploaded
+    ]
+
+
 @login_required
 @require_GET
 def permit_reviews_view(request: HttpRequest, number: str) -> HttpResponse:
     permit, reviews = _permit_and_reviews(request, number)
     awaiting = cycle_awaiting_corrections(reviews.application)
+    approved = permit.status in (PermitStatus.PENDING_APPROVAL, PermitStatus.READY_TO_ISSUE)
+    needed = _issuance_needed(reviews.application) if approved else []
     return render(
         request,
         "applications/permit_reviews.html",
@@ -50,8 +66,45 @@ def permit_reviews_view(request: HttpRequest, number: str) -> HttpResponse:
             "reviews": reviews,
             "awaiting": awaiting,
             "to_answer": unanswered(awaiting) if awaiting else 0,
+            "issuance_needed": needed,
+            "issuance_form": IssuanceUploadForm(requirements=needed) if needed else None,
+            "may_upload": can_upload(request.user, permit),
+            "blockers": issue_blockers(permit) if approved else [],
         },
     )
+
+
+@login_required
+@require_POST
+@upload_limit("APPLICATION_DOCUMENT_MAX_BYTES")
+def issuance_upload_view(request: HttpRequest, number: str) -> HttpResponse:
+    permit, reviews = _permit_and_reviews(request, number)
+    application = reviews.application
+    files = request.FILES
+    if getattr(request, "upload_refused", False):
+        messages.error(request, "That file is larger than the limit: nothing was uploaded.")
+        return redirect("applications:permit_reviews", permit.number)
+    form = IssuanceUploadForm(request.POST, files, requirements=_issuance_needed(application))
+    if not form.is_valid():
+        messages.error(request, "Choose which document it is, and the file.")
+        return redirect("applications:permit_reviews", permit.number)
+    try:
+        document = issuance_document_upload(
+            application=application,
+            requirement_id=form.cleaned_data["requirement"],
+            upload=form.cleaned_data["file"],
+            by=request.user,
+        )
+    except ApplicationError as error:
+        messages.error(request, str(error))
+    else:
+        permit.refresh_from_db()
+        messages.success(
+            request,
+            f"{document.original_name} was uploaded as the {document.requirement.name}."
+            + (" The permit is issued." if permit.status == PermitStatus.ISSUED else ""),
+        )
+    return redirect("applications:permit_reviews", permit.number)
 
 
 def _documents_latest(application):

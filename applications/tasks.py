@@ -152,3 +152,63 @@ def send_review_cycle_decided(cycle_id: int) -> None:
                 "url": _application_url(application),
             },
         )
+
+
+def _application_parties(application) -> list[str]:
+    """The applicant and the permit's contacts, each address once."""
+    from permits.models import PermitContact
+
+    addresses = [application.applicant.email] if application.applicant else []
+    addresses += PermitContact.objects.filter(permit=application.permit_id).values_list(
+        "user__email", flat=True
+    )
+    return list(dict.fromkeys(address for address in addresses if address))
+
+
+@shared_task(**MAIL_RETRY)
+def send_fees_assessed(application_id: int) -> None:
+    """Every discipline approved: the fees due, and where to pay them."""
+    from core.money import as_money
+    from permits.models import FeeStatus
+
+    from .models import Application
+
+    application = (
+        Application.objects.select_related("permit", "applicant").filter(pk=application_id).first()
+    )
+    if application is None or application.permit is None:
+        return
+    fees = list(application.permit.fees.filter(status=FeeStatus.DUE).order_by("id"))
+    for address in _application_parties(application):
+        send_templated_email(
+            template="permit_fees_assessed",
+            to=[address],
+            context={
+                "application": application,
+                "permit": application.permit,
+                "fees": fees,
+                "total": as_money(sum(fee.amount for fee in fees)),
+                "url": absolute_url(reverse("permits:detail", args=[application.permit.number])),
+            },
+        )
+
+
+@shared_task(**MAIL_RETRY)
+def send_permit_issued(application_id: int) -> None:
+    from .models import Application
+
+    application = (
+        Application.objects.select_related("permit", "applicant").filter(pk=application_id).first()
+    )
+    if application is None or application.permit is None:
+        return
+    for address in _application_parties(application):
+        send_templated_email(
+            template="permit_issued",
+            to=[address],
+            context={
+                "application": application,
+                "permit": application.permit,
+                "url": absolute_url(reverse("permits:detail", args=[application.permit.number])),
+            },
+        )

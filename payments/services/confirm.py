@@ -3,10 +3,10 @@
 
 import logging
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from permits.issuing import permit_issue_when_ready
 from permits.models import Fee, FeeStatus, Permit, PermitStatus
 
 from ..models import CartLine, Payment, PaymentStatus
@@ -79,15 +79,10 @@ def payment_confirm(*, payment_id: int, source: str, stripe_payment_intent: str 
 
 
 def _issue_paid_permits(permit_ids: set[int]) -> None:
-    """With PAYMENTS_AUTO_ISSUE, a permit Ready to Issue whose fees are all paid is issued."""
-    if not settings.PAYMENTS_AUTO_ISSUE:
-        return
-    ready = Permit.objects.select_for_update().filter(
-        pk__in=permit_ids, status=PermitStatus.READY_TO_ISSUE
-    )
-    for permit in ready:
-        if not permit.fees.filter(status=FeeStatus.DUE).exists():
-            permit.move_to(PermitStatus.ISSUED, note="Issued on payment of its fees")
+    """With PAYMENTS_AUTO_ISSUE, a permit Ready to Issue whose fees are all paid (and that
+    lacks nothing another app requires: permits.issuing) is issued."""
+    for permit in Permit.objects.filter(pk__in=permit_ids, status=PermitStatus.READY_TO_ISSUE):
+        permit_issue_when_ready(permit=permit, note="Issued on payment of its fees")
 
 
 @transaction.atomic

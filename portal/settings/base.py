@@ -404,8 +404,9 @@ STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=1)
 # What each way of paying adds, shown before paying (payments.services.convenience_fee).
 PAYMENT_CARD_FEE_PERCENT = env("PAYMENT_CARD_FEE_PERCENT", default="3.00")
 PAYMENT_ACH_FEE = env("PAYMENT_ACH_FEE", default="1.50")
-# Issue a permit Ready to Issue as soon as its last fee is paid online.
-PAYMENTS_AUTO_ISSUE = env.bool("PAYMENTS_AUTO_ISSUE", default=False)
+# Issue a permit Ready to Issue as soon as its last fee is paid and nothing else is missing (the
+# documents needed before issuance, the conditions to meet first); False: a clerk issues it.
+PAYMENTS_AUTO_ISSUE = env.bool("PAYMENTS_AUTO_ISSUE", default=True)
 
 # Logging: one line per event on stderr; sign-ins and lock-outs under "portal.security".
 LOGGING = {

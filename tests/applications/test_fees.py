@@ -97,3 +97,14 @@ def test_table_amount_reads_the_row_at_or_below_the_value():
     brackets = parse_brackets(TABLE)
     assert table_amount(brackets, Decimal("2000")) == Decimal("50.00")
     assert table_amount(brackets, Decimal("25000")) == Decimal("372.00")
+
+
+def test_an_optional_count_left_empty_charges_nothing_and_leaves_the_estimate_complete():
+    fixtures = Question(key="fixtures", label="Fixtures", kind=QuestionKind.NUMBER, required=False)
+    per_fixture = rule(kind=FeeKind.PER_UNIT, amount=Decimal("12"), basis_key="fixtures")
+    estimate = estimate_fees([per_fixture], [*QUESTIONS, fixtures], {})
+    assert (estimate.lines, estimate.complete) == ([], True)
+    # A required count left empty is still asked for.
+    required = Question(key="fixtures", label="Fixtures", kind=QuestionKind.NUMBER)
+    estimate = estimate_fees([per_fixture], [*QUESTIONS, required], {})
+    assert not estimate.complete

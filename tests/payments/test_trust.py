@@ -270,8 +270,10 @@ def test_fees_due_on_several_permits_paid_with_auto_issue(client, payer, license
     assert permit.status_changes.get().note == "Issued on payment of its fees"
 
 
-def test_without_auto_issue_the_permit_waits_in_the_admin_filter(client, payer, license):
+def test_without_auto_issue_the_permit_waits_in_the_admin_filter(client, payer, license, settings):
     from permits.models import PermitStatus
+
+    settings.PAYMENTS_AUTO_ISSUE = False  # the city's clerk issues each permit
 
     permit, _ = permit_with_fees(license, "60.00", status=PermitStatus.READY_TO_ISSUE)
     unpaid, _ = permit_with_fees(license, "10.00", status=PermitStatus.READY_TO_ISSUE)

@@ -1,0 +1,137 @@
+"""From approval to issuance (issue 15, requirements 5 and 6): every discipline approves, the
+permit goes Pending Approval, the fee schedule assesses its fees, it is Ready to Issue and the
+applicant is emailed the fees and a Pay link; once its fees are paid and the documents needed
+before issuance are in (and the conditions to meet before it are met), it is issued without a
+phone call, or by a clerk when the city says so."""
+
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from applications import review_services as reviews
+from applications import services
+from applications.models import Review, ReviewCondition, ReviewStatus
+from permits.exceptions import InvalidPermitStatusMove
+from permits.issuing import permit_issue_when_ready
+from permits.models import FeeStatus, PermitStatus
+
+from .conftest import condition, pdf, reviewer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def approved(submitted, building, intake_clerk, django_capture_on_commit_callbacks):
+    """Building, the type's one discipline, approves: the permit is Ready to Issue."""
+    builder = reviewer(building.group)
+    services.application_accept(application=submitted, by=intake_clerk)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        reviews.review_decide(
+            review=Review.objects.get(), decision=ReviewStatus.APPROVED, by=builder
+        )
+    submitted.permit.refresh_from_db()
+    return submitted
+
+
+def waive_fees(permit):
+    for fee in permit.fees.filter(status=FeeStatus.DUE):
+        fee.move_to(FeeStatus.WAIVED, note="Paid at the counter (test)")
+
+
+def test_approval_assesses_the_fees_and_emails_the_pay_link(approved):
+    permit = approved.permit
+    assert permit.status == PermitStatus.READY_TO_ISSUE
+    # The form's schedule on the answers: plan review $2.50 per $1,000 of $120,000.
+    assert [(fee.description, fee.amount) for fee in permit.fees.all()] == [
+        ("Plan review", Decimal("300.00"))
+    ]
+    moves = list(permit.status_changes.order_by("id").values_list("to_status", "note"))
+    assert moves[-2:] == [
+        (PermitStatus.PENDING_APPROVAL, "Every discipline approved"),
+        (PermitStatus.READY_TO_ISSUE, "Fees assessed from the fee schedule"),
+    ]
+    fees_mail = [m for m in mail.outbox if "fees due" in m.subject]
+    assert [m.to for m in fees_mail] == [[approved.applicant.email]]
+    assert f"{permit.number} approved: fees due $300.00" in fees_mail[0].subject
+    assert reverse("permits:detail", args=[permit.number]) in fees_mail[0].body
+
+
+def test_a_fee_the_schedule_cannot_work_out_leaves_it_with_the_office(
+    submitted, building, intake_clerk
+):
+    answers = dict(submitted.answers)
+    answers.pop("valuation")
+    type(submitted).objects.filter(pk=submitted.pk).update(answers=answers)
+    builder = reviewer(building.group)
+    services.application_accept(application=submitted, by=intake_clerk)
+    reviews.review_decide(review=Review.objects.get(), decision=ReviewStatus.APPROVED, by=builder)
+    submitted.permit.refresh_from_db()
+    assert submitted.permit.status == PermitStatus.PENDING_APPROVAL
+
+
+def test_issued_once_paid_and_the_document_needed_before_issuance_is_in(
+    client, approved, django_capture_on_commit_callbacks
+):
+    permit = approved.permit
+    waive_fees(permit)
+    assert not permit_issue_when_ready(permit=permit)  # the Energy Compliance is missing
+    client.force_login(approved.applicant)
+    page = client.get(reverse("applications:permit_reviews", args=[permit.number])).text
+    assert "The Energy Compliance is needed before issuance" in page
+    energy = approved.template.document_requirements.get(name="Energy Compliance")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("applications:issuance_upload", args=[permit.number]),
+            {"requirement": energy.pk, "file": pdf("rescheck.pdf")},
+            follow=True,
+        )
+    assert "rescheck.pdf was uploaded as the Energy Compliance. The permit is issued." in (
+        response.text
+    )
+    permit.refresh_from_db()
+    assert permit.status == PermitStatus.ISSUED and permit.expires_on is not None
+    assert [m.subject for m in mail.outbox] == [
+        f"[City of Springfield Permit Portal] Permit {permit.number} is issued"
+    ]
+
+
+def test_a_condition_before_issuance_holds_it_until_staff_mark_it_met(
+    submitted, building, intake_clerk
+):
+    builder = reviewer(building.group)
+    services.application_accept(application=submitted, by=intake_clerk)
+    review = Review.objects.get()
+    item = condition(review, "Recorded drainage easement before issuance.")
+    ReviewCondition.objects.filter(pk=item.pk).update(stage="issuance")
+    reviews.review_decide(review=review, decision=ReviewStatus.APPROVED_WITH_CONDITIONS, by=builder)
+    permit = submitted.permit
+    permit.refresh_from_db()
+    energy = submitted.template.document_requirements.get(name="Energy Compliance")
+    reviews.issuance_document_upload(
+        application=submitted, requirement_id=energy.pk, upload=pdf(), by=submitted.applicant
+    )
+    waive_fees(permit)
+    assert not permit_issue_when_ready(permit=permit)
+    with pytest.raises(InvalidPermitStatusMove, match="drainage easement"):
+        permit.move_to(PermitStatus.ISSUED, by=intake_clerk)
+    reviews.condition_mark_met(condition=item, by=intake_clerk)
+    permit.refresh_from_db()
+    assert permit.status == PermitStatus.ISSUED
+
+
+def test_with_auto_issue_off_a_clerk_issues_it(approved, settings, intake_clerk):
+    settings.PAYMENTS_AUTO_ISSUE = False
+    permit = approved.permit
+    energy = approved.template.document_requirements.get(name="Energy Compliance")
+    reviews.issuance_document_upload(
+        application=approved, requirement_id=energy.pk, upload=pdf(), by=approved.applicant
+    )
+    waive_fees(permit)
+    permit.refresh_from_db()
+    assert permit.status == PermitStatus.READY_TO_ISSUE
+    permit.move_to(PermitStatus.ISSUED, by=intake_clerk, note="Issued at the counter")
+    assert permit.status == PermitStatus.ISSUED
