@@ -27,7 +27,13 @@ from .models import (
     ReviewReason,
     ReviewStatus,
 )
-from .review_services import review_decide, review_reassign, review_start, reviewers_of
+from .review_services import (
+    condition_mark_met,
+    review_decide,
+    review_reassign,
+    review_start,
+    reviewers_of,
+)
 
 
 @admin.register(ReviewDiscipline)
@@ -95,6 +101,37 @@ class ReviewConditionInline(WhileOpenInline):
     fields = ("text", "stage", "met_at", "met_by")
     readonly_fields = ("met_at", "met_by")
     verbose_name_plural = "conditions of approval"
+
+
+@admin.register(ReviewCondition)
+class ReviewConditionAdmin(admin.ModelAdmin):
+    """Conditions of approval: staff mark each met (the permit is issued, or its final
+    inspection can be requested, when that was all it waited for)."""
+
+    list_display = ("text", "permit", "stage", "met_at", "met_by")
+    list_filter = ("stage", ("met_at", admin.EmptyFieldListFilter))
+    list_select_related = ("review__cycle__application__permit", "met_by")
+    search_fields = ("text", "review__cycle__application__permit__number")
+    readonly_fields = ("review", "text", "stage", "met_at", "met_by")
+    fields = readonly_fields
+    actions = ["mark_met"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="permit", ordering="review__cycle__application__permit__number")
+    def permit(self, condition):
+        permit = condition.review.cycle.application.permit
+        return permit.number if permit else "-"
+
+    @admin.action(description="Mark the selected conditions met", permissions=["change"])
+    def mark_met(self, request, queryset):
+        for condition in queryset:
+            condition_mark_met(condition=condition, by=request.user)
+        self.message_user(request, f"{queryset.count()} condition(s) marked met.")
 
 
 @admin.display(description="days left", ordering="due_on")

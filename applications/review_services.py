@@ -197,6 +197,18 @@ def issuance_missing(permit: Permit) -> list[str]:
     return missing
 
 
+def final_inspection_missing(permit: Permit) -> list[str]:
+    """The conditions of approval to meet before the permit's final inspection, not met yet."""
+    return [
+        f"the condition “{condition.text[:80]}” is to be met first (the permit office marks it met)"
+        for condition in ReviewCondition.objects.filter(
+            review__cycle__application__permit=permit,
+            stage=ConditionStage.BEFORE_FINAL,
+            met_at__isnull=True,
+        )
+    ]
+
+
 @transaction.atomic
 def issuance_document_upload(
     *, application: Application, requirement_id: int, upload, by

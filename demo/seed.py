@@ -304,7 +304,7 @@ def seed_permit_types(seeding: Seeding) -> None:
             kind, created = InspectionType.objects.get_or_create(
                 permit_type=permit_type,
                 code=inspection["code"],
-                defaults={"name": inspection["name"]},
+                defaults={"name": inspection["name"], "is_final": inspection.get("final", False)},
             )
             seeding.inspection_types[spec["code"], inspection["code"]] = kind
             seeding.report.count("inspection types", created)

@@ -78,7 +78,7 @@ class InspectionTypeInline(TabularInline):
 
     model = InspectionType
     extra = 1
-    fields = ("code", "name")
+    fields = ("code", "name", "is_final")
 
 
 class WithoutInspectionsFilter(admin.SimpleListFilter):

@@ -25,6 +25,11 @@ class InspectionType(models.Model):
     )
     code = models.CharField(max_length=10)
     name = models.CharField(max_length=100)
+    is_final = models.BooleanField(
+        "final inspection",
+        default=False,
+        help_text="The permit's last inspection: held while a condition to meet before it is open.",
+    )
 
     class Meta:
         ordering = ["permit_type", "code"]

@@ -20,6 +20,7 @@ from permits.access import (
     can_request_inspection,
     inactive_license_status,
 )
+from permits.issuing import final_inspection_blockers
 from permits.models import Fee, FeeStatus, Permit, PermitStatus
 
 from .exceptions import InspectionError
@@ -139,6 +140,11 @@ def inspection_request_create(
     inspection_request_check(user=user, permit=permit)
     if not inspection_types_for(permit.permit_type_id).filter(pk=inspection_type.pk).exists():
         raise InspectionError("Choose one of the inspections of this permit's type.")
+    if inspection_type.is_final and (waiting := final_inspection_blockers(permit)):
+        raise InspectionError(
+            f"The {inspection_type.name} inspection of permit {permit.number} cannot be "
+            "requested yet: " + "; ".join(waiting) + "."
+        )
     if inspection_type.pk in open_request_type_ids(permit):
         raise InspectionError(
             f"{inspection_type} is already requested on permit {permit.number}. Cancel that "

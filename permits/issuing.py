@@ -1,7 +1,9 @@
-"""What must be in place before a permit is issued, beyond its fees: other apps register their
-checks here (plan review: the documents needed before issuance, the conditions to meet before
-it), so the permit's status machine refuses the move with their reasons, and a permit Ready to
-Issue is issued as soon as nothing is missing (PAYMENTS_AUTO_ISSUE)."""
+"""What must be in place before a permit is issued (beyond its fees), and before its final
+inspection: other apps register their checks here (plan review: the documents needed before
+issuance, the conditions of approval), so the permit's status machine refuses to issue it with
+their reasons, a permit Ready to Issue is issued as soon as nothing is missing
+(PAYMENTS_AUTO_ISSUE), and the inspections app refuses a final inspection that would come too
+soon, without either app knowing the other."""
 
 from collections.abc import Callable
 
@@ -13,6 +15,7 @@ from .models import FeeStatus, Permit, PermitStatus
 
 IssueCheck = Callable[[Permit], list[str]]
 _checks: list[IssueCheck] = []
+_final_checks: list[IssueCheck] = []
 
 
 def register_issue_check(check: IssueCheck) -> None:
@@ -44,3 +47,14 @@ def permit_issue_when_ready(*, permit: Permit, by=None, note: str = "") -> bool:
     except InvalidPermitStatusMove:
         return False
     return True
+
+
+def register_final_inspection_check(check: IssueCheck) -> None:
+    """`check(permit)` lists what must be done before the permit's final inspection can be
+    requested (plan review: the conditions of approval to meet before it)."""
+    if check not in _final_checks:
+        _final_checks.append(check)
+
+
+def final_inspection_blockers(permit: Permit) -> list[str]:
+    return [reason for check in _final_checks for reason in check(permit)]

@@ -1,13 +1,25 @@
 """The permits app's own listeners: forget the cached list of permit types when one changes
-(permits.selectors.permit_type_choices). Connected in PermitsConfig.ready."""
+(permits.selectors.permit_type_choices); a permit Ready to Issue whose last fee due is waived is
+issued if nothing else is missing (paid fees: payments' confirmation does the same). Connected
+in PermitsConfig.ready."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from .models import PermitType
+from core.status import status_moved
+
+from .models import Fee, FeeStatus, PermitType
 from .selectors import forget_permit_types
 
 
 @receiver([post_save, post_delete], sender=PermitType, dispatch_uid="permits.permit_types")
 def permit_types_changed(sender, **kwargs) -> None:
     forget_permit_types()
+
+
+@receiver(status_moved, sender=Fee, dispatch_uid="permits.fee_waived")
+def fee_waived(sender, instance: Fee, status: str, by=None, **kwargs) -> None:
+    if status == FeeStatus.WAIVED:
+        from .issuing import permit_issue_when_ready
+
+        permit_issue_when_ready(permit=instance.permit, by=by, note="Issued: its fees are settled")

@@ -135,3 +135,51 @@ def test_with_auto_issue_off_a_clerk_issues_it(approved, settings, intake_clerk)
     assert permit.status == PermitStatus.READY_TO_ISSUE
     permit.move_to(PermitStatus.ISSUED, by=intake_clerk, note="Issued at the counter")
     assert permit.status == PermitStatus.ISSUED
+
+
+def test_a_condition_before_the_final_inspection_holds_its_request(
+    submitted, building, intake_clerk, client
+):
+    from inspections.models import InspectionType
+    from inspections.scheduling import allowed_days
+    from inspections.services import InspectionError, inspection_request_create
+
+    builder = reviewer(building.group)
+    services.application_accept(application=submitted, by=intake_clerk)
+    review = Review.objects.get()
+    item = condition(review, "Smoke alarms interconnected.")  # before the final (the default)
+    reviews.review_decide(review=review, decision=ReviewStatus.APPROVED_WITH_CONDITIONS, by=builder)
+    permit = submitted.permit
+    energy = submitted.template.document_requirements.get(name="Energy Compliance")
+    reviews.issuance_document_upload(
+        application=submitted, requirement_id=energy.pk, upload=pdf(), by=submitted.applicant
+    )
+    waive_fees(permit)
+    permit.refresh_from_db()
+    assert permit.status == PermitStatus.ISSUED  # a condition before the final: issued
+    final = InspectionType.objects.create(
+        permit_type=permit.permit_type, code="199", name="Final", is_final=True
+    )
+    framing = InspectionType.objects.create(
+        permit_type=permit.permit_type, code="105", name="Framing"
+    )
+    request = {
+        "user": submitted.applicant,
+        "permit": permit,
+        "day": allowed_days()[0],
+        "contact_name": "Dana",
+        "contact_phone": "217-555-0100",
+    }
+    with pytest.raises(InspectionError, match=r"“Smoke alarms interconnected\.”"):
+        inspection_request_create(inspection_type=final, **request)
+    inspection_request_create(inspection_type=framing, **request)  # others are not held
+    # Staff mark it met in admin; the final can be requested.
+    staff = type(intake_clerk).objects.create_superuser("boss", "boss@city.test", "x")
+    client.force_login(staff)
+    client.post(
+        reverse("admin:applications_reviewcondition_changelist"),
+        {"action": "mark_met", "_selected_action": [item.pk]},
+    )
+    item.refresh_from_db()
+    assert item.met_by == staff
+    assert inspection_request_create(inspection_type=final, **request).inspection_type == final
