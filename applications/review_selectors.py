@@ -61,3 +61,28 @@ def permit_page_links(permit: Permit) -> list[tuple[str, str]]:
     if not Application.objects.filter(permit=permit).exists():
         return []
     return [("Reviews", reverse("applications:permit_reviews", args=[permit.number]))]
+
+
+def conditions_card_section(permit: Permit):
+    """The permit card's conditions of approval (none: no section)."""
+    from permits.cards import CardSection
+
+    from .models import ReviewCondition
+
+    conditions = list(
+        ReviewCondition.objects.filter(review__cycle__application__permit=permit).order_by("id")
+    )
+    if not conditions:
+        return None
+    return CardSection(
+        title="Conditions of approval",
+        columns=["Condition", "To meet", "Met"],
+        rows=[
+            [
+                condition.text,
+                "before issuance" if condition.stage == "issuance" else "before the final",
+                f"{condition.met_at:%m/%d/%Y}" if condition.met_at else "not yet",
+            ]
+            for condition in conditions
+        ],
+    )

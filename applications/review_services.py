@@ -215,7 +215,7 @@ def issuance_document_upload(
 ) -> ApplicationDocument:
     """A document the form needs before issuance, uploaded once the permit is approved (Upload
     Files at the permit's business); the permit is issued if that was all it lacked."""
-    permit = application.permit
+    permit = Permit.objects.filter(pk=application.permit_id).first()  # as it is now
     if permit is None or permit.status not in (
         PermitStatus.PENDING_APPROVAL,
         PermitStatus.READY_TO_ISSUE,
@@ -249,6 +249,9 @@ def condition_mark_met(*, condition: ReviewCondition, by) -> ReviewCondition:
     permit = condition.review.cycle.application.permit
     if permit is not None:
         permit_issue_when_ready(permit=permit, by=by)
+        from permits.tasks import refresh_permit_card
+
+        enqueue_after_commit(refresh_permit_card, permit.pk)  # "met" is on the card
     return condition
 
 

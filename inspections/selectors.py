@@ -181,3 +181,30 @@ def permit_types_without_inspections() -> QuerySet:
     return PermitType.objects.exclude(
         pk__in=InspectionType.objects.filter(permit_type__isnull=False).values("permit_type_id")
     )
+
+
+def inspections_card_section(permit):
+    """The permit card's grid: each inspection of the permit's type, with the date and result of
+    its latest completed visit (blank until one is made)."""
+    from permits.cards import CardSection
+
+    from .models import Inspection, InspectionStatus, InspectionType
+
+    latest = {}
+    for inspection in (
+        Inspection.objects.filter(permit=permit, status=InspectionStatus.COMPLETED)
+        .order_by("completed_on", "id")
+        .only("inspection_type_id", "completed_on", "result")
+    ):
+        latest[inspection.inspection_type_id] = inspection
+    rows = []
+    for kind in InspectionType.objects.filter(permit_type=permit.permit_type_id).order_by("code"):
+        done = latest.get(kind.pk)
+        rows.append(
+            [
+                f"{kind.code} {kind.name}",
+                f"{done.completed_on:%m/%d/%Y}" if done and done.completed_on else "",
+                done.get_result_display() if done else "",
+            ]
+        )
+    return CardSection(title="Inspections", columns=["Inspection", "Date", "Result"], rows=rows)

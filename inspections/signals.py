@@ -7,7 +7,7 @@ from django.dispatch import receiver
 from core.status import status_moved
 from permits.models import Permit, PermitStatus
 
-from .models import Holiday
+from .models import Holiday, Inspection, InspectionStatus
 from .scheduling import forget_holidays
 from .services import inspections_cancel_for_ended_permit
 
@@ -27,3 +27,13 @@ ENDED = {
 def permit_ended(sender, instance: Permit, status: str, **kwargs) -> None:
     if status in ENDED:
         inspections_cancel_for_ended_permit(permit=instance, reason=ENDED[status])
+
+
+@receiver(status_moved, sender=Inspection, dispatch_uid="inspections.card_after_result")
+def card_after_result(sender, instance: Inspection, status: str, **kwargs) -> None:
+    """A result is on the permit card: its next revision shows it."""
+    if status == InspectionStatus.COMPLETED:
+        from core.mail import enqueue_after_commit
+        from permits.tasks import refresh_permit_card
+
+        enqueue_after_commit(refresh_permit_card, instance.permit_id)

@@ -16,6 +16,7 @@ from .models import (
     LicenseFeesDue,
     LicensePermitCount,
     Permit,
+    PermitCard,
     PermitContact,
     PermitDocument,
     PermitLicense,
@@ -389,3 +390,37 @@ class PermitNumberSequenceAdmin(ReadOnlyAdmin):
 
     list_display = ("prefix", "year", "last")
     ordering = ("prefix", "-year")
+
+
+@admin.register(PermitCard)
+class PermitCardAdmin(ReadOnlyAdmin):
+    """Read only: each revision of each permit's card (permits.cards makes them)."""
+
+    list_display = ("permit", "revision", "created_at", "superseded_at", "download")
+    list_select_related = ("permit",)
+    search_fields = ("permit__number",)
+
+    @admin.display(description="PDF")
+    def download(self, card: PermitCard) -> str:
+        url = reverse("admin:permits_permitcard_download", args=[card.pk])
+        return format_html('<a href="{}">Rev {}</a>', url, card.revision)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:card_id>/download/",
+                self.admin_site.admin_view(self.download_view),
+                name="permits_permitcard_download",
+            ),
+            *super().get_urls(),
+        ]
+
+    def download_view(self, request, card_id: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        card = get_object_or_404(PermitCard.objects.select_related("permit"), pk=card_id)
+        response = FileResponse(
+            card.file.open("rb"), filename=card.download_name, content_type="application/pdf"
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -123,6 +123,8 @@ class Permit(StatusMachine):
     applied_on = models.DateField()
     issued_on = models.DateField(null=True, blank=True)
     expires_on = models.DateField(null=True, blank=True)
+    # The short code on the permit card and its QR code: the public verification page's key.
+    check_code = models.CharField(max_length=12, unique=True, null=True, blank=True)
     finaled_on = models.DateField(null=True, blank=True)
 
     # The "license professional": the contractor license(s) responsible for the work.
@@ -570,3 +572,36 @@ class PermitNumberSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}{self.year:02d}: {self.last}"
+
+
+def card_path(instance: "PermitCard", filename: str) -> str:
+    return f"permit-cards/{instance.permit_id}/{uuid.uuid4().hex}.pdf"
+
+
+class PermitCard(models.Model):
+    """A revision of a permit's card (the PDF posted at the site): made at issuance and again,
+    as Rev n, when what it shows changes. Earlier revisions are kept, marked superseded."""
+
+    permit = models.ForeignKey(Permit, on_delete=models.CASCADE, related_name="cards")
+    revision = models.PositiveSmallIntegerField()
+    file = models.FileField(upload_to=card_path, max_length=200)
+    content_sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["permit", "-revision"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["permit", "revision"],
+                name="permit_card_revision_unique",
+                violation_error_message="This permit already has a card of this revision.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.permit.number} card Rev {self.revision}"
+
+    @property
+    def download_name(self) -> str:
+        return f"{self.permit.number}-permit-card-rev{self.revision}.pdf"

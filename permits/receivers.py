@@ -8,7 +8,7 @@ from django.dispatch import receiver
 
 from core.status import status_moved
 
-from .models import Fee, FeeStatus, PermitType
+from .models import Fee, FeeStatus, Permit, PermitStatus, PermitType
 from .selectors import forget_permit_types
 
 
@@ -23,3 +23,14 @@ def fee_waived(sender, instance: Fee, status: str, by=None, **kwargs) -> None:
         from .issuing import permit_issue_when_ready
 
         permit_issue_when_ready(permit=instance.permit, by=by, note="Issued: its fees are settled")
+
+
+@receiver(status_moved, sender=Permit, dispatch_uid="permits.card")
+def permit_card_after_move(sender, instance: Permit, status: str, **kwargs) -> None:
+    """Issued: its card is made; moved later (expired, finaled, cancelled): Rev n says so."""
+    if status == PermitStatus.ISSUED or instance.issued_on is not None:
+        from core.mail import enqueue_after_commit
+
+        from .tasks import refresh_permit_card
+
+        enqueue_after_commit(refresh_permit_card, instance.pk)

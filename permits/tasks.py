@@ -40,3 +40,14 @@ def send_contact_invitation(token: str) -> None:
             "days": CONTACT_INVITATION_DAYS,
         },
     )
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def refresh_permit_card(permit_id: int) -> None:
+    """The permit card's next revision, if what it shows changed (permits.cards)."""
+    from .cards import permit_card_refresh
+    from .models import Permit
+
+    permit = Permit.objects.filter(pk=permit_id).first()
+    if permit is not None:
+        permit_card_refresh(permit=permit)

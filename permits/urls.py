@@ -39,6 +39,13 @@ urlpatterns = [
         name="contact_invitation",
     ),
     path("<permit_number:number>/", views.permit_detail_view, name="detail"),
+    path("<permit_number:number>/card/", views.permit_card_view, name="card"),
+    path(
+        "<permit_number:number>/card/rev-<int:revision>/",
+        views.permit_card_view,
+        name="card_revision",
+    ),
+    path("verify/<str:code>/", views.permit_verify_view, name="verify"),
     path("<permit_number:number>/contacts/", views.contact_add_view, name="contact_add"),
     path(
         "<permit_number:number>/contacts/<int:contact_id>/remove/",

@@ -30,6 +30,7 @@ from .access import (
     record_license_ids,
     record_total,
 )
+from .cards import card_sections
 from .exceptions import PermitError
 from .forms import DocumentUploadForm, PermitContactForm, PermitSearchForm, default_applied_from
 from .invitations import CONTACT_INVITATION_DAYS, invitation_from_token
@@ -258,6 +259,7 @@ def permit_detail_view(request: HttpRequest, number: str) -> HttpResponse:
     context.update(
         private=True,
         page_links=permit_page_links(permit),
+        cards=list(permit.cards.all()),
         contacts=list(permit.contacts.select_related("user")),
         documents=list(permit.documents.select_related("uploaded_by")),
         contact_form=PermitContactForm(),
@@ -467,3 +469,40 @@ def document_file_response(document: PermitDocument) -> FileResponse:
 def permit_url(permit: Permit, anchor: str = "") -> str:
     url = reverse("permits:detail", args=[permit.number])
     return f"{url}#{anchor}" if anchor else url
+
+
+@login_required
+@require_GET
+def permit_card_view(request: HttpRequest, number: str, revision: int | None = None):
+    """The permit card's PDF, the latest revision or an earlier one: the permit's parties."""
+    permit = permit_with_access(request, number, can_view_private)
+    cards = permit.cards.all()
+    card = cards.filter(revision=revision).first() if revision is not None else cards.first()
+    if card is None:
+        raise Http404("This permit has no card (it is made when the permit is issued).")
+    try:
+        handle = card.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("That card is no longer on the server.") from None
+    response = FileResponse(
+        handle, as_attachment=False, filename=card.download_name, content_type="application/pdf"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def permit_verify_view(request: HttpRequest, code: str) -> HttpResponse:
+    """Anyone with the card's check code (its QR code) sees the permit as it is now: status,
+    dates, site, and the card's public sections (inspections passed, conditions); nothing
+    private."""
+    code = code.strip().upper()[:12]
+    permit = (
+        Permit.objects.select_related("permit_type").filter(check_code=code).first()
+        if code
+        else None
+    )
+    if permit is None:
+        return render(request, "permits/verify.html", {"code": code}, status=404)
+    sections = [section for section in card_sections(permit) if section.public]
+    return render(request, "permits/verify.html", {"permit": permit, "sections": sections})
