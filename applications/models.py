@@ -637,6 +637,8 @@ class ApplicationDocument(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="versions"
     )
     version = models.PositiveSmallIntegerField(default=1)
+    # The documents of the cycle every discipline approved: the permit's approved plans.
+    approved_plans = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["uploaded_at", "id"]

@@ -158,6 +158,8 @@ def application_approve(*, application: Application, by) -> Permit:
     schedule cannot work out (an answer missing) leaves it Pending Approval for the office."""
     permit = Permit.objects.select_for_update(no_key=True).get(pk=application.permit_id)
     permit.move_to(PermitStatus.PENDING_APPROVAL, by=by, note="Every discipline approved")
+    # What the reviewers approved: the latest version of each document submitted.
+    application.documents.filter(submitted=True, versions__isnull=True).update(approved_plans=True)
     estimate = template_parts(application.template).estimate(application.answers)
     for line in estimate.lines:
         if line.amount:

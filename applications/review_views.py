@@ -12,6 +12,7 @@ from core.uploads import upload_limit
 from permits.access import can_apply, can_upload, can_view_private
 from permits.issuing import issue_blockers
 from permits.models import Permit, PermitStatus
+from permits.views import document_file_response
 
 from .exceptions import ApplicationError
 from .forms import CorrectionUploadForm, IssuanceUploadForm
@@ -70,8 +71,22 @@ def permit_reviews_view(request: HttpRequest, number: str) -> HttpResponse:
             "issuance_form": IssuanceUploadForm(requirements=needed) if needed else None,
             "may_upload": can_upload(request.user, permit),
             "blockers": issue_blockers(permit) if approved else [],
+            "approved_plans": list(
+                reviews.application.documents.filter(approved_plans=True).select_related(
+                    "requirement"
+                )
+            ),
         },
     )
+
+
+@login_required
+@require_GET
+def approved_plan_view(request: HttpRequest, number: str, document_id: int) -> HttpResponse:
+    """An approved plan, for the permit's parties."""
+    _, reviews = _permit_and_reviews(request, number)
+    document = get_object_or_404(reviews.application.documents, pk=document_id, approved_plans=True)
+    return document_file_response(document)
 
 
 @login_required

@@ -8,6 +8,11 @@ urlpatterns = [
     path("apply/", views.guide_view, name="guide"),
     path("permits/<str:number>/reviews/", review_views.permit_reviews_view, name="permit_reviews"),
     path(
+        "permits/<str:number>/approved-plans/<int:document_id>/",
+        review_views.approved_plan_view,
+        name="approved_plan",
+    ),
+    path(
         "permits/<str:number>/reviews/upload/",
         review_views.issuance_upload_view,
         name="issuance_upload",

@@ -147,3 +147,17 @@ def test_a_permit_never_issued_has_no_card(db):
     set_status(permit, PermitStatus.IN_REVIEW)
     assert permit_card_refresh(permit=permit) is None
     assert not PermitCard.objects.exists()
+
+
+def test_the_approved_documents_are_the_approved_plans_for_the_parties(client, issued, submitted):
+    plans = submitted.documents.get(requirement__name="Site Plan")
+    assert plans.approved_plans
+    # Uploaded after approval (needed before issuance), not among what reviewers approved.
+    assert not submitted.documents.get(requirement__name="Energy Compliance").approved_plans
+    client.force_login(submitted.applicant)
+    page = client.get(reverse("applications:permit_reviews", args=[issued.number])).text
+    url = reverse("applications:approved_plan", args=[issued.number, plans.pk])
+    assert f'href="{url}">plans.pdf</a>' in page
+    assert client.get(url).status_code == 200
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 404
