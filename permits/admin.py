@@ -1,10 +1,12 @@
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from core.admin import ReadOnlyAdmin, StatusMoveAdmin, StatusMoveForm, TabularInline, money
 from core.money import format_money
@@ -13,6 +15,7 @@ from .models import (
     Collection,
     CollectionItem,
     Fee,
+    FeeAdjustment,
     LicenseFeesDue,
     LicensePermitCount,
     Permit,
@@ -55,7 +58,27 @@ class FeeForm(StatusMoveForm):
                     f"This fee is held by {holder}: its amount cannot change. Refund the payment "
                     "first.",
                 )
+            elif "adjust_reason" not in self.fields:
+                self.add_error(
+                    "amount",
+                    "Change an assessed fee's amount on the fee's own page, with the reason.",
+                )
+            elif not cleaned.get("adjust_reason", "").strip():
+                self.add_error(
+                    "adjust_reason", "Give the reason the amount changes (kept with the fee)."
+                )
         return cleaned
+
+
+class FeeAdjustForm(FeeForm):
+    """The fee's own page: an assessed amount changes with the reason, recorded."""
+
+    adjust_reason = forms.CharField(
+        label="Reason for a new amount",
+        required=False,
+        max_length=300,
+        help_text="Needed when the amount changes: kept in the fee's adjustments.",
+    )
 
 
 class FeeInline(TabularInline):
@@ -251,11 +274,13 @@ class PermitTypeAdmin(admin.ModelAdmin):
 
 @admin.register(Fee)
 class FeeAdmin(StatusMoveAdmin, OfAPermitAdmin):
-    form = FeeForm
+    form = FeeAdjustForm
     fields = (
         "permit",
         "description",
         "amount",
+        "adjust_reason",
+        "adjustments",
         "assessed_on",
         *StatusMoveAdmin.STATUS_FIELDS,
         *StatusMoveAdmin.HISTORY_FIELDS,
@@ -269,7 +294,7 @@ class FeeAdmin(StatusMoveAdmin, OfAPermitAdmin):
     ordering = ("-pk",)
 
     def get_readonly_fields(self, request, obj=None):
-        fields = list(super().get_readonly_fields(request, obj))
+        fields = [*super().get_readonly_fields(request, obj), "adjustments"]
         if obj is None:
             return fields
         # A fee never moves to another permit; a paid or held one keeps its description too
@@ -279,6 +304,37 @@ class FeeAdmin(StatusMoveAdmin, OfAPermitAdmin):
     def has_delete_permission(self, request, obj=None):
         # Money is never deleted: a fee charged in error is waived, with the reason.
         return False
+
+    @admin.display(description="adjustments")
+    def adjustments(self, fee: Fee) -> str:
+        rows = list(fee.adjustments.select_related("adjusted_by")) if fee.pk else []
+        if not rows:
+            return "-"
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: {} to {} by {}: {}",
+            (
+                (
+                    f"{row.adjusted_at:%m/%d/%Y}",
+                    format_money(row.previous_amount),
+                    format_money(row.amount),
+                    row.adjusted_by or "-",
+                    row.reason,
+                )
+                for row in rows
+            ),
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change and "amount" in form.changed_data:
+            FeeAdjustment.objects.create(
+                fee=obj,
+                previous_amount=form.initial["amount"],
+                amount=obj.amount,
+                reason=form.cleaned_data["adjust_reason"].strip(),
+                adjusted_by=request.user,
+            )
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(PermitLicense)
@@ -424,3 +480,12 @@ class PermitCardAdmin(ReadOnlyAdmin):
         )
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+@admin.register(FeeAdjustment)
+class FeeAdjustmentAdmin(ReadOnlyAdmin):
+    """Read only: every change to an assessed fee's amount, with its reason."""
+
+    list_display = ("fee", "previous_amount", "amount", "reason", "adjusted_by", "adjusted_at")
+    list_select_related = ("fee__permit", "adjusted_by")
+    search_fields = ("fee__permit__number", "reason")

@@ -605,3 +605,22 @@ class PermitCard(models.Model):
     @property
     def download_name(self) -> str:
         return f"{self.permit.number}-permit-card-rev{self.revision}.pdf"
+
+
+class FeeAdjustment(models.Model):
+    """A change to an assessed fee's amount, with the reason staff gave (kept; never edited)."""
+
+    fee = models.ForeignKey(Fee, on_delete=models.PROTECT, related_name="adjustments")
+    previous_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    reason = models.CharField(max_length=300)
+    adjusted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    adjusted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["fee", "adjusted_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.fee}: {self.previous_amount} to {self.amount}"

@@ -1,5 +1,6 @@
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
 from django.contrib import admin
@@ -400,3 +401,29 @@ def test_a_new_inspection_takes_no_result_on_its_add_page(staff_client):
     assert response.status_code == 302, response.context["adminform"].form.errors
     inspection = Inspection.objects.get(permit=permit)
     assert inspection.status == InspectionStatus.SCHEDULED and inspection.result == ""
+
+
+def test_an_assessed_fee_changes_amount_only_with_a_reason_recorded(staff_client):
+    from permits.models import FeeAdjustment
+
+    fee = FeeFactory(description="Plan review", amount="300.00")
+    url = reverse("admin:permits_fee_change", args=[fee.pk])
+    form = {
+        "description": "Plan review",
+        "amount": "250.00",
+        "assessed_on": fee.assessed_on.isoformat(),
+        "move_to": "",
+        "move_note": "",
+    }
+    response = staff_client.post(url, form)
+    assert response.status_code == 200
+    assert "Give the reason the amount changes" in response.text
+    fee.refresh_from_db()
+    assert fee.amount == Decimal("300.00")
+    response = staff_client.post(url, {**form, "adjust_reason": "Valuation corrected to $100,000"})
+    assert response.status_code == 302
+    fee.refresh_from_db()
+    adjustment = FeeAdjustment.objects.get(fee=fee)
+    assert (adjustment.previous_amount, adjustment.amount) == (Decimal("300.00"), Decimal("250.00"))
+    assert adjustment.adjusted_by == staff_client.user
+    assert "Valuation corrected" in staff_client.get(url).text
