@@ -3,6 +3,7 @@ discipline's least-loaded reviewer; reassigning; starting and deciding a review;
 decided when its last review is (the applicant and the permit's contacts get one email)."""
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -365,6 +366,21 @@ def corrections_resubmit(*, application: Application, by) -> ReviewCycle:
     if not settings.REVIEW_RESUBMIT_ALL_DISCIPLINES:
         decided = decided.filter(status=ReviewStatus.CORRECTIONS_REQUIRED)
     application.documents.filter(submitted=False).update(submitted=True)
-    return review_cycle_open(
+    next_cycle = review_cycle_open(
         application=application, disciplines=[review.discipline for review in decided]
+    )
+    _assess_revision_fee(application, next_cycle)
+    return next_cycle
+
+
+def _assess_revision_fee(application: Application, cycle: ReviewCycle | None) -> None:
+    """From review cycle REVIEW_REVISION_FEE_FROM_CYCLE on, each resubmission is charged
+    REVIEW_REVISION_FEE (0, the default: never)."""
+    amount = Decimal(settings.REVIEW_REVISION_FEE)
+    if cycle is None or amount <= 0 or cycle.number < settings.REVIEW_REVISION_FEE_FROM_CYCLE:
+        return
+    Fee.objects.create(
+        permit_id=application.permit_id,
+        description=f"Plan revision fee (review cycle {cycle.number})",
+        amount=amount,
     )

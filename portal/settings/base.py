@@ -377,6 +377,9 @@ APPLICATION_DRAFT_DAYS = env.int("APPLICATION_DRAFT_DAYS", default=30)
 # Plan review: a resubmission goes back to every discipline of the last cycle (True) or only to
 # those that asked for corrections (False, the default).
 REVIEW_RESUBMIT_ALL_DISCIPLINES = env.bool("REVIEW_RESUBMIT_ALL_DISCIPLINES", default=False)
+# A plan revision fee charged for each resubmission from this review cycle on (0: none).
+REVIEW_REVISION_FEE = env("REVIEW_REVISION_FEE", default="0.00")
+REVIEW_REVISION_FEE_FROM_CYCLE = env.int("REVIEW_REVISION_FEE_FROM_CYCLE", default=3)
 APPLICATION_DOCUMENT_MAX_BYTES = env.int("APPLICATION_DOCUMENT_MAX_MB", default=100) * 1_000_000
 # Request bodies: a file is read only up to the largest one the portal takes (core.uploads stops
 # the parse past it, before the rest is read); other fields and non-form bodies are capped by

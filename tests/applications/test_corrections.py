@@ -4,6 +4,7 @@ versions), Resubmit opening the next cycle with the disciplines that asked, earl
 as they were, and the clock that counts only the days the city holds the file."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -204,3 +205,47 @@ def test_the_permit_page_links_to_its_reviews(client, corrections, applicant, li
     counter = PermitFactory(licenses=[license_])
     page = client.get(reverse("permits:detail", args=[counter.number])).text
     assert "/reviews/" not in page
+
+
+def test_a_revision_fee_from_the_cycle_the_city_sets(corrections, settings, zoning):
+    settings.REVIEW_REVISION_FEE = "75.00"
+    settings.REVIEW_REVISION_FEE_FROM_CYCLE = 2
+    application, first, second = corrections
+    for item in (first, second):
+        reviews.correction_respond(comment=item, by=application.applicant, response="Done")
+    reviews.corrections_resubmit(application=application, by=application.applicant)
+    fee = application.permit.fees.get()
+    assert (fee.description, fee.amount) == ("Plan revision fee (review cycle 2)", Decimal("75"))
+
+
+def test_no_revision_fee_by_default(corrections):
+    application, first, second = corrections
+    for item in (first, second):
+        reviews.correction_respond(comment=item, by=application.applicant, response="Done")
+    reviews.corrections_resubmit(application=application, by=application.applicant)
+    assert not application.permit.fees.exists()
+
+
+def test_admin_sorts_reviews_by_the_days_in_review(client, corrections, zoning):
+    application, first, second = corrections
+    ReviewCycle.objects.filter(application=application).update(
+        opened_at=timezone.now() - datetime.timedelta(days=21),
+        decided_at=timezone.now() - datetime.timedelta(days=7),
+    )
+    for item in (first, second):
+        reviews.correction_respond(comment=item, by=application.applicant, response="Done")
+    reviews.corrections_resubmit(application=application, by=application.applicant)
+    boss = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(boss)
+    changelist = reverse("admin:applications_review_changelist")
+    page = client.get(changelist, {"o": "8"})  # the column "days in review" (from 0)
+    assert page.status_code == 200
+    changelist_ = page.context["cl"]
+    rows = changelist_.result_list
+    assert dict(changelist_.get_ordering_field_columns()) == {8: "asc"}
+    assert "held" in changelist_.get_ordering(page.wsgi_request, rows)
+
+    # Cycle 1 held 10 business days (3 weeks ago to a week ago); cycle 2 started today.
+    assert {review.held.days for review in rows} == {14}
+    assert "Days in review" in page.text
+    assert '<td class="field-days_in_review">10</td>' in page.text
