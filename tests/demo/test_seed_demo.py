@@ -16,6 +16,10 @@ from permits.models import Fee, FeeStatus, Permit, PermitStatus
 pytestmark = pytest.mark.django_db
 
 
+# The city's 300 permits, and the 5 of demo's online applications at every stage.
+CITY_PERMITS = 305
+
+
 def snapshot() -> dict:
     return {
         "permits": sorted(Permit.objects.values_list("number", "status", "applied_on")),
@@ -31,7 +35,7 @@ def test_the_demo_city_has_what_the_readme_promises(capsys):
     assert Contractor.objects.count() >= 3
     assert License.objects.count() >= 8
     assert License.objects.values("license_type").distinct().count() >= 3
-    assert Permit.objects.count() == 300
+    assert Permit.objects.count() == CITY_PERMITS
     statuses = dict(Permit.objects.values_list("status").annotate(n=Count("id")))
     assert set(statuses) == set(PermitStatus.values)
     assert Fee.objects.filter(status=FeeStatus.DUE).exists()
@@ -54,9 +58,11 @@ def test_seeding_twice_changes_nothing(capsys):
 def test_the_seed_is_deterministic():
     seed_demo_city()
     first = snapshot()
-    Inspection.objects.all().delete()
-    Fee.objects.all().delete()
-    Permit.objects.all().delete()
+    # The city's permits (those of online applications stay: their money and reviews are kept).
+    imported = Permit.objects.filter(application__isnull=True)
+    Inspection.objects.filter(permit__in=imported).delete()
+    Fee.objects.filter(permit__in=imported).delete()
+    imported.delete()
     seed_demo_city()
     assert snapshot() == first
 
@@ -83,9 +89,15 @@ def test_staff_are_in_the_groups_the_portal_looks_for():
 
 
 def test_the_demo_contractor_has_a_5000_trust_account_and_the_readme_licenses():
+    from payments.selectors import trust_balance
+
     seed_demo_city()
     account = TrustAccount.objects.get(contractor__business_name="Lincoln Builders LLC")
-    assert list(account.entries.values_list("kind", "amount")) == [("deposit", Decimal("5000.00"))]
+    entries = list(account.entries.order_by("id").values_list("kind", "amount"))
+    # Funded with $5,000; the issued online application's fees were paid from it.
+    assert entries[0] == ("deposit", Decimal("5000.00"))
+    assert [kind for kind, _ in entries[1:]] == ["payment"]
+    assert trust_balance(account) == Decimal("5000.00") + entries[1][1] > 0
     demo = get_user_model().objects.get(username="demo")
     assert set(
         LicenseLink.objects.filter(user=demo, status="approved").values_list(
@@ -109,7 +121,7 @@ def test_seeding_again_on_a_later_day_adds_no_second_city():
     # A year on, every application falls in another year and so carries another number.
     report = seed_demo_city(today=datetime.date(2027, 12, 30))
     assert "permits" not in report.created
-    assert Permit.objects.count() == 300
+    assert Permit.objects.count() == CITY_PERMITS
     assert {key: value for key, value in snapshot().items() if key != "permits"} == {
         key: value for key, value in first.items() if key != "permits"
     }
@@ -165,3 +177,26 @@ def test_the_search_forms_address_example_finds_permits_in_the_demo_city(client,
             reverse("permits:search"), {"address": part, "applied_from": "2000-01-01"}
         )
         assert page.context["page"].paginator.count > 0, part
+
+
+def test_demo_has_an_online_application_at_every_stage():
+    from applications.models import Application, ReviewStatus
+    from applications.review_services import cycle_awaiting_corrections
+    from permits.models import PermitStatus
+
+    seed_demo_city()
+    demo = get_user_model().objects.get(username="demo")
+    by_street = {
+        application.street_name: application
+        for application in Application.objects.filter(applicant=demo).select_related("permit")
+    }
+    assert by_street["S Walnut St"].permit.status == PermitStatus.SUBMITTED
+    in_review = by_street["W Vine St"]
+    assert in_review.permit.status == PermitStatus.IN_REVIEW
+    assert in_review.review_cycles.get().reviews.filter(status=ReviewStatus.IN_PROGRESS).exists()
+    assert cycle_awaiting_corrections(by_street["N 5th St"]) is not None
+    assert by_street["S Glenwood Ave"].permit.status == PermitStatus.READY_TO_ISSUE
+    issued = by_street["Lindbergh Blvd"].permit
+    assert issued.status == PermitStatus.ISSUED
+    assert issued.cards.get().revision == 0 and issued.check_code
+    assert by_street["S 6th St"].status == "draft"  # and the draft in progress
