@@ -71,7 +71,17 @@ def contractor_pages() -> list[str]:
     from applications.selectors import STEP_SLUGS
 
     pages.append(reverse("applications:mine"))
-    if draft := Application.objects.filter(applicant__username="demo").first():
+    # Plan review, at each stage the demo city holds: the Reviews page, the Corrections page.
+    for application in Application.objects.filter(
+        applicant__username="demo", review_cycles__isnull=False
+    ).distinct():
+        pages.append(reverse("applications:permit_reviews", args=[application.permit.number]))
+        pages.append(reverse("applications:detail", args=[application.reference]))
+    corrections = Application.objects.get(applicant__username="demo", street_name="N 5th St")
+    pages.append(reverse("applications:permit_corrections", args=[corrections.permit.number]))
+    issued = Application.objects.get(applicant__username="demo", street_name="Lindbergh Blvd")
+    pages.append(reverse("permits:detail", args=[issued.permit.number]))
+    if draft := Application.objects.filter(applicant__username="demo", status="draft").first():
         pages.append(reverse("applications:detail", args=[draft.reference]))
         pages += [reverse("applications:step", args=[draft.reference, step]) for step in STEP_SLUGS]
     if collection := Collection.objects.filter(owner__username="demo").first():
@@ -96,6 +106,7 @@ def public_pages() -> list[str]:
         reverse("accounts:register"),
         reverse("applications:guide"),
         reverse("applications:type", args=["RES"]) + "?q_valuation=185000&q_plumbing_fixtures=x",
+        reverse("permits:verify", args=[Permit.objects.exclude(check_code=None).get().check_code]),
     ]
 
 
@@ -131,8 +142,9 @@ def clerk_pages() -> list[str]:
             args=[ReviewDiscipline.objects.order_by("position").first().pk],
         )
     )
-    if review := Review.objects.first():
+    for review in Review.objects.filter(status__in=["in_progress", "corrections_required"]):
         pages.append(reverse("admin:applications_review_change", args=[review.pk]))
+    pages.append(reverse("admin:applications_reviewcondition_changelist"))
 
     if template := ApplicationTemplate.objects.first():
         pages.append(reverse("admin:applications_applicationtemplate_change", args=[template.pk]))
