@@ -78,3 +78,12 @@ def test_the_demo_contractor_works_with_their_permits(page, live_server, tmp_pat
     expect(page.get_by_role("link", name="framing-plan.pdf")).to_be_visible()
     screenshot(page, "permit-private")
     assert PermitDocument.objects.get().permit.number == numbers[1]
+
+
+def test_the_signed_in_navigation_fits_a_1280_pixel_laptop(page, live_server):
+    seed_demo_city()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, live_server.url, "demo", DEMO_PASSWORDS["demo"])
+    page.goto(f"{live_server.url}/dashboard/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    expect(page.get_by_role("button", name="Logout")).to_be_visible()
