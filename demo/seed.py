@@ -559,7 +559,9 @@ STAGE_DAYS = {
     "in_review": (-6, -5, None, None),
     "corrections": (-16, -15, -8, None),
     "approved": (-20, -19, -4, None),
-    "issued": (-34, -33, -20, -15),
+    # Paid from the trust account, and so issued, on the seeding day itself: the ledger is
+    # append-only (a database trigger), its entry is dated when it is written.
+    "issued": (-20, -19, -6, 0),
 }
 
 
@@ -590,11 +592,15 @@ def _date_application_stage(seeding: Seeding, application, days) -> None:
     from django.contrib.contenttypes.models import ContentType
 
     from core.models import StatusChange
-    from payments.models import Payment
 
     applied, accepted, decided, issued = days
     application.refresh_from_db()
-    at = seeding.calendar.at
+
+    def at(offset: int, time: datetime.time) -> datetime.datetime:
+        if offset == 0:
+            return timezone.make_aware(datetime.datetime.combine(seeding.calendar.today, time))
+        return seeding.calendar.at(offset, time)
+
     nine, ten, three = datetime.time(9), datetime.time(10), datetime.time(15)
     Application.objects.filter(pk=application.pk).update(
         created_at=at(applied, datetime.time(8, 30)),
@@ -609,7 +615,7 @@ def _date_application_stage(seeding: Seeding, application, days) -> None:
     permit = Permit.objects.get(pk=application.permit_id)
     permit_days = {"applied_on": seeding.calendar.day(applied)}
     if issued is not None:
-        issued_on = seeding.calendar.day(issued)
+        issued_on = seeding.calendar.today if issued == 0 else seeding.calendar.day(issued)
         permit_days |= {
             "issued_on": issued_on,
             "expires_on": issued_on + datetime.timedelta(days=settings.PERMIT_EXPIRY_DAYS),
@@ -643,13 +649,8 @@ def _date_application_stage(seeding: Seeding, application, days) -> None:
     if decided is not None:
         permit.fees.update(assessed_on=seeding.calendar.day(decided))
     if issued is not None:
-        paid = at(issued, datetime.time(11))
-        payments = Payment.objects.filter(lines__fee__permit=permit).distinct()
-        TrustEntry.objects.filter(payment__in=payments).update(created_at=paid)
-        Payment.objects.filter(pk__in=payments).update(created_at=paid, confirmed_at=paid)
         # Its card, as of its (seeded) issue date: made here, not after the seed commits.
         permit_card_refresh(permit=permit)
-        permit.cards.update(created_at=paid)
 
 
 def _seed_application_stage(seeding, spec, demo, clerk, reviewers) -> Application:

@@ -5,6 +5,8 @@
 - a double-clicked Resubmit opens one cycle (the application's row lock; without it both clicks
   open the next cycle and one fails on the cycle number's constraint)."""
 
+import threading
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
@@ -43,6 +45,21 @@ def two_reviews(form, applicant, license_):
     return reviews, reviewers
 
 
+def both_moved_before_either_goes_on(monkeypatch) -> None:
+    """Each decision waits, after its review's move, for the other's: both are in flight
+    (moved, not committed) before either looks at the cycle, however busy the machine."""
+    real = StatusMachine.move_to
+    barrier = threading.Barrier(2)
+
+    def move_to(self, *args, **kwargs):
+        result = real(self, *args, **kwargs)
+        if isinstance(self, Review):
+            barrier.wait(timeout=10)
+        return result
+
+    monkeypatch.setattr(StatusMachine, "move_to", move_to)
+
+
 def decide_both(reviews, reviewers):
     return run_at_once(
         2,
@@ -54,11 +71,13 @@ def decide_both(reviews, reviewers):
 
 def test_the_last_two_decisions_at_once_decide_the_cycle_once(two_reviews, monkeypatch):
     reviews, reviewers = two_reviews
-    hold(monkeypatch, StatusMachine, "move_to")  # both decided, neither committed
+    both_moved_before_either_goes_on(monkeypatch)
     results = decide_both(reviews, reviewers)
     assert all(isinstance(result, Review) for result in results), results
     assert ReviewCycle.objects.get().decided_at is not None
-    assert len(mail.outbox) == 1  # the applicant, once
+    decided = [message for message in mail.outbox if "plan review" in message.subject]
+    assert len(decided) == 1  # the applicant, once (then the fees assessed, also once)
+    assert len([m for m in mail.outbox if "fees due" in m.subject]) == 1
 
 
 def test_control_without_the_cycles_lock_nobody_decides_it(two_reviews, monkeypatch):
@@ -66,7 +85,7 @@ def test_control_without_the_cycles_lock_nobody_decides_it(two_reviews, monkeypa
     monkeypatch.setattr(
         review_services, "_cycle_for_decision", lambda pk: ReviewCycle.objects.get(pk=pk)
     )
-    hold(monkeypatch, StatusMachine, "move_to")
+    both_moved_before_either_goes_on(monkeypatch)
     results = decide_both(reviews, reviewers)
     assert all(isinstance(result, Review) for result in results), results
     assert ReviewCycle.objects.get().decided_at is None
@@ -111,6 +130,15 @@ def test_control_without_the_applications_lock_both_clicks_open_a_cycle(answered
     monkeypatch.setattr(
         review_services, "_application_locked", lambda pk: Application.objects.get(pk=pk)
     )
+    # Both clicks have checked the cycle before either opens the next one.
+    real, barrier = review_services.unanswered, threading.Barrier(2)
+
+    def checked(cycle):
+        count = real(cycle)
+        barrier.wait(timeout=10)
+        return count
+
+    monkeypatch.setattr(review_services, "unanswered", checked)
     hold(monkeypatch, review_services, "review_cycle_open")
     results = resubmit_twice(answered)
     assert any(isinstance(result, IntegrityError) for result in results), results

@@ -86,7 +86,9 @@ def test_apply_review_correct_approve_pay_issue_and_check_the_card(
     expect(page.get_by_text("Your responses are saved.")).to_be_visible()
     revised = tmp_path / "site-plan-rev2.pdf"
     revised.write_bytes(PDF)
-    page.get_by_label("This file is").select_option(label="A new version of site-plan.pdf (Site Plan)")
+    page.get_by_label("This file is").select_option(
+        label="A new version of site-plan.pdf (Site Plan)"
+    )
     page.locator("#id_file").set_input_files(str(revised))
     page.get_by_role("button", name="Upload").click()
     expect(page.get_by_text("site-plan-rev2.pdf was uploaded as version 2")).to_be_visible()
