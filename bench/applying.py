@@ -239,17 +239,29 @@ def clean_up(user, before: Before, broker_url: str) -> None:
     import redis
     from django.db import transaction
 
-    from applications.models import Application, Submission
+    from applications.models import (
+        Application,
+        Review,
+        ReviewComment,
+        ReviewCondition,
+        ReviewCycle,
+        Submission,
+    )
     from core.models import OutboxTask
-    from permits.models import Permit, PermitNumberSequence
+    from permits.models import Fee, Permit, PermitNumberSequence
 
     with transaction.atomic():
         made = Application.objects.filter(applicant=user).exclude(pk__in=before.applications)
         for application in made.prefetch_related("documents"):
             for document in application.documents.all():
                 document.file.delete(save=False)
+        ReviewComment.objects.filter(review__cycle__application__in=made).delete()
+        ReviewCondition.objects.filter(review__cycle__application__in=made).delete()
+        Review.objects.filter(cycle__application__in=made).delete()
+        ReviewCycle.objects.filter(application__in=made).delete()
         Submission.objects.filter(application__in=made).delete()
         made.delete()
+        Fee.objects.filter(permit_id__gt=before.highest_permit_id).delete()
         Permit.objects.filter(pk__gt=before.highest_permit_id).delete()
         for sequence in PermitNumberSequence.objects.all():
             key = (sequence.prefix, sequence.year)
@@ -260,3 +272,79 @@ def clean_up(user, before: Before, broker_url: str) -> None:
                 sequence.delete()
         OutboxTask.objects.filter(created_at__gte=before.started_at).delete()
     redis.Redis.from_url(broker_url).flushdb()
+
+
+# Plan review (issue 15): the reviewer's queue and review page, the applicant's Reviews tab --------
+
+
+def review_setup(applicant, queue: int = 150) -> dict:
+    """Residential Building reviewed by Building and Zoning; `queue` applications accepted, so
+    the bench reviewer (Building's only reviewer) has that many open reviews; one application
+    through three cycles (corrections asked and answered twice), for the Reviews tab."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from applications import review_services, services
+    from applications.models import Review, ReviewComment, ReviewDiscipline, ReviewStatus
+    from permits.models import PermitType
+
+    users = get_user_model().objects
+    clerk = users.get(username="bench-clerk")
+    staff = {}
+    for position, name in enumerate(("Building", "Zoning"), start=1):
+        group, _ = Group.objects.get_or_create(name=f"Bench {name} reviewers")
+        discipline, _ = ReviewDiscipline.objects.get_or_create(
+            name=name, defaults={"group": group, "target_days": 10, "position": position}
+        )
+        discipline.permit_types.add(PermitType.objects.get(code="RES"))
+        user, _ = users.get_or_create(
+            username=f"bench-{name.lower()}",
+            defaults={"is_staff": True, "is_superuser": True, "first_name": name},
+        )
+        user.groups.add(group)
+        staff[name] = user
+    drafts = complete_drafts(applicant, queue + 1)
+    for draft in drafts:
+        services.application_submit(application=draft, by=applicant)
+        services.application_accept(application=draft, by=clerk)
+    followed = drafts[-1]
+    for cycle in range(3):
+        reviews = {
+            r.discipline.name: r
+            for r in Review.objects.filter(
+                cycle__application=followed, status__in=("pending", "in_progress")
+            ).select_related("discipline")
+        }
+        if "Building" in reviews:
+            review_services.review_decide(
+                review=reviews["Building"], decision=ReviewStatus.APPROVED, by=staff["Building"]
+            )
+        if cycle == 2:
+            break
+        items = [
+            ReviewComment.objects.create(
+                review=reviews["Zoning"], reference=f"Sheet A-{n}", text=f"Correction {n}"
+            )
+            for n in range(1, 4)
+        ]
+        review_services.review_decide(
+            review=reviews["Zoning"],
+            decision=ReviewStatus.CORRECTIONS_REQUIRED,
+            by=staff["Zoning"],
+        )
+        for item in items:
+            review_services.correction_respond(comment=item, by=applicant, response="Done")
+        review_services.corrections_resubmit(application=followed, by=applicant)
+    followed.refresh_from_db()
+    queue_review = Review.objects.filter(reviewer=staff["Building"], status="pending").first()
+    return {"reviewer": staff["Building"], "permit": followed.permit, "review": queue_review}
+
+
+def review_pages(setup: dict, count: int) -> dict[str, list]:
+    number = setup["permit"].number
+    return {
+        "review: my reviews (reviewer's queue)": ["/admin/applications/myreview/"] * count,
+        "review: a review's page": [f"/admin/applications/myreview/{setup['review'].pk}/change/"]
+        * count,
+        "review: permit's Reviews tab (3 cycles)": [f"/permits/{number}/reviews/"] * count,
+    }

@@ -287,6 +287,18 @@ def page_timings(count: int, rounds: int) -> list[dict]:
     wizard = applying.wizard_pages(draft, [unquote_plus(street) for street in streets], count)
     public = ("apply: guide", "apply: fee estimator")
     pages += [(name, anonymous if name in public else signed_in, wizard[name]) for name in wizard]
+    # Plan review at the same scale: the reviewer's queue and a review's page (admin), and the
+    # applicant's Reviews tab of an application three cycles in.
+    if not ONLY or any(part in "review:" for part in ONLY):
+        try:
+            reviewing = applying.review_setup(applicant)
+        except BaseException:
+            applying.clean_up(applicant, before, BENCH_BROKER_URL)
+            raise
+        reviewer = Client()
+        reviewer.force_login(reviewing["reviewer"])
+        for name, review_urls in applying.review_pages(reviewing, few).items():
+            pages.append((name, signed_in if "Reviews tab" in name else reviewer, review_urls))
     submits = max(count // 2, 20)
     every: dict[str, list[dict]] = {}
     try:
