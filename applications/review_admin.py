@@ -159,8 +159,8 @@ class ReviewForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk and "reviewer" in self.fields:
             self.fields["reviewer"].queryset = reviewers_of(self.instance.discipline)
-            self.fields["reviewer"].label_from_instance = (
-                lambda user: user.get_full_name() or user.username
+            self.fields["reviewer"].label_from_instance = lambda user: (
+                user.get_full_name() or user.username
             )
             self.fields[
                 "reviewer"
