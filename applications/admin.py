@@ -286,6 +286,10 @@ class ApplicationAdminBase(StatusMoveAdmin):
             reverse(f"admin:{self.url_name()}_change", args=[application.pk])
         )
 
+    def _queue(self) -> HttpResponseRedirect:
+        """Decided: back to the list (an application decided at intake leaves the queue)."""
+        return HttpResponseRedirect(reverse(f"admin:{self.url_name()}_changelist"))
+
     def accept_view(self, request: HttpRequest, application_id: int):
         application = self._decidable(request, application_id)
         try:
@@ -299,6 +303,7 @@ class ApplicationAdminBase(StatusMoveAdmin):
                 "applicant is emailed.",
                 messages.SUCCESS,
             )
+            return self._queue()
         return self._back(application)
 
     def return_view(self, request: HttpRequest, application_id: int):
@@ -321,6 +326,7 @@ class ApplicationAdminBase(StatusMoveAdmin):
                 "Returned as incomplete: the applicant is emailed the reasons.",
                 messages.SUCCESS,
             )
+            return self._queue()
         return self._back(application)
 
     def document_view(self, request: HttpRequest, application_id: int, document_id: int):

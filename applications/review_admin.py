@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from core.admin import TabularInline
 from core.calendar import business_days_between
-from permits.access import can_decide_review
+from permits.access import can_decide_review, can_reassign_review
 from permits.views import document_file_response
 
 from .exceptions import ApplicationError
@@ -149,7 +149,8 @@ def days_left(review: Review) -> str:
 
 
 class ReviewForm(forms.ModelForm):
-    """Only the reviewer is changed here (reassigning), to one of the discipline's reviewers."""
+    """Only the reviewer is changed here (reassigning, by a supervisor), to one of the
+    discipline's reviewers."""
 
     class Meta:
         model = Review
@@ -158,6 +159,7 @@ class ReviewForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk and "reviewer" in self.fields:
+            self.fields["reviewer"].required = True
             self.fields["reviewer"].queryset = reviewers_of(self.instance.discipline)
             self.fields["reviewer"].label_from_instance = lambda user: (
                 user.get_full_name() or user.username
@@ -231,7 +233,7 @@ class ReviewAdminBase(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = [*self.readonly_fields, "decided_at", "decided_by"]
-        if obj is not None and not obj.is_open:
+        if obj is not None and not (obj.is_open and can_reassign_review(request.user, obj)):
             fields.append("reviewer")
         return fields
 
@@ -287,12 +289,27 @@ class ReviewAdminBase(admin.ModelAdmin):
         if review is not None:
             application = review.cycle.application
             submissions = list(application.submissions.all())
+            documents = list(
+                application.documents.select_related("requirement", "replaces").order_by("id")
+            )
+            replaced = {document.replaces_id for document in documents}
+            for document in documents:
+                document.superseded = document.pk in replaced
+            earlier = []
+            for cycle in application.review_cycles.filter(number__lt=review.cycle.number):
+                cycle.comments = list(
+                    ReviewComment.objects.filter(review__cycle=cycle).select_related(
+                        "review__discipline"
+                    )
+                )
+                earlier.append(cycle)
             extra.update(
                 {
                     "review": review,
                     "application": application,
                     "latest": submissions[-1] if submissions else None,
-                    "documents": list(application.documents.select_related("requirement")),
+                    "earlier": earlier,
+                    "documents": documents,
                     "may_decide": review.is_open and can_decide_review(request.user, review),
                     "url_prefix": f"admin:{self.url_name()}",
                     "show_save_and_add_another": False,
@@ -301,11 +318,8 @@ class ReviewAdminBase(admin.ModelAdmin):
             )
         return super().change_view(request, object_id, form_url, extra_context=extra)
 
-    def decide_view(self, request: HttpRequest, review_id: int):
-        review = get_object_or_404(Review, pk=review_id)
-        if not self.has_view_permission(request, review):
-            raise PermissionDenied
-        action = request.POST.get("decision", "")
+    def _decide(self, request: HttpRequest, review: Review, action: str) -> bool:
+        """Start or decide the review; the message says what happened. Whether it did."""
         try:
             if action == "start":
                 review_start(review=review, by=request.user)
@@ -315,7 +329,7 @@ class ReviewAdminBase(admin.ModelAdmin):
                     review=review,
                     decision=DECISIONS[action],
                     by=request.user,
-                    note=request.POST.get("note", ""),
+                    note=request.POST.get("decision_note", request.POST.get("note", "")),
                 )
                 done = f"The {review.discipline} review is {review.get_status_display()}."
                 review.cycle.refresh_from_db()
@@ -325,9 +339,30 @@ class ReviewAdminBase(admin.ModelAdmin):
                 raise ApplicationError("Choose a decision.")
         except ApplicationError as error:
             self.message_user(request, str(error), messages.ERROR)
-        else:
-            self.message_user(request, done, messages.SUCCESS)
+            return False
+        self.message_user(request, done, messages.SUCCESS)
+        return True
+
+    def _after_decision(self, review_id: int, action: str, done: bool) -> HttpResponseRedirect:
+        # Decided: back to the queue (a decided review leaves "My reviews"); otherwise the page.
+        if done and action in DECISIONS:
+            return HttpResponseRedirect(reverse(f"admin:{self.url_name()}_changelist"))
         return HttpResponseRedirect(reverse(f"admin:{self.url_name()}_change", args=[review_id]))
+
+    def decide_view(self, request: HttpRequest, review_id: int):
+        review = get_object_or_404(Review, pk=review_id)
+        if not self.has_view_permission(request, review):
+            raise PermissionDenied
+        action = request.POST.get("decision", "")
+        return self._after_decision(review_id, action, self._decide(request, review, action))
+
+    def response_change(self, request, obj):
+        """The decision buttons are in the review's form: the comments and conditions typed on
+        the page are saved first, then the review is started or decided."""
+        action = request.POST.get("_decision", "")
+        if not action:
+            return super().response_change(request, obj)
+        return self._after_decision(obj.pk, action, self._decide(request, obj, action))
 
     def document_view(self, request: HttpRequest, review_id: int, document_id: int):
         review = get_object_or_404(Review.objects.select_related("cycle"), pk=review_id)

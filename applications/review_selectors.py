@@ -46,7 +46,8 @@ def permit_reviews(permit: Permit) -> PermitReviews | None:
             Prefetch(
                 "reviews",
                 queryset=Review.objects.select_related("discipline", "reviewer").prefetch_related(
-                    Prefetch("comments", queryset=ReviewComment.objects.select_related("reason"))
+                    Prefetch("comments", queryset=ReviewComment.objects.select_related("reason")),
+                    "conditions",
                 ),
             )
         )

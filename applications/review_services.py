@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from core.calendar import add_business_days
 from core.mail import enqueue_after_commit
-from permits.access import can_apply, can_decide_review, can_upload
+from permits.access import can_apply, can_decide_review, can_reassign_review, can_upload
 from permits.issuing import permit_issue_when_ready
 from permits.models import Fee, Permit, PermitStatus
 
@@ -103,7 +103,9 @@ def _cycle_for_decision(cycle_id: int) -> ReviewCycle:
 
 @transaction.atomic
 def review_reassign(*, review: Review, reviewer, by) -> Review:
-    """Give an open review to another reviewer of its discipline."""
+    """Give an open review to another reviewer of its discipline (a supervisor's move)."""
+    if not can_reassign_review(by, review):
+        raise ApplicationError("Reassigning a review is for a supervisor of plan review.")
     review = _locked(review)
     if not review.is_open:
         raise ApplicationError(f"The {review.discipline} review is decided: it stays as it is.")
@@ -183,7 +185,7 @@ def issuance_missing(permit: Permit) -> list[str]:
         return []
     uploaded = set(application.documents.values_list("requirement_id", flat=True))
     missing = [
-        f"the {requirement.name} is needed before issuance"
+        f"the {requirement.name} is needed before issuance (upload it on the permit's Reviews page)"
         for requirement in application.template.document_requirements.filter(
             stage=DocumentStage.ISSUANCE
         )

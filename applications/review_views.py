@@ -132,6 +132,7 @@ def _documents_latest(application):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@upload_limit("APPLICATION_DOCUMENT_MAX_BYTES")
 def permit_corrections_view(request: HttpRequest, number: str) -> HttpResponse:
     permit, reviews = _permit_and_reviews(request, number)
     application = reviews.application
@@ -141,19 +142,23 @@ def permit_corrections_view(request: HttpRequest, number: str) -> HttpResponse:
         return redirect("applications:permit_reviews", permit.number)
     may_answer = can_apply(request.user, permit)
     if request.method == "POST":
-        if not may_answer:
+        action = request.POST.get("action", "save")
+        if not may_answer and action != "upload":  # uploading needs Upload Files alone
             raise Http404("No permit of yours to answer for.")
         comments = ReviewComment.objects.filter(
             review__cycle=cycle, kind=CommentKind.RESPONSE_REQUIRED
         )
         try:
-            for comment in comments:
+            for comment in comments if may_answer else ():
                 name = f"response-{comment.pk}"
                 if name in request.POST and request.POST[name].strip() != comment.response:
                     correction_respond(
                         comment=comment, by=request.user, response=request.POST[name]
                     )
-            if request.POST.get("action") == "resubmit":
+            if action == "upload":
+                # The upload is in the same form: the responses typed above are saved first.
+                return _upload_correction(request, permit, application)
+            if action == "resubmit":
                 next_cycle = corrections_resubmit(application=application, by=request.user)
                 messages.success(
                     request,
@@ -192,11 +197,40 @@ def permit_corrections_view(request: HttpRequest, number: str) -> HttpResponse:
 @upload_limit("APPLICATION_DOCUMENT_MAX_BYTES")
 def correction_upload_view(request: HttpRequest, number: str) -> HttpResponse:
     permit, reviews = _permit_and_reviews(request, number)
-    application = reviews.application
+    return _upload_correction(request, permit, reviews.application)
+
+
+def _upload_correction(request: HttpRequest, permit, application) -> HttpResponse:
     files = request.FILES
     if getattr(request, "upload_refused", False):
         messages.error(request, "That file is larger than the limit: nothing was uploaded.")
         return redirect("applications:permit_corrections", permit.number)
+    form = CorrectionUploadForm(request.POST, files, documents=_documents_latest(application))
+    if not form.is_valid():
+        messages.error(
+            request,
+            "Choose one of the documents listed: the latest version of each."
+            if "replaces" in form.errors
+            else "Choose a file to upload.",
+        )
+        return redirect("applications:permit_corrections", permit.number)
+    try:
+        document = correction_document_upload(
+            application=application,
+            by=request.user,
+            upload=form.cleaned_data["file"],
+            replaces_id=form.cleaned_data["replaces"],
+        )
+    except ApplicationError as error:
+        messages.error(request, f"{form.cleaned_data['file'].name}: {error}")
+    else:
+        what = (
+            f"version {document.version} of {document.replaces.original_name}"
+            if document.replaces
+            else "a new document"
+        )
+        messages.success(request, f"{document.original_name} was uploaded as {what}.")
+    return redirect("applications:permit_corrections", permit.number)
     form = CorrectionUploadForm(request.POST, files, documents=_documents_latest(application))
     if not form.is_valid():
         messages.error(

@@ -28,7 +28,8 @@ Application rules (an online application, before it is a permit):
   business, which holds an active license;
 - `can_upload_to_application`: the same, with Upload Files there.
 - `can_decide_review` (staff): start and decide a plan review: its reviewer, or staff with the
-  "decide any review" permission.
+  "decide any review" permission;
+- `can_reassign_review` (staff): give a review to another reviewer: staff with that permission.
 
 Business rules (the user's membership of that business decides):
 - `can_join_business` (by its PIN): any signed-in user; a membership gives nothing until the
@@ -268,6 +269,16 @@ def can_upload_to_application(user, application) -> bool:
     if not can_work_on_application(user, application) or application.business_id is None:
         return False
     return contractor_scope(user).has_role(application.business_id, Role.UPLOAD)
+
+
+def can_reassign_review(user, review) -> bool:
+    """Give a plan review to another reviewer: supervisors (staff allowed to decide any
+    review), never a reviewer for themselves or a colleague."""
+    return bool(
+        getattr(user, "is_active", False)
+        and getattr(user, "is_staff", False)
+        and user.has_perm("applications.decide_any_review")
+    )
 
 
 def can_decide_review(user, review) -> bool:

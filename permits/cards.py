@@ -108,7 +108,7 @@ def _latin1(text: str) -> str:
 def render_card(content: dict, *, revision: int, url: str) -> bytes:
     """The card as a PDF: letter size, one page in the usual case."""
     import segno
-    from fpdf import FPDF
+    from fpdf import FPDF, FontFace
 
     pdf = FPDF(format="letter", unit="pt")
     pdf.set_auto_page_break(auto=True, margin=48)
@@ -177,16 +177,18 @@ def render_card(content: dict, *, revision: int, url: str) -> bytes:
             text(section["empty"])
             continue
         columns = section["columns"]
-        widths = [width * 0.5] + [width * 0.5 / max(len(columns) - 1, 1)] * (len(columns) - 1)
-        pdf.set_font("Helvetica", "B", 9)
-        for name, column_width in zip(columns, widths, strict=True):
-            pdf.cell(column_width, 14, _latin1(name), border=1)
-        pdf.ln(14)
+        rest = max(len(columns) - 1, 1)
+        # A table whose cells wrap: a long condition takes the lines it needs.
         pdf.set_font("Helvetica", "", 9)
-        for cells in section["rows"]:
-            for cell, column_width in zip(cells, widths, strict=True):
-                pdf.cell(column_width, 16, _latin1(cell)[:90], border=1)
-            pdf.ln(16)
+        with pdf.table(
+            col_widths=(2 * rest, *([1] * (len(columns) - 1))),
+            line_height=12,
+            text_align="LEFT",
+            headings_style=FontFace(emphasis="BOLD"),
+        ) as table:
+            table.row([_latin1(name) for name in columns])
+            for cells in section["rows"]:
+                table.row([_latin1(cell) for cell in cells])
     pdf.ln(10)
     text(
         f"Post this card where it can be seen from the street. Check it at {url} "

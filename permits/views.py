@@ -34,6 +34,7 @@ from .cards import card_sections
 from .exceptions import PermitError
 from .forms import DocumentUploadForm, PermitContactForm, PermitSearchForm, default_applied_from
 from .invitations import CONTACT_INVITATION_DAYS, invitation_from_token
+from .issuing import issue_blockers
 from .models import Permit, PermitContact, PermitDocument, PermitStatus
 from .pages import permit_page_links
 from .selectors import (
@@ -260,6 +261,10 @@ def permit_detail_view(request: HttpRequest, number: str) -> HttpResponse:
         private=True,
         page_links=permit_page_links(permit),
         cards=list(permit.cards.all()),
+        # Paid (or not) and still not issued: what it waits for, in words.
+        not_issued_yet=issue_blockers(permit)
+        if permit.status == PermitStatus.READY_TO_ISSUE
+        else [],
         contacts=list(permit.contacts.select_related("user")),
         documents=list(permit.documents.select_related("uploaded_by")),
         contact_form=PermitContactForm(),

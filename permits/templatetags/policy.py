@@ -35,6 +35,7 @@ RULES: dict[str, Callable[..., bool]] = {
     "work_on_application": access.can_work_on_application,
     "upload_to_application": access.can_upload_to_application,
     "decide_review": access.can_decide_review,
+    "reassign_review": access.can_reassign_review,
 }
 
 

@@ -249,3 +249,23 @@ def test_admin_sorts_reviews_by_the_days_in_review(client, corrections, zoning):
     assert {review.held.days for review in rows} == {14}
     assert "Days in review" in page.text
     assert '<td class="field-days_in_review">10</td>' in page.text
+
+
+def test_uploading_on_the_corrections_page_keeps_the_responses_typed(client, corrections):
+    application, first, _ = corrections
+    original = application.documents.get()
+    client.force_login(application.applicant)
+    response = client.post(
+        url("permit_corrections", application),
+        {
+            f"response-{first.pk}": "Setback shown on A-1, rev 2.",
+            "replaces": original.pk,
+            "file": pdf("plans-rev2.pdf"),
+            "action": "upload",
+        },
+        follow=True,
+    )
+    assert "plans-rev2.pdf was uploaded as version 2 of plans.pdf." in response.text
+    first.refresh_from_db()
+    assert first.response == "Setback shown on A-1, rev 2."
+    assert "Setback shown on A-1, rev 2." in response.text  # on the page, as typed

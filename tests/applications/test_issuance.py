@@ -81,6 +81,9 @@ def test_issued_once_paid_and_the_document_needed_before_issuance_is_in(
     client.force_login(approved.applicant)
     page = client.get(reverse("applications:permit_reviews", args=[permit.number])).text
     assert "The Energy Compliance is needed before issuance" in page
+    # The permit's own page says what it waits for, and where to upload it.
+    page = client.get(reverse("permits:detail", args=[permit.number])).text
+    assert "Energy Compliance is needed before issuance (upload it on the permit&#x27;s" in page
     energy = approved.template.document_requirements.get(name="Energy Compliance")
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -150,6 +153,9 @@ def test_a_condition_before_the_final_inspection_holds_its_request(
     item = condition(review, "Smoke alarms interconnected.")  # before the final (the default)
     reviews.review_decide(review=review, decision=ReviewStatus.APPROVED_WITH_CONDITIONS, by=builder)
     permit = submitted.permit
+    client.force_login(submitted.applicant)
+    page = client.get(reverse("applications:permit_reviews", args=[permit.number])).text
+    assert "Smoke alarms interconnected." in page  # the applicant reads the condition
     energy = submitted.template.document_requirements.get(name="Energy Compliance")
     reviews.issuance_document_upload(
         application=submitted, requirement_id=energy.pk, upload=pdf(), by=submitted.applicant

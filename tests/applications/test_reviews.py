@@ -103,15 +103,20 @@ def test_a_review_is_reassigned_only_to_its_disciplines_reviewers(
     zoner = reviewer(zoning.group)
     services.application_accept(application=submitted, by=intake_clerk)
     review = Review.objects.get(discipline=building)
+    # A reviewer does not hand work to a colleague (nor take it): a supervisor does.
+    with pytest.raises(ApplicationError, match="for a supervisor"):
+        reviews.review_reassign(review=review, reviewer=second, by=first)
+    supervisor = UserFactory(is_staff=True)
+    supervisor.user_permissions.add(Permission.objects.get(codename="decide_any_review"))
     assert review.reviewer == first
-    reviews.review_reassign(review=review, reviewer=second, by=intake_clerk)
+    reviews.review_reassign(review=review, reviewer=second, by=supervisor)
     review.refresh_from_db()
     assert review.reviewer == second
     with pytest.raises(ApplicationError, match="does not review Building"):
-        reviews.review_reassign(review=review, reviewer=zoner, by=intake_clerk)
+        reviews.review_reassign(review=review, reviewer=zoner, by=supervisor)
     reviews.review_decide(review=review, decision=ReviewStatus.APPROVED, by=second)
     with pytest.raises(ApplicationError, match="is decided"):
-        reviews.review_reassign(review=review, reviewer=first, by=intake_clerk)
+        reviews.review_reassign(review=review, reviewer=first, by=supervisor)
 
 
 def test_only_the_reviewer_or_a_supervisor_starts_and_decides(submitted, building, intake_clerk):
@@ -293,3 +298,41 @@ def test_the_reviewer_writes_comments_and_conditions_while_the_review_is_open(cl
     # Decided: read only (no input for a new comment or condition).
     assert 'name="comments-0-text"' not in page and 'name="conditions-0-text"' not in page
     assert "Smoke alarms interconnected" in page
+
+
+def test_the_decision_saves_the_comments_and_conditions_typed_on_the_page(client, accepted):
+    _, builder, _ = accepted
+    review = Review.objects.get(discipline__name="Building")
+    client.force_login(builder)
+    url = reverse("admin:applications_myreview_change", args=[review.pk])
+    response = client.post(
+        url,
+        {
+            **INLINES_EMPTY,
+            "conditions-TOTAL_FORMS": "1",
+            "conditions-0-text": "Guard rails on the deck before the final.",
+            "conditions-0-stage": "final",
+            "_decision": "conditions",
+            "decision_note": "OK with a guard rail",
+        },
+        follow=True,
+    )
+    assert "The Building review is Approved with Conditions." in response.text
+    review.refresh_from_db()
+    assert review.status == ReviewStatus.APPROVED_WITH_CONDITIONS
+    assert review.conditions.get().text == "Guard rails on the deck before the final."
+    # Back to the queue (a decided review has left it), not to a page that no longer exists.
+    assert response.redirect_chain[-1][0] == reverse("admin:applications_myreview_changelist")
+    assert "doesn" not in response.text
+
+
+def test_a_reviewer_cannot_reassign_on_the_page(client, accepted, building):
+    _, builder, _ = accepted
+    colleague = reviewer(building.group, username="colleague2")
+    review = Review.objects.get(discipline__name="Building")
+    client.force_login(builder)
+    url = reverse("admin:applications_review_change", args=[review.pk])
+    assert 'name="reviewer"' not in client.get(url).text  # read only for a reviewer
+    client.post(url, {"reviewer": colleague.pk, **INLINES_EMPTY})
+    review.refresh_from_db()
+    assert review.reviewer == builder

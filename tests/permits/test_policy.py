@@ -28,6 +28,7 @@ Columns:
 - a-work ...... can_work_on_application(A): change, submit or withdraw it
 - a-upload .... can_upload_to_application(A)
 - r-decide .... can_decide_review(R): start and decide plan review R (staff only)
+- r-assign .... can_reassign_review(R): give R to another reviewer (supervisors only)
 
 Rows (every signed-in user has a verified email address unless the row says otherwise):
 - anonymous .......... not signed in
@@ -81,25 +82,25 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 TABLE = """
-                  view  pay  request  request-U  cancel  upload  apply  join  member  manage  pin  trust  trust-P  trust-Q  start  a-view  a-work  a-upload  r-decide
-anonymous          -     -     -         -         -       -       -     -      -       -      -     -      -        -    -     -      -       -                -
-unverified         -     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     -      -       -                -
-stranger           -     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     Y      -       -                -
-pending            -     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     Y      -       -                -
-registered         Y     -     Y         -         Y       -       -     Y      -       -      -     -      -        -    -     Y      -       -                -
-registered-susp    Y     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     Y      -       -                -
-no-roles           -     -     -         -         -       -       -     Y      Y       -      -     -      -        -    -     Y      -       -                -
-Manage             Y     Y     Y         -         Y       Y       Y     Y      Y       Y      Y     Y      Y        -    Y     Y      Y       Y                -
-Apply              Y     -     -         -         -       -       Y     Y      Y       -      -     -      -        -    Y     Y      Y       -                -
-Pay                Y     Y     -         -         -       -       -     Y      Y       -      -     Y      Y        -    -     Y      -       -                -
-Inspections        Y     -     Y         -         Y       -       -     Y      Y       -      -     -      -        -    -     Y      -       -                -
-Upload             Y     -     -         -         -       Y       -     Y      Y       -      -     -      -        -    -     Y      -       -                -
-Manage-revoked     Y     Y     -         -         -       -       -     Y      Y       Y      Y     Y      Y        -    -     Y      -       -                -
-Inspections-exp    Y     -     -         -         -       -       -     Y      Y       -      -     -      -        -    -     Y      -       -                -
-other-business     -     -     -         -         -       -       -     Y      -       -      -     -      -        -    Y     Y      -       -                -
-contact            Y     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     Y      -       -                -
-staff              -     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     Y      -       -                Y
-reviewer           -     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     Y      -       -                Y
+                  view  pay  request  request-U  cancel  upload  apply  join  member  manage  pin  trust  trust-P  trust-Q  start  a-view  a-work  a-upload  r-decide  r-assign
+anonymous          -     -     -         -         -       -       -     -      -       -      -     -      -        -    -     -      -       -                -         -
+unverified         -     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     -      -       -                -         -
+stranger           -     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     Y      -       -                -         -
+pending            -     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     Y      -       -                -         -
+registered         Y     -     Y         -         Y       -       -     Y      -       -      -     -      -        -    -     Y      -       -                -         -
+registered-susp    Y     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     Y      -       -                -         -
+no-roles           -     -     -         -         -       -       -     Y      Y       -      -     -      -        -    -     Y      -       -                -         -
+Manage             Y     Y     Y         -         Y       Y       Y     Y      Y       Y      Y     Y      Y        -    Y     Y      Y       Y                -         -
+Apply              Y     -     -         -         -       -       Y     Y      Y       -      -     -      -        -    Y     Y      Y       -                -         -
+Pay                Y     Y     -         -         -       -       -     Y      Y       -      -     Y      Y        -    -     Y      -       -                -         -
+Inspections        Y     -     Y         -         Y       -       -     Y      Y       -      -     -      -        -    -     Y      -       -                -         -
+Upload             Y     -     -         -         -       Y       -     Y      Y       -      -     -      -        -    -     Y      -       -                -         -
+Manage-revoked     Y     Y     -         -         -       -       -     Y      Y       Y      Y     Y      Y        -    -     Y      -       -                -         -
+Inspections-exp    Y     -     -         -         -       -       -     Y      Y       -      -     -      -        -    -     Y      -       -                -         -
+other-business     -     -     -         -         -       -       -     Y      -       -      -     -      -        -    Y     Y      -       -                -         -
+contact            Y     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     Y      -       -                -         -
+staff              -     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     Y      -       -                Y         Y
+reviewer           -     -     -         -         -       -       -     Y      -       -      -     -      -        -    -     Y      -       -                Y         -
 """
 
 
@@ -280,6 +281,7 @@ CASES: dict[str, tuple[str, Callable[[World], tuple], Callable[[World], dict]]] 
     "a-work": ("work_on_application", lambda w: (w.application,), lambda w: {}),
     "a-upload": ("upload_to_application", lambda w: (w.application,), lambda w: {}),
     "r-decide": ("decide_review", lambda w: (w.review,), lambda w: {}),
+    "r-assign": ("reassign_review", lambda w: (w.review,), lambda w: {}),
 }
 
 
