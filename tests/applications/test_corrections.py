@@ -4,6 +4,7 @@ versions), Resubmit opening the next cycle with the disciplines that asked, earl
 as they were, and the clock that counts only the days the city holds the file."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -79,6 +80,7 @@ def test_resubmit_needs_every_response_then_opens_the_next_cycle_with_zoning(
     client.force_login(application.applicant)
     page = client.get(url("permit_corrections", application)).text
     assert f'name="response-{first.pk}"' in page and f'name="response-{second.pk}"' in page
+    assert re.search(r'<button[^>]*value="resubmit"[^>]*disabled', page)  # not yet
     assert "A fence needs its own permit." in page
     response = client.post(
         url("permit_corrections", application),
@@ -95,6 +97,7 @@ def test_resubmit_needs_every_response_then_opens_the_next_cycle_with_zoning(
         follow=True,
     )
     assert "Resubmitted: review cycle 2 has started." in response.text
+    # (Once every item had a response the page offered Resubmit: a plain button.)
     cycle = ReviewCycle.objects.get(number=2)
     assert [review.discipline for review in cycle.reviews.all()] == [zoning]
     # Cycle 1 stays as it was, and its comments can no longer be answered.
@@ -269,3 +272,15 @@ def test_uploading_on_the_corrections_page_keeps_the_responses_typed(client, cor
     first.refresh_from_db()
     assert first.response == "Setback shown on A-1, rev 2."
     assert "Setback shown on A-1, rev 2." in response.text  # on the page, as typed
+
+
+def test_resubmit_is_enabled_once_every_item_has_a_response(client, corrections):
+    application, first, second = corrections
+    client.force_login(application.applicant)
+    client.post(
+        url("permit_corrections", application),
+        {f"response-{first.pk}": "Done", f"response-{second.pk}": "Done", "action": "save"},
+    )
+    page = client.get(url("permit_corrections", application)).text
+    button = re.search(r'<button[^>]*value="resubmit"[^>]*>', page).group(0)
+    assert "disabled" not in button

@@ -172,3 +172,20 @@
     });
   }
 })();
+
+// Corrections: Resubmit is enabled once every item that needs a response has one (as typed;
+// without the script, once the responses are saved).
+(function () {
+  "use strict";
+  var form = document.querySelector(".corrections-form");
+  var button = document.getElementById("resubmit");
+  if (!form || !button) return;
+  var boxes = form.querySelectorAll("textarea.needs-response");
+  function sync() {
+    var missing = 0;
+    boxes.forEach(function (box) { if (!box.value.trim()) missing += 1; });
+    button.disabled = missing > 0;
+  }
+  boxes.forEach(function (box) { box.addEventListener("input", sync); });
+  sync();
+})();
