@@ -3,6 +3,7 @@ clock). The holidays are kept by the inspections app (staff enter them in admin)
 where to read them from here, so an app beside it counts the same days without importing it."""
 
 import datetime
+import time
 from collections.abc import Callable, Iterable
 
 _holidays: list[Callable[[], Iterable[datetime.date]]] = []
@@ -14,8 +15,24 @@ def register_holidays(source: Callable[[], Iterable[datetime.date]]) -> None:
         _holidays.append(source)
 
 
+# Read once a minute at most per process: a list of due dates asks for every row's business
+# days, and each read of the source is a cache round trip (measured: the reviewer's queue).
+HOLIDAYS_MEMO_SECONDS = 60
+_memo: tuple[float, frozenset[datetime.date]] | None = None
+
+
 def holidays() -> frozenset[datetime.date]:
-    return frozenset(day for source in _holidays for day in source())
+    global _memo
+    now = time.monotonic()
+    if _memo is None or now - _memo[0] > HOLIDAYS_MEMO_SECONDS:
+        _memo = (now, frozenset(day for source in _holidays for day in source()))
+    return _memo[1]
+
+
+def forget_holidays() -> None:
+    """The holidays changed (staff edited them): read them again on the next count."""
+    global _memo
+    _memo = None
 
 
 def is_business_day(day: datetime.date, off: Iterable[datetime.date] = ()) -> bool:

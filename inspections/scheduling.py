@@ -42,7 +42,10 @@ def all_holidays() -> frozenset[datetime.date]:
 
 
 def forget_holidays() -> None:
+    from core.calendar import forget_holidays as forget_counted_days
+
     cache.delete(HOLIDAYS_CACHE_KEY)
+    forget_counted_days()
 
 
 def holidays_between(start: datetime.date, end: datetime.date) -> set[datetime.date]:

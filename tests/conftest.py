@@ -53,9 +53,13 @@ def fresh_cache():
     """Rate limits live in the cache: each test starts with none used."""
     from django.core.cache import cache
 
+    from core.calendar import forget_holidays
+
     cache.clear()
+    forget_holidays()
     yield
     cache.clear()
+    forget_holidays()
 
 
 @pytest.fixture(scope="session")
