@@ -876,7 +876,7 @@ class MyReview(Review):
 
     class Meta:
         proxy = True
-        verbose_name = "my review"
+        verbose_name = "review"
         verbose_name_plural = "my reviews"
 
 

@@ -381,9 +381,11 @@ class ReviewAdmin(ReviewAdminBase):
 
 @admin.register(MyReview)
 class MyReviewAdmin(ReviewAdminBase):
-    """The signed-in reviewer's open reviews, soonest due first."""
+    """The signed-in reviewer's open reviews, soonest due first (the reviewer is them: no
+    column for it)."""
 
     list_filter = ("discipline",)
+    list_display = tuple(name for name in ReviewAdminBase.list_display if name != "reviewer")
 
     def get_queryset(self, request):
         return (

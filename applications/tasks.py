@@ -149,7 +149,15 @@ def send_review_cycle_decided(cycle_id: int) -> None:
                 "reviews": reviews,
                 "corrections": corrections,
                 "to_answer": to_answer,
-                "url": _application_url(application),
+                # Straight to what needs doing: the Corrections, or the Reviews.
+                "url": absolute_url(
+                    reverse(
+                        "applications:permit_corrections"
+                        if corrections
+                        else "applications:permit_reviews",
+                        args=[application.permit.number],
+                    )
+                ),
             },
         )
 

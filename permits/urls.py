@@ -38,6 +38,9 @@ urlpatterns = [
         views.contact_invitation_view,
         name="contact_invitation",
     ),
+    # Before the permit's own page: "verify" would read as a permit number.
+    path("verify/", views.permit_verify_code_view, name="verify_code"),
+    path("verify/<str:code>/", views.permit_verify_view, name="verify"),
     path("<permit_number:number>/", views.permit_detail_view, name="detail"),
     path("<permit_number:number>/card/", views.permit_card_view, name="card"),
     path(
@@ -45,7 +48,6 @@ urlpatterns = [
         views.permit_card_view,
         name="card_revision",
     ),
-    path("verify/<str:code>/", views.permit_verify_view, name="verify"),
     path("<permit_number:number>/contacts/", views.contact_add_view, name="contact_add"),
     path(
         "<permit_number:number>/contacts/<int:contact_id>/remove/",

@@ -497,6 +497,15 @@ def permit_card_view(request: HttpRequest, number: str, revision: int | None = N
 
 
 @require_GET
+def permit_verify_code_view(request: HttpRequest) -> HttpResponse:
+    """The check code typed in (the wrong-code page's box): its check page."""
+    code = "".join(request.GET.get("code", "").split()).upper()[:12]
+    if not code.isalnum():
+        return render(request, "permits/verify.html", {"code": code}, status=404)
+    return redirect("permits:verify", code)
+
+
+@require_GET
 def permit_verify_view(request: HttpRequest, code: str) -> HttpResponse:
     """Anyone with the card's check code (its QR code) sees the permit as it is now: status,
     dates, site, and the card's public sections (inspections passed, conditions); nothing

@@ -284,3 +284,12 @@ def test_resubmit_is_enabled_once_every_item_has_a_response(client, corrections)
     page = client.get(url("permit_corrections", application)).text
     button = re.search(r'<button[^>]*value="resubmit"[^>]*>', page).group(0)
     assert "disabled" not in button
+
+
+def test_my_applications_shows_an_accepted_applications_permit_status(client, corrections):
+    application, _, _ = corrections
+    client.force_login(application.applicant)
+    page = client.get(reverse("applications:mine")).text
+    assert ">In Review</span>" in page and ">Accepted for review</span>" not in page
+    detail = client.get(reverse("applications:detail", args=[application.reference])).text
+    assert f'href="{url("permit_reviews", application)}">Reviews</a>' in detail

@@ -114,6 +114,11 @@ def test_the_verification_page_shows_the_live_status_and_nothing_private(client,
     missing = client.get(reverse("permits:verify", args=["ZZZZ2222"]))
     assert missing.status_code == 404
     assert "No permit has the check code" in missing.text
+    # The box on that page: the code as typed, spaces and case aside.
+    typed = f"{issued.check_code[:4].lower()} {issued.check_code[4:]}"
+    response = client.get(reverse("permits:verify_code"), {"code": typed})
+    assert response["Location"] == reverse("permits:verify", args=[issued.check_code])
+    assert client.get(reverse("permits:verify_code"), {"code": "<x>"}).status_code == 404
 
 
 def test_a_change_on_the_card_makes_rev_1_and_supersedes_rev_0(

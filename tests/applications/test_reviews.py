@@ -190,6 +190,8 @@ def test_the_cycles_last_decision_emails_the_applicant_and_contacts_once(
     assert "- Building: Approved" in message.body
     assert "- Zoning: Corrections Required" in message.body
     assert "1 discipline asked for corrections: 2 items need your response" in message.body
+    # The link goes straight to the Corrections page.
+    assert f"/permits/{submitted.permit.number}/corrections/" in message.body
 
 
 @pytest.fixture
@@ -215,6 +217,7 @@ def test_my_reviews_lists_the_reviewers_open_reviews_soonest_first(client, accep
     assert application.reference in mine
     assert "Building" in mine and "Zoning" not in mine
     assert "10 business days" in mine
+    assert "field-reviewer" not in mine  # their own queue: no reviewer column
     client.force_login(zoner)
     mine = rows()
     assert "Zoning" in mine and "Building" not in mine
