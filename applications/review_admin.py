@@ -29,6 +29,7 @@ from .models import (
     ReviewReason,
     ReviewStatus,
 )
+from .review_selectors import days_in_review
 from .review_services import (
     condition_mark_met,
     review_decide,
@@ -222,14 +223,7 @@ class ReviewAdminBase(admin.ModelAdmin):
 
     @admin.display(description="days in review", ordering="held")
     def days_in_review(self, review):
-        today = timezone.localdate()
-        return sum(
-            business_days_between(
-                timezone.localdate(cycle.opened_at),
-                timezone.localdate(cycle.decided_at) if cycle.decided_at else today,
-            )
-            for cycle in review.cycle.application.review_cycles.all()
-        )
+        return days_in_review(review.cycle.application.review_cycles.all())
 
     def get_readonly_fields(self, request, obj=None):
         fields = [*self.readonly_fields, "decided_at", "decided_by"]

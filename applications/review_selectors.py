@@ -12,6 +12,19 @@ from permits.models import Permit
 from .models import Application, Review, ReviewComment, ReviewCycle
 
 
+def days_in_review(cycles) -> int:
+    """Business days the city held the file: from each cycle's start to its decision (or
+    today); the time with the applicant between cycles does not count."""
+    today = timezone.localdate()
+    return sum(
+        business_days_between(
+            timezone.localdate(cycle.opened_at),
+            timezone.localdate(cycle.decided_at) if cycle.decided_at else today,
+        )
+        for cycle in cycles
+    )
+
+
 @dataclass
 class PermitReviews:
     application: Application
@@ -19,14 +32,7 @@ class PermitReviews:
 
     @property
     def days_in_review(self) -> int:
-        """Business days the city held the file: from each cycle's start to its decision (or
-        today); the time with the applicant between cycles does not count."""
-        today = timezone.localdate()
-        total = 0
-        for cycle in self.cycles:
-            end = timezone.localdate(cycle.decided_at) if cycle.decided_at else today
-            total += business_days_between(timezone.localdate(cycle.opened_at), end)
-        return total
+        return days_in_review(self.cycles)
 
     @property
     def with_city(self) -> bool:

@@ -177,19 +177,27 @@ def application_approve(*, application: Application, by) -> Permit:
     return permit
 
 
+def issuance_documents_missing(application: Application) -> list:
+    """The form's documents needed before issuance that are not uploaded yet."""
+    uploaded = set(application.documents.values_list("requirement_id", flat=True))
+    return [
+        requirement
+        for requirement in application.template.document_requirements.filter(
+            stage=DocumentStage.ISSUANCE
+        )
+        if requirement.pk not in uploaded
+    ]
+
+
 def issuance_missing(permit: Permit) -> list[str]:
     """What an application's permit lacks before it is issued: the documents its form needs
     before issuance, and the conditions of approval to meet before it (permits.issuing)."""
     application = Application.objects.filter(permit=permit).select_related("template").first()
     if application is None:
         return []
-    uploaded = set(application.documents.values_list("requirement_id", flat=True))
     missing = [
         f"the {requirement.name} is needed before issuance (upload it on the permit's Reviews page)"
-        for requirement in application.template.document_requirements.filter(
-            stage=DocumentStage.ISSUANCE
-        )
-        if requirement.pk not in uploaded
+        for requirement in issuance_documents_missing(application)
     ]
     missing += [
         f"the condition “{condition.text[:80]}” is to be met before issuance"

@@ -16,7 +16,7 @@ from permits.views import document_file_response
 
 from .exceptions import ApplicationError
 from .forms import CorrectionUploadForm, IssuanceUploadForm
-from .models import CommentKind, DocumentStage, ReviewComment
+from .models import CommentKind, ReviewComment
 from .review_selectors import permit_reviews
 from .review_services import (
     correction_document_upload,
@@ -24,6 +24,7 @@ from .review_services import (
     corrections_resubmit,
     cycle_awaiting_corrections,
     issuance_document_upload,
+    issuance_documents_missing,
     unanswered,
 )
 
@@ -40,25 +41,13 @@ def _permit_and_reviews(request: HttpRequest, number: str):
     return permit, reviews
 
 
-def _issuance_needed(application) -> list:
-    """The form's documents needed before issuance that are not uploaded yet."""
-    uploaded = set(application.documents.values_list("requirement_id", flat=True))
-    return [
-        requirement
-        for requirement in application.template.document_requirements.filter(
-            stage=DocumentStage.ISSUANCE
-        )
-        if requirement.pk not in uploaded
-    ]
-
-
 @login_required
 @require_GET
 def permit_reviews_view(request: HttpRequest, number: str) -> HttpResponse:
     permit, reviews = _permit_and_reviews(request, number)
     awaiting = cycle_awaiting_corrections(reviews.application)
     approved = permit.status in (PermitStatus.PENDING_APPROVAL, PermitStatus.READY_TO_ISSUE)
-    needed = _issuance_needed(reviews.application) if approved else []
+    needed = issuance_documents_missing(reviews.application) if approved else []
     return render(
         request,
         "applications/permit_reviews.html",
@@ -99,7 +88,9 @@ def issuance_upload_view(request: HttpRequest, number: str) -> HttpResponse:
     if getattr(request, "upload_refused", False):
         messages.error(request, "That file is larger than the limit: nothing was uploaded.")
         return redirect("applications:permit_reviews", permit.number)
-    form = IssuanceUploadForm(request.POST, files, requirements=_issuance_needed(application))
+    form = IssuanceUploadForm(
+        request.POST, files, requirements=issuance_documents_missing(application)
+    )
     if not form.is_valid():
         messages.error(request, "Choose which document it is, and the file.")
         return redirect("applications:permit_reviews", permit.number)
@@ -223,32 +214,6 @@ def _upload_correction(request: HttpRequest, permit, application) -> HttpRespons
         )
     except ApplicationError as error:
         messages.error(request, f"{form.cleaned_data['file'].name}: {error}")
-    else:
-        what = (
-            f"version {document.version} of {document.replaces.original_name}"
-            if document.replaces
-            else "a new document"
-        )
-        messages.success(request, f"{document.original_name} was uploaded as {what}.")
-    return redirect("applications:permit_corrections", permit.number)
-    form = CorrectionUploadForm(request.POST, files, documents=_documents_latest(application))
-    if not form.is_valid():
-        messages.error(
-            request,
-            "Choose one of the documents listed: the latest version of each."
-            if "replaces" in form.errors
-            else "Choose a file to upload.",
-        )
-        return redirect("applications:permit_corrections", permit.number)
-    try:
-        document = correction_document_upload(
-            application=application,
-            by=request.user,
-            upload=form.cleaned_data["file"],
-            replaces_id=form.cleaned_data["replaces"],
-        )
-    except ApplicationError as error:
-        messages.error(request, str(error))
     else:
         what = (
             f"version {document.version} of {document.replaces.original_name}"

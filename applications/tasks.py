@@ -117,8 +117,6 @@ def send_draft_reminder(application_id: int) -> None:
 def send_review_cycle_decided(cycle_id: int) -> None:
     """One email when a review cycle's last review is decided: to the applicant and the permit's
     contacts, with each discipline's decision and a link."""
-    from permits.models import PermitContact
-
     from .models import CommentKind, ReviewComment, ReviewCycle, ReviewStatus
 
     cycle = (
@@ -129,16 +127,12 @@ def send_review_cycle_decided(cycle_id: int) -> None:
     if cycle is None:
         return
     application = cycle.application
-    reviews = list(cycle.reviews.select_related("discipline"))
-    addresses = [application.applicant.email] if application.applicant else []
-    addresses += PermitContact.objects.filter(permit=application.permit_id).values_list(
-        "user__email", flat=True
-    )
+    reviews = list(cycle.reviews.select_related("discipline").prefetch_related("conditions"))
     corrections = [r for r in reviews if r.status == ReviewStatus.CORRECTIONS_REQUIRED]
     to_answer = ReviewComment.objects.filter(
         review__cycle=cycle, kind=CommentKind.RESPONSE_REQUIRED
     ).count()
-    for address in dict.fromkeys(address for address in addresses if address):
+    for address in _application_parties(application):
         send_templated_email(
             template="review_cycle_decided",
             to=[address],

@@ -29,7 +29,7 @@ from .models import (
 )
 from .selectors import with_fees_due
 from .signals import fee_held_by
-from .views import document_file_response
+from .views import card_file_response, document_file_response
 
 
 class FeeForm(StatusMoveForm):
@@ -475,11 +475,7 @@ class PermitCardAdmin(ReadOnlyAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         card = get_object_or_404(PermitCard.objects.select_related("permit"), pk=card_id)
-        response = FileResponse(
-            card.file.open("rb"), filename=card.download_name, content_type="application/pdf"
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return card_file_response(card)
 
 
 @admin.register(FeeAdjustment)

@@ -35,7 +35,7 @@ from .exceptions import PermitError
 from .forms import DocumentUploadForm, PermitContactForm, PermitSearchForm, default_applied_from
 from .invitations import CONTACT_INVITATION_DAYS, invitation_from_token
 from .issuing import issue_blockers
-from .models import Permit, PermitContact, PermitDocument, PermitStatus
+from .models import Permit, PermitCard, PermitContact, PermitDocument, PermitStatus
 from .pages import permit_page_links
 from .selectors import (
     PermitSearch,
@@ -485,6 +485,12 @@ def permit_card_view(request: HttpRequest, number: str, revision: int | None = N
     card = cards.filter(revision=revision).first() if revision is not None else cards.first()
     if card is None:
         raise Http404("This permit has no card (it is made when the permit is issued).")
+    return card_file_response(card)
+
+
+def card_file_response(card: PermitCard) -> FileResponse:
+    """A card's PDF, shown in the browser, never cached. For the portal's download (the policy
+    asked) and the admin's (the permission checked)."""
     try:
         handle = card.file.open("rb")
     except FileNotFoundError:

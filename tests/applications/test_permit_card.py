@@ -166,3 +166,13 @@ def test_the_approved_documents_are_the_approved_plans_for_the_parties(client, i
     assert client.get(url).status_code == 200
     client.force_login(UserFactory())
     assert client.get(url).status_code == 404
+
+
+def test_staff_download_a_cards_revision_in_admin(client, issued):
+    card = PermitCard.objects.get(permit=issued)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = client.get(reverse("admin:permits_permitcard_changelist")).text
+    url = reverse("admin:permits_permitcard_download", args=[card.pk])
+    assert url in page
+    response = client.get(url)
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
