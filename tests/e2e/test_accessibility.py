@@ -193,6 +193,12 @@ def check(page, base_url: str, paths: list[str], who: str) -> list[str]:
 def test_every_page_passes_axe_at_both_widths_and_fits_a_phone(page, live_server):
     seed_demo_city()
     problems = check(page, live_server.url, public_pages(), "visitor")
+    # A wrong check code: its page (a 404, with a box to type the code again).
+    for width, height in WIDTHS.values():
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(live_server.url + reverse("permits:verify", args=["ZZZZ2222"]))
+        page.evaluate(AXE)
+        problems += [f"visitor wrong code: {json.dumps(v)}" for v in page.evaluate(RUN_AXE)]
     sign_in(page, live_server.url, "demo", DEMO_PASSWORDS["demo"])
     problems += check(page, live_server.url, contractor_pages(), "contractor")
     # The inspection request's date step (its days off were greyed too light to read).
