@@ -48,14 +48,17 @@ class StatusMachine(models.Model):
     STATUS_FIELD: ClassVar[str] = "status"
     # The exception a refused move raises (an app's own subclass of InvalidStatusMove).
     move_error: ClassVar[type[InvalidStatusMove]] = InvalidStatusMove
+    # True only while move_to saves: the one save that writes the status.
+    _moving = False
 
     class Meta:
         abstract = True
 
     # -- saving -------------------------------------------------------------------------------
-    def save(self, *args, **kwargs):
-        if self._state.adding or getattr(self, "_moving", False):
-            super().save(*args, **kwargs)
+    def save(self, **kwargs):
+        # (Keyword arguments only: Django 5.2 no longer takes save()'s options by position.)
+        if self._state.adding or self._moving:
+            super().save(**kwargs)
             self._loaded_status = self._status_value()
             return
         loaded = getattr(self, "_loaded_status", None)
@@ -76,7 +79,7 @@ class StatusMachine(models.Model):
             raise StatusChangedOutsideMachine(
                 f"{type(self).__name__}.{self.STATUS_FIELD} changes only through move_to()."
             )
-        super().save(*args, **kwargs)
+        super().save(**kwargs)
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -115,11 +118,6 @@ class StatusMachine(models.Model):
         """The moves staff may make by hand in admin (the table's, unless a model keeps some
         for its services, e.g. a fee becomes Paid only through a payment)."""
         return self.allowed_moves_from(status)
-
-    def can_move_to(self, status: str) -> bool:
-        """Whether the table allows the move from the status this instance was read with (for
-        offering moves; `move_to` decides against the database)."""
-        return self.is_allowed_move(self._status_value(), status)
 
     def status_label(self, status: str) -> str:
         field = self._meta.get_field(self.STATUS_FIELD)
@@ -187,13 +185,12 @@ class StatusMachine(models.Model):
             fields.add(name)
         if any(f.name == "updated_at" for f in self._meta.concrete_fields):
             fields.add("updated_at")
-        self._loaded_status = previous
         self._moving = True
         try:
+            # (save() then reads the new status as the one loaded.)
             self.save(update_fields=sorted(fields))
         finally:
             self._moving = False
-        self._loaded_status = status
         recorded = self.record_move(previous, status, by=by, note=note)
         status_moved.send(
             sender=model,

@@ -175,3 +175,179 @@ def test_expiring_a_permit_cancels_its_scheduled_inspections_and_tells_the_reque
     assert [message.to for message in mail.outbox] == [["site@builder.example"]]
     assert "has been cancelled: the permit expired" in mail.outbox[0].body
     assert PermitStatusChange.objects.filter(permit=permit, to_status="expired").exists()
+
+
+# The machine's own contract, move by move (issue 21: each of these was a surviving mutant) -----
+
+
+def test_reachable_follows_chains_of_moves_not_just_one():
+    # Submitted -> In Review -> Ready to Issue -> Issued -> Finaled: no single move, a chain.
+    assert Permit.is_reachable(PermitStatus.SUBMITTED, PermitStatus.FINALED)
+    assert Permit.is_reachable(PermitStatus.SUBMITTED, PermitStatus.IN_REVIEW)
+    # Through a loop (In Review <-> Submitted) and out again.
+    assert Permit.is_reachable(PermitStatus.IN_REVIEW, PermitStatus.EXPIRED)
+    # Nothing leaves a final status, and nothing leads back to where a permit starts from there.
+    assert not Permit.is_reachable(PermitStatus.FINALED, PermitStatus.ISSUED)
+    assert not Permit.is_reachable(PermitStatus.CANCELLED, PermitStatus.SUBMITTED)
+    assert not Permit.is_reachable(PermitStatus.ISSUED, PermitStatus.SUBMITTED)
+    # Past a loop that does not pass through the start (Issued <-> Expired), the search ends.
+    assert not Permit.is_reachable(PermitStatus.READY_TO_ISSUE, PermitStatus.SUBMITTED)
+    # A status the table does not know leads nowhere.
+    assert not Permit.is_reachable("archived", PermitStatus.ISSUED)
+
+
+def test_a_status_the_table_does_not_list_allows_no_move():
+    assert Permit.allowed_moves_from("archived") == frozenset()
+    assert not Permit.is_allowed_move("archived", PermitStatus.ISSUED)
+
+
+def test_staff_may_make_every_move_of_the_table_by_hand_unless_the_model_keeps_some():
+    permit = PermitFactory(status=PermitStatus.ISSUED)
+    assert permit.manual_moves_from(PermitStatus.ISSUED) == Permit.allowed_moves_from(
+        PermitStatus.ISSUED
+    )
+    assert permit.manual_moves_from(PermitStatus.READY_TO_ISSUE) == {
+        PermitStatus.ISSUED,
+        PermitStatus.CANCELLED,
+    }
+
+
+def test_a_record_not_yet_saved_cannot_move():
+    with pytest.raises(StatusChangedOutsideMachine, match=r"^Save the record before moving it\.$"):
+        Permit(number="RES26-9999").move_to(PermitStatus.IN_REVIEW)
+
+
+def test_the_refusal_names_the_record_and_both_statuses_by_their_labels():
+    fee = FeeFactory(description="Plan review")
+    fee.move_to(FeeStatus.WAIVED, note="Non-profit")
+    with pytest.raises(InvalidStatusMove) as refused:
+        fee.move_to(FeeStatus.PAID, payment=object())
+    assert str(refused.value) == f"{fee.describe()} is Waived and cannot become Paid."
+    # A status the field does not list is named as it is.
+    assert fee.status_label("archived") == "archived"
+
+
+def test_a_model_without_a_description_of_its_own_is_named_by_its_kind_and_itself():
+    from core.status import StatusMachine
+
+    license = LicenseFactory(number="EC10002")
+    assert StatusMachine.describe(license) == f"License {license}"
+
+
+def test_the_move_tells_its_rules_who_moves_it_why_and_from_where(monkeypatch):
+    clerk = UserFactory(is_staff=True)
+    permit = PermitFactory(status=PermitStatus.READY_TO_ISSUE)
+    seen = {}
+    original_apply = Permit.apply_move
+
+    def check_move(self, previous, status, context):
+        seen["check"] = (previous, status, context)
+
+    def apply_move(self, previous, status, context):
+        seen["apply"] = (previous, status, dict(context))
+        return original_apply(self, previous, status, context)
+
+    monkeypatch.setattr(Permit, "check_move", check_move)
+    monkeypatch.setattr(Permit, "apply_move", apply_move)
+    permit.move_to(PermitStatus.ISSUED, by=clerk, note="Counter", on=datetime.date(2026, 3, 2))
+    assert seen["check"] == (
+        PermitStatus.READY_TO_ISSUE,
+        PermitStatus.ISSUED,
+        {"on": datetime.date(2026, 3, 2), "by": clerk, "note": "Counter"},
+    )
+    assert seen["apply"] == (
+        PermitStatus.READY_TO_ISSUE,
+        PermitStatus.ISSUED,
+        {"on": datetime.date(2026, 3, 2)},
+    )
+
+
+def test_apps_above_hear_every_move_with_who_why_and_what_the_caller_said():
+    from core.status import status_moved
+
+    clerk = UserFactory(is_staff=True)
+    license = LicenseFactory()
+    heard = []
+
+    def receiver(sender, **kwargs):
+        heard.append((sender, kwargs))
+
+    status_moved.connect(receiver, weak=False)
+    try:
+        license.move_to(LicenseStatus.SUSPENDED, by=clerk, note="Insurance lapsed", source="audit")
+        license.move_to(LicenseStatus.ACTIVE)
+    finally:
+        status_moved.disconnect(receiver)
+    (sender, first), (_, second) = heard
+    assert sender is License
+    assert first["instance"] is license
+    assert (first["previous"], first["status"]) == (LicenseStatus.ACTIVE, LicenseStatus.SUSPENDED)
+    assert (first["by"], first["note"], first["context"]) == (
+        clerk,
+        "Insurance lapsed",
+        {"source": "audit"},
+    )
+    # Without a note, the move is recorded and heard with none.
+    assert (second["by"], second["note"], second["context"]) == (None, "", {})
+    assert StatusChange.objects.filter(to_status=LicenseStatus.ACTIVE).get().note == ""
+
+
+def test_a_move_writes_its_status_and_the_fields_that_go_with_it_only():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    permit = PermitFactory(status=PermitStatus.READY_TO_ISSUE, description="As applied")
+    with CaptureQueriesContext(connection) as queries:
+        permit.move_to(PermitStatus.ISSUED, on=datetime.date(2026, 3, 2))
+    (update,) = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "permits_permit"')]
+    assert '"status"' in update and '"issued_on"' in update and '"expires_on"' in update
+    assert '"updated_at"' in update
+    assert '"description"' not in update
+
+
+def test_a_move_stamps_the_record_as_updated():
+    license = LicenseFactory()
+    License.objects.filter(pk=license.pk).update(
+        updated_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+    )
+    license.move_to(LicenseStatus.SUSPENDED)
+    assert License.objects.get(pk=license.pk).updated_at.year > 2020
+
+
+def test_after_a_move_a_status_changed_in_memory_is_still_refused():
+    permit = PermitFactory(status=PermitStatus.ISSUED)
+    permit.move_to(PermitStatus.FINALED)
+    permit.status = PermitStatus.ISSUED
+    with pytest.raises(
+        StatusChangedOutsideMachine, match=r"^Permit\.status changes only through move_to\(\)\.$"
+    ):
+        permit.save()
+    # Read again, the status unchanged: asking to write it is refused all the same.
+    with pytest.raises(
+        StatusChangedOutsideMachine, match=r"^Permit\.status changes only through move_to\(\)\.$"
+    ):
+        Permit.objects.get(pk=permit.pk).save(update_fields=["status", "description"])
+    assert Permit.objects.get(pk=permit.pk).status == PermitStatus.FINALED
+
+
+def test_a_record_read_without_its_status_saves_its_other_fields():
+    permit = PermitFactory(status=PermitStatus.ISSUED, description="Before")
+    partial = Permit.objects.only("pk", "description").get(pk=permit.pk)
+    partial.description = "After"
+    partial.save()
+    permit.refresh_from_db()
+    assert (permit.description, permit.status) == ("After", PermitStatus.ISSUED)
+
+
+def test_a_record_remembers_the_status_it_was_read_with():
+    permit = PermitFactory(status=PermitStatus.ISSUED)
+    read = Permit.objects.get(pk=permit.pk)
+    Permit.objects.filter(pk=permit.pk).update(description="Changed elsewhere")
+    read.status = PermitStatus.FINALED
+    with pytest.raises(StatusChangedOutsideMachine):
+        read.save()
+    # Read again, the record is saved as it was read.
+    again = Permit.objects.get(pk=permit.pk)
+    again.description = "Mine"
+    again.save()
+    assert Permit.objects.get(pk=permit.pk).description == "Mine"
