@@ -139,7 +139,9 @@ class Payment(StatusMachine):
         return int((self.total * 100).to_integral_value())
 
     def describe(self) -> str:
-        return f"Payment {self}"
+        # "Payment R2026-0000012", or "Payment 12" before it has a receipt (never "Payment
+        # Payment 12").
+        return f"Payment {self.receipt_number or self.pk}"
 
     @property
     def paid_while_closed(self) -> bool:

@@ -90,7 +90,7 @@ class OfflineGatewayProvider(HostedPaymentProvider):
             payment = Payment.objects.select_for_update().get(pk=payment.pk)
             if payment.status != PaymentStatus.PROCESSING:
                 raise PaymentError(
-                    f"Payment {payment} is {payment.get_status_display().lower()}: only a "
+                    f"{payment.describe()} is {payment.get_status_display().lower()}: only a "
                     "processing one is settled."
                 )
             if succeeded:

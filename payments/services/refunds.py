@@ -29,7 +29,7 @@ def lock_refundable(payment_id: int) -> Payment:
     payment = Payment.objects.select_for_update().get(pk=payment_id)
     if payment.status != PaymentStatus.CONFIRMED and not payment.paid_while_closed:
         raise PaymentError(
-            f"Payment {payment} is {payment.get_status_display().lower()}: only a paid one "
+            f"{payment.describe()} is {payment.get_status_display().lower()}: only a paid one "
             "is refunded."
         )
     return payment
