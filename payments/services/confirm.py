@@ -45,7 +45,7 @@ def payment_confirm(*, payment_id: int, source: str, stripe_payment_intent: str 
         payment.save(update_fields=fields)
         logger.error("payment %s reported paid while %s", payment.pk, payment.status)
         return payment
-    lines = list(payment.lines.filter(live=True).select_related("fee"))
+    lines = list(payment.lines.filter(live=True))
     fee_ids = [line.fee_id for line in lines]
     fees = {fee.pk: fee for fee in Fee.objects.select_for_update().filter(pk__in=fee_ids)}
     for line in lines:
@@ -86,7 +86,7 @@ def _issue_paid_permits(permit_ids: set[int]) -> None:
 
 
 @transaction.atomic
-def payment_release(*, payment_id: int, status: str, reason: str = "") -> Payment:
+def payment_release(*, payment_id: int, status: str, reason: str) -> Payment:
     """A payment that will not be paid (declined, failed, expired): its fees are free again and
     stay due."""
     payment = Payment.objects.select_for_update().get(pk=payment_id)
