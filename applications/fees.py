@@ -124,7 +124,7 @@ def estimate_fees(
     for rule in rules:
         if rule.only_if_key and not matches(answers.get(rule.only_if_key), rule.only_if_value):
             continue
-        basis_q = by_key.get(rule.basis_key) if rule.basis_key else None
+        basis_q = by_key.get(rule.basis_key)  # None for a rule on the valuation
         if (
             rule.kind in (FeeKind.PER_UNIT, FeeKind.TABLE)
             and basis_q is not None
@@ -150,14 +150,15 @@ def _line(
             return FeeLine(rule.description, None, needs=_needs(valuation_q, "the valuation"))
         thousands = steps_over(valuation, Decimal(0), THOUSAND)
         amount = max(thousands * rule.rate, rule.minimum)
-        basis = f"{format_money(rule.rate)} per $1,000 of {format_money(valuation)}"
+        basis = f"{_rate(rule.rate)} per $1,000 of {format_money(valuation)}"
         if rule.minimum:
             basis += f", at least {format_money(rule.minimum)}"
         return FeeLine(rule.description, _cents(amount), basis)
     basis_q = by_key.get(rule.basis_key) if rule.basis_key else valuation_q
     value = number_answer(basis_q, answers)
     if value is None:
-        return FeeLine(rule.description, None, needs=_needs(basis_q, rule.basis_key or "valuation"))
+        needs = _needs(basis_q, rule.basis_key or "the valuation")
+        return FeeLine(rule.description, None, needs=needs)
     unit = f" {basis_q.unit}" if basis_q is not None and basis_q.unit else ""
     if rule.kind == FeeKind.PER_UNIT:
         amount = max(value * rule.amount, rule.minimum)
@@ -170,6 +171,12 @@ def _line(
 
 def _needs(question: Question | None, fallback: str) -> str:
     return f"Answer “{question.label}”" if question is not None else f"Give {fallback}"
+
+
+def _rate(rate: Decimal) -> str:
+    """A rate per $1,000 as the schedule has it, never rounded to the cent: $2.50, $1.005."""
+    places = max(2, -rate.normalize().as_tuple().exponent)
+    return f"${rate:,.{places}f}"
 
 
 def _cents(amount: Decimal) -> Decimal:

@@ -216,15 +216,11 @@ def permit_contact_remove(*, contact: PermitContact, by) -> None:
 PERMIT_NUMBER_DIGITS = 4
 
 
-def _highest_number_in_use(prefix: str) -> int:
-    """The highest sequence among permits already numbered `prefix`NNNN (imported or made
-    before the sequence existed), for a new sequence to start after."""
-    return _number_in_use(prefix)[0]
-
-
 def _number_in_use(prefix: str) -> tuple[int, int]:
-    """The highest sequence numbered `prefix`NNNN, and its digits (an import's RES26-013323
-    has six: the numbers that follow keep six, RES26-013324, never RES26-13324)."""
+    """The highest sequence among permits already numbered `prefix`NNNN (imported, or made
+    before the sequence existed), for a new sequence to start after, and its digits (an
+    import's RES26-013323 has six: the numbers that follow keep six, RES26-013324, never
+    RES26-13324). (`startswith` lets the index narrow what the regular expression reads.)"""
     number = (
         Permit.objects.filter(number__startswith=prefix, number__regex=rf"^{re.escape(prefix)}\d+$")
         .annotate(width=Length("number"))
