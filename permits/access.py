@@ -118,11 +118,6 @@ def permit_parties(permit: Permit) -> PermitParties:
     return getattr(permit, PARTIES_CACHE_ATTRIBUTE)
 
 
-def forget_parties(permit: Permit) -> None:
-    if hasattr(permit, PARTIES_CACHE_ATTRIBUTE):
-        delattr(permit, PARTIES_CACHE_ATTRIBUTE)
-
-
 def _registered_for(scope: ContractorScope, parties: PermitParties, *, acting: bool) -> bool:
     """Registered for one of the permit's licenses; to act on the permit, an active one."""
     licenses = scope.license_ids & parties.license_ids
@@ -275,16 +270,14 @@ def can_reassign_review(user, review) -> bool:
     """Give a plan review to another reviewer: supervisors (staff allowed to decide any
     review), never a reviewer for themselves or a colleague."""
     return bool(
-        getattr(user, "is_active", False)
-        and getattr(user, "is_staff", False)
-        and user.has_perm("applications.decide_any_review")
+        user.is_active and user.is_staff and user.has_perm("applications.decide_any_review")
     )
 
 
 def can_decide_review(user, review) -> bool:
     """Start and decide a plan review: its reviewer (staff), or staff allowed to decide any
     review (a supervisor covering an absence)."""
-    if not (getattr(user, "is_active", False) and getattr(user, "is_staff", False)):
+    if not (user.is_active and user.is_staff):
         return False
     return review.reviewer_id == user.pk or user.has_perm("applications.decide_any_review")
 
@@ -293,7 +286,7 @@ def can_decide_review(user, review) -> bool:
 
 
 def can_join_business(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False))
+    return bool(user.is_authenticated)
 
 
 def can_view_business(user, contractor_id: int) -> bool:
