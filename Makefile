@@ -8,14 +8,15 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d'
 APPS := core accounts licenses permits inspections payments portal demo
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint format install lock migrate seed serve worker beat bench load audit clean help
+.PHONY: demo test lint format install lock migrate seed serve worker beat bench bench-smoke load mutation audit clean help
 
 help:
 	@echo "make demo   - install, migrate, seed the demo city and serve on http://127.0.0.1:8000"
 	@echo "make test   - install and run lint and the whole test suite"
-	@echo "make bench  - generate a 1,000,000-permit city on PostgreSQL and benchmark it"
+	@echo "make bench  - generate a 1,000,000-permit city on PostgreSQL and benchmark it (PERMITS=...)"
 	@echo "make audit  - check the installed packages against the vulnerability database (needs it reachable)"
 	@echo "make load   - 50 Locust users for 2 minutes against gunicorn on PostgreSQL, then the ledger checks"
+	@echo "make mutation - mutation testing of the money, state and access rules (mutmut; docs/testing.md)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -67,10 +68,18 @@ worker: install
 beat: install
 	$(BIN)/celery -A portal beat --loglevel=INFO
 
+PERMITS ?= 1000000
 bench: install
 	bench/prepare.sh
-	$(BIN)/python bench/generate.py
+	$(BIN)/python bench/generate.py --permits $(PERMITS)
 	$(BIN)/python bench/run.py
+
+# The benchmark on a city of 3,000 permits, every page asked a few times and nothing judged: CI
+# runs it so that the generator's SQL cannot fall behind the migrations (PostgreSQL and Redis up).
+SMOKE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/permit_portal_bench_smoke
+bench-smoke: install
+	$(BIN)/python bench/generate.py --permits 3000 --database-url $(SMOKE_DATABASE_URL)
+	$(BIN)/python bench/run.py --smoke --database-url $(SMOKE_DATABASE_URL)
 
 # Known vulnerabilities in the installed packages: needs a machine that can reach the
 # vulnerability database (PyPI's advisory service); installs pip-audit on first use.
@@ -81,6 +90,13 @@ audit: install
 # Needs PostgreSQL and Redis running (it never starts or restarts them); LOAD_ARGS="--no-wait" etc.
 load: install
 	$(BIN)/python load/run.py $(LOAD_ARGS)
+
+# Mutation testing of the rules, each module against its own tests, on the local PostgreSQL (so
+# that the row-lock tests run too); MUTATION_DATABASE_URL= (empty) runs on SQLite, faster.
+# MUTATION_ARGS="trust refunds" runs some modules; --keep reuses mutmut's earlier results.
+MUTATION_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/permit_portal_mutation
+mutation: install
+	$(BIN)/python mutation/run.py $(if $(MUTATION_DATABASE_URL),--database-url $(MUTATION_DATABASE_URL)) $(MUTATION_ARGS)
 
 clean:
 	rm -rf $(VENV) var/staticfiles .pytest_cache

@@ -1,4 +1,5 @@
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -46,6 +47,42 @@ def pytest_runtest_setup(item):
     for name, value in item.user_properties:
         if name == "missing":
             pytest.fail(f"Required service missing: {value}.", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """PORTAL_TEST_DB_SLOTS=N: each test session takes one of N PostgreSQL test databases (a
+    file lock held while the session lasts), so that N sessions run side by side on one server
+    without sharing a database. Mutation testing forks a session per mutant (mutation/run.py);
+    with --reuse-db each slot's database is made once."""
+    import fcntl
+    import tempfile
+
+    from django.conf import settings
+
+    slots = int(os.environ.get("PORTAL_TEST_DB_SLOTS") or 0)
+    database = settings.DATABASES["default"]
+    if not slots or database["ENGINE"] != "django.db.backends.postgresql":
+        yield
+        return
+    folder = Path(tempfile.gettempdir()) / "permit-portal-test-db-slots"
+    folder.mkdir(exist_ok=True)
+    # A session forked from one that took a slot inherits its settings: take the name without it.
+    test_name = database.get("TEST", {}).get("NAME") or f"test_{database['NAME']}"
+    test_name = re.sub(r"_slot\d+$", "", test_name)
+    for slot in range(slots):
+        held = (folder / f"{test_name}-{slot}.lock").open("w")
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            held.close()
+            continue
+        database.setdefault("TEST", {})["NAME"] = f"{test_name}_slot{slot}"
+        break
+    else:
+        raise RuntimeError(f"All {slots} test database slots are taken.")
+    yield
+    held.close()
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,1 @@
+"""Mutation testing of the rules (`make mutation`, docs/testing.md)."""
