@@ -11,6 +11,7 @@ project's own migrations, and the tables vacuumed and analysed. Deterministic: a
 import argparse
 import datetime
 import io
+import json
 import os
 import random
 import sys
@@ -190,11 +191,52 @@ def tsv(value) -> str:
     return text.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
 
 
+def schema_defaults(table: str, columns: list[str]) -> dict[str, object]:
+    """The columns of `table` (as the migrations left it) that the generator does not name and
+    the database needs a value for: each with its model field's default. A migration that adds a
+    column with a default is followed without a change here; one without a default stops the
+    generator at once, naming the column to fill."""
+    from django.apps import apps
+    from django.db import connection, models
+
+    model = next(m for m in apps.get_models() if m._meta.db_table == table)
+    defaults = {}
+    for field in model._meta.concrete_fields:
+        if field.column in columns or field.primary_key or field.generated:
+            continue
+        if field.db_default is not models.NOT_PROVIDED or field.null:
+            continue  # the database fills it in
+        if not field.has_default():
+            raise SystemExit(
+                f"bench/generate.py writes {table} without {field.column}, which has no "
+                "default: give it a value in the generator."
+            )
+        value = field.get_default()
+        if isinstance(value, dict | list):  # a JSON column, written as its text
+            defaults[field.column] = json.dumps(value)
+        else:
+            defaults[field.column] = field.get_db_prep_save(value, connection=connection)
+    return defaults
+
+
+def insert_rows(cursor, table: str, columns: list[str], rows: list[tuple]) -> None:
+    """INSERT a few rows, with what the schema needs besides (schema_defaults)."""
+    extra = schema_defaults(table, columns)
+    names = [*columns, *extra]
+    placeholders = ", ".join(["%s"] * len(names))
+    cursor.executemany(
+        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({placeholders})",
+        [(*row, *extra.values()) for row in rows],
+    )
+
+
 class Copier:
-    """COPY rows in large chunks of tab-separated text."""
+    """COPY rows in large chunks of tab-separated text, with what the schema needs besides the
+    columns named (schema_defaults)."""
 
     def __init__(self, cursor, table: str, columns: list[str]) -> None:
-        self.cursor, self.table, self.columns = cursor, table, columns
+        self.extra = schema_defaults(table, columns)
+        self.cursor, self.table, self.columns = cursor, table, [*columns, *self.extra]
         self.buffer = io.StringIO()
         self.count = 0
         self.copy = None
@@ -205,6 +247,7 @@ class Copier:
         return self
 
     def row(self, *values) -> None:
+        values = (*values, *self.extra.values())
         self.buffer.write("\t".join(tsv(value) for value in values))
         self.buffer.write("\n")
         self.count += 1
@@ -310,19 +353,29 @@ def drop_secondary_indexes(cursor, tables: list[str]) -> list[str]:
 
 def load(cursor, rng: random.Random, permit_count: int, started: float) -> None:
     now = datetime.datetime(2026, 11, 1, 12, 0, tzinfo=datetime.UTC)
-    cursor.execute(
-        "INSERT INTO licenses_licensetype (prefix, name) VALUES "
-        + ", ".join(f"('{p}', '{n}')" for p, n in LICENSE_TYPES)
+    insert_rows(cursor, "licenses_licensetype", ["prefix", "name"], LICENSE_TYPES)
+    insert_rows(
+        cursor,
+        "permits_permittype",
+        ["code", "name", "is_active"],
+        [(code, name, True) for code, name in PERMIT_TYPES],
     )
-    cursor.execute(
-        "INSERT INTO permits_permittype (code, name, is_active) VALUES "
-        + ", ".join(f"('{c}', '{n}', true)" for c, n in PERMIT_TYPES)
-    )
-    cursor.execute(
-        "INSERT INTO inspections_inspectiontype (permit_type_id, code, name) "
-        "SELECT t.id, k.code, k.name FROM permits_permittype t, "
-        "(VALUES ('101', 'Footing'), ('105', 'Framing'), ('150', 'Rough-In'), ('199', 'Final'))"
-        " AS k(code, name)"
+    cursor.execute("SELECT id FROM permits_permittype ORDER BY id")
+    type_ids = [row[0] for row in cursor.fetchall()]
+    insert_rows(
+        cursor,
+        "inspections_inspectiontype",
+        ["permit_type_id", "code", "name", "is_final"],
+        [
+            (type_id, code, name, code == "199")
+            for type_id in type_ids
+            for code, name in (
+                ("101", "Footing"),
+                ("105", "Framing"),
+                ("150", "Rough-In"),
+                ("199", "Final"),
+            )
+        ],
     )
     kinds_by_type: dict[int, list[int]] = {}
     cursor.execute(
