@@ -37,6 +37,7 @@ class ApplicationTemplate(StatusMachine):
     it replaces. A type is open for online application while it has a published version."""
 
     Status = TemplateStatus
+    EVENT_SUBJECT = "application_form"
     ALLOWED_MOVES: dict[str, set[str]] = {
         TemplateStatus.DRAFT: {TemplateStatus.PUBLISHED},
         TemplateStatus.PUBLISHED: {TemplateStatus.RETIRED},
@@ -460,6 +461,13 @@ class Application(StatusMachine):
 
     Status = ApplicationStatus
     move_error = InvalidApplicationStatusMove
+    EVENT_SUBJECT = "application"
+    STATUS_EVENTS = {
+        ApplicationStatus.SUBMITTED: "application.submitted",
+        ApplicationStatus.ACCEPTED: "application.accepted",
+        ApplicationStatus.RETURNED: "application.returned",
+        ApplicationStatus.WITHDRAWN: "application.withdrawn",
+    }
 
     ALLOWED_MOVES: dict[str, set[str]] = {
         ApplicationStatus.DRAFT: {ApplicationStatus.SUBMITTED, ApplicationStatus.EXPIRED},
@@ -545,6 +553,9 @@ class Application(StatusMachine):
 
     def describe(self) -> str:
         return f"Application {self.reference}"
+
+    def event_about(self):
+        return [self.permit] if self.permit_id else []
 
     @property
     def permit_type(self) -> PermitType:
@@ -803,6 +814,8 @@ class Review(StatusMachine):
 
     Status = ReviewStatus
     move_error = InvalidApplicationStatusMove
+    EVENT_SUBJECT = "review"
+    STATUS_EVENTS = dict.fromkeys(REVIEW_DECISIONS, "review.decided")
     ALLOWED_MOVES: dict[str, set[str]] = {
         ReviewStatus.PENDING: {ReviewStatus.IN_PROGRESS, *REVIEW_DECISIONS},
         ReviewStatus.IN_PROGRESS: set(REVIEW_DECISIONS),
@@ -844,6 +857,10 @@ class Review(StatusMachine):
         ]
         indexes = [models.Index(fields=["reviewer", "status"], name="review_reviewer_status")]
         permissions = [("decide_any_review", "Can start and decide any plan review")]
+
+    def event_about(self):
+        application = self.cycle.application
+        return [application, application.permit] if application.permit_id else [application]
 
     def __str__(self) -> str:
         return f"{self.discipline} review of {self.cycle}"

@@ -3,11 +3,11 @@ model's table allows are offered as a "Move to" choice with a note, and made by 
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from .models import OutboxTask, StatusChange
+from .history import history_of
+from .models import Event, EventDelivery, OutboxTask
 from .money import format_money
 from .status import InvalidStatusMove
 
@@ -80,32 +80,13 @@ class StatusMoveAdmin(admin.ModelAdmin):
             fields.append(self.model.STATUS_FIELD)
         return [*fields, "status_history"]
 
-    @admin.display(description="Status history")
+    @admin.display(description="History")
     def status_history(self, obj) -> str:
-        """The record's moves from core's history (for models that keep none of their own),
-        newest first."""
+        """The record's events (core.events), newest first: its moves, and what else happened
+        to it or to the records it holds (a permit's fees, payments and inspections)."""
         if obj is None or obj.pk is None:
             return "-"
-        changes = list(
-            StatusChange.objects.filter(
-                content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk
-            ).select_related("changed_by")[:50]
-        )
-        if not changes:
-            return "No moves recorded."
-        rows = (
-            (
-                timezone.localtime(change.changed_at).strftime("%m/%d/%Y %H:%M"),
-                obj.status_label(change.from_status) if change.from_status else "(new)",
-                obj.status_label(change.to_status),
-                change.changed_by or "the portal",
-                f": {change.note}" if change.note else "",
-            )
-            for change in changes
-        )
-        return format_html(
-            "<ul>{}</ul>", format_html_join("", "<li>{} {} → {}, by {}{}</li>", rows)
-        )
+        return history_html(obj)
 
     def offers_moves(self, request, obj) -> bool:
         # Not on a new record, nor to staff who may only look (a read-only "Move to" was a 500:
@@ -170,14 +151,47 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(StatusChange)
-class StatusChangeAdmin(ReadOnlyAdmin):
-    """Every move of every model that keeps no history of its own: read only."""
+def history_html(record) -> str:
+    """A record's history as admin shows it (names of staff included)."""
+    entries = history_of(record, for_staff=True)
+    if not entries:
+        return "Nothing recorded."
+    rows = (
+        (
+            timezone.localtime(entry.at).strftime("%m/%d/%Y %H:%M"),
+            entry.title,
+            f": {entry.change}" if entry.change else "",
+            entry.actor,
+            f" ({entry.note})" if entry.note else "",
+        )
+        for entry in entries
+    )
+    return format_html("<ul>{}</ul>", format_html_join("", "<li>{} {}{}, by {}{}</li>", rows))
 
-    list_display = ("changed_at", "content_type", "object_id", "from_status", "to_status", "note")
-    list_filter = ("content_type", "to_status")
-    list_select_related = ("content_type", "changed_by")
-    ordering = ("-pk",)
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    """The event record (core.events): everything that happened, each heard by its
+    subscribers. Read only: nothing that happened is changed afterwards."""
+
+    list_display = ("occurred_at", "type", "content_type", "object_id", "actor")
+    list_filter = ("type",)
+    list_select_related = ("content_type", "actor")
+    fields = ("occurred_at", "type", "content_type", "object_id", "actor", "payload")
+    ordering = ("-occurred_at", "-id")
+    show_full_result_count = False
+
+
+@admin.register(EventDelivery)
+class EventDeliveryAdmin(ReadOnlyAdmin):
+    """Each subscriber hearing each event: one not delivered, with an error, is a subscriber
+    failing (it is tried again with backoff; `manage.py deliver_events` queues the given-up
+    ones again)."""
+
+    list_display = ("created_at", "subscriber", "event", "attempts", "delivered_at", "last_error")
+    list_filter = (("delivered_at", admin.EmptyFieldListFilter), "subscriber")
+    list_select_related = ("event",)
+    ordering = ("-created_at",)
     show_full_result_count = False
 
 

@@ -7,43 +7,6 @@ from django.db import models
 from django.utils import timezone
 
 
-class StatusChange(models.Model):
-    """Append-only history of the status machine's moves for every model that does not keep
-    one of its own: what moved, from what to what, who moved it, when and why."""
-
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    object_id = models.BigIntegerField()
-    subject = GenericForeignKey("content_type", "object_id")
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    changed_at = models.DateTimeField(default=timezone.now)
-    note = models.CharField(max_length=300, blank=True)
-
-    class Meta:
-        verbose_name = "status change"
-        ordering = ["-changed_at", "-id"]
-        indexes = [
-            models.Index(fields=["content_type", "object_id", "-id"], name="statuschange_record")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.from_status or '(new)'} -> {self.to_status}"
-
-    @classmethod
-    def record(cls, instance: models.Model, previous: str, status: str, *, by, note: str):
-        return cls.objects.create(
-            content_type=ContentType.objects.get_for_model(type(instance)),
-            object_id=instance.pk,
-            from_status=previous,
-            to_status=status,
-            changed_by=by if getattr(by, "pk", None) else None,
-            note=note[:300],
-        )
-
-
 class OutboxTask(models.Model):
     """A Celery task the portal decided to run, written in the same transaction as the change
     that caused it (core.outbox): kept until the broker has taken it, so a task enqueued while
@@ -73,3 +36,89 @@ class OutboxTask(models.Model):
     def __str__(self) -> str:
         state = "sent" if self.sent_at else "pending"
         return f"{self.task_name} ({state})"
+
+
+class Event(models.Model):
+    """One thing that happened (core.events): its type from the catalogue, the record it happened
+    to, who did it (none: the portal or another system), when, and a small payload of ids and
+    values. Written in the same transaction as the change; never changed afterwards."""
+
+    type = models.CharField(max_length=60)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.BigIntegerField()
+    subject = GenericForeignKey("content_type", "object_id")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    occurred_at = models.DateTimeField(default=timezone.now)
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "event"
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["type", "-occurred_at"], name="event_type"),
+            models.Index(fields=["content_type", "object_id", "-id"], name="event_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} ({self.content_type.model} {self.object_id})"
+
+
+class EventLink(models.Model):
+    """A record an event is about (its subject, and e.g. the permit of a fee): a record's history
+    is every event linked to it."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="links")
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "event link"
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "event"], name="eventlink_record")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "content_type", "object_id"],
+                name="eventlink_once",
+                violation_error_message="This event is already linked to this record.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"event {self.event_id} about {self.content_type_id}/{self.object_id}"
+
+
+class EventDelivery(models.Model):
+    """One subscriber hearing one event: attempts, the last error, when it was delivered. A
+    delivery queued twice (the outbox's rare duplicate) is heard once."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    subscriber = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "event delivery"
+        verbose_name_plural = "event deliveries"
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(delivered_at__isnull=True),
+                name="eventdelivery_pending",
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "subscriber"],
+                name="eventdelivery_once",
+                violation_error_message="This subscriber already has a delivery of this event.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        state = "delivered" if self.delivered_at else "pending"
+        return f"{self.subscriber} ({state})"

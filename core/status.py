@@ -8,13 +8,18 @@ statuses it may move to). Where a move has rules or effects of its own, the mode
   permit with fees due, or a fee becoming Paid with no payment;
 - `apply_move(previous, status, context)`: set the fields that go with the move (dates, who)
   and return their names, e.g. a permit's issue and expiry dates;
-- `record_move(previous, status, by, note)`: where the move is written down (core's
-  `StatusChange` unless the model keeps a history of its own).
+- `event_about()`: the records a move's event is also about (a fee's permit), so that it is in
+  their history too; `move_payload(previous, status, context)`: ids the event carries besides.
+
+Each move is recorded as one event (core.events): `STATUS_EVENTS` names the event of a move to a
+status where it has a name of its own ("permit.issued"); any other move is
+"<EVENT_SUBJECT>.status_changed". Its payload holds `from`, `to` and `note`.
 
 `move_to(status, *, by, note, **context)` locks the row, reads the status from the database (never
 the one a form was opened with), checks the move against the table and `check_move`, saves the
-status with the fields `apply_move` set, records who, when and why, and sends `status_moved` so
-that apps above the model's own can act (the arrow of imports never points up).
+status with the fields `apply_move` set, records the event (who, when, why), and sends
+`status_moved` so that apps above the model's own act in the same transaction (the arrow of
+imports never points up); subscribers of the event hear it after the commit.
 
 Saving a model any other way never writes its status: `save()` leaves the status column out of
 an update, and refuses one whose status was changed in memory.
@@ -46,6 +51,10 @@ class StatusMachine(models.Model):
 
     ALLOWED_MOVES: ClassVar[Mapping[str, Iterable[str]]] = {}
     STATUS_FIELD: ClassVar[str] = "status"
+    # How its events are named ("permit": "permit.status_changed"), and the moves whose event
+    # has a name of its own ({PermitStatus.ISSUED: "permit.issued"}).
+    EVENT_SUBJECT: ClassVar[str] = ""
+    STATUS_EVENTS: ClassVar[Mapping[str, str]] = {}
     # The exception a refused move raises (an app's own subclass of InvalidStatusMove).
     move_error: ClassVar[type[InvalidStatusMove]] = InvalidStatusMove
     # True only while move_to saves: the one save that writes the status.
@@ -144,11 +153,63 @@ class StatusMachine(models.Model):
         status)."""
         return ()
 
-    def record_move(self, previous: str, status: str, *, by, note: str) -> Any:
-        """Write the move down. The default is core's history of every model's moves."""
-        from core.models import StatusChange
+    def event_about(self) -> Iterable[models.Model]:
+        """The records this one's events are also about (in their history too)."""
+        return ()
 
-        return StatusChange.record(self, previous, status, by=by, note=note)
+    def move_payload(self, previous: str, status: str, context: dict[str, Any]) -> dict[str, Any]:
+        """Ids a move's event carries besides from, to and note (e.g. the payment of a fee)."""
+        return {}
+
+    def move_event(self, status: str) -> str:
+        return self.STATUS_EVENTS.get(status) or f"{self.EVENT_SUBJECT}.status_changed"
+
+    def record_move(self, previous: str, status: str, *, by, note: str, context=None, at=None):
+        """Record the move as its event (core.events), in the move's transaction."""
+        from .events import event_record
+
+        return event_record(
+            self.move_event(status),
+            subject=self,
+            actor=by,
+            about=self.event_about(),
+            at=at,
+            **{"from": previous, "to": status, "note": note[:300]},
+            **self.move_payload(previous, status, context or {}),
+        )
+
+    # -- the batch path (imports) ---------------------------------------------------------------
+    @classmethod
+    def record_moves(cls, moves: Iterable[tuple[Any, str, str]], *, note: str, context=None):
+        """The batch path, for an import of thousands of records: the caller has checked each
+        move (`previous` -> `status`) with `is_reachable` against the status in the database,
+        under its row locks, and saved the records in bulk (a new record's move starts from
+        ""). This records each move's event, as `move_to` does, in a few queries, and sends
+        `status_moved` for each so that the apps above act on it as they do on a move."""
+        from .events import EventSpec, events_record_many
+
+        moves = list(moves)
+        events_record_many(
+            [
+                EventSpec(
+                    instance.move_event(status),
+                    instance,
+                    about=tuple(instance.event_about()),
+                    payload={"from": previous, "to": status, "note": note[:300]},
+                )
+                for instance, previous, status in moves
+            ]
+        )
+        for instance, previous, status in moves:
+            status_moved.send(
+                sender=cls,
+                instance=instance,
+                previous=previous,
+                status=status,
+                by=None,
+                note=note,
+                context=context or {},
+            )
 
     # -- the move -----------------------------------------------------------------------------
     @transaction.atomic
@@ -161,7 +222,7 @@ class StatusMachine(models.Model):
         changes: Mapping[str, Any] | None = None,
         **context: Any,
     ) -> Any:
-        """Move to `status`; returns what `record_move` recorded. `changes` are other fields set
+        """Move to `status`; returns the move's event. `changes` are other fields set
         and saved with the move (e.g. an inspection's result); `context` is what `check_move`
         and `apply_move` are told (e.g. the payment that pays a fee). Raises `move_error` for a
         move the table or `check_move` refuses: nothing is saved then."""
@@ -191,7 +252,7 @@ class StatusMachine(models.Model):
             self.save(update_fields=sorted(fields))
         finally:
             self._moving = False
-        recorded = self.record_move(previous, status, by=by, note=note)
+        recorded = self.record_move(previous, status, by=by, note=note, context=context)
         status_moved.send(
             sender=model,
             instance=self,

@@ -591,7 +591,7 @@ def _date_application_stage(seeding: Seeding, application, days) -> None:
     """Made through the services today; dated as of the seeding day, each step on its day."""
     from django.contrib.contenttypes.models import ContentType
 
-    from core.models import StatusChange
+    from core.models import Event
 
     applied, accepted, decided, issued = days
     application.refresh_from_db()
@@ -628,13 +628,18 @@ def _date_application_stage(seeding: Seeding, application, days) -> None:
         PermitStatus.READY_TO_ISSUE: decided,
         PermitStatus.ISSUED: issued,
     }
-    for change in permit.status_changes.all():
-        if when.get(change.to_status) is not None:
-            change.changed_at = at(when[change.to_status], three)
-            change.save(update_fields=["changed_at"])
-    StatusChange.objects.filter(
+    # The history (core.events) as of those days too: each move of the permit on its day.
+    permit_moves = Event.objects.filter(
+        content_type=ContentType.objects.get_for_model(Permit), object_id=permit.pk
+    )
+    for event in permit_moves:
+        if when.get(event.payload.get("to")) is not None:
+            Event.objects.filter(pk=event.pk).update(
+                occurred_at=at(when[event.payload["to"]], three)
+            )
+    Event.objects.filter(
         content_type=ContentType.objects.get_for_model(Application), object_id=application.pk
-    ).update(changed_at=at(applied, nine))
+    ).update(occurred_at=at(applied, nine))
     for cycle in ReviewCycle.objects.filter(application=application):
         ReviewCycle.objects.filter(pk=cycle.pk).update(
             opened_at=at(accepted, ten), decided_at=at(decided, three) if cycle.decided_at else None

@@ -132,6 +132,11 @@ class Inspection(StatusMachine):
     move_error = InvalidInspectionStatusMove
     Result = InspectionResult
 
+    EVENT_SUBJECT = "inspection"
+    STATUS_EVENTS = {
+        InspectionStatus.COMPLETED: "inspection.resulted",
+        InspectionStatus.CANCELLED: "inspection.cancelled",
+    }
     ALLOWED_MOVES: dict[str, set[str]] = {
         InspectionStatus.SCHEDULED: {InspectionStatus.COMPLETED, InspectionStatus.CANCELLED},
         InspectionStatus.COMPLETED: set(),
@@ -235,6 +240,9 @@ class Inspection(StatusMachine):
 
     def describe(self) -> str:
         return f"Inspection {self.number}"
+
+    def event_about(self):
+        return [self.permit]
 
 
 def new_calendar_token() -> str:

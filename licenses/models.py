@@ -91,6 +91,7 @@ class LicenseStatus(models.TextChoices):
 class License(StatusMachine):
     Status = LicenseStatus
     move_error = InvalidLicenseStatusMove
+    EVENT_SUBJECT = "license"
 
     # Which status moves the city makes. A revoked license stays revoked.
     ALLOWED_MOVES: dict[str, set[str]] = {
@@ -185,6 +186,11 @@ class LicenseLink(StatusMachine):
     move_error = InvalidLicenseLinkStatusMove
 
     # A decision is final; an approved link ends when its user removes it.
+    EVENT_SUBJECT = "license_link"
+    STATUS_EVENTS = {
+        LicenseLinkStatus.APPROVED: "license_link.decided",
+        LicenseLinkStatus.REJECTED: "license_link.decided",
+    }
     ALLOWED_MOVES: dict[str, set[str]] = {
         LicenseLinkStatus.PENDING: {
             LicenseLinkStatus.APPROVED,
@@ -243,6 +249,9 @@ class LicenseLink(StatusMachine):
 
     def describe(self) -> str:
         return f"The request of {self.user} for {self.license}"
+
+    def event_about(self):
+        return [self.license]
 
 
 class Role(models.TextChoices):

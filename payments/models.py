@@ -64,6 +64,11 @@ class Payment(StatusMachine):
     Status = PaymentStatus
     move_error = InvalidPaymentStatusMove
     Method = PaymentMethod
+    EVENT_SUBJECT = "payment"
+    STATUS_EVENTS = {
+        PaymentStatus.CONFIRMED: "payment.completed",
+        PaymentStatus.REFUNDED: "payment.refunded",
+    }
 
     ALLOWED_MOVES: dict[str, set[str]] = {
         PaymentStatus.CREATED: {
@@ -142,6 +147,12 @@ class Payment(StatusMachine):
         # "Payment R2026-0000012", or "Payment 12" before it has a receipt (never "Payment
         # Payment 12").
         return f"Payment {self.receipt_number or self.pk}"
+
+    def event_about(self):
+        # The permits whose fees it pays: in each one's history.
+        from permits.models import Permit
+
+        return Permit.objects.filter(fees__payment_lines__payment=self).distinct()
 
     @property
     def paid_while_closed(self) -> bool:

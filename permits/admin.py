@@ -24,7 +24,6 @@ from .models import (
     PermitDocument,
     PermitLicense,
     PermitNumberSequence,
-    PermitStatusChange,
     PermitType,
 )
 from .selectors import with_fees_due
@@ -99,18 +98,6 @@ class PermitLicenseInline(TabularInline):
     extra = 0
     autocomplete_fields = ("license",)
     verbose_name_plural = "license professionals"
-
-
-class PermitStatusChangeInline(TabularInline):
-    model = PermitStatusChange
-    extra = 0
-    can_delete = False
-    fields = ("changed_at", "from_status", "to_status", "changed_by", "note")
-    readonly_fields = fields
-    verbose_name_plural = "status history"
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class PermitContactInline(TabularInline):
@@ -236,6 +223,8 @@ class PermitAdmin(StatusMoveAdmin, BigListAdmin):
             {"fields": (("applied_on", "issued_on"), ("expires_on", "finaled_on"), "valuation")},
         ),
         ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+        # Its events, its fees', payments' and inspections' too (core.events).
+        ("History", {"fields": StatusMoveAdmin.HISTORY_FIELDS}),
     )
 
     # The apps above this one add their inlines and filters in portal/admin.py, the one place the
@@ -245,7 +234,6 @@ class PermitAdmin(StatusMoveAdmin, BigListAdmin):
         FeeInline,
         PermitContactInline,
         PermitDocumentInline,
-        PermitStatusChangeInline,
     ]
 
     def get_queryset(self, request):
@@ -342,16 +330,6 @@ class PermitLicenseAdmin(OfAPermitAdmin):
     list_display = ("permit", "license")
     list_select_related = ("permit", "license")
     autocomplete_fields = ("permit", "license")
-
-
-@admin.register(PermitStatusChange)
-class PermitStatusChangeAdmin(ReadOnlyAdmin, OfAPermitAdmin):
-    """The status history: read only, like any audit trail."""
-
-    list_display = ("permit", "from_status", "to_status", "changed_by", "changed_at", "note")
-    list_filter = ("to_status", "changed_at")
-    list_select_related = ("permit", "changed_by")
-    ordering = ("-pk",)  # latest first, from the primary key's index
 
 
 class CollectionItemInline(TabularInline):

@@ -25,7 +25,6 @@ from core.importing import (
     parse_money,
 )
 from core.money import ZERO
-from core.status import status_moved
 from core.validators import PERMIT_NUMBER_RE
 from licenses.models import License, LicenseType, normalize_license_number
 
@@ -35,7 +34,6 @@ from .models import (
     Permit,
     PermitLicense,
     PermitStatus,
-    PermitStatusChange,
     PermitType,
 )
 from .signals import fee_held_by
@@ -429,7 +427,6 @@ def save_rows(
     outcome = BatchOutcome()
     to_create: list[Permit] = []
     to_update: list[Permit] = []
-    changes: list[PermitStatusChange] = []
     saved: list[tuple[PermitRow, Permit]] = []
     moved: list[tuple[Permit, str, str]] = []
     audited: list[tuple[Permit, dict]] = []
@@ -458,11 +455,6 @@ def save_rows(
             permit.status = row.status or PermitStatus.SUBMITTED
             _apply_imported_move(permit, "", permit.status)
             to_create.append(permit)
-            changes.append(
-                PermitStatusChange(
-                    permit=permit, from_status="", to_status=permit.status, note=note
-                )
-            )
             moved.append((permit, "", permit.status))
             outcome.created += 1
         else:
@@ -477,14 +469,6 @@ def save_rows(
             permit.permit_type = permit_type
             if row.status and row.status != permit.status:
                 if Permit.is_reachable(permit.status, row.status):
-                    changes.append(
-                        PermitStatusChange(
-                            permit=permit,
-                            from_status=permit.status,
-                            to_status=row.status,
-                            note=note,
-                        )
-                    )
                     moved.append((permit, permit.status, row.status))
                     update_fields.update(_apply_imported_move(permit, permit.status, row.status))
                     permit.status = row.status
@@ -520,7 +504,6 @@ def save_rows(
         Permit.objects.bulk_update(
             to_update, [*sorted(update_fields), "updated_at"], batch_size=BATCH_SIZE
         )
-    PermitStatusChange.objects.bulk_create(changes, batch_size=BATCH_SIZE)
     audit_bulk_writes(
         [
             (permit, {name: (None, getattr(permit, name)) for name in ("number", "status")})
@@ -530,18 +513,10 @@ def save_rows(
         note=note,
     )
     audit_bulk_writes(audited, created=False, note=note)
-    # What every move tells the apps above (an expired or cancelled permit's scheduled
+    # The machine's batch path: each move's event (the permit's history, its subscribers), and
+    # what every move tells the apps above (an expired or cancelled permit's scheduled
     # inspections are cancelled and their requesters emailed), as `move_to` does.
-    for permit, previous, status in moved:
-        status_moved.send(
-            sender=Permit,
-            instance=permit,
-            previous=previous,
-            status=status,
-            by=None,
-            note=note,
-            context={"import": note},
-        )
+    Permit.record_moves(moved, note=note, context={"import": note})
 
     links = []
     for row, permit in saved:

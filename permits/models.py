@@ -65,6 +65,13 @@ class Permit(StatusMachine):
 
     # The moves a permit makes through the building department. Review can send an application
     # back; an expired permit can be renewed (back to Issued); Finaled and Cancelled are final.
+    EVENT_SUBJECT = "permit"
+    STATUS_EVENTS = {
+        PermitStatus.ISSUED: "permit.issued",
+        PermitStatus.EXPIRED: "permit.expired",
+        PermitStatus.FINALED: "permit.finaled",
+        PermitStatus.CANCELLED: "permit.cancelled",
+    }
     ALLOWED_MOVES: dict[str, set[str]] = {
         PermitStatus.SUBMITTED: {PermitStatus.IN_REVIEW, PermitStatus.CANCELLED},
         PermitStatus.IN_REVIEW: {
@@ -197,15 +204,6 @@ class Permit(StatusMachine):
             return ["finaled_on"]
         return []
 
-    def record_move(self, previous: str, status: str, *, by, note: str) -> "PermitStatusChange":
-        return PermitStatusChange.objects.create(
-            permit=self,
-            from_status=previous,
-            to_status=status,
-            changed_by=by if getattr(by, "pk", None) else None,
-            note=note[:200],
-        )
-
 
 class PermitLicense(models.Model):
     """A license on a permit (its "license professional").
@@ -288,25 +286,6 @@ class LicensePermitCount(models.Model):
         return f"{self.license}: {self.permits} {self.get_status_display()}"
 
 
-class PermitStatusChange(models.Model):
-    """Append-only history of status moves: who moved the permit, when, and why."""
-
-    permit = models.ForeignKey(Permit, on_delete=models.CASCADE, related_name="status_changes")
-    from_status = models.CharField(max_length=20, choices=PermitStatus, blank=True)
-    to_status = models.CharField(max_length=20, choices=PermitStatus)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
-    changed_at = models.DateTimeField(default=timezone.now)
-    note = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["-changed_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.permit}: {self.from_status} -> {self.to_status}"
-
-
 class FeeStatus(models.TextChoices):
     DUE = "due", "Due"
     PAID = "paid", "Paid"
@@ -321,6 +300,8 @@ class Fee(StatusMachine):
     Status = FeeStatus
     move_error = InvalidFeeStatusMove
 
+    EVENT_SUBJECT = "fee"
+    STATUS_EVENTS = {FeeStatus.PAID: "fee.paid", FeeStatus.WAIVED: "fee.waived"}
     ALLOWED_MOVES: dict[str, set[str]] = {
         FeeStatus.DUE: {FeeStatus.PAID, FeeStatus.WAIVED},
         FeeStatus.PAID: {FeeStatus.DUE, FeeStatus.WAIVED},
@@ -403,6 +384,13 @@ class Fee(StatusMachine):
         fee = super().from_db(db, field_names, values)
         fee._remember_loaded()
         return fee
+
+    def event_about(self):
+        return [self.permit]
+
+    def move_payload(self, previous: str, status: str, context: dict) -> dict:
+        held_by = context.get("payment") or context.get("refund")
+        return {"payment": held_by.pk} if getattr(held_by, "pk", None) else {}
 
     def manual_moves_from(self, status: str) -> frozenset[str]:
         # Paid comes with a payment and leaves with its refund: never by hand.

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.history import history_of
 from core.pagination import paginate
 from core.spreadsheet import Echo, csv_safe
 from licenses.models import LicenseStatus
@@ -267,6 +268,8 @@ def permit_detail_view(request: HttpRequest, number: str) -> HttpResponse:
         else [],
         contacts=list(permit.contacts.select_related("user")),
         documents=list(permit.documents.select_related("uploaded_by")),
+        # What happened to it, its fees, payments and inspections (core.events).
+        history=history_of(permit, for_staff=False),
         contact_form=PermitContactForm(),
         upload_form=DocumentUploadForm(),
         max_upload_mb=settings.PERMIT_DOCUMENT_MAX_BYTES // 1_000_000,

@@ -1,5 +1,6 @@
 import datetime
 from decimal import Decimal
+from typing import Any, NamedTuple
 
 import factory
 from django.contrib.auth import get_user_model
@@ -195,3 +196,38 @@ def set_status(instance, status: str) -> None:
     type(instance).objects.filter(pk=instance.pk).update(status=status)
     instance.refresh_from_db()
     instance._loaded_status = status
+
+
+class Move(NamedTuple):
+    """One status move of a record, as its event recorded it (core.events)."""
+
+    event_type: str
+    from_status: str
+    to_status: str
+    changed_by: Any
+    note: str
+    changed_at: datetime.datetime
+
+
+def moves(record) -> list[Move]:
+    """The record's own status moves, oldest first, read from the event record."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from core.models import Event
+
+    events = Event.objects.filter(
+        content_type=ContentType.objects.get_for_model(type(record)),
+        object_id=record.pk,
+        payload__has_key="to",
+    ).select_related("actor")
+    return [
+        Move(
+            event.type,
+            event.payload.get("from", ""),
+            event.payload["to"],
+            event.actor,
+            event.payload.get("note", ""),
+            event.occurred_at,
+        )
+        for event in events.order_by("occurred_at", "id")
+    ]

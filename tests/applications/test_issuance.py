@@ -16,6 +16,7 @@ from applications.models import Review, ReviewCondition, ReviewStatus
 from permits.exceptions import InvalidPermitStatusMove
 from permits.issuing import permit_issue_when_ready
 from permits.models import FeeStatus, PermitStatus
+from tests.factories import moves
 
 from .conftest import condition, pdf, reviewer
 
@@ -48,8 +49,8 @@ def test_approval_assesses_the_fees_and_emails_the_pay_link(approved):
     assert [(fee.description, fee.amount) for fee in permit.fees.all()] == [
         ("Plan review", Decimal("300.00"))
     ]
-    moves = list(permit.status_changes.order_by("id").values_list("to_status", "note"))
-    assert moves[-2:] == [
+    history = [(move.to_status, move.note) for move in moves(permit)]
+    assert history[-2:] == [
         (PermitStatus.PENDING_APPROVAL, "Every discipline approved"),
         (PermitStatus.READY_TO_ISSUE, "Fees assessed from the fee schedule"),
     ]

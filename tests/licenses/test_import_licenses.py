@@ -118,13 +118,13 @@ def test_a_missing_file_is_one_clear_error(tmp_path):
 def test_an_import_moves_a_license_only_as_the_city_does(tmp_path):
     """A revoked license stays revoked: the row is rejected with the reason; a suspension is a
     move recorded as the import."""
-    from core.models import StatusChange
+    from tests.factories import moves
 
     row = "EC70001,EC,Volt Works,,,,,,,,{status},,\n"
     import_licenses(write(tmp_path, row.format(status="active")))
     report = import_licenses(write(tmp_path, row.format(status="suspended")))
     assert report.updated == 1
-    change = StatusChange.objects.get()
+    (change,) = [move for license in License.objects.all() for move in moves(license)]
     assert (change.from_status, change.to_status, change.note) == (
         "active",
         "suspended",

@@ -9,10 +9,8 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from core.models import StatusChange
 from payments.models import CartLine, Payment, PaymentMethod, PaymentStatus
 from payments.services.checkout import payment_create
 from payments.services.confirm import (
@@ -21,7 +19,7 @@ from payments.services.confirm import (
     payment_release,
 )
 from permits.models import Fee, FeeStatus, PermitStatus
-from tests.factories import FeeFactory, UserFactory
+from tests.factories import FeeFactory, UserFactory, moves
 from tests.payments.conftest import permit_with_fees
 
 pytestmark = pytest.mark.django_db
@@ -39,19 +37,12 @@ def holding(user, fees, *, provider="stripe", method=PaymentMethod.CARD) -> Paym
 
 
 def history(record) -> list[tuple]:
-    """The record's status history as staff read it (core's StatusChange): from, to, by whom,
-    and the note."""
-    changes = StatusChange.objects.filter(
-        content_type=ContentType.objects.get_for_model(type(record)), object_id=record.pk
-    ).order_by("id")
-    return [(c.from_status, c.to_status, c.changed_by, c.note) for c in changes]
+    """The record's status history as staff read it (its events): from, to, by whom, and the
+    note."""
+    return [(c.from_status, c.to_status, c.changed_by, c.note) for c in moves(record)]
 
 
-def permit_history(permit) -> list[tuple]:
-    return [
-        (c.from_status, c.to_status, c.changed_by, c.note)
-        for c in permit.status_changes.order_by("id")
-    ]
+permit_history = history
 
 
 # Confirmed: who paid, when, the receipt, the history -------------------------------------------

@@ -7,9 +7,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 
-from core.models import StatusChange
 from payments.exceptions import PaymentError
 from payments.models import CartLine, EntryKind, Payment, PaymentMethod, PaymentStatus, TrustEntry
 from payments.providers.offline import OfflineDecision, OfflineGatewayProvider
@@ -19,7 +17,7 @@ from payments.services.confirm import payment_confirm, payment_release
 from payments.services.refunds import payment_refund, refund_record
 from payments.services.trust import trust_pay, trust_refund
 from permits.models import Fee, FeeStatus
-from tests.factories import UserFactory, contractor_user
+from tests.factories import UserFactory, contractor_user, moves
 from tests.payments.conftest import fund, permit_with_fees
 
 pytestmark = pytest.mark.django_db
@@ -28,14 +26,8 @@ REFUSED_CHOICE = "After a refund a fee is due again, or waived."
 
 
 def history(record) -> list[tuple[str, object, str]]:
-    """The record's moves in core's history (what admin shows), oldest first."""
-    return list(
-        StatusChange.objects.filter(
-            content_type=ContentType.objects.get_for_model(type(record)), object_id=record.pk
-        )
-        .order_by("id")
-        .values_list("to_status", "changed_by", "note")
-    )
+    """The record's moves in its history (what admin shows), oldest first."""
+    return [(move.to_status, move.changed_by, move.note) for move in moves(record)]
 
 
 def statuses(fees) -> list[str]:
@@ -108,9 +100,9 @@ def test_the_history_says_who_refunded_and_which_payment(payer, license, clerk):
     payment, fees = pay_from_trust(payer, license, "100.00", "25.50")
     payment_refund(payment=payment, by=clerk)
     note = f"Refund of {payment.receipt_number}"
-    assert history(payment)[-1] == (PaymentStatus.REFUNDED, clerk.pk, note)
+    assert history(payment)[-1] == (PaymentStatus.REFUNDED, clerk, note)
     for fee in fees:
-        assert history(fee)[-1] == (FeeStatus.DUE, clerk.pk, note)
+        assert history(fee)[-1] == (FeeStatus.DUE, clerk, note)
     payment.refresh_from_db()
     assert payment.refunded_by == clerk and payment.refunded_at is not None
     assert {line.live for line in payment.lines.all()} == {False}

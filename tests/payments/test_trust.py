@@ -16,7 +16,7 @@ from payments.models import CartLine, EntryKind, Payment, PaymentStatus, TrustAc
 from payments.selectors import trust_balance
 from payments.services.trust import trust_record
 from permits.models import FeeStatus
-from tests.factories import LicenseFactory, UserFactory, contractor_user
+from tests.factories import LicenseFactory, UserFactory, contractor_user, moves
 from tests.payments.conftest import fund, permit_with_fees
 
 pytestmark = pytest.mark.django_db
@@ -267,7 +267,8 @@ def test_fees_due_on_several_permits_paid_with_auto_issue(client, payer, license
     pay_from(client, account)
     permit.refresh_from_db()
     assert permit.status == PermitStatus.ISSUED and permit.issued_on is not None
-    assert permit.status_changes.get().note == "Issued on payment of its fees"
+    (issued,) = moves(permit)
+    assert (issued.event_type, issued.note) == ("permit.issued", "Issued on payment of its fees")
 
 
 def test_without_auto_issue_the_permit_waits_in_the_admin_filter(client, payer, license, settings):

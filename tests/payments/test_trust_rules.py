@@ -6,12 +6,10 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from core.models import StatusChange
 from licenses.models import Membership
 from payments.exceptions import PaymentError
 from payments.models import (
@@ -39,6 +37,7 @@ from tests.factories import (
     PermitFactory,
     UserFactory,
     contractor_user,
+    moves,
 )
 from tests.payments.conftest import fund, permit_with_fees
 from tests.threads import hold, run_at_once
@@ -59,13 +58,7 @@ def refused(call, **kwargs) -> str:
 
 def history(record) -> list[tuple[str, object, str]]:
     """The record's moves in core's history (what admin shows), oldest first."""
-    return list(
-        StatusChange.objects.filter(
-            content_type=ContentType.objects.get_for_model(type(record)), object_id=record.pk
-        )
-        .order_by("id")
-        .values_list("to_status", "changed_by", "note")
-    )
+    return [(move.to_status, move.changed_by, move.note) for move in moves(record)]
 
 
 @pytest.fixture
@@ -136,7 +129,7 @@ def test_the_payments_history_says_it_was_paid_from_the_trust_account(license):
     account = fund(license, "100.00")
     put_in_cart(payer, *fees)
     payment = trust_pay(user=payer, account=account, key=uuid.uuid4())
-    assert history(payment) == [(PaymentStatus.CONFIRMED, payer.pk, "Paid (trust account)")]
+    assert history(payment) == [(PaymentStatus.CONFIRMED, payer, "Paid (trust account)")]
 
 
 def test_paying_takes_fees_waived_meanwhile_out_of_the_cart(license, clerk):

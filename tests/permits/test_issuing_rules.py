@@ -28,6 +28,7 @@ from tests.factories import (
     PermitFactory,
     UserFactory,
     contractor_user,
+    moves,
 )
 from tests.threads import hold, run_at_once
 
@@ -59,10 +60,7 @@ def ready(**kwargs):
 
 
 def history(permit) -> list[tuple]:
-    return [
-        (c.from_status, c.to_status, c.changed_by, c.note)
-        for c in permit.status_changes.order_by("id")
-    ]
+    return [(c.from_status, c.to_status, c.changed_by, c.note) for c in moves(permit)]
 
 
 # Issued on its own ------------------------------------------------------------------------------

@@ -5,9 +5,9 @@ import pytest
 from django.db import IntegrityError
 
 from permits.exceptions import InvalidPermitStatusMove
-from permits.models import Permit, PermitStatus, PermitStatusChange
+from permits.models import Permit, PermitStatus
 from permits.selectors import fee_totals, with_fees_due
-from tests.factories import FeeFactory, PermitFactory, UserFactory
+from tests.factories import FeeFactory, PermitFactory, UserFactory, moves
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def test_every_allowed_move_is_recorded_with_who_and_when():
         permit.move_to(status, by=clerk, note="step")
     permit.refresh_from_db()
     assert permit.status == PermitStatus.FINALED
-    history = list(PermitStatusChange.objects.filter(permit=permit).order_by("id"))
+    history = moves(permit)
     assert [change.to_status for change in history] == path
     assert history[0].from_status == PermitStatus.SUBMITTED
     assert all(change.changed_by == clerk and change.changed_at for change in history)
@@ -59,7 +59,7 @@ def test_a_move_the_department_does_not_make_is_refused_and_changes_nothing(star
         permit.move_to(target)
     permit.refresh_from_db()
     assert permit.status == start
-    assert not PermitStatusChange.objects.filter(permit=permit).exists()
+    assert not moves(permit)
 
 
 def test_the_moves_table_covers_every_status():

@@ -1,0 +1,284 @@
+"""Domain events: one record of what happened, heard by subscribers.
+
+Every change a person or another system should hear of is recorded as one `Event` (its type from
+the catalogue below, the record it happened to, who did it, when, and a small payload of ids and
+values) in the same transaction as the change: a rollback takes the event with it. The status
+machine records each move; services record the rest (`event_record`).
+
+Apps subscribe to event types (`@subscriber("permit.issued", ...)` in their `subscribers.py`,
+imported by their AppConfig.ready). After the commit each subscriber hears the event on its own:
+a delivery per subscriber, queued through the outbox (core.outbox: nothing lost while the broker
+is down) and retried with backoff when it fails; one failing never undoes the change or keeps the
+others from hearing it. `EventDelivery` keeps each one's state (and makes a duplicate a no-op).
+
+An event is linked to the records it is about (`EventLink`: its subject, and e.g. the permit of a
+fee): a permit's history is every event linked to it (`events_about`).
+
+Adding an event: a line in CATALOGUE (its name, what a person reads in a history), then
+`event_record(...)` where it happens, or a status in a model's STATUS_EVENTS. Adding a subscriber:
+a function taking the event, decorated with `@subscriber(...)`, in an app's `subscribers.py`.
+docs/architecture.md lists who hears each event (tests/core/test_events.py keeps it true).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from celery import shared_task
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+from .mail import enqueue_after_commit
+from .models import Event, EventDelivery, EventLink
+
+logger = logging.getLogger("portal.events")
+
+# Every event the portal records: its name and what a person reads in a history.
+CATALOGUE: dict[str, Any] = {
+    # Accounts and licenses
+    "account.registered": _("Registered"),
+    "license.status_changed": _("License status changed"),
+    "license_link.requested": _("License link requested"),
+    "license_link.decided": _("License link decided"),
+    "license_link.status_changed": _("License link status changed"),
+    # Permits
+    "permit.status_changed": _("Status changed"),
+    "permit.issued": _("Permit issued"),
+    "permit.expired": _("Permit expired"),
+    "permit.finaled": _("Permit finaled"),
+    "permit.cancelled": _("Permit cancelled"),
+    "permit.imported": _("Imported"),
+    "permit.contact_invited": _("Contact invited"),
+    "card.revised": _("Permit card revised"),
+    # Fees and payments
+    "fee.status_changed": _("Fee status changed"),
+    "fee.assessed": _("Fees assessed"),
+    "fee.adjusted": _("Fee adjusted"),
+    "fee.waived": _("Fee waived"),
+    "fee.paid": _("Fee paid"),
+    "payment.status_changed": _("Payment status changed"),
+    "payment.completed": _("Payment completed"),
+    "payment.refunded": _("Payment refunded"),
+    "trust.low_balance": _("Trust account below its alert"),
+    # Applications and plan review
+    "application_form.status_changed": _("Application form status changed"),
+    "application.status_changed": _("Application status changed"),
+    "application.submitted": _("Application submitted"),
+    "application.accepted": _("Application accepted"),
+    "application.returned": _("Application returned"),
+    "application.withdrawn": _("Application withdrawn"),
+    "application.draft_lapsing": _("Draft about to lapse"),
+    "review.status_changed": _("Review status changed"),
+    "review.assigned": _("Review assigned"),
+    "review.decided": _("Review decided"),
+    "review_cycle.decided": _("Review cycle decided"),
+    "corrections.resubmitted": _("Corrections resubmitted"),
+    "condition.met": _("Condition met"),
+    # Inspections
+    "inspection.status_changed": _("Inspection status changed"),
+    "inspection.requested": _("Inspection requested"),
+    "inspection.scheduled": _("Inspection scheduled"),
+    "inspection.cancelled": _("Inspection cancelled"),
+    "inspection.resulted": _("Inspection resulted"),
+}
+
+Handler = Callable[[Event], None]
+_subscribers: dict[str, list[str]] = defaultdict(list)
+
+
+class UnknownEvent(LookupError):
+    """A programming error: an event type the catalogue does not name."""
+
+
+def subscriber(*types: str) -> Callable[[Handler], Handler]:
+    """Register the decorated function to hear events of these types (after their commit, one
+    delivery each, retried when it fails). It receives the Event; it may send mail, call out,
+    write records of its own; it never changes what the event recorded."""
+
+    def register(handler: Handler) -> Handler:
+        name = f"{handler.__module__}.{handler.__qualname__}"
+        for event_type in types:
+            if event_type not in CATALOGUE:
+                raise UnknownEvent(f"{name} subscribes to {event_type!r}, not in the catalogue")
+            if name not in _subscribers[event_type]:
+                _subscribers[event_type].append(name)
+        return handler
+
+    return register
+
+
+def subscribers_of(event_type: str) -> list[str]:
+    return list(_subscribers.get(event_type, ()))
+
+
+def subscriptions() -> dict[str, list[str]]:
+    """Every event type with the subscribers that hear it (docs/architecture.md's table)."""
+    return {event_type: subscribers_of(event_type) for event_type in CATALOGUE}
+
+
+def event_record(
+    event_type: str,
+    *,
+    subject: models.Model,
+    actor=None,
+    about: Iterable[models.Model | None] = (),
+    at=None,
+    **payload: Any,
+) -> Event:
+    """Record that `event_type` happened to `subject` (by `actor`, a user or None for the
+    portal), in the current transaction, linked to `subject` and to the records in `about`
+    (e.g. a fee's permit); each subscriber hears it after the commit. `payload` is small: ids
+    and values, never a secret."""
+    if event_type not in CATALOGUE:
+        raise UnknownEvent(f"{event_type!r} is not in the catalogue (core.events.CATALOGUE)")
+    event = Event.objects.create(
+        type=event_type,
+        content_type=ContentType.objects.get_for_model(type(subject)),
+        object_id=subject.pk,
+        actor=actor if getattr(actor, "pk", None) else None,
+        payload=payload,
+        **({"occurred_at": at} if at else {}),
+    )
+    links = {(event.content_type_id, subject.pk)}
+    for record in about:
+        if record is not None and record.pk is not None:
+            links.add((ContentType.objects.get_for_model(type(record)).pk, record.pk))
+    EventLink.objects.bulk_create(
+        [EventLink(event=event, content_type_id=ct, object_id=pk) for ct, pk in sorted(links)]
+    )
+    for name in subscribers_of(event_type):
+        enqueue_after_commit(deliver_event, event.pk, name)
+    return event
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """One event for `events_record_many` (the arguments of `event_record`)."""
+
+    event_type: str
+    subject: models.Model
+    actor: Any = None
+    about: tuple = ()
+    at: Any = None
+    payload: dict = field(default_factory=dict)
+
+
+def events_record_many(specs: list[EventSpec]) -> list[Event]:
+    """`event_record` for many events at once (an import's thousands of moves): three queries
+    for the lot, each subscriber hearing each event after the commit as usual."""
+    unknown = {spec.event_type for spec in specs} - set(CATALOGUE)
+    if unknown:
+        raise UnknownEvent(f"{sorted(unknown)} not in the catalogue (core.events.CATALOGUE)")
+    now = timezone.now()
+    content_types = ContentType.objects.get_for_models(
+        *{type(record) for spec in specs for record in (spec.subject, *spec.about) if record}
+    )
+    events = Event.objects.bulk_create(
+        [
+            Event(
+                type=spec.event_type,
+                content_type=content_types[type(spec.subject)],
+                object_id=spec.subject.pk,
+                actor=spec.actor if getattr(spec.actor, "pk", None) else None,
+                occurred_at=spec.at or now,
+                payload=spec.payload,
+            )
+            for spec in specs
+        ],
+        batch_size=2000,
+    )
+    links = []
+    for event, spec in zip(events, specs, strict=True):
+        pairs = {(content_types[type(spec.subject)].pk, spec.subject.pk)}
+        pairs |= {
+            (content_types[type(record)].pk, record.pk)
+            for record in spec.about
+            if record is not None and record.pk is not None
+        }
+        links += [EventLink(event=event, content_type_id=ct, object_id=pk) for ct, pk in pairs]
+    EventLink.objects.bulk_create(links, batch_size=2000)
+    for event in events:
+        for name in subscribers_of(event.type):
+            enqueue_after_commit(deliver_event, event.pk, name)
+    return events
+
+
+def events_about(record: models.Model):
+    """The events linked to `record`, newest first (its history)."""
+    return (
+        Event.objects.filter(
+            links__content_type=ContentType.objects.get_for_model(type(record)),
+            links__object_id=record.pk,
+        )
+        .select_related("actor", "content_type")
+        .order_by("-occurred_at", "-id")
+    )
+
+
+# Delivery -------------------------------------------------------------------------------------
+
+# A failed delivery is tried again after 30 s, then twice as long each time up to 30 minutes.
+RETRY_BACKOFF_SECONDS = 30
+RETRY_BACKOFF_MAX_SECONDS = 30 * 60
+MAX_ATTEMPTS = 10
+
+
+def event_deliver(*, event_id: int, subscriber_name: str) -> bool:
+    """Hand one event to one subscriber, once: True when it has heard it (now or before).
+    Raises what the subscriber raised, after recording the attempt."""
+    event = Event.objects.filter(pk=event_id).select_related("content_type").first()
+    if event is None:
+        return True  # its change was rolled back after all (never the case after a commit)
+    delivery, _ = EventDelivery.objects.get_or_create(event=event, subscriber=subscriber_name)
+    if delivery.delivered_at is not None:
+        return True
+    delivery.attempts += 1
+    try:
+        handler = import_string(subscriber_name)
+        handler(event)
+    except Exception as error:
+        delivery.last_error = f"{type(error).__name__}: {error}"[:300]
+        delivery.save(update_fields=["attempts", "last_error"])
+        raise
+    delivery.delivered_at = timezone.now()
+    delivery.last_error = ""
+    delivery.save(update_fields=["attempts", "delivered_at", "last_error"])
+    return True
+
+
+@shared_task(bind=True, max_retries=MAX_ATTEMPTS - 1, ignore_result=True)
+def deliver_event(self, event_id: int, subscriber_name: str) -> None:
+    """One subscriber hears one event (queued after the event's commit). A failure is tried
+    again with backoff; in-process (no broker: the demo), it is recorded and logged, and the
+    request that made the change carries on."""
+    try:
+        event_deliver(event_id=event_id, subscriber_name=subscriber_name)
+    except Exception as error:
+        if self.request.is_eager:
+            logger.exception("%s did not hear event %s", subscriber_name, event_id)
+            return
+        delay = min(RETRY_BACKOFF_SECONDS * 2**self.request.retries, RETRY_BACKOFF_MAX_SECONDS)
+        raise self.retry(exc=error, countdown=delay) from error
+
+
+def deliveries_retry(*, older_than: timedelta = timedelta(minutes=5)) -> int:
+    """Queue again the deliveries that failed and were given up (or ran in-process), so that a
+    subscriber fixed since hears what it missed (`manage.py deliver_events`)."""
+    cutoff = timezone.now() - older_than
+    failed = EventDelivery.objects.filter(
+        delivered_at__isnull=True, created_at__lt=cutoff
+    ).values_list("event_id", "subscriber")
+    count = 0
+    for event_id, name in failed:
+        with transaction.atomic():
+            enqueue_after_commit(deliver_event, event_id, name)
+        count += 1
+    return count

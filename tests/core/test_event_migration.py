@@ -1,0 +1,88 @@
+"""The two status histories became the event record (portal migration 0003): every row of core's
+StatusChange and of permits' PermitStatusChange is an event of the type its model records today,
+with who, when and why, linked to its record and, for a fee, to its permit. Nothing is lost."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BEFORE = [
+    ("portal", "0002_audit_log_keeps_a_deleted_actor"),
+    ("core", "0003_events"),
+    ("permits", "0014_fee_adjustment"),
+]
+AFTER = [
+    ("portal", "0003_status_histories_become_events"),
+    ("core", "0004_status_history_is_events"),
+    ("permits", "0015_status_history_is_events"),
+]
+
+
+def migrate(targets):
+    """Migrate these apps to these migrations, every other app staying at its latest."""
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    apps = {app for app, _ in targets}
+    plan = [node for node in executor.loader.graph.leaf_nodes() if node[0] not in apps]
+    plan += targets
+    executor.migrate(plan)
+    return executor.loader.project_state(plan).apps
+
+
+def test_both_histories_become_events_nothing_lost():
+    old = migrate(BEFORE)
+    try:
+        user = old.get_model("accounts", "User").objects.create(username="clerk", is_staff=True)
+        kind = old.get_model("permits", "PermitType").objects.create(code="RES", name="Res")
+        permit = old.get_model("permits", "Permit").objects.create(
+            number="RES24-0001",
+            permit_type=kind,
+            description="Deck",
+            street_number="1",
+            street_name="Oak St",
+            applied_on=datetime.date(2024, 1, 2),
+        )
+        fee = old.get_model("permits", "Fee").objects.create(
+            permit=permit, description="Plan review", amount="75.00"
+        )
+        at = datetime.datetime(2024, 2, 3, 10, tzinfo=datetime.UTC)
+        old.get_model("permits", "PermitStatusChange").objects.create(
+            permit=permit,
+            from_status="ready_to_issue",
+            to_status="issued",
+            changed_by=user,
+            changed_at=at,
+            note="Fees paid at the counter",
+        )
+        content_type = old.get_model("contenttypes", "ContentType").objects.get_or_create(
+            app_label="permits", model="fee"
+        )[0]
+        old.get_model("core", "StatusChange").objects.create(
+            content_type=content_type,
+            object_id=fee.pk,
+            from_status="due",
+            to_status="waived",
+            changed_by=user,
+            changed_at=at,
+            note="Non-profit",
+        )
+    finally:
+        new = migrate(AFTER)
+    Event = new.get_model("core", "Event")
+    issued = Event.objects.get(type="permit.issued")
+    assert (issued.object_id, issued.actor_id, issued.occurred_at) == (permit.pk, user.pk, at)
+    assert issued.payload == {
+        "from": "ready_to_issue",
+        "to": "issued",
+        "note": "Fees paid at the counter",
+    }
+    waived = Event.objects.get(type="fee.waived")
+    assert (waived.object_id, waived.payload["note"]) == (fee.pk, "Non-profit")
+    # The fee's move is in its permit's history too.
+    links = new.get_model("core", "EventLink").objects.filter(event=waived)
+    assert sorted(link.object_id for link in links) == sorted([fee.pk, permit.pk])
+    assert Event.objects.count() == 2

@@ -1,0 +1,195 @@
+"""The event record (core.events): every move and every change people hear of is one event,
+written in the change's transaction; subscribers hear it after the commit, each on its own, once,
+and one failing neither undoes the change nor keeps the others from hearing it. A permit's history
+is every event linked to it (its fees', payments' and inspections' too)."""
+
+import pytest
+from django.apps import apps
+from django.db import transaction
+
+from core import events
+from core.events import (
+    CATALOGUE,
+    UnknownEvent,
+    deliveries_retry,
+    event_deliver,
+    event_record,
+    subscriber,
+)
+from core.history import history_of
+from core.models import Event, EventDelivery, OutboxTask
+from core.status import StatusMachine
+from permits.models import FeeStatus, PermitStatus
+from tests.factories import FeeFactory, InspectionFactory, PermitFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HEARD: list[tuple[str, str, int]] = []
+
+
+@pytest.fixture
+def listeners(monkeypatch):
+    """Two subscribers of permit.issued: one that fails, one that hears."""
+    HEARD.clear()
+    registry = {key: list(value) for key, value in events._subscribers.items()}
+    monkeypatch.setattr(events, "_subscribers", events.defaultdict(list, registry))
+    subscriber("permit.issued")(failing)
+    subscriber("permit.issued", "permit.finaled")(hearing)
+    yield HEARD
+
+
+def failing(event: Event) -> None:
+    HEARD.append(("failing", event.type, event.object_id))
+    raise RuntimeError("the mail server said no")
+
+
+def hearing(event: Event) -> None:
+    HEARD.append(("hearing", event.type, event.object_id))
+
+
+def test_every_move_of_every_stateful_model_has_an_event_in_the_catalogue():
+    stateful = [m for m in apps.get_models() if issubclass(m, StatusMachine)]
+    assert len(stateful) >= 9
+    for model in stateful:
+        assert model.EVENT_SUBJECT, model
+        for status, _ in model._meta.get_field(model.STATUS_FIELD).choices:
+            assert model().move_event(status) in CATALOGUE, (model, status)
+
+
+def test_a_move_is_one_event_with_who_when_why_and_the_records_it_is_about():
+    clerk = UserFactory(is_staff=True)
+    permit = PermitFactory(status=PermitStatus.ISSUED)
+    fee = FeeFactory(permit=permit)
+    fee.move_to(FeeStatus.WAIVED, by=clerk, note="Non-profit")
+    event = Event.objects.get()
+    assert (event.type, event.subject, event.actor) == ("fee.waived", fee, clerk)
+    assert event.payload == {"from": "due", "to": "waived", "note": "Non-profit"}
+    # In the fee's history and in its permit's.
+    assert [entry.title for entry in history_of(fee, for_staff=True)] == ["Fee waived"]
+    (entry,) = history_of(permit, for_staff=True)
+    assert (entry.change, entry.actor, entry.note) == (
+        "Due → Waived",
+        clerk.get_full_name(),
+        "Non-profit",
+    )
+
+
+def test_a_contractor_reads_city_staff_where_staff_see_the_clerks_name():
+    clerk = UserFactory(is_staff=True, first_name="Jane", last_name="Clerk")
+    permit = PermitFactory(status=PermitStatus.READY_TO_ISSUE)
+    permit.move_to(PermitStatus.ISSUED, by=clerk, note="Counter")
+    inspection = InspectionFactory(permit=permit)
+    inspection.move_to("cancelled", by=None, note="Cancelled online")
+    entries = history_of(permit, for_staff=False)
+    assert [(e.title, e.actor) for e in entries] == [
+        ("Inspection cancelled", "the portal"),
+        ("Permit issued", "City staff"),
+    ]
+    assert history_of(permit, for_staff=True)[1].actor == "Jane Clerk"
+
+
+def test_a_rolled_back_change_takes_its_event_with_it():
+    permit = PermitFactory(status=PermitStatus.READY_TO_ISSUE)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        permit.move_to(PermitStatus.ISSUED)
+        raise RuntimeError("the request failed after the move")
+    assert not Event.objects.exists()
+
+
+def test_an_event_the_catalogue_does_not_name_is_a_programming_error():
+    with pytest.raises(UnknownEvent, match=r"permit\.teleported"):
+        event_record("permit.teleported", subject=PermitFactory())
+    with pytest.raises(UnknownEvent, match=r"permit\.teleported"):
+        subscriber("permit.teleported")(hearing)
+
+
+def test_subscribers_hear_after_the_commit_each_on_its_own(
+    listeners, django_capture_on_commit_callbacks
+):
+    permit = PermitFactory(status=PermitStatus.READY_TO_ISSUE)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        permit.move_to(PermitStatus.ISSUED)
+    assert listeners == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    # The failing one did not keep the other from hearing, nor undo the move.
+    assert sorted(listeners) == [
+        ("failing", "permit.issued", permit.pk),
+        ("hearing", "permit.issued", permit.pk),
+    ]
+    permit.refresh_from_db()
+    assert permit.status == PermitStatus.ISSUED
+    deliveries = {d.subscriber.rsplit(".", 1)[1]: d for d in EventDelivery.objects.all()}
+    assert deliveries["hearing"].delivered_at is not None
+    assert deliveries["failing"].delivered_at is None
+    assert deliveries["failing"].last_error == "RuntimeError: the mail server said no"
+
+
+def test_a_delivery_made_twice_is_heard_once_and_a_failed_one_is_tried_again(listeners):
+    permit = PermitFactory(status=PermitStatus.READY_TO_ISSUE)
+    event = permit.move_to(PermitStatus.ISSUED)
+    name = f"{hearing.__module__}.hearing"
+    assert event_deliver(event_id=event.pk, subscriber_name=name)
+    assert event_deliver(event_id=event.pk, subscriber_name=name)
+    assert listeners.count(("hearing", "permit.issued", permit.pk)) == 1
+    failing_name = f"{failing.__module__}.failing"
+    for _ in range(2):
+        with pytest.raises(RuntimeError):
+            event_deliver(event_id=event.pk, subscriber_name=failing_name)
+    assert EventDelivery.objects.get(subscriber=failing_name).attempts == 2
+
+
+def test_with_a_broker_each_delivery_is_queued_in_the_outbox_with_the_change(
+    listeners, monkeypatch, django_capture_on_commit_callbacks
+):
+    from portal.celery import app
+
+    published = []
+    monkeypatch.setattr("core.outbox.broker_publish", lambda **kwargs: published.append(kwargs))
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        permit = PermitFactory(status=PermitStatus.READY_TO_ISSUE)
+        with django_capture_on_commit_callbacks(execute=True):
+            event = permit.move_to(PermitStatus.ISSUED)
+    finally:
+        app.conf.task_always_eager = eager
+    queued = OutboxTask.objects.filter(task_name="core.events.deliver_event")
+    assert queued.count() == 2 and all(task.sent_at for task in queued)
+    deliveries = [m["args"] for m in published if m["name"] == "core.events.deliver_event"]
+    assert sorted((pk, name.rsplit(".", 1)[1]) for pk, name in deliveries) == [
+        (event.pk, "failing"),
+        (event.pk, "hearing"),
+    ]
+
+
+def test_deliveries_given_up_are_queued_again(listeners, django_capture_on_commit_callbacks):
+    permit = PermitFactory(status=PermitStatus.READY_TO_ISSUE)
+    with django_capture_on_commit_callbacks(execute=True):
+        permit.move_to(PermitStatus.ISSUED)
+    failing_name = f"{failing.__module__}.failing"
+    EventDelivery.objects.update(created_at=events.timezone.now() - events.timedelta(hours=1))
+    listeners.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deliveries_retry() == 1
+    assert listeners == [("failing", "permit.issued", permit.pk)]
+    assert EventDelivery.objects.get(subscriber=failing_name).attempts == 2
+
+
+def test_the_permit_page_shows_its_contractor_the_history_and_a_visitor_none(client):
+    from django.urls import reverse
+
+    from tests.factories import LicenseFactory, contractor_user
+
+    license = LicenseFactory()
+    permit = PermitFactory(status=PermitStatus.READY_TO_ISSUE, licenses=[license])
+    clerk = UserFactory(is_staff=True, first_name="Jane", last_name="Clerk")
+    permit.move_to(PermitStatus.ISSUED, by=clerk, note="Fees paid at the counter")
+    url = reverse("permits:detail", args=[permit.number])
+    assert "History" not in client.get(url).text
+    client.force_login(contractor_user(license))
+    page = client.get(url).text
+    assert 'id="history-heading">History' in page
+    assert "Permit issued" in page and "Ready to Issue → Issued" in page
+    assert "by City staff" in page and "Fees paid at the counter" in page
+    assert "Jane Clerk" not in page
