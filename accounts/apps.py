@@ -6,7 +6,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 (connects the security log)
+        from . import (
+            signals,  # noqa: F401 (connects the security log)
+            subscribers,  # noqa: F401 (the registration email)
+        )
 
         if self.apps.is_installed("allauth.mfa"):
             from . import mfa_signals  # noqa: F401

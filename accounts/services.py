@@ -8,7 +8,7 @@ its managers, so two requests at once cannot both remove one.
 
 from django.db import transaction
 
-from core.mail import enqueue_after_commit
+from core.events import event_record
 from licenses.exceptions import LastManagerError, LicenseError
 from licenses.models import (
     ROLE_FIELDS,
@@ -24,7 +24,6 @@ from licenses.services import license_link_request
 from permits.access import can_join_business, can_manage_business, can_view_business
 
 from .models import User
-from .tasks import send_registration_received
 
 
 @transaction.atomic
@@ -32,7 +31,7 @@ def registration_complete(*, user: User, licenses: list[License]) -> list[Licens
     """The last step of Contractor Registration: request a link to each chosen license (staff
     are told of each) and send the "registration received" email, all after the commit."""
     links = [license_link_request(user=user, license=license) for license in licenses]
-    enqueue_after_commit(send_registration_received, user.pk)
+    event_record("account.registered", subject=user, actor=user, links=[link.pk for link in links])
     return links
 
 

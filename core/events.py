@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from celery import shared_task
@@ -155,7 +156,7 @@ def event_record(
         [EventLink(event=event, content_type_id=ct, object_id=pk) for ct, pk in sorted(links)]
     )
     for name in subscribers_of(event_type):
-        enqueue_after_commit(deliver_event, event.pk, name)
+        deliver_after_commit(event.pk, name)
     return event
 
 
@@ -207,7 +208,7 @@ def events_record_many(specs: list[EventSpec]) -> list[Event]:
     EventLink.objects.bulk_create(links, batch_size=2000)
     for event in events:
         for name in subscribers_of(event.type):
-            enqueue_after_commit(deliver_event, event.pk, name)
+            deliver_after_commit(event.pk, name)
     return events
 
 
@@ -254,19 +255,38 @@ def event_deliver(*, event_id: int, subscriber_name: str) -> bool:
     return True
 
 
+def retry_delay(retries: int) -> int:
+    """Seconds before the next try of a delivery that failed `retries` times already."""
+    return min(RETRY_BACKOFF_SECONDS * 2**retries, RETRY_BACKOFF_MAX_SECONDS)
+
+
 @shared_task(bind=True, max_retries=MAX_ATTEMPTS - 1, ignore_result=True)
 def deliver_event(self, event_id: int, subscriber_name: str) -> None:
-    """One subscriber hears one event (queued after the event's commit). A failure is tried
-    again with backoff; in-process (no broker: the demo), it is recorded and logged, and the
-    request that made the change carries on."""
+    """One subscriber hears one event (queued through the outbox after the event's commit); a
+    failure (the mail server, the database restarting under the worker, a bug) is tried again
+    with backoff, and reported after the last try."""
     try:
         event_deliver(event_id=event_id, subscriber_name=subscriber_name)
     except Exception as error:
-        if self.request.is_eager:
-            logger.exception("%s did not hear event %s", subscriber_name, event_id)
-            return
-        delay = min(RETRY_BACKOFF_SECONDS * 2**self.request.retries, RETRY_BACKOFF_MAX_SECONDS)
-        raise self.retry(exc=error, countdown=delay) from error
+        raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
+
+
+def deliver_after_commit(event_id: int, subscriber_name: str) -> None:
+    """Queue a delivery for after the commit: through the outbox to a worker; without a broker
+    (the demo, the tests), in-process right after the commit, where a failure is recorded and
+    logged and the request that made the change carries on (`manage.py deliver_events` tries
+    again)."""
+    if deliver_event.app.conf.task_always_eager:
+        transaction.on_commit(partial(_deliver_in_process, event_id, subscriber_name))
+    else:
+        enqueue_after_commit(deliver_event, event_id, subscriber_name)
+
+
+def _deliver_in_process(event_id: int, subscriber_name: str) -> None:
+    try:
+        event_deliver(event_id=event_id, subscriber_name=subscriber_name)
+    except Exception:
+        logger.exception("%s did not hear event %s", subscriber_name, event_id)
 
 
 def deliveries_retry(*, older_than: timedelta = timedelta(minutes=5)) -> int:
@@ -279,6 +299,6 @@ def deliveries_retry(*, older_than: timedelta = timedelta(minutes=5)) -> int:
     count = 0
     for event_id, name in failed:
         with transaction.atomic():
-            enqueue_after_commit(deliver_event, event_id, name)
+            deliver_after_commit(event_id, name)
         count += 1
     return count

@@ -6,4 +6,7 @@ class LicensesConfig(AppConfig):
     verbose_name = "Contractors and licenses"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 (forgets cached license labels)
+        from . import (
+            signals,  # noqa: F401 (forgets cached license labels)
+            subscribers,  # noqa: F401 (the license link emails)
+        )

@@ -9,7 +9,7 @@ ask the policy (permits.access), which sits above this app.
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.mail import enqueue_after_commit
+from core.events import event_record
 
 from .exceptions import LicenseError
 from .models import (
@@ -20,7 +20,6 @@ from .models import (
     LicenseLinkStatus,
     Membership,
 )
-from .tasks import notify_license_reviewers, send_license_link_decision
 
 
 def license_addable(license: License) -> None:
@@ -46,7 +45,7 @@ def license_link_request(*, user, license: License) -> LicenseLink:
             link = LicenseLink.objects.create(user=user, license=license)
     except IntegrityError:
         raise LicenseError(f"License {license.number} is already on your account.") from None
-    enqueue_after_commit(notify_license_reviewers, link.pk)
+    event_record("license_link.requested", subject=link, actor=user, about=[license])
     return link
 
 
@@ -78,7 +77,7 @@ def license_link_approve(*, link: LicenseLink, by) -> LicenseLink:
         changes={"decided_by": by, "decided_at": timezone.now()},
     )
     _join_on_approval(user=link.user, contractor=license.holder)
-    enqueue_after_commit(send_license_link_decision, link.pk)
+    # The user hears it from a subscriber of the move's event (license_link.decided).
     return link
 
 
@@ -105,7 +104,6 @@ def license_link_reject(*, link: LicenseLink, by, reason: str) -> LicenseLink:
         note="Rejected",
         changes={"decided_by": by, "decided_at": timezone.now(), "reason": reason},
     )
-    enqueue_after_commit(send_license_link_decision, link.pk)
     return link
 
 

@@ -8,7 +8,10 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         from licenses.selectors import register_approval_fact
 
-        from . import receivers  # noqa: F401 (queues the receipt and alert emails)
+        from . import (
+            receivers,  # noqa: F401 (answers the permits app's questions)
+            subscribers,  # noqa: F401 (the receipt, refund and low-balance emails)
+        )
         from .selectors import trust_account_fact
 
         register_approval_fact(trust_account_fact)

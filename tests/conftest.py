@@ -53,8 +53,11 @@ def pytest_runtest_setup(item):
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """PORTAL_TEST_DB_SLOTS=N: each test session takes one of N PostgreSQL test databases (a
     file lock held while the session lasts), so that N sessions run side by side on one server
-    without sharing a database. Mutation testing forks a session per mutant (mutation/run.py);
-    with --reuse-db each slot's database is made once."""
+    without sharing a database. Mutation testing forks a session per mutant (mutation/run.py).
+    With PORTAL_TEST_DB_TEMPLATE, the slot's database is first made afresh as a copy of that one
+    (migrated once, before the run; with --reuse-db the session then uses it as it is): a
+    session never starts from what the last one left (a transactional test's flush empties the
+    rows the data migrations made)."""
     import fcntl
     import tempfile
 
@@ -78,11 +81,29 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
             held.close()
             continue
         database.setdefault("TEST", {})["NAME"] = f"{test_name}_slot{slot}"
+        if template := os.environ.get("PORTAL_TEST_DB_TEMPLATE"):
+            _copy_database(database, template, f"{test_name}_slot{slot}")
         break
     else:
         raise RuntimeError(f"All {slots} test database slots are taken.")
     yield
     held.close()
+
+
+def _copy_database(database: dict, template: str, name: str) -> None:
+    import psycopg
+
+    server = psycopg.connect(
+        host=database["HOST"] or None,
+        port=database["PORT"] or None,
+        user=database["USER"] or None,
+        password=database["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    )
+    with server:
+        server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        server.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
 
 
 @pytest.fixture(autouse=True)

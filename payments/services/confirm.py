@@ -10,7 +10,6 @@ from permits.issuing import permit_issue_when_ready
 from permits.models import Fee, FeeStatus, Permit, PermitStatus
 
 from ..models import CartLine, Payment, PaymentStatus
-from ..signals import payment_confirmed
 
 logger = logging.getLogger("portal.payments")
 
@@ -72,8 +71,7 @@ def payment_confirm(*, payment_id: int, source: str, stripe_payment_intent: str 
     )
     CartLine.objects.filter(fee_id__in=fee_ids).delete()
     _issue_paid_permits({fee.permit_id for fee in fees.values()})
-    # The receipt is queued by a receiver, after the commit.
-    payment_confirmed.send(sender=Payment, payment_id=payment.pk)
+    # The receipt is sent by a subscriber of the move's event (payment.completed).
     logger.info("payment %s confirmed (%s): %s", payment.pk, source, payment.total)
     return payment
 

@@ -10,7 +10,6 @@ from permits.models import Fee, FeeStatus
 from ..exceptions import PaymentError
 from ..models import Payment, PaymentStatus
 from ..providers.registry import provider_for
-from ..signals import payment_refunded
 
 FEES_AFTER_REFUND = (FeeStatus.DUE, FeeStatus.WAIVED)
 
@@ -54,5 +53,5 @@ def refund_record(*, payment_id: int, by, fees_become: str = FeeStatus.DUE) -> P
     for fee in paid.order_by("pk"):
         fee.move_to(fees_become, by=by, note=note, refund=payment)
     payment.lines.update(live=False)
-    payment_refunded.send(sender=Payment, payment_id=payment.pk)
+    # The refund notice: a subscriber of the move's event (payment.refunded).
     return payment

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from core.events import event_record
 from licenses.models import Contractor
 from permits.access import can_manage_business, can_use_trust_account
 from permits.models import FeeStatus
@@ -13,7 +14,6 @@ from permits.models import FeeStatus
 from ..exceptions import PaymentError
 from ..models import ZERO, EntryKind, Payment, PaymentMethod, TrustAccount, TrustEntry
 from ..selectors import CENT, cart_for, permit_holders, trust_accounts_for, trust_balance
-from ..signals import trust_balance_fell_below_threshold
 from .cart import cart_clean
 from .checkout import existing_payment, expire_open_payments, lock_due_fees, payment_create
 from .confirm import payment_confirm
@@ -96,7 +96,14 @@ def _trust_pay(*, user, account: TrustAccount, key: uuid.UUID) -> Payment:
     after = balance - payment.total
     threshold = account.low_balance_threshold
     if threshold is not None and balance >= threshold > after:
-        trust_balance_fell_below_threshold.send(sender=TrustAccount, account_id=account.pk)
+        event_record(
+            "trust.low_balance",
+            subject=account,
+            actor=user,
+            balance=str(after),
+            threshold=str(threshold),
+            payment=payment.pk,
+        )
     payment.refresh_from_db()
     return payment
 

@@ -14,19 +14,20 @@ from celery.exceptions import Retry
 from django.core import mail
 from django.db import OperationalError, connection, transaction
 
-from accounts.tasks import send_registration_received
-from core.mail import deliver_email, enqueue_after_commit, send_templated_email
+from core.events import deliver_event, event_record
+from core.mail import deliver_email, send_templated_email
 from licenses.services import license_link_request
 from tests.factories import LicenseFactory, UserFactory
 
 REPO = Path(__file__).resolve().parents[2]
+REGISTRATION = "accounts.subscribers.send_registration_received"
 
 
 @pytest.mark.django_db
 def test_a_task_sends_text_and_html_from_templates(django_capture_on_commit_callbacks):
     user = UserFactory(email="o'brien@example.com", first_name="Pat", last_name="O'Brien")
     with django_capture_on_commit_callbacks(execute=True):
-        enqueue_after_commit(send_registration_received, user.pk)
+        event_record("account.registered", subject=user)
     message = mail.outbox[0]
     assert message.subject == "[City of Springfield Permit Portal] Registration received"
     assert "Pat O'Brien" in message.body  # plain text is not HTML-escaped
@@ -96,6 +97,7 @@ def test_a_mail_server_that_recovers_delivers(monkeypatch):
     assert sent == [MESSAGE]
 
 
+@pytest.mark.django_db
 def test_a_database_down_under_the_worker_is_retried_like_a_mail_server(monkeypatch):
     """PostgreSQL restarting while a worker reads what an email says: the email waits for it
     rather than being dropped (issue 12, requirement 4)."""
@@ -103,10 +105,35 @@ def test_a_database_down_under_the_worker_is_retried_like_a_mail_server(monkeypa
     def unreachable(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
+    event = event_record("account.registered", subject=UserFactory())
     monkeypatch.setattr("django.db.models.query.QuerySet.get", unreachable)
     with pytest.raises(Retry) as retry:
-        send_registration_received.apply(args=[1])
+        deliver_event.apply(args=[event.pk, REGISTRATION])
     assert "server closed the connection" in str(retry.value)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("retries", "countdown"), [(0, 30), (1, 60), (3, 240), (8, 1800)])
+def test_a_subscriber_whose_mail_server_fails_is_tried_again_later_and_later(
+    mail_server_down, retries, countdown
+):
+    event = event_record("account.registered", subject=UserFactory())
+    with pytest.raises(Retry) as retry:
+        deliver_event.apply(args=[event.pk, REGISTRATION], retries=retries)
+    assert retry.value.when == countdown
+    assert "mail server went away" in str(retry.value)
+
+
+@pytest.mark.django_db
+def test_after_a_subscribers_last_try_the_failure_is_reported_and_kept(mail_server_down):
+    from core.models import EventDelivery
+
+    event = event_record("account.registered", subject=UserFactory())
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        deliver_event.apply(args=[event.pk, REGISTRATION], retries=deliver_event.max_retries)
+    delivery = EventDelivery.objects.get(event=event)
+    assert delivery.delivered_at is None
+    assert delivery.last_error == "SMTPServerDisconnected: mail server went away"
 
 
 def test_a_message_to_nobody_is_not_sent():
@@ -166,7 +193,7 @@ def test_delivery_through_the_real_broker_and_a_worker_process(tmp_path):
     app.conf.task_default_queue = queue
     try:
         with transaction.atomic():
-            enqueue_after_commit(send_registration_received, user.pk)
+            event_record("account.registered", subject=user)
         deadline = time.monotonic() + 60
         files = []
         while time.monotonic() < deadline and not files:

@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerDown
 
-from accounts.tasks import send_registration_received
+from core.events import event_record
 from core.mail import deliver_email, enqueue_after_commit
 from core.models import OutboxTask
 from core.outbox import outbox_publish, outbox_relay
@@ -58,7 +58,7 @@ def test_in_eager_mode_nothing_is_written_and_the_task_runs_after_the_commit(
 ):
     user = UserFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        enqueue_after_commit(send_registration_received, user.pk)
+        event_record("account.registered", subject=user)
     assert OutboxTask.objects.count() == 0
     assert [m.subject for m in mail.outbox] == [
         "[City of Springfield Permit Portal] Registration received"
@@ -73,7 +73,9 @@ def test_the_task_is_written_with_the_change_and_published_after_the_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         license_link_request(user=user, license=LicenseFactory())
     intent = OutboxTask.objects.get()
-    assert intent.task_name == "licenses.tasks.notify_license_reviewers"
+    # The reviewers hear of the request: its event's delivery to their subscriber.
+    assert intent.task_name == "core.events.deliver_event"
+    assert intent.args[1] == "licenses.subscribers.notify_license_reviewers"
     assert broker.published == []  # not before the commit
     for callback in callbacks:
         callback()

@@ -9,8 +9,9 @@ from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.urls import reverse
 
+from core.events import event_record
 from licenses.models import LicenseLink, Membership
-from licenses.tasks import license_reviewer_addresses, notify_license_reviewers
+from licenses.subscribers import license_reviewer_addresses, notify_license_reviewers
 from payments.models import EntryKind, TrustAccount, TrustEntry
 from permits.models import PermitStatus
 from tests.factories import (
@@ -155,7 +156,7 @@ def test_on_a_fresh_install_the_staff_who_may_decide_are_told(
     UserFactory(email="gone@city.example", is_staff=True, is_superuser=True, is_active=False)
     UserFactory(email="contractor@example.com", is_superuser=True)  # not staff
     assert license_reviewer_addresses() == ["admin@city.example", "clerk@city.example"]
-    notify_license_reviewers(link.pk)
+    notify_license_reviewers(event_record("license_link.requested", subject=link))
     assert sorted(mail.outbox[-1].to) == ["admin@city.example", "clerk@city.example"]
 
 

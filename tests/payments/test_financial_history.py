@@ -10,11 +10,12 @@ from django.apps import apps
 from django.core import mail
 from django.urls import reverse
 
+from core.models import Event
 from payments.exceptions import TrustAccountBusinessFixed
 from payments.models import Payment, PaymentLine, TrustAccount
 from payments.selectors import trust_balance
 from payments.services.refunds import payment_refund
-from payments.tasks import send_receipt
+from payments.subscribers import send_receipt
 from permits.exceptions import FeeDetailsHeld
 from permits.models import Fee, FeeStatus
 from tests.factories import (
@@ -184,7 +185,7 @@ def test_a_receipt_keeps_showing_what_was_paid(
     assert f'href="{reverse("permits:detail", args=[first.number])}"' in page.text
 
     mail.outbox.clear()
-    send_receipt(payment.pk)
+    send_receipt(Event.objects.get(type="payment.completed", object_id=payment.pk))
     [email] = mail.outbox
     html = email.alternatives[0][0]
     for body in (email.body, html):

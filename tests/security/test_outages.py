@@ -31,8 +31,8 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerDown
 
-from accounts.tasks import send_registration_received
-from core.models import OutboxTask
+from core.events import deliver_event, event_record
+from core.models import Event, OutboxTask
 from licenses.models import LicenseLink
 from licenses.services import license_link_request
 from portal.celery import app
@@ -211,8 +211,10 @@ def test_an_email_enqueued_while_redis_is_down_is_delivered_once_it_is_back(
         assert time.monotonic() - started < 2
         assert LicenseLink.objects.filter(pk=link.pk).exists()
         intent = OutboxTask.objects.get()
-        assert intent.task_name == "licenses.tasks.notify_license_reviewers"
-        assert intent.sent_at is None and intent.args == [link.pk]
+        assert intent.task_name == "core.events.deliver_event"
+        event = Event.objects.get(type="license_link.requested", object_id=link.pk)
+        assert intent.sent_at is None
+        assert intent.args == [event.pk, "licenses.subscribers.notify_license_reviewers"]
         assert "Connection refused" in intent.last_error
 
         # The relay, while Redis is still down, keeps it too.
@@ -254,7 +256,9 @@ def test_control_without_the_outbox_an_email_sent_while_redis_is_down_is_lost(pr
         private_redis.stop()
         with pytest.raises(BrokerDown), transaction.atomic():
             user = UserFactory()
-            transaction.on_commit(lambda: send_registration_received.delay(user.pk))
+            event = event_record("account.registered", subject=user)
+            name = "accounts.subscribers.send_registration_received"
+            transaction.on_commit(lambda: deliver_event.delay(event.pk, name))
     assert type(user).objects.filter(pk=user.pk).exists()
     assert OutboxTask.objects.count() == 0
 

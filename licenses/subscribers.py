@@ -1,9 +1,13 @@
-from celery import shared_task
+"""Who hears what happens to license links (core.events): the license reviewers when one is
+requested, the contractor when it is decided."""
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from core.mail import MAIL_RETRY, absolute_url, send_templated_email
+from core.events import subscriber
+from core.mail import absolute_url, send_templated_email
+from core.models import Event
 
 from .models import LicenseLink, LicenseLinkStatus
 
@@ -27,11 +31,12 @@ def license_reviewer_addresses() -> list[str]:
     return sorted(addresses)
 
 
-@shared_task(**MAIL_RETRY)
-def notify_license_reviewers(link_id: int) -> None:
+@subscriber("license_link.requested")
+def notify_license_reviewers(event: Event) -> None:
+    """The license reviewers: a link to decide, with its page in admin."""
     link = LicenseLink.objects.select_related(
         "user", "license__holder", "license__license_type"
-    ).get(pk=link_id)
+    ).get(pk=event.object_id)
     send_templated_email(
         template="license_link_review",
         to=license_reviewer_addresses(),
@@ -56,11 +61,13 @@ def verification_url(user) -> str:
     return absolute_url(reverse("account_confirm_email", args=[key]))
 
 
-@shared_task(**MAIL_RETRY)
-def send_license_link_decision(link_id: int) -> None:
+@subscriber("license_link.decided")
+def send_license_link_decision(event: Event) -> None:
+    """The contractor who asked: approved (and, if their address is not verified yet, a link
+    to verify it) or rejected with the reason."""
     link = LicenseLink.objects.select_related(
         "user", "license__holder", "license__license_type"
-    ).get(pk=link_id)
+    ).get(pk=event.object_id)
     approved = link.status == LicenseLinkStatus.APPROVED
     send_templated_email(
         template="license_approved" if approved else "license_rejected",

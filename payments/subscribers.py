@@ -1,0 +1,61 @@
+"""Who hears what happens to payments (core.events): the payer's receipt and refund notice, and
+the business's managers when its trust account falls below their alert."""
+
+from django.urls import reverse
+
+from core.events import subscriber
+from core.mail import absolute_url, send_templated_email
+from core.models import Event
+from licenses.models import Membership
+from permits.access import can_manage_business
+
+from .models import Payment, TrustAccount
+from .selectors import payment_lines, trust_balance
+
+
+def _email_payer(payment_id: int, template: str) -> None:
+    """Email the payer about their payment: its lines as paid, and its receipt's page."""
+    payment = Payment.objects.select_related("user", "trust_account__contractor").get(pk=payment_id)
+    send_templated_email(
+        template=template,
+        to=[payment.user.email],
+        context={
+            "payment": payment,
+            "lines": list(payment_lines(payment)),
+            "url": absolute_url(reverse("payments:receipt", args=[payment.receipt_number])),
+        },
+    )
+
+
+@subscriber("payment.completed")
+def send_receipt(event: Event) -> None:
+    """The payer: the receipt (it cannot be turned off)."""
+    _email_payer(event.object_id, "payment_receipt")
+
+
+@subscriber("payment.refunded")
+def send_refund_notice(event: Event) -> None:
+    """The payer of a refunded payment: what was refunded, where the money goes, and that its
+    fees are due again (or waived)."""
+    _email_payer(event.object_id, "payment_refunded")
+
+
+@subscriber("trust.low_balance")
+def send_low_balance_alert(event: Event) -> None:
+    """The business's managers (those the policy counts as such)."""
+    account = TrustAccount.objects.select_related("contractor").get(pk=event.object_id)
+    memberships = Membership.objects.filter(
+        contractor=account.contractor, can_manage=True, user__is_active=True
+    ).select_related("user")
+    managers = [m.user for m in memberships if can_manage_business(m.user, account.contractor_id)]
+    if not managers:
+        return
+    send_templated_email(
+        template="trust_low_balance",
+        to=[manager.email for manager in managers],
+        context={
+            "account": account,
+            "balance": trust_balance(account),
+            "url": absolute_url(reverse("payments:trust", args=[account.contractor_id])),
+        },
+    )
