@@ -9,8 +9,9 @@ class ApplicationsConfig(AppConfig):
         from permits.cards import register_card_section
         from permits.issuing import register_final_inspection_check, register_issue_check
         from permits.pages import register_permit_page_links
+        from permits.parties import register_party_source
 
-        from . import signals  # noqa: F401
+        from . import subscribers
         from .review_selectors import conditions_card_section, permit_page_links
         from .review_services import final_inspection_missing, issuance_missing
 
@@ -18,3 +19,4 @@ class ApplicationsConfig(AppConfig):
         register_card_section(conditions_card_section)
         register_issue_check(issuance_missing)
         register_final_inspection_check(final_inspection_missing)
+        register_party_source(subscribers.application_parties)

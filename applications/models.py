@@ -557,6 +557,10 @@ class Application(StatusMachine):
     def event_about(self):
         return [self.permit] if self.permit_id else []
 
+    def move_payload(self, previous: str, status: str, context: dict) -> dict:
+        submission = context.get("submission")
+        return {"submission": submission.pk} if submission is not None else {}
+
     @property
     def permit_type(self) -> PermitType:
         return self.template.permit_type

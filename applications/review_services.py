@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from core.calendar import add_business_days
+from core.events import event_record
 from core.mail import enqueue_after_commit
 from permits.access import can_apply, can_decide_review, can_reassign_review, can_upload
 from permits.issuing import permit_issue_when_ready
@@ -76,12 +77,21 @@ def review_cycle_open(
     number = ReviewCycle.objects.filter(application=application).count() + 1
     cycle = ReviewCycle.objects.create(application=application, number=number)
     today = timezone.localdate()
+    about = [application, application.permit]
     for discipline in chosen:
-        Review.objects.create(
+        review = Review.objects.create(
             cycle=cycle,
             discipline=discipline,
             reviewer=reviewer_least_loaded(discipline),
             due_on=add_business_days(today, discipline.target_days),
+        )
+        event_record(
+            "review.assigned",
+            subject=review,
+            about=about,
+            reviewer=review.reviewer_id,
+            cycle=number,
+            discipline=discipline.pk,
         )
     return cycle
 
@@ -114,8 +124,18 @@ def review_reassign(*, review: Review, reviewer, by) -> Review:
             f"{reviewer.get_full_name() or reviewer.username} does not review "
             f"{review.discipline} (not in its group)."
         )
+    previous = review.reviewer_id
     review.reviewer = reviewer
     review.save(update_fields=["reviewer"])
+    application = review.cycle.application
+    event_record(
+        "review.assigned",
+        subject=review,
+        actor=by,
+        about=[application, application.permit],
+        reviewer=reviewer.pk,
+        previous_reviewer=previous,
+    )
     return review
 
 
@@ -145,9 +165,15 @@ def review_decide(*, review: Review, decision: str, by, note: str = "") -> Revie
     ):
         cycle.decided_at = timezone.now()
         cycle.save(update_fields=["decided_at"])
-        from .tasks import send_review_cycle_decided
-
-        enqueue_after_commit(send_review_cycle_decided, cycle.pk)
+        # One email to the applicant and the contacts (applications.subscribers).
+        application = cycle.application
+        event_record(
+            "review_cycle.decided",
+            subject=cycle,
+            actor=by,
+            about=[application, application.permit],
+            cycle=cycle.number,
+        )
         if not cycle.reviews.filter(status=ReviewStatus.CORRECTIONS_REQUIRED).exists():
             application_approve(application=cycle.application, by=by)
     return review
@@ -170,9 +196,14 @@ def application_approve(*, application: Application, by) -> Permit:
     if not estimate.complete:
         return permit
     permit.move_to(PermitStatus.READY_TO_ISSUE, by=by, note="Fees assessed from the fee schedule")
-    from .tasks import send_fees_assessed
-
-    enqueue_after_commit(send_fees_assessed, application.pk)
+    event_record(
+        "fee.assessed",
+        subject=permit,
+        actor=by,
+        about=[application],
+        application=application.pk,
+        total=str(sum((line.amount or 0 for line in estimate.lines), 0)),
+    )
     permit_issue_when_ready(permit=permit, by=by)
     return permit
 
@@ -256,10 +287,12 @@ def condition_mark_met(*, condition: ReviewCondition, by) -> ReviewCondition:
     """Staff mark a condition of approval met (the permit is issued, or its final inspection
     can be requested, if that was all it waited for)."""
     condition = ReviewCondition.objects.select_for_update(no_key=True).get(pk=condition.pk)
+    application = condition.review.cycle.application
+    permit = application.permit
     if condition.met_at is None:
         condition.met_at, condition.met_by = timezone.now(), by
         condition.save(update_fields=["met_at", "met_by"])
-    permit = condition.review.cycle.application.permit
+        event_record("condition.met", subject=condition, actor=by, about=[application, permit])
     if permit is not None:
         permit_issue_when_ready(permit=permit, by=by)
         from permits.tasks import refresh_permit_card
@@ -378,6 +411,13 @@ def corrections_resubmit(*, application: Application, by) -> ReviewCycle:
     application.documents.filter(submitted=False).update(submitted=True)
     next_cycle = review_cycle_open(
         application=application, disciplines=[review.discipline for review in decided]
+    )
+    event_record(
+        "corrections.resubmitted",
+        subject=application,
+        actor=by,
+        about=[application.permit],
+        cycle=next_cycle.number if next_cycle else None,
     )
     _assess_revision_fee(application, next_cycle)
     return next_cycle

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from core.mail import enqueue_after_commit
+from core.events import event_record
 from permits.access import (
     application_businesses,
     can_start_application,
@@ -471,14 +471,13 @@ def application_submit(
     application.documents.update(submitted=True)
     application.estimated_fees = estimate.total
     application.save(update_fields=["permit", "estimated_fees", "updated_at"])
+    # Its event (application.submitted) is heard by the applicant, the owner and the contacts.
     application.move_to(
         ApplicationStatus.SUBMITTED,
         by=by,
         note=f"Submission {number}" + (" (resubmitted)" if number > 1 else ""),
+        submission=submission,
     )
-    from .tasks import send_application_submitted
-
-    enqueue_after_commit(send_application_submitted, submission.pk)
     return submission
 
 
@@ -646,15 +645,20 @@ def template_new_version(*, template: ApplicationTemplate, by) -> ApplicationTem
 # Intake (staff) -------------------------------------------------------------------------------
 
 
-def _waiting_submission(application: Application) -> Submission:
-    return application.submissions.filter(outcome=SubmissionOutcome.WAITING).latest("number")
+def _waiting_submission(application: Application) -> Submission | None:
+    """The submission waiting for the clerk (none once it is decided or withdrawn: the move
+    is then refused)."""
+    waiting = application.submissions.filter(outcome=SubmissionOutcome.WAITING)
+    return waiting.order_by("-number").first()
 
 
 @transaction.atomic
 def application_accept(*, application: Application, by) -> Application:
     """The clerk accepts a submitted application for review: its permit moves to In Review."""
-    application.move_to(ApplicationStatus.ACCEPTED, by=by, note="Accepted for review")
     submission = _waiting_submission(application)
+    application.move_to(
+        ApplicationStatus.ACCEPTED, by=by, note="Accepted for review", submission=submission
+    )
     submission.outcome = SubmissionOutcome.ACCEPTED
     submission.decided_at, submission.decided_by = timezone.now(), by
     submission.save(update_fields=["outcome", "decided_at", "decided_by"])
@@ -664,9 +668,6 @@ def application_accept(*, application: Application, by) -> Application:
     from .review_services import review_cycle_open
 
     review_cycle_open(application=application)  # cycle 1: a review per discipline of its type
-    from .tasks import send_application_decision
-
-    enqueue_after_commit(send_application_decision, submission.pk)
     return application
 
 
@@ -677,15 +678,14 @@ def application_return(*, application: Application, by, reasons: str) -> Applica
     reasons = reasons.strip()
     if not reasons:
         raise ApplicationError("Give the reasons: the applicant is told them.")
-    application.move_to(ApplicationStatus.RETURNED, by=by, note=reasons[:200])
     submission = _waiting_submission(application)
+    application.move_to(
+        ApplicationStatus.RETURNED, by=by, note=reasons[:200], submission=submission
+    )
     submission.outcome = SubmissionOutcome.RETURNED
     submission.reasons = reasons
     submission.decided_at, submission.decided_by = timezone.now(), by
     submission.save(update_fields=["outcome", "reasons", "decided_at", "decided_by"])
-    from .tasks import send_application_decision
-
-    enqueue_after_commit(send_application_decision, submission.pk)
     return application
 
 
@@ -698,8 +698,6 @@ REMINDER_DAYS_BEFORE = 5
 def application_drafts_expire(*, today: datetime.date | None = None) -> tuple[int, int]:
     """Daily (Celery beat): remind the applicants of drafts lapsing in 5 days, and expire the
     drafts past their day. Returns (reminded, expired)."""
-    from .tasks import send_draft_reminder
-
     today = today or timezone.localdate()
     drafts = Application.objects.filter(status=ApplicationStatus.DRAFT)
     soon = drafts.filter(
@@ -712,7 +710,9 @@ def application_drafts_expire(*, today: datetime.date | None = None) -> tuple[in
         application.reminded_on = today
         # Not `save()`: a reminder is not the applicant's activity (updated_at stays).
         Application.objects.filter(pk=application.pk).update(reminded_on=today)
-        enqueue_after_commit(send_draft_reminder, application.pk)
+        event_record(
+            "application.draft_lapsing", subject=application, expires_on=str(application.expires_on)
+        )
         reminded += 1
     expired = 0
     for application in drafts.filter(expires_on__lte=today).select_for_update(skip_locked=True):

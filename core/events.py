@@ -56,7 +56,6 @@ CATALOGUE: dict[str, Any] = {
     "permit.expired": _("Permit expired"),
     "permit.finaled": _("Permit finaled"),
     "permit.cancelled": _("Permit cancelled"),
-    "permit.imported": _("Imported"),
     "permit.contact_invited": _("Contact invited"),
     "card.revised": _("Permit card revised"),
     # Fees and payments

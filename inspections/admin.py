@@ -24,7 +24,12 @@ from .models import (
     Inspector,
 )
 from .selectors import permit_types_without_inspections
-from .services import INSPECTORS_GROUP, inspection_record_result, inspections_route
+from .services import (
+    INSPECTORS_GROUP,
+    inspection_record_result,
+    inspection_scheduled,
+    inspections_route,
+)
 
 
 class InspectionInline(TabularInline):
@@ -325,6 +330,8 @@ class InspectionAdmin(admin.ModelAdmin):
                 messages.success(request, f"{obj.number}: {obj.get_result_display()}. {told(obj)}")
             return
         super().save_model(request, obj, form, change)
+        if change and {"inspector", "scheduled_for"} & set(form.changed_data):
+            inspection_scheduled(inspection=obj, by=request.user)
 
     def get_urls(self):
         return [

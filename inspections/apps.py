@@ -9,7 +9,10 @@ class InspectionsConfig(AppConfig):
         from core.calendar import register_holidays
         from permits.cards import register_card_section
 
-        from . import signals  # noqa: F401
+        from . import (
+            signals,  # noqa: F401
+            subscribers,  # noqa: F401 (the inspection emails)
+        )
         from .scheduling import all_holidays
         from .selectors import inspections_card_section
 

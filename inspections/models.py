@@ -244,6 +244,10 @@ class Inspection(StatusMachine):
     def event_about(self):
         return [self.permit]
 
+    def move_payload(self, previous: str, status: str, context: dict) -> dict:
+        # How a cancellation came about: online, as its result, or its permit ended.
+        return {"how": context["how"]} if context.get("how") else {}
+
 
 def new_calendar_token() -> str:
     return secrets.token_urlsafe(24)

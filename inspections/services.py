@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from core.mail import enqueue_after_commit
+from core.events import event_record
 from licenses.models import LicenseStatus
 from permits.access import (
     can_cancel_inspection,
@@ -35,12 +35,6 @@ from .models import (
 )
 from .scheduling import allowed_days, can_cancel_online
 from .selectors import inspection_types_for
-from .tasks import (
-    send_inspection_cancelled,
-    send_inspection_cancelled_to_inspector,
-    send_inspection_confirmation,
-    send_inspection_result,
-)
 
 INSPECTORS_GROUP = "Inspectors"
 
@@ -180,7 +174,7 @@ def inspection_request_create(
         raise InspectionError(
             f"{inspection_type} is already requested on permit {permit.number}."
         ) from None
-    enqueue_after_commit(send_inspection_confirmation, inspection.pk)
+    event_record("inspection.requested", subject=inspection, actor=user, about=[inspection.permit])
     return inspection
 
 
@@ -217,12 +211,10 @@ def inspection_cancel(
         by=user,
         note="Cancelled online",
         changes={"cancelled_by": user, "cancelled_at": now or timezone.now()},
+        # Heard by whoever requested it (a colleague may have cancelled it), and the
+        # inspector whose day it was on (inspections.subscribers).
+        how="online",
     )
-    # The people concerned: whoever requested it (a colleague may have cancelled it), and the
-    # inspector whose day it was on.
-    who = user.get_full_name() or user.get_username()
-    enqueue_after_commit(send_inspection_cancelled, inspection.pk, f"cancelled online by {who}")
-    enqueue_after_commit(send_inspection_cancelled_to_inspector, inspection.pk, who)
     return inspection
 
 
@@ -262,9 +254,23 @@ def inspection_record_result(
             "resulted_by": by,
             "resulted_at": timezone.now(),
         },
+        how="result",  # the contractor hears the result (inspections.subscribers)
     )
-    enqueue_after_commit(send_inspection_result, inspection.pk)
     return inspection
+
+
+@transaction.atomic
+def inspection_scheduled(*, inspection: Inspection, by) -> None:
+    """Staff gave the inspection another day or inspector (admin): recorded, for whoever hears
+    of it (the inspector whose day it is now on)."""
+    event_record(
+        "inspection.scheduled",
+        subject=inspection,
+        actor=by,
+        about=[inspection.permit],
+        day=inspection.scheduled_for.isoformat() if inspection.scheduled_for else None,
+        inspector=inspection.inspector_id,
+    )
 
 
 @transaction.atomic
@@ -284,8 +290,8 @@ def inspections_cancel_for_ended_permit(*, permit: Permit, reason: str) -> list[
                 "result_comments": f"Cancelled: {reason}.",
                 "cancelled_at": timezone.now(),
             },
+            how="permit_ended",  # the requester is told why (inspections.subscribers)
         )
-        enqueue_after_commit(send_inspection_cancelled, inspection.pk, reason)
         cancelled.append(inspection)
     return cancelled
 

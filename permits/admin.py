@@ -27,6 +27,7 @@ from .models import (
     PermitType,
 )
 from .selectors import with_fees_due
+from .services import fee_adjust
 from .signals import fee_held_by
 from .views import card_file_response, document_file_response
 
@@ -315,12 +316,11 @@ class FeeAdmin(StatusMoveAdmin, OfAPermitAdmin):
 
     def save_model(self, request, obj, form, change):
         if change and "amount" in form.changed_data:
-            FeeAdjustment.objects.create(
+            fee_adjust(
                 fee=obj,
                 previous_amount=form.initial["amount"],
-                amount=obj.amount,
-                reason=form.cleaned_data["adjust_reason"].strip(),
-                adjusted_by=request.user,
+                reason=form.cleaned_data["adjust_reason"],
+                by=request.user,
             )
         super().save_model(request, obj, form, change)
 

@@ -8,7 +8,10 @@ class PermitsConfig(AppConfig):
     def ready(self) -> None:
         from licenses.selectors import register_approval_fact
 
-        from . import receivers  # noqa: F401 (forgets the cached permit types)
+        from . import (
+            receivers,  # noqa: F401 (forgets the cached permit types)
+            subscribers,  # noqa: F401 (the contact invitation email)
+        )
         from .access import register_contact_flag
         from .selectors import license_permits_fact
 

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core.events import event_record
 from core.mail import absolute_url
 from core.money import format_money
 
@@ -236,4 +237,5 @@ def permit_card_refresh(*, permit: Permit) -> PermitCard | None:
     card.save()
     if latest is not None:
         PermitCard.objects.filter(pk=latest.pk).update(superseded_at=timezone.now())
+    event_record("card.revised", subject=permit, revision=revision)
     return card

@@ -3,6 +3,7 @@
 import datetime
 import re
 from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import PurePath
 
 from django.conf import settings
@@ -11,15 +12,17 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Length
 from django.utils import timezone
 
-from core.mail import enqueue_after_commit
+from core.events import event_record
 
 from .access import can_apply, can_upload
 from .exceptions import PermitError
-from .invitations import invitation_from_token, invitation_token
+from .invitations import invitation_from_token
 from .models import (
     Collection,
     CollectionItem,
     ContactType,
+    Fee,
+    FeeAdjustment,
     Permit,
     PermitContact,
     PermitDocument,
@@ -27,7 +30,6 @@ from .models import (
     PermitStatus,
     PermitType,
 )
-from .tasks import send_contact_invitation
 
 
 @transaction.atomic
@@ -50,6 +52,33 @@ def permits_expire(*, today: datetime.date | None = None) -> list[Permit]:
         )
         changed.append(permit)
     return changed
+
+
+# Fees -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def fee_adjust(*, fee: Fee, previous_amount: Decimal, reason: str, by) -> FeeAdjustment:
+    """Record a change staff made to an assessed fee's amount (admin, with the reason): kept as
+    a FeeAdjustment and an event in the permit's history. The fee itself is saved by the
+    caller."""
+    adjustment = FeeAdjustment.objects.create(
+        fee=fee,
+        previous_amount=previous_amount,
+        amount=fee.amount,
+        reason=reason.strip(),
+        adjusted_by=by,
+    )
+    event_record(
+        "fee.adjusted",
+        subject=fee,
+        actor=by,
+        about=[fee.permit],
+        previous=str(previous_amount),
+        amount=str(fee.amount),
+        note=reason.strip()[:300],
+    )
+    return adjustment
 
 
 # Collections ----------------------------------------------------------------------------------
@@ -177,10 +206,15 @@ def permit_contact_invite(*, permit: Permit, email: str, contact_type: str, by) 
     user = registered_user(email)
     if user is None or PermitContact.objects.filter(permit=permit, user=user).exists():
         return
-    token = invitation_token(
-        permit=permit, user_id=user.pk, contact_type=contact_type, invited_by_id=by.pk
+    # The invited user's event, not the permit's: the permit's history would tell the inviter
+    # whether the address is registered. The link is made when the email is (no secret here).
+    event_record(
+        "permit.contact_invited",
+        subject=user,
+        actor=by,
+        permit=permit.pk,
+        contact_type=contact_type,
     )
-    enqueue_after_commit(send_contact_invitation, token)
 
 
 @transaction.atomic

@@ -1,11 +1,4 @@
 from celery import shared_task
-from django.contrib.auth import get_user_model
-from django.urls import reverse
-
-from core.mail import MAIL_RETRY, absolute_url, send_templated_email
-
-from .exceptions import PermitError
-from .invitations import CONTACT_INVITATION_DAYS, invitation_from_token
 
 
 @shared_task
@@ -15,31 +8,6 @@ def expire_permits() -> int:
     from .services import permits_expire
 
     return len(permits_expire())
-
-
-@shared_task(**MAIL_RETRY)
-def send_contact_invitation(token: str) -> None:
-    """Email the invited user the link that makes them a contact on the permit."""
-    try:
-        invitation = invitation_from_token(token)
-    except PermitError:
-        return  # lapsed in the queue, or the permit is gone: nothing to send
-    users = get_user_model().objects.in_bulk([invitation.user_id, invitation.invited_by_id])
-    user, inviter = users.get(invitation.user_id), users.get(invitation.invited_by_id)
-    if user is None or not user.email:
-        return
-    send_templated_email(
-        template="contact_invitation",
-        to=[user.email],
-        context={
-            "user": user,
-            "inviter": inviter,
-            "invitation": invitation,
-            "permit": invitation.permit,
-            "accept_url": absolute_url(reverse("permits:contact_invitation", args=[token])),
-            "days": CONTACT_INVITATION_DAYS,
-        },
-    )
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)

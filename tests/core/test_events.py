@@ -155,8 +155,13 @@ def test_with_a_broker_each_delivery_is_queued_in_the_outbox_with_the_change(
     finally:
         app.conf.task_always_eager = eager
     queued = OutboxTask.objects.filter(task_name="core.events.deliver_event")
-    assert queued.count() == 2 and all(task.sent_at for task in queued)
-    deliveries = [m["args"] for m in published if m["name"] == "core.events.deliver_event"]
+    assert queued.count() == len(events.subscribers_of("permit.issued"))
+    assert all(task.sent_at for task in queued)
+    deliveries = [
+        m["args"]
+        for m in published
+        if m["name"] == "core.events.deliver_event" and m["args"][1].startswith("tests.")
+    ]
     assert sorted((pk, name.rsplit(".", 1)[1]) for pk, name in deliveries) == [
         (event.pk, "failing"),
         (event.pk, "hearing"),
@@ -193,3 +198,65 @@ def test_the_permit_page_shows_its_contractor_the_history_and_a_visitor_none(cli
     assert "Permit issued" in page and "Ready to Issue → Issued" in page
     assert "by City staff" in page and "Fees paid at the counter" in page
     assert "Jane Clerk" not in page
+
+
+def test_no_app_sends_mail_but_through_a_subscriber():
+    """Every email the portal sends is sent by a subscriber of an event (an app's
+    subscribers.py); core.mail is the machinery, and allauth's own security messages (a
+    verification or reset link, a secret an event must not hold) go through its adapter."""
+    import re
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    apps_ = ["accounts", "licenses", "permits", "applications", "inspections", "payments", "portal"]
+    allowed = {"core/mail.py", "accounts/adapter.py"}
+    sending = re.compile(r"send_templated_email\(|send_mail\(|EmailMultiAlternatives\(|\.send\(\)")
+    offenders = []
+    for app in [*apps_, "core"]:
+        for path in (repo / app).rglob("*.py"):
+            relative = path.relative_to(repo).as_posix()
+            if relative in allowed or path.name == "subscribers.py" or "migrations" in path.parts:
+                continue
+            if sending.search(path.read_text()):
+                offenders.append(relative)
+    assert offenders == []
+
+
+def test_the_parties_of_a_permit_are_each_person_once_with_every_role():
+    from licenses.models import Membership
+    from permits.models import PermitContact
+    from permits.parties import APPLICANT, CONTACT, parties_of, register_party_source
+    from tests.factories import LicenseFactory, contractor_user
+
+    license = LicenseFactory()
+    permit = PermitFactory(licenses=[license])
+    manager = contractor_user(license, can_manage=True, username="boss")
+    payer = contractor_user(license, can_pay=True, username="payer")
+    contact = UserFactory(username="architect")
+    PermitContact.objects.create(permit=permit, user=contact, contact_type="architect")
+    PermitContact.objects.create(permit=permit, user=payer, contact_type="other")
+    stranger = contractor_user(LicenseFactory(), can_manage=True, username="stranger")
+    assert Membership.objects.filter(user=stranger).exists()
+
+    def applied(of):
+        from permits.parties import Party
+
+        return [Party("Boss@example.com", "", None, frozenset({APPLICANT}))] if of == permit else []
+
+    register_party_source(applied)
+    try:
+        parties = {party.email.lower(): party for party in parties_of(permit)}
+    finally:
+        from permits import parties as module
+
+        module._sources.remove(applied)
+    assert set(parties) == {"boss@example.com", "payer@example.com", "architect@example.com"}
+    assert parties["boss@example.com"].roles >= {
+        APPLICANT,
+        "business:manage",
+        "business:pay",
+        "business:apply",
+    }
+    assert parties["payer@example.com"].roles == {CONTACT, "business:pay"}
+    assert parties["architect@example.com"].roles == {CONTACT}
+    assert manager.pk == parties["boss@example.com"].user_id

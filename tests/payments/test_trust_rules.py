@@ -10,6 +10,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
+from core.models import Event
 from licenses.models import Membership
 from payments.exceptions import PaymentError
 from payments.models import (
@@ -336,6 +337,16 @@ def test_the_low_balance_alert_goes_when_a_payment_takes_the_balance_below_the_t
     expected = [f"Trust account low: Lincoln Builders LLC, ${after}"] if alerted else []
     assert [m.subject.split("] ", 1)[1] for m in alerts] == expected
     assert all(m.to == ["boss@example.com"] for m in alerts)
+    # What the account's history keeps of it: who paid, the balance it left, the alert's level.
+    recorded = [
+        (event.actor, event.payload)
+        for event in Event.objects.filter(type="trust.low_balance", object_id=account.pk)
+    ]
+    payment = Payment.objects.get()
+    expected_events = [
+        (payer, {"balance": str(after), "threshold": threshold, "payment": payment.pk})
+    ]
+    assert recorded == (expected_events if alerted else [])
 
 
 def test_only_a_manager_sets_the_alert_in_these_words(license):

@@ -1,0 +1,116 @@
+"""The parties of a permit: everyone who may hear what happens to it, each once, with every role
+they hold on it. The one answer every subscriber asks (who is the applicant, the owner, the
+contacts, the users of the license professional's business by their role there).
+
+The permit app knows its contacts and its license professional's business; apps above it add what
+they know (the applications app: the applicant, the owner, the contacts typed into the
+application) with `register_party_source`, as they add issue checks, so that this app names none
+of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from licenses.models import Membership, Role
+
+from .models import Permit, PermitContact, PermitLicense
+
+APPLICANT = "applicant"
+OWNER = "owner"
+CONTACT = "contact"
+# A user of the license professional's business, by a role they hold there: "business:pay".
+BUSINESS = "business"
+
+# Membership's flag for each business role.
+ROLE_FLAGS = {
+    Role.MANAGE: "can_manage",
+    Role.APPLY: "can_apply",
+    Role.PAY: "can_pay",
+    Role.INSPECTIONS: "can_inspect",
+    Role.UPLOAD: "can_upload",
+}
+
+
+@dataclass(frozen=True)
+class Party:
+    """One person on a permit: an address, a name, their account if they have one, and every
+    role they hold on it ("applicant", "contact", "business:pay", ...)."""
+
+    email: str
+    name: str
+    user_id: int | None
+    roles: frozenset[str]
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles & set(roles))
+
+
+PartySource = Callable[[Permit], Iterable[Party]]
+_sources: list[PartySource] = []
+
+
+def register_party_source(source: PartySource) -> None:
+    """`source(permit)` lists parties an app above this one knows of (each with its roles)."""
+    if source not in _sources:
+        _sources.append(source)
+
+
+def parties_of(permit: Permit) -> list[Party]:
+    """Everyone on the permit, each address once with all their roles: the applicant first,
+    then the owner, the contacts, the business's users."""
+    found: list[Party] = []
+    for source in (*_sources, _contacts, _business_users):
+        found.extend(source(permit))
+    merged: dict[str, Party] = {}
+    for party in found:
+        key = party.email.strip().lower()
+        if not key:
+            continue
+        if key in merged:
+            known = merged[key]
+            merged[key] = Party(
+                known.email,
+                known.name or party.name,
+                known.user_id or party.user_id,
+                known.roles | party.roles,
+            )
+        else:
+            merged[key] = party
+    return list(merged.values())
+
+
+def addresses(parties: Iterable[Party], *roles: str) -> list[str]:
+    """The addresses of the parties holding any of these roles, in order."""
+    return [party.email for party in parties if party.has(*roles)]
+
+
+def _contacts(permit: Permit) -> list[Party]:
+    contacts = PermitContact.objects.filter(permit=permit).select_related("user")
+    return [
+        Party(c.user.email, c.user.get_full_name(), c.user_id, frozenset({CONTACT}))
+        for c in contacts
+        if c.user.is_active
+    ]
+
+
+def _business_users(permit: Permit) -> list[Party]:
+    holders = PermitLicense.objects.filter(permit=permit).values("license__holder_id")
+    memberships = Membership.objects.filter(
+        contractor_id__in=holders, user__is_active=True
+    ).select_related("user")
+    return [
+        Party(
+            m.user.email,
+            m.user.get_full_name(),
+            m.user_id,
+            # Manage brings every role (the policy's rule).
+            frozenset(
+                f"{BUSINESS}:{role}"
+                for role, flag in ROLE_FLAGS.items()
+                if m.can_manage or getattr(m, flag)
+            ),
+        )
+        for m in memberships
+    ]
