@@ -294,17 +294,21 @@ def run_module(
     return outcome
 
 
-def prepare_postgres(database_url: str, *, slots: int, env: dict[str, str]) -> None:
-    """Make each worker's test database afresh from the migrations before the run: made by the
-    first forked session instead, its migrations would count against that mutant's time limit
-    (and kill it), and one left from an earlier run may predate a migration."""
+def prepare_postgres(database_url: str, *, slots: int, env: dict[str, str]) -> str:
+    """Migrate a test database once, before the run, as the template each forked session's
+    database is copied from (tests/conftest.py): made by the first session instead, the
+    migrations would count against that mutant's time limit (and kill it); one left from an
+    earlier run may predate a migration; and a session must never start from what another left
+    (a transactional test's flush empties the rows the data migrations made, and the next
+    session's tests would fail for that, "killing" a mutant they never saw). Its name."""
     import psycopg
 
     server, name = database_url.rsplit("/", 1)
     base = f"test_{name}"
+    template = f"{base}_template"
     with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        for slot in range(slots):
-            connection.execute(f'DROP DATABASE IF EXISTS "{base}_slot{slot}" WITH (FORCE)')
+        for database in (template, *(f"{base}_slot{slot}" for slot in range(slots))):
+            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     first = (
         "tests/core/test_status_machine.py::test_a_status_the_table_does_not_list_allows_no_move"
     )
@@ -323,8 +327,8 @@ def prepare_postgres(database_url: str, *, slots: int, env: dict[str, str]) -> N
         check=True,
     )
     with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        for slot in range(1, slots):
-            connection.execute(f'CREATE DATABASE "{base}_slot{slot}" TEMPLATE "{base}_slot0"')
+        connection.execute(f'CREATE DATABASE "{template}" TEMPLATE "{base}_slot0"')
+    return template
 
 
 def mutmut(work: Path, jobs: int, mutants: list[str], env: dict[str, str]) -> None:
@@ -383,7 +387,9 @@ def main() -> int:
     env["DJANGO_SETTINGS_MODULE"] = "portal.settings.test"
     postgres = bool(args.database_url)
     if postgres:
-        prepare_postgres(args.database_url, slots=args.jobs + 1, env=env)
+        env["PORTAL_TEST_DB_TEMPLATE"] = prepare_postgres(
+            args.database_url, slots=args.jobs + 1, env=env
+        )
     outcomes = [
         run_module(m, keep=args.keep, jobs=args.jobs, env=env, database_url=args.database_url)
         for m in chosen
