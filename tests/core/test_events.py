@@ -260,3 +260,30 @@ def test_the_parties_of_a_permit_are_each_person_once_with_every_role():
     assert parties["payer@example.com"].roles == {CONTACT, "business:pay"}
     assert parties["architect@example.com"].roles == {CONTACT}
     assert manager.pk == parties["boss@example.com"].user_id
+
+
+def test_the_architecture_docs_list_every_event_and_who_hears_it():
+    """docs/architecture.md's table names every event of the catalogue and, for each, exactly
+    the subscribers registered for it."""
+    import re
+    from pathlib import Path
+
+    from core.events import subscriptions
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "architecture.md").read_text()
+    table = text.split("### The catalogue, and who hears each event", 1)[1].split("###", 1)[0]
+    documented: dict[str, set[str]] = {}
+    for line in table.splitlines():
+        cells = line.split("|")
+        if len(cells) < 4 or not cells[1].strip().startswith("`"):
+            continue
+        names = {
+            f"{app}.subscribers.{function}"
+            for app, function in re.findall(r"`(\w+): (\w+)`", cells[3])
+        }
+        for event_type in re.findall(r"`([\w.]+)`", cells[1]):
+            documented[event_type] = names
+    registered = {event_type: set(names) for event_type, names in subscriptions().items()}
+    assert set(documented) == set(registered)
+    for event_type, names in registered.items():
+        assert documented[event_type] == names, event_type
