@@ -395,6 +395,3 @@ class IntakeQueueAdmin(ApplicationAdminBase):
     @admin.display(description="site")
     def site(self, application):
         return format_html("{}", application.address)
-
-
-from . import review_admin  # noqa: E402, F401  (plan review's admin: registered on import)

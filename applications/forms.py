@@ -192,39 +192,3 @@ class EstimatorForm(forms.Form):
             else:
                 answers[question.key] = self.data.get(name, "")
         return answers
-
-
-class CorrectionUploadForm(forms.Form):
-    """A corrected document: a new version of one already uploaded, or a new one."""
-
-    replaces = forms.TypedChoiceField(
-        label="This file is", coerce=int, empty_value=None, required=False
-    )
-    file = forms.FileField(label="File")
-
-    def __init__(self, *args, documents: list, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["replaces"].choices = [
-            *(
-                (
-                    document.pk,
-                    f"A new version of {document.original_name}"
-                    + (f" ({document.requirement.name})" if document.requirement else ""),
-                )
-                for document in documents
-            ),
-            ("", "A new document"),
-        ]
-        self.fields["file"].widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg"
-
-
-class IssuanceUploadForm(forms.Form):
-    """A document the form needs before the permit is issued."""
-
-    requirement = forms.TypedChoiceField(label="Document", coerce=int)
-    file = forms.FileField(label="File")
-
-    def __init__(self, *args, requirements: list[DocumentRequirement], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["requirement"].choices = [(req.pk, req.name) for req in requirements]
-        self.fields["file"].widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg"

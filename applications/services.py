@@ -665,9 +665,7 @@ def application_accept(*, application: Application, by) -> Application:
     Permit.objects.get(pk=application.permit_id).move_to(
         PermitStatus.IN_REVIEW, by=by, note=f"Application {application.reference} accepted"
     )
-    from .review_services import review_cycle_open
-
-    review_cycle_open(application=application)  # cycle 1: a review per discipline of its type
+    # Plan review (the reviews app) opens cycle 1 as it hears application.accepted.
     return application
 
 

@@ -1,32 +1,11 @@
 from django.urls import path
 
-from . import review_views, views
+from . import views
 
 app_name = "applications"
 
 urlpatterns = [
     path("apply/", views.guide_view, name="guide"),
-    path("permits/<str:number>/reviews/", review_views.permit_reviews_view, name="permit_reviews"),
-    path(
-        "permits/<str:number>/approved-plans/<int:document_id>/",
-        review_views.approved_plan_view,
-        name="approved_plan",
-    ),
-    path(
-        "permits/<str:number>/reviews/upload/",
-        review_views.issuance_upload_view,
-        name="issuance_upload",
-    ),
-    path(
-        "permits/<str:number>/corrections/",
-        review_views.permit_corrections_view,
-        name="permit_corrections",
-    ),
-    path(
-        "permits/<str:number>/corrections/upload/",
-        review_views.correction_upload_view,
-        name="correction_upload",
-    ),
     path("apply/<slug:code>/", views.type_view, name="type"),
     path("apply/<slug:code>/start/", views.start_view, name="start"),
     path("applications/", views.my_applications_view, name="mine"),

@@ -239,16 +239,10 @@ def clean_up(user, before: Before, broker_url: str) -> None:
     import redis
     from django.db import transaction
 
-    from applications.models import (
-        Application,
-        Review,
-        ReviewComment,
-        ReviewCondition,
-        ReviewCycle,
-        Submission,
-    )
+    from applications.models import Application, Submission
     from core.models import OutboxTask
     from permits.models import Fee, Permit, PermitNumberSequence
+    from reviews.models import Review, ReviewComment, ReviewCondition, ReviewCycle
 
     with transaction.atomic():
         made = Application.objects.filter(applicant=user).exclude(pk__in=before.applications)
@@ -284,9 +278,10 @@ def review_setup(applicant, queue: int = 150) -> dict:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from applications import review_services, services
-    from applications.models import Review, ReviewComment, ReviewDiscipline, ReviewStatus
+    from applications import services
     from permits.models import PermitType
+    from reviews import services as review_services
+    from reviews.models import Review, ReviewComment, ReviewDiscipline, ReviewStatus
 
     users = get_user_model().objects
     clerk = users.get(username="bench-clerk")

@@ -92,23 +92,32 @@ CATALOGUE: dict[str, Any] = {
 
 Handler = Callable[[Event], None]
 _subscribers: dict[str, list[str]] = defaultdict(list)
+# Subscribers that are part of the change itself: called as the event is recorded, in its
+# transaction (an error rolls the change back).
+_within: dict[str, list[Handler]] = defaultdict(list)
 
 
 class UnknownEvent(LookupError):
     """A programming error: an event type the catalogue does not name."""
 
 
-def subscriber(*types: str) -> Callable[[Handler], Handler]:
-    """Register the decorated function to hear events of these types (after their commit, one
-    delivery each, retried when it fails). It receives the Event; it may send mail, call out,
-    write records of its own; it never changes what the event recorded."""
+def subscriber(*types: str, within_transaction: bool = False) -> Callable[[Handler], Handler]:
+    """Register the decorated function to hear events of these types: after their commit, one
+    delivery each, retried when it fails (it may send mail, call out, write records of its own;
+    it never changes what the event recorded). With `within_transaction`, it is part of the
+    change instead: called as the event is recorded, in the same transaction, so that what it
+    does commits or rolls back with the change (plan review's first cycle opens as an
+    application is accepted)."""
 
     def register(handler: Handler) -> Handler:
         name = f"{handler.__module__}.{handler.__qualname__}"
         for event_type in types:
             if event_type not in CATALOGUE:
                 raise UnknownEvent(f"{name} subscribes to {event_type!r}, not in the catalogue")
-            if name not in _subscribers[event_type]:
+            if within_transaction:
+                if handler not in _within[event_type]:
+                    _within[event_type].append(handler)
+            elif name not in _subscribers[event_type]:
                 _subscribers[event_type].append(name)
         return handler
 
@@ -120,8 +129,15 @@ def subscribers_of(event_type: str) -> list[str]:
 
 
 def subscriptions() -> dict[str, list[str]]:
-    """Every event type with the subscribers that hear it (docs/architecture.md's table)."""
-    return {event_type: subscribers_of(event_type) for event_type in CATALOGUE}
+    """Every event type with the subscribers that hear it, those within its transaction first
+    (docs/architecture.md's table)."""
+    return {
+        event_type: [
+            *(f"{h.__module__}.{h.__qualname__}" for h in _within.get(event_type, ())),
+            *subscribers_of(event_type),
+        ]
+        for event_type in CATALOGUE
+    }
 
 
 def event_record(
@@ -154,6 +170,8 @@ def event_record(
     EventLink.objects.bulk_create(
         [EventLink(event=event, content_type_id=ct, object_id=pk) for ct, pk in sorted(links)]
     )
+    for handler in _within.get(event_type, ()):
+        handler(event)
     for name in subscribers_of(event_type):
         deliver_after_commit(event.pk, name)
     return event
@@ -206,6 +224,8 @@ def events_record_many(specs: list[EventSpec]) -> list[Event]:
         links += [EventLink(event=event, content_type_id=ct, object_id=pk) for ct, pk in pairs]
     EventLink.objects.bulk_create(links, batch_size=2000)
     for event in events:
+        for handler in _within.get(event.type, ()):
+            handler(event)
         for name in subscribers_of(event.type):
             deliver_after_commit(event.pk, name)
     return events

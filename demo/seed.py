@@ -39,7 +39,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from applications import review_services
 from applications import services as app_services
 from applications.models import (
     Application,
@@ -47,12 +46,6 @@ from applications.models import (
     DocumentRequirement,
     FeeRule,
     Question,
-    Review,
-    ReviewComment,
-    ReviewCondition,
-    ReviewCycle,
-    ReviewDiscipline,
-    ReviewStatus,
     TemplateStatus,
 )
 from applications.selectors import open_template_for, template_parts
@@ -72,6 +65,15 @@ from payments.services.cart import cart_add_permit
 from payments.services.trust import trust_pay
 from permits.cards import permit_card_refresh
 from permits.models import Fee, Permit, PermitContact, PermitLicense, PermitStatus, PermitType
+from reviews import services as review_services
+from reviews.models import (
+    Review,
+    ReviewComment,
+    ReviewCondition,
+    ReviewCycle,
+    ReviewDiscipline,
+    ReviewStatus,
+)
 
 CITY_FILE = Path(__file__).with_name("city.json")
 

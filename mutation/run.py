@@ -44,6 +44,7 @@ COPY = [
     "licenses",
     "permits",
     "applications",
+    "reviews",
     "inspections",
     "payments",
     "portal",
@@ -59,6 +60,7 @@ SOURCE_PATHS = [
     "licenses",
     "permits",
     "applications",
+    "reviews",
     "inspections",
     "payments",
     "portal",
@@ -99,7 +101,7 @@ MODULES = [
             "tests/permits/test_access.py",
             "tests/permits/test_inactive_license.py",
             "tests/payments/test_trust_policy.py",
-            "tests/applications/test_reviews.py",
+            "tests/reviews/test_reviews.py",
             "tests/licenses/test_access.py",
             "tests/permits/test_policy_rules.py",
             "tests/permits/test_record_scopes.py",
@@ -138,7 +140,7 @@ MODULES = [
     Module(
         "issuing",
         "permits/issuing.py",
-        ["tests/applications/test_issuance.py", "tests/permits/test_issuing_rules.py"],
+        ["tests/reviews/test_issuance.py", "tests/permits/test_issuing_rules.py"],
     ),
     Module(
         "permit-number",

@@ -269,9 +269,7 @@ def can_upload_to_application(user, application) -> bool:
 def can_reassign_review(user, review) -> bool:
     """Give a plan review to another reviewer: supervisors (staff allowed to decide any
     review), never a reviewer for themselves or a colleague."""
-    return bool(
-        user.is_active and user.is_staff and user.has_perm("applications.decide_any_review")
-    )
+    return bool(user.is_active and user.is_staff and user.has_perm("reviews.decide_any_review"))
 
 
 def can_decide_review(user, review) -> bool:
@@ -279,7 +277,7 @@ def can_decide_review(user, review) -> bool:
     review (a supervisor covering an absence)."""
     if not (user.is_active and user.is_staff):
         return False
-    return review.reviewer_id == user.pk or user.has_perm("applications.decide_any_review")
+    return review.reviewer_id == user.pk or user.has_perm("reviews.decide_any_review")
 
 
 # Business rules -------------------------------------------------------------------------------

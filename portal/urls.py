@@ -21,6 +21,7 @@ urlpatterns = [
     path("inspections/", include("inspections.urls")),
     path("payments/", include("payments.urls")),
     path("", include("applications.urls")),
+    path("", include("reviews.urls")),
     # Registration starts with the terms, not allauth's bare sign-up page.
     path("accounts/signup/", registration_signup_redirect, name="account_signup"),
     path("accounts/", include("allauth.urls")),

@@ -17,6 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 # siblings and never import each other.
 LAYERS: list[set[str]] = [
     {"portal", "demo"},
+    {"reviews"},
     {"accounts", "applications", "inspections", "payments"},
     {"permits"},
     {"licenses"},

@@ -51,6 +51,7 @@ LOCAL_APPS = [
     "licenses",
     "permits",
     "applications",
+    "reviews",
     "inspections",
     "payments",
     "portal",

@@ -4,7 +4,6 @@ applications tests."""
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from applications import services as application_services
@@ -13,9 +12,6 @@ from applications.models import (
     DocumentRequirement,
     FeeRule,
     Question,
-    ReviewComment,
-    ReviewCondition,
-    ReviewDiscipline,
     TemplateStatus,
 )
 from tests.factories import (
@@ -159,47 +155,6 @@ def fill_in(application, license, *, by, answers=None, document=True):
 
 
 # Plan review ----------------------------------------------------------------------------------
-
-
-def comment(review, text="Show the setback to the rear lot line.", **extra):
-    return ReviewComment.objects.create(review=review, text=text, **extra)
-
-
-def condition(review, text="Rear yard fence stays 6 ft from the alley."):
-    return ReviewCondition.objects.create(review=review, text=text)
-
-
-INLINES_EMPTY = {
-    f"{prefix}-{name}": value
-    for prefix in ("comments", "conditions")
-    for name, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"))
-}
-
-
-def reviewer(group, **extra):
-    user = UserFactory(is_staff=True, **extra)
-    user.groups.add(group)
-    return user
-
-
-@pytest.fixture
-def building(form):
-    group = Group.objects.create(name="Building plan reviewers")
-    discipline = ReviewDiscipline.objects.create(
-        name="Building", group=group, target_days=10, position=1
-    )
-    discipline.permit_types.add(form.permit_type)
-    return discipline
-
-
-@pytest.fixture
-def zoning(form):
-    group = Group.objects.create(name="Zoning reviewers")
-    discipline = ReviewDiscipline.objects.create(
-        name="Zoning", group=group, target_days=5, position=2
-    )
-    discipline.permit_types.add(form.permit_type)
-    return discipline
 
 
 @pytest.fixture

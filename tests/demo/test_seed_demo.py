@@ -180,9 +180,10 @@ def test_the_search_forms_address_example_finds_permits_in_the_demo_city(client,
 
 
 def test_demo_has_an_online_application_at_every_stage():
-    from applications.models import Application, ReviewStatus
-    from applications.review_services import cycle_awaiting_corrections
+    from applications.models import Application
     from permits.models import PermitStatus
+    from reviews.models import ReviewStatus
+    from reviews.services import cycle_awaiting_corrections
 
     seed_demo_city()
     demo = get_user_model().objects.get(username="demo")

@@ -75,10 +75,10 @@ def contractor_pages() -> list[str]:
     for application in Application.objects.filter(
         applicant__username="demo", review_cycles__isnull=False
     ).distinct():
-        pages.append(reverse("applications:permit_reviews", args=[application.permit.number]))
+        pages.append(reverse("reviews:permit_reviews", args=[application.permit.number]))
         pages.append(reverse("applications:detail", args=[application.reference]))
     corrections = Application.objects.get(applicant__username="demo", street_name="N 5th St")
-    pages.append(reverse("applications:permit_corrections", args=[corrections.permit.number]))
+    pages.append(reverse("reviews:permit_corrections", args=[corrections.permit.number]))
     issued = Application.objects.get(applicant__username="demo", street_name="Lindbergh Blvd")
     pages.append(reverse("permits:detail", args=[issued.permit.number]))
     if draft := Application.objects.filter(applicant__username="demo", status="draft").first():
@@ -130,21 +130,22 @@ def clerk_pages() -> list[str]:
         reverse("admin:payments_trustaccount_deposit"),
         reverse("admin:applications_intakequeue_changelist"),
         reverse("admin:applications_applicationtemplate_changelist"),
-        reverse("admin:applications_review_changelist"),
-        reverse("admin:applications_myreview_changelist"),
-        reverse("admin:applications_reviewdiscipline_changelist"),
+        reverse("admin:reviews_review_changelist"),
+        reverse("admin:reviews_myreview_changelist"),
+        reverse("admin:reviews_reviewdiscipline_changelist"),
     ]
-    from applications.models import ApplicationTemplate, Review, ReviewDiscipline
+    from applications.models import ApplicationTemplate
+    from reviews.models import Review, ReviewDiscipline
 
     pages.append(
         reverse(
-            "admin:applications_reviewdiscipline_change",
+            "admin:reviews_reviewdiscipline_change",
             args=[ReviewDiscipline.objects.order_by("position").first().pk],
         )
     )
     for review in Review.objects.filter(status__in=["in_progress", "corrections_required"]):
-        pages.append(reverse("admin:applications_review_change", args=[review.pk]))
-    pages.append(reverse("admin:applications_reviewcondition_changelist"))
+        pages.append(reverse("admin:reviews_review_change", args=[review.pk]))
+    pages.append(reverse("admin:reviews_reviewcondition_changelist"))
 
     if template := ApplicationTemplate.objects.first():
         pages.append(reverse("admin:applications_applicationtemplate_change", args=[template.pk]))

@@ -9,9 +9,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from applications.models import Application, ApplicationDocument, ReviewCycle
+from applications.models import Application, ApplicationDocument
 from demo.seed import DEMO_PASSWORDS, seed_demo_city
 from permits.models import PermitStatus
+from reviews.models import ReviewCycle
 from tests.e2e.test_registration import sign_in
 from tests.e2e.test_staff_sign_in import sign_in_clerk
 

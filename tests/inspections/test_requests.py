@@ -495,7 +495,7 @@ def test_two_requests_at_once_go_to_two_free_inspectors(license, monkeypatch):
     ]
     user = contractor_user(license, can_inspect=True)
     # Each request holds its transaction open a moment after saving.
-    hold(monkeypatch, services, "enqueue_after_commit")
+    hold(monkeypatch, services, "event_record")
 
     def request(index):
         return inspection_request_create(

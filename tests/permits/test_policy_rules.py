@@ -9,12 +9,13 @@ import datetime
 import pytest
 from django.contrib.auth.models import Group, Permission
 
-from applications import review_services as reviews
 from applications import services as application_services
 from applications.exceptions import ApplicationError
-from applications.models import Application, Review, ReviewCycle, ReviewDiscipline, ReviewStatus
+from applications.models import Application
 from permits import access
-from tests.applications.conftest import make_form, reviewer
+from reviews import services as reviews
+from reviews.models import Review, ReviewCycle, ReviewDiscipline, ReviewStatus
+from tests.applications.conftest import make_form
 from tests.factories import (
     ContractorFactory,
     LicenseFactory,
@@ -22,6 +23,7 @@ from tests.factories import (
     UserFactory,
     verify_email,
 )
+from tests.reviews.conftest import reviewer
 
 pytestmark = pytest.mark.django_db
 

@@ -11,17 +11,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from applications import review_services as reviews
 from applications import services
 from applications.exceptions import ApplicationError
-from applications.models import (
-    CommentKind,
-    Review,
-    ReviewComment,
-    ReviewCycle,
-    ReviewStatus,
-)
-from applications.review_selectors import permit_reviews
+from reviews import services as reviews
+from reviews.models import CommentKind, Review, ReviewComment, ReviewCycle, ReviewStatus
+from reviews.selectors import permit_reviews
 from tests.factories import PermitFactory, UserFactory, contractor_user
 
 from .conftest import PDF, comment, pdf, reviewer
@@ -49,7 +43,7 @@ def corrections(submitted, building, zoning, intake_clerk):
 
 
 def url(name, application):
-    return reverse(f"applications:{name}", args=[application.permit.number])
+    return reverse(f"reviews:{name}", args=[application.permit.number])
 
 
 def test_the_reviews_page_shows_each_discipline_to_the_permits_parties(client, corrections):
@@ -69,7 +63,7 @@ def test_the_reviews_page_shows_each_discipline_to_the_permits_parties(client, c
 def test_a_permit_not_applied_for_online_has_no_reviews_page(client, applicant, license_):
     permit = PermitFactory(licenses=[license_])
     client.force_login(applicant)
-    response = client.get(reverse("applications:permit_reviews", args=[permit.number]))
+    response = client.get(reverse("reviews:permit_reviews", args=[permit.number]))
     assert response.status_code == 404
 
 
@@ -240,7 +234,7 @@ def test_admin_sorts_reviews_by_the_days_in_review(client, corrections, zoning):
     reviews.corrections_resubmit(application=application, by=application.applicant)
     boss = UserFactory(is_staff=True, is_superuser=True)
     client.force_login(boss)
-    changelist = reverse("admin:applications_review_changelist")
+    changelist = reverse("admin:reviews_review_changelist")
     page = client.get(changelist, {"o": "8"})  # the column "days in review" (from 0)
     assert page.status_code == 200
     changelist_ = page.context["cl"]

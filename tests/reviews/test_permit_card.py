@@ -9,12 +9,12 @@ import pytest
 import segno
 from django.urls import reverse
 
-from applications import review_services as reviews
 from applications import services
-from applications.models import Review, ReviewStatus
 from inspections.models import InspectionType
 from permits.cards import card_content, permit_card_refresh, render_card
 from permits.models import FeeStatus, PermitCard, PermitStatus
+from reviews import services as reviews
+from reviews.models import Review, ReviewStatus
 from tests.factories import InspectionFactory, PermitFactory, UserFactory, set_status
 
 from .conftest import condition, pdf, reviewer
@@ -160,8 +160,8 @@ def test_the_approved_documents_are_the_approved_plans_for_the_parties(client, i
     # Uploaded after approval (needed before issuance), not among what reviewers approved.
     assert not submitted.documents.get(requirement__name="Energy Compliance").approved_plans
     client.force_login(submitted.applicant)
-    page = client.get(reverse("applications:permit_reviews", args=[issued.number])).text
-    url = reverse("applications:approved_plan", args=[issued.number, plans.pk])
+    page = client.get(reverse("reviews:permit_reviews", args=[issued.number])).text
+    url = reverse("reviews:approved_plan", args=[issued.number, plans.pk])
     assert f'href="{url}">plans.pdf</a>' in page
     assert client.get(url).status_code == 200
     client.force_login(UserFactory())

@@ -8,17 +8,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from applications.exceptions import ApplicationError
 from core.uploads import upload_limit
 from permits.access import can_apply, can_upload, can_view_private
 from permits.issuing import issue_blockers
 from permits.models import Permit, PermitStatus
 from permits.views import document_file_response
 
-from .exceptions import ApplicationError
 from .forms import CorrectionUploadForm, IssuanceUploadForm
 from .models import CommentKind, ReviewComment
-from .review_selectors import permit_reviews
-from .review_services import (
+from .selectors import permit_reviews
+from .services import (
     correction_document_upload,
     correction_respond,
     corrections_resubmit,
@@ -50,7 +50,7 @@ def permit_reviews_view(request: HttpRequest, number: str) -> HttpResponse:
     needed = issuance_documents_missing(reviews.application) if approved else []
     return render(
         request,
-        "applications/permit_reviews.html",
+        "reviews/permit_reviews.html",
         {
             "permit": permit,
             "reviews": reviews,
@@ -87,13 +87,13 @@ def issuance_upload_view(request: HttpRequest, number: str) -> HttpResponse:
     files = request.FILES
     if getattr(request, "upload_refused", False):
         messages.error(request, "That file is larger than the limit: nothing was uploaded.")
-        return redirect("applications:permit_reviews", permit.number)
+        return redirect("reviews:permit_reviews", permit.number)
     form = IssuanceUploadForm(
         request.POST, files, requirements=issuance_documents_missing(application)
     )
     if not form.is_valid():
         messages.error(request, "Choose which document it is, and the file.")
-        return redirect("applications:permit_reviews", permit.number)
+        return redirect("reviews:permit_reviews", permit.number)
     try:
         document = issuance_document_upload(
             application=application,
@@ -110,7 +110,7 @@ def issuance_upload_view(request: HttpRequest, number: str) -> HttpResponse:
             f"{document.original_name} was uploaded as the {document.requirement.name}."
             + (" The permit is issued." if permit.status == PermitStatus.ISSUED else ""),
         )
-    return redirect("applications:permit_reviews", permit.number)
+    return redirect("reviews:permit_reviews", permit.number)
 
 
 def _documents_latest(application):
@@ -130,7 +130,7 @@ def permit_corrections_view(request: HttpRequest, number: str) -> HttpResponse:
     cycle = cycle_awaiting_corrections(application)
     if cycle is None:
         messages.info(request, f"Permit {permit.number} has no corrections waiting for you.")
-        return redirect("applications:permit_reviews", permit.number)
+        return redirect("reviews:permit_reviews", permit.number)
     may_answer = can_apply(request.user, permit)
     if request.method == "POST":
         action = request.POST.get("action", "save")
@@ -156,12 +156,12 @@ def permit_corrections_view(request: HttpRequest, number: str) -> HttpResponse:
                     f"Resubmitted: review cycle {next_cycle.number} has started. You are emailed "
                     "when the reviewers have decided.",
                 )
-                return redirect("applications:permit_reviews", permit.number)
+                return redirect("reviews:permit_reviews", permit.number)
         except ApplicationError as error:
             messages.error(request, str(error))
         else:
             messages.success(request, "Your responses are saved.")
-        return redirect("applications:permit_corrections", permit.number)
+        return redirect("reviews:permit_corrections", permit.number)
     by_discipline = [
         (review, list(review.comments.all()))
         for review in next(c for c in reviews.cycles if c.pk == cycle.pk).reviews.all()
@@ -169,7 +169,7 @@ def permit_corrections_view(request: HttpRequest, number: str) -> HttpResponse:
     ]
     return render(
         request,
-        "applications/permit_corrections.html",
+        "reviews/permit_corrections.html",
         {
             "permit": permit,
             "cycle": cycle,
@@ -195,7 +195,7 @@ def _upload_correction(request: HttpRequest, permit, application) -> HttpRespons
     files = request.FILES
     if getattr(request, "upload_refused", False):
         messages.error(request, "That file is larger than the limit: nothing was uploaded.")
-        return redirect("applications:permit_corrections", permit.number)
+        return redirect("reviews:permit_corrections", permit.number)
     form = CorrectionUploadForm(request.POST, files, documents=_documents_latest(application))
     if not form.is_valid():
         messages.error(
@@ -204,7 +204,7 @@ def _upload_correction(request: HttpRequest, permit, application) -> HttpRespons
             if "replaces" in form.errors
             else "Choose a file to upload.",
         )
-        return redirect("applications:permit_corrections", permit.number)
+        return redirect("reviews:permit_corrections", permit.number)
     try:
         document = correction_document_upload(
             application=application,
@@ -221,4 +221,4 @@ def _upload_correction(request: HttpRequest, permit, application) -> HttpRespons
             else "a new document"
         )
         messages.success(request, f"{document.original_name} was uploaded as {what}.")
-    return redirect("applications:permit_corrections", permit.number)
+    return redirect("reviews:permit_corrections", permit.number)

@@ -12,15 +12,15 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from applications.exceptions import ApplicationError
+from applications.models import ApplicationDocument
 from core.admin import TabularInline
 from core.calendar import business_days_between
 from permits.access import can_decide_review, can_reassign_review
 from permits.views import document_file_response
 
-from .exceptions import ApplicationError
 from .models import (
     OPEN_REVIEW_STATUSES,
-    ApplicationDocument,
     MyReview,
     Review,
     ReviewComment,
@@ -29,8 +29,8 @@ from .models import (
     ReviewReason,
     ReviewStatus,
 )
-from .review_selectors import days_in_review
-from .review_services import (
+from .selectors import days_in_review
+from .services import (
     condition_mark_met,
     review_decide,
     review_reassign,
@@ -182,7 +182,7 @@ DECISIONS = {
 class ReviewAdminBase(admin.ModelAdmin):
     form = ReviewForm
     inlines = [ReviewCommentInline, ReviewConditionInline]
-    change_form_template = "admin/applications/review/change_form.html"
+    change_form_template = "admin/reviews/review/change_form.html"
     list_display = (
         "application",
         "permit",

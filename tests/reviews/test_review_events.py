@@ -4,11 +4,11 @@ assessed, a condition met."""
 
 import pytest
 
-from applications import review_services as reviews
 from applications import services
-from applications.models import Review, ReviewStatus
 from core.events import events_about
 from core.history import history_of
+from reviews import services as reviews
+from reviews.models import Review, ReviewStatus
 
 from .conftest import comment, condition, reviewer
 

@@ -10,12 +10,12 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from applications import review_services as reviews
 from applications import services
-from applications.models import Review, ReviewCondition, ReviewStatus
 from permits.exceptions import InvalidPermitStatusMove
 from permits.issuing import permit_issue_when_ready
 from permits.models import FeeStatus, PermitStatus
+from reviews import services as reviews
+from reviews.models import Review, ReviewCondition, ReviewStatus
 from tests.factories import moves
 
 from .conftest import condition, pdf, reviewer
@@ -80,7 +80,7 @@ def test_issued_once_paid_and_the_document_needed_before_issuance_is_in(
     waive_fees(permit)
     assert not permit_issue_when_ready(permit=permit)  # the Energy Compliance is missing
     client.force_login(approved.applicant)
-    page = client.get(reverse("applications:permit_reviews", args=[permit.number])).text
+    page = client.get(reverse("reviews:permit_reviews", args=[permit.number])).text
     assert "The Energy Compliance is needed before issuance" in page
     # The permit's own page says what it waits for, and where to upload it.
     page = client.get(reverse("permits:detail", args=[permit.number])).text
@@ -89,7 +89,7 @@ def test_issued_once_paid_and_the_document_needed_before_issuance_is_in(
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("applications:issuance_upload", args=[permit.number]),
+            reverse("reviews:issuance_upload", args=[permit.number]),
             {"requirement": energy.pk, "file": pdf("rescheck.pdf")},
             follow=True,
         )
@@ -155,7 +155,7 @@ def test_a_condition_before_the_final_inspection_holds_its_request(
     reviews.review_decide(review=review, decision=ReviewStatus.APPROVED_WITH_CONDITIONS, by=builder)
     permit = submitted.permit
     client.force_login(submitted.applicant)
-    page = client.get(reverse("applications:permit_reviews", args=[permit.number])).text
+    page = client.get(reverse("reviews:permit_reviews", args=[permit.number])).text
     assert "Smoke alarms interconnected." in page  # the applicant reads the condition
     energy = submitted.template.document_requirements.get(name="Energy Compliance")
     reviews.issuance_document_upload(
@@ -184,7 +184,7 @@ def test_a_condition_before_the_final_inspection_holds_its_request(
     staff = type(intake_clerk).objects.create_superuser("boss", "boss@city.test", "x")
     client.force_login(staff)
     client.post(
-        reverse("admin:applications_reviewcondition_changelist"),
+        reverse("admin:reviews_reviewcondition_changelist"),
         {"action": "mark_met", "_selected_action": [item.pk]},
     )
     item.refresh_from_db()

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from applications.models import Application
 from core.calendar import business_days_between
 from permits.models import Permit
 
-from .models import Application, Review, ReviewComment, ReviewCycle
+from .models import Review, ReviewComment, ReviewCycle
 
 
 def days_in_review(cycles) -> int:
@@ -67,7 +68,7 @@ def permit_page_links(permit: Permit) -> list[tuple[str, str]]:
 
     if not Application.objects.filter(permit=permit).exists():
         return []
-    return [("Reviews", reverse("applications:permit_reviews", args=[permit.number]))]
+    return [("Reviews", reverse("reviews:permit_reviews", args=[permit.number]))]
 
 
 def conditions_card_section(permit: Permit):

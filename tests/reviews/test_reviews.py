@@ -12,18 +12,12 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from applications import review_services as reviews
 from applications import services
 from applications.exceptions import ApplicationError
-from applications.models import (
-    CommentKind,
-    Review,
-    ReviewCycle,
-    ReviewDiscipline,
-    ReviewStatus,
-)
 from inspections.models import Holiday
 from permits.models import ContactType, PermitContact, PermitStatus
+from reviews import services as reviews
+from reviews.models import CommentKind, Review, ReviewCycle, ReviewDiscipline, ReviewStatus
 from tests.factories import UserFactory, verify_email
 
 from .conftest import INLINES_EMPTY, comment, condition, reviewer
@@ -209,7 +203,7 @@ def test_my_reviews_lists_the_reviewers_open_reviews_soonest_first(client, accep
     application, builder, zoner = accepted
 
     def rows() -> str:
-        page = client.get(reverse("admin:applications_myreview_changelist")).text
+        page = client.get(reverse("admin:reviews_myreview_changelist")).text
         return page.split("<tbody")[1].split("</tbody>")[0]
 
     client.force_login(builder)
@@ -227,12 +221,12 @@ def test_the_reviewer_decides_on_the_reviews_page(client, accepted):
     application, builder, _ = accepted
     review = Review.objects.get(discipline__name="Building")
     client.force_login(builder)
-    url = reverse("admin:applications_review_change", args=[review.pk])
+    url = reverse("admin:reviews_review_change", args=[review.pk])
     page = client.get(url).text
     assert "Request Corrections" in page
     assert application.permit.number in page  # the snapshot and documents are on the page
     assert "plans.pdf" in page
-    decide = reverse("admin:applications_review_decide", args=[review.pk])
+    decide = reverse("admin:reviews_review_decide", args=[review.pk])
     response = client.post(decide, {"decision": "start"}, follow=True)
     assert "The Building review is In Progress." in response.text
     response = client.post(decide, {"decision": "corrections"}, follow=True)
@@ -244,9 +238,9 @@ def test_the_reviewer_decides_on_the_reviews_page(client, accepted):
     assert (review.status, review.decided_by) == (ReviewStatus.CORRECTIONS_REQUIRED, builder)
     # Someone else's review: no decision buttons, and a posted decision is refused.
     other = Review.objects.get(discipline__name="Zoning")
-    page = client.get(reverse("admin:applications_review_change", args=[other.pk])).text
+    page = client.get(reverse("admin:reviews_review_change", args=[other.pk])).text
     assert "Request Corrections" not in page
-    decide = reverse("admin:applications_review_decide", args=[other.pk])
+    decide = reverse("admin:reviews_review_decide", args=[other.pk])
     response = client.post(decide, {"decision": "approve"}, follow=True)
     assert "Only the review&#x27;s reviewer can decide it." in response.text
     other.refresh_from_db()
@@ -259,7 +253,7 @@ def test_a_review_is_reassigned_on_its_page(client, accepted, building):
     supervisor = UserFactory(is_staff=True, is_superuser=True)
     review = Review.objects.get(discipline__name="Building")
     client.force_login(supervisor)
-    url = reverse("admin:applications_review_change", args=[review.pk])
+    url = reverse("admin:reviews_review_change", args=[review.pk])
     page = client.get(url).text
     # Only the discipline's reviewers are offered.
     choices = page.split('name="reviewer"')[1].split("</select>")[0]
@@ -278,7 +272,7 @@ def test_the_reviewer_writes_comments_and_conditions_while_the_review_is_open(cl
     _, builder, _ = accepted
     review = Review.objects.get(discipline__name="Building")
     client.force_login(builder)
-    url = reverse("admin:applications_review_change", args=[review.pk])
+    url = reverse("admin:reviews_review_change", args=[review.pk])
     response = client.post(
         url,
         {
@@ -307,7 +301,7 @@ def test_the_decision_saves_the_comments_and_conditions_typed_on_the_page(client
     _, builder, _ = accepted
     review = Review.objects.get(discipline__name="Building")
     client.force_login(builder)
-    url = reverse("admin:applications_myreview_change", args=[review.pk])
+    url = reverse("admin:reviews_myreview_change", args=[review.pk])
     response = client.post(
         url,
         {
@@ -325,7 +319,7 @@ def test_the_decision_saves_the_comments_and_conditions_typed_on_the_page(client
     assert review.status == ReviewStatus.APPROVED_WITH_CONDITIONS
     assert review.conditions.get().text == "Guard rails on the deck before the final."
     # Back to the queue (a decided review has left it), not to a page that no longer exists.
-    assert response.redirect_chain[-1][0] == reverse("admin:applications_myreview_changelist")
+    assert response.redirect_chain[-1][0] == reverse("admin:reviews_myreview_changelist")
     assert "doesn" not in response.text
 
 
@@ -334,7 +328,7 @@ def test_a_reviewer_cannot_reassign_on_the_page(client, accepted, building):
     colleague = reviewer(building.group, username="colleague2")
     review = Review.objects.get(discipline__name="Building")
     client.force_login(builder)
-    url = reverse("admin:applications_review_change", args=[review.pk])
+    url = reverse("admin:reviews_review_change", args=[review.pk])
     assert 'name="reviewer"' not in client.get(url).text  # read only for a reviewer
     client.post(url, {"reviewer": colleague.pk, **INLINES_EMPTY})
     review.refresh_from_db()

@@ -11,6 +11,10 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from applications.exceptions import ApplicationError
+from applications.models import Application, ApplicationDocument, DocumentStage
+from applications.selectors import template_parts
+from applications.services import store_document
 from core.calendar import add_business_days
 from core.events import event_record
 from core.mail import enqueue_after_commit
@@ -18,15 +22,11 @@ from permits.access import can_apply, can_decide_review, can_reassign_review, ca
 from permits.issuing import permit_issue_when_ready
 from permits.models import Fee, Permit, PermitStatus
 
-from .exceptions import ApplicationError
 from .models import (
     OPEN_REVIEW_STATUSES,
     REVIEW_DECISIONS,
-    Application,
-    ApplicationDocument,
     CommentKind,
     ConditionStage,
-    DocumentStage,
     Review,
     ReviewComment,
     ReviewCondition,
@@ -34,8 +34,6 @@ from .models import (
     ReviewDiscipline,
     ReviewStatus,
 )
-from .selectors import template_parts
-from .services import store_document
 
 
 def reviewers_of(discipline: ReviewDiscipline):

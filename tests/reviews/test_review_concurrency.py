@@ -12,9 +12,11 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.db import IntegrityError
 
-from applications import review_services, services
-from applications.models import Application, Review, ReviewCycle, ReviewDiscipline, ReviewStatus
+from applications import services
+from applications.models import Application
 from core.status import StatusMachine
+from reviews import services as review_services
+from reviews.models import Review, ReviewCycle, ReviewDiscipline, ReviewStatus
 from tests.factories import UserFactory
 from tests.threads import hold, run_at_once
 

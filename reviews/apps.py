@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+
+
+class ReviewsConfig(AppConfig):
+    """Plan review, above the applications app: it opens the first review cycle when an
+    application is accepted (its event, heard within the transaction); the applications app
+    knows nothing of it."""
+
+    name = "reviews"
+    verbose_name = "Plan review"
+
+    def ready(self) -> None:
+        from permits.cards import register_card_section
+        from permits.issuing import register_final_inspection_check, register_issue_check
+        from permits.pages import register_permit_page_links
+
+        from . import subscribers  # noqa: F401 (the first cycle; the review and fee emails)
+        from .selectors import conditions_card_section, permit_page_links
+        from .services import final_inspection_missing, issuance_missing
+
+        register_permit_page_links(permit_page_links)
+        register_card_section(conditions_card_section)
+        register_issue_check(issuance_missing)
+        register_final_inspection_check(final_inspection_missing)
