@@ -416,7 +416,7 @@ class FeeRule(FrozenWithTemplate):
         return self.description
 
     def clean(self):
-        from .fees import FeeScheduleError, parse_brackets
+        from .brackets import FeeScheduleError, parse_brackets
 
         if self.kind == FeeKind.PER_UNIT and not self.basis_key:
             raise ValidationError({"basis_key": "Give the key of the number question."})

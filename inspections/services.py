@@ -20,7 +20,7 @@ from permits.access import (
     can_request_inspection,
     inactive_license_status,
 )
-from permits.issuing import final_inspection_blockers
+from permits.checks import final_inspection_blockers
 from permits.models import Fee, FeeStatus, Permit, PermitStatus
 
 from .exceptions import InspectionError

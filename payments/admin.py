@@ -16,11 +16,11 @@ from licenses.models import Contractor
 from permits.models import Fee, FeeStatus, PermitStatus
 
 from .exceptions import GatewayError, PaymentError
+from .flows import payment_refund
 from .forms import RefundForm
 from .models import CartLine, EntryKind, Payment, PaymentLine, StripeEvent, TrustAccount, TrustEntry
+from .reconcile import payment_settle
 from .selectors import trust_balance
-from .services.reconcile import payment_settle
-from .services.refunds import payment_refund
 from .services.trust import trust_deposit, trust_record
 
 

@@ -15,7 +15,7 @@ class PaymentsConfig(AppConfig):
         from .selectors import trust_account_fact
 
         register_approval_fact(trust_account_fact)
-        from .providers import registry
+        from . import registry
         from .providers.offline import OfflineGatewayProvider
         from .providers.stripe_checkout import StripeCardProvider, StripeECheckProvider
         from .providers.trust import TrustAccountProvider

@@ -26,7 +26,6 @@ from .models import (
     TrustAccount,
     TrustEntry,
 )
-from .providers.registry import enabled_providers
 
 CENT = Decimal("0.01")
 
@@ -123,16 +122,6 @@ def convenience_fee(method: str, fees_total: Decimal) -> Decimal:
     if method == PaymentMethod.ACH:
         return Decimal(settings.PAYMENT_ACH_FEE).quantize(CENT)
     return ZERO
-
-
-def checkout_options(*, user, cart: Cart) -> list:
-    """The ways to pay this cart, each with its convenience fee and total, as the summary shows
-    them before paying: what every provider configured here allows this user for this cart."""
-    return [
-        option
-        for provider in enabled_providers()
-        for option in provider.options(user=user, cart=cart)
-    ]
 
 
 # Trust accounts ---------------------------------------------------------------------------------

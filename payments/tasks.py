@@ -3,7 +3,7 @@ payment events: payments.subscribers.)"""
 
 from celery import shared_task
 
-from .services.reconcile import reconcile_payments as reconcile
+from .reconcile import reconcile_payments as reconcile
 
 
 @shared_task

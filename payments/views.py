@@ -23,13 +23,13 @@ from permits.models import Permit
 
 from . import stripe_gateway
 from .exceptions import GatewayError, PaymentError
+from .flows import checkout_begin, checkout_options
 from .forms import CheckoutForm, OfflineGatewayForm, ThresholdForm
 from .models import Payment, PaymentStatus, TrustAccount
 from .providers.offline import OfflineGatewayProvider
-from .providers.registry import provider_for
+from .registry import provider_for
 from .selectors import (
     cart_for,
-    checkout_options,
     ledger,
     paid_payments_for,
     payment_lines,
@@ -38,10 +38,9 @@ from .selectors import (
     trust_balance,
 )
 from .services.cart import cart_add_all, cart_add_permit, cart_remove_permit
-from .services.checkout import checkout_begin
 from .services.confirm import OPEN_STATUSES
 from .services.trust import trust_threshold_set
-from .services.webhooks import stripe_event_handle
+from .webhooks import stripe_event_handle
 
 logger = logging.getLogger("portal.payments")
 

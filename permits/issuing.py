@@ -1,31 +1,13 @@
-"""What must be in place before a permit is issued (beyond its fees), and before its final
-inspection: other apps register their checks here (plan review: the documents needed before
-issuance, the conditions of approval), so the permit's status machine refuses to issue it with
-their reasons, a permit Ready to Issue is issued as soon as nothing is missing
-(PAYMENTS_AUTO_ISSUE), and the inspections app refuses a final inspection that would come too
-soon, without either app knowing the other."""
-
-from collections.abc import Callable
+"""A permit Ready to Issue is issued on its own once its fees are paid (or waived) and nothing
+another app requires is missing (permits.checks), when the city issues on its own
+(PAYMENTS_AUTO_ISSUE)."""
 
 from django.conf import settings
 from django.db import transaction
 
+from .checks import issue_blockers
 from .exceptions import InvalidPermitStatusMove
 from .models import FeeStatus, Permit, PermitStatus
-
-IssueCheck = Callable[[Permit], list[str]]
-_checks: list[IssueCheck] = []
-_final_checks: list[IssueCheck] = []
-
-
-def register_issue_check(check: IssueCheck) -> None:
-    """`check(permit)` lists what the permit still lacks before it is issued (empty: nothing)."""
-    if check not in _checks:
-        _checks.append(check)
-
-
-def issue_blockers(permit: Permit) -> list[str]:
-    return [reason for check in _checks for reason in check(permit)]
 
 
 @transaction.atomic
@@ -47,14 +29,3 @@ def permit_issue_when_ready(*, permit: Permit, by=None, note: str = "") -> bool:
     except InvalidPermitStatusMove:
         return False
     return True
-
-
-def register_final_inspection_check(check: IssueCheck) -> None:
-    """`check(permit)` lists what must be done before the permit's final inspection can be
-    requested (plan review: the conditions of approval to meet before it)."""
-    if check not in _final_checks:
-        _final_checks.append(check)
-
-
-def final_inspection_blockers(permit: Permit) -> list[str]:
-    return [reason for check in _final_checks for reason in check(permit)]

@@ -13,6 +13,7 @@ from core.status import StatusMachine
 from core.validators import PERMIT_NUMBER
 from licenses.models import License
 
+from .checks import issue_blockers
 from .exceptions import (
     FeeAmountHeld,
     FeeDetailsHeld,
@@ -183,13 +184,14 @@ class Permit(StatusMachine):
             raise InvalidPermitStatusMove(
                 f"Permit {self.number} has fees due: it is issued once they are paid or waived."
             )
-        if status == PermitStatus.ISSUED and previous == PermitStatus.READY_TO_ISSUE:
-            from .issuing import issue_blockers
-
-            if missing := issue_blockers(self):
-                raise InvalidPermitStatusMove(
-                    f"Permit {self.number} is not issued yet: " + "; ".join(missing) + "."
-                )
+        if (
+            status == PermitStatus.ISSUED
+            and previous == PermitStatus.READY_TO_ISSUE
+            and (missing := issue_blockers(self))
+        ):
+            raise InvalidPermitStatusMove(
+                f"Permit {self.number} is not issued yet: " + "; ".join(missing) + "."
+            )
 
     def apply_move(self, previous: str, status: str, context: dict) -> list[str]:
         today = context.get("on") or timezone.localdate()

@@ -383,28 +383,6 @@ SELECT p.id, p.number, p.permit_type_id, p.status, p.street_number, p.street_nam
 """
 
 
-# The parties of a page of permits: every contractor page asks the policy of each of its rows.
-# The ORM took about 3 ms to build this UNION, longer than PostgreSQL took to answer it
-# (docs/performance.md); tests/permits/test_policy.py holds it to `party_rows_by_orm`.
-PARTY_ROWS_SQL = """
-SELECT permit_id, license_id, CAST(NULL AS bigint) FROM permits_permitlicense
- WHERE permit_id IN %s
-UNION ALL
-SELECT permit_id, CAST(NULL AS bigint), user_id FROM permits_permitcontact
- WHERE permit_id IN %s
-"""
-
-
-def party_rows(permit_ids: list[int]) -> list[tuple[int, int | None, int | None]]:
-    """(permit id, license id, None) for each license professional of the permits, and
-    (permit id, None, user id) for each user named on them as a contact."""
-    if not permit_ids:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(*expand(PARTY_ROWS_SQL, [permit_ids, permit_ids]))
-        return cursor.fetchall()
-
-
 def permits_in_order(permit_ids: list[int]) -> list[Permit]:
     """The permits, with their type and fees due, in the order of the ids: one query, written
     out (core.sql), of the columns a list of permits shows."""

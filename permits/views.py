@@ -32,10 +32,10 @@ from .access import (
     record_total,
 )
 from .cards import card_sections
+from .checks import issue_blockers
 from .exceptions import PermitError
 from .forms import DocumentUploadForm, PermitContactForm, PermitSearchForm, default_applied_from
 from .invitations import CONTACT_INVITATION_DAYS, invitation_from_token
-from .issuing import issue_blockers
 from .models import Permit, PermitCard, PermitContact, PermitDocument, PermitStatus
 from .pages import permit_page_links
 from .selectors import (

@@ -11,7 +11,7 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         from permits.cards import register_card_section
-        from permits.issuing import register_final_inspection_check, register_issue_check
+        from permits.checks import register_final_inspection_check, register_issue_check
         from permits.pages import register_permit_page_links
 
         from . import subscribers  # noqa: F401 (the first cycle; the review and fee emails)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from applications.exceptions import ApplicationError
 from core.uploads import upload_limit
 from permits.access import can_apply, can_upload, can_view_private
-from permits.issuing import issue_blockers
+from permits.checks import issue_blockers
 from permits.models import Permit, PermitStatus
 from permits.views import document_file_response
 

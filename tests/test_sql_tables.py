@@ -11,7 +11,7 @@ import re
 import pytest
 from django.apps import apps
 
-from tests.test_layers import REPO, app_modules
+from tests.test_import_contracts import REPO, app_modules
 
 
 def table_owners() -> dict[str, str]:

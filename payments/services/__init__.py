@@ -6,9 +6,11 @@
 - `confirm`: `payment_confirm`, the one way a payment becomes paid, and the other state writes
   every provider shares (release, processing);
 - `trust`: pay from a trust account, staff deposits and adjustments, the refund credit;
-- `refunds`: refund a whole payment through its provider;
-- `reconcile`: bring open payments in line with their gateways; staff settle a debit by hand;
-- `webhooks`: Stripe's events.
+- `refunds`: what every refund writes (the provider moves the money: `payments.flows`).
+
+Above them (they go through the providers, which call these): `payments.flows` (the ways to
+pay, a checkout begun, a refund), `payments.reconcile` (open payments brought in line with their
+gateways; staff settle a debit by hand) and `payments.webhooks` (Stripe's events).
 
 The guarantees, and where each is kept:
 - a fee is in one live payment at most: a partial unique constraint on PaymentLine;
@@ -21,6 +23,6 @@ The guarantees, and where each is kept:
 - no database transaction is open while Stripe is called: check and write before, call, then
   lock and write the outcome (Stripe's idempotency keys make a repeated call harmless).
 
-Services never import `payments.tasks` (the tasks call services): what must be sent after a
-commit is announced with a signal (`payments.signals`), and `payments.receivers` queues the task.
+Services never import `payments.tasks` (the tasks call services), nor send mail: who must be
+told hears the event a change recorded (core.events; payments.subscribers).
 """

@@ -5,7 +5,7 @@ provider chosen."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
@@ -14,12 +14,12 @@ from permits.models import Fee, FeeStatus
 
 from ..exceptions import PaymentError
 from ..models import ZERO, Payment, PaymentLine, PaymentMethod, PaymentStatus, TrustAccount
-from ..providers.registry import provider_for, provider_for_method
+from ..registry import provider_for
 from ..selectors import cart_for, convenience_fee
 from .cart import cart_clean
 
 if TYPE_CHECKING:  # the providers call these services: only the annotation is needed here
-    from ..providers.base import Begun
+    pass
 
 
 def lock_due_fees(fee_ids: Iterable[int]) -> list[Fee]:
@@ -143,22 +143,3 @@ def expire_open_payments(*, user) -> int:
             )
         closed += outcome == "expired"
     return closed
-
-
-def checkout_begin(
-    *,
-    user,
-    method: str,
-    key: uuid.UUID,
-    account_id: int | None,
-    absolute: Callable[[str], str],
-) -> Begun:
-    """Pay the cart by `method`: the provider taking that method here starts the payment and
-    says where the payer goes (its hosted page, or the receipt when it paid in place).
-    `absolute` turns a path into the URL a gateway sends the payer back to."""
-    provider = provider_for_method(method)
-    if provider is None:
-        raise PaymentError("Card payments are not available right now; call the permit office.")
-    return provider.begin(
-        user=user, method=method, key=key, account_id=account_id, absolute=absolute
-    )

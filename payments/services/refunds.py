@@ -9,17 +9,8 @@ from permits.models import Fee, FeeStatus
 
 from ..exceptions import PaymentError
 from ..models import Payment, PaymentStatus
-from ..providers.registry import provider_for
 
 FEES_AFTER_REFUND = (FeeStatus.DUE, FeeStatus.WAIVED)
-
-
-def payment_refund(*, payment: Payment, by, fees_become: str = FeeStatus.DUE) -> Payment:
-    """Staff refund a whole payment through its provider. The fees go back to due, or are
-    waived, as staff choose."""
-    if fees_become not in FEES_AFTER_REFUND:
-        raise PaymentError("After a refund a fee is due again, or waived.")
-    return provider_for(payment).refund(payment, by=by, fees_become=fees_become)
 
 
 def lock_refundable(payment_id: int) -> Payment:

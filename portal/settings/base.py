@@ -55,9 +55,11 @@ LOCAL_APPS = [
     "inspections",
     "payments",
     "portal",
-    "demo",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
+# The demo city (seed_demo) is installed by the local and test settings only: a real city's
+# deployment has no command that fills it with made-up people and permits.
+DEMO_APPS = ["demo"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,7 +1,9 @@
 """Settings for `make demo` and development: embedded defaults, nothing else to install."""
 
 from .base import *
-from .base import VAR_DIR, env
+from .base import DEMO_APPS, INSTALLED_APPS, VAR_DIR, env
+
+INSTALLED_APPS = [*INSTALLED_APPS, *DEMO_APPS]
 
 PORTAL_ENVIRONMENT = "local"
 

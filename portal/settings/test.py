@@ -2,7 +2,9 @@
 given (CI gives the local Redis, and the broker tests start a real worker against it)."""
 
 from .base import *
-from .base import DATABASES, env
+from .base import DATABASES, DEMO_APPS, INSTALLED_APPS, env
+
+INSTALLED_APPS = [*INSTALLED_APPS, *DEMO_APPS]
 
 PORTAL_ENVIRONMENT = "test"
 

@@ -111,8 +111,8 @@ def test_a_contractors_cancellation_emails_the_requester_and_the_inspector(
 
 
 def test_a_refund_emails_the_payer_what_was_refunded(client, django_capture_on_commit_callbacks):
+    from payments.flows import payment_refund
     from payments.models import Payment
-    from payments.services.refunds import payment_refund
     from tests.payments.conftest import fund, permit_with_fees
 
     license = LicenseFactory(holder__business_name="Lincoln Builders LLC")

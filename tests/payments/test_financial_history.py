@@ -12,9 +12,9 @@ from django.urls import reverse
 
 from core.models import Event
 from payments.exceptions import TrustAccountBusinessFixed
+from payments.flows import payment_refund
 from payments.models import Payment, PaymentLine, TrustAccount
 from payments.selectors import trust_balance
-from payments.services.refunds import payment_refund
 from payments.subscribers import send_receipt
 from permits.exceptions import FeeDetailsHeld
 from permits.models import Fee, FeeStatus

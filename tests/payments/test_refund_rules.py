@@ -9,12 +9,13 @@ from decimal import Decimal
 import pytest
 
 from payments.exceptions import PaymentError
+from payments.flows import payment_refund
 from payments.models import CartLine, EntryKind, Payment, PaymentMethod, PaymentStatus, TrustEntry
 from payments.providers.offline import OfflineDecision, OfflineGatewayProvider
 from payments.selectors import trust_balance
 from payments.services.checkout import payment_start
 from payments.services.confirm import payment_confirm, payment_release
-from payments.services.refunds import payment_refund, refund_record
+from payments.services.refunds import refund_record
 from payments.services.trust import trust_pay, trust_refund
 from permits.models import Fee, FeeStatus
 from tests.factories import UserFactory, contractor_user, moves

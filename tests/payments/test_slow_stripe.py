@@ -15,9 +15,9 @@ from django.urls import reverse
 
 from payments import stripe_gateway
 from payments.exceptions import GatewayError
+from payments.flows import payment_refund
 from payments.models import Payment, PaymentStatus
 from payments.services.checkout import payment_start
-from payments.services.refunds import payment_refund
 from permits.models import Fee, FeeStatus
 from tests.factories import UserFactory
 from tests.payments.fake_stripe import FAKE, event, sign
@@ -164,7 +164,7 @@ def test_a_checkout_session_expires_at_stripe_35_minutes_after_its_payment(clien
 def test_a_second_request_with_the_same_key_replays_the_same_session(client, stripe_on, cart):
     """The session's parameters are the payment's (its expiry too), so a second click of the
     same form that reaches Stripe gets the first click's session, never an idempotency error."""
-    from payments.providers.registry import provider_for
+    from payments.registry import provider_for
 
     key = str(uuid.uuid4())
     client.post(CHECKOUT, {"choice": "card:", "key": key})

@@ -306,7 +306,7 @@ def test_reconcile_reports_mismatches(client, stripe_on, cart, capsys):
 def test_staff_refund_a_card_payment_through_stripe_once(client, stripe_on, cart):
     from django.contrib.auth import get_user_model
 
-    from payments.services.refunds import payment_refund
+    from payments.flows import payment_refund
 
     pay_by(client)
     payment = Payment.objects.get()
@@ -373,7 +373,7 @@ def test_a_declined_card_leaves_the_fees_due(client, cart, settings):
 
 def test_the_offline_gateway_is_refused_in_production(client, cart, settings):
     from payments.models import PaymentMethod
-    from payments.providers.registry import provider_for_method
+    from payments.registry import provider_for_method
 
     settings.STRIPE_SECRET_KEY = ""
     response = pay_by(client)

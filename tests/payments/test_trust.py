@@ -220,7 +220,7 @@ def test_a_payer_without_manage_cannot_set_the_threshold(client, payer, license)
 def test_a_trust_refund_is_a_ledger_credit_and_the_fees_are_due_again(
     client, payer, license, two_permits
 ):
-    from payments.services.refunds import payment_refund
+    from payments.flows import payment_refund
 
     (first, fees), _ = two_permits
     account = fund(license, "500.00")

@@ -12,13 +12,10 @@ import pytest
 from inspections.exceptions import InspectionError
 from inspections.scheduling import allowed_days
 from inspections.services import inspection_request_create
-from permits import issuing
+from permits import checks, issuing
+from permits.checks import register_final_inspection_check, register_issue_check
 from permits.exceptions import InvalidPermitStatusMove
-from permits.issuing import (
-    permit_issue_when_ready,
-    register_final_inspection_check,
-    register_issue_check,
-)
+from permits.issuing import permit_issue_when_ready
 from permits.models import FeeStatus, Permit, PermitStatus
 from permits.services import collection_add_permits, collection_create
 from tests.factories import (
@@ -51,8 +48,8 @@ def clerk():
 @pytest.fixture
 def own_checks(monkeypatch):
     """The registries as the apps left them, restored after the test."""
-    monkeypatch.setattr(issuing, "_checks", list(issuing._checks))
-    monkeypatch.setattr(issuing, "_final_checks", list(issuing._final_checks))
+    monkeypatch.setattr(checks, "_checks", list(checks._checks))
+    monkeypatch.setattr(checks, "_final_checks", list(checks._final_checks))
 
 
 def ready(**kwargs):

@@ -368,7 +368,7 @@ def test_an_unknown_rule_name_fails_the_page():
 
 def party_rows_by_orm(permit_ids: list[int]) -> set[tuple]:
     """The parties of the permits by their plain definition, through the ORM: what the
-    hand-written query (permits.selectors.party_rows) must answer."""
+    hand-written query (permits.access.party_rows) must answer."""
     from permits.models import PermitLicense
 
     licenses = PermitLicense.objects.filter(permit_id__in=permit_ids)
@@ -379,7 +379,7 @@ def party_rows_by_orm(permit_ids: list[int]) -> set[tuple]:
 
 
 def test_the_parties_query_answers_as_the_orm_definition(django_assert_num_queries):
-    from permits.selectors import party_rows
+    from permits.access import party_rows
 
     world = make_world()
     second = LicenseFactory(holder=world.other)

@@ -61,6 +61,15 @@ def test_production_settings_pass_check_deploy_without_warnings():
     assert "no issues" in result.stdout
 
 
+def test_production_has_no_demo_city_to_seed_and_the_demo_has_one():
+    production = run_manage("help", "seed_demo", **PRODUCTION)
+    assert production.returncode != 0
+    assert "Unknown command: 'seed_demo'" in production.stderr
+    local = run_manage("help", "seed_demo", DJANGO_SETTINGS_MODULE="portal.settings.local")
+    assert local.returncode == 0, local.stderr
+    assert "demo city" in local.stdout.lower()
+
+
 @pytest.mark.parametrize("key", ["", "short", "django-insecure-" + "x" * 60, "a" * 60])
 def test_production_refuses_to_start_without_a_real_secret_key(key):
     result = run_manage("check", **{**PRODUCTION, "SECRET_KEY": key})

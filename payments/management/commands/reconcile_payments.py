@@ -2,7 +2,7 @@ import datetime
 
 from django.core.management.base import BaseCommand
 
-from payments.services.reconcile import reconcile_payments
+from payments.reconcile import reconcile_payments
 
 
 class Command(BaseCommand):

@@ -10,9 +10,9 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from ..models import PaymentStatus, StripeEvent
-from ..providers import stripe_checkout
-from .confirm import payment_release
+from .models import PaymentStatus, StripeEvent
+from .providers import stripe_checkout
+from .services.confirm import payment_release
 
 logger = logging.getLogger("portal.payments")
 

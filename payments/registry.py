@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..exceptions import PaymentError
+from .exceptions import PaymentError
 
 if TYPE_CHECKING:  # only for the annotations: the provider classes import services
-    from ..models import Payment
-    from .base import BasePaymentProvider
+    from .models import Payment
+    from .providers.base import BasePaymentProvider
 
 _providers: list[BasePaymentProvider] = []
 _by_key: dict[tuple[str, str], BasePaymentProvider] = {}

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from ..exceptions import GatewayError
-from ..models import Payment
-from ..providers.registry import provider_for, registered
-from .confirm import OPEN_STATUSES
+from .exceptions import GatewayError
+from .models import Payment
+from .registry import provider_for, registered
+from .services.confirm import OPEN_STATUSES
 
 
 @dataclass

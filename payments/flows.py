@@ -1,0 +1,55 @@
+"""What goes through the providers: the ways to pay a cart, starting a checkout with the provider
+chosen, and a refund by the provider that took the money. Above the providers and the services
+(the providers call the services: confirm, release, refund_record), so that neither imports the
+other."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from permits.models import FeeStatus
+
+from .exceptions import PaymentError
+from .models import Payment
+from .providers.base import Begun
+from .registry import enabled_providers, provider_for, provider_for_method
+from .selectors import Cart
+from .services.refunds import FEES_AFTER_REFUND
+
+
+def checkout_options(*, user, cart: Cart) -> list:
+    """The ways to pay this cart, each with its convenience fee and total, as the summary shows
+    them before paying: what every provider configured here allows this user for this cart."""
+    return [
+        option
+        for provider in enabled_providers()
+        for option in provider.options(user=user, cart=cart)
+    ]
+
+
+def checkout_begin(
+    *,
+    user,
+    method: str,
+    key: uuid.UUID,
+    account_id: int | None,
+    absolute: Callable[[str], str],
+) -> Begun:
+    """Pay the cart by `method`: the provider taking that method here starts the payment and
+    says where the payer goes (its hosted page, or the receipt when it paid in place).
+    `absolute` turns a path into the URL a gateway sends the payer back to."""
+    provider = provider_for_method(method)
+    if provider is None:
+        raise PaymentError("Card payments are not available right now; call the permit office.")
+    return provider.begin(
+        user=user, method=method, key=key, account_id=account_id, absolute=absolute
+    )
+
+
+def payment_refund(*, payment: Payment, by, fees_become: str = FeeStatus.DUE) -> Payment:
+    """Staff refund a whole payment through its provider. The fees go back to due, or are
+    waived, as staff choose."""
+    if fees_become not in FEES_AFTER_REFUND:
+        raise PaymentError("After a refund a fee is due again, or waived.")
+    return provider_for(payment).refund(payment, by=by, fees_become=fees_become)
