@@ -338,8 +338,8 @@ def review_setup(applicant, queue: int = 150) -> dict:
 def review_pages(setup: dict, count: int) -> dict[str, list]:
     number = setup["permit"].number
     return {
-        "review: my reviews (reviewer's queue)": ["/admin/applications/myreview/"] * count,
-        "review: a review's page": [f"/admin/applications/myreview/{setup['review'].pk}/change/"]
+        "review: my reviews (reviewer's queue)": ["/admin/reviews/myreview/"] * count,
+        "review: a review's page": [f"/admin/reviews/myreview/{setup['review'].pk}/change/"]
         * count,
         "review: permit's Reviews tab (3 cycles)": [f"/permits/{number}/reviews/"] * count,
     }

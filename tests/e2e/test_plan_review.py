@@ -34,7 +34,7 @@ def contractor(page, base: str) -> None:
 
 
 def open_review(page, base: str, discipline: str, permit_number: str) -> None:
-    page.goto(f"{base}/admin/applications/myreview/")
+    page.goto(f"{base}/admin/reviews/myreview/")
     row = page.get_by_role("row", name=re.compile(discipline)).filter(has_text=permit_number)
     row.get_by_role("link").first.click()
     expect(page.locator("#review-heading")).to_contain_text(f"{discipline} review")
