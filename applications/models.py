@@ -678,10 +678,24 @@ class SubmissionOutcome(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-class Submission(models.Model):
+class Submission(StatusMachine):
     """What the applicant submitted, once: the answers (with the questions as they were
     asked), the location, people, documents and fee estimate. Never changed afterwards; only
-    the clerk's decision on it is added."""
+    the clerk's decision on it is added: its outcome moves through the status machine."""
+
+    move_error = InvalidApplicationStatusMove
+    STATUS_FIELD = "outcome"
+    EVENT_SUBJECT = "submission"
+    ALLOWED_MOVES: dict[str, set[str]] = {
+        SubmissionOutcome.WAITING: {
+            SubmissionOutcome.ACCEPTED,
+            SubmissionOutcome.RETURNED,
+            SubmissionOutcome.WITHDRAWN,
+        },
+        SubmissionOutcome.ACCEPTED: set(),
+        SubmissionOutcome.RETURNED: set(),
+        SubmissionOutcome.WITHDRAWN: set(),
+    }
 
     application = models.ForeignKey(
         Application, on_delete=models.PROTECT, related_name="submissions"
@@ -714,6 +728,13 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} submission {self.number}"
+
+    def describe(self) -> str:
+        return f"Submission {self.number} of application {self.application.reference}"
+
+    def event_about(self):
+        # In the application's history; the permit's has the application's own move.
+        return [self.application]
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -63,12 +63,10 @@ def _check_editable(application: Application, by) -> None:
     """Refuse unless `by` may change the application and it is (in the database, row locked
     until the write commits) a draft or returned."""
     if application.pk is not None:
-        status = (
-            Application.objects.select_for_update(no_key=True)
-            .values_list("status", flat=True)
-            .get(pk=application.pk)
+        application.refresh_from_db(
+            fields=["status"],
+            from_queryset=Application.objects.select_for_update(no_key=True),
         )
-        application.status = application._loaded_status = status
     if not can_work_on_application(by, application):
         raise ApplicationError(NOT_YOURS)
     if not application.is_editable:
@@ -510,9 +508,13 @@ def application_withdraw(*, application: Application, by, reason: str = "") -> A
     if not can_work_on_application(by, application):
         raise ApplicationError(NOT_YOURS)
     application.move_to(ApplicationStatus.WITHDRAWN, by=by, note=reason[:200] or "Withdrawn")
-    Submission.objects.filter(application=application, outcome=SubmissionOutcome.WAITING).update(
-        outcome=SubmissionOutcome.WITHDRAWN, decided_at=timezone.now(), decided_by=by
-    )
+    if (waiting := _waiting_submission(application)) is not None:
+        waiting.move_to(
+            SubmissionOutcome.WITHDRAWN,
+            by=by,
+            note=reason[:200] or "Withdrawn",
+            changes={"decided_at": timezone.now(), "decided_by": by},
+        )
     if application.permit_id:
         Permit.objects.get(pk=application.permit_id).move_to(
             PermitStatus.CANCELLED, by=by, note="Application withdrawn by the applicant"
@@ -659,9 +661,12 @@ def application_accept(*, application: Application, by) -> Application:
     application.move_to(
         ApplicationStatus.ACCEPTED, by=by, note="Accepted for review", submission=submission
     )
-    submission.outcome = SubmissionOutcome.ACCEPTED
-    submission.decided_at, submission.decided_by = timezone.now(), by
-    submission.save(update_fields=["outcome", "decided_at", "decided_by"])
+    submission.move_to(
+        SubmissionOutcome.ACCEPTED,
+        by=by,
+        note="Accepted for review",
+        changes={"decided_at": timezone.now(), "decided_by": by},
+    )
     Permit.objects.get(pk=application.permit_id).move_to(
         PermitStatus.IN_REVIEW, by=by, note=f"Application {application.reference} accepted"
     )
@@ -680,10 +685,12 @@ def application_return(*, application: Application, by, reasons: str) -> Applica
     application.move_to(
         ApplicationStatus.RETURNED, by=by, note=reasons[:200], submission=submission
     )
-    submission.outcome = SubmissionOutcome.RETURNED
-    submission.reasons = reasons
-    submission.decided_at, submission.decided_by = timezone.now(), by
-    submission.save(update_fields=["outcome", "reasons", "decided_at", "decided_by"])
+    submission.move_to(
+        SubmissionOutcome.RETURNED,
+        by=by,
+        note=reasons[:200],
+        changes={"reasons": reasons, "decided_at": timezone.now(), "decided_by": by},
+    )
     return application
 
 

@@ -76,6 +76,7 @@ CATALOGUE: dict[str, Any] = {
     "application.returned": _("Application returned"),
     "application.withdrawn": _("Application withdrawn"),
     "application.draft_lapsing": _("Draft about to lapse"),
+    "submission.status_changed": _("Submission decided"),
     "review.status_changed": _("Review status changed"),
     "review.assigned": _("Review assigned"),
     "review.decided": _("Review decided"),

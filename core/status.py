@@ -90,6 +90,13 @@ class StatusMachine(models.Model):
             )
         super().save(**kwargs)
 
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        """Read again, the status included: it is then the status the record was read with
+        (e.g. under a row lock, `from_queryset=Model.objects.select_for_update()`)."""
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None or self.STATUS_FIELD in fields:
+            self._loaded_status = self._status_value()
+
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)

@@ -276,6 +276,9 @@ class InspectionLicense(models.Model):
     permit licenses; nothing in the portal writes it. SQLite (the demo) does the join instead.
     """
 
+    # Its status is the inspection's, copied (core.status: not a status of its own).
+    STATUS_COPIED_FROM = "inspections.Inspection"
+
     inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="+")
     license = models.ForeignKey("licenses.License", on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=10, choices=InspectionStatus)

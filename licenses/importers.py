@@ -188,14 +188,18 @@ def import_row(
                 )
         else:
             update_changed(contractor, contractor_values)
-        License.objects.create(
+        # Through the machine: a new license starts Active (its creation recorded as the
+        # import's), then moves to the file's status, if another, as any license would.
+        license = License.objects.create(
             number=number,
             license_type=license_type,
             holder=contractor,
-            status=status,
             issued_on=issued_on,
             expires_on=expires_on,
         )
+        license.record_move("", license.status, by=None, note="License import")
+        if status != license.status:
+            license.move_to(status, note="License import")
         return "created"
 
     changed = update_changed(license.holder, contractor_values)

@@ -217,6 +217,9 @@ class PermitLicense(models.Model):
     (`permits.access.record_columns`).
     """
 
+    # Its status is the permit's, copied (core.status: not a status of its own to move).
+    STATUS_COPIED_FROM = "permits.Permit"
+
     permit = models.ForeignKey(Permit, on_delete=models.CASCADE)
     license = models.ForeignKey(License, on_delete=models.PROTECT)
     status = models.CharField(max_length=20, choices=PermitStatus, blank=True, editable=False)
@@ -268,6 +271,9 @@ class LicensePermitCount(models.Model):
     PermitLicense (migration 0006) and never written by the portal: a dashboard counts a
     contractor's 50,000 permits by reading a few rows. SQLite (the demo) counts PermitLicense
     instead."""
+
+    # Its status is a permit status it counts (core.status: not a status of its own).
+    STATUS_COPIED_FROM = "permits.Permit"
 
     license = models.ForeignKey(License, on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=20, choices=PermitStatus)

@@ -193,9 +193,8 @@ def make_inspector(username: str, area=None):
 def set_status(instance, status: str) -> None:
     """Arrange a record in a status without a move (a test's starting point, not a move under
     test): the status machine's save() never writes a status."""
-    type(instance).objects.filter(pk=instance.pk).update(status=status)
+    type(instance).objects.filter(pk=instance.pk).update(**{instance.STATUS_FIELD: status})
     instance.refresh_from_db()
-    instance._loaded_status = status
 
 
 class Move(NamedTuple):

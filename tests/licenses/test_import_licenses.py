@@ -124,12 +124,25 @@ def test_an_import_moves_a_license_only_as_the_city_does(tmp_path):
     import_licenses(write(tmp_path, row.format(status="active")))
     report = import_licenses(write(tmp_path, row.format(status="suspended")))
     assert report.updated == 1
-    (change,) = [move for license in License.objects.all() for move in moves(license)]
+    created, change = [move for license in License.objects.all() for move in moves(license)]
+    assert (created.from_status, created.to_status, created.note) == (
+        "",
+        "active",
+        "License import",
+    )
     assert (change.from_status, change.to_status, change.note) == (
         "active",
         "suspended",
         "License import",
     )
+    # A new license in another status than Active starts Active and moves there, recorded.
+    import_licenses(write(tmp_path, "EC70002,EC,Volt Two,,,,,,,,suspended,,\n"))
+    second = License.objects.get(number="EC70002")
+    assert second.status == LicenseStatus.SUSPENDED
+    assert [(m.from_status, m.to_status) for m in moves(second)] == [
+        ("", "active"),
+        ("active", "suspended"),
+    ]
     License.objects.filter(number="EC70001").update(status=LicenseStatus.REVOKED)
     report = import_licenses(write(tmp_path, row.format(status="active")))
     assert License.objects.get(number="EC70001").status == LicenseStatus.REVOKED
