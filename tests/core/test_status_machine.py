@@ -9,8 +9,8 @@ from django.core import mail
 from django.core.management import call_command
 
 from core.status import InvalidStatusMove, StatusChangedOutsideMachine
-from inspections.models import Inspection, InspectionStatus
-from licenses.models import License, LicenseLink, LicenseStatus
+from inspections.models import InspectionStatus
+from licenses.models import License, LicenseStatus
 from permits.exceptions import FeeAmountHeld, FeeDetailsHeld
 from permits.models import Fee, FeeStatus, Permit, PermitStatus
 from permits.services import permits_expire
