@@ -143,6 +143,20 @@ MODULES = [
         ["tests/reviews/test_issuance.py", "tests/permits/test_issuing_rules.py"],
     ),
     Module(
+        "issue-checks",
+        "permits/checks.py",
+        ["tests/permits/test_issuing_rules.py", "tests/reviews/test_issuance.py"],
+    ),
+    Module(
+        "payment-flows",
+        "payments/flows.py",
+        [
+            "tests/payments/test_refund_rules.py",
+            "tests/payments/test_providers.py",
+            "tests/payments/test_cart_and_checkout.py",
+        ],
+    ),
+    Module(
         "permit-number",
         "permits/services.py",
         ["tests/permits/test_permit_numbers.py", "tests/applications/test_submit.py"],
@@ -151,6 +165,11 @@ MODULES = [
     Module(
         "fees",
         "applications/fees.py",
+        ["tests/applications/test_fees.py", "tests/applications/test_fee_rules.py"],
+    ),
+    Module(
+        "fee-brackets",
+        "applications/brackets.py",
         ["tests/applications/test_fees.py", "tests/applications/test_fee_rules.py"],
     ),
 ]
