@@ -10,7 +10,7 @@ import threading
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 
 from applications import services
 from applications.models import Application
@@ -88,7 +88,19 @@ def test_control_without_the_cycles_lock_nobody_decides_it(two_reviews, monkeypa
         review_services, "_cycle_for_decision", lambda pk: ReviewCycle.objects.get(pk=pk)
     )
     both_moved_before_either_goes_on(monkeypatch)
-    results = decide_both(reviews, reviewers)
+    # Neither commits before both have looked for a review still open: each sees the other's
+    # (without the lock, nothing makes the second wait for the first's commit).
+    looked = threading.Barrier(2)
+
+    def decide(n):
+        with transaction.atomic():
+            decided = review_services.review_decide(
+                review=reviews[n], decision=ReviewStatus.APPROVED, by=reviewers[n]
+            )
+            looked.wait(timeout=10)
+        return decided
+
+    results = run_at_once(2, decide)
     assert all(isinstance(result, Review) for result in results), results
     assert ReviewCycle.objects.get().decided_at is None
     assert mail.outbox == []
