@@ -314,7 +314,7 @@ class DocumentStage(models.TextChoices):
     ISSUANCE = "issuance", "Before the permit is issued"
 
 
-# What the portal can tell a file is from its first bytes (permits.services.sniff_content_type).
+# What the portal can tell a file is from its first bytes (core.uploads.sniff_content_type).
 DOCUMENT_FORMATS = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}
 FORMAT_LABELS = {"pdf": "PDF", "png": "PNG", "jpg": "JPEG"}
 FORMATS = RegexValidator(

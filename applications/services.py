@@ -11,13 +11,13 @@ import datetime
 import hashlib
 from collections.abc import Mapping
 from decimal import Decimal
-from pathlib import PurePath
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from core.events import event_record
+from core.uploads import document_save, upload_checked
 from permits.access import (
     application_businesses,
     can_start_application,
@@ -26,7 +26,7 @@ from permits.access import (
     record_license_ids,
 )
 from permits.models import ContactType, Permit, PermitContact, PermitLicense, PermitStatus
-from permits.services import permit_number_next, registered_user, sniff_content_type
+from permits.services import permit_number_next, registered_user
 
 from .answers import display_answer, is_blank, visible_questions
 from .exceptions import ApplicationError, ApplicationIncomplete
@@ -275,18 +275,13 @@ def store_document(
     replaces: ApplicationDocument | None = None,
 ) -> ApplicationDocument:
     """Check an upload (size, format by content) and keep it: the application's storage."""
-    limit = application_upload_limit()
-    if upload.size > limit:
-        raise ApplicationError(
-            f"That file is {upload.size / 1_000_000:.1f} MB; the limit is {limit // 1_000_000} MB."
-        )
-    if upload.size == 0:
-        raise ApplicationError("That file is empty.")
-    content_type = sniff_content_type(upload)
-    accepted = requirement.content_types if requirement else set(ApplicationDocument.EXTENSIONS)
-    if content_type not in accepted:
-        what = requirement.formats_label if requirement else "PDF, PNG or JPEG"
-        raise ApplicationError(f"Upload a {what} file (this one is not).")
+    name, content_type = upload_checked(
+        upload,
+        limit=application_upload_limit(),
+        error=ApplicationError,
+        accepted=requirement.content_types if requirement else set(ApplicationDocument.EXTENSIONS),
+        formats=requirement.formats_label if requirement else "PDF, PNG or JPEG",
+    )
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -296,18 +291,13 @@ def store_document(
         requirement=requirement,
         replaces=replaces,
         version=replaces.version + 1 if replaces else 1,
-        original_name=PurePath(upload.name or "document").name[:200] or "document",
+        original_name=name,
         content_type=content_type,
         size=upload.size,
         sha256=digest.hexdigest(),
         uploaded_by=by,
     )
-    document.file.save(document.original_name, upload, save=False)
-    try:
-        document.save()
-    except Exception:
-        document.file.delete(save=False)
-        raise
+    document_save(document, upload, name)
     return document
 
 

@@ -11,6 +11,8 @@ the form fields after the file are lost with it. Non-file bodies are capped by D
 DATA_UPLOAD_MAX_MEMORY_SIZE, and the proxy in front refuses anything larger (README, Production).
 """
 
+from pathlib import PurePath
+
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.urls import Resolver404, resolve
@@ -72,3 +74,57 @@ class LimitedUploadHandler(FileUploadHandler):
         # Not read on: behind the proxy (which has the whole body) or gunicorn (which discards
         # what a request left unread) the reply still goes out.
         raise StopUpload(connection_reset=True)
+
+
+# A document's checks, for every app that keeps one --------------------------------------------
+
+# What a file starts with decides its type: its name and the browser's word count for nothing.
+SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+)
+ANY_DOCUMENT = frozenset(content_type for _, content_type in SIGNATURES)
+
+
+def sniff_content_type(upload) -> str | None:
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    for signature, content_type in SIGNATURES:
+        if head.startswith(signature):
+            return content_type
+    return None
+
+
+def upload_checked(
+    upload,
+    *,
+    limit: int,
+    error: type[Exception],
+    accepted: frozenset[str] | set[str] = ANY_DOCUMENT,
+    formats: str = "PDF, PNG or JPEG",
+) -> tuple[str, str]:
+    """Refuse (raise `error`, with words for the person) a file over `limit` bytes, an empty
+    one, or one whose first bytes are none of `accepted` (named `formats`). Its name as kept (no
+    path, at most 200 characters) and its content type."""
+    if upload.size > limit:
+        raise error(
+            f"That file is {upload.size / 1_000_000:.1f} MB; the limit is {limit // 1_000_000} MB."
+        )
+    if upload.size == 0:
+        raise error("That file is empty.")
+    content_type = sniff_content_type(upload)
+    if content_type not in accepted:
+        raise error(f"Upload a {formats} file (this one is not).")
+    return PurePath(upload.name or "document").name[:200] or "document", content_type
+
+
+def document_save(document, upload, name: str) -> None:
+    """Store the file, then the row; if the row cannot be saved, the stored file goes too."""
+    document.file.save(name, upload, save=False)
+    try:
+        document.save()
+    except Exception:
+        document.file.delete(save=False)
+        raise

@@ -4,7 +4,6 @@ import datetime
 import re
 from collections.abc import Iterable
 from decimal import Decimal
-from pathlib import PurePath
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,6 +12,7 @@ from django.db.models.functions import Length
 from django.utils import timezone
 
 from core.events import event_record
+from core.uploads import document_save, upload_checked
 
 from .access import can_apply, can_upload
 from .exceptions import PermitError
@@ -302,39 +302,13 @@ def permit_number_next(*, permit_type: PermitType, on: datetime.date | None = No
 
 # Documents ------------------------------------------------------------------------------------
 
-# What a file starts with decides its type: its name and the browser's word count for nothing.
-SIGNATURES = (
-    (b"%PDF-", "application/pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-)
-
-
-def sniff_content_type(upload) -> str | None:
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for signature, content_type in SIGNATURES:
-        if head.startswith(signature):
-            return content_type
-    return None
-
-
 @transaction.atomic
 def permit_document_upload(*, permit: Permit, upload, by) -> PermitDocument:
     if not can_upload(by, permit):
         raise PermitError("Uploading files needs the Upload Files role at the permit's contractor.")
-    limit = settings.PERMIT_DOCUMENT_MAX_BYTES
-    if upload.size > limit:
-        raise PermitError(
-            f"That file is {upload.size / 1_000_000:.1f} MB; the limit is {limit // 1_000_000} MB."
-        )
-    if upload.size == 0:
-        raise PermitError("That file is empty.")
-    content_type = sniff_content_type(upload)
-    if content_type is None:
-        raise PermitError("Upload a PDF, PNG or JPEG file (this one is none of them).")
-    name = PurePath(upload.name or "document").name[:200] or "document"
+    name, content_type = upload_checked(
+        upload, limit=settings.PERMIT_DOCUMENT_MAX_BYTES, error=PermitError
+    )
     document = PermitDocument(
         permit=permit,
         original_name=name,
@@ -342,11 +316,5 @@ def permit_document_upload(*, permit: Permit, upload, by) -> PermitDocument:
         size=upload.size,
         uploaded_by=by,
     )
-    document.file.save(name, upload, save=False)
-    # If the row cannot be saved, the file on disk goes too.
-    try:
-        document.save()
-    except Exception:
-        document.file.delete(save=False)
-        raise
+    document_save(document, upload, name)
     return document
