@@ -299,6 +299,14 @@ def parse_money(value: str, column: str) -> Decimal | None:
     return amount.quantize(CENT)
 
 
+def parse_state(value: str, column: str) -> str:
+    """A two-letter state code, upper case ("il" is IL); empty stays empty."""
+    state = value.strip().upper()
+    if state and not re.match(r"^[A-Z]{2}$", state):
+        raise RowError(f"{column} “{state[:20]}” is not a two-letter state code")
+    return state
+
+
 def limited(value: str, column: str, max_length: int) -> str:
     if len(value) > max_length:
         raise RowError(f"{column} is longer than {max_length} characters")

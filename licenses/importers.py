@@ -14,7 +14,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.importing import ImportReport, RowError, limited, open_csv, parse_date
+from core.importing import ImportReport, RowError, limited, open_csv, parse_date, parse_state
 
 from .exceptions import InvalidLicenseStatusMove
 from .models import (
@@ -162,10 +162,7 @@ def import_row(
         if column in columns:
             contractor_values[attr] = limited(row.get(column, ""), column, size)
     if "state" in columns:
-        state = row.get("state", "").upper()
-        if state and not re.match(r"^[A-Z]{2}$", state):
-            raise RowError(f"state “{state[:20]}” is not a two-letter state code")
-        contractor_values["state"] = state
+        contractor_values["state"] = parse_state(row.get("state", ""), "state")
     if "email" in columns:
         email = row.get("email", "")
         if email:

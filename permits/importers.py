@@ -23,6 +23,7 @@ from core.importing import (
     open_csv,
     parse_date,
     parse_money,
+    parse_state,
 )
 from core.money import ZERO
 from core.validators import PERMIT_NUMBER_RE
@@ -227,10 +228,7 @@ def parse_row(line: int, row: dict[str, str], columns: set[str], report: ImportR
     if "OriginalCity" in columns:
         values["city"] = limited(row.get("OriginalCity", ""), "OriginalCity", 100)
     if "OriginalState" in columns:
-        state = row.get("OriginalState", "").upper()
-        if state and not re.match(r"^[A-Z]{2}$", state):
-            raise RowError(f"OriginalState “{state[:20]}” is not a two-letter state code")
-        values["state"] = state
+        values["state"] = parse_state(row.get("OriginalState", ""), "OriginalState")
     if "OriginalZip" in columns:
         values["zip_code"] = limited(row.get("OriginalZip", ""), "OriginalZip", 10)
     if "PIN" in columns:

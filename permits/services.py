@@ -302,6 +302,7 @@ def permit_number_next(*, permit_type: PermitType, on: datetime.date | None = No
 
 # Documents ------------------------------------------------------------------------------------
 
+
 @transaction.atomic
 def permit_document_upload(*, permit: Permit, upload, by) -> PermitDocument:
     if not can_upload(by, permit):
