@@ -254,16 +254,29 @@ def application_document_upload(
         raise ApplicationError("Uploading files needs the Upload Files role at your business.")
     requirement = None
     if requirement_id is not None:
-        requirement = DocumentRequirement.objects.filter(
-            pk=requirement_id, template=application.template
-        ).first()
-        if requirement is None:
-            raise ApplicationError("That document is not one this application asks for.")
+        requirement = requirement_for(
+            application,
+            requirement_id,
+            missing="That document is not one this application asks for.",
+        )
     document = store_document(
         application=application, requirement=requirement, upload=upload, by=by
     )
     _saved(application, "documents", [])
     return document
+
+
+def requirement_for(
+    application: Application, requirement_id: int, *, missing: str, **only
+) -> DocumentRequirement:
+    """One of the documents the application's form asks for (`only`: e.g. stage=...), or
+    ApplicationError with `missing`."""
+    requirement = application.template.document_requirements.filter(
+        pk=requirement_id, **only
+    ).first()
+    if requirement is None:
+        raise ApplicationError(missing)
+    return requirement
 
 
 def store_document(

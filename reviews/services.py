@@ -14,7 +14,7 @@ from django.utils import timezone
 from applications.exceptions import ApplicationError
 from applications.models import Application, ApplicationDocument, DocumentStage
 from applications.selectors import template_parts
-from applications.services import store_document
+from applications.services import requirement_for, store_document
 from core.calendar import add_business_days
 from core.events import event_record
 from core.mail import enqueue_after_commit
@@ -267,11 +267,12 @@ def issuance_document_upload(
         raise ApplicationError(
             "Uploading files needs the Upload Files role at the permit's business."
         )
-    requirement = application.template.document_requirements.filter(
-        pk=requirement_id, stage=DocumentStage.ISSUANCE
-    ).first()
-    if requirement is None:
-        raise ApplicationError("That is not a document needed before issuance.")
+    requirement = requirement_for(
+        application,
+        requirement_id,
+        missing="That is not a document needed before issuance.",
+        stage=DocumentStage.ISSUANCE,
+    )
     document = store_document(
         application=application, requirement=requirement, upload=upload, by=by
     )
