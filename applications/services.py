@@ -25,7 +25,14 @@ from permits.access import (
     can_work_on_application,
     record_license_ids,
 )
-from permits.models import ContactType, Permit, PermitContact, PermitLicense, PermitStatus
+from permits.models import (
+    ADDRESS_FIELDS,
+    ContactType,
+    Permit,
+    PermitContact,
+    PermitLicense,
+    PermitStatus,
+)
 from permits.services import permit_number_next, registered_user
 
 from .answers import display_answer, is_blank, visible_questions
@@ -48,15 +55,8 @@ from .selectors import application_progress, template_parts
 NOT_YOURS = "This application is not one you can change."
 NOT_EDITABLE = "This application was submitted: it changes only if the city returns it to you."
 
-LOCATION_FIELDS = (
-    "street_number",
-    "street_name",
-    "unit",
-    "city",
-    "state",
-    "zip_code",
-    "parcel_number",
-)
+# The Location step is the permit's address (its parcel number included).
+LOCATION_FIELDS = ADDRESS_FIELDS
 
 
 def _check_editable(application: Application, by) -> None:

@@ -60,6 +60,18 @@ ACTIVE_STATUSES = (
 )
 
 
+# A permit's address, in its columns' order: the CSV's columns, an application's Location step.
+ADDRESS_FIELDS = (
+    "street_number",
+    "street_name",
+    "unit",
+    "city",
+    "state",
+    "zip_code",
+    "parcel_number",
+)
+
+
 class Permit(StatusMachine):
     Status = PermitStatus
     move_error = InvalidPermitStatusMove

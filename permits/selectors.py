@@ -29,6 +29,7 @@ from licenses.selectors import license_labels
 from .access import permits_visible_to, record_license_ids, record_rows
 from .models import (
     ACTIVE_STATUSES,
+    ADDRESS_FIELDS,
     Collection,
     CollectionItem,
     Fee,
@@ -209,13 +210,7 @@ def permit_csv_rows(*, search: PermitSearch) -> Iterable[tuple]:
             "issued_on",
             "expires_on",
             "finaled_on",
-            "street_number",
-            "street_name",
-            "unit",
-            "city",
-            "state",
-            "zip_code",
-            "parcel_number",
+            *ADDRESS_FIELDS,
             "description",
             "valuation",
             "fees_due",
