@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import step_views, views
 
 app_name = "applications"
 
@@ -30,5 +30,5 @@ urlpatterns = [
         views.document_delete_view,
         name="document_delete",
     ),
-    path("applications/<str:reference>/<slug:step>/", views.step_view, name="step"),
+    path("applications/<str:reference>/<slug:step>/", step_views.step_view, name="step"),
 ]

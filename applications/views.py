@@ -1,10 +1,7 @@
 """Apply for a Permit: the public guide (types open online, their documents and a fee
-estimator) and the signed-in application, step by step, with My Applications.
-
-Every step saves what was typed, valid or not, so nothing is lost to an error, a closed tab or
-a session that timed out (core.kept_forms); "Save and continue" moves on only when the step is
-right, "Save and finish later" always goes back to My Applications. Every application a URL
-names is the user's own (the policy module), or a 404.
+estimator), My Applications, an application's page, its documents, submitting, withdrawing,
+copying. (Its steps: step_views.py.) Every application a URL names is the user's own (the policy
+module), or a 404.
 """
 
 from django.conf import settings
@@ -18,11 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.kept_forms import keeps_typed
 from core.uploads import upload_limit
-from licenses.models import License
 from permits.access import (
-    application_businesses,
     can_start_application,
-    can_upload_to_application,
     can_view_application,
     can_work_on_application,
 )
@@ -30,49 +24,30 @@ from permits.views import document_file_response
 
 from .answers import (
     AnswerError,
-    answer_errors,
     check_answer,
-    display_answer,
     is_blank,
-    visible_questions,
 )
 from .exceptions import ApplicationError, ApplicationIncomplete
 from .forms import (
     ANSWER_PREFIX,
-    AnswersForm,
-    AttestationForm,
-    ContactForm,
     DocumentUploadForm,
     EstimatorForm,
-    LocationForm,
-    PeopleForm,
 )
-from .models import Application, ApplicationContact, ApplicationDocument, TemplateStatus
+from .models import Application, ApplicationDocument
 from .selectors import (
-    STEP_SLUGS,
-    STEPS,
     address_suggestions,
-    application_progress,
     my_applications,
     open_template_for,
     open_templates_by_category,
     template_parts,
 )
 from .services import (
-    application_attest,
-    application_contact_add,
-    application_contact_remove,
     application_copy,
     application_delete,
     application_document_delete,
     application_document_upload,
-    application_mark_step,
-    application_save_answers,
-    application_save_location,
-    application_save_people,
     application_start,
     application_submit,
-    application_upgrade,
     application_withdraw,
 )
 
@@ -201,409 +176,6 @@ def detail_view(request: HttpRequest, reference: str) -> HttpResponse:
 def addresses_view(request: HttpRequest) -> JsonResponse:
     """Addresses of the city's permits for the Location step's suggestions."""
     return JsonResponse({"addresses": address_suggestions(request.GET.get("q", "")[:100])})
-
-
-# The steps ------------------------------------------------------------------------------------
-
-
-def _licenses_for(user) -> list[License]:
-    ids = set().union(*application_businesses(user).values()) if user else set()
-    return list(
-        License.objects.filter(pk__in=ids)
-        .select_related("holder", "license_type")
-        .order_by("holder__business_name", "number")
-    )
-
-
-def _next_step(step: str) -> str:
-    index = STEP_SLUGS.index(step)
-    return STEP_SLUGS[min(index + 1, len(STEP_SLUGS) - 1)]
-
-
-def _after_save(request: HttpRequest, application: Application, step: str, valid: bool):
-    """Where a saved step goes: My Applications (finish later), the step before (Back), a
-    step of the list (a step link clicked with changes on the page), or on to the next step
-    when what was typed is right (None: the step shows its errors)."""
-    action = request.POST.get("action", "")
-    if action == "later":
-        messages.success(
-            request,
-            f"Saved. Application {application.reference} is in My Applications"
-            + (
-                f", kept until {application.expires_on:%B %-d, %Y}."
-                if application.expires_on
-                else "."
-            ),
-        )
-        return redirect("applications:mine")
-    if action == "back":
-        index = STEP_SLUGS.index(step)
-        return redirect("applications:step", application.reference, STEP_SLUGS[max(index - 1, 0)])
-    if action.startswith("goto:") and action.removeprefix("goto:") in STEP_SLUGS:
-        return redirect("applications:step", application.reference, action.removeprefix("goto:"))
-    if valid:
-        return redirect("applications:step", application.reference, _next_step(step))
-    return None
-
-
-def _error_summary(form) -> list[tuple[str, str, str]]:
-    """Each error of a step's form (label, message, the field's id), listed at the top of the
-    page: on a phone the field can be a long way down."""
-    if form is None or not form.is_bound:
-        return []
-    summary = []
-    for name, errors in form.errors.items():
-        if name in form.fields:
-            bound = form[name]
-            label = (bound.label or name).removesuffix(" (required)")
-            anchor = bound.id_for_label or bound.auto_id
-        else:
-            label, anchor = "", ""
-        summary += [(label, message, anchor) for message in errors]
-    return summary
-
-
-@keeps_typed
-@login_required
-@require_http_methods(["GET", "POST"])
-def step_view(request: HttpRequest, reference: str, step: str) -> HttpResponse:
-    application = application_for(request, reference)
-    if step not in STEP_SLUGS:
-        raise Http404("No such step.")
-    if not application.is_editable:
-        messages.info(
-            request,
-            f"Application {application.reference} is {application.get_status_display()}: it "
-            "can no longer be changed.",
-        )
-        return redirect("applications:detail", application.reference)
-    if not can_work_on_application(request.user, application):
-        messages.error(
-            request,
-            "Changing this application needs the Apply role at its business: ask your "
-            "business's manager.",
-        )
-        return redirect("applications:detail", application.reference)
-    if application.template.status != TemplateStatus.PUBLISHED:
-        changed = application_upgrade(application=application)
-        application.refresh_from_db()
-        if changed:
-            messages.warning(
-                request,
-                "The city has updated this application form. Confirm your answers to the "
-                "questions that changed: " + "; ".join(changed) + ".",
-            )
-    data = request.POST if request.method == "POST" else getattr(request, "kept_post", None)
-    handler = STEP_HANDLERS[step]
-    response = handler(request, application, data)
-    if isinstance(response, HttpResponse):
-        return response
-    parts, context = response
-    context["error_summary"] = _error_summary(context.get("form")) + _error_summary(
-        context.get("contact_form")
-    )
-    progress = application_progress(application, parts, user=request.user)
-    return render(
-        request,
-        f"applications/step_{step}.html",
-        {
-            "application": application,
-            "step": step,
-            "steps": [
-                {
-                    "slug": slug,
-                    "label": label,
-                    "number": number,
-                    "complete": slug in application.steps_saved and progress.step_complete(slug),
-                }
-                for number, (slug, label) in enumerate(STEPS, start=1)
-            ],
-            "step_number": STEP_SLUGS.index(step) + 1,
-            "step_count": len(STEPS),
-            "progress": progress,
-            "parts": parts,
-            **context,
-        },
-    )
-
-
-def _kept_notice(request: HttpRequest) -> None:
-    if getattr(request, "kept_post", None) is not None:
-        messages.success(request, "What you typed before you were signed out was saved.")
-
-
-def _type_step(request, application, data):
-    parts = template_parts(application.template)
-    if data is not None:
-        application_mark_step(application=application, by=request.user, step="type")
-        response = _after_save(request, application, "type", True)
-        if response:
-            return response
-    return parts, {}
-
-
-def _location_step(request, application, data):
-    parts = template_parts(application.template)
-    if data is not None:
-        form = LocationForm(data)
-        valid = form.is_valid()
-        application_save_location(application=application, by=request.user, values=data)
-        _kept_notice(request)
-        response = _after_save(request, application, "location", valid)
-        if response:
-            return response
-    else:
-        form = LocationForm(
-            initial={name: getattr(application, name) for name in LocationForm.base_fields}
-        )
-    return parts, {"form": form}
-
-
-def _people_step(request, application, data):
-    """One form: the license professional, the owner and the other contacts. Adding or
-    removing a contact saves what was typed in the rest of the step first."""
-    parts = template_parts(application.template)
-    licenses = _licenses_for(request.user)
-    contact_form = ContactForm(prefix="contact")
-    form = None
-    if data is not None:
-        form = PeopleForm(data, licenses=licenses)
-        valid = form.is_valid()
-        license_id = form.cleaned_data.get("license") if "license" in form.cleaned_data else None
-        try:
-            application_save_people(
-                application=application,
-                by=request.user,
-                license_id=license_id,
-                owner_name=data.get("owner_name", ""),
-                owner_email=data.get("owner_email", ""),
-            )
-        except ApplicationError as error:
-            form.add_error("license", str(error))
-            valid = False
-        _kept_notice(request)
-        action = data.get("action", "") or "continue"
-        contacts_url = (
-            reverse("applications:step", args=[application.reference, "people"]) + "#contacts"
-        )
-        if action.startswith("remove_contact:"):
-            contact_id = action.removeprefix("remove_contact:")
-            if not contact_id.isdigit():
-                raise Http404("No such contact.")
-            contact = get_object_or_404(
-                ApplicationContact, pk=int(contact_id), application=application
-            )
-            application_contact_remove(contact=contact, by=request.user)
-            messages.success(request, f"{contact.email} was removed.")
-            return redirect(contacts_url)
-        # A contact typed in is added with any button (Enter, Save and continue): never lost.
-        typed_contact = any(data.get(f"contact-{name}", "").strip() for name in ("name", "email"))
-        if action == "add_contact" or typed_contact:
-            contact_form = ContactForm(data, prefix="contact")
-            if contact_form.is_valid():
-                try:
-                    application_contact_add(
-                        application=application, by=request.user, **contact_form.cleaned_data
-                    )
-                except ApplicationError as error:
-                    contact_form.add_error("email", str(error))
-                else:
-                    messages.success(
-                        request, f"{contact_form.cleaned_data['email']} was added as a contact."
-                    )
-                    contact_form = ContactForm(prefix="contact")
-                    if action == "add_contact":
-                        return redirect(contacts_url)
-            if contact_form.errors:
-                if action == "add_contact":
-                    form = None  # the rest is saved: shown from the application, without errors
-                return _people_context(application, parts, licenses, form, contact_form)
-        response = _after_save(request, application, "people", valid)
-        if response:
-            return response
-    return _people_context(application, parts, licenses, form, contact_form)
-
-
-def _people_context(application, parts, licenses, form, contact_form):
-    if form is None:
-        form = PeopleForm(
-            initial={
-                "license": application.license_id,
-                "owner_name": application.owner_name,
-                "owner_email": application.owner_email,
-            },
-            licenses=licenses,
-        )
-    return parts, {
-        "form": form,
-        "contact_form": contact_form,
-        "contacts": list(application.contacts.all()),
-    }
-
-
-def _details_step(request, application, data):
-    parts = template_parts(application.template)
-    questions = parts.questions
-    if data is not None:
-        form = AnswersForm(data, questions=questions)
-        typed = form.typed_answers()
-        tampered = [
-            name
-            for name in data
-            if name.startswith(ANSWER_PREFIX) and name[len(ANSWER_PREFIX) :] not in typed
-        ]
-        if tampered:
-            messages.warning(
-                request,
-                "Some answers did not match this application's questions and were not kept: "
-                "reload the page if the form looks out of date.",
-            )
-        dropped = application_save_answers(
-            application=application, by=request.user, answers=typed, keys=set(typed)
-        )
-        for label in dropped:
-            messages.info(
-                request,
-                f"Your answer to “{label}” was not kept: that question applies only with "
-                "another answer above it.",
-            )
-        form.is_valid()
-        # The rules of applications.answers, on what was kept (a hidden question has none).
-        for key, message in answer_errors(questions, application.answers).items():
-            if not form.has_error(ANSWER_PREFIX + key):
-                form.add_error(ANSWER_PREFIX + key, message)
-        _kept_notice(request)
-        response = _after_save(request, application, "details", not form.errors)
-        if response:
-            return response
-    else:
-        initial = {ANSWER_PREFIX + key: value for key, value in application.answers.items()}
-        form = AnswersForm(initial=initial, questions=questions)
-    shown = {question.key for question in visible_questions(questions, application.answers)}
-    sections = [
-        (
-            title,
-            [
-                {
-                    "question": question,
-                    "field": form[ANSWER_PREFIX + question.key],
-                    "shown": question.key in shown,
-                    "to_confirm": question.key in application.to_confirm,
-                    "depends_on": parts.question(question.show_if_key)
-                    if question.show_if_key
-                    else None,
-                }
-                for question in section_questions
-            ],
-        )
-        for title, section_questions in parts.sections.items()
-    ]
-    return parts, {"form": form, "sections": sections}
-
-
-def _documents_step(request, application, data):
-    parts = template_parts(application.template)
-    if data is not None:
-        application_mark_step(application=application, by=request.user, step="documents")
-        response = _after_save(request, application, "documents", True)
-        if response:
-            return response
-    documents = list(application.documents.select_related("requirement"))
-    checklist = [
-        {
-            "requirement": requirement,
-            "documents": [doc for doc in documents if doc.requirement_id == requirement.pk],
-        }
-        for requirement in parts.documents
-    ]
-    return parts, {
-        "checklist": checklist,
-        "extra_documents": [doc for doc in documents if doc.requirement_id is None],
-        "upload_form": DocumentUploadForm(
-            requirements=parts.documents,
-            # Those needed to submit first, then those needed before issuance.
-            missing=[
-                item["requirement"].pk
-                for item in sorted(
-                    checklist, key=lambda item: not item["requirement"].needed_to_submit
-                )
-                if not item["documents"]
-            ],
-        ),
-        "may_upload": can_upload_to_application(request.user, application),
-        "max_mb": settings.APPLICATION_DOCUMENT_MAX_BYTES // 1_000_000,
-    }
-
-
-def _fees_step(request, application, data):
-    parts = template_parts(application.template)
-    if data is not None:
-        application_mark_step(application=application, by=request.user, step="fees")
-        response = _after_save(request, application, "fees", True)
-        if response:
-            return response
-    return parts, {"estimate": parts.estimate(application.answers)}
-
-
-def _review_step(request, application, data):
-    parts = template_parts(application.template)
-    if data is not None:
-        form = AttestationForm(data)
-        valid = form.is_valid()
-        application_attest(
-            application=application,
-            by=request.user,
-            name=data.get("attestation", "") if data.get("agree") else "",
-        )
-        _kept_notice(request)
-        if request.POST.get("action", "continue") != "continue":
-            return _after_save(request, application, "review", valid)
-        if valid:
-            return submit(request, application)
-    else:
-        form = AttestationForm(
-            initial={
-                "agree": bool(application.attestation_name),
-                "attestation": application.attestation_name,
-            }
-        )
-    answers = application.answers
-    shown = visible_questions(parts.questions, answers)
-    sections = [
-        (
-            title,
-            [
-                (question, display_answer(question, answers.get(question.key)))
-                for question in questions
-                if question in shown
-            ],
-        )
-        for title, questions in parts.sections.items()
-    ]
-    return parts, {
-        "form": form,
-        "sections": sections,
-        "estimate": parts.estimate(answers),
-        "documents": list(application.documents.select_related("requirement")),
-        "contacts": list(application.contacts.all()),
-        "missing": [
-            (item.text, item.url(application))
-            for item in application_progress(
-                application, parts, user=request.user, attesting=False
-            ).missing
-        ],
-    }
-
-
-STEP_HANDLERS = {
-    "type": _type_step,
-    "location": _location_step,
-    "people": _people_step,
-    "details": _details_step,
-    "documents": _documents_step,
-    "fees": _fees_step,
-    "review": _review_step,
-}
 
 
 # Actions --------------------------------------------------------------------------------------
