@@ -58,7 +58,7 @@ def test_control_a_number_read_without_the_lock_is_taken_twice(form, license_, m
         time.sleep(0.2)  # the window every submit without a lock has
         return f"{prefix}{highest + 1:04d}"
 
-    monkeypatch.setattr("applications.services.permit_number_next", unlocked)
+    monkeypatch.setattr("applications.services.submit.permit_number_next", unlocked)
     applications = ready(form, license_, 5)
     results = run_at_once(
         5,
@@ -80,7 +80,7 @@ def test_a_double_clicked_submit_makes_one_permit(form, license_, monkeypatch):
         time.sleep(0.2)  # the first click is inside its transaction when the second arrives
         return number
 
-    monkeypatch.setattr("applications.services.permit_number_next", slow)
+    monkeypatch.setattr("applications.services.submit.permit_number_next", slow)
     results = run_at_once(
         2,
         lambda n: services.application_submit(
@@ -111,7 +111,7 @@ def test_an_application_and_its_copy_submitted_at_once_both_go_through(form, lic
         time.sleep(0.4)  # the copy holds the sequence while the original's submit arrives
         return number
 
-    monkeypatch.setattr("applications.services.permit_number_next", slow)
+    monkeypatch.setattr("applications.services.submit.permit_number_next", slow)
 
     def submit(n):
         if n == 1:
