@@ -1,0 +1,344 @@
+"""An application, from its first saved step to intake's decision; its contacts and documents;
+each submission, kept as it was."""
+
+import datetime
+import secrets
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from core.money import MONEY
+from core.status import StatusMachine
+from licenses.models import Contractor, License
+from permits.models import ContactType, Permit, PermitType
+
+from ..exceptions import ApplicationError, InvalidApplicationStatusMove
+from .templates import ApplicationTemplate, DocumentRequirement
+
+# Applications ---------------------------------------------------------------------------------
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    RETURNED = "returned", "Returned as incomplete"
+    ACCEPTED = "accepted", "Accepted for review"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    EXPIRED = "expired", "Expired"
+
+
+# Statuses in which the applicant can still change the application.
+EDITABLE_STATUSES = (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
+
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_reference() -> str:
+    # Read over the phone: no 0/O or 1/I/L.
+    return "A-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+
+
+class Application(StatusMachine):
+    """An application for a permit, from its first saved step (a Draft, with its reference) to
+    the clerk's decision at intake. Submitting creates its permit (in Submitted); each
+    submission is kept as it was (Submission)."""
+
+    Status = ApplicationStatus
+    move_error = InvalidApplicationStatusMove
+    EVENT_SUBJECT = "application"
+    STATUS_EVENTS = {
+        ApplicationStatus.SUBMITTED: "application.submitted",
+        ApplicationStatus.ACCEPTED: "application.accepted",
+        ApplicationStatus.RETURNED: "application.returned",
+        ApplicationStatus.WITHDRAWN: "application.withdrawn",
+    }
+
+    ALLOWED_MOVES: dict[str, set[str]] = {
+        ApplicationStatus.DRAFT: {ApplicationStatus.SUBMITTED, ApplicationStatus.EXPIRED},
+        ApplicationStatus.SUBMITTED: {
+            ApplicationStatus.ACCEPTED,
+            ApplicationStatus.RETURNED,
+            ApplicationStatus.WITHDRAWN,
+        },
+        ApplicationStatus.RETURNED: {ApplicationStatus.SUBMITTED, ApplicationStatus.WITHDRAWN},
+        ApplicationStatus.ACCEPTED: set(),
+        ApplicationStatus.WITHDRAWN: set(),
+        ApplicationStatus.EXPIRED: set(),
+    }
+
+    reference = models.CharField(max_length=12, unique=True, default=new_reference, editable=False)
+    template = models.ForeignKey(
+        ApplicationTemplate, on_delete=models.PROTECT, related_name="applications"
+    )
+    status = models.CharField(
+        max_length=10, choices=ApplicationStatus, default=ApplicationStatus.DRAFT, db_index=True
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="applications",
+    )
+
+    # Location
+    street_number = models.CharField(max_length=20, blank=True)
+    street_name = models.CharField(max_length=200, blank=True)
+    unit = models.CharField(max_length=30, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=2, blank=True)
+    zip_code = models.CharField("ZIP", max_length=10, blank=True)
+    parcel_number = models.CharField(max_length=40, blank=True)
+
+    # People
+    business = models.ForeignKey(Contractor, null=True, blank=True, on_delete=models.PROTECT)
+    license = models.ForeignKey(
+        License,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name="license professional",
+    )
+    owner_name = models.CharField("owner's name", max_length=200, blank=True)
+    owner_email = models.EmailField("owner's email", blank=True)
+
+    # Details: question key -> the answer as typed (a string, or a list for multiple choice).
+    answers = models.JSONField(default=dict, blank=True)
+    # Keys of questions a newer version of the form changed: asked again before submitting.
+    to_confirm = models.JSONField(default=list, blank=True)
+    # Steps the applicant has saved at least once (for the progress bar).
+    steps_saved = models.JSONField(default=list, blank=True)
+
+    attestation_name = models.CharField(max_length=200, blank=True)
+    estimated_fees = models.DecimalField(**MONEY, null=True, blank=True)
+    permit = models.OneToOneField(
+        Permit, null=True, blank=True, on_delete=models.PROTECT, related_name="application"
+    )
+    copied_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # A draft lapses on this day (APPLICATION_DRAFT_DAYS after it was last saved).
+    expires_on = models.DateField(null=True, blank=True)
+    reminded_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(fields=["applicant", "-updated_at"], name="application_applicant"),
+            models.Index(fields=["status", "submitted_at"], name="application_queue"),
+            models.Index(fields=["status", "expires_on"], name="application_drafts"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def describe(self) -> str:
+        return f"Application {self.reference}"
+
+    def event_about(self):
+        return [self.permit] if self.permit_id else []
+
+    def move_payload(self, previous: str, status: str, context: dict) -> dict:
+        submission = context.get("submission")
+        return {"submission": submission.pk} if submission is not None else {}
+
+    @property
+    def permit_type(self) -> PermitType:
+        return self.template.permit_type
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def address(self) -> str:
+        street = " ".join(part for part in (self.street_number, self.street_name) if part)
+        return f"{street}, Unit {self.unit}" if self.unit else street
+
+    def touch_expiry(self, today: datetime.date | None = None) -> None:
+        today = today or timezone.localdate()
+        self.expires_on = today + datetime.timedelta(days=settings.APPLICATION_DRAFT_DAYS)
+        self.reminded_on = None
+
+    def apply_move(self, previous: str, status: str, context: dict) -> list[str]:
+        if status == ApplicationStatus.SUBMITTED:
+            self.submitted_at = timezone.now()
+            self.expires_on = None
+            return ["submitted_at", "expires_on"]
+        return []
+
+
+class ApplicationContact(models.Model):
+    """Another person on the application, by email (PermitContact once submitted, if they have
+    an account; otherwise they are emailed about the application)."""
+
+    CONTACT_TYPES = [
+        (value, label)
+        for value, label in ContactType.choices
+        if value not in (ContactType.OWNER, ContactType.APPLICANT)
+    ]
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField()
+    contact_type = models.CharField(max_length=20, choices=CONTACT_TYPES)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "email"],
+                name="application_contact_unique",
+                violation_error_message="This email address is already a contact here.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.email} ({self.get_contact_type_display()})"
+
+
+def application_document_path(instance: "ApplicationDocument", filename: str) -> str:
+    # Never the uploader's file name in storage: a random name in a folder per application.
+    return f"application-documents/{instance.application_id}/{uuid.uuid4().hex}{instance.extension}"
+
+
+class ApplicationDocument(models.Model):
+    """A file uploaded to an application, through Django's storage API (a folder, or S3-
+    compatible object storage: STORAGES["default"]). Once part of a submission it is kept
+    (`submitted`): the snapshot names it."""
+
+    EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    requirement = models.ForeignKey(
+        DocumentRequirement,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty: an extra document.",
+    )
+    file = models.FileField(upload_to=application_document_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    submitted = models.BooleanField(default=False)
+    # A corrected document is a new version of the one it replaces (which is kept).
+    replaces = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="versions"
+    )
+    version = models.PositiveSmallIntegerField(default=1)
+    # The documents of the cycle every discipline approved: the permit's approved plans.
+    approved_plans = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def extension(self) -> str:
+        return self.EXTENSIONS.get(self.content_type, "")
+
+    @property
+    def download_name(self) -> str:
+        stem = PurePath(self.original_name).stem.strip(" .") or "document"
+        return f"{stem[:150]}{self.extension}"
+
+
+class SubmissionOutcome(models.TextChoices):
+    WAITING = "waiting", "Waiting for intake"
+    ACCEPTED = "accepted", "Accepted for review"
+    RETURNED = "returned", "Returned as incomplete"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Submission(StatusMachine):
+    """What the applicant submitted, once: the answers (with the questions as they were
+    asked), the location, people, documents and fee estimate. Never changed afterwards; only
+    the clerk's decision on it is added: its outcome moves through the status machine."""
+
+    move_error = InvalidApplicationStatusMove
+    STATUS_FIELD = "outcome"
+    EVENT_SUBJECT = "submission"
+    ALLOWED_MOVES: dict[str, set[str]] = {
+        SubmissionOutcome.WAITING: {
+            SubmissionOutcome.ACCEPTED,
+            SubmissionOutcome.RETURNED,
+            SubmissionOutcome.WITHDRAWN,
+        },
+        SubmissionOutcome.ACCEPTED: set(),
+        SubmissionOutcome.RETURNED: set(),
+        SubmissionOutcome.WITHDRAWN: set(),
+    }
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="submissions"
+    )
+    number = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    estimated_fees = models.DecimalField(**MONEY)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.CharField(
+        max_length=10, choices=SubmissionOutcome, default=SubmissionOutcome.WAITING
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reasons = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["application", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "number"],
+                name="submission_number_unique",
+                violation_error_message="This application already has a submission numbered so.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} submission {self.number}"
+
+    def describe(self) -> str:
+        return f"Submission {self.number} of application {self.application.reference}"
+
+    def event_about(self):
+        # In the application's history; the permit's has the application's own move.
+        return [self.application]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            stored = Submission.objects.filter(pk=self.pk).values("snapshot", "estimated_fees")
+            stored = stored.first()
+            if stored and (
+                stored["snapshot"] != self.snapshot
+                or stored["estimated_fees"] != self.estimated_fees
+            ):
+                raise ApplicationError("A submission stays as it was submitted.")
+        super().save(*args, **kwargs)
+
+
+class IntakeQueue(Application):
+    """Submitted applications waiting for a clerk (admin's intake queue)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "submitted application (intake queue)"
+        verbose_name_plural = "intake queue"
