@@ -1,26 +1,25 @@
+"""Permits, their types and license professionals, the counts kept beside them, their numbers
+and their cards."""
+
 import datetime
 import uuid
-from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Concat, Lower, Upper
+from django.db.models.functions import Concat, Upper
 from django.utils import timezone
 
-from core.money import ZERO, format_money
+from core.money import ZERO
 from core.status import StatusMachine
 from core.validators import PERMIT_NUMBER
 from licenses.models import License
 
-from .checks import issue_blockers
-from .exceptions import (
-    FeeAmountHeld,
-    FeeDetailsHeld,
-    InvalidFeeStatusMove,
+from ..checks import issue_blockers
+from ..exceptions import (
     InvalidPermitStatusMove,
 )
-from .signals import fee_held_by
+from .fees import FeeStatus
 
 
 class PermitType(models.Model):
@@ -306,257 +305,6 @@ class LicensePermitCount(models.Model):
         return f"{self.license}: {self.permits} {self.get_status_display()}"
 
 
-class FeeStatus(models.TextChoices):
-    DUE = "due", "Due"
-    PAID = "paid", "Paid"
-    WAIVED = "waived", "Waived"
-
-
-class Fee(StatusMachine):
-    """A fee line on a permit. It becomes Paid only through a payment (the payments app passes
-    itself as `payment=`), Waived only with a reason, and Due again only on a refund
-    (`refund=`) or when a waiver is withdrawn."""
-
-    Status = FeeStatus
-    move_error = InvalidFeeStatusMove
-
-    EVENT_SUBJECT = "fee"
-    STATUS_EVENTS = {FeeStatus.PAID: "fee.paid", FeeStatus.WAIVED: "fee.waived"}
-    ALLOWED_MOVES: dict[str, set[str]] = {
-        FeeStatus.DUE: {FeeStatus.PAID, FeeStatus.WAIVED},
-        FeeStatus.PAID: {FeeStatus.DUE, FeeStatus.WAIVED},
-        FeeStatus.WAIVED: {FeeStatus.DUE},
-    }
-
-    permit = models.ForeignKey(Permit, on_delete=models.PROTECT, related_name="fees")
-    description = models.CharField(max_length=200)
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
-    assessed_on = models.DateField(default=timezone.localdate)
-    status = models.CharField(max_length=10, choices=FeeStatus, default=FeeStatus.DUE)
-
-    class Meta:
-        ordering = ["assessed_on", "id"]
-        indexes = [models.Index(fields=["permit", "status"], name="fee_permit_status")]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(amount__gte=0),
-                name="fee_amount_gte_0",
-                violation_error_message="A fee's amount cannot be negative.",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.description} ({format_money(self.amount)})"
-
-    def describe(self) -> str:
-        return f"The fee “{self.description}”"
-
-    # What a payment (or the city's own record of one) is for: fixed while a payment holds the
-    # fee or the fee is paid.
-    HELD_FIELDS = ("permit_id", "description")
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            self.refuse_held_changes()
-        super().save(*args, **kwargs)
-        self._remember_loaded()
-
-    def refuse_held_changes(self) -> None:
-        loaded = getattr(self, "_loaded", {})
-        changed = [
-            name
-            for name in ("amount", *self.HELD_FIELDS)
-            if name in loaded and getattr(self, name) != loaded[name]
-        ]
-        if not changed:
-            return
-        holder = fee_held_by(self)
-        if "amount" in changed and holder:
-            raise FeeAmountHeld(
-                f"{self.describe()} is held by {holder}: its amount cannot change. Refund "
-                "the payment first."
-            )
-        held = holder or (loaded.get("status") == FeeStatus.PAID and "paid")
-        if held and set(changed) & set(self.HELD_FIELDS):
-            raise FeeDetailsHeld(
-                f"The fee “{loaded['description']}” is "
-                f"{f'held by {holder}' if holder else 'paid'}: its permit and description "
-                "stay what was paid. Refund the payment first."
-            )
-
-    def _remember_loaded(self) -> None:
-        self._loaded = {
-            name: self.__dict__[name]
-            for name in ("amount", "status", *self.HELD_FIELDS)
-            if name in self.__dict__
-        }
-
-    @property
-    def is_held(self) -> bool:
-        """Paid, or held by a payment: its permit, description and amount stay as they are."""
-        return self.pk is not None and (
-            getattr(self, "_loaded", {}).get("status", self.status) == FeeStatus.PAID
-            or fee_held_by(self) is not None
-        )
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        fee = super().from_db(db, field_names, values)
-        fee._remember_loaded()
-        return fee
-
-    def event_about(self):
-        return [self.permit]
-
-    def move_payload(self, previous: str, status: str, context: dict) -> dict:
-        held_by = context.get("payment") or context.get("refund")
-        return {"payment": held_by.pk} if getattr(held_by, "pk", None) else {}
-
-    def manual_moves_from(self, status: str) -> frozenset[str]:
-        # Paid comes with a payment and leaves with its refund: never by hand.
-        if status == FeeStatus.PAID:
-            return frozenset()
-        return self.allowed_moves_from(status) - {FeeStatus.PAID}
-
-    def check_move(self, previous: str, status: str, context: dict) -> None:
-        if status == FeeStatus.PAID and context.get("payment") is None:
-            raise InvalidFeeStatusMove(
-                f"{self.describe()} becomes Paid only through a payment (card, e-check or "
-                "trust account), never by hand."
-            )
-        if previous == FeeStatus.PAID and context.get("refund") is None:
-            raise InvalidFeeStatusMove(
-                f"{self.describe()} is paid: refund its payment to change it."
-            )
-        if status == FeeStatus.WAIVED and not context.get("note", "").strip():
-            raise InvalidFeeStatusMove(f"Give the reason the fee “{self.description}” is waived.")
-
-
-class Collection(models.Model):
-    """A user's named group of permits, as Accela's Collections: private to its owner. Any
-    permit can be in one; what the owner sees of it is decided when the page is shown."""
-
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collections"
-    )
-    name = models.CharField(max_length=80)
-    permits = models.ManyToManyField(Permit, through="CollectionItem", related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = [Lower("name")]
-        constraints = [
-            models.UniqueConstraint(
-                "owner",
-                Lower("name"),
-                name="collection_name_unique_per_owner",
-                violation_error_message="You already have a collection with this name.",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class CollectionItem(models.Model):
-    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="items")
-    permit = models.ForeignKey(Permit, on_delete=models.CASCADE, related_name="+")
-    added_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-added_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["collection", "permit"],
-                name="collection_item_unique",
-                violation_error_message="This permit is already in this collection.",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.permit_id} in {self.collection_id}"
-
-
-class ContactType(models.TextChoices):
-    APPLICANT = "applicant", "Applicant"
-    CONTACT = "contact", "Contact"
-    OWNER = "owner", "Owner"
-    GENERAL_CONTRACTOR = "general_contractor", "General Contractor"
-    SUBCONTRACTOR = "subcontractor", "Subcontractor"
-    PROJECT_MANAGER = "project_manager", "Project Manager"
-
-
-class PermitContact(models.Model):
-    """A registered user named on a permit, as Civic Access's contacts: they see the permit in My
-    Records and its private details; paying and inspections still need their own roles."""
-
-    Type = ContactType
-
-    permit = models.ForeignKey(Permit, on_delete=models.CASCADE, related_name="contacts")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="permit_contacts"
-    )
-    contact_type = models.CharField(max_length=20, choices=ContactType)
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    added_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["added_at", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["permit", "user"],
-                name="permit_contact_unique",
-                violation_error_message="This person is already a contact on this permit.",
-            ),
-        ]
-        indexes = [models.Index(fields=["user", "permit"], name="permitcontact_user")]
-
-    def __str__(self) -> str:
-        return f"{self.user} ({self.get_contact_type_display()}) on {self.permit}"
-
-
-def document_path(instance: "PermitDocument", filename: str) -> str:
-    # Never the uploader's file name on disk: a random name in a folder per permit.
-    return f"permit-documents/{instance.permit_id}/{uuid.uuid4().hex}{instance.extension}"
-
-
-class PermitDocument(models.Model):
-    """A file uploaded to a permit. Stored outside any public URL; every download goes through
-    a view that checks the user's access."""
-
-    EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
-
-    permit = models.ForeignKey(Permit, on_delete=models.CASCADE, related_name="documents")
-    file = models.FileField(upload_to=document_path, max_length=200)
-    original_name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=40)
-    size = models.PositiveBigIntegerField()
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-uploaded_at", "-id"]
-
-    def __str__(self) -> str:
-        return self.original_name
-
-    @property
-    def extension(self) -> str:
-        return self.EXTENSIONS.get(self.content_type, "")
-
-    @property
-    def download_name(self) -> str:
-        """The name a download is saved under: the uploader's name with the extension of the
-        type its content was found to be (a PDF named x.html is saved as x.pdf, never opened
-        as a web page or run as a program)."""
-        stem = PurePath(self.original_name).stem.strip(" .") or "document"
-        return f"{stem[:150]}{self.extension}"
-
-
 class PermitNumberSequence(models.Model):
     """The last number given in a permit number scheme: a type's prefix and a two-digit year
     (RES26-0001, RES26-0002, ...). Read under lock and raised in the transaction that creates
@@ -613,22 +361,3 @@ class PermitCard(models.Model):
     @property
     def download_name(self) -> str:
         return f"{self.permit.number}-permit-card-rev{self.revision}.pdf"
-
-
-class FeeAdjustment(models.Model):
-    """A change to an assessed fee's amount, with the reason staff gave (kept; never edited)."""
-
-    fee = models.ForeignKey(Fee, on_delete=models.PROTECT, related_name="adjustments")
-    previous_amount = models.DecimalField(max_digits=12, decimal_places=2)
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
-    reason = models.CharField(max_length=300)
-    adjusted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    adjusted_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["fee", "adjusted_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.fee}: {self.previous_amount} to {self.amount}"

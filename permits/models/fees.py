@@ -1,0 +1,162 @@
+"""A permit's fees: each moves Due, Paid (only with a payment), Waived (only with a reason); an
+assessed amount changes only with a recorded adjustment."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from core.money import format_money
+from core.status import StatusMachine
+
+from ..exceptions import (
+    FeeAmountHeld,
+    FeeDetailsHeld,
+    InvalidFeeStatusMove,
+)
+from ..signals import fee_held_by
+
+
+class FeeStatus(models.TextChoices):
+    DUE = "due", "Due"
+    PAID = "paid", "Paid"
+    WAIVED = "waived", "Waived"
+
+
+class Fee(StatusMachine):
+    """A fee line on a permit. It becomes Paid only through a payment (the payments app passes
+    itself as `payment=`), Waived only with a reason, and Due again only on a refund
+    (`refund=`) or when a waiver is withdrawn."""
+
+    Status = FeeStatus
+    move_error = InvalidFeeStatusMove
+
+    EVENT_SUBJECT = "fee"
+    STATUS_EVENTS = {FeeStatus.PAID: "fee.paid", FeeStatus.WAIVED: "fee.waived"}
+    ALLOWED_MOVES: dict[str, set[str]] = {
+        FeeStatus.DUE: {FeeStatus.PAID, FeeStatus.WAIVED},
+        FeeStatus.PAID: {FeeStatus.DUE, FeeStatus.WAIVED},
+        FeeStatus.WAIVED: {FeeStatus.DUE},
+    }
+
+    permit = models.ForeignKey("permits.Permit", on_delete=models.PROTECT, related_name="fees")
+    description = models.CharField(max_length=200)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    assessed_on = models.DateField(default=timezone.localdate)
+    status = models.CharField(max_length=10, choices=FeeStatus, default=FeeStatus.DUE)
+
+    class Meta:
+        ordering = ["assessed_on", "id"]
+        indexes = [models.Index(fields=["permit", "status"], name="fee_permit_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0),
+                name="fee_amount_gte_0",
+                violation_error_message="A fee's amount cannot be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description} ({format_money(self.amount)})"
+
+    def describe(self) -> str:
+        return f"The fee “{self.description}”"
+
+    # What a payment (or the city's own record of one) is for: fixed while a payment holds the
+    # fee or the fee is paid.
+    HELD_FIELDS = ("permit_id", "description")
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self.refuse_held_changes()
+        super().save(*args, **kwargs)
+        self._remember_loaded()
+
+    def refuse_held_changes(self) -> None:
+        loaded = getattr(self, "_loaded", {})
+        changed = [
+            name
+            for name in ("amount", *self.HELD_FIELDS)
+            if name in loaded and getattr(self, name) != loaded[name]
+        ]
+        if not changed:
+            return
+        holder = fee_held_by(self)
+        if "amount" in changed and holder:
+            raise FeeAmountHeld(
+                f"{self.describe()} is held by {holder}: its amount cannot change. Refund "
+                "the payment first."
+            )
+        held = holder or (loaded.get("status") == FeeStatus.PAID and "paid")
+        if held and set(changed) & set(self.HELD_FIELDS):
+            raise FeeDetailsHeld(
+                f"The fee “{loaded['description']}” is "
+                f"{f'held by {holder}' if holder else 'paid'}: its permit and description "
+                "stay what was paid. Refund the payment first."
+            )
+
+    def _remember_loaded(self) -> None:
+        self._loaded = {
+            name: self.__dict__[name]
+            for name in ("amount", "status", *self.HELD_FIELDS)
+            if name in self.__dict__
+        }
+
+    @property
+    def is_held(self) -> bool:
+        """Paid, or held by a payment: its permit, description and amount stay as they are."""
+        return self.pk is not None and (
+            getattr(self, "_loaded", {}).get("status", self.status) == FeeStatus.PAID
+            or fee_held_by(self) is not None
+        )
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        fee = super().from_db(db, field_names, values)
+        fee._remember_loaded()
+        return fee
+
+    def event_about(self):
+        return [self.permit]
+
+    def move_payload(self, previous: str, status: str, context: dict) -> dict:
+        held_by = context.get("payment") or context.get("refund")
+        return {"payment": held_by.pk} if getattr(held_by, "pk", None) else {}
+
+    def manual_moves_from(self, status: str) -> frozenset[str]:
+        # Paid comes with a payment and leaves with its refund: never by hand.
+        if status == FeeStatus.PAID:
+            return frozenset()
+        return self.allowed_moves_from(status) - {FeeStatus.PAID}
+
+    def check_move(self, previous: str, status: str, context: dict) -> None:
+        if status == FeeStatus.PAID and context.get("payment") is None:
+            raise InvalidFeeStatusMove(
+                f"{self.describe()} becomes Paid only through a payment (card, e-check or "
+                "trust account), never by hand."
+            )
+        if previous == FeeStatus.PAID and context.get("refund") is None:
+            raise InvalidFeeStatusMove(
+                f"{self.describe()} is paid: refund its payment to change it."
+            )
+        if status == FeeStatus.WAIVED and not context.get("note", "").strip():
+            raise InvalidFeeStatusMove(f"Give the reason the fee “{self.description}” is waived.")
+
+
+class FeeAdjustment(models.Model):
+    """A change to an assessed fee's amount, with the reason staff gave (kept; never edited)."""
+
+    fee = models.ForeignKey(Fee, on_delete=models.PROTECT, related_name="adjustments")
+    previous_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    reason = models.CharField(max_length=300)
+    adjusted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    adjusted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["fee", "adjusted_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.fee}: {self.previous_amount} to {self.amount}"
