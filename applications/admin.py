@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from core.admin import StatusMoveAdmin, TabularInline, money
+from permits.document_views import document_file_response
 
 from .exceptions import ApplicationError
 from .forms import ReturnForm
@@ -34,7 +35,6 @@ from .services import (
     template_new_version,
     template_publish,
 )
-from .views import document_file_response
 
 
 class FrozenInline:

@@ -20,7 +20,7 @@ from permits.access import (
     can_view_application,
     can_work_on_application,
 )
-from permits.views import document_file_response
+from permits.document_views import document_file_response
 
 from .answers import (
     AnswerError,

@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 from core.admin import ReadOnlyAdmin, StatusMoveAdmin, StatusMoveForm, TabularInline, money
 from core.money import format_money
 
+from .document_views import document_file_response
 from .models import (
     Collection,
     CollectionItem,
@@ -29,7 +30,7 @@ from .models import (
 from .selectors import with_fees_due
 from .services import fee_adjust
 from .signals import fee_held_by
-from .views import card_file_response, document_file_response
+from .views import card_file_response
 
 
 class FeeForm(StatusMoveForm):

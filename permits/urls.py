@@ -1,6 +1,12 @@
 from django.urls import path
 
-from . import collection_views, converters, views  # noqa: F401 (converters: <permit_number:>)
+from . import (  # noqa: F401 (converters: <permit_number:>)
+    collection_views,
+    contact_views,
+    converters,
+    document_views,
+    views,
+)
 
 app_name = "permits"
 
@@ -35,7 +41,7 @@ urlpatterns = [
     ),
     path(
         "contacts/invitations/<str:token>/",
-        views.contact_invitation_view,
+        contact_views.contact_invitation_view,
         name="contact_invitation",
     ),
     # Before the permit's own page: "verify" would read as a permit number.
@@ -48,16 +54,20 @@ urlpatterns = [
         views.permit_card_view,
         name="card_revision",
     ),
-    path("<permit_number:number>/contacts/", views.contact_add_view, name="contact_add"),
+    path("<permit_number:number>/contacts/", contact_views.contact_add_view, name="contact_add"),
     path(
         "<permit_number:number>/contacts/<int:contact_id>/remove/",
-        views.contact_remove_view,
+        contact_views.contact_remove_view,
         name="contact_remove",
     ),
-    path("<permit_number:number>/documents/", views.document_upload_view, name="document_upload"),
+    path(
+        "<permit_number:number>/documents/",
+        document_views.document_upload_view,
+        name="document_upload",
+    ),
     path(
         "<permit_number:number>/documents/<int:document_id>/",
-        views.document_download_view,
+        document_views.document_download_view,
         name="document_download",
     ),
 ]

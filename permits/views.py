@@ -13,7 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, Stream
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET
 
 from core.history import history_of
 from core.pagination import paginate
@@ -21,8 +21,6 @@ from core.spreadsheet import Echo, csv_safe
 from licenses.models import LicenseStatus
 
 from .access import (
-    can_apply,
-    can_upload,
     can_view_private,
     has_records,
     inactive_license_status,
@@ -33,10 +31,8 @@ from .access import (
 )
 from .cards import card_sections
 from .checks import issue_blockers
-from .exceptions import PermitError
 from .forms import DocumentUploadForm, PermitContactForm, PermitSearchForm, default_applied_from
-from .invitations import CONTACT_INVITATION_DAYS, invitation_from_token
-from .models import Permit, PermitCard, PermitContact, PermitDocument, PermitStatus
+from .models import Permit, PermitCard, PermitStatus
 from .pages import permit_page_links
 from .selectors import (
     PermitSearch,
@@ -49,12 +45,6 @@ from .selectors import (
     permit_search,
     permit_type_choices,
     permits_in_order,
-)
-from .services import (
-    permit_contact_accept,
-    permit_contact_invite,
-    permit_contact_remove,
-    permit_document_upload,
 )
 
 SEARCH_DEFAULTS_FIELD = "applied_from"
@@ -335,143 +325,6 @@ def my_records_view(request: HttpRequest) -> HttpResponse:
     prefetch_for_rules(request.user, page.object_list)
     attach_professionals(page.object_list)
     return render(request, "permits/my_records.html", {"page": page, "fees_due": fees_due})
-
-
-# Contacts -------------------------------------------------------------------------------------
-
-
-@login_required
-@require_POST
-@refuse_inactive_license
-def contact_add_view(request: HttpRequest, number: str) -> HttpResponse:
-    permit = permit_with_access(request, number, can_apply)
-    form = PermitContactForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(permit_url(permit, "contacts"))
-    try:
-        permit_contact_invite(
-            permit=permit,
-            email=form.cleaned_data["email"],
-            contact_type=form.cleaned_data["contact_type"],
-            by=request.user,
-        )
-    except PermitError as error:
-        messages.error(request, str(error))
-    else:
-        # The same words whether or not the address has an account: nothing here tells which
-        # addresses are registered.
-        messages.success(request, contact_invited_message(form.cleaned_data["email"]))
-    return redirect(permit_url(permit, "contacts"))
-
-
-def contact_invited_message(email: str) -> str:
-    return (
-        f"If {email} belongs to a registered user, they were emailed an invitation: they are "
-        f"a contact on this permit once they accept it (within {CONTACT_INVITATION_DAYS} days)."
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def contact_invitation_view(request: HttpRequest, token: str) -> HttpResponse:
-    """The invited user, signed in, sees the invitation and accepts it."""
-    try:
-        invitation = invitation_from_token(token)
-    except PermitError as error:
-        messages.error(request, str(error))
-        return redirect("permits:my_records")
-    if invitation.user_id != request.user.pk:
-        raise Http404("This invitation is for another account.")
-    if request.method == "POST":
-        try:
-            contact = permit_contact_accept(token=token, user=request.user)
-        except PermitError as error:
-            messages.error(request, str(error))
-            return redirect("permits:my_records")
-        messages.success(
-            request,
-            f"You are a contact ({contact.get_contact_type_display()}) on permit "
-            f"{contact.permit.number}.",
-        )
-        return redirect(permit_url(contact.permit, "contacts"))
-    return render(request, "permits/contact_invitation.html", {"invitation": invitation})
-
-
-@login_required
-@require_POST
-@refuse_inactive_license
-def contact_remove_view(request: HttpRequest, number: str, contact_id: int) -> HttpResponse:
-    permit = permit_with_access(request, number, can_apply)
-    contact = get_object_or_404(PermitContact, pk=contact_id, permit=permit)
-    try:
-        permit_contact_remove(contact=contact, by=request.user)
-    except PermitError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request, f"{contact.user.get_full_name() or contact.user.username} was removed."
-        )
-    return redirect(permit_url(permit, "contacts"))
-
-
-# Documents ------------------------------------------------------------------------------------
-
-
-@login_required
-@require_POST
-@refuse_inactive_license
-def document_upload_view(request: HttpRequest, number: str) -> HttpResponse:
-    permit = permit_with_access(request, number, can_upload)
-    form = DocumentUploadForm(request.POST, request.FILES)
-    if getattr(request, "upload_refused", False):
-        # core.uploads stopped reading the body past the limit: the file never arrived.
-        messages.error(
-            request,
-            f"That file is larger than the limit of "
-            f"{settings.PERMIT_DOCUMENT_MAX_BYTES // 1_000_000} MB: nothing was uploaded.",
-        )
-        return redirect(permit_url(permit, "documents"))
-    if not form.is_valid():
-        for error in form.errors.get("file", ["Choose a file to upload."]):
-            messages.error(request, error)
-        return redirect(permit_url(permit, "documents"))
-    try:
-        document = permit_document_upload(
-            permit=permit, upload=form.cleaned_data["file"], by=request.user
-        )
-    except PermitError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"{document.original_name} was uploaded.")
-    return redirect(permit_url(permit, "documents"))
-
-
-@login_required
-@require_GET
-def document_download_view(request: HttpRequest, number: str, document_id: int) -> FileResponse:
-    permit = permit_with_access(request, number, can_view_private)
-    document = get_object_or_404(PermitDocument, pk=document_id, permit=permit)
-    return document_file_response(document)
-
-
-def document_file_response(document: PermitDocument) -> FileResponse:
-    """The file, as an attachment named with its detected type's extension, never cached. For
-    the portal's download (the policy asked) and the admin's (the permission checked)."""
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("That file is no longer on the server.") from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=document.download_name,
-        content_type=document.content_type,
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def permit_url(permit: Permit, anchor: str = "") -> str:

@@ -11,8 +11,8 @@ from django.test import override_settings
 from django.urls import reverse
 
 from permits.access import can_pay, can_request_inspection, permits_visible_to
+from permits.contact_views import contact_invited_message
 from permits.models import PermitContact, PermitDocument
-from permits.views import contact_invited_message
 from tests.factories import (
     FeeFactory,
     InspectionFactory,
@@ -334,7 +334,7 @@ def test_an_oversized_upload_is_refused_before_it_is_read_with_a_message_on_the_
     def never(**kwargs):
         raise AssertionError("the file reached the service")
 
-    monkeypatch.setattr("permits.views.permit_document_upload", never)
+    monkeypatch.setattr("permits.document_views.permit_document_upload", never)
     client.force_login(contractor_user(license, can_upload=True))
     response = upload(client, permit, PDF + b"0" * 1_500_000, "big.pdf")
     assert response.status_code == 200
