@@ -21,7 +21,7 @@ from licenses.models import (
     normalize_pin,
 )
 from licenses.services import license_link_request
-from permits.access import can_join_business, can_manage_business, can_view_business
+from policy.businesses import can_join_business, can_manage_business, can_remove_member
 
 from .models import User
 
@@ -92,11 +92,11 @@ def membership_set_roles(*, membership: Membership, by: User, roles: set[str]) -
 @transaction.atomic
 def membership_remove(*, membership: Membership, by: User) -> None:
     """A manager removes a member, or a member leaves. The last manager cannot go."""
-    contractor = _lock_business(membership.contractor_id)
-    if membership.user_id != by.pk:
-        _require_manager(contractor=contractor, by=by)
-    elif not can_view_business(by, contractor.pk):
-        raise LicenseError("Verify your email address to act for this business.")
+    _lock_business(membership.contractor_id)
+    if not can_remove_member(by, membership):
+        if membership.user_id == by.pk:
+            raise LicenseError("Verify your email address to act for this business.")
+        raise LicenseError("Only a manager of this business can do that.")
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.can_manage and _other_managers(membership) == 0:
         raise LastManagerError("There must always be a Manager.")

@@ -1,12 +1,15 @@
 """Who hears what happens to accounts (core.events): the new contractor, when their
-registration is received."""
+registration is received; the license reviewers (city staff, policy.staff), when a user asks to
+act for a license."""
 
+from django.conf import settings
 from django.urls import reverse
 
 from core.events import subscriber
 from core.mail import absolute_url, send_templated_email
 from core.models import Event
 from licenses.models import LicenseLink
+from policy.staff import LICENSE_REVIEWERS_GROUP, city_staff_filter, license_link_decider_filter
 
 from .models import User
 
@@ -25,5 +28,37 @@ def send_registration_received(event: Event) -> None:
             "user": user,
             "links": list(links),
             "account_url": absolute_url(reverse("accounts:manage")),
+        },
+    )
+
+
+def license_reviewer_addresses() -> list[str]:
+    """The staff group "License Reviewers", and any addresses in LICENSE_REVIEWER_EMAILS. On a
+    city that has set up neither (a fresh install), every active staff member who may decide
+    (the permission to change license links, superusers included): someone is always told."""
+    staff = User.objects.filter(city_staff_filter()).exclude(email="")
+    users = staff.filter(groups__name=LICENSE_REVIEWERS_GROUP)
+    addresses = {*users.values_list("email", flat=True), *settings.LICENSE_REVIEWER_EMAILS}
+    if not addresses:
+        deciders = User.objects.filter(license_link_decider_filter()).exclude(email="")
+        addresses = set(deciders.values_list("email", flat=True))
+    return sorted(addresses)
+
+
+@subscriber("license_link.requested")
+def notify_license_reviewers(event: Event) -> None:
+    """The license reviewers: a link to decide, with its page in admin."""
+    link = LicenseLink.objects.select_related(
+        "user", "license__holder", "license__license_type"
+    ).get(pk=event.object_id)
+    send_templated_email(
+        template="license_link_review",
+        to=license_reviewer_addresses(),
+        context={
+            "link": link,
+            "review_url": absolute_url(
+                reverse("admin:licenses_licenselink_change", args=[link.pk])
+            ),
+            "queue_url": absolute_url(reverse("admin:licenses_licenselink_changelist")),
         },
     )

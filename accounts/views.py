@@ -20,7 +20,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.params import parse_id
-from licenses.access import forget_scope
 from licenses.exceptions import LicenseError
 from licenses.models import (
     LIVE_LINK_STATUSES,
@@ -30,8 +29,9 @@ from licenses.models import (
     Membership,
     Role,
 )
+from licenses.scope import forget_scope
 from licenses.services import license_addable, license_link_remove, license_link_request
-from permits.access import can_manage_business, can_view_business
+from policy.businesses import can_manage_business, can_remove_license_link, can_view_business
 
 from .forms import (
     LicenseLookupForm,
@@ -369,7 +369,9 @@ def license_add(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def license_remove(request: HttpRequest, link_id: int) -> HttpResponse:
-    link = get_object_or_404(LicenseLink, pk=link_id, user=request.user)
+    link = get_object_or_404(LicenseLink.objects.select_related("license"), pk=link_id)
+    if not can_remove_license_link(request.user, link):
+        raise Http404("No license link of yours.")
     try:
         license_link_remove(link=link, user=request.user)
     except LicenseError as error:

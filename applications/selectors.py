@@ -10,8 +10,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 
 from core.validators import STATE, ZIP
-from permits.access import can_upload_to_application
 from permits.models import Permit
+from policy.applications import can_upload_to_application
 
 from .answers import answer_errors, visible_questions
 from .fees import FeeEstimate, estimate_fees

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.kept_forms import keeps_typed
 from licenses.models import License
-from permits.access import (
+from policy.applications import (
     application_businesses,
     can_upload_to_application,
     can_work_on_application,

@@ -15,12 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.kept_forms import keeps_typed
 from core.uploads import upload_limit
-from permits.access import (
-    can_start_application,
-    can_view_application,
-    can_work_on_application,
-)
 from permits.document_views import document_file_response
+from policy.applications import can_start_application, can_view_application, can_work_on_application
 
 from .answers import (
     AnswerError,

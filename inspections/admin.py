@@ -11,6 +11,7 @@ from django.utils import timezone
 from core.admin import ReadOnlyAdmin, TabularInline
 from core.params import parse_id
 from permits.admin import permit_search_ids
+from policy.staff import INSPECTORS_GROUP, inspector_filter, is_inspector
 
 from .exceptions import InspectionError
 from .models import (
@@ -25,7 +26,6 @@ from .models import (
 )
 from .selectors import permit_types_without_inspections
 from .services import (
-    INSPECTORS_GROUP,
     inspection_record_result,
     inspection_scheduled,
     inspections_route,
@@ -129,9 +129,7 @@ class InspectorAdmin(admin.ModelAdmin):
 
     @admin.display(boolean=True, description=f"in the {INSPECTORS_GROUP} group")
     def in_group(self, inspector):
-        return (
-            inspector.user.is_staff and inspector.user.groups.filter(name=INSPECTORS_GROUP).exists()
-        )
+        return is_inspector(inspector.user)
 
 
 @admin.register(CalendarFeed)
@@ -155,7 +153,7 @@ class InspectionAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "inspector" in self.fields:
             self.fields["inspector"].queryset = Inspector.objects.filter(
-                user__is_active=True, user__groups__name=INSPECTORS_GROUP
+                inspector_filter("user__")
             ).select_related("user")
             self.fields["inspector"].help_text = "Reassign to another inspector."
         if "result" in self.fields:

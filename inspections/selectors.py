@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from core.pagination import Countable
 from core.sql import Part, in_order
-from permits.access import record_license_ids, record_permit_ids
 from permits.models import PermitType
+from permits.scopes import record_license_ids, record_permit_ids
 
 from .models import Inspection, InspectionStatus, InspectionType
 

@@ -15,13 +15,10 @@ from django.utils import timezone
 
 from core.events import event_record
 from licenses.models import LicenseStatus
-from permits.access import (
-    can_cancel_inspection,
-    can_request_inspection,
-    inactive_license_status,
-)
 from permits.checks import final_inspection_blockers
 from permits.models import Fee, FeeStatus, Permit, PermitStatus
+from policy.permits import can_cancel_inspection, can_request_inspection, inactive_license_status
+from policy.staff import inspector_filter
 
 from .exceptions import InspectionError
 from .models import (
@@ -35,8 +32,6 @@ from .models import (
 )
 from .scheduling import allowed_days, can_cancel_online
 from .selectors import inspection_types_for
-
-INSPECTORS_GROUP = "Inspectors"
 
 
 def inspection_request_check(*, user, permit: Permit) -> None:
@@ -90,9 +85,7 @@ def area_for(permit: Permit) -> InspectionArea | None:
 def inspector_for(*, area: InspectionArea | None, day: datetime.date) -> Inspector | None:
     """The least-loaded inspector of the area on that day (ties: by user name); when the area
     has no inspector, the least-loaded of all."""
-    inspectors = Inspector.objects.filter(
-        user__is_active=True, user__is_staff=True, user__groups__name=INSPECTORS_GROUP
-    ).annotate(
+    inspectors = Inspector.objects.filter(inspector_filter("user__")).annotate(
         load=Count(
             "inspections",
             filter=Q(

@@ -16,8 +16,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from icalendar import Calendar, Event
 
-from permits.access import can_view_private, record_permit_ids
 from permits.models import Permit
+from permits.scopes import record_permit_ids
+from policy.inspections import calendar_feed_serves, can_view_inspection
+from policy.permits import can_view_private
 
 from .exceptions import InspectionError
 from .forms import (
@@ -319,7 +321,7 @@ def inspection_for_user(request: HttpRequest, inspection_id: int) -> Inspection:
         Inspection.objects.select_related("permit", "inspection_type", "inspector__user"),
         pk=inspection_id,
     )
-    if not can_view_private(request.user, inspection.permit):
+    if not can_view_inspection(request.user, inspection):
         raise Http404("No inspection of yours has that number.")
     return inspection
 
@@ -383,9 +385,9 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    feed = get_object_or_404(
-        CalendarFeed.objects.select_related("user"), token=token, user__is_active=True
-    )
+    feed = get_object_or_404(CalendarFeed.objects.select_related("user"), token=token)
+    if not calendar_feed_serves(feed):
+        raise Http404("No calendar has that link.")
     calendar = Calendar()
     calendar.add("prodid", "-//Permit Portal//Inspections//EN")
     calendar.add("version", "2.0")

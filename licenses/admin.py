@@ -1,4 +1,3 @@
-from allauth.account.models import EmailAddress
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -13,6 +12,7 @@ from core.admin import StatusMoveAdmin, TabularInline
 
 from .exceptions import LicenseError
 from .models import Contractor, License, LicenseLink, LicenseType, Membership
+from .scope import email_verified
 from .selectors import approval_preview
 from .services import license_link_approve, license_link_reject
 
@@ -186,9 +186,7 @@ class LicenseLinkAdmin(admin.ModelAdmin):
 
     def review_context(self, request: HttpRequest, link: LicenseLink, form=None) -> dict:
         user = link.user
-        verified = EmailAddress.objects.filter(
-            user=user, email__iexact=user.email, verified=True
-        ).exists()
+        verified = email_verified(user)
         pending = link.status == LicenseLink.Status.PENDING
         return {
             "link": link,

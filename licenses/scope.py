@@ -2,7 +2,7 @@
 license links and memberships with their roles (ContractorScope, contractor_scope).
 
 Facts only: no rule is decided here. Every "may this user ...?" question, of a permit or of a
-business, is answered in permits.access, the policy module, from this scope. A user counts as
+business, is answered in the policy package (`policy/`) from this scope. A user counts as
 a registered contractor for a license only when their address is verified and the link
 approved; without a verified address the scope is empty. Each license comes with its
 status: the policy lets a suspended, revoked or expired license show its history but not act.

@@ -42,6 +42,7 @@ COPY = [
     "core",
     "accounts",
     "licenses",
+    "policy",
     "permits",
     "applications",
     "reviews",
@@ -56,6 +57,7 @@ COPY = [
 ]
 SOURCE_PATHS = [
     "core",
+    "policy",
     "accounts",
     "licenses",
     "permits",
@@ -87,26 +89,30 @@ class Module:
         return [f"{self.dotted}.x_{function}__mutmut_*" for function in self.functions]
 
 
+# The policy's tests, and the query scopes' that agree with it.
+POLICY_TESTS = [
+    "tests/policy/test_rules.py",
+    "tests/permits/test_access.py",
+    "tests/permits/test_inactive_license.py",
+    "tests/payments/test_trust_policy.py",
+    "tests/reviews/test_reviews.py",
+    "tests/licenses/test_access.py",
+    "tests/permits/test_policy_rules.py",
+    "tests/permits/test_record_scopes.py",
+]
+
 MODULES = [
     Module(
         "status",
         "core/status.py",
         ["tests/core/test_status_machine.py", "tests/core/test_status_machine_locks.py"],
     ),
-    Module(
-        "policy",
-        "permits/access.py",
-        [
-            "tests/permits/test_policy.py",
-            "tests/permits/test_access.py",
-            "tests/permits/test_inactive_license.py",
-            "tests/payments/test_trust_policy.py",
-            "tests/reviews/test_reviews.py",
-            "tests/licenses/test_access.py",
-            "tests/permits/test_policy_rules.py",
-            "tests/permits/test_record_scopes.py",
-        ],
-    ),
+    Module("policy-permits", "policy/permits.py", POLICY_TESTS),
+    Module("policy-applications", "policy/applications.py", POLICY_TESTS),
+    Module("policy-reviews", "policy/reviews.py", POLICY_TESTS),
+    Module("policy-businesses", "policy/businesses.py", POLICY_TESTS),
+    Module("policy-staff", "policy/staff.py", POLICY_TESTS),
+    Module("record-scopes", "permits/scopes.py", POLICY_TESTS),
     Module(
         "trust",
         "payments/services/trust.py",

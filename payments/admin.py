@@ -14,6 +14,7 @@ from core.money import format_money
 from core.params import parse_id
 from licenses.models import Contractor
 from permits.models import Fee, FeeStatus, PermitStatus
+from policy.staff import can_record_trust_deposit
 
 from .exceptions import GatewayError, PaymentError
 from .flows import payment_refund
@@ -181,9 +182,7 @@ class TrustAccountAdmin(admin.ModelAdmin):
         ]
 
     def deposit_view(self, request):
-        if not (
-            self.has_change_permission(request) and request.user.has_perm("payments.add_trustentry")
-        ):
+        if not (self.has_change_permission(request) and can_record_trust_deposit(request.user)):
             raise PermissionDenied
         initial = {}
         if contractor_id := parse_id(request.GET.get("contractor")):

@@ -13,8 +13,10 @@ from django.db.models import F, Prefetch, QuerySet, Sum, Window
 from core.money import format_money
 from core.sql import Part
 from licenses.models import Contractor, License
-from permits.access import can_pay, prefetch_parties, trust_account_businesses
 from permits.models import Fee, FeeStatus, Permit, PermitLicense
+from permits.scopes import prefetch_parties
+from policy.businesses import trust_account_businesses
+from policy.permits import can_pay
 
 from .models import (
     ZERO,
@@ -198,10 +200,12 @@ def paid_payments_for(user) -> QuerySet[Payment]:
     )
 
 
-def receipt_of(user, receipt_number: str) -> Payment | None:
+def receipt_of(receipt_number: str) -> Payment | None:
+    """The payment with this receipt number (whether the user may see it is the policy's:
+    policy.payments.can_view_payment)."""
     return (
         Payment.objects.select_related("user", "trust_account__contractor")
-        .filter(receipt_number=receipt_number, user=user)
+        .filter(receipt_number=receipt_number)
         .first()
     )
 

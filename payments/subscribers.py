@@ -7,7 +7,7 @@ from core.events import subscriber
 from core.mail import absolute_url, send_templated_email
 from core.models import Event
 from licenses.models import Membership
-from permits.access import can_manage_business
+from policy.businesses import can_manage_business
 
 from .models import Payment, TrustAccount
 from .selectors import payment_lines, trust_balance

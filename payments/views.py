@@ -18,8 +18,10 @@ from core.pagination import paginate
 from core.params import parse_id
 from core.spreadsheet import Echo, csv_safe
 from licenses.models import Contractor
-from permits.access import can_manage_business, can_pay, can_use_trust_account
 from permits.models import Permit
+from policy.businesses import can_manage_business, can_use_trust_account
+from policy.payments import can_view_payment
+from policy.permits import can_pay
 
 from . import stripe_gateway
 from .exceptions import GatewayError, PaymentError
@@ -151,8 +153,12 @@ def checkout(request: HttpRequest) -> HttpResponse:
     )
 
 
-def own_payment(request: HttpRequest, payment_id: int) -> Payment:
-    return get_object_or_404(Payment, pk=payment_id, user=request.user)
+def own_payment(request: HttpRequest, payment_id: int, **filters) -> Payment:
+    """The payment, if the user may see it (its payer); anyone else gets a 404."""
+    payment = get_object_or_404(Payment, pk=payment_id, **filters)
+    if not can_view_payment(request.user, payment):
+        raise Http404("No payment of yours.")
+    return payment
 
 
 @login_required
@@ -181,9 +187,7 @@ def offline_gateway(request: HttpRequest, payment_id: int) -> HttpResponse:
     """The offline card gateway's hosted page: Approve, Leave processing, or Decline."""
     if not OFFLINE.is_enabled():
         raise Http404("The offline card gateway is not used here.")
-    payment = get_object_or_404(
-        Payment, pk=payment_id, user=request.user, provider=OFFLINE.identifier
-    )
+    payment = own_payment(request, payment_id, provider=OFFLINE.identifier)
     form = OfflineGatewayForm(request.POST or None)
     if request.method == "POST" and payment.status == PaymentStatus.CREATED and form.is_valid():
         payment = OFFLINE.decide(payment, decision=form.cleaned_data["decision"])
@@ -206,8 +210,8 @@ def offline_gateway(request: HttpRequest, payment_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def receipt(request: HttpRequest, receipt_number: str) -> HttpResponse:
-    payment = receipt_of(request.user, receipt_number)
-    if payment is None:
+    payment = receipt_of(receipt_number)
+    if payment is None or not can_view_payment(request.user, payment):
         raise Http404("No receipt of yours has that number.")
     return render(
         request, "payments/receipt.html", {"payment": payment, "lines": payment_lines(payment)}

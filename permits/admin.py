@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 
 from core.admin import ReadOnlyAdmin, StatusMoveAdmin, StatusMoveForm, TabularInline, money
 from core.money import format_money
+from policy.staff import can_open_permit_documents
 
 from .document_views import document_file_response
 from .models import (
@@ -395,7 +396,7 @@ class PermitDocumentAdmin(admin.ModelAdmin):
     def download_view(self, request: HttpRequest, document_id: int) -> FileResponse:
         """Staff open a document here: the portal's download is for the permit's contractors
         (the policy), and the file itself is never served from MEDIA_URL."""
-        if not request.user.has_perm("permits.view_permitdocument"):
+        if not can_open_permit_documents(request.user):
             raise PermissionDenied
         return document_file_response(get_object_or_404(PermitDocument, pk=document_id))
 

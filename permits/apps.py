@@ -12,8 +12,9 @@ class PermitsConfig(AppConfig):
             receivers,  # noqa: F401 (forgets the cached permit types)
             subscribers,  # noqa: F401 (the contact invitation email)
         )
-        from .access import register_contact_flag
+        from .scopes import provide_facts_to_policy, register_contact_flag
         from .selectors import license_permits_fact
 
         register_contact_flag()
+        provide_facts_to_policy()
         register_approval_fact(license_permits_fact)

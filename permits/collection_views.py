@@ -14,11 +14,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.pagination import paginate
 from core.params import parse_id
+from policy.collections import can_use_collection
 
-from .access import prefetch_for_rules
 from .exceptions import PermitError
 from .forms import CollectionChoiceForm, CollectionNameForm
 from .models import Collection
+from .scopes import prefetch_for_rules
 from .selectors import (
     PermitSearch,
     attach_professionals,
@@ -51,7 +52,10 @@ def safe_back(request: HttpRequest, fallback: str) -> str:
 
 
 def own_collection(request: HttpRequest, collection_id: int) -> Collection:
-    return get_object_or_404(Collection, pk=collection_id, owner=request.user)
+    collection = get_object_or_404(Collection, pk=collection_id)
+    if not can_use_collection(request.user, collection):
+        raise Http404("No collection of yours.")
+    return collection
 
 
 @login_required

@@ -7,9 +7,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .access import (
-    can_apply,
-)
+from policy.permits import can_apply
+
 from .exceptions import PermitError
 from .forms import PermitContactForm
 from .invitations import CONTACT_INVITATION_DAYS, invitation_from_token

@@ -8,10 +8,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_POST
 
-from .access import (
-    can_upload,
-    can_view_private,
-)
+from policy.permits import can_upload, can_view_private
+
 from .exceptions import PermitError
 from .forms import DocumentUploadForm
 from .models import PermitDocument

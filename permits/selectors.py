@@ -26,7 +26,6 @@ from core.sql import Part, expand, in_order, partial
 from licenses.models import License, LicenseType, normalize_license_number
 from licenses.selectors import license_labels
 
-from .access import permits_visible_to, record_license_ids, record_rows
 from .models import (
     ACTIVE_STATUSES,
     ADDRESS_FIELDS,
@@ -39,6 +38,7 @@ from .models import (
     PermitStatus,
     PermitType,
 )
+from .scopes import permits_visible_to, record_license_ids, record_rows
 
 
 def fees_due_subquery() -> Coalesce:

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from core.events import event_record
 from core.uploads import document_save, upload_checked
+from policy.permits import can_apply, can_upload
 
-from .access import can_apply, can_upload
 from .exceptions import PermitError
 from .invitations import invitation_from_token
 from .models import (

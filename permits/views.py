@@ -19,21 +19,20 @@ from core.history import history_of
 from core.pagination import paginate
 from core.spreadsheet import Echo, csv_safe
 from licenses.models import LicenseStatus
+from policy.permits import can_view_private, inactive_license_status
 
-from .access import (
-    can_view_private,
-    has_records,
-    inactive_license_status,
-    permits_visible_to,
-    prefetch_for_rules,
-    record_license_ids,
-    record_total,
-)
 from .cards import card_sections
 from .checks import issue_blockers
 from .forms import DocumentUploadForm, PermitContactForm, PermitSearchForm, default_applied_from
 from .models import Permit, PermitCard, PermitStatus
 from .pages import permit_page_links
+from .scopes import (
+    has_records,
+    permits_visible_to,
+    prefetch_for_rules,
+    record_license_ids,
+    record_total,
+)
 from .selectors import (
     PermitSearch,
     attach_professionals,

@@ -38,11 +38,11 @@ from inspections.selectors import (
     my_upcoming_inspection_rows,
     my_upcoming_page_part,
 )
-from licenses.access import contractor_scope
+from licenses.scope import contractor_scope
 from payments.models import CartLine
 from payments.selectors import cart_count_part
-from permits.access import is_a_contact, record_countables
 from permits.models import ACTIVE_STATUSES, Collection, PermitStatus
+from permits.scopes import is_a_contact, record_countables
 from permits.selectors import (
     my_active_permits,
     my_collections_count_part,

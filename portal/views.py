@@ -12,10 +12,12 @@ from django.views.decorators.http import require_GET
 from applications.selectors import my_applications
 from inspections.scheduling import mark_cancellable
 from inspections.selectors import RECENT_RESULTS_DAYS
-from licenses.access import contractor_scope
-from permits.access import can_start_application, payable_license_ids, prefetch_for_rules
+from licenses.scope import contractor_scope
 from permits.forms import PermitSearchForm, default_applied_from
 from permits.models import PermitType
+from permits.scopes import prefetch_for_rules
+from policy.applications import can_start_application
+from policy.permits import payable_license_ids
 
 from .dashboard import read_dashboard
 

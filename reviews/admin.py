@@ -16,8 +16,8 @@ from applications.exceptions import ApplicationError
 from applications.models import ApplicationDocument
 from core.admin import TabularInline
 from core.calendar import business_days_between
-from permits.access import can_decide_review, can_reassign_review
 from permits.document_views import document_file_response
+from policy.reviews import can_decide_review, can_reassign_review
 
 from .models import (
     OPEN_REVIEW_STATUSES,

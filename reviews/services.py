@@ -18,9 +18,10 @@ from applications.services import requirement_for, store_document
 from core.calendar import add_business_days
 from core.events import event_record
 from core.mail import enqueue_after_commit
-from permits.access import can_apply, can_decide_review, can_reassign_review, can_upload
 from permits.issuing import permit_issue_when_ready
 from permits.models import Fee, Permit, PermitStatus
+from policy.permits import can_apply, can_upload
+from policy.reviews import can_decide_review, can_reassign_review, reviewer_filter
 
 from .models import (
     OPEN_REVIEW_STATUSES,
@@ -37,10 +38,8 @@ from .models import (
 
 
 def reviewers_of(discipline: ReviewDiscipline):
-    """The staff who may review a discipline: active staff members of its group."""
-    return get_user_model().objects.filter(
-        groups=discipline.group_id, is_active=True, is_staff=True
-    )
+    """The staff who may review a discipline (policy.reviews.can_review_discipline)."""
+    return get_user_model().objects.filter(reviewer_filter(discipline))
 
 
 def reviewer_least_loaded(discipline: ReviewDiscipline):

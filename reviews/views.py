@@ -10,10 +10,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from applications.exceptions import ApplicationError
 from core.uploads import upload_limit
-from permits.access import can_apply, can_upload, can_view_private
 from permits.checks import issue_blockers
 from permits.document_views import document_file_response
 from permits.models import Permit, PermitStatus
+from policy.permits import can_apply, can_upload, can_view_private
 
 from .forms import CorrectionUploadForm, IssuanceUploadForm
 from .models import CommentKind, ReviewComment

@@ -8,8 +8,13 @@ REPO = Path(__file__).resolve().parents[1]
 CONFIG = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["importlinter"]
 
 
+# Packages of the repository that are not the portal's code.
+NOT_THE_PORTAL = {"tests", "load", "mutation", "bench"}
+
+
 def apps() -> set[str]:
-    return {path.parent.name for path in REPO.glob("*/apps.py")}
+    """Every app of the project, and its packages that are not apps (the policy)."""
+    return {path.parent.name for path in REPO.glob("*/__init__.py")} - NOT_THE_PORTAL
 
 
 def app_modules() -> list[Path]:

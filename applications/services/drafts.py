@@ -8,14 +8,14 @@ from django.conf import settings
 from django.db import transaction
 
 from core.uploads import document_save, upload_checked
-from permits.access import (
+from permits.models import (
+    ADDRESS_FIELDS,
+)
+from policy.applications import (
     application_businesses,
     can_start_application,
     can_upload_to_application,
     can_work_on_application,
-)
-from permits.models import (
-    ADDRESS_FIELDS,
 )
 
 from ..answers import is_blank, visible_questions

@@ -8,12 +8,6 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from permits.access import (
-    application_businesses,
-    can_start_application,
-    can_work_on_application,
-    record_license_ids,
-)
 from permits.models import (
     ContactType,
     Permit,
@@ -21,7 +15,13 @@ from permits.models import (
     PermitLicense,
     PermitStatus,
 )
+from permits.scopes import record_license_ids
 from permits.services import permit_number_next, registered_user
+from policy.applications import (
+    application_businesses,
+    can_start_application,
+    can_work_on_application,
+)
 
 from ..answers import display_answer, is_blank, visible_questions
 from ..exceptions import ApplicationError, ApplicationIncomplete

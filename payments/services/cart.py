@@ -2,8 +2,8 @@
 
 from django.db import transaction
 
-from permits.access import can_pay, payable_license_ids
 from permits.models import Fee, FeeStatus, Permit, PermitLicense
+from policy.permits import can_pay, payable_license_ids
 
 from ..exceptions import PaymentError
 from ..models import CartLine

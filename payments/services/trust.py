@@ -8,8 +8,8 @@ from django.db import transaction
 
 from core.events import event_record
 from licenses.models import Contractor
-from permits.access import can_manage_business, can_use_trust_account
 from permits.models import FeeStatus
+from policy.businesses import can_manage_business, can_use_trust_account
 
 from ..exceptions import PaymentError
 from ..models import ZERO, EntryKind, Payment, PaymentMethod, TrustAccount, TrustEntry

@@ -174,6 +174,11 @@ class Permit(StatusMachine):
         return self.number
 
     @property
+    def is_issued(self) -> bool:
+        """Issued (not yet finaled or expired): inspections are requested of issued permits."""
+        return self.status == PermitStatus.ISSUED
+
+    @property
     def address(self) -> str:
         street = " ".join(part for part in (self.street_number, self.street_name) if part)
         return f"{street}, Unit {self.unit}" if self.unit else street

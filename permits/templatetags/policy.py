@@ -1,4 +1,4 @@
-"""`{% may %}`: the one template tag for every rule of the policy (permits.access). Templates
+"""`{% may %}`: the one template tag for every rule of the policy (the `policy` package). Templates
 ask it; they never work a rule out from roles, statuses or flags themselves.
 
     {% load policy %}
@@ -14,28 +14,29 @@ from collections.abc import Callable
 
 from django import template
 
-from .. import access
+from policy import applications, businesses, payments, permits, reviews
 
 register = template.Library()
 
 RULES: dict[str, Callable[..., bool]] = {
-    "view_private": access.can_view_private,
-    "pay": access.can_pay,
-    "request_inspection": access.can_request_inspection,
-    "cancel_inspection": access.can_cancel_inspection,
-    "upload": access.can_upload,
-    "apply": access.can_apply,
-    "join_business": access.can_join_business,
-    "view_business": access.can_view_business,
-    "manage_business": access.can_manage_business,
-    "see_pin": access.can_see_pin,
-    "use_trust_account": access.can_use_trust_account,
-    "start_application": access.can_start_application,
-    "view_application": access.can_view_application,
-    "work_on_application": access.can_work_on_application,
-    "upload_to_application": access.can_upload_to_application,
-    "decide_review": access.can_decide_review,
-    "reassign_review": access.can_reassign_review,
+    "view_private": permits.can_view_private,
+    "pay": permits.can_pay,
+    "request_inspection": permits.can_request_inspection,
+    "cancel_inspection": permits.can_cancel_inspection,
+    "upload": permits.can_upload,
+    "apply": permits.can_apply,
+    "join_business": businesses.can_join_business,
+    "view_business": businesses.can_view_business,
+    "manage_business": businesses.can_manage_business,
+    "see_pin": businesses.can_see_pin,
+    "use_trust_account": businesses.can_use_trust_account,
+    "start_application": applications.can_start_application,
+    "view_application": applications.can_view_application,
+    "work_on_application": applications.can_work_on_application,
+    "upload_to_application": applications.can_upload_to_application,
+    "view_payment": payments.can_view_payment,
+    "decide_review": reviews.can_decide_review,
+    "reassign_review": reviews.can_reassign_review,
 }
 
 

@@ -7,7 +7,7 @@ from django.core import mail
 from django.urls import reverse
 
 from licenses.models import LicenseLink, LicenseStatus
-from permits.access import can_view_private
+from policy.permits import can_view_private
 from tests.factories import (
     LicenseFactory,
     LicenseLinkFactory,

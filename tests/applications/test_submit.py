@@ -16,8 +16,8 @@ from applications.models import (
     Submission,
     SubmissionOutcome,
 )
-from permits.access import is_a_contact, permits_visible_to
 from permits.models import ContactType, Permit, PermitContact, PermitStatus
+from permits.scopes import is_a_contact, permits_visible_to
 from tests.factories import PermitFactory, UserFactory, contractor_user, verify_email
 
 from .conftest import fill_in
@@ -284,8 +284,8 @@ def test_someone_else_cannot_touch_an_application(form, applicant, license_):
 
 
 def test_losing_the_apply_role_stops_the_work(form, applicant, license_):
-    from licenses.access import forget_scope
     from licenses.models import Membership
+    from licenses.scope import forget_scope
 
     application = services.application_start(template=form, applicant=applicant)
     Membership.objects.filter(user=applicant).update(can_apply=False)

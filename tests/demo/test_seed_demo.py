@@ -75,8 +75,8 @@ def test_seed_demo_refuses_production_settings(settings):
 
 
 def test_staff_are_in_the_groups_the_portal_looks_for():
-    from inspections.services import INSPECTORS_GROUP
-    from licenses.subscribers import REVIEWERS_GROUP
+    from policy.staff import INSPECTORS_GROUP
+    from policy.staff import LICENSE_REVIEWERS_GROUP as REVIEWERS_GROUP
 
     seed_demo_city()
     users = get_user_model().objects

@@ -7,8 +7,8 @@ from playwright.sync_api import expect
 
 from demo.seed import DEMO_PASSWORDS, seed_demo_city
 from inspections.models import Inspection
-from permits.access import permits_visible_to
 from permits.models import PermitStatus
+from permits.scopes import permits_visible_to
 from tests.e2e.test_registration import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

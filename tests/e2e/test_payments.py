@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from demo.seed import DEMO_PASSWORDS, seed_demo_city
 from payments.models import Payment, TrustAccount
 from payments.selectors import trust_balance
-from permits.access import permits_visible_to
+from permits.scopes import permits_visible_to
 from permits.selectors import with_fees_due
 from tests.e2e.test_registration import nav, sign_in
 

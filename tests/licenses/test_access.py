@@ -5,7 +5,6 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from licenses.access import NO_SCOPE, ContractorScope, contractor_scope
 from licenses.models import (
     ROLE_FIELDS,
     License,
@@ -15,8 +14,9 @@ from licenses.models import (
     Membership,
     Role,
 )
-from permits.access import CONTACT_FLAG, is_a_contact, record_license_ids
+from licenses.scope import NO_SCOPE, ContractorScope, contractor_scope
 from permits.models import PermitContact
+from permits.scopes import CONTACT_FLAG, is_a_contact, record_license_ids
 from tests.factories import (
     ContractorFactory,
     LicenseFactory,

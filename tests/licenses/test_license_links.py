@@ -8,7 +8,7 @@ from django.utils import timezone
 from licenses.exceptions import LicenseError
 from licenses.models import LicenseLink, LicenseStatus, Membership
 from licenses.services import license_link_approve, license_link_reject, license_link_request
-from permits.access import can_view_private
+from policy.permits import can_view_private
 from tests.factories import (
     LicenseFactory,
     LicenseLinkFactory,

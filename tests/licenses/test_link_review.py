@@ -9,9 +9,9 @@ from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.urls import reverse
 
+from accounts.subscribers import license_reviewer_addresses, notify_license_reviewers
 from core.events import event_record
 from licenses.models import LicenseLink, Membership
-from licenses.subscribers import license_reviewer_addresses, notify_license_reviewers
 from payments.models import EntryKind, TrustAccount, TrustEntry
 from permits.models import PermitStatus
 from tests.factories import (

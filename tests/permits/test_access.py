@@ -1,9 +1,9 @@
-"""permits.access: who may do what with a permit, from approved links and membership roles."""
+"""policy.permits: who may do what with a permit, from approved links and membership roles."""
 
 import pytest
 from django.utils import timezone
 
-from permits import access
+from policy import permits as permit_rules
 from tests.factories import (
     LicenseFactory,
     LicenseLinkFactory,
@@ -21,7 +21,7 @@ ACTIONS = ("can_view_private", "can_pay", "can_request_inspection", "can_upload"
 
 def allowed(user, permit) -> set[str]:
     fresh = type(user).objects.get(pk=user.pk)  # no cached scope between checks
-    return {name for name in ACTIONS if getattr(access, name)(fresh, permit)}
+    return {name for name in ACTIONS if getattr(permit_rules, name)(fresh, permit)}
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def test_anonymous_and_unrelated_users_may_do_nothing(permit):
     from django.contrib.auth.models import AnonymousUser
 
     assert allowed(UserFactory(), permit) == set()
-    assert not access.can_view_private(AnonymousUser(), permit)
+    assert not permit_rules.can_view_private(AnonymousUser(), permit)
 
 
 def test_an_approved_verified_license_lets_a_user_view_and_request_inspections(license, permit):
@@ -109,7 +109,7 @@ def test_a_removed_link_gives_nothing(license, permit):
 def test_the_scope_is_read_once_per_request(license, permit, django_assert_num_queries):
     user = contractor_user(license, can_manage=True)
     fresh = type(user).objects.get(pk=user.pk)
-    access.can_view_private(fresh, permit)
+    permit_rules.can_view_private(fresh, permit)
     with django_assert_num_queries(0):
         for name in ACTIONS:
-            getattr(access, name)(fresh, permit)
+            getattr(permit_rules, name)(fresh, permit)

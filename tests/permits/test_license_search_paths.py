@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from permits.access import permits_visible_to
 from permits.models import PermitStatus
+from permits.scopes import permits_visible_to
 from permits.selectors import PermitSearch, license_search_rows, permit_search
 from tests.factories import (
     LicenseFactory,

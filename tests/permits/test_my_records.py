@@ -3,8 +3,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from permits.access import permits_visible_to
 from permits.models import PermitContact, PermitStatus
+from permits.scopes import permits_visible_to
 from tests.factories import (
     LicenseFactory,
     MembershipFactory,
@@ -163,7 +163,7 @@ def test_the_csv_follows_my_records_only(client, license, two_permits):
 def test_my_records_total_comes_from_the_per_license_counts(client, license):
     """On PostgreSQL, a one-license contractor's total is read from LicensePermitCount (kept by
     triggers): it must equal the records counted one by one, whatever their statuses."""
-    from permits.access import record_total
+    from permits.scopes import record_total
     from permits.selectors import my_records
 
     user = contractor_user(license)

@@ -1,4 +1,4 @@
-"""The policy's staff and application rules where the table (tests/permits/test_policy.py) has
+"""The policy's staff and application rules where the table (tests/policy/test_rules.py) has
 no row for the case: issue 21 (`access.py:287`) asks that a reviewer whose account was
 deactivated, or who is no longer staff, is refused their review; a supervisor likewise. And the
 applicant's side: Apply at a business that holds no license opens nothing, and an applicant at
@@ -12,7 +12,8 @@ from django.contrib.auth.models import Group, Permission
 from applications import services as application_services
 from applications.exceptions import ApplicationError
 from applications.models import Application
-from permits import access
+from policy import applications as application_rules
+from policy import reviews as review_rules
 from reviews import services as reviews
 from reviews.models import Review, ReviewCycle, ReviewDiscipline, ReviewStatus
 from tests.applications.conftest import make_form
@@ -77,12 +78,12 @@ def refusal(call, **kwargs) -> str:
 
 def test_a_reviewer_whose_account_was_deactivated_cannot_start_or_decide_their_review(review):
     assigned = review.reviewer
-    assert access.can_decide_review(fresh(assigned), review)  # theirs while active
+    assert review_rules.can_decide_review(fresh(assigned), review)  # theirs while active
 
     assigned.is_active = False
     assigned.save(update_fields=["is_active"])
 
-    assert not access.can_decide_review(fresh(assigned), review)
+    assert not review_rules.can_decide_review(fresh(assigned), review)
     assert refusal(reviews.review_start, review=review, by=fresh(assigned)) == START_REFUSED
     assert (
         refusal(
@@ -104,7 +105,7 @@ def test_a_reviewer_who_is_no_longer_staff_cannot_decide_the_review_still_assign
     assigned.is_staff = False  # left the city's staff; the account stays active
     assigned.save(update_fields=["is_staff"])
 
-    assert not access.can_decide_review(fresh(assigned), review)
+    assert not review_rules.can_decide_review(fresh(assigned), review)
     assert (
         refusal(
             reviews.review_decide,
@@ -129,13 +130,13 @@ def test_the_active_reviewer_decides_their_review(review):
 def test_a_deactivated_supervisor_neither_reassigns_nor_decides_any_review(review, group):
     boss = supervisor()
     colleague = reviewer(group)
-    assert access.can_reassign_review(fresh(boss), review)
-    assert access.can_decide_review(fresh(boss), review)
+    assert review_rules.can_reassign_review(fresh(boss), review)
+    assert review_rules.can_decide_review(fresh(boss), review)
 
     boss.is_active = False
     boss.save(update_fields=["is_active"])
 
-    assert not access.can_reassign_review(fresh(boss), review)
+    assert not review_rules.can_reassign_review(fresh(boss), review)
     assert (
         refusal(reviews.review_reassign, review=review, reviewer=colleague, by=fresh(boss))
         == REASSIGN_REFUSED
@@ -157,8 +158,8 @@ def test_the_permission_without_staff_status_reassigns_nothing(review, group):
     outsider.is_staff = False
     outsider.save(update_fields=["is_staff"])
 
-    assert not access.can_reassign_review(fresh(outsider), review)
-    assert not access.can_decide_review(fresh(outsider), review)
+    assert not review_rules.can_reassign_review(fresh(outsider), review)
+    assert not review_rules.can_decide_review(fresh(outsider), review)
     assert (
         refusal(
             reviews.review_reassign, review=review, reviewer=reviewer(group), by=fresh(outsider)
@@ -182,8 +183,8 @@ def test_apply_at_a_business_that_holds_no_license_opens_no_application():
     MembershipFactory(user=user, contractor=unlicensed, can_apply=True)
     form = make_form()
 
-    assert access.application_businesses(fresh(user)) == {unlicensed.pk: frozenset()}
-    assert not access.can_start_application(fresh(user))
+    assert application_rules.application_businesses(fresh(user)) == {unlicensed.pk: frozenset()}
+    assert not application_rules.can_start_application(fresh(user))
     assert (
         refusal(application_services.application_start, template=form, applicant=fresh(user))
         == NO_LICENSED_BUSINESS
@@ -198,11 +199,11 @@ def test_apply_at_a_licensed_business_and_at_an_unlicensed_one_offers_the_licens
     for business in (licensed, unlicensed):
         MembershipFactory(user=user, contractor=business, can_apply=True)
 
-    assert access.application_businesses(fresh(user)) == {
+    assert application_rules.application_businesses(fresh(user)) == {
         licensed.pk: frozenset({license.pk}),
         unlicensed.pk: frozenset(),
     }
-    assert access.can_start_application(fresh(user))
+    assert application_rules.can_start_application(fresh(user))
 
 
 def test_an_applicant_at_two_businesses_works_on_the_draft_before_choosing_one():
@@ -213,7 +214,7 @@ def test_an_applicant_at_two_businesses_works_on_the_draft_before_choosing_one()
 
     draft = application_services.application_start(template=make_form(), applicant=fresh(user))
     assert draft.business_id is None  # two businesses: the applicant chooses on People
-    assert access.can_work_on_application(fresh(user), draft)
+    assert application_rules.can_work_on_application(fresh(user), draft)
 
     application_services.application_save_location(
         application=draft, by=fresh(user), values={"street_number": "12", "street_name": "Oak St"}
@@ -242,7 +243,7 @@ def test_a_draft_without_a_business_is_refused_once_apply_is_gone_everywhere():
         membership.can_apply = False
         membership.save(update_fields=["can_apply"])
 
-    assert not access.can_work_on_application(fresh(user), draft)
+    assert not application_rules.can_work_on_application(fresh(user), draft)
     assert (
         refusal(
             application_services.application_save_location,

@@ -10,9 +10,10 @@ from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
 
-from permits.access import can_pay, can_request_inspection, permits_visible_to
 from permits.contact_views import contact_invited_message
 from permits.models import PermitContact, PermitDocument
+from permits.scopes import permits_visible_to
+from policy.permits import can_pay, can_request_inspection
 from tests.factories import (
     FeeFactory,
     InspectionFactory,

@@ -33,10 +33,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inspections.models import Inspection, InspectionStatus
-from licenses import access as scope_access
-from licenses.access import contractor_scope
-from permits import access
+from licenses import scope as scope_access
+from licenses.scope import contractor_scope
+from permits import scopes
 from permits.models import ACTIVE_STATUSES, Permit, PermitContact, PermitStatus
+from policy import permits as permit_rules
 from portal.dashboard import PERMIT_LISTS
 from tests.factories import (
     ContractorFactory,
@@ -69,7 +70,7 @@ PERMITS = [
 ]
 
 # Each kind of user: the permits that are their records (as the table in
-# tests/permits/test_policy.py reads the rule), and whether the search offers "my records".
+# tests/policy/test_rules.py reads the rule), and whether the search offers "my records".
 L1_PERMITS = {"shared", "newest", "old", "finaled"}
 HOLDER_PERMITS = L1_PERMITS | {"tied"}
 EXPECTED: dict[str, tuple[set[str], bool]] = {
@@ -180,14 +181,16 @@ def test_the_rule_sees_each_kinds_records(world, kind):
     visible = {
         name
         for name, permit in world.permits.items()
-        if access.can_view_private(fresh(user), permit)
+        if permit_rules.can_view_private(fresh(user), permit)
     }
     assert visible == EXPECTED[kind][0]
 
 
 def records_by_rule(user, world: World) -> list[Permit]:
     return newest_first(
-        permit for permit in world.permits.values() if access.can_view_private(fresh(user), permit)
+        permit
+        for permit in world.permits.values()
+        if permit_rules.can_view_private(fresh(user), permit)
     )
 
 
@@ -278,14 +281,14 @@ def test_an_unverified_users_records_count_zero_in_each_group(world):
     """Nothing to count until the address is verified: zeros, whatever the links and the
     contact entries say."""
     user = make_user("unverified", world)
-    assert access.record_countables(fresh(user), PERMIT_LISTS) == {"active": 0, "expired": 0}
-    assert not access.record_rows(fresh(user)).exists()
-    assert not access.record_permit_ids(fresh(user)).exists()
+    assert scopes.record_countables(fresh(user), PERMIT_LISTS) == {"active": 0, "expired": 0}
+    assert not scopes.record_rows(fresh(user)).exists()
+    assert not scopes.record_permit_ids(fresh(user)).exists()
 
 
 def test_a_permit_named_by_two_of_the_users_licenses_counts_once(world):
     user = make_user("registered-L1-L2", world)
-    rows = list(access.record_rows(fresh(user), ACTIVE_STATUSES))
+    rows = list(scopes.record_rows(fresh(user), ACTIVE_STATUSES))
     assert [row["permit_id"] for row in rows] == [
         world.permits[name].pk for name in ("newest", "shared")
     ]
@@ -299,14 +302,14 @@ def test_the_permits_app_reads_whether_a_user_is_named_as_a_contact(world, monke
     the scope's one query then tells a contact from everyone else."""
     monkeypatch.setattr(scope_access, "SCOPE_FLAGS", {})
     contact, nobody = make_user("contact", world), verified_user()
-    assert access.CONTACT_FLAG not in contractor_scope(fresh(contact)).flags
+    assert scopes.CONTACT_FLAG not in contractor_scope(fresh(contact)).flags
 
-    access.register_contact_flag()
+    scopes.register_contact_flag()
 
-    assert contractor_scope(fresh(contact)).flags == {access.CONTACT_FLAG}
-    assert access.is_a_contact(fresh(contact))
+    assert contractor_scope(fresh(contact)).flags == {scopes.CONTACT_FLAG}
+    assert scopes.is_a_contact(fresh(contact))
     assert contractor_scope(fresh(nobody)).flags == frozenset()
-    assert not access.is_a_contact(fresh(nobody))
+    assert not scopes.is_a_contact(fresh(nobody))
 
 
 @pytest.mark.postgres
@@ -317,11 +320,11 @@ def test_a_one_license_contractors_total_is_zero_before_their_first_permit(clien
     PermitFactory(licenses=[LicenseFactory()])  # someone else's
     user = verified_user()
     approve(user, license)
-    assert access.record_total(fresh(user)) == 0
+    assert scopes.record_total(fresh(user)) == 0
     client.force_login(user)
     assert client.get(MY_RECORDS).context["page"].paginator.count == 0
     PermitFactory(licenses=[license], status=PermitStatus.EXPIRED)
-    assert access.record_total(fresh(user)) == 1
+    assert scopes.record_total(fresh(user)) == 1
 
 
 @pytest.mark.postgres
@@ -331,12 +334,12 @@ def test_on_postgresql_a_contractors_records_are_read_without_the_permits_table(
     alone, never joining 50,000 permits (record_columns)."""
     user = make_user("registered-L1-L2", world)
     for statuses in (None, ACTIVE_STATUSES):
-        rows = access.record_rows(fresh(user), statuses)
+        rows = scopes.record_rows(fresh(user), statuses)
         assert '"permits_permit"' not in str(rows.query), statuses
-    for name, countable in access.record_countables(fresh(user), PERMIT_LISTS).items():
+    for name, countable in scopes.record_countables(fresh(user), PERMIT_LISTS).items():
         assert '"permits_permit"' not in str(countable.queryset.query), name
     # The copies answer as the permits do.
-    assert [row["permit_id"] for row in access.record_rows(fresh(user))] == [
+    assert [row["permit_id"] for row in scopes.record_rows(fresh(user))] == [
         permit.pk for permit in records_by_rule(user, world)
     ]
 
@@ -344,8 +347,8 @@ def test_on_postgresql_a_contractors_records_are_read_without_the_permits_table(
 @pytest.mark.postgres
 def test_only_a_one_license_contractor_without_contact_entries_is_counted_per_license(world):
     """Two licenses (a permit can name both) or a contact entry: the rows are counted."""
-    assert access.record_total(fresh(make_user("registered-L1", world))) == 4
+    assert scopes.record_total(fresh(make_user("registered-L1", world))) == 4
     for kind in ("registered-L1-L2", "Pay-at-Holder", "registered-L2-contact", "contact"):
-        assert access.record_total(fresh(make_user(kind, world))) is None, kind
+        assert scopes.record_total(fresh(make_user(kind, world))) is None, kind
     for kind in ("unverified", "stranger"):
-        assert access.record_total(make_user(kind, world)) is None, kind
+        assert scopes.record_total(make_user(kind, world)) is None, kind

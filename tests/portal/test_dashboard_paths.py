@@ -8,8 +8,8 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.utils import timezone
 
 from inspections.models import Inspection, InspectionStatus
-from permits.access import permits_visible_to
 from permits.models import ACTIVE_STATUSES, Collection, Permit, PermitStatus
+from permits.scopes import permits_visible_to
 from portal.dashboard import PAGE_PARAMS, read_dashboard, reads_by_license
 from tests.factories import (
     InspectionFactory,

@@ -215,7 +215,7 @@ def test_an_email_enqueued_while_redis_is_down_is_delivered_once_it_is_back(
         assert intent.task_name == "core.events.deliver_event"
         event = Event.objects.get(type="license_link.requested", object_id=link.pk)
         assert intent.sent_at is None
-        assert intent.args == [event.pk, "licenses.subscribers.notify_license_reviewers"]
+        assert intent.args == [event.pk, "accounts.subscribers.notify_license_reviewers"]
         assert "Connection refused" in intent.last_error
 
         # The relay, while Redis is still down, keeps it too.

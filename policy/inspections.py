@@ -1,0 +1,24 @@
+"""Inspection rules (the permit rules decide through the inspection's permit):
+
+- `can_view_inspection` (its page): as the permit's private details (`can_view_private`);
+- `can_cancel_inspection`: policy.permits;
+- `calendar_feed_serves` (a private iCalendar link answers): its user's account is active; the
+  feed lists only what that user may see of their records.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .permits import can_view_private
+
+if TYPE_CHECKING:
+    from inspections.models import CalendarFeed, Inspection
+
+
+def can_view_inspection(user, inspection: Inspection) -> bool:
+    return can_view_private(user, inspection.permit)
+
+
+def calendar_feed_serves(feed: CalendarFeed) -> bool:
+    return bool(feed.user.is_active)

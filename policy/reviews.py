@@ -1,0 +1,45 @@
+"""Plan review rules (city staff; the rules read only the review's reviewer and discipline):
+
+- `can_review_discipline`: city staff in the discipline's group (reviews are assigned to them);
+- `can_decide_review` (start and decide a plan review): its reviewer, or a supervisor;
+- `can_reassign_review` (give a review to another reviewer): a supervisor, never a reviewer for
+  themselves or a colleague.
+
+A supervisor is city staff with the "decide any review" permission (covering an absence).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Q
+
+from .staff import city_staff_filter, is_city_staff
+
+if TYPE_CHECKING:
+    from reviews.models import Review, ReviewDiscipline
+
+DECIDE_ANY_REVIEW = "reviews.decide_any_review"
+
+
+def is_review_supervisor(user) -> bool:
+    return is_city_staff(user) and user.has_perm(DECIDE_ANY_REVIEW)
+
+
+def can_review_discipline(user, discipline: ReviewDiscipline) -> bool:
+    return is_city_staff(user) and user.groups.filter(pk=discipline.group_id).exists()
+
+
+def reviewer_filter(discipline: ReviewDiscipline) -> Q:
+    """`can_review_discipline` as a filter on users."""
+    return city_staff_filter() & Q(groups=discipline.group_id)
+
+
+def can_reassign_review(user, review: Review) -> bool:
+    return is_review_supervisor(user)
+
+
+def can_decide_review(user, review: Review) -> bool:
+    if not is_city_staff(user):
+        return False
+    return review.reviewer_id == user.pk or user.has_perm(DECIDE_ANY_REVIEW)

@@ -1,0 +1,67 @@
+"""City staff: who counts as staff, who inspects, who reviews license links, and what Django
+admin's model permissions allow beyond the admin's own pages. Staff act in Django admin; being
+staff passes no contractor's rule.
+
+- `is_city_staff`: an active account with staff status (it signs in to admin with MFA);
+- `is_inspector`: city staff in the Inspectors group (scheduling assigns them inspections);
+- `can_decide_license_links` (approve or reject a link): city staff with the permission to change
+  license links (superusers have every permission);
+- `can_open_permit_documents` (admin's document download): the permission to view documents;
+- `can_record_trust_deposit` (admin's deposit form): the permission to add trust ledger entries.
+
+Each "who" rule has its filter form for queries of users (`city_staff_filter`,
+`inspector_filter`, `license_link_decider_filter`), which picks exactly the users the rule passes
+(tests/policy/test_rules.py).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+INSPECTORS_GROUP = "Inspectors"
+# Staff told of every license link request (LICENSE_REVIEWER_EMAILS adds addresses).
+LICENSE_REVIEWERS_GROUP = "License Reviewers"
+
+DECIDE_LICENSE_LINKS = "licenses.change_licenselink"
+VIEW_PERMIT_DOCUMENTS = "permits.view_permitdocument"
+ADD_TRUST_ENTRIES = "payments.add_trustentry"
+
+
+def is_city_staff(user) -> bool:
+    return bool(user.is_active and user.is_staff)
+
+
+def city_staff_filter(prefix: str = "") -> Q:
+    """`is_city_staff` as a filter on users (`prefix`, e.g. "user__", from another model)."""
+    return Q(**{f"{prefix}is_active": True, f"{prefix}is_staff": True})
+
+
+def is_inspector(user) -> bool:
+    return is_city_staff(user) and user.groups.filter(name=INSPECTORS_GROUP).exists()
+
+
+def inspector_filter(prefix: str = "") -> Q:
+    return city_staff_filter(prefix) & Q(**{f"{prefix}groups__name": INSPECTORS_GROUP})
+
+
+def can_decide_license_links(user) -> bool:
+    return is_city_staff(user) and user.has_perm(DECIDE_LICENSE_LINKS)
+
+
+def license_link_decider_filter() -> Q:
+    """`can_decide_license_links` as a filter on users."""
+    deciders = get_user_model().objects.with_perm(
+        DECIDE_LICENSE_LINKS,
+        include_superusers=True,
+        backend="django.contrib.auth.backends.ModelBackend",
+    )
+    return city_staff_filter() & Q(pk__in=deciders.values("pk"))
+
+
+def can_open_permit_documents(user) -> bool:
+    return is_city_staff(user) and user.has_perm(VIEW_PERMIT_DOCUMENTS)
+
+
+def can_record_trust_deposit(user) -> bool:
+    return is_city_staff(user) and user.has_perm(ADD_TRUST_ENTRIES)
