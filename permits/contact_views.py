@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from policy.permits import can_apply
+from policy.permits import can_apply, is_invited
 
 from .exceptions import PermitError
 from .forms import PermitContactForm
@@ -66,7 +66,7 @@ def contact_invitation_view(request: HttpRequest, token: str) -> HttpResponse:
     except PermitError as error:
         messages.error(request, str(error))
         return redirect("permits:my_records")
-    if invitation.user_id != request.user.pk:
+    if not is_invited(request.user, invitation):
         raise Http404("This invitation is for another account.")
     if request.method == "POST":
         try:

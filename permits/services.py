@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from core.events import event_record
 from core.uploads import document_save, upload_checked
-from policy.permits import can_apply, can_upload
+from policy.permits import can_accept_contact_invitation, can_apply, can_upload, is_invited
 
 from .exceptions import PermitError
 from .invitations import invitation_from_token
@@ -222,10 +222,10 @@ def permit_contact_accept(*, token: str, user) -> PermitContact:
     """The invited user accepts: they become a contact, added by whoever invited them, if that
     person still may change the permit's contacts."""
     invitation = invitation_from_token(token)
-    if invitation.user_id != user.pk:
+    if not is_invited(user, invitation):
         raise PermitError("This invitation is for another account.")
     inviter = get_user_model().objects.filter(pk=invitation.invited_by_id).first()
-    if inviter is None or not can_apply(inviter, invitation.permit):
+    if not can_accept_contact_invitation(user, invitation, inviter):
         raise PermitError(
             "Whoever invited you can no longer change this permit's contacts: ask the permit's "
             "contractor for a new invitation."

@@ -9,7 +9,10 @@
 - `can_cancel_inspection`: registered for one of the inspection's permit's licenses, or
   Inspections at a holder (the online cut-off is the inspections app's scheduling);
 - `can_upload` (documents): Upload Files at a holder;
-- `can_apply` (add or remove the permit's contacts, invite them): Apply at a holder.
+- `can_apply` (add or remove the permit's contacts, invite them): Apply at a holder;
+- `can_accept_contact_invitation`: the invited account itself (an invitation names one user), while
+  whoever invited them still passes `can_apply` (an invitation carries no more than its sender's
+  right).
 
 A license that is suspended, revoked or expired keeps its history visible (`can_view_private`)
 and its fees payable (`can_pay`: what is owed is still owed), but acts on nothing: requesting or
@@ -28,6 +31,7 @@ from .facts import PermitParties, permit_parties
 
 if TYPE_CHECKING:
     from inspections.models import Inspection
+    from permits.invitations import ContactInvitation
     from permits.models import Permit
 
 
@@ -96,6 +100,19 @@ def can_apply(user, permit: Permit) -> bool:
     return scope.verified and _role_at_holder(
         scope, permit_parties(permit), Role.APPLY, acting=True
     )
+
+
+def can_accept_contact_invitation(user, invitation: ContactInvitation, inviter) -> bool:
+    """`invitation` is a permits.invitations.ContactInvitation; `inviter` its sender (None
+    when that account is gone)."""
+    if not (user.is_authenticated and invitation.user_id == user.pk):
+        return False
+    return inviter is not None and can_apply(inviter, invitation.permit)
+
+
+def is_invited(user, invitation: ContactInvitation) -> bool:
+    """Whether the invitation is this user's to see (anyone else gets a 404)."""
+    return bool(user.is_authenticated and invitation.user_id == user.pk)
 
 
 def payable_license_ids(user) -> frozenset[int]:

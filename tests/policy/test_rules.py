@@ -37,6 +37,10 @@ Columns:
 - link ........ can_remove_license_link(own link); link-x: someone else's
 - receipt ..... can_view_payment(own payment); receipt-x: someone else's
 - coll ........ can_use_collection(own collection); coll-x: someone else's
+- invited ..... is_invited(own invitation to be P's contact): see it
+- inv-ok ...... can_accept_contact_invitation(own invitation, from a user with Apply at Holder;
+                where the row has made L inactive, the sender can no longer change contacts)
+- inv-lost .... the same, from a user who has lost Apply there; inv-x: someone else's invitation
 - staff ....... is_city_staff()
 - inspector ... is_inspector(): in the Inspectors group
 - links ....... can_decide_license_links(): approve or reject license links
@@ -110,28 +114,28 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 TABLE = """
-                 view  pay  request  request-U  cancel  upload  apply  join  member  manage  pin  trust  trust-P  trust-Q  start  a-view  a-work  a-upload  r-decide  r-assign  i-view  leave  remove  link  link-x  receipt  receipt-x  coll  coll-x  staff  inspector  links  docs  deposit  r-group  supervisor
-anonymous         -     -      -         -        -       -       -     -      -       -      -     -       -        -       -      -       -        -         -         -        -       -      -      -      -        -         -       -      -       -        -        -     -       -        -         -
-unverified        -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      -       -        -         -         -        -       -      -      Y      -        Y         -       Y      -       -        -        -     -       -        -         -
-stranger          -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -       -      -      Y      -        Y         -       Y      -       -        -        -     -       -        -         -
-pending           -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -       -      -      Y      -        Y         -       Y      -       -        -        -     -       -        -         -
-registered        Y     -      Y         -        Y       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        Y       -      -      Y      -        Y         -       Y      -       -        -        -     -       -        -         -
-registered-susp   Y     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        Y       -      -      Y      -        Y         -       Y      -       -        -        -     -       -        -         -
-no-roles          -     -      -         -        -       -       -     Y      Y       -      -     -       -        -       -      Y       -        -         -         -        -       Y      -      Y      -        Y         -       Y      -       -        -        -     -       -        -         -
-Manage            Y     Y      Y         -        Y       Y       Y     Y      Y       Y      Y     Y       Y        -       Y      Y       Y        Y         -         -        Y       Y      Y      Y      -        Y         -       Y      -       -        -        -     -       -        -         -
-Apply             Y     -      -         -        -       -       Y     Y      Y       -      -     -       -        -       Y      Y       Y        -         -         -        Y       Y      -      Y      -        Y         -       Y      -       -        -        -     -       -        -         -
-Pay               Y     Y      -         -        -       -       -     Y      Y       -      -     Y       Y        -       -      Y       -        -         -         -        Y       Y      -      Y      -        Y         -       Y      -       -        -        -     -       -        -         -
-Inspections       Y     -      Y         -        Y       -       -     Y      Y       -      -     -       -        -       -      Y       -        -         -         -        Y       Y      -      Y      -        Y         -       Y      -       -        -        -     -       -        -         -
-Upload            Y     -      -         -        -       Y       -     Y      Y       -      -     -       -        -       -      Y       -        -         -         -        Y       Y      -      Y      -        Y         -       Y      -       -        -        -     -       -        -         -
-Manage-revoked    Y     Y      -         -        -       -       -     Y      Y       Y      Y     Y       Y        -       -      Y       -        -         -         -        Y       Y      Y      Y      -        Y         -       Y      -       -        -        -     -       -        -         -
-Inspections-exp   Y     -      -         -        -       -       -     Y      Y       -      -     -       -        -       -      Y       -        -         -         -        Y       Y      -      Y      -        Y         -       Y      -       -        -        -     -       -        -         -
-other-business    -     -      -         -        -       -       -     Y      -       -      -     -       -        -       Y      Y       -        -         -         -        -       -      -      Y      -        Y         -       Y      -       -        -        -     -       -        -         -
-contact           Y     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        Y       -      -      Y      -        Y         -       Y      -       -        -        -     -       -        -         -
-staff             -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         Y         Y        -       -      -      Y      -        Y         -       Y      -       Y        -        Y     Y       Y        -         Y
-reviewer          -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         Y         -        -       -      -      Y      -        Y         -       Y      -       Y        -        -     -       -        Y         -
-inspector         -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -       -      -      Y      -        Y         -       Y      -       Y        Y        -     -       -        -         -
-clerk             -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -       -      -      Y      -        Y         -       Y      -       Y        -        Y     Y       Y        -         -
-inactive-admin    -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -       -      -      Y      -        Y         -       Y      -       -        -        -     -       -        -         -
+                 view  pay  request  request-U  cancel  upload  apply  join  member  manage  pin  trust  trust-P  trust-Q  start  a-view  a-work  a-upload  r-decide  r-assign  i-view  leave  remove  link  link-x  receipt  receipt-x  coll  coll-x  invited  inv-ok  inv-lost  inv-x  staff  inspector  links  docs  deposit  r-group  supervisor
+anonymous         -     -      -         -        -       -       -     -      -       -      -     -       -        -       -      -       -        -         -         -        -       -      -      -      -        -         -       -      -        -       -        -        -      -        -        -     -       -        -         -
+unverified        -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      -       -        -         -         -        -       -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
+stranger          -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -       -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
+pending           -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -       -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
+registered        Y     -      Y         -        Y       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        Y       -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
+registered-susp   Y     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        Y       -      -      Y      -        Y         -       Y      -        Y       -        -        -      -        -        -     -       -        -         -
+no-roles          -     -      -         -        -       -       -     Y      Y       -      -     -       -        -       -      Y       -        -         -         -        -       Y      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
+Manage            Y     Y      Y         -        Y       Y       Y     Y      Y       Y      Y     Y       Y        -       Y      Y       Y        Y         -         -        Y       Y      Y      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
+Apply             Y     -      -         -        -       -       Y     Y      Y       -      -     -       -        -       Y      Y       Y        -         -         -        Y       Y      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
+Pay               Y     Y      -         -        -       -       -     Y      Y       -      -     Y       Y        -       -      Y       -        -         -         -        Y       Y      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
+Inspections       Y     -      Y         -        Y       -       -     Y      Y       -      -     -       -        -       -      Y       -        -         -         -        Y       Y      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
+Upload            Y     -      -         -        -       Y       -     Y      Y       -      -     -       -        -       -      Y       -        -         -         -        Y       Y      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
+Manage-revoked    Y     Y      -         -        -       -       -     Y      Y       Y      Y     Y       Y        -       -      Y       -        -         -         -        Y       Y      Y      Y      -        Y         -       Y      -        Y       -        -        -      -        -        -     -       -        -         -
+Inspections-exp   Y     -      -         -        -       -       -     Y      Y       -      -     -       -        -       -      Y       -        -         -         -        Y       Y      -      Y      -        Y         -       Y      -        Y       -        -        -      -        -        -     -       -        -         -
+other-business    -     -      -         -        -       -       -     Y      -       -      -     -       -        -       Y      Y       -        -         -         -        -       -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
+contact           Y     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        Y       -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
+staff             -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         Y         Y        -       -      -      Y      -        Y         -       Y      -        Y       Y        -        -      Y        -        Y     Y       Y        -         Y
+reviewer          -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         Y         -        -       -      -      Y      -        Y         -       Y      -        Y       Y        -        -      Y        -        -     -       -        Y         -
+inspector         -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -       -      -      Y      -        Y         -       Y      -        Y       Y        -        -      Y        Y        -     -       -        -         -
+clerk             -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -       -      -      Y      -        Y         -       Y      -        Y       Y        -        -      Y        -        Y     Y       Y        -         -
+inactive-admin    -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -       -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
 """
 
 
@@ -160,6 +164,8 @@ class World:
     application: object
     review: object
     discipline: object
+    inviter: object
+    former_inviter: object
     own: SimpleNamespace
     others: SimpleNamespace
 
@@ -172,6 +178,9 @@ def make_world() -> World:
     FeeFactory(permit=permit)
     unissued = PermitFactory(licenses=[license], status=PermitStatus.EXPIRED)
     foreign = PermitFactory(licenses=[LicenseFactory(holder=other)])
+    inviter, former_inviter = verified_user(), verified_user()
+    MembershipFactory(user=inviter, contractor=holder, can_apply=True)
+    MembershipFactory(user=former_inviter, contractor=holder)
     return World(
         holder=holder,
         other=other,
@@ -183,14 +192,18 @@ def make_world() -> World:
         application=SimpleNamespace(applicant_id=None, business_id=holder.pk),
         review=SimpleNamespace(reviewer_id=None),
         discipline=SimpleNamespace(group_id=Group.objects.create(name="Building review").pk),
+        inviter=inviter,
+        former_inviter=former_inviter,
         # The row's user's own objects (answers() sets their user), and somebody else's.
         own=SimpleNamespace(
+            invitation=SimpleNamespace(user_id=None, permit=permit),
             membership=SimpleNamespace(user_id=None, contractor_id=holder.pk),
             link=SimpleNamespace(user_id=None),
             payment=SimpleNamespace(user_id=None),
             collection=SimpleNamespace(owner_id=None),
         ),
         others=SimpleNamespace(
+            invitation=SimpleNamespace(user_id=-1, permit=permit),
             membership=SimpleNamespace(user_id=-1, contractor_id=holder.pk),
             link=SimpleNamespace(user_id=-1),
             payment=SimpleNamespace(user_id=-1),
@@ -367,6 +380,22 @@ CASES: dict[str, tuple[Callable[..., bool], Callable[[World], tuple], Callable[[
     "receipt-x": (payment_rules.can_view_payment, lambda w: (w.others.payment,), lambda w: {}),
     "coll": (collection_rules.can_use_collection, lambda w: (w.own.collection,), lambda w: {}),
     "coll-x": (collection_rules.can_use_collection, lambda w: (w.others.collection,), lambda w: {}),
+    "invited": (permit_rules.is_invited, lambda w: (w.own.invitation,), lambda w: {}),
+    "inv-ok": (
+        permit_rules.can_accept_contact_invitation,
+        lambda w: (w.own.invitation, fresh(w.inviter)),
+        lambda w: {},
+    ),
+    "inv-lost": (
+        permit_rules.can_accept_contact_invitation,
+        lambda w: (w.own.invitation, fresh(w.former_inviter)),
+        lambda w: {},
+    ),
+    "inv-x": (
+        permit_rules.can_accept_contact_invitation,
+        lambda w: (w.others.invitation, fresh(w.inviter)),
+        lambda w: {},
+    ),
     "staff": (staff_rules.is_city_staff, lambda w: (), lambda w: {}),
     "inspector": (staff_rules.is_inspector, lambda w: (), lambda w: {}),
     "links": (staff_rules.can_decide_license_links, lambda w: (), lambda w: {}),
