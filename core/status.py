@@ -202,7 +202,12 @@ class StatusMachine(models.Model):
                     instance.move_event(status),
                     instance,
                     about=tuple(instance.event_about()),
-                    payload={"from": previous, "to": status, "note": note[:300]},
+                    payload={
+                        "from": previous,
+                        "to": status,
+                        "note": note[:300],
+                        **instance.move_payload(previous, status, context or {}),
+                    },
                 )
                 for instance, previous, status in moves
             ]

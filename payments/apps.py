@@ -15,6 +15,11 @@ class PaymentsConfig(AppConfig):
         from .selectors import trust_account_fact
 
         register_approval_fact(trust_account_fact)
+        from permits.importers.fees import provide_import_payer
+
+        from .imports import imported_fees_pay
+
+        provide_import_payer(imported_fees_pay)
         from . import registry
         from .providers.offline import OfflineGatewayProvider
         from .providers.stripe_checkout import StripeCardProvider, StripeECheckProvider

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from permits.models import FeeStatus
 
 from .exceptions import PaymentError
-from .models import Payment
+from .models import Payment, PaymentMethod
 from .providers.base import Begun
 from .registry import enabled_providers, provider_for, provider_for_method
 from .selectors import Cart
@@ -52,4 +52,9 @@ def payment_refund(*, payment: Payment, by, fees_become: str = FeeStatus.DUE) ->
     waived, as staff choose."""
     if fees_become not in FEES_AFTER_REFUND:
         raise PaymentError("After a refund a fee is due again, or waived.")
+    if payment.method == PaymentMethod.IMPORTED:
+        raise PaymentError(
+            f"{payment.describe()} was paid in the city's own system and the portal took no "
+            "money: refund it there."
+        )
     return provider_for(payment).refund(payment, by=by, fees_become=fees_become)

@@ -45,6 +45,9 @@ class PaymentMethod(models.TextChoices):
     CARD = "card", "Credit Card"
     ACH = "ach", "Electronic Check"
     TRUST = "trust", "Trust Account"
+    # Paid in the city's own system before the portal knew the permit (an import): the portal
+    # took no money, and a refund is the city system's to make.
+    IMPORTED = "imported", "Paid in the city's system"
 
 
 class PaymentStatus(models.TextChoices):
@@ -85,11 +88,16 @@ class Payment(StatusMachine):
         PaymentStatus.REFUNDED: set(),
     }
 
+    # Who paid; nobody for a payment made in the city's own system (IMPORTED).
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
     )
     method = models.CharField(max_length=10, choices=PaymentMethod)
-    provider = models.CharField(max_length=20, help_text="stripe, offline or trust")
+    provider = models.CharField(max_length=20, help_text="stripe, offline, trust or import")
     status = models.CharField(max_length=12, choices=PaymentStatus, default=PaymentStatus.CREATED)
     fees_total = models.DecimalField(**MONEY)
     convenience_fee = models.DecimalField(**MONEY, default=ZERO)
@@ -127,6 +135,14 @@ class Payment(StatusMachine):
                 condition=Q(fees_total__gt=0),
                 name="payment_fees_positive",
                 violation_error_message="A payment must pay some fees.",
+            ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | Q(method=PaymentMethod.IMPORTED),
+                name="payment_has_payer",
+                violation_error_message=(
+                    "A payment made in the portal needs its payer; only one made in the city's "
+                    "own system has none."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(method=PaymentMethod.TRUST) | Q(trust_account__isnull=False),

@@ -9,7 +9,8 @@ from typing import Any
 
 from inspections.models import Holiday, Inspection, InspectionArea, InspectionType, Inspector
 from inspections.services import area_for, inspector_for
-from permits.models import Fee, Permit, PermitContact, PermitLicense, PermitType
+from payments.imports import imported_fees_pay
+from permits.models import Fee, FeeStatus, Permit, PermitContact, PermitLicense, PermitType
 
 from .data import Seeding, holiday_on
 
@@ -68,6 +69,9 @@ def permit_key(number: str) -> tuple[str, str] | None:
 def seed_permits(seeding: Seeding) -> None:
     day = seeding.calendar.day
     existing = {permit_key(number) for number in Permit.objects.values_list("number", flat=True)}
+    # The demo city's paid fees were paid before the portal, in the city's own system: paid by
+    # a recorded payment, as an import's are (payments.imports).
+    paid_elsewhere: list[Fee] = []
     for spec in seeding.city["permits"]:
         if permit_key(spec["number"]) in existing:
             continue
@@ -94,21 +98,27 @@ def seed_permits(seeding: Seeding) -> None:
         seeding.report.count("permits", True)
         if "license" in spec:
             PermitLicense.objects.create(permit=permit, license=seeding.licenses[spec["license"]])
-        Fee.objects.bulk_create(
+        fees = Fee.objects.bulk_create(
             Fee(
                 permit=permit,
                 description=fee["description"],
                 amount=Decimal(fee["amount"]),
-                status=fee["status"],
+                status=FeeStatus.DUE if fee["status"] == FeeStatus.PAID else fee["status"],
                 assessed_on=day(fee["assessed"]),
             )
             for fee in spec.get("fees", [])
         )
+        paid_elsewhere += [
+            fee
+            for fee, given in zip(fees, spec.get("fees", []), strict=True)
+            if given["status"] == FeeStatus.PAID
+        ]
         for contact in spec.get("contacts", []):
             PermitContact.objects.create(
                 permit=permit, user=seeding.users[contact["user"]], contact_type=contact["type"]
             )
         seed_inspections(seeding, permit, spec)
+    imported_fees_pay(paid_elsewhere, note="the demo city's records")
 
 
 def seed_inspections(seeding: Seeding, permit: Permit, spec: dict[str, Any]) -> None:

@@ -1,7 +1,16 @@
 """The BLDS Fee column saved as the permit's fee: one "Permit Fee" line per permit, created,
 updated while it is due and no payment holds it, or paid when the permit is past the fees stage
-(`save_fees`, called by `saving` for each batch of saved permits)."""
+(`save_fees`, called by `saving` for each batch of saved permits).
 
+A fee paid in the city's own system is paid here by a recorded payment, as every Paid fee is:
+the payments app, above this one, records it (payments.imports, provided at start-up with
+`provide_import_payer`), one payment for each batch's fees.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from core.importing import audit_bulk_writes
@@ -15,11 +24,29 @@ IMPORTED_FEE_DESCRIPTION = "Permit Fee"
 FEES_PAID_STATUSES = {PermitStatus.ISSUED, PermitStatus.FINALED, PermitStatus.EXPIRED}
 
 
+# fees, note -> the payment that paid them (None for none): payments.imports.imported_fees_pay.
+_import_payer: list[Callable[..., Any]] = []
+
+
+def provide_import_payer(pay: Callable[..., Any]) -> None:
+    """PaymentsConfig.ready: `pay(fees, note=...)` pays fees paid in the city's own system."""
+    _import_payer[:] = [pay]
+
+
+def pay_imported(fees: Sequence[Fee], note: str) -> None:
+    if not fees:
+        return
+    if not _import_payer:
+        raise ImproperlyConfigured("No app records payments made in the city's system.")
+    _import_payer[0](fees, note=note)
+
+
 def save_fees(rows: list[tuple[PermitRow, Permit]], note: str) -> list[str]:
     """The BLDS Fee column is the permit's total fee: kept as one "Permit Fee" line, updated in
     place on a re-import while it is due and no payment holds it. Past the fees stage it is
-    taken as paid in the city's own system: a new line is created paid, a due one moves to Paid
-    through the status machine with the import as its payment. Returns notes for the report."""
+    taken as paid in the city's own system: the batch's due lines (new ones are created due) are
+    paid by one recorded payment. A fee of $0 owes nothing: no line is created for it, and a due
+    line of $0 is not paid. Returns notes for the report."""
     notes: list[str] = []
     if not rows:
         return notes
@@ -32,20 +59,24 @@ def save_fees(rows: list[tuple[PermitRow, Permit]], note: str) -> list[str]:
     to_create, to_update, to_pay = [], [], []
     fee_changes: list[tuple[Fee, dict]] = []
     for row, permit in rows:
-        status = FeeStatus.PAID if permit.status in FEES_PAID_STATUSES else FeeStatus.DUE
+        paid_up = permit.status in FEES_PAID_STATUSES
         fee = existing.get(permit.pk)
         assessed = permit.applied_on or timezone.localdate()
         if fee is None:
-            to_create.append(
-                Fee(
-                    permit=permit,
-                    description=IMPORTED_FEE_DESCRIPTION,
-                    amount=row.fee,
-                    status=status,
-                    assessed_on=assessed,
-                )
+            if not row.fee:
+                continue
+            fee = Fee(
+                permit=permit,
+                description=IMPORTED_FEE_DESCRIPTION,
+                amount=row.fee,
+                status=FeeStatus.DUE,
+                assessed_on=assessed,
             )
+            to_create.append(fee)
+            if paid_up:
+                to_pay.append(fee)
         else:
+            fee.permit = permit
             if fee.amount != row.fee:
                 holder = fee_held_by(fee)
                 if fee.status != FeeStatus.DUE or holder:
@@ -58,7 +89,7 @@ def save_fees(rows: list[tuple[PermitRow, Permit]], note: str) -> list[str]:
                     fee_changes.append((fee, {"amount": (fee.amount, row.fee)}))
                     fee.amount = row.fee
                     to_update.append(fee)
-            if fee.status == FeeStatus.DUE and status == FeeStatus.PAID and not fee_held_by(fee):
+            if fee.status == FeeStatus.DUE and paid_up and fee.amount and not fee_held_by(fee):
                 to_pay.append(fee)
     Fee.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
     Fee.objects.bulk_update(to_update, ["amount"], batch_size=BATCH_SIZE)
@@ -68,6 +99,5 @@ def save_fees(rows: list[tuple[PermitRow, Permit]], note: str) -> list[str]:
         created=True,
         note=note,
     )
-    for fee in to_pay:
-        fee.move_to(FeeStatus.PAID, note=f"Paid in the city's system ({note})", payment=note)
+    pay_imported(to_pay, note)
     return notes

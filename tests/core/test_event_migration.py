@@ -14,11 +14,14 @@ BEFORE = [
     ("portal", "0002_audit_log_keeps_a_deleted_actor"),
     ("core", "0003_events"),
     ("permits", "0014_fee_adjustment"),
+    # Later than permits 0015 (it reads fees as they are after it).
+    ("payments", "0005_constraint_messages"),
 ]
 AFTER = [
     ("portal", "0003_status_histories_become_events"),
     ("core", "0004_status_history_is_events"),
     ("permits", "0015_status_history_is_events"),
+    ("payments", "0005_constraint_messages"),
 ]
 
 

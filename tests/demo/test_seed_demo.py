@@ -10,7 +10,7 @@ from django.db.models import Count
 from demo.seed import DEMO_PASSWORDS, seed_demo_city
 from inspections.models import Inspection
 from licenses.models import Contractor, License, LicenseLink, Membership
-from payments.models import TrustAccount
+from payments.models import Payment, PaymentLine, PaymentMethod, TrustAccount
 from permits.models import Fee, FeeStatus, Permit, PermitStatus
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +61,10 @@ def test_the_seed_is_deterministic():
     # The city's permits (those of online applications stay: their money and reviews are kept).
     imported = Permit.objects.filter(application__isnull=True)
     Inspection.objects.filter(permit__in=imported).delete()
+    # Their fees were paid in the city's system, by one recorded payment (payments.imports).
+    paid_elsewhere = Payment.objects.filter(method=PaymentMethod.IMPORTED)
+    PaymentLine.objects.filter(payment__in=paid_elsewhere).delete()
+    paid_elsewhere.delete()
     Fee.objects.filter(permit__in=imported).delete()
     imported.delete()
     seed_demo_city()
@@ -201,3 +205,11 @@ def test_demo_has_an_online_application_at_every_stage():
     assert issued.status == PermitStatus.ISSUED
     assert issued.cards.get().revision == 0 and issued.check_code
     assert by_street["S 6th St"].status == "draft"  # and the draft in progress
+
+
+def test_every_paid_fee_of_the_demo_city_has_the_payment_that_paid_it():
+    seed_demo_city()
+    paid = Fee.objects.filter(status="paid")
+    assert paid.exists()
+    assert not paid.exclude(payment_lines__live=True).exists()
+    assert Payment.objects.filter(method=PaymentMethod.IMPORTED, user=None).count() == 1

@@ -1,0 +1,71 @@
+"""Fees paid in the city's own system, recorded as a payment. A permit imported past the fees
+stage (issued, finaled, expired) has its fee paid already, in the system the city ran before the
+portal: the importer (permits.importers.fees) hands those fees here, and each batch of them is
+paid by one payment "Paid in the city's system" (method IMPORTED, provider "import", no payer),
+with a line per fee as every payment has. So every Paid fee has the payment that paid it, the
+ledger of payments adds up to what is marked paid, and a fee leaves Paid only through that
+payment's refund, which the portal refuses (it took no money; the city's system refunds).
+
+No receipt is emailed (nobody paid through the portal), and paying the fees issues nothing (the
+permits are past issuance). The fees move to Paid through the status machine's batch path: one
+`fee.paid` event each, naming the payment, as a payment made in the portal records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.utils import timezone
+
+from core.money import ZERO
+from permits.models import Fee, FeeStatus
+
+from .models import Payment, PaymentLine, PaymentMethod, PaymentStatus
+
+IMPORT_PROVIDER = "import"
+
+
+def imported_fees_pay(fees: Sequence[Fee], *, note: str) -> Payment | None:
+    """Pay `fees` (Due, held by no payment, each more than $0: the importer's to check, in
+    its transaction) with one payment made in the city's own system. Returns the payment, or
+    None for no fees."""
+    # Still due and held by nothing, under their row locks (the batch path's checks).
+    due = set(
+        Fee.objects.select_for_update()
+        .filter(pk__in=[fee.pk for fee in fees], status=FeeStatus.DUE, amount__gt=0)
+        .values_list("pk", flat=True)
+    )
+    fees = [fee for fee in fees if fee.pk in due]
+    if not fees:
+        return None
+    total = sum((fee.amount for fee in fees), ZERO)
+    payment = Payment.objects.create(
+        user=None,
+        method=PaymentMethod.IMPORTED,
+        provider=IMPORT_PROVIDER,
+        fees_total=total,
+        total=total,
+    )
+    PaymentLine.objects.bulk_create(
+        [
+            PaymentLine(
+                payment=payment,
+                fee=fee,
+                amount=fee.amount,
+                description=fee.description,
+                permit_number=fee.permit.number,
+            )
+            for fee in fees
+        ]
+    )
+    paid_note = f"Paid in the city's system ({note})"
+    payment.move_to(
+        PaymentStatus.CONFIRMED, note=paid_note, changes={"confirmed_at": timezone.now()}
+    )
+    Fee.objects.filter(pk__in=[fee.pk for fee in fees]).update(status=FeeStatus.PAID)
+    Fee.record_moves(
+        [(fee, FeeStatus.DUE, FeeStatus.PAID) for fee in fees],
+        note=paid_note,
+        context={"payment": payment},
+    )
+    return payment
