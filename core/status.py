@@ -171,7 +171,7 @@ class StatusMachine(models.Model):
     def move_event(self, status: str) -> str:
         return self.STATUS_EVENTS.get(status) or f"{self.EVENT_SUBJECT}.status_changed"
 
-    def record_move(self, previous: str, status: str, *, by, note: str, context=None, at=None):
+    def record_move(self, previous: str, status: str, *, by, note: str, context=None):
         """Record the move as its event (core.events), in the move's transaction."""
         from .events import event_record
 
@@ -180,7 +180,6 @@ class StatusMachine(models.Model):
             subject=self,
             actor=by,
             about=self.event_about(),
-            at=at,
             **{"from": previous, "to": status, "note": note[:300]},
             **self.move_payload(previous, status, context or {}),
         )

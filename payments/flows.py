@@ -41,7 +41,8 @@ def checkout_begin(
     `absolute` turns a path into the URL a gateway sends the payer back to."""
     provider = provider_for_method(method)
     if provider is None:
-        raise PaymentError("Card payments are not available right now; call the permit office.")
+        way = dict(PaymentMethod.choices).get(method, "this way")
+        raise PaymentError(f"Paying by {way} is not available right now; call the permit office.")
     return provider.begin(
         user=user, method=method, key=key, account_id=account_id, absolute=absolute
     )

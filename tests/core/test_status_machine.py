@@ -381,3 +381,111 @@ def test_a_record_remembers_the_status_it_was_read_with():
     again.description = "Mine"
     again.save()
     assert Permit.objects.get(pk=permit.pk).description == "Mine"
+
+
+def _events_of(record):
+    from django.contrib.contenttypes.models import ContentType
+
+    from core.models import Event
+
+    return Event.objects.filter(
+        content_type=ContentType.objects.get_for_model(type(record)), object_id=record.pk
+    ).prefetch_related("links")
+
+
+def _about(event) -> set[tuple[str, int]]:
+    return {(link.content_type.model, link.object_id) for link in event.links.all()}
+
+
+def test_a_moves_event_carries_its_note_its_models_ids_and_what_it_is_about(monkeypatch):
+    """The event of a move: the note (up to 300 characters), the ids its model adds for that
+    move (told the move's from and to), linked to the records it is also about."""
+    fee = FeeFactory()
+    monkeypatch.setattr(
+        Fee, "move_payload", lambda self, previous, status, context: {"told": [previous, status]}
+    )
+    fee.move_to(FeeStatus.WAIVED, note="w" * 400)
+    (event,) = _events_of(fee)
+    assert event.type == "fee.waived"
+    assert event.payload["note"] == "w" * 300
+    assert event.payload["told"] == [FeeStatus.DUE, FeeStatus.WAIVED]
+    assert ("permit", fee.permit_id) in _about(event)
+
+
+def test_the_batch_path_records_each_move_as_move_to_does_and_tells_the_apps_above(monkeypatch):
+    """record_moves (imports): for each (record, from, to) its event, typed, with the note (up to
+    300 characters) and the model's ids, linked to what it is about; and status_moved, heard
+    with the record, both statuses, the note and the caller's context, by nobody."""
+    from core.status import status_moved
+
+    paid, waived = FeeFactory(), FeeFactory()
+    monkeypatch.setattr(
+        Fee, "move_payload", lambda self, previous, status, context: {"told": context["source"]}
+    )
+    heard = []
+
+    def receiver(sender, **kwargs):
+        heard.append((sender, kwargs))
+
+    status_moved.connect(receiver, weak=False)
+    try:
+        Fee.record_moves(
+            (move for move in [(paid, "", FeeStatus.PAID), (waived, FeeStatus.DUE, "waived")]),
+            note="n" * 400,
+            context={"source": "file.csv"},
+        )
+    finally:
+        status_moved.disconnect(receiver)
+    (first,), (second,) = _events_of(paid), _events_of(waived)
+    assert (first.type, second.type) == ("fee.paid", "fee.waived")
+    assert first.payload == {"from": "", "to": "paid", "note": "n" * 300, "told": "file.csv"}
+    assert second.payload["from"] == FeeStatus.DUE and second.payload["to"] == "waived"
+    assert ("permit", paid.permit_id) in _about(first)
+    assert ("permit", waived.permit_id) in _about(second)
+    assert [sender for sender, _ in heard] == [Fee, Fee]
+    assert heard[0][1]["instance"] is paid and heard[1][1]["instance"] is waived
+    assert [(k["previous"], k["status"]) for _, k in heard] == [
+        ("", FeeStatus.PAID),
+        (FeeStatus.DUE, "waived"),
+    ]
+    assert all(k["by"] is None and k["note"] == "n" * 400 for _, k in heard)
+    assert all(k["context"] == {"source": "file.csv"} for _, k in heard)
+
+
+def test_the_batch_path_tells_the_apps_above_an_empty_context_when_given_none():
+    from core.status import status_moved
+
+    heard = []
+
+    def receiver(sender, **kwargs):
+        heard.append(kwargs["context"])
+
+    status_moved.connect(receiver, weak=False)
+    try:
+        Fee.record_moves([(FeeFactory(), "", FeeStatus.PAID)], note="")
+    finally:
+        status_moved.disconnect(receiver)
+    assert heard == [{}]
+
+
+def test_read_again_the_status_is_the_one_the_record_was_read_with():
+    permit = PermitFactory(status=PermitStatus.ISSUED)
+    Permit.objects.get(pk=permit.pk).move_to(PermitStatus.FINALED)
+    permit.refresh_from_db()
+    assert permit.status == PermitStatus.FINALED
+    permit.description = "Mine"
+    permit.save()  # the status it was read with, not the one in hand before
+    permit.status = PermitStatus.ISSUED
+    with pytest.raises(StatusChangedOutsideMachine):
+        permit.save()
+
+
+def test_reading_other_fields_again_keeps_the_status_the_record_was_read_with():
+    permit = PermitFactory(status=PermitStatus.ISSUED)
+    permit.status = PermitStatus.FINALED  # changed in memory only
+    permit.refresh_from_db(fields=["description"])
+    with pytest.raises(StatusChangedOutsideMachine):
+        permit.save()
+    permit.refresh_from_db(fields=["status"])
+    assert permit.status == PermitStatus.ISSUED
+    permit.save()

@@ -186,3 +186,24 @@ def test_the_refund_record_refuses_another_choice_and_the_credit_is_undone(payer
     assert trust_balance(payment.trust_account) == Decimal("400.00")
     assert Payment.objects.get().status == PaymentStatus.CONFIRMED
     assert statuses(fees) == [FeeStatus.PAID]
+
+
+def test_paying_a_way_no_provider_takes_here_says_which_way_and_whom_to_call(monkeypatch):
+    """No provider takes the method here (Stripe without keys, say): the payer is told which
+    way of paying is unavailable and to call the office, and nothing is started."""
+    import uuid
+
+    from payments import flows
+    from payments.exceptions import PaymentError
+    from payments.models import Payment
+
+    monkeypatch.setattr(flows, "provider_for_method", lambda method: None)
+    for method, way in (("card", "Credit Card"), ("ach", "Electronic Check"), ("x", "this way")):
+        with pytest.raises(PaymentError) as refused:
+            flows.checkout_begin(
+                user=None, method=method, key=uuid.uuid4(), account_id=None, absolute=str
+            )
+        assert str(refused.value) == (
+            f"Paying by {way} is not available right now; call the permit office."
+        )
+    assert not Payment.objects.exists()
