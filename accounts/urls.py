@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import business_views, views
 
 app_name = "accounts"
 
@@ -14,21 +14,21 @@ urlpatterns = [
     path("account/security-question/", views.security_question, name="security_question"),
     path("account/licenses/add/", views.license_add, name="license_add"),
     path("account/licenses/<int:link_id>/remove/", views.license_remove, name="license_remove"),
-    path("businesses/associate/", views.business_associate, name="business_associate"),
-    path("businesses/<int:contractor_id>/", views.business_detail, name="business"),
+    path("businesses/associate/", business_views.business_associate, name="business_associate"),
+    path("businesses/<int:contractor_id>/", business_views.business_detail, name="business"),
     path(
         "businesses/<int:contractor_id>/pin/",
-        views.business_pin_regenerate,
+        business_views.business_pin_regenerate,
         name="business_pin_regenerate",
     ),
     path(
         "businesses/<int:contractor_id>/members/<int:membership_id>/roles/",
-        views.membership_update,
+        business_views.membership_update,
         name="membership_roles",
     ),
     path(
         "businesses/<int:contractor_id>/members/<int:membership_id>/remove/",
-        views.membership_delete,
+        business_views.membership_delete,
         name="membership_remove",
     ),
 ]

@@ -1,4 +1,4 @@
-"""Contractor Registration, Account Management and company users (PIN and roles).
+"""Contractor Registration and Account Management (contact details, security question, licenses).
 
 Views bind a form, call one service, and turn a domain error into a message on the page.
 """
@@ -6,7 +6,6 @@ Views bind a form, call one service, and turn a domain error into a message on t
 from allauth.account.app_settings import EmailVerificationMethod
 from allauth.account.utils import complete_signup, perform_login
 from allauth.account.views import SignupView
-from allauth.core import ratelimit
 from allauth.core.exceptions import ImmediateHttpResponse
 from django.conf import settings
 from django.contrib import messages
@@ -23,30 +22,22 @@ from core.params import parse_id
 from licenses.exceptions import LicenseError
 from licenses.models import (
     LIVE_LINK_STATUSES,
-    Contractor,
     License,
     LicenseLink,
     Membership,
-    Role,
 )
 from licenses.scope import forget_scope
 from licenses.services import license_addable, license_link_remove, license_link_request
-from policy.businesses import can_manage_business, can_remove_license_link, can_view_business
+from policy.businesses import can_remove_license_link
 
 from .forms import (
     LicenseLookupForm,
-    MembershipRolesForm,
-    PinForm,
     ProfileForm,
     SecurityQuestionForm,
 )
 from .mfa import mfa_installed
 from .security import QUESTION_TEXT, security_question_enabled
 from .services import (
-    contractor_regenerate_pin,
-    membership_associate,
-    membership_remove,
-    membership_set_roles,
     registration_complete,
 )
 
@@ -380,126 +371,3 @@ def license_remove(request: HttpRequest, link_id: int) -> HttpResponse:
         forget_scope(request.user)
         messages.success(request, f"License {link.license.number} was removed from your account.")
     return redirect("accounts:manage")
-
-
-# Professionals/Contractors: businesses, PIN and roles ----------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def business_associate(request: HttpRequest) -> HttpResponse:
-    form = PinForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if not ratelimit.consume(request, action="associate_pin", user=request.user):
-            messages.error(
-                request,
-                "Too many PIN attempts. Wait an hour and try again, or ask your company's portal "
-                "manager for the PIN.",
-            )
-            return render(request, "accounts/business_associate.html", {"form": form}, status=429)
-        try:
-            membership = membership_associate(user=request.user, pin=form.cleaned_data["pin"])
-        except LicenseError as error:
-            form.add_error("pin", str(error))
-        else:
-            forget_scope(request.user)
-            messages.success(
-                request,
-                f"You are now associated with {membership.contractor.business_name}. A manager "
-                "there will grant you the roles you need.",
-            )
-            if not can_view_business(request.user, membership.contractor_id):
-                # Joined, but the business's page waits for a verified address.
-                return redirect("accounts:manage")
-            return redirect("accounts:business", contractor_id=membership.contractor_id)
-    return render(request, "accounts/business_associate.html", {"form": form})
-
-
-def member_business_or_404(
-    request: HttpRequest, contractor_id: int
-) -> tuple[Contractor, Membership]:
-    """The business, if the user may act as one of its members; anyone else gets a 404."""
-    if not can_view_business(request.user, contractor_id):
-        raise Http404("No business of yours.")
-    membership = get_object_or_404(
-        Membership.objects.select_related("contractor"),
-        contractor_id=contractor_id,
-        user=request.user,
-    )
-    return membership.contractor, membership
-
-
-@login_required
-def business_detail(request: HttpRequest, contractor_id: int) -> HttpResponse:
-    contractor, mine = member_business_or_404(request, contractor_id)
-    is_manager = can_manage_business(request.user, contractor.pk)
-    members = list(contractor.memberships.select_related("user").order_by("joined_at"))
-    forms = {}
-    if is_manager:
-        forms = {member.pk: MembershipRolesForm.for_membership(member) for member in members}
-    return render(
-        request,
-        "accounts/business_detail.html",
-        {
-            "contractor": contractor,
-            "licenses": contractor.licenses.select_related("license_type").order_by("number"),
-            "members": [(member, forms.get(member.pk)) for member in members],
-            "mine": mine,
-            "roles": Role,
-        },
-    )
-
-
-@login_required
-@require_POST
-def business_pin_regenerate(request: HttpRequest, contractor_id: int) -> HttpResponse:
-    contractor, _ = member_business_or_404(request, contractor_id)
-    try:
-        contractor_regenerate_pin(contractor=contractor, by=request.user)
-    except LicenseError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "A new PIN was made; the old one no longer works.")
-    return redirect("accounts:business", contractor_id=contractor.pk)
-
-
-@login_required
-@require_POST
-def membership_update(request: HttpRequest, contractor_id: int, membership_id: int) -> HttpResponse:
-    contractor, _ = member_business_or_404(request, contractor_id)
-    membership = get_object_or_404(Membership, pk=membership_id, contractor=contractor)
-    form = MembershipRolesForm(request.POST, prefix=f"m{membership.pk}")
-    if not form.is_valid():
-        messages.error(request, "Choose roles from the list.")
-        return redirect("accounts:business", contractor_id=contractor.pk)
-    try:
-        membership_set_roles(
-            membership=membership, by=request.user, roles=set(form.cleaned_data["roles"])
-        )
-    except LicenseError as error:
-        messages.error(request, str(error))
-    else:
-        forget_scope(request.user)
-        messages.success(
-            request, f"Roles of {membership.user.get_full_name() or membership.user} were saved."
-        )
-    return redirect("accounts:business", contractor_id=contractor.pk)
-
-
-@login_required
-@require_POST
-def membership_delete(request: HttpRequest, contractor_id: int, membership_id: int) -> HttpResponse:
-    contractor, _ = member_business_or_404(request, contractor_id)
-    membership = get_object_or_404(Membership, pk=membership_id, contractor=contractor)
-    leaving = membership.user_id == request.user.pk
-    try:
-        membership_remove(membership=membership, by=request.user)
-    except LicenseError as error:
-        messages.error(request, str(error))
-        return redirect("accounts:business", contractor_id=contractor.pk)
-    forget_scope(request.user)
-    if leaving:
-        messages.success(request, f"You left {contractor.business_name}.")
-        return redirect("accounts:manage")
-    messages.success(request, f"{membership.user} was removed from {contractor.business_name}.")
-    return redirect("accounts:business", contractor_id=contractor.pk)

@@ -42,3 +42,13 @@ def test_every_app_is_on_a_layer_and_checked_for_cycles():
 def test_siblings_are_independent_on_their_layer():
     siblings = [layer for layer in contract("layers")["layers"] if "|" in layer]
     assert "accounts | applications | inspections | payments" in siblings
+
+
+def test_no_app_module_is_over_500_lines():
+    """Issue 22: a module past 500 lines holds more than one concern; split it by concern."""
+    long = {
+        str(path.relative_to(REPO)): lines
+        for path in app_modules()
+        if (lines := len(path.read_text().splitlines())) > 500
+    }
+    assert long == {}

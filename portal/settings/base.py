@@ -315,7 +315,7 @@ ACCOUNT_RATE_LIMITS = {
     # Failed sign-ins per account and address are django-axes's job (it covers the Django admin
     # too); this stops one address trying many accounts.
     "login_failed": "30/15m/ip",
-    # Guessing a business PIN (accounts.views.business_associate).
+    # Guessing a business PIN (accounts.business_views.business_associate).
     "associate_pin": "10/1h/user,30/1h/ip",
 }
 # The security question: off by default (NIST 800-63B); asked with, never instead of, the
