@@ -18,6 +18,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from policy.staff import is_city_staff
+
 WHY_STAFF_NEED_A_SECOND_FACTOR = (
     "City staff need a second factor before they open the staff pages: a stolen password "
     "alone must not reach the city's records. Set up an authenticator app on your phone "
@@ -34,8 +36,7 @@ def needs_second_factor(user) -> bool:
     return bool(
         settings.STAFF_REQUIRE_MFA
         and getattr(user, "is_authenticated", False)
-        and user.is_active
-        and user.is_staff
+        and is_city_staff(user)
     )
 
 
@@ -95,7 +96,7 @@ def staff_sign_in_redirect(request: HttpRequest) -> HttpResponse | None:
     next_url = _next_url(request)
     if not user.is_authenticated:
         return _with_next(reverse("account_login"), next_url)
-    if not (user.is_active and user.is_staff):
+    if not is_city_staff(user):
         raise PermissionDenied("The staff pages are for city staff.")
     if session_passed_second_factor(request):
         return HttpResponseRedirect(next_url)

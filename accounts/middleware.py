@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.kept_forms import view_keeps_typed
+from policy.staff import is_city_staff
 
 from .security import client_ip, security_log
 
@@ -23,7 +24,9 @@ RECORD_ACTIVITY_EVERY = timedelta(minutes=1)
 
 
 def idle_limit(user) -> timedelta:
-    minutes = settings.STAFF_IDLE_MINUTES if user.is_staff else settings.CONTRACTOR_IDLE_MINUTES
+    minutes = (
+        settings.STAFF_IDLE_MINUTES if is_city_staff(user) else settings.CONTRACTOR_IDLE_MINUTES
+    )
     return timedelta(minutes=minutes)
 
 

@@ -20,7 +20,7 @@ class User(AbstractUser):
 
     Custom from the first migration so that later fields never need a user-model swap. What a user
     may do with permits is not stored here: it follows from their approved license links and
-    business memberships (see permits.access).
+    business memberships (see the policy package, policy/).
     """
 
     phone = models.CharField(max_length=30, blank=True)

@@ -1,7 +1,7 @@
 """Writes about accounts that span apps: finishing a registration, adding a license, and company
 users (joining a business by its PIN, roles, leaving, the PIN itself).
 
-Each company-user write asks the policy (permits.access) itself, as the views do, and raises
+Each company-user write asks the policy (policy.businesses) itself, as the views do, and raises
 LicenseError when it refuses. The "last manager" rule locks the business row before it counts
 its managers, so two requests at once cannot both remove one.
 """

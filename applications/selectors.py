@@ -10,6 +10,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 
 from core.validators import STATE, ZIP
+from licenses.scope import contractor_scope
 from permits.models import Permit
 from policy.applications import can_upload_to_application
 
@@ -114,17 +115,25 @@ def open_template_for(code: str) -> ApplicationTemplate | None:
     )
 
 
+def applications_visible_to(user) -> QuerySet[Application]:
+    """The applications the user may see: `policy.applications.can_view_application`, for many
+    at once (tests/policy/test_rules.py holds the two together)."""
+    if not contractor_scope(user).verified:
+        return Application.objects.none()
+    return Application.objects.filter(applicant=user)
+
+
 def my_applications(user) -> QuerySet[Application]:
     """The user's applications, last changed first (drafts and submitted alike)."""
     return (
-        Application.objects.filter(applicant=user)
+        applications_visible_to(user)
         .select_related("template__permit_type", "permit")
         .order_by("-updated_at", "-id")
     )
 
 
 def my_application_counts(user) -> dict[str, int]:
-    return Application.objects.filter(applicant=user).aggregate(
+    return applications_visible_to(user).aggregate(
         drafts=Count("id", filter=Q(status__in=[ApplicationStatus.DRAFT])),
         returned=Count("id", filter=Q(status=ApplicationStatus.RETURNED)),
         submitted=Count("id", filter=Q(status=ApplicationStatus.SUBMITTED)),

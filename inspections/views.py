@@ -18,7 +18,7 @@ from icalendar import Calendar, Event
 
 from permits.models import Permit
 from permits.scopes import record_permit_ids
-from policy.inspections import calendar_feed_serves, can_view_inspection
+from policy.inspections import can_follow_calendar_feed, can_view_inspection
 from policy.permits import can_view_private
 
 from .exceptions import InspectionError
@@ -386,7 +386,7 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
 @require_GET
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     feed = get_object_or_404(CalendarFeed.objects.select_related("user"), token=token)
-    if not calendar_feed_serves(feed):
+    if not can_follow_calendar_feed(feed.user):
         raise Http404("No calendar has that link.")
     calendar = Calendar()
     calendar.add("prodid", "-//Permit Portal//Inspections//EN")

@@ -1,4 +1,4 @@
-"""Reads of licenses: the rows a user's contractor scope is made of (licenses.access builds the
+"""Reads of licenses: the rows a user's contractor scope is made of (licenses.scope builds the
 scope from them, once per request), and what approving a license link will do."""
 
 from collections.abc import Callable
@@ -51,7 +51,7 @@ def scope_rows(user, flags: dict[str, str]) -> list[tuple]:
     licenses of the businesses where they hold a role with each license's status and holder
     ("held"), and each of `flags` that holds ("flag", the flag's name in the text column).
     `flags`: name -> SQL of a condition on the user's id, written by the app whose tables it
-    reads (licenses.access.register_scope_flag)."""
+    reads (licenses.scope.register_scope_flag)."""
     flag_names = sorted(flags)
     sql = _SCOPE_SQL + "".join(_SCOPE_FLAG_SQL + flags[name] + "\n" for name in flag_names)
     params = [user.pk, user.email, user.pk, LicenseLinkStatus.APPROVED, user.pk, user.pk]

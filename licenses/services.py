@@ -3,7 +3,7 @@
 Every rule here that two requests at once could break is backed by a database constraint or a
 row lock: a live link per user and license is unique; an approval locks the business row before
 it looks for a first manager. Company users (PIN, roles, leaving) are accounts.services: they
-ask the policy (permits.access), which sits above this app.
+ask the policy (the `policy` package), which sits above this app.
 """
 
 from django.db import IntegrityError, transaction

@@ -149,7 +149,7 @@ def permit_holders(permit_ids: Iterable[int]) -> dict[int, set[int]]:
 
 def trust_accounts_for(user, *, permit_ids: Iterable[int] | None = None) -> list[TrustAccount]:
     """The trust accounts the user may pay from (for a cart's permits): the policy's rule,
-    permits.access.can_use_trust_account."""
+    policy.businesses.can_use_trust_account."""
     businesses = trust_account_businesses(user, permit_ids=permit_ids)
     # Accounts the city has opened (with a deposit, in admin); reading never creates one.
     return list(

@@ -32,6 +32,7 @@ from .selectors import (
 from .services import (
     collection_add_permits,
     collection_create,
+    collection_delete,
     collection_move_permits,
     collection_remove_permits,
     collection_rename,
@@ -100,7 +101,7 @@ def collection_add_view(request: HttpRequest) -> HttpResponse:
             collection = form.cleaned_data["collection"] or collection_create(
                 owner=request.user, name=form.cleaned_data["new_name"]
             )
-            added = collection_add_permits(collection=collection, permit_ids=ids)
+            added = collection_add_permits(collection=collection, permit_ids=ids, by=request.user)
         except PermitError as error:
             form.add_error(None, str(error))
         else:
@@ -154,7 +155,9 @@ def collection_items_view(request: HttpRequest, collection_id: int) -> HttpRespo
         return redirect("permits:collection", collection_id=collection.pk)
     try:
         if action == "remove":
-            count = collection_remove_permits(collection=collection, permit_ids=ids)
+            count = collection_remove_permits(
+                collection=collection, permit_ids=ids, by=request.user
+            )
             messages.success(request, f"{count} permit{'s' if count != 1 else ''} removed.")
         elif action in ("move", "copy"):
             try:
@@ -164,7 +167,11 @@ def collection_items_view(request: HttpRequest, collection_id: int) -> HttpRespo
                     "Choose one of your own collections to move or copy to."
                 ) from None
             count = collection_move_permits(
-                source=collection, target=target, permit_ids=ids, keep=action == "copy"
+                source=collection,
+                target=target,
+                permit_ids=ids,
+                by=request.user,
+                keep=action == "copy",
             )
             verb = "copied" if action == "copy" else "moved"
             messages.success(
@@ -186,7 +193,9 @@ def collection_rename_view(request: HttpRequest, collection_id: int) -> HttpResp
         messages.error(request, "Give the collection a name of at most 80 characters.")
     else:
         try:
-            collection_rename(collection=collection, name=form.cleaned_data["name"])
+            collection_rename(
+                collection=collection, name=form.cleaned_data["name"], by=request.user
+            )
         except PermitError as error:
             messages.error(request, str(error))
         else:
@@ -199,7 +208,7 @@ def collection_rename_view(request: HttpRequest, collection_id: int) -> HttpResp
 def collection_delete_view(request: HttpRequest, collection_id: int) -> HttpResponse:
     collection = own_collection(request, collection_id)
     name = collection.name
-    collection.delete()
+    collection_delete(collection=collection, by=request.user)
     messages.success(request, f"Collection “{name}” was deleted. Its permits are not affected.")
     return redirect("permits:collections")
 

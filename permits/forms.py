@@ -6,7 +6,7 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 
 from .models import ContactType, PermitStatus, PermitType
-from .selectors import PermitSearch
+from .selectors import PermitSearch, collections_of
 
 EARLIEST_SEARCH_DATE = datetime.date(1900, 1, 1)
 
@@ -155,9 +155,8 @@ class CollectionChoiceForm(forms.Form):
 
     def __init__(self, *args, owner, **kwargs):
         super().__init__(*args, **kwargs)
-        from .models import Collection
 
-        self.fields["collection"].queryset = Collection.objects.filter(owner=owner)
+        self.fields["collection"].queryset = collections_of(user=owner)
 
     def clean(self) -> dict:
         cleaned = super().clean()

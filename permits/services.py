@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from core.events import event_record
 from core.uploads import document_save, upload_checked
+from policy.collections import can_use_collection
 from policy.permits import can_accept_contact_invitation, can_apply, can_upload, is_invited
 
 from .exceptions import PermitError
@@ -105,10 +106,19 @@ def collection_create(*, owner, name: str) -> Collection:
         raise PermitError(f"You already have a collection named “{name}”.") from None
 
 
+NOT_YOUR_COLLECTION = "Choose one of your own collections."
+
+
+def _require_collection(by, *collections: Collection) -> None:
+    if not all(can_use_collection(by, collection) for collection in collections):
+        raise PermitError(NOT_YOUR_COLLECTION)
+
+
 @transaction.atomic
-def collection_add_permits(*, collection: Collection, permit_ids: Iterable[int]) -> int:
+def collection_add_permits(*, collection: Collection, permit_ids: Iterable[int], by) -> int:
     """Add permits to a collection; one already in it is left as it is. Returns how many were
     new."""
+    _require_collection(by, collection)
     ids = set(permit_ids)
     if not ids:
         raise PermitError("Select at least one permit.")
@@ -126,7 +136,8 @@ def collection_add_permits(*, collection: Collection, permit_ids: Iterable[int])
 
 
 @transaction.atomic
-def collection_remove_permits(*, collection: Collection, permit_ids: Iterable[int]) -> int:
+def collection_remove_permits(*, collection: Collection, permit_ids: Iterable[int], by) -> int:
+    _require_collection(by, collection)
     ids = set(permit_ids)
     if not ids:
         raise PermitError("Select at least one permit.")
@@ -136,11 +147,10 @@ def collection_remove_permits(*, collection: Collection, permit_ids: Iterable[in
 
 @transaction.atomic
 def collection_move_permits(
-    *, source: Collection, target: Collection, permit_ids: Iterable[int], keep: bool = False
+    *, source: Collection, target: Collection, permit_ids: Iterable[int], by, keep: bool = False
 ) -> int:
-    """ "Move to..." (or, with keep, "Copy to...") another collection of the same owner."""
-    if source.owner_id != target.owner_id:
-        raise PermitError("Choose one of your own collections.")
+    """ "Move to..." (or, with keep, "Copy to...") another of the user's collections."""
+    _require_collection(by, source, target)
     if source.pk == target.pk:
         raise PermitError("Choose another collection than this one.")
     ids = set(
@@ -150,14 +160,15 @@ def collection_move_permits(
     )
     if not ids:
         raise PermitError("Select at least one permit.")
-    collection_add_permits(collection=target, permit_ids=ids)
+    collection_add_permits(collection=target, permit_ids=ids, by=by)
     if not keep:
         CollectionItem.objects.filter(collection=source, permit_id__in=ids).delete()
     return len(ids)
 
 
 @transaction.atomic
-def collection_rename(*, collection: Collection, name: str) -> Collection:
+def collection_rename(*, collection: Collection, name: str, by) -> Collection:
+    _require_collection(by, collection)
     name = _collection_name(name)
     clash = Collection.objects.filter(owner_id=collection.owner_id, name__iexact=name).exclude(
         pk=collection.pk
@@ -171,6 +182,13 @@ def collection_rename(*, collection: Collection, name: str) -> Collection:
     except IntegrityError:
         raise PermitError(f"You already have a collection named “{name}”.") from None
     return collection
+
+
+@transaction.atomic
+def collection_delete(*, collection: Collection, by) -> None:
+    """Delete the collection (its permits are not affected)."""
+    _require_collection(by, collection)
+    collection.delete()
 
 
 # Contacts -------------------------------------------------------------------------------------

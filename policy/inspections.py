@@ -2,7 +2,7 @@
 
 - `can_view_inspection` (its page): as the permit's private details (`can_view_private`);
 - `can_cancel_inspection`: policy.permits;
-- `calendar_feed_serves` (a private iCalendar link answers): its user's account is active; the
+- `can_follow_calendar_feed` (their private iCalendar link answers): an active account; the
   feed lists only what that user may see of their records.
 """
 
@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 from .permits import can_view_private
 
 if TYPE_CHECKING:
-    from inspections.models import CalendarFeed, Inspection
+    from inspections.models import Inspection
 
 
 def can_view_inspection(user, inspection: Inspection) -> bool:
     return can_view_private(user, inspection.permit)
 
 
-def calendar_feed_serves(feed: CalendarFeed) -> bool:
-    return bool(feed.user.is_active)
+def can_follow_calendar_feed(user) -> bool:
+    return bool(user.is_authenticated and user.is_active)

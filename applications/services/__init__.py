@@ -5,7 +5,7 @@
 - `versions`: publishing a form's new version, and moving a draft onto it;
 - `intake`: accepting or returning at intake (staff); drafts that lapse (Celery beat).
 
-The applicant's writes re-ask the policy (permits.access); every status moves through the
+The applicant's writes re-ask the policy (policy.applications); every status moves through the
 status machine. A draft keeps what was typed, valid or not: the pages say what is wrong, and
 submitting refuses until nothing is.
 """

@@ -1,5 +1,5 @@
 """The applicant's draft: starting it, saving each step (what was typed, valid or not), its
-documents. Every write re-asks the policy (permits.access)."""
+documents. Every write re-asks the policy (policy.applications)."""
 
 import hashlib
 from collections.abc import Mapping

@@ -230,7 +230,7 @@ class PermitLicense(models.Model):
     triggers (migration 0004) and never written by the portal: a contractor with 50,000 permits
     has them counted by status and paged by date from this table's index alone, without
     touching the permits. SQLite (the demo) reads the permit's own columns instead
-    (`permits.access.record_columns`).
+    (`permits.scopes.record_columns`).
     """
 
     # Its status is the permit's, copied (core.status: not a status of its own to move).

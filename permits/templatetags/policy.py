@@ -14,7 +14,16 @@ from collections.abc import Callable
 
 from django import template
 
-from policy import applications, businesses, payments, permits, reviews
+from policy import (
+    applications,
+    businesses,
+    collections,
+    inspections,
+    payments,
+    permits,
+    reviews,
+    staff,
+)
 
 register = template.Library()
 
@@ -35,6 +44,10 @@ RULES: dict[str, Callable[..., bool]] = {
     "work_on_application": applications.can_work_on_application,
     "upload_to_application": applications.can_upload_to_application,
     "view_payment": payments.can_view_payment,
+    "remove_member": businesses.can_remove_member,
+    "use_collection": collections.can_use_collection,
+    "view_inspection": inspections.can_view_inspection,
+    "city_staff": staff.is_city_staff,
     "decide_review": reviews.can_decide_review,
     "reassign_review": reviews.can_reassign_review,
 }

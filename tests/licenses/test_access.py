@@ -1,4 +1,4 @@
-"""The contractor scope: one hand-written query read once per request (licenses.access), held
+"""The contractor scope: one hand-written query read once per request (licenses.scope), held
 to its plain ORM definition."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""The trust account's rule is the policy's (permits.access.can_use_trust_account), and the
+"""The trust account's rule is the policy's (policy.businesses.can_use_trust_account), and the
 payment service asks it itself, whoever calls it."""
 
 import uuid

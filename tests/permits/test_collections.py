@@ -294,3 +294,46 @@ def test_the_permit_page_adds_the_permit_to_a_collection(client, owner, permits)
     assert (
         "Add to Collection" not in client.get(reverse("permits:detail", args=[permit.number])).text
     )
+
+
+def test_every_collection_service_refuses_someone_elses_collection():
+    """The services ask the policy themselves (can_use_collection), whoever calls them: a view
+    that forgot to check would still change nothing of another user's."""
+    from permits.exceptions import PermitError
+    from permits.models import Collection, CollectionItem
+    from permits.services import (
+        NOT_YOUR_COLLECTION,
+        collection_add_permits,
+        collection_create,
+        collection_delete,
+        collection_move_permits,
+        collection_remove_permits,
+        collection_rename,
+    )
+    from tests.factories import PermitFactory, UserFactory
+
+    owner, other = UserFactory(), UserFactory()
+    permit = PermitFactory()
+    theirs = collection_create(owner=owner, name="Theirs")
+    mine = collection_create(owner=other, name="Mine")
+    collection_add_permits(collection=theirs, permit_ids=[permit.pk], by=owner)
+    attempts = [
+        lambda: collection_add_permits(collection=theirs, permit_ids=[permit.pk], by=other),
+        lambda: collection_remove_permits(collection=theirs, permit_ids=[permit.pk], by=other),
+        lambda: collection_rename(collection=theirs, name="Taken over", by=other),
+        lambda: collection_delete(collection=theirs, by=other),
+        lambda: collection_move_permits(
+            source=theirs, target=mine, permit_ids=[permit.pk], by=other
+        ),
+        lambda: collection_move_permits(
+            source=mine, target=theirs, permit_ids=[permit.pk], by=other
+        ),
+    ]
+    for attempt in attempts:
+        with pytest.raises(PermitError, match=NOT_YOUR_COLLECTION):
+            attempt()
+    theirs.refresh_from_db()
+    assert theirs.name == "Theirs"
+    assert list(CollectionItem.objects.values_list("collection_id", flat=True)) == [theirs.pk]
+    collection_delete(collection=mine, by=other)
+    assert list(Collection.objects.all()) == [theirs]

@@ -222,7 +222,8 @@ def test_saving_a_permit_to_a_collection_is_not_held_up_while_the_portal_issues_
     collection meanwhile (a row that refers to the permit, whose key check takes FOR KEY SHARE)
     goes through at once instead of waiting for the issuance (a payment's whole transaction)."""
     permit = ready()
-    collection = collection_create(owner=UserFactory(username="saver"), name="Oak St jobs")
+    saver = UserFactory(username="saver")
+    collection = collection_create(owner=saver, name="Oak St jobs")
     # The issuance lingers inside its transaction once it holds the permit's row lock.
     hold(monkeypatch, issuing, "issue_blockers", seconds=1.0)
 
@@ -231,7 +232,7 @@ def test_saving_a_permit_to_a_collection_is_not_held_up_while_the_portal_issues_
             permit_issue_when_ready(permit=Permit.objects.get(pk=permit.pk))
             return "issued"
         time.sleep(0.3)  # the issuance first
-        collection_add_permits(collection=collection, permit_ids=[permit.pk])
+        collection_add_permits(collection=collection, permit_ids=[permit.pk], by=saver)
         # Saved: what the contractor sees of the permit then.
         return Permit.objects.get(pk=permit.pk).status
 

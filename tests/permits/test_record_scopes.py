@@ -1,7 +1,7 @@
 """A user's records, as each page reads them, are exactly the permits whose private details
 the policy lets them see (`can_view_private`): My Records, the dashboard's four lists with
 their totals, and whether the search offers "Search my records only". Those pages read the
-records in bulk (permits.access: record_rows, record_countables, record_permit_ids,
+records in bulk (permits.scopes: record_rows, record_countables, record_permit_ids,
 has_records) from PermitLicense and the user's contact entries; here each kind of user is held
 to the rule, permit by permit, newest first.
 

@@ -9,6 +9,7 @@ from tests.test_import_contracts import REPO, app_modules
 PERMISSION_BY_NAME = re.compile(r"\.(has_perm|has_perms|with_perm)\(")
 USER_COMPARISON = re.compile(
     r"(user_id|owner_id|user\.pk|user\.id)\s*==|==\s*(request\.)?user\.(pk|id)\b"
+    r"|user\.(is_staff|is_superuser)\b"
 )
 
 
@@ -38,4 +39,5 @@ def test_the_checks_find_what_they_look_for():
     assert PERMISSION_BY_NAME.search("User.objects.with_perm(name)")
     assert USER_COMPARISON.search("{% if entry.payment.user_id == user.pk %}")
     assert not USER_COMPARISON.search("{% if may_see_receipt %}")
+    assert USER_COMPARISON.search("{% if user.is_staff %}")
     assert Path(__file__).parent.name == "policy"
