@@ -9,7 +9,7 @@ from core.events import subscriber
 from core.mail import absolute_url, send_templated_email
 from core.models import Event
 from licenses.models import LicenseLink
-from policy.staff import LICENSE_REVIEWERS_GROUP, city_staff_filter, license_link_decider_filter
+from policy.staff import license_link_decider_filter, license_reviewer_filter
 
 from .models import User
 
@@ -36,8 +36,7 @@ def license_reviewer_addresses() -> list[str]:
     """The staff group "License Reviewers", and any addresses in LICENSE_REVIEWER_EMAILS. On a
     city that has set up neither (a fresh install), every active staff member who may decide
     (the permission to change license links, superusers included): someone is always told."""
-    staff = User.objects.filter(city_staff_filter()).exclude(email="")
-    users = staff.filter(groups__name=LICENSE_REVIEWERS_GROUP)
+    users = User.objects.filter(license_reviewer_filter()).exclude(email="")
     addresses = {*users.values_list("email", flat=True), *settings.LICENSE_REVIEWER_EMAILS}
     if not addresses:
         deciders = User.objects.filter(license_link_decider_filter()).exclude(email="")

@@ -3,7 +3,9 @@
 - `can_review_discipline`: city staff in the discipline's group (reviews are assigned to them);
 - `can_decide_review` (start and decide a plan review): its reviewer, or a supervisor;
 - `can_reassign_review` (give a review to another reviewer): a supervisor, never a reviewer for
-  themselves or a colleague.
+  themselves or a colleague;
+- `can_mark_condition_met` (a condition of approval is met): city staff with the permission to
+  change conditions.
 
 A supervisor is city staff with the "decide any review" permission (covering an absence).
 """
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     from reviews.models import Review, ReviewDiscipline
 
 DECIDE_ANY_REVIEW = "reviews.decide_any_review"
+CHANGE_CONDITIONS = "reviews.change_reviewcondition"
 
 
 def is_review_supervisor(user) -> bool:
@@ -37,6 +40,10 @@ def reviewer_filter(discipline: ReviewDiscipline) -> Q:
 
 def can_reassign_review(user, review: Review) -> bool:
     return is_review_supervisor(user)
+
+
+def can_mark_condition_met(user) -> bool:
+    return is_city_staff(user) and user.has_perm(CHANGE_CONDITIONS)
 
 
 def can_decide_review(user, review: Review) -> bool:

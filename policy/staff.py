@@ -4,6 +4,7 @@ staff passes no contractor's rule.
 
 - `is_city_staff`: an active account with staff status (it signs in to admin with MFA);
 - `is_inspector`: city staff in the Inspectors group (scheduling assigns them inspections);
+- `is_license_reviewer`: city staff in the License Reviewers group (told of link requests);
 - `can_decide_license_links` (approve or reject a link): city staff with the permission to change
   license links (superusers have every permission);
 - `can_open_permit_documents` (admin's document download): the permission to view documents;
@@ -43,6 +44,15 @@ def is_inspector(user) -> bool:
 
 def inspector_filter(prefix: str = "") -> Q:
     return city_staff_filter(prefix) & Q(**{f"{prefix}groups__name": INSPECTORS_GROUP})
+
+
+def is_license_reviewer(user) -> bool:
+    """Told of every license link request: city staff in the License Reviewers group."""
+    return is_city_staff(user) and user.groups.filter(name=LICENSE_REVIEWERS_GROUP).exists()
+
+
+def license_reviewer_filter() -> Q:
+    return city_staff_filter() & Q(groups__name=LICENSE_REVIEWERS_GROUP)
 
 
 def can_decide_license_links(user) -> bool:

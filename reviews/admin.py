@@ -132,8 +132,12 @@ class ReviewConditionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Mark the selected conditions met", permissions=["change"])
     def mark_met(self, request, queryset):
-        for condition in queryset:
-            condition_mark_met(condition=condition, by=request.user)
+        try:
+            for condition in queryset:
+                condition_mark_met(condition=condition, by=request.user)
+        except ApplicationError as error:
+            self.message_user(request, str(error), level=messages.ERROR)
+            return
         self.message_user(request, f"{queryset.count()} condition(s) marked met.")
 
 

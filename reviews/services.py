@@ -21,7 +21,12 @@ from core.mail import enqueue_after_commit
 from permits.issuing import permit_issue_when_ready
 from permits.models import Fee, Permit, PermitStatus
 from policy.permits import can_apply, can_upload
-from policy.reviews import can_decide_review, can_reassign_review, reviewer_filter
+from policy.reviews import (
+    can_decide_review,
+    can_mark_condition_met,
+    can_reassign_review,
+    reviewer_filter,
+)
 
 from .models import (
     OPEN_REVIEW_STATUSES,
@@ -284,6 +289,8 @@ def issuance_document_upload(
 def condition_mark_met(*, condition: ReviewCondition, by) -> ReviewCondition:
     """Staff mark a condition of approval met (the permit is issued, or its final inspection
     can be requested, if that was all it waited for)."""
+    if not can_mark_condition_met(by):
+        raise ApplicationError("Marking a condition met is for staff who may change conditions.")
     condition = ReviewCondition.objects.select_for_update(no_key=True).get(pk=condition.pk)
     application = condition.review.cycle.application
     permit = application.permit

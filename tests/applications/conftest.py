@@ -171,4 +171,9 @@ def submitted(form, applicant, license_):
 
 @pytest.fixture
 def intake_clerk(db):
-    return UserFactory(is_staff=True, username="intake-clerk")
+    from django.contrib.auth.models import Permission
+
+    clerk = UserFactory(is_staff=True, username="intake-clerk")
+    # Conditions of approval are marked met in admin by staff who may change them.
+    clerk.user_permissions.add(Permission.objects.get(codename="change_reviewcondition"))
+    return clerk

@@ -44,11 +44,13 @@ Columns:
 - inv-lost .... the same, from a user who has lost Apply there; inv-x: someone else's invitation
 - staff ....... is_city_staff()
 - inspector ... is_inspector(): in the Inspectors group
+- l-review .... is_license_reviewer(): in the License Reviewers group (told of link requests)
 - links ....... can_decide_license_links(): approve or reject license links
 - docs ........ can_open_permit_documents(): admin's document download
 - deposit ..... can_record_trust_deposit(): admin's trust deposit form
 - r-group ..... can_review_discipline(D): reviews of D are assigned to them
 - supervisor .. is_review_supervisor(): decides and reassigns any review
+- conditions .. can_mark_condition_met(): marks conditions of approval met
 
 Rows (every signed-in user has a verified email address unless the row says otherwise):
 - anonymous .......... not signed in
@@ -71,8 +73,8 @@ Rows (every signed-in user has a verified email address unless the row says othe
                        plan review
 - reviewer ........... staff (not a superuser), R's assigned reviewer, in D's group
 - inspector .......... staff in the Inspectors group
-- clerk .............. staff with the permissions to decide license links, open permit
-                       documents and record trust deposits
+- clerk .............. staff in the License Reviewers group, with the permissions to decide license links, open permit
+                       documents, record trust deposits and change conditions of approval
 - inactive-admin ..... a superuser and staff member whose account was deactivated (and who
                        was R's reviewer): passes no staff rule
 """
@@ -115,28 +117,28 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 TABLE = """
-                 view  pay  request  request-U  cancel  upload  apply  join  member  manage  pin  trust  trust-P  trust-Q  start  a-view  a-work  a-upload  r-decide  r-assign  i-view  feed  leave  remove  link  link-x  receipt  receipt-x  coll  coll-x  invited  inv-ok  inv-lost  inv-x  staff  inspector  links  docs  deposit  r-group  supervisor
-anonymous         -     -      -         -        -       -       -     -      -       -      -     -       -        -       -      -       -        -         -         -        -      -      -      -      -      -        -         -       -      -        -       -        -        -      -        -        -     -       -        -         -
-unverified        -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      -       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
-stranger          -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
-pending           -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
-registered        Y     -      Y         -        Y       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        Y      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
-registered-susp   Y     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        Y      Y      -      -      Y      -        Y         -       Y      -        Y       -        -        -      -        -        -     -       -        -         -
-no-roles          -     -      -         -        -       -       -     Y      Y       -      -     -       -        -       -      Y       -        -         -         -        -      Y      Y      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
-Manage            Y     Y      Y         -        Y       Y       Y     Y      Y       Y      Y     Y       Y        -       Y      Y       Y        Y         -         -        Y      Y      Y      Y      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
-Apply             Y     -      -         -        -       -       Y     Y      Y       -      -     -       -        -       Y      Y       Y        -         -         -        Y      Y      Y      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
-Pay               Y     Y      -         -        -       -       -     Y      Y       -      -     Y       Y        -       -      Y       -        -         -         -        Y      Y      Y      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
-Inspections       Y     -      Y         -        Y       -       -     Y      Y       -      -     -       -        -       -      Y       -        -         -         -        Y      Y      Y      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
-Upload            Y     -      -         -        -       Y       -     Y      Y       -      -     -       -        -       -      Y       -        -         -         -        Y      Y      Y      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
-Manage-revoked    Y     Y      -         -        -       -       -     Y      Y       Y      Y     Y       Y        -       -      Y       -        -         -         -        Y      Y      Y      Y      Y      -        Y         -       Y      -        Y       -        -        -      -        -        -     -       -        -         -
-Inspections-exp   Y     -      -         -        -       -       -     Y      Y       -      -     -       -        -       -      Y       -        -         -         -        Y      Y      Y      -      Y      -        Y         -       Y      -        Y       -        -        -      -        -        -     -       -        -         -
-other-business    -     -      -         -        -       -       -     Y      -       -      -     -       -        -       Y      Y       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
-contact           Y     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        Y      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
-staff             -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         Y         Y        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      Y        -        Y     Y       Y        -         Y
-reviewer          -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         Y         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      Y        -        -     -       -        Y         -
-inspector         -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      Y        Y        -     -       -        -         -
-clerk             -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      Y        -        Y     Y       Y        -         -
-inactive-admin    -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -      -      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -        -     -       -        -         -
+                 view  pay  request  request-U  cancel  upload  apply  join  member  manage  pin  trust  trust-P  trust-Q  start  a-view  a-work  a-upload  r-decide  r-assign  i-view  feed  leave  remove  link  link-x  receipt  receipt-x  coll  coll-x  invited  inv-ok  inv-lost  inv-x  staff  inspector  l-review  links  docs  deposit  r-group  supervisor  conditions
+anonymous         -     -      -         -        -       -       -     -      -       -      -     -       -        -       -      -       -        -         -         -        -      -      -      -      -      -        -         -       -      -        -       -        -        -      -        -         -        -     -       -        -         -           -
+unverified        -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      -       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -
+stranger          -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -
+pending           -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -
+registered        Y     -      Y         -        Y       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        Y      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -
+registered-susp   Y     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        Y      Y      -      -      Y      -        Y         -       Y      -        Y       -        -        -      -        -         -        -     -       -        -         -           -
+no-roles          -     -      -         -        -       -       -     Y      Y       -      -     -       -        -       -      Y       -        -         -         -        -      Y      Y      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -
+Manage            Y     Y      Y         -        Y       Y       Y     Y      Y       Y      Y     Y       Y        -       Y      Y       Y        Y         -         -        Y      Y      Y      Y      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -
+Apply             Y     -      -         -        -       -       Y     Y      Y       -      -     -       -        -       Y      Y       Y        -         -         -        Y      Y      Y      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -
+Pay               Y     Y      -         -        -       -       -     Y      Y       -      -     Y       Y        -       -      Y       -        -         -         -        Y      Y      Y      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -
+Inspections       Y     -      Y         -        Y       -       -     Y      Y       -      -     -       -        -       -      Y       -        -         -         -        Y      Y      Y      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -
+Upload            Y     -      -         -        -       Y       -     Y      Y       -      -     -       -        -       -      Y       -        -         -         -        Y      Y      Y      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -
+Manage-revoked    Y     Y      -         -        -       -       -     Y      Y       Y      Y     Y       Y        -       -      Y       -        -         -         -        Y      Y      Y      Y      Y      -        Y         -       Y      -        Y       -        -        -      -        -         -        -     -       -        -         -           -
+Inspections-exp   Y     -      -         -        -       -       -     Y      Y       -      -     -       -        -       -      Y       -        -         -         -        Y      Y      Y      -      Y      -        Y         -       Y      -        Y       -        -        -      -        -         -        -     -       -        -         -           -
+other-business    -     -      -         -        -       -       -     Y      -       -      -     -       -        -       Y      Y       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -
+contact           Y     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        Y      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -
+staff             -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         Y         Y        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      Y        -         -        Y     Y       Y        -         Y           Y
+reviewer          -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         Y         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      Y        -         -        -     -       -        Y         -           -
+inspector         -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      Y        Y         -        -     -       -        -         -           -
+clerk             -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      Y        -         Y        Y     Y       Y        -         -           Y
+inactive-admin    -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -      -      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -
 """
 
 
@@ -302,7 +304,13 @@ def make_inspector(world: World):
 
 def make_clerk(world: World):
     user = verified_user(is_staff=True)
-    for name in ("change_licenselink", "view_permitdocument", "add_trustentry"):
+    user.groups.add(Group.objects.get_or_create(name=staff_rules.LICENSE_REVIEWERS_GROUP)[0])
+    for name in (
+        "change_licenselink",
+        "view_permitdocument",
+        "add_trustentry",
+        "change_reviewcondition",
+    ):
         user.user_permissions.add(Permission.objects.get(codename=name))
     return user
 
@@ -400,11 +408,13 @@ CASES: dict[str, tuple[Callable[..., bool], Callable[[World], tuple], Callable[[
     ),
     "staff": (staff_rules.is_city_staff, lambda w: (), lambda w: {}),
     "inspector": (staff_rules.is_inspector, lambda w: (), lambda w: {}),
+    "l-review": (staff_rules.is_license_reviewer, lambda w: (), lambda w: {}),
     "links": (staff_rules.can_decide_license_links, lambda w: (), lambda w: {}),
     "docs": (staff_rules.can_open_permit_documents, lambda w: (), lambda w: {}),
     "deposit": (staff_rules.can_record_trust_deposit, lambda w: (), lambda w: {}),
     "r-group": (review_rules.can_review_discipline, lambda w: (w.discipline,), lambda w: {}),
     "supervisor": (review_rules.is_review_supervisor, lambda w: (), lambda w: {}),
+    "conditions": (review_rules.can_mark_condition_met, lambda w: (), lambda w: {}),
 }
 
 POLICY_MODULES = (
@@ -579,6 +589,7 @@ def test_the_filter_forms_of_the_staff_rules_pick_the_users_they_pass():
     pairs = [
         (staff_rules.is_city_staff, staff_rules.city_staff_filter()),
         (staff_rules.is_inspector, staff_rules.inspector_filter()),
+        (staff_rules.is_license_reviewer, staff_rules.license_reviewer_filter()),
         (staff_rules.can_decide_license_links, staff_rules.license_link_decider_filter()),
         (
             lambda user: review_rules.can_review_discipline(user, world.discipline),

@@ -11,6 +11,7 @@ from django.core import mail
 from django.urls import reverse
 
 from applications import services
+from applications.exceptions import ApplicationError
 from permits.exceptions import InvalidPermitStatusMove
 from permits.issuing import permit_issue_when_ready
 from permits.models import FeeStatus, PermitStatus
@@ -122,6 +123,11 @@ def test_a_condition_before_issuance_holds_it_until_staff_mark_it_met(
     assert not permit_issue_when_ready(permit=permit)
     with pytest.raises(InvalidPermitStatusMove, match="drainage easement"):
         permit.move_to(PermitStatus.ISSUED, by=intake_clerk)
+    # Only staff who may change conditions mark one met (policy.reviews), whoever calls.
+    with pytest.raises(ApplicationError, match="staff who may change conditions"):
+        reviews.condition_mark_met(condition=item, by=builder)
+    item.refresh_from_db()
+    assert item.met_at is None
     reviews.condition_mark_met(condition=item, by=intake_clerk)
     permit.refresh_from_db()
     assert permit.status == PermitStatus.ISSUED
