@@ -9,9 +9,10 @@ from django.core.validators import validate_email
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 
+from core.addresses import street_address
 from core.validators import STATE, ZIP
 from licenses.scope import contractor_scope
-from permits.models import Permit
+from permits.models import ADDRESS_FIELDS, Permit
 from policy.applications import can_upload_to_application
 
 from .answers import answer_errors, visible_questions
@@ -234,9 +235,7 @@ def address_suggestions(text: str, *, limit: int = 8) -> list[dict]:
     rows = (
         Permit.objects.filter(address_search__contains=text)
         .order_by("-applied_on", "-id")
-        .values(
-            "street_number", "street_name", "unit", "city", "state", "zip_code", "parcel_number"
-        )[: limit * 4]
+        .values(*ADDRESS_FIELDS)[: limit * 4]
     )
     seen, suggestions = set(), []
     for row in rows:
@@ -244,8 +243,7 @@ def address_suggestions(text: str, *, limit: int = 8) -> list[dict]:
         if key in seen:
             continue
         seen.add(key)
-        street = " ".join(part for part in (row["street_number"], row["street_name"]) if part)
-        row["label"] = f"{street}, Unit {row['unit']}" if row["unit"] else street
+        row["label"] = street_address(row["street_number"], row["street_name"], row["unit"])
         suggestions.append(row)
         if len(suggestions) == limit:
             break

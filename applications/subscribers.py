@@ -9,7 +9,14 @@ from core.events import subscriber
 from core.mail import absolute_url, send_templated_email
 from core.models import Event
 from permits.models import Permit, PermitStatus
-from permits.parties import APPLICANT, CONTACT, OWNER, Party, addresses, parties_of
+from permits.parties import (
+    APPLICANT,
+    CONTACT,
+    OWNER,
+    Party,
+    applicant_and_contacts,
+    parties_of,
+)
 
 from .models import Application, ApplicationStatus, Submission
 
@@ -128,11 +135,6 @@ def send_draft_reminder(event: Event) -> None:
     )
 
 
-def _told_of_review(permit: Permit) -> list[str]:
-    """Who hears of the issued permit: the applicant and the contacts."""
-    return addresses(parties_of(permit), APPLICANT, CONTACT)
-
-
 @subscriber("permit.issued")
 def send_permit_issued(event: Event) -> None:
     """A permit applied for online is issued (on payment, on its last document or condition, or
@@ -146,7 +148,7 @@ def send_permit_issued(event: Event) -> None:
     )
     if application is None:
         return
-    for address in _told_of_review(application.permit):
+    for address in applicant_and_contacts(application.permit):
         send_templated_email(
             template="permit_issued",
             to=[address],

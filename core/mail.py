@@ -3,8 +3,11 @@ subject, a text part and an HTML part), delivered by a Celery task that retries 
 the mail server fails, and enqueued only once the transaction that caused it has committed,
 through the outbox (core.outbox) so that a broker down at that moment loses nothing.
 
-The machinery only: what a message says, and to whom, is the business of the app that sends it
-(its own tasks, decorated with MAIL_RETRY).
+The machinery only: what a message says, and to whom, is the business of the app whose event it
+is: every email is sent by a subscriber of a recorded event (core.events, an app's
+subscribers.py). The one exception is allauth's own security messages (a verification or reset
+link, "an account already exists for this address"), which carry a secret or answer a sign-in
+and go through the account adapter (accounts/adapter.py), still by this machinery.
 """
 
 import logging

@@ -160,7 +160,13 @@ MODULES = [
             "tests/payments/test_refund_rules.py",
             "tests/payments/test_providers.py",
             "tests/payments/test_cart_and_checkout.py",
+            "tests/payments/test_imported_payments.py",
         ],
+    ),
+    Module(
+        "import-payments",
+        "payments/imports.py",
+        ["tests/payments/test_imported_payments.py", "tests/permits/test_import_permits.py"],
     ),
     Module(
         "permit-number",

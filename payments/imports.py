@@ -7,7 +7,10 @@ ledger of payments adds up to what is marked paid, and a fee leaves Paid only th
 payment's refund, which the portal refuses (it took no money; the city's system refunds).
 
 No receipt is emailed (nobody paid through the portal), and paying the fees issues nothing (the
-permits are past issuance). The fees move to Paid through the status machine's batch path: one
+permits are past issuance). That is why the payment is confirmed by its own move here and not by
+`payment_confirm`, the way every payment made in the portal becomes paid: that one numbers a
+receipt, checks a gateway's amount and issues the permits paid for, none of which applies to
+money the portal never took. The fees move to Paid through the status machine's batch path: one
 `fee.paid` event each, naming the payment, as a payment made in the portal records.
 """
 
@@ -17,6 +20,7 @@ from collections.abc import Sequence
 
 from django.utils import timezone
 
+from core.importing import audit_bulk_writes
 from core.money import ZERO
 from permits.models import Fee, FeeStatus
 
@@ -63,6 +67,11 @@ def imported_fees_pay(fees: Sequence[Fee], *, note: str) -> Payment | None:
         PaymentStatus.CONFIRMED, note=paid_note, changes={"confirmed_at": timezone.now()}
     )
     Fee.objects.filter(pk__in=[fee.pk for fee in fees]).update(status=FeeStatus.PAID)
+    audit_bulk_writes(
+        [(fee, {"status": (FeeStatus.DUE, FeeStatus.PAID)}) for fee in fees],
+        created=False,
+        note=paid_note,
+    )
     Fee.record_moves(
         [(fee, FeeStatus.DUE, FeeStatus.PAID) for fee in fees],
         note=paid_note,

@@ -86,6 +86,12 @@ def addresses(parties: Iterable[Party], *roles: str) -> list[str]:
     return [party.email for party in parties if party.has(*roles)]
 
 
+def applicant_and_contacts(permit: Permit) -> list[str]:
+    """Who hears of an application's review, fees and issuance: the applicant and the permit's
+    contacts (each address once)."""
+    return addresses(parties_of(permit), APPLICANT, CONTACT)
+
+
 def _contacts(permit: Permit) -> list[Party]:
     contacts = PermitContact.objects.filter(permit=permit).select_related("user")
     return [

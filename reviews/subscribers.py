@@ -9,8 +9,8 @@ from core.events import subscriber
 from core.mail import absolute_url, send_templated_email
 from core.models import Event
 from core.money import as_money
-from permits.models import FeeStatus, Permit
-from permits.parties import APPLICANT, CONTACT, addresses, parties_of
+from permits.models import FeeStatus
+from permits.parties import applicant_and_contacts
 
 from .models import CommentKind, ReviewComment, ReviewCycle, ReviewStatus
 from .services import review_cycle_open
@@ -20,11 +20,6 @@ from .services import review_cycle_open
 def open_the_first_cycle(event: Event) -> None:
     """Cycle 1: a review per discipline of the application's permit type (none: no cycle)."""
     review_cycle_open(application=Application.objects.get(pk=event.object_id))
-
-
-def _told_of_review(permit: Permit) -> list[str]:
-    """Who hears of plan review and the fees: the applicant and the contacts."""
-    return addresses(parties_of(permit), APPLICANT, CONTACT)
 
 
 @subscriber("review_cycle.decided")
@@ -44,7 +39,7 @@ def send_review_cycle_decided(event: Event) -> None:
     to_answer = ReviewComment.objects.filter(
         review__cycle=cycle, kind=CommentKind.RESPONSE_REQUIRED
     ).count()
-    for address in _told_of_review(application.permit):
+    for address in applicant_and_contacts(application.permit):
         send_templated_email(
             template="review_cycle_decided",
             to=[address],
@@ -77,7 +72,7 @@ def send_fees_assessed(event: Event) -> None:
     if application is None or application.permit is None:
         return
     fees = list(application.permit.fees.filter(status=FeeStatus.DUE).order_by("id"))
-    for address in _told_of_review(application.permit):
+    for address in applicant_and_contacts(application.permit):
         send_templated_email(
             template="permit_fees_assessed",
             to=[address],

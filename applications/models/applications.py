@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.addresses import street_address
 from core.money import MONEY
 from core.status import StatusMachine
 from licenses.models import Contractor, License
@@ -158,8 +159,7 @@ class Application(StatusMachine):
 
     @property
     def address(self) -> str:
-        street = " ".join(part for part in (self.street_number, self.street_name) if part)
-        return f"{street}, Unit {self.unit}" if self.unit else street
+        return street_address(self.street_number, self.street_name, self.unit)
 
     def touch_expiry(self, today: datetime.date | None = None) -> None:
         today = today or timezone.localdate()

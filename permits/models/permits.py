@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.db.models.functions import Concat, Upper
 from django.utils import timezone
 
+from core.addresses import street_address
 from core.money import ZERO
 from core.status import StatusMachine
 from core.validators import PERMIT_NUMBER
@@ -180,8 +181,7 @@ class Permit(StatusMachine):
 
     @property
     def address(self) -> str:
-        street = " ".join(part for part in (self.street_number, self.street_name) if part)
-        return f"{street}, Unit {self.unit}" if self.unit else street
+        return street_address(self.street_number, self.street_name, self.unit)
 
     @property
     def full_address(self) -> str:

@@ -62,6 +62,12 @@ def test_a_batch_of_fees_paid_elsewhere_is_paid_by_one_recorded_payment(
     assert all("Paid in the city's system" in e.payload["note"] for e in fee_events)
     # Nobody paid through the portal: no receipt.
     assert mailoutbox == []
+    # The bulk write is in the audit trail, as the import's.
+    from auditlog.models import LogEntry
+
+    for fee in paid:
+        entries = LogEntry.objects.get_for_object(fee)
+        assert ["due", "paid"] in [e.changes.get("status") for e in entries if e.changes]
 
 
 def test_a_re_import_pays_nothing_twice_and_pays_a_fee_once_its_permit_is_issued(tmp_path):
