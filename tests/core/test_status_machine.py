@@ -420,7 +420,9 @@ def test_the_batch_path_records_each_move_as_move_to_does_and_tells_the_apps_abo
 
     paid, waived = FeeFactory(), FeeFactory()
     monkeypatch.setattr(
-        Fee, "move_payload", lambda self, previous, status, context: {"told": context["source"]}
+        Fee,
+        "move_payload",
+        lambda self, previous, status, context: {"told": [previous, status, context["source"]]},
     )
     heard = []
 
@@ -438,7 +440,12 @@ def test_the_batch_path_records_each_move_as_move_to_does_and_tells_the_apps_abo
         status_moved.disconnect(receiver)
     (first,), (second,) = _events_of(paid), _events_of(waived)
     assert (first.type, second.type) == ("fee.paid", "fee.waived")
-    assert first.payload == {"from": "", "to": "paid", "note": "n" * 300, "told": "file.csv"}
+    assert first.payload == {
+        "from": "",
+        "to": "paid",
+        "note": "n" * 300,
+        "told": ["", "paid", "file.csv"],
+    }
     assert second.payload["from"] == FeeStatus.DUE and second.payload["to"] == "waived"
     assert ("permit", paid.permit_id) in _about(first)
     assert ("permit", waived.permit_id) in _about(second)

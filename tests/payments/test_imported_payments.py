@@ -110,8 +110,12 @@ def test_a_fee_of_nothing_makes_no_line_and_no_payment(tmp_path):
 def test_the_portal_refuses_to_refund_a_payment_made_in_the_city_system(tmp_path):
     import_permits(write(tmp_path, issued("RES25-0001", "150")))
     payment = Payment.objects.get()
-    with pytest.raises(PaymentError, match="paid in the city's own system"):
+    with pytest.raises(PaymentError) as refused:
         payment_refund(payment=payment, by=UserFactory(is_staff=True))
+    assert str(refused.value) == (
+        f"Payment {payment.pk} was paid in the city's own system and the portal took no "
+        "money: refund it there."
+    )
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.CONFIRMED
     assert Fee.objects.get().status == FeeStatus.PAID

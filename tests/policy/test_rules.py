@@ -96,6 +96,7 @@ from permits.templatetags.policy import RULES, UnknownRule
 from policy import applications as application_rules
 from policy import businesses as business_rules
 from policy import collections as collection_rules
+from policy import facts as policy_facts
 from policy import inspections as inspection_rules
 from policy import payments as payment_rules
 from policy import permits as permit_rules
@@ -607,3 +608,23 @@ def test_the_filter_forms_of_the_staff_rules_pick_the_users_they_pass():
     inspectors = [Inspector.objects.create(user=user) for user in users if user.is_staff]
     picked = set(Inspector.objects.filter(staff_rules.inspector_filter("user__")))
     assert picked == {i for i in inspectors if staff_rules.is_inspector(fresh(i.user))}
+
+
+def test_a_page_of_permits_reads_its_parties_once(django_assert_num_queries):
+    """prefetch_parties reads what is not read yet: asking again for a page already read (the
+    rules of each row ask) costs no query."""
+    world = make_world()
+    permits = [world.permit, world.unissued, world.foreign]
+    with django_assert_num_queries(1):
+        scopes.prefetch_parties(permits)
+    with django_assert_num_queries(0):
+        scopes.prefetch_parties(permits)
+        assert policy_facts.permit_parties(world.permit).license_ids == {world.license.pk}
+
+
+def test_the_permits_app_provides_the_facts_the_policy_reads():
+    scopes.provide_facts_to_policy()
+    assert policy_facts._readers == {
+        "prefetch_parties": scopes.prefetch_parties,
+        "holders_of_all": scopes.holders_of_all,
+    }
