@@ -37,9 +37,11 @@ sys.path.insert(0, str(REPO))
 from mutation.unwrap import unwrap_atomic  # noqa: E402 (run as a script from the repository)
 
 # What a copy needs besides the packages: the templates the views render, the static files the
-# pages name, the demo city's data, the project's settings.
+# pages name, the demo city's data, the sample files the import tests read (docs/samples), the
+# project's settings.
 COPY = [
     "core",
+    "docs",
     "accounts",
     "licenses",
     "policy",
@@ -432,10 +434,18 @@ def main() -> int:
         env["PORTAL_TEST_DB_TEMPLATE"] = prepare_postgres(
             args.database_url, slots=args.jobs + 1, env=env
         )
-    outcomes = [
-        run_module(m, keep=args.keep, jobs=args.jobs, env=env, database_url=args.database_url)
-        for m in chosen
-    ]
+    outcomes, broken = [], []
+    for module in chosen:
+        try:
+            outcome = run_module(
+                module, keep=args.keep, jobs=args.jobs, env=env, database_url=args.database_url
+            )
+        except SystemExit as error:  # mutmut could not run this module: say so, go on
+            print(f"\n{module.name}: {error}")
+            broken.append(module.name)
+            continue
+        outcomes.append(outcome)
+        write_results([outcome], postgres=postgres)  # kept even if a later module fails
     print(f"\n{'module':14} {'mutants':>8} {'killed':>7} {'score':>7} {'time':>7}")
     for outcome in outcomes:
         print(
@@ -466,7 +476,9 @@ def main() -> int:
             for found in outcome.postgres_only:
                 change = found.change.replace("|", "\\|")
                 print(f"| {name} | `{found.function}` | {change} | {POSTGRES_ONLY}: |")
-    write_results(outcomes, postgres=postgres)
+    if broken:
+        failed = True
+        print(f"\nmutmut did not run for: {', '.join(broken)}")
     return 1 if failed else 0
 
 
