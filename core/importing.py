@@ -23,6 +23,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from .money import CENT
+from .validators import STATE_RE
 
 
 class ImportFileError(Exception):
@@ -302,7 +303,7 @@ def parse_money(value: str, column: str) -> Decimal | None:
 def parse_state(value: str, column: str) -> str:
     """A two-letter state code, upper case ("il" is IL); empty stays empty."""
     state = value.strip().upper()
-    if state and not re.match(r"^[A-Z]{2}$", state):
+    if state and not STATE_RE.match(state):
         raise RowError(f"{column} “{state[:20]}” is not a two-letter state code")
     return state
 
