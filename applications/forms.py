@@ -42,8 +42,10 @@ class PeopleForm(forms.Form):
     owner_name = forms.CharField(label="Property owner's name", max_length=200)
     owner_email = forms.EmailField(label="Property owner's email", required=False)
 
-    def __init__(self, *args, licenses: list[License], **kwargs):
+    def __init__(self, *args, licenses: list[License], why: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        if why:  # which of the user's licenses may not apply for this type, and why
+            self.fields["license"].help_text = f"{self.fields['license'].help_text} {why}"
         self.fields["license"].choices = [
             ("", "Choose a license"),
             *(

@@ -180,6 +180,9 @@ def application_progress(
         missing.append(
             MissingItem("people", "Choose the business and license professional.", "id_license")
         )
+    elif refusal := application.template.permit_type.license_refusal(application.license):
+        # Staff may have narrowed the permit type's license types since it was chosen.
+        missing.append(MissingItem("people", refusal, "id_license"))
     if not application.owner_name.strip():
         missing.append(MissingItem("people", "Give the property owner's name.", "id_owner_name"))
     # What the Location and People steps check as typed (a draft keeps it even when wrong).

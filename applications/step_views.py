@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.kept_forms import keeps_typed
 from licenses.models import License
+from permits.models import PermitType
 from policy.applications import (
     application_businesses,
     can_upload_to_application,
@@ -56,13 +57,26 @@ from .views import application_for, submit
 # The steps ------------------------------------------------------------------------------------
 
 
-def _licenses_for(user) -> list[License]:
+def _licenses_for(user, permit_type: PermitType) -> tuple[list[License], str]:
+    """The licenses the People step offers (the active licenses of the user's businesses where
+    they hold Apply, of a type that may apply for this permit type), and why others are not
+    offered ("" when none is left out)."""
     ids = set().union(*application_businesses(user).values()) if user else set()
-    return list(
+    licenses = list(
         License.objects.filter(pk__in=ids)
         .select_related("holder", "license_type")
         .order_by("holder__business_name", "number")
     )
+    accepted = permit_type.accepted_license_types()
+    offered = [lic for lic in licenses if permit_type.accepts(lic, accepted)]
+    left_out = [lic for lic in licenses if lic not in offered]
+    if not left_out:
+        return offered, ""
+    names = ", ".join(f"{lic.number} ({lic.license_type.name})" for lic in left_out)
+    why = f"{permit_type.license_rule(accepted)} Not offered: {names}."
+    if not offered:
+        why += " Ask the permit office if your business should apply under another license."
+    return offered, why
 
 
 def _next_step(step: str) -> str:
@@ -213,11 +227,11 @@ def _people_step(request, application, data):
     """One form: the license professional, the owner and the other contacts. Adding or
     removing a contact saves what was typed in the rest of the step first."""
     parts = template_parts(application.template)
-    licenses = _licenses_for(request.user)
+    licenses, why = _licenses_for(request.user, application.template.permit_type)
     contact_form = ContactForm(prefix="contact")
     form = None
     if data is not None:
-        form = PeopleForm(data, licenses=licenses)
+        form = PeopleForm(data, licenses=licenses, why=why)
         valid = form.is_valid()
         license_id = form.cleaned_data.get("license") if "license" in form.cleaned_data else None
         try:
@@ -267,14 +281,14 @@ def _people_step(request, application, data):
             if contact_form.errors:
                 if action == "add_contact":
                     form = None  # the rest is saved: shown from the application, without errors
-                return _people_context(application, parts, licenses, form, contact_form)
+                return _people_context(application, parts, licenses, why, form, contact_form)
         response = _after_save(request, application, "people", valid)
         if response:
             return response
-    return _people_context(application, parts, licenses, form, contact_form)
+    return _people_context(application, parts, licenses, why, form, contact_form)
 
 
-def _people_context(application, parts, licenses, form, contact_form):
+def _people_context(application, parts, licenses, why, form, contact_form):
     if form is None:
         form = PeopleForm(
             initial={
@@ -283,6 +297,7 @@ def _people_context(application, parts, licenses, form, contact_form):
                 "owner_email": application.owner_email,
             },
             licenses=licenses,
+            why=why,
         )
     return parts, {
         "form": form,

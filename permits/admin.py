@@ -258,9 +258,17 @@ class PermitAdmin(StatusMoveAdmin, BigListAdmin):
 
 @admin.register(PermitType)
 class PermitTypeAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "is_active")
-    list_filter = ("is_active",)
+    list_display = ("code", "name", "is_active", "licenses_that_apply")
+    list_filter = ("is_active", "license_types")
     search_fields = ("code", "name")
+    filter_horizontal = ("license_types",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("license_types")
+
+    @admin.display(description="license types that may apply")
+    def licenses_that_apply(self, permit_type: PermitType) -> str:
+        return ", ".join(kind.name for kind in permit_type.license_types.all()) or "any"
 
 
 @admin.register(Fee)

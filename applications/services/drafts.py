@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 
 from core.uploads import document_save, upload_checked
+from licenses.models import License
 from permits.models import (
     ADDRESS_FIELDS,
 )
@@ -131,6 +132,9 @@ def application_save_people(
         )
         if business is None:
             raise ApplicationError("Choose one of your businesses' active licenses.")
+        license = License.objects.select_related("license_type").get(pk=license_id)
+        if refusal := application.template.permit_type.license_refusal(license):
+            raise ApplicationError(refusal)
         application.business_id, application.license_id = business, license_id
     application.owner_name = _clip(application, "owner_name", owner_name)
     application.owner_email = _clip(application, "owner_email", owner_email)

@@ -9,6 +9,7 @@ from typing import Any
 
 from inspections.models import Holiday, Inspection, InspectionArea, InspectionType, Inspector
 from inspections.services import area_for, inspector_for
+from licenses.models import LicenseType
 from payments.imports import imported_fees_pay
 from permits.models import Fee, FeeStatus, Permit, PermitContact, PermitLicense, PermitType
 
@@ -37,6 +38,10 @@ def seed_permit_types(seeding: Seeding) -> None:
         )
         seeding.permit_types[spec["code"]] = permit_type
         seeding.report.count("permit types", created)
+        if created:  # which licenses may apply for it (staff change it in admin afterwards)
+            permit_type.license_types.set(
+                LicenseType.objects.filter(prefix__in=spec["license_types"])
+            )
         for inspection in spec["inspections"]:
             kind, created = InspectionType.objects.get_or_create(
                 permit_type=permit_type,

@@ -18,6 +18,11 @@ class PermitTypeResolver:
     def __init__(self, report: ImportReport) -> None:
         self.report = report
         self.by_key: dict[str, PermitType] = {}
+        # Permit types whose license types this import may set: those that had none when it
+        # began (and those it creates). One staff have set, the import never widens.
+        self.learning: set[int] = set(
+            PermitType.objects.filter(license_types__isnull=True).values_list("pk", flat=True)
+        )
         for permit_type in PermitType.objects.all():
             self.by_key[permit_type.code.lower()] = permit_type
             self.by_key[permit_type.name.lower()] = permit_type
@@ -34,6 +39,7 @@ class PermitTypeResolver:
             new_code = f"{base[:8]}{suffix}"
             suffix += 1
         permit_type = PermitType.objects.create(code=new_code, name=(name or code)[:100])
+        self.learning.add(permit_type.pk)
         self.report.note(f"new permit type “{permit_type.name}” ({new_code}) created")
         for key in (code, name):
             if key:

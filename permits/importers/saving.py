@@ -4,12 +4,14 @@ professional, and its fee saved (`fees`). A batch the database refuses is saved 
 that only the bad row is rejected."""
 
 import copy
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.importing import ImportReport, RowError, audit_bulk_writes
+from licenses.models import License
 
 from ..models import Permit, PermitLicense, PermitStatus, PermitType
 from .fees import save_fees
@@ -38,7 +40,7 @@ def save_batch(
     license_ids = licenses.resolve_many({row.license_number for row in batch if row.license_number})
     try:
         with transaction.atomic():
-            outcome = save_rows(ready, license_ids, note)
+            outcome = save_rows(ready, license_ids, note, types.learning)
     except IntegrityError:
         # Something only the database could see: go row by row, so that the one bad row is
         # rejected and the rest still load.
@@ -46,7 +48,7 @@ def save_batch(
         for item in ready:
             try:
                 with transaction.atomic():
-                    outcome.add(save_rows([item], license_ids, note))
+                    outcome.add(save_rows([item], license_ids, note, types.learning))
             except IntegrityError as error:
                 outcome.rejected.append(
                     (item[0].line, f"not saved: {str(error).splitlines()[0][:200]}")
@@ -88,7 +90,10 @@ class BatchOutcome:
 
 
 def save_rows(
-    rows: list[tuple[PermitRow, Permit | None, PermitType]], license_ids: dict[str, int], note: str
+    rows: list[tuple[PermitRow, Permit | None, PermitType]],
+    license_ids: dict[str, int],
+    note: str,
+    learning: Collection[int] = frozenset(),
 ) -> BatchOutcome:
     outcome = BatchOutcome()
     to_create: list[Permit] = []
@@ -194,10 +199,33 @@ def save_rows(
         else:
             links.append(PermitLicense(permit=permit, license_id=license_id))
     PermitLicense.objects.bulk_create(links, ignore_conflicts=True, batch_size=BATCH_SIZE)
+    learn_license_types(links, learning)
     outcome.notes += save_fees(
         [(row, permit) for row, permit in saved if row.fee is not None], note
     )
     return outcome
+
+
+def learn_license_types(links: list[PermitLicense], learning: Collection[int]) -> None:
+    """The city's history says which license types apply for which permit types: each type of
+    license an imported permit was issued under may be the license professional of that permit
+    type online (PermitType.license_types; staff narrow or widen it in admin). Only for the
+    permit types in `learning` (none set when the import began): the import never widens what
+    staff decided."""
+    links = [link for link in links if link.permit.permit_type_id in learning]
+    if not links:
+        return
+    kinds = dict(
+        License.objects.filter(pk__in={link.license_id for link in links}).values_list(
+            "pk", "license_type_id"
+        )
+    )
+    pairs = {(link.permit.permit_type_id, kinds[link.license_id]) for link in links}
+    Through = PermitType.license_types.through
+    Through.objects.bulk_create(
+        [Through(permittype_id=kind, licensetype_id=license_type) for kind, license_type in pairs],
+        ignore_conflicts=True,
+    )
 
 
 def _apply_imported_move(permit: Permit, previous: str, status: str) -> list[str]:

@@ -14,7 +14,7 @@ from core.addresses import street_address
 from core.money import ZERO
 from core.status import StatusMachine
 from core.validators import PERMIT_NUMBER
-from licenses.models import License
+from licenses.models import License, LicenseType
 
 from ..checks import issue_blockers
 from ..exceptions import (
@@ -31,12 +31,51 @@ class PermitType(models.Model):
     )
     name = models.CharField(max_length=100)
     is_active = models.BooleanField(default=True)
+    license_types = models.ManyToManyField(
+        "licenses.LicenseType",
+        blank=True,
+        related_name="permit_types",
+        verbose_name="license types that may apply",
+        help_text=(
+            "The license types whose holders may apply for this type of permit (its license "
+            "professional), e.g. General and Residential for Residential Building. None: any."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    def accepted_license_types(self) -> list[LicenseType]:
+        """The license types that may be this type's license professional ([] for any)."""
+        return list(self.license_types.order_by("name"))
+
+    def accepts(self, license: License, accepted: list[LicenseType] | None = None) -> bool:
+        accepted = self.accepted_license_types() if accepted is None else accepted
+        return not accepted or license.license_type_id in {kind.pk for kind in accepted}
+
+    def license_rule(self, accepted: list[LicenseType] | None = None) -> str:
+        """ "Residential Building permits are applied for under a General or Residential
+        license." ("" when any license may.)"""
+        accepted = self.accepted_license_types() if accepted is None else accepted
+        if not accepted:
+            return ""
+        names = [kind.name for kind in accepted]
+        listed = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+        article = "an" if listed[0] in "AEIOU" else "a"
+        return f"{self.name} permits are applied for under {article} {listed} license."
+
+    def license_refusal(self, license: License) -> str:
+        """Why `license` cannot be the license professional of this type ("" when it can)."""
+        accepted = self.accepted_license_types()
+        if self.accepts(license, accepted):
+            return ""
+        return (
+            f"{self.license_rule(accepted)} License {license.number} is "
+            f"{license.license_type.name}: choose another."
+        )
 
 
 class PermitStatus(models.TextChoices):
