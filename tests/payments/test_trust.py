@@ -417,3 +417,28 @@ def test_paid_items_list_the_permits_and_fee_lines_each_payment_paid(
     assert second.number in newest and first.number not in newest
     assert first.number in oldest and "$100.00" in oldest and "$25.50" in oldest
     assert "Lincoln Builders LLC" in oldest  # the trust account it was paid from
+
+
+def test_the_receipt_and_low_balance_emails_write_money_as_the_pages_do(
+    client, payer, license, django_capture_on_commit_callbacks
+):
+    """Issue 23: "$1119.10" in the receipt email where the pages say "$1,119.10"."""
+    from django.core import mail
+
+    from tests.factories import contractor_user
+
+    contractor_user(license, can_manage=True, username="manager")  # hears of a low balance
+    permit, _ = permit_with_fees(license, "1119.10")
+    account = fund(license, "1500.00")
+    account.low_balance_threshold = Decimal("1000.00")
+    account.save(update_fields=["low_balance_threshold"])
+    client.post(reverse("payments:cart_add", args=[permit.number]))
+    with django_capture_on_commit_callbacks(execute=True):
+        pay_from(client, account)
+    payment = Payment.objects.get()
+    (receipt,) = [m for m in mail.outbox if payment.receipt_number in m.subject]
+    assert receipt.subject.endswith("$1,119.10 paid")
+    assert "Total: $1,119.10" in receipt.body
+    assert "$1,119.10" in receipt.alternatives[0][0]
+    (alert,) = [m for m in mail.outbox if "Trust account low" in m.subject]
+    assert alert.subject.endswith("$380.90") and "below the $1,000.00 you set" in alert.body
