@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.text import with_period
 from licenses.exceptions import LicenseError
 from licenses.models import Contractor, Membership, Role
 from licenses.scope import forget_scope
@@ -46,8 +47,9 @@ def business_associate(request: HttpRequest) -> HttpResponse:
             forget_scope(request.user)
             messages.success(
                 request,
-                f"You are now associated with {membership.contractor.business_name}. A manager "
-                "there will grant you the roles you need.",
+                f"You are now associated with "
+                f"{with_period(membership.contractor.business_name)} A manager there will grant "
+                "you the roles you need.",
             )
             if not can_view_business(request.user, membership.contractor_id):
                 # Joined, but the business's page waits for a verified address.
@@ -140,7 +142,9 @@ def membership_delete(request: HttpRequest, contractor_id: int, membership_id: i
         return redirect("accounts:business", contractor_id=contractor.pk)
     forget_scope(request.user)
     if leaving:
-        messages.success(request, f"You left {contractor.business_name}.")
+        messages.success(request, f"You left {with_period(contractor.business_name)}")
         return redirect("accounts:manage")
-    messages.success(request, f"{membership.user} was removed from {contractor.business_name}.")
+    messages.success(
+        request, f"{membership.user} was removed from {with_period(contractor.business_name)}"
+    )
     return redirect("accounts:business", contractor_id=contractor.pk)

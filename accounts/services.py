@@ -9,6 +9,7 @@ its managers, so two requests at once cannot both remove one.
 from django.db import transaction
 
 from core.events import event_record
+from core.text import with_period
 from licenses.exceptions import LastManagerError, LicenseError
 from licenses.models import (
     ROLE_FIELDS,
@@ -51,7 +52,9 @@ def membership_associate(*, user: User, pin: str) -> Membership:
         )
     membership, created = Membership.objects.get_or_create(user=user, contractor=contractor)
     if not created:
-        raise LicenseError(f"You are already associated with {contractor.business_name}.")
+        raise LicenseError(
+            f"You are already associated with {with_period(contractor.business_name)}"
+        )
     return membership
 
 

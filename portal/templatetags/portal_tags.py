@@ -6,6 +6,7 @@ from django.http import QueryDict
 from django.utils.http import urlencode
 
 from core.money import format_money
+from core.text import with_period
 
 register = template.Library()
 
@@ -35,6 +36,11 @@ def pagination(context, page: Page, param: str = "page", label: str = "Result pa
         "previous_url": link(page.previous_page_number()) if page.has_previous() else "",
         "next_url": link(page.next_page_number()) if page.has_next() else "",
     }
+
+
+@register.filter(name="with_period")
+def with_period_filter(value) -> str:
+    return with_period(str(value))
 
 
 @register.filter

@@ -322,3 +322,25 @@ def test_a_managers_row_shows_every_role_granted(client, business, manager):
     client.force_login(member)
     text = client.get(reverse("accounts:business", args=[business.pk])).text
     assert "Manage, Apply, Pay, Inspections, Upload Files" in text
+
+
+def test_a_business_whose_name_ends_in_a_period_ends_a_sentence_once(client, manager):
+    """Issue 23: "Prairie Electric Co.." on the pages and in the messages."""
+    from core.text import with_period
+
+    business = ContractorFactory(business_name="Prairie Electric Co.")
+    MembershipFactory(user=manager, contractor=business, can_manage=True)
+    colleague = UserFactory()
+    verify_email(colleague)
+    client.force_login(colleague)
+    joined = client.post(ASSOCIATE, {"pin": business.pin}, follow=True).text
+    again = client.post(ASSOCIATE, {"pin": business.pin}, follow=True).text
+    client.force_login(manager)
+    page = client.get(reverse("accounts:business", args=[business.pk])).text
+    membership = Membership.objects.get(user=colleague)
+    removed = client.post(
+        reverse("accounts:membership_remove", args=[business.pk, membership.pk]), follow=True
+    ).text
+    for text in (joined, again, page, removed):
+        assert "Prairie Electric Co." in text and "Co.." not in text
+    assert with_period("Acme Builders") == "Acme Builders."
