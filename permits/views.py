@@ -361,6 +361,8 @@ def card_file_response(card: PermitCard) -> FileResponse:
 def permit_verify_code_view(request: HttpRequest) -> HttpResponse:
     """The check code typed in (the wrong-code page's box): its check page."""
     code = "".join(request.GET.get("code", "").split()).upper()[:12]
+    if not code:  # the page itself, before a code is typed: a box to type it in
+        return render(request, "permits/verify.html", {"code": ""})
     if not code.isalnum():
         return render(request, "permits/verify.html", {"code": code}, status=404)
     return redirect("permits:verify", code)

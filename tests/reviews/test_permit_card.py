@@ -119,6 +119,12 @@ def test_the_verification_page_shows_the_live_status_and_nothing_private(client,
     response = client.get(reverse("permits:verify_code"), {"code": typed})
     assert response["Location"] == reverse("permits:verify", args=[issued.check_code])
     assert client.get(reverse("permits:verify_code"), {"code": "<x>"}).status_code == 404
+    # Opened without a code (issue 23): a box to type it in, not an error.
+    for empty in ({}, {"code": "  "}):
+        opened = client.get(reverse("permits:verify_code"), empty)
+        assert opened.status_code == 200
+        assert "Type the check code printed on the permit card" in opened.text
+        assert "No permit has the check code" not in opened.text
 
 
 def test_a_change_on_the_card_makes_rev_1_and_supersedes_rev_0(
