@@ -477,8 +477,13 @@ def test_the_clerk_accepts_on_the_applications_page(client, clerk, form, applica
 def test_the_clerk_returns_with_reasons(client, clerk, form, applicant, license_):
     application = submitted(form, applicant, license_)
     client.force_login(clerk)
+    page = client.get(reverse("admin:applications_intakequeue_change", args=[application.pk])).text
+    # The browser sends an empty reason (issue 23: it used to stop it without a word) and the
+    # page says what to do.
+    assert re.search(r'<form [^>]*class="review-reject" novalidate>', page)
     url = reverse("admin:applications_application_return", args=[application.pk])
-    client.post(url, {"reasons": ""})
+    refused = client.post(url, {"reasons": ""}, follow=True)
+    assert "Give the reasons: the applicant is told them." in refused.text
     application.refresh_from_db()
     assert application.status == ApplicationStatus.SUBMITTED
     client.post(url, {"reasons": "No setbacks on the site plan."})
