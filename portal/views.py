@@ -14,6 +14,7 @@ from inspections.scheduling import mark_cancellable
 from inspections.selectors import RECENT_RESULTS_DAYS
 from licenses.scope import contractor_scope
 from permits.forms import PermitSearchForm, default_applied_from
+from permits.hints import example_address
 from permits.models import PermitType
 from permits.scopes import prefetch_for_rules
 from policy.applications import can_start_application
@@ -64,7 +65,7 @@ def health(request: HttpRequest) -> HttpResponse:
 
 def home(request: HttpRequest) -> HttpResponse:
     form = PermitSearchForm(initial={"applied_from": default_applied_from()})
-    return render(request, "portal/home.html", {"form": form})
+    return render(request, "portal/home.html", {"form": form, "example": example_address()})
 
 
 # The dashboard's "My Applications": the latest few, with a link to all.
