@@ -209,7 +209,7 @@ def copy_project(module: Module, work: Path) -> list[str]:
     config = {
         "source_paths": SOURCE_PATHS,
         "only_mutate": [module.path],
-        "also_copy": ["templates", "static", "manage.py"],
+        "also_copy": ["templates", "static", "docs/samples", "manage.py"],
         "pytest_add_cli_args_test_selection": module.tests,
         # No cache files, no xdist; the database options come from PYTEST_ADDOPTS (a change
         # here would make mutmut throw away every result it has).
