@@ -30,16 +30,16 @@ IMPORT_PROVIDER = "import"
 
 
 def imported_fees_pay(fees: Sequence[Fee], *, note: str) -> Payment | None:
-    """Pay `fees` (Due, held by no payment, each more than $0: the importer's to check, in
-    its transaction) with one payment made in the city's own system. Returns the payment, or
-    None for no fees."""
-    # Still due and held by nothing, under their row locks (the batch path's checks).
-    due = set(
-        Fee.objects.select_for_update()
+    """Pay those of `fees` that are still due, held by no payment and more than $0 (read again
+    under their row locks: the batch path's checks) with one payment made in the city's own
+    system. Returns the payment, or None when none is left to pay."""
+    fees = list(
+        Fee.objects.select_for_update(of=("self",))
+        .select_related("permit")
         .filter(pk__in=[fee.pk for fee in fees], status=FeeStatus.DUE, amount__gt=0)
-        .values_list("pk", flat=True)
+        .exclude(payment_lines__live=True)
+        .order_by("pk")
     )
-    fees = [fee for fee in fees if fee.pk in due]
     if not fees:
         return None
     total = sum((fee.amount for fee in fees), ZERO)

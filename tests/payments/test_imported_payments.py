@@ -153,3 +153,53 @@ def test_the_migration_pays_fees_imported_as_paid_before_payments_were_recorded(
     assert not nothing.payment_lines.exists() and not due.payment_lines.exists()
     migration.pay_fees_paid_elsewhere(apps, None)  # a second run finds nothing to pay
     assert Payment.objects.filter(method=PaymentMethod.IMPORTED).count() == 1
+
+
+def test_only_the_fees_given_that_are_still_due_held_by_nothing_and_owed_are_paid():
+    """imported_fees_pay reads the fees again under their locks: one paid meanwhile, one a
+    portal payment holds, one of $0 and one not given stay as they are; $1.00 is owed."""
+    from payments.imports import imported_fees_pay
+
+    permit = PermitFactory()
+    owed = FeeFactory(permit=permit, amount=Decimal("1.00"), description="Plan review")
+    other = FeeFactory(permit=permit, amount=Decimal("75.00"), description="Fence")
+    nothing = FeeFactory(permit=permit, amount=Decimal("0.00"))
+    paid = FeeFactory(permit=permit, amount=Decimal("20.00"))
+    held = FeeFactory(permit=permit, amount=Decimal("30.00"))
+    Fee.objects.filter(pk=paid.pk).update(status=FeeStatus.PAID)
+    portal = Payment.objects.create(
+        user=UserFactory(), method="card", provider="stripe", fees_total=30, total=30
+    )
+    PaymentLine.objects.create(
+        payment=portal, fee=held, amount=30, description="x", permit_number=permit.number
+    )
+    payment = imported_fees_pay([owed, nothing, paid, held], note="city.csv")
+    (line,) = payment.lines.all()
+    assert (line.fee_id, line.amount, line.description, line.permit_number) == (
+        owed.pk,
+        Decimal("1.00"),
+        "Plan review",
+        permit.number,
+    )
+    assert payment.total == Decimal("1.00")
+    statuses = dict(Fee.objects.values_list("pk", "status"))
+    assert statuses == {
+        owed.pk: "paid",
+        other.pk: "due",
+        nothing.pk: "due",
+        paid.pk: "paid",
+        held.pk: "due",
+    }
+    # Its move is the import's, in the payment's history and the audit trail.
+    (completed,) = Event.objects.filter(type="payment.completed")
+    assert completed.payload["note"] == "Paid in the city's system (city.csv)"
+    from auditlog.models import LogEntry
+
+    (entry,) = [
+        e
+        for e in LogEntry.objects.get_for_object(owed)
+        if e.changes.get("status") == ["due", "paid"]
+    ]
+    assert entry.action == LogEntry.Action.UPDATE
+    assert entry.additional_data == {"import": "Paid in the city's system (city.csv)"}
+    assert imported_fees_pay([nothing, paid, held], note="again") is None
