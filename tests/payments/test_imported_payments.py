@@ -203,3 +203,21 @@ def test_only_the_fees_given_that_are_still_due_held_by_nothing_and_owed_are_pai
     assert entry.action == LogEntry.Action.UPDATE
     assert entry.additional_data == {"import": "Paid in the city's system (city.csv)"}
     assert imported_fees_pay([nothing, paid, held], note="again") is None
+
+
+def test_paying_a_batch_costs_the_same_queries_whatever_its_size():
+    """An import pays 1,000 fees a batch: their permits are read with them, not one by one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from payments.imports import imported_fees_pay
+
+    def queries(count: int) -> int:
+        fees = [FeeFactory(permit=PermitFactory(), amount=Decimal("5.00")) for _ in range(count)]
+        fees = list(Fee.objects.filter(pk__in=[fee.pk for fee in fees]))  # permits not read
+        with CaptureQueriesContext(connection) as captured:
+            imported_fees_pay(fees, note="batch")
+        return len(captured)
+
+    queries(1)  # content types and the like, read once
+    assert queries(1) == queries(4)
