@@ -16,7 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.kept_forms import keeps_typed
 from core.uploads import upload_limit
 from permits.document_views import document_file_response
-from policy.applications import can_start_application, can_view_application, can_work_on_application
+from policy.applications import (
+    can_start_application,
+    can_view_application,
+    can_work_on_application,
+    start_application_refusal,
+)
 
 from .answers import (
     AnswerError,
@@ -58,6 +63,7 @@ def guide_view(request: HttpRequest) -> HttpResponse:
         {
             "categories": open_templates_by_category(),
             "may_apply": can_start_application(request.user),
+            "why_not": start_application_refusal(request.user),
         },
     )
 
@@ -94,6 +100,7 @@ def type_view(request: HttpRequest, code: str) -> HttpResponse:
             "estimate": estimate,
             "estimated": form.is_bound,
             "may_apply": can_start_application(request.user),
+            "why_not": start_application_refusal(request.user),
         },
     )
 

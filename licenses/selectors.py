@@ -137,3 +137,12 @@ def license_labels(license_ids: set[int]) -> dict[int, tuple[str, str]]:
 
 def forget_license_labels(license_ids) -> None:
     cache.delete_many([LABEL_CACHE_KEY.format(license_id) for license_id in license_ids])
+
+
+def pending_license_numbers(user) -> list[str]:
+    """The licenses the user asked to act for that the permit office has not decided yet."""
+    return list(
+        LicenseLink.objects.filter(user=user, status=LicenseLinkStatus.PENDING)
+        .order_by("license__number")
+        .values_list("license__number", flat=True)
+    )

@@ -101,6 +101,7 @@ POLICY_TESTS = [
     "tests/licenses/test_access.py",
     "tests/permits/test_policy_rules.py",
     "tests/permits/test_record_scopes.py",
+    "tests/applications/test_right_reason.py",
 ]
 
 MODULES = [

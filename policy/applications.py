@@ -7,6 +7,8 @@ applicant, business and status):
 - `can_work_on_application` (change, submit, withdraw, copy): its applicant, with Apply at its
   business, which holds an active license;
 - `can_upload_to_application`: the same, with Upload Files there.
+
+`start_application_refusal` says why `can_start_application` refuses, in the user's terms.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from licenses.models import Role
 from licenses.scope import contractor_scope
+from licenses.selectors import pending_license_numbers
 
 if TYPE_CHECKING:
     from applications.models import Application
@@ -35,6 +38,39 @@ def application_businesses(user) -> dict[int, frozenset[int]]:
 def can_start_application(user) -> bool:
     """Apply at a business that holds an active license."""
     return any(application_businesses(user).values())
+
+
+def start_application_refusal(user) -> str:
+    """Why the user may not apply online, the first thing in their way, in words that say what
+    to do ("" when they may): a pending license link is told as pending, not as a missing
+    role."""
+    if can_start_application(user):
+        return ""
+    if not user.is_authenticated:
+        return "Sign in to apply online."
+    scope = contractor_scope(user)
+    if not scope.verified:
+        return (
+            "Verify your email address first: follow the link in the email we sent you "
+            "(Account Management sends a new one)."
+        )
+    if scope.businesses_with(Role.APPLY):
+        return (
+            "Your business has no active license to apply under (none on record, or each one "
+            "suspended, revoked or expired): call the permit office."
+        )
+    if pending := pending_license_numbers(user):
+        numbers = ", ".join(pending)
+        return (
+            f"Your request to act for license {numbers} is waiting for the permit office's "
+            "approval: you can apply online once it is approved."
+        )
+    if scope.roles or scope.license_ids:  # a member, or registered for a license
+        return "Applying online needs the Apply role at your business: ask your business's manager."
+    return (
+        "Applying online needs a contractor license on your account: add yours on Account "
+        "Management, and the permit office approves it."
+    )
 
 
 def can_view_application(user, application: Application) -> bool:

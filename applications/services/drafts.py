@@ -14,9 +14,9 @@ from permits.models import (
 )
 from policy.applications import (
     application_businesses,
-    can_start_application,
     can_upload_to_application,
     can_work_on_application,
+    start_application_refusal,
 )
 
 from ..answers import is_blank, visible_questions
@@ -75,10 +75,8 @@ def _saved(application: Application, step: str, fields: list[str]) -> Applicatio
 @transaction.atomic
 def application_start(*, template: ApplicationTemplate, applicant) -> Application:
     """A new draft on the type's published form, with its reference."""
-    if not can_start_application(applicant):
-        raise ApplicationError(
-            "Applying online needs the Apply role at a business holding an active license."
-        )
+    if refusal := start_application_refusal(applicant):
+        raise ApplicationError(refusal)
     if template.status != TemplateStatus.PUBLISHED or not template.permit_type.is_active:
         raise ApplicationError(
             f"{template.permit_type.name} permits are not open for online application."

@@ -32,7 +32,8 @@ DECIDE_REFUSED = "Only the review's reviewer can decide it."
 START_REFUSED = "Only the review's reviewer can start it."
 REASSIGN_REFUSED = "Reassigning a review is for a supervisor of plan review."
 NO_LICENSED_BUSINESS = (
-    "Applying online needs the Apply role at a business holding an active license."
+    "Your business has no active license to apply under (none on record, or each one "
+    "suspended, revoked or expired): call the permit office."
 )
 
 
