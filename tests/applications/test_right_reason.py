@@ -54,16 +54,27 @@ def test_each_kind_of_user_is_told_the_reason_that_applies_to_them():
     verify_email(unverified, verified=False)
     member = verified()
     MembershipFactory(user=member, contractor=ContractorFactory())  # no roles
+    payer = verified()  # Pay, not Apply, at a business with an active license
+    MembershipFactory(user=payer, contractor=LicenseFactory().holder, can_pay=True)
+    waiting = verified()
+    for number in ("GC20001", "EC10001"):
+        LicenseLinkFactory(user=waiting, license=LicenseFactory(number=number))
     nobody = verified()
     applier = verified()
     license = LicenseFactory()
     MembershipFactory(user=applier, contractor=license.holder, can_apply=True)
     assert start_application_refusal(AnonymousUser()) == "Sign in to apply online."
-    assert start_application_refusal(unverified).startswith("Verify your email address first")
-    assert start_application_refusal(member) == (
-        "Applying online needs the Apply role at your business: ask your business's manager."
+    assert start_application_refusal(unverified) == (
+        "Verify your email address first: follow the link in the email we sent you "
+        "(Account Management sends a new one)."
     )
-    assert start_application_refusal(nobody).startswith(
-        "Applying online needs a contractor license on your account"
+    for user in (member, payer):
+        assert start_application_refusal(user) == (
+            "Applying online needs the Apply role at your business: ask your business's manager."
+        )
+    assert start_application_refusal(waiting) == PENDING.format(number="EC10001, GC20001")
+    assert start_application_refusal(nobody) == (
+        "Applying online needs a contractor license on your account: add yours on Account "
+        "Management, and the permit office approves it."
     )
     assert start_application_refusal(applier) == ""
