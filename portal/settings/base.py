@@ -365,6 +365,9 @@ PERMIT_SEARCH_PAGE_SIZE = 25
 # Searches by visitors who are not signed in are the same page for everyone: kept this many
 # seconds in the cache (0: never). Signed-in contractors always get a fresh page.
 PERMIT_SEARCH_CACHE_SECONDS = env.int("PERMIT_SEARCH_CACHE_SECONDS", default=60)
+# The public permit check page (/permits/verify/<code>/): guesses of a check code per client
+# address and minute, then 429 with Retry-After (core.ratelimit; the address behind the proxy).
+PERMIT_CHECK_LIMIT_PER_MINUTE = env.int("PERMIT_CHECK_LIMIT_PER_MINUTE", default=30)
 MY_RECORDS_PAGE_SIZE = 10
 DASHBOARD_PAGE_SIZE = 5
 # Inspections: the city's scheduling rules (inspections.scheduling).
