@@ -187,12 +187,14 @@ def enrolment_token(enrolment: AuthenticatorEnrolment) -> str:
 
 
 @transaction.atomic
-def authenticator_link_send(*, user: User, by: User) -> AuthenticatorEnrolment:
+def authenticator_link_send(*, user: User, by: User | None) -> AuthenticatorEnrolment:
     """An administrator sends a staff member the one-time link that sets up their first
-    authenticator app (emailed after the commit); an older unused link stops working."""
+    authenticator app (emailed after the commit); an older unused link stops working. `by`
+    None: the server's operator (`manage.py authenticator_link`, for the first superuser,
+    whom nobody could send one to)."""
     from .mfa import has_authenticator_app
 
-    if not can_send_authenticator_links(by):
+    if by is not None and not can_send_authenticator_links(by):
         raise EnrolmentLinkError("Only staff who may change users can send set-up links.")
     user = User.objects.select_for_update().get(pk=user.pk)
     if not is_city_staff(user):

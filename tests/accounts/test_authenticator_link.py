@@ -130,3 +130,13 @@ def test_only_staff_who_may_change_users_have_the_action(client, newclerk):
         assert "send_authenticator_link" not in page.text
         client.post(USERS, {"action": "send_authenticator_link", "_selected_action": [newclerk.pk]})
     assert not AuthenticatorEnrolment.objects.exists()
+
+
+def test_the_first_superuser_gets_a_link_from_the_server(django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    UserFactory(username="root", email="root@city.example", is_staff=True, is_superuser=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("authenticator_link", "root")
+    assert mail.outbox[-1].to == ["root@city.example"]
+    assert "/staff/authenticator/" in mail.outbox[-1].body
