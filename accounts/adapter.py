@@ -77,5 +77,40 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         # Rendered now (the request is here); delivered by a task once the transaction commits.
         enqueue_after_commit(deliver_email, payload)
 
+    def pre_login(self, request, user, **kwargs):
+        """Staff with no authenticator app are not signed in by their password: their first
+        app is set up through the link an administrator emails them (accounts.mfa)."""
+        from .mfa import authenticator_link_needed, needs_set_up_link
+        from .security import client_ip, security_log
+
+        if user.is_active and needs_set_up_link(user):
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            security_log.warning(
+                "staff sign-in refused, no authenticator app: user=%s ip=%s",
+                user.get_username(),
+                client_ip(request),
+            )
+            return authenticator_link_needed(request)
+        return super().pre_login(request, user, **kwargs)
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        # The set-up link stands in for the password before a staff member's first app: they
+        # may never have had one of their own.
+        from allauth.core import context
+
+        from .mfa import came_through_set_up_link, needs_set_up_link
+
+        request = context.request
+        if (
+            app == "allauth.mfa"
+            and request is not None
+            and came_through_set_up_link(request)
+            and needs_set_up_link(request.user)
+        ):
+            return False
+        return super().is_reauthentication_required(app=app, **kwargs)
+
     def get_signup_redirect_url(self, request) -> str:
         return reverse("accounts:manage")

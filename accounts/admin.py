@@ -1,12 +1,16 @@
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 
 from core.admin import TabularInline
 from licenses.models import LicenseLink, Membership
+from policy.staff import can_send_authenticator_links
 
+from .exceptions import EnrolmentLinkError
 from .models import User
+from .services import authenticator_link_send
 
 
 class LicenseLinkInline(TabularInline):
@@ -49,6 +53,31 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
     inlines = [LicenseLinkInline, MembershipInline]
+    actions = ["send_authenticator_link"]
+
+    def has_send_authenticator_link_permission(self, request) -> bool:
+        return can_send_authenticator_links(request.user)
+
+    @admin.action(
+        description="Send authenticator set-up link", permissions=["send_authenticator_link"]
+    )
+    def send_authenticator_link(self, request, queryset):
+        """A staff member's first authenticator app is set up through a one-time link to their
+        email, never with the password alone (accounts.mfa)."""
+        if not request.user.is_superuser:
+            queryset = queryset.exclude(is_superuser=True)  # as for changing them
+        for user in queryset.order_by("username"):
+            try:
+                authenticator_link_send(user=user, by=request.user)
+            except EnrolmentLinkError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"Set-up link sent to {user.get_username()} at {user.email}: it works "
+                    f"once, for {settings.STAFF_ENROLMENT_LINK_HOURS} hours.",
+                    messages.SUCCESS,
+                )
 
     # Who may grant what: only a superuser. A clerk who may edit users (or groups) cannot make
     # anyone a superuser, put anyone in a group or hand out a permission, themselves included,

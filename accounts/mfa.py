@@ -11,14 +11,17 @@ from urllib.parse import urlencode
 
 from django.apps import apps
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from policy.staff import is_city_staff
+
+# The session's staff member came through their one-time set-up link (accounts.enrolment_views).
+ENROLMENT_SESSION_KEY = "accounts.enrolment_user"
 
 WHY_STAFF_NEED_A_SECOND_FACTOR = (
     "City staff need a second factor before they open the staff pages: a stolen password "
@@ -64,6 +67,24 @@ def has_authenticator_app(user) -> bool:
     return is_mfa_enabled(user, [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN])
 
 
+def needs_set_up_link(user) -> bool:
+    """Staff who must pass a second factor and have no authenticator app yet: their first is
+    set up only through the link an administrator emails them, never with the password
+    alone (a stolen password must not be enough to add the thief's app)."""
+    return needs_second_factor(user) and not has_authenticator_app(user)
+
+
+def came_through_set_up_link(request: HttpRequest) -> bool:
+    user = request.user
+    return bool(user.is_authenticated and request.session.get(ENROLMENT_SESSION_KEY) == user.pk)
+
+
+def may_set_up_first_authenticator(request: HttpRequest) -> bool:
+    """Whether this session may open the set-up page: anyone who needs no link (a contractor,
+    staff adding a second app), or the staff member who came through their link."""
+    return not needs_set_up_link(request.user) or came_through_set_up_link(request)
+
+
 def _next_url(request: HttpRequest) -> str:
     next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
     if next_url and url_has_allowed_host_and_scheme(
@@ -83,8 +104,9 @@ def staff_sign_in_redirect(request: HttpRequest) -> HttpResponse | None:
 
     Nobody signs in on the admin's own form then: a visitor goes to the portal's sign-in
     (django-axes and allauth's limits, then allauth's MFA stage); a staff member who has not
-    passed a second factor in this session is asked for a code, or sent to set up an
-    authenticator app if they have none; a signed-in contractor is refused."""
+    passed a second factor in this session is asked for a code; one who has no authenticator
+    app is told to ask for their set-up link (or, come through it, sent to set it up); a
+    signed-in contractor is refused."""
     if not settings.STAFF_REQUIRE_MFA:
         return None
     if not mfa_installed():
@@ -102,21 +124,16 @@ def staff_sign_in_redirect(request: HttpRequest) -> HttpResponse | None:
         return HttpResponseRedirect(next_url)
     if has_authenticator_app(user):
         return _with_next(reverse("mfa_reauthenticate"), next_url)
-    if _password_asked_first(request):
-        # allauth asks for the password again before adding a factor: say why on that page (the
-        # set-up page says it itself).
-        messages.info(
-            request,
-            "City staff need a second factor before they open the staff pages: confirm your "
-            "password, then set up an authenticator app.",
-        )
-    return HttpResponseRedirect(reverse("mfa_activate_totp"))
+    if came_through_set_up_link(request):
+        return HttpResponseRedirect(reverse("mfa_activate_totp"))
+    # Signed in by password alone with no app (a session from before the rule): no set-up
+    # page, the link it takes.
+    return authenticator_link_needed(request)
 
 
-def _password_asked_first(request: HttpRequest) -> bool:
-    from allauth.account.internal.flows.reauthentication import is_reauthentication_required
-
-    return is_reauthentication_required(request, app="allauth.mfa")
+def authenticator_link_needed(request: HttpRequest, *, status: int = 403) -> HttpResponse:
+    """What staff without an authenticator app read instead of a set-up page."""
+    return render(request, "accounts/authenticator_link_needed.html", status=status)
 
 
 def record_second_factor_at_activation(request: HttpRequest, user, authenticator) -> None:
@@ -125,4 +142,14 @@ def record_second_factor_at_activation(request: HttpRequest, user, authenticator
     the app's next code."""
     from allauth.account.internal.flows.login import record_authentication
 
-    record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)
+    # As a fresh confirmation too (allauth's "reauthenticated"): the recovery codes page that
+    # follows asks for one, and a staff member come through their set-up link has no password
+    # of their own to type.
+    record_authentication(
+        request,
+        user,
+        "mfa",
+        id=authenticator.pk,
+        type=authenticator.type,
+        reauthenticated=True,
+    )

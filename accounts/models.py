@@ -62,3 +62,55 @@ class User(AbstractUser):
         if not self.security_answer_hash:
             return False
         return check_password(normalize_answer(answer), self.security_answer_hash)
+
+
+class SecondFactorGuard(models.Model):
+    """Wrong second-factor codes for one account, from every address together: a stolen
+    password and many addresses get no more guesses at the code than one address does
+    (SECOND_FACTOR_WRONG_CODE_LIMIT in SECOND_FACTOR_WINDOW_MINUTES, then the account waits
+    SECOND_FACTOR_LOCK_MINUTES). A row in the database, locked while a code is checked, so the
+    count holds across every process and two guesses at once are both counted."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="second_factor_guard")
+    wrong_codes = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "second-factor guard"
+
+    def __str__(self) -> str:
+        return f"second factor of {self.user_id}"
+
+
+class AuthenticatorEnrolment(models.Model):
+    """A one-time link to set up a staff member's first authenticator app, sent by an
+    administrator to the staff member's email: the password alone never sets one up. The link
+    carries this row's id signed with the site's key (django.core.signing), is good for
+    STAFF_ENROLMENT_LINK_HOURS and once; a newer link replaces an unused older one."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="authenticator_enrolments"
+    )
+    sent_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    replaced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "authenticator set-up link"
+        constraints = [
+            # One open link per staff member at a time, even for two sends at once.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(used_at__isnull=True, replaced_at__isnull=True),
+                name="one_open_enrolment_per_user",
+                violation_error_message="A set-up link is already open for this user.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"authenticator set-up link for {self.user_id}"

@@ -9,6 +9,8 @@ import logging
 from django.conf import settings
 from django.http import HttpRequest
 
+from core.ratelimit import client_address
+
 SECURITY_QUESTIONS = [
     ("first_job", "What was the name of the company where you had your first job?"),
     ("first_street", "What street did you live on in third grade?"),
@@ -28,17 +30,10 @@ def security_question_enabled() -> bool:
 def client_ip(request: HttpRequest | None) -> str:
     """The client's address as the one trusted proxy setting tells it (TRUSTED_PROXY_COUNT or
     TRUSTED_CLIENT_IP_HEADER, handed to allauth): the same answer for allauth's rate limits,
-    django-axes's lock-outs (AXES_CLIENT_IP_CALLABLE) and the security log. Behind a proxy that
-    is not configured, every client would be the proxy."""
-    from allauth.account.adapter import get_adapter
-    from django.core.exceptions import PermissionDenied
-
-    if request is None:
-        return "-"
-    try:
-        return get_adapter(request).get_client_ip(request)
-    except (PermissionDenied, ValueError):
-        return "-"
+    django-axes's lock-outs (AXES_CLIENT_IP_CALLABLE), the security log and the portal's own
+    limits (core.ratelimit). Behind a proxy that is not configured, every client would be the
+    proxy."""
+    return client_address(request)
 
 
 def axes_client_ip(request: HttpRequest | None) -> str | None:

@@ -6,7 +6,14 @@ LicenseError when it refuses. The "last manager" rule locks the business row bef
 its managers, so two requests at once cannot both remove one.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
 from django.db import transaction
+from django.utils import timezone
 
 from core.events import event_record
 from core.text import with_period
@@ -23,8 +30,10 @@ from licenses.models import (
 )
 from licenses.services import license_link_request
 from policy.businesses import can_join_business, can_manage_business, can_remove_member
+from policy.staff import can_send_authenticator_links, is_city_staff
 
-from .models import User
+from .exceptions import EnrolmentLinkError
+from .models import AuthenticatorEnrolment, SecondFactorGuard, User
 
 
 @transaction.atomic
@@ -118,3 +127,137 @@ def contractor_regenerate_pin(*, contractor: Contractor, by: User) -> str:
     contractor.pin = pin
     contractor.save(update_fields=["pin", "updated_at"])
     return pin
+
+
+# Second factor: wrong codes per account, and a staff member's first authenticator ------------
+
+
+@dataclass(frozen=True)
+class SecondFactorOutcome:
+    """What became of a code: accepted, or not; `locked_until` when the account waits (this
+    code was not even checked, or it was the wrong code that reached the limit)."""
+
+    accepted: bool
+    locked_until: datetime | None = None
+
+
+@transaction.atomic
+def second_factor_attempt(*, user: User, code_is_right: Callable[[], bool]) -> SecondFactorOutcome:
+    """Check a second-factor code (`code_is_right`: allauth's check, False only for a wrong code,
+    the one kind of refusal counted) under the account's limit
+    on wrong codes, counted from every address together: past the limit the account waits,
+    no code is checked meanwhile, and the lock-out is recorded once
+    (`account.second_factor_locked`: its owner is emailed). The account's row stays locked
+    while the code is checked, so guesses sent at once are each counted."""
+    SecondFactorGuard.objects.get_or_create(user=user)
+    guard = SecondFactorGuard.objects.select_for_update().get(user=user)
+    now = timezone.now()
+    if guard.locked_until and guard.locked_until > now:
+        return SecondFactorOutcome(accepted=False, locked_until=guard.locked_until)
+    if code_is_right():
+        return SecondFactorOutcome(accepted=True)
+    window = timedelta(minutes=settings.SECOND_FACTOR_WINDOW_MINUTES)
+    if guard.window_started_at is None or guard.window_started_at <= now - window:
+        guard.window_started_at = now
+        guard.wrong_codes = 0
+    guard.wrong_codes += 1
+    locked_until = None
+    if guard.wrong_codes >= settings.SECOND_FACTOR_WRONG_CODE_LIMIT:
+        locked_until = now + timedelta(minutes=settings.SECOND_FACTOR_LOCK_MINUTES)
+        event_record(
+            "account.second_factor_locked",
+            subject=user,
+            wrong_codes=guard.wrong_codes,
+            locked_until=locked_until.isoformat(),
+        )
+        guard.locked_until = locked_until
+        guard.wrong_codes = 0
+        guard.window_started_at = None
+    guard.save(update_fields=["wrong_codes", "window_started_at", "locked_until"])
+    return SecondFactorOutcome(accepted=False, locked_until=locked_until)
+
+
+ENROLMENT_SALT = "accounts.authenticator-enrolment"
+
+
+def enrolment_token(enrolment: AuthenticatorEnrolment) -> str:
+    """The link's token: the enrolment's id, signed with the site's key (never stored, never in
+    an event): only the email it is sent to carries it."""
+    return signing.dumps(enrolment.pk, salt=ENROLMENT_SALT)
+
+
+@transaction.atomic
+def authenticator_link_send(*, user: User, by: User | None) -> AuthenticatorEnrolment:
+    """An administrator sends a staff member the one-time link that sets up their first
+    authenticator app (emailed after the commit); an older unused link stops working. `by`
+    None: the server's operator (`manage.py authenticator_link`, for the first superuser,
+    whom nobody could send one to)."""
+    from .mfa import has_authenticator_app
+
+    if by is not None and not can_send_authenticator_links(by):
+        raise EnrolmentLinkError("Only staff who may change users can send set-up links.")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not is_city_staff(user):
+        raise EnrolmentLinkError(f"{user.get_username()} is not active city staff.")
+    if not user.email:
+        raise EnrolmentLinkError(f"{user.get_username()} has no email address to send it to.")
+    if has_authenticator_app(user):
+        raise EnrolmentLinkError(
+            f"{user.get_username()} already has an authenticator app. If the phone is lost, "
+            "remove it under MFA authenticators first, then send a link."
+        )
+    now = timezone.now()
+    AuthenticatorEnrolment.objects.filter(
+        user=user, used_at__isnull=True, replaced_at__isnull=True
+    ).update(replaced_at=now)
+    enrolment = AuthenticatorEnrolment.objects.create(
+        user=user,
+        sent_by=by,
+        expires_at=now + timedelta(hours=settings.STAFF_ENROLMENT_LINK_HOURS),
+    )
+    event_record("account.authenticator_link_sent", subject=user, actor=by, enrolment=enrolment.pk)
+    return enrolment
+
+
+LINK_NOT_VALID = (
+    "This set-up link is not valid: it may have been used already, replaced by a newer one, "
+    "or copied incompletely. Ask the administrator who created your account to send a new one."
+)
+
+
+@transaction.atomic
+def authenticator_link_open(*, token: str) -> User:
+    """Use a set-up link (once): the staff member it was sent to, who may now set up their
+    first authenticator app in this session."""
+    from .mfa import has_authenticator_app
+
+    max_age = timedelta(hours=settings.STAFF_ENROLMENT_LINK_HOURS)
+    try:
+        enrolment_id = signing.loads(token, salt=ENROLMENT_SALT, max_age=max_age)
+    except signing.SignatureExpired as expired:
+        raise EnrolmentLinkError(
+            "This set-up link has expired. Ask the administrator who created your account to "
+            "send a new one."
+        ) from expired
+    except signing.BadSignature as bad:
+        raise EnrolmentLinkError(LINK_NOT_VALID) from bad
+    enrolment = (
+        AuthenticatorEnrolment.objects.select_for_update()
+        .select_related("user")
+        .filter(pk=enrolment_id)
+        .first()
+    )
+    now = timezone.now()
+    if enrolment is None or enrolment.used_at or enrolment.replaced_at:
+        raise EnrolmentLinkError(LINK_NOT_VALID)
+    if enrolment.expires_at <= now:
+        raise EnrolmentLinkError(
+            "This set-up link has expired. Ask the administrator who created your account to "
+            "send a new one."
+        )
+    user = enrolment.user
+    if not is_city_staff(user) or has_authenticator_app(user):
+        raise EnrolmentLinkError(LINK_NOT_VALID)
+    enrolment.used_at = now
+    enrolment.save(update_fields=["used_at"])
+    return user

@@ -2,6 +2,8 @@
 registration is received; the license reviewers (city staff, policy.staff), when a user asks to
 act for a license."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.urls import reverse
 
@@ -11,7 +13,8 @@ from core.models import Event
 from licenses.models import LicenseLink
 from policy.staff import license_link_decider_filter, license_reviewer_filter
 
-from .models import User
+from .models import AuthenticatorEnrolment, User
+from .services import enrolment_token
 
 
 @subscriber("account.registered")
@@ -59,5 +62,43 @@ def notify_license_reviewers(event: Event) -> None:
                 reverse("admin:licenses_licenselink_change", args=[link.pk])
             ),
             "queue_url": absolute_url(reverse("admin:licenses_licenselink_changelist")),
+        },
+    )
+
+
+@subscriber("account.second_factor_locked")
+def send_second_factor_locked(event: Event) -> None:
+    """The account's owner, once a lock-out: someone has their password and is guessing codes
+    (or they mistyped many times)."""
+    user = User.objects.get(pk=event.object_id)
+    send_templated_email(
+        template="second_factor_locked",
+        to=[user.email],
+        context={
+            "user": user,
+            "wrong_codes": event.payload["wrong_codes"],
+            "locked_until": datetime.fromisoformat(event.payload["locked_until"]),
+            "password_url": absolute_url(reverse("account_change_password")),
+        },
+    )
+
+
+@subscriber("account.authenticator_link_sent")
+def send_authenticator_link(event: Event) -> None:
+    """The staff member: the one-time link that sets up their first authenticator app."""
+    enrolment = AuthenticatorEnrolment.objects.select_related("user").get(
+        pk=event.payload["enrolment"]
+    )
+    if enrolment.used_at or enrolment.replaced_at:
+        return  # a newer link went out meanwhile (a retried delivery must not send a dead one)
+    send_templated_email(
+        template="authenticator_link",
+        to=[enrolment.user.email],
+        context={
+            "user": enrolment.user,
+            "link": absolute_url(
+                reverse("accounts:authenticator_link", args=[enrolment_token(enrolment)])
+            ),
+            "expires_at": enrolment.expires_at,
         },
     )

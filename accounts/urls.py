@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import business_views, views
+from . import business_views, enrolment_views, views
 
 app_name = "accounts"
 
@@ -9,6 +9,11 @@ urlpatterns = [
     path("register/licenses/", views.registration_licenses, name="register_licenses"),
     path("register/account/", views.RegistrationAccountView.as_view(), name="register_account"),
     path("signed-out/", views.signed_out_idle, name="signed_out_idle"),
+    path(
+        "staff/authenticator/<str:token>/",
+        enrolment_views.authenticator_link,
+        name="authenticator_link",
+    ),
     path("account/", views.manage, name="manage"),
     path("account/contact/", views.profile_edit, name="profile"),
     path("account/security-question/", views.security_question, name="security_question"),

@@ -46,6 +46,8 @@ logger = logging.getLogger("portal.events")
 CATALOGUE: dict[str, Any] = {
     # Accounts and licenses
     "account.registered": _("Registered"),
+    "account.second_factor_locked": _("Second factor locked after wrong codes"),
+    "account.authenticator_link_sent": _("Authenticator set-up link sent"),
     "license.status_changed": _("License status changed"),
     "license_link.requested": _("License link requested"),
     "license_link.decided": _("License link decided"),

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from core.history import history_of
 from core.pagination import paginate
+from core.ratelimit import Limit, rate_limited
 from core.spreadsheet import Echo, csv_safe
 from licenses.models import LicenseStatus
 from policy.permits import can_view_private, inactive_license_status
@@ -368,7 +369,13 @@ def permit_verify_code_view(request: HttpRequest) -> HttpResponse:
     return redirect("permits:verify", code)
 
 
+def permit_check_limit() -> Limit:
+    """Check codes are guessed here: a client address gets this many looks a minute."""
+    return Limit("permit-check", settings.PERMIT_CHECK_LIMIT_PER_MINUTE, 60)
+
+
 @require_GET
+@rate_limited(permit_check_limit, template="permits/verify_limited.html")
 def permit_verify_view(request: HttpRequest, code: str) -> HttpResponse:
     """Anyone with the card's check code (its QR code) sees the permit as it is now: status,
     dates, site, and the card's public sections (inspections passed, conditions); nothing

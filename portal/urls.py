@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.enrolment_views import activate_totp
 from accounts.views import registration_signup_redirect
 
 from . import views
@@ -24,6 +25,8 @@ urlpatterns = [
     path("", include("reviews.urls")),
     # Registration starts with the terms, not allauth's bare sign-up page.
     path("accounts/signup/", registration_signup_redirect, name="account_signup"),
+    # allauth's set-up page, refused to staff who did not come through their one-time link.
+    path("accounts/2fa/totp/activate/", activate_totp, name="mfa_activate_totp"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("admin/", admin.site.urls),

@@ -328,6 +328,19 @@ ACCOUNT_SECURITY_QUESTION = env.bool("ACCOUNT_SECURITY_QUESTION", default=False)
 STAFF_REQUIRE_MFA = env.bool("STAFF_REQUIRE_MFA", default=True)
 MFA_ADAPTER = "accounts.mfa_adapter.PortalMFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Wrong second-factor codes per account, from every address together (allauth's own limit,
+# login_failed above, counts per address): this many in the window, then the account waits and
+# its owner is emailed (accounts.services.second_factor_attempt).
+SECOND_FACTOR_WRONG_CODE_LIMIT = env.int("SECOND_FACTOR_WRONG_CODE_LIMIT", default=10)
+SECOND_FACTOR_WINDOW_MINUTES = env.int("SECOND_FACTOR_WINDOW_MINUTES", default=15)
+SECOND_FACTOR_LOCK_MINUTES = env.int("SECOND_FACTOR_LOCK_MINUTES", default=15)
+MFA_FORMS = {
+    "authenticate": "accounts.mfa_forms.PortalAuthenticateForm",
+    "reauthenticate": "accounts.mfa_forms.PortalReauthenticateForm",
+}
+# A staff member's first authenticator app is set up through a one-time link an administrator
+# sends to their email (admin's "Send authenticator set-up link"), good for this long.
+STAFF_ENROLMENT_LINK_HOURS = env.int("STAFF_ENROLMENT_LINK_HOURS", default=24)
 # A session with no request for this long ends at its next request (accounts.middleware).
 STAFF_IDLE_MINUTES = env.int("STAFF_IDLE_MINUTES", default=30)
 CONTRACTOR_IDLE_MINUTES = env.int("CONTRACTOR_IDLE_MINUTES", default=120)
@@ -365,6 +378,9 @@ PERMIT_SEARCH_PAGE_SIZE = 25
 # Searches by visitors who are not signed in are the same page for everyone: kept this many
 # seconds in the cache (0: never). Signed-in contractors always get a fresh page.
 PERMIT_SEARCH_CACHE_SECONDS = env.int("PERMIT_SEARCH_CACHE_SECONDS", default=60)
+# The public permit check page (/permits/verify/<code>/): guesses of a check code per client
+# address and minute, then 429 with Retry-After (core.ratelimit; the address behind the proxy).
+PERMIT_CHECK_LIMIT_PER_MINUTE = env.int("PERMIT_CHECK_LIMIT_PER_MINUTE", default=30)
 MY_RECORDS_PAGE_SIZE = 10
 DASHBOARD_PAGE_SIZE = 5
 # Inspections: the city's scheduling rules (inspections.scheduling).

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from tests.factories import TEST_PASSWORD, UserFactory, contractor_user
@@ -79,8 +80,7 @@ def admin_urls() -> list[str]:
 
 
 def test_a_staff_member_without_a_second_factor_opens_no_admin_page(client, boss):
-    assert sign_in(client).status_code == 302
-    assert client.session.get("_auth_user_id") == str(boss.pk)  # signed in, by password only
+    client.force_login(boss)  # signed in by password only (a session from before the rule)
     urls = admin_urls()
     assert len(urls) > 10
     for url in urls:
@@ -89,21 +89,41 @@ def test_a_staff_member_without_a_second_factor_opens_no_admin_page(client, boss
         assert response.url.startswith(reverse("admin:login")), url
 
 
-def open_activation(client):
-    """Sign in, open admin and follow where it sends a staff member with no app: allauth asks
-    for the password again before a factor is added, then shows the set-up page."""
-    sign_in(client)
-    response = client.get(ADMIN, follow=True)
-    reauthenticate = response.redirect_chain[-1][0]
-    confirmed = client.post(reauthenticate, {"password": TEST_PASSWORD}, follow=True)
+def test_the_password_alone_signs_no_staff_member_without_an_app_in(client, boss):
+    """Issue 23, req. 13: the first app is set up through an emailed link, never with the
+    password alone (before, the password led straight to the set-up page)."""
+    refused = sign_in(client)
+    assert refused.status_code == 403
+    assert "_auth_user_id" not in client.session
+    assert "Your authenticator app is set up through an emailed link" in refused.text
+    assert "Send authenticator set-up link" in refused.text
+    # Nor does a session signed in before the rule reach the set-up page.
+    client.force_login(boss)
+    assert client.get(ADMIN, follow=True).status_code == 403
+    page = client.get(reverse("mfa_activate_totp"))
+    assert page.status_code == 403
+    assert "mfa.totp.secret" not in client.session
+
+
+def open_activation(client, user=None):
+    """Open the set-up link an administrator sent (its button), which signs the staff member
+    in and shows the set-up page, with no password asked."""
+    from accounts.services import authenticator_link_send, enrolment_token
+
+    user = user or get_user_model().objects.get(username="boss")
+    admin_user = UserFactory(username=f"admin-of-{user.username}", is_staff=True, is_superuser=True)
+    enrolment = authenticator_link_send(user=user, by=admin_user)
+    link = reverse("accounts:authenticator_link", args=[enrolment_token(enrolment)])
+    asked = client.get(link)
+    assert "Continue to set up" in asked.text
+    confirmed = client.post(link, follow=True)
     assert confirmed.redirect_chain[-1][0] == reverse("mfa_activate_totp")
-    return response, confirmed
+    return asked, confirmed
 
 
-def test_the_admin_sends_them_to_set_up_an_authenticator_app_and_says_why(client, boss):
+def test_the_link_opens_the_set_up_page_and_says_why(client, boss):
     asked, page = open_activation(client)
-    assert asked.redirect_chain[-1][0].startswith(reverse("account_reauthenticate"))
-    assert "City staff need a second factor before they open the staff pages" in asked.text
+    assert asked.status_code == 200
     assert page.status_code == 200
     assert "a stolen password alone must not reach the city" in page.text
     assert "Set up an authenticator app" in page.text

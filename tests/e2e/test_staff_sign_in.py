@@ -7,6 +7,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -82,15 +83,24 @@ def test_a_clerk_opens_admin_with_a_code_and_is_signed_out_when_idle(
     expect(page.get_by_role("heading", name="Contractor Login")).to_be_visible()
 
 
-def test_a_new_staff_member_sets_up_an_app_and_keeps_recovery_codes(page, live_server):
-    UserFactory(username="newclerk", is_staff=True)
+def test_a_new_staff_member_sets_up_an_app_through_the_emailed_link(page, live_server):
+    """Issue 23: the password alone sets up no app; the administrator's one-time link does."""
+    from accounts.services import authenticator_link_send, enrolment_token
+
+    newclerk = UserFactory(username="newclerk", email="newclerk@city.example", is_staff=True)
+    chief = UserFactory(username="chief", is_staff=True, is_superuser=True)
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/admin/")
     password_step(page, "newclerk", TEST_PASSWORD)
-    # allauth asks for the password again before a factor is added, and says why.
-    expect(page.get_by_text("City staff need a second factor")).to_be_visible()
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Confirm").click()
+    expect(
+        page.get_by_role("heading", name="Your authenticator app is set up through an emailed link")
+    ).to_be_visible()
+    link = reverse(
+        "accounts:authenticator_link",
+        args=[enrolment_token(authenticator_link_send(user=newclerk, by=chief))],
+    )
+    page.goto(f"{live_server.url}{link}")
+    page.get_by_role("button", name="Continue to set up").click()
     expect(page.get_by_role("heading", name="Set up an authenticator app")).to_be_visible()
     expect(page.get_by_text("a stolen password alone must not reach")).to_be_visible()
     expect(page.get_by_role("img", name=re.compile("QR code"))).to_be_visible()
@@ -102,3 +112,7 @@ def test_a_new_staff_member_sets_up_an_app_and_keeps_recovery_codes(page, live_s
     assert len(codes) == 10
     page.goto(f"{live_server.url}/admin/")
     expect(page.get_by_role("heading", name="Building department")).to_be_visible()
+    # The link was good once.
+    page.goto(f"{live_server.url}{link}")
+    page.get_by_role("button", name="Continue to set up").click()
+    expect(page.get_by_text("This set-up link is not valid")).to_be_visible()
