@@ -79,8 +79,8 @@ Rows (every signed-in user has a verified email address unless the row says othe
                        permission to view My reviews
 - inspector .......... staff in the Inspectors group, I's assigned inspector
 - clerk .............. staff in the License Reviewers group, with the permissions to decide license links, open permit
-                       documents, record trust deposits, change conditions of approval and
-                       work the intake queue
+                       documents, record trust deposits, change conditions of approval,
+                       work the intake queue and view My reviews
 - inactive-admin ..... a superuser and staff member whose account was deactivated (and who
                        was R's reviewer): passes no staff rule
 """
@@ -144,7 +144,7 @@ contact           Y     -      -         -        -       -       -     Y      -
 staff             -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         Y         Y        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      Y        -         -        Y     Y       Y        -         Y           Y           Y         Y       Y
 reviewer          -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         Y         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      Y        -         -        -     -       -        Y         -           -           -         -       Y
 inspector         -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      Y        Y         -        -     -       -        -         -           -           Y         -       -
-clerk             -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      Y        -         Y        Y     Y       Y        -         -           Y           -         Y       -
+clerk             -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      Y        -         Y        Y     Y       Y        -         -           Y           -         Y       Y
 inactive-admin    -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -      -      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -           -         -       -
 """
 
@@ -323,6 +323,7 @@ def make_clerk(world: World):
         "add_trustentry",
         "change_reviewcondition",
         "change_intakequeue",
+        "view_myreview",
     ):
         user.user_permissions.add(Permission.objects.get(codename=name))
     return user
@@ -526,6 +527,23 @@ def render_may(user, source: str, **context) -> str:
     request = RequestFactory().get("/")
     request.user = user
     return Template("{% load policy %}" + source).render(Context({"request": request, **context}))
+
+
+# Where each kind of user lands after signing in (staff_landing): a superuser on admin's index,
+# then the first of the intake queue, My reviews and My stops; contractors on their dashboard.
+LANDINGS = {"staff": "admin", "reviewer": "reviews", "inspector": "stops", "clerk": "intake"}
+
+
+@pytest.mark.parametrize("kind", list(USERS))
+def test_each_kind_of_user_lands_on_their_work(kind):
+    world = make_world()
+    user = USERS[kind](world)
+    assert staff_rules.staff_landing(fresh(user)) == LANDINGS.get(kind, "")
+
+
+def test_staff_without_a_queue_of_their_own_land_on_admin():
+    user = verified_user(is_staff=True)
+    assert staff_rules.staff_landing(fresh(user)) == "admin"
 
 
 @pytest.mark.parametrize("kind", ["Manage", "Pay", "contact", "anonymous"])
