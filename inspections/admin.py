@@ -239,6 +239,7 @@ class InspectionAdmin(admin.ModelAdmin):
                     "request_notes",
                     "requested_by",
                     "created_at",
+                    "reinspection_of",
                 )
             },
         ),
@@ -261,6 +262,7 @@ class InspectionAdmin(admin.ModelAdmin):
     )
     readonly_fields = (
         "status",
+        "reinspection_of",
         "requested_by",
         "created_at",
         "request_notes",

@@ -193,6 +193,7 @@ class Inspection(StatusMachine):
     # A re-inspection: the failed (or partial) visit it follows; one per failed visit.
     reinspection_of = models.OneToOneField(
         "self",
+        verbose_name="re-inspection of",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

@@ -35,7 +35,7 @@ def todays_stop() -> Inspection:
         for p in Permit.objects.filter(status=PermitStatus.ISSUED).order_by("number")
         if not p.inspections.filter(status="scheduled").exists()
     )
-    kind = inspection_types_for(permit.permit_type_id).first()
+    kind = inspection_types_for(permit.permit_type_id).filter(is_final=False).first()
     kind.reinspection_fee = "75.00"
     kind.save()
     return InspectionFactory(

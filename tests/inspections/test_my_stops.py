@@ -212,6 +212,10 @@ def test_a_failed_result_offers_the_reinspection_with_its_fee_and_requests_it(
     page = client.get(reverse("inspections:stop", args=[visit.pk]))
     assert f"Re-inspection {again.number} is requested" in page.text
     assert "Request re-inspection" not in page.text
+    # Admin names the visit it follows.
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    change = client.get(reverse("admin:inspections_inspection_change", args=[again.pk]))
+    assert "Re-inspection of" in change.text and visit.number in change.text
 
 
 def test_without_a_fee_in_the_schedule_the_reinspection_charges_nothing(client, ivy, contractor):
@@ -277,3 +281,10 @@ def test_admin_refuses_a_result_before_the_inspections_day(client, ivy):
     response = client.post(url, data, follow=True)
     assert "is not due yet" in response.text
     assert Inspection.objects.get(pk=ahead.pk).status == InspectionStatus.SCHEDULED
+
+
+def test_a_reinspection_fee_is_never_negative():
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        InspectionTypeFactory(reinspection_fee=Decimal("-1.00"))
