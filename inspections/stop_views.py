@@ -46,6 +46,8 @@ def my_stops(request: HttpRequest) -> HttpResponse:
 def stop_for(request: HttpRequest, inspection_id: int) -> Inspection:
     """One of the signed-in inspector's own stops (any other inspection: 404)."""
     inspector = inspector_of(request)
+    if inspector is None:
+        raise Http404("No stop of yours has that number.")
     stop = get_object_or_404(
         Inspection.objects.select_related(
             "permit", "permit__permit_type", "inspection_type", "inspector", "reinspection"

@@ -119,6 +119,14 @@ def test_my_stops_is_for_inspectors_and_a_stop_for_its_own_inspector(client, ivy
     assert client.get(reverse("inspections:stop", args=[visit.pk])).status_code == 404
     client.force_login(make_inspector("noel").user)
     assert client.get(reverse("inspections:stop", args=[visit.pk])).status_code == 404
+    # In the Inspectors group, not set up as an inspector: no stops, not the unassigned ones.
+    unset = make_inspector("new")
+    unset.delete()
+    unset.user.user_permissions.add(Permission.objects.get(codename="change_inspection"))
+    unassigned = stop(None)
+    client.force_login(unset.user)
+    assert "not set up as an inspector yet" in client.get(reverse("inspections:my_stops")).text
+    assert client.get(reverse("inspections:stop", args=[unassigned.pk])).status_code == 404
     response = client.post(reverse("inspections:stop", args=[visit.pk]), {"result": "passed"})
     assert response.status_code == 404
     assert Inspection.objects.get(pk=visit.pk).status == InspectionStatus.SCHEDULED
