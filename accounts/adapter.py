@@ -7,6 +7,15 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from core.mail import deliver_email, enqueue_after_commit
+from policy.staff import LAND_ADMIN, LAND_INTAKE, LAND_REVIEWS, LAND_STOPS, staff_landing
+
+# Each kind of staff member's work page after signing in (policy.staff.staff_landing).
+STAFF_LANDINGS = {
+    LAND_ADMIN: "admin:index",
+    LAND_INTAKE: "admin:applications_intakequeue_changelist",
+    LAND_REVIEWS: "admin:reviews_myreview_changelist",
+    LAND_STOPS: "inspections:my_stops",
+}
 
 
 @dataclass(frozen=True)
@@ -114,3 +123,11 @@ class PortalAccountAdapter(DefaultAccountAdapter):
 
     def get_signup_redirect_url(self, request) -> str:
         return reverse("accounts:manage")
+
+    def get_login_redirect_url(self, request) -> str:
+        """Staff land on their work (a `next` the sign-in page carried still wins: allauth
+        asks this only without one); contractors on their dashboard."""
+        landing = staff_landing(request.user)
+        if landing:
+            return reverse(STAFF_LANDINGS[landing])
+        return super().get_login_redirect_url(request)

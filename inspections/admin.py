@@ -13,6 +13,7 @@ from core.params import parse_id
 from permits.admin import permit_search_ids
 from policy.staff import INSPECTORS_GROUP, inspector_filter, is_inspector
 
+from .admin_filters import OpenFilter, shows_open_list
 from .exceptions import InspectionError
 from .models import (
     CalendarFeed,
@@ -69,7 +70,7 @@ class CityWideFilter(admin.SimpleListFilter):
 
 @admin.register(InspectionType)
 class InspectionTypeAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "list_of")
+    list_display = ("code", "name", "list_of", "reinspection_fee")
     list_filter = (CityWideFilter, "permit_type")
     search_fields = ("code", "name")
 
@@ -83,7 +84,7 @@ class InspectionTypeInline(TabularInline):
 
     model = InspectionType
     extra = 1
-    fields = ("code", "name", "is_final")
+    fields = ("code", "name", "is_final", "reinspection_fee")
 
 
 class WithoutInspectionsFilter(admin.SimpleListFilter):
@@ -187,20 +188,19 @@ def told(inspection) -> str:
 @admin.register(Inspection)
 class InspectionAdmin(admin.ModelAdmin):
     form = InspectionAdminForm
+    # Narrow enough for 1366 px beside the filters: the permit by its number, the day with its
+    # AM/PM, the status with its result.
     list_display = (
         "number",
-        "permit",
+        "permit_number",
         "address",
         "inspection_type",
-        "scheduled_for",
-        "time_preference",
+        "day",
         "inspector",
-        "area",
-        "status",
-        "result",
+        "outcome",
     )
     list_filter = (
-        "status",
+        OpenFilter,
         "scheduled_for",
         "inspector",
         "area",
@@ -217,6 +217,13 @@ class InspectionAdmin(admin.ModelAdmin):
     autocomplete_fields = ("permit",)
     show_full_result_count = False
     ordering = ("scheduled_for", "inspector", "id")
+
+    def get_ordering(self, request):
+        # Open ones soonest (the overdue) first; a history, latest first.
+        if shows_open_list(request):
+            return self.ordering
+        return ("-scheduled_for", "-id")
+
     fieldsets = (
         (
             "Request",
@@ -232,6 +239,7 @@ class InspectionAdmin(admin.ModelAdmin):
                     "request_notes",
                     "requested_by",
                     "created_at",
+                    "reinspection_of",
                 )
             },
         ),
@@ -254,6 +262,7 @@ class InspectionAdmin(admin.ModelAdmin):
     )
     readonly_fields = (
         "status",
+        "reinspection_of",
         "requested_by",
         "created_at",
         "request_notes",
@@ -303,6 +312,23 @@ class InspectionAdmin(admin.ModelAdmin):
     @admin.display(description="address")
     def address(self, inspection):
         return inspection.permit.address
+
+    @admin.display(description="permit", ordering="permit__number")
+    def permit_number(self, inspection):
+        return inspection.permit.number
+
+    @admin.display(description="date", ordering="scheduled_for")
+    def day(self, inspection):
+        if inspection.scheduled_for is None:
+            return "-"
+        window = f" {inspection.time_preference.upper()}" if inspection.time_preference else ""
+        return f"{inspection.scheduled_for:%m/%d/%Y}{window}"
+
+    @admin.display(description="status", ordering="status")
+    def outcome(self, inspection):
+        if inspection.result:
+            return inspection.get_result_display()
+        return inspection.get_status_display()
 
     def save_model(self, request, obj, form, change):
         result = form.cleaned_data.get("result")

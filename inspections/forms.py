@@ -4,7 +4,7 @@ from django import forms
 
 from core.validators import PHONE
 
-from .models import TimePreference
+from .models import InspectionResult, TimePreference
 
 
 class InspectionTypeForm(forms.Form):
@@ -57,3 +57,42 @@ class InspectionNotesForm(forms.Form):
             "building department's staff and inspectors; not shown on the portal again."
         ),
     )
+
+
+class InspectionResultForm(forms.Form):
+    """The inspector's result of a visit, recorded from My stops."""
+
+    result = forms.ChoiceField(
+        label="Result",
+        choices=InspectionResult.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a result."},
+    )
+    result_comments = forms.CharField(
+        label="Comments for the contractor",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown on the permit's public page and in the result email.",
+    )
+    inspector_notes = forms.CharField(
+        label="Internal notes",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For staff and inspectors only; never shown on the portal.",
+    )
+
+
+class ReinspectionForm(forms.Form):
+    day = forms.TypedChoiceField(
+        label="Re-inspection date",
+        coerce=datetime.date.fromisoformat,
+        error_messages={
+            "invalid_choice": "That day cannot be requested: choose one of the days offered."
+        },
+    )
+
+    def __init__(self, *args, days: list[datetime.date], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["day"].choices = [(day.isoformat(), f"{day:%A %m/%d/%Y}") for day in days]

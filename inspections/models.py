@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.money import MONEY
 from core.status import StatusMachine
 from permits.models import Permit, PermitType
 
@@ -30,6 +31,17 @@ class InspectionType(models.Model):
         default=False,
         help_text="The permit's last inspection: held while a condition to meet before it is open.",
     )
+    # The fee schedule's charge for visiting again after this inspection failed (empty: none).
+    reinspection_fee = models.DecimalField(
+        "re-inspection fee",
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text=(
+            "Charged on the permit when a re-inspection is requested after this inspection "
+            "failed. Empty: no fee."
+        ),
+    )
 
     class Meta:
         ordering = ["permit_type", "code"]
@@ -48,6 +60,11 @@ class InspectionType(models.Model):
                 violation_error_message=(
                     "The city-wide list already has an inspection with this code."
                 ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reinspection_fee__gte=0),
+                name="inspection_type_reinspection_fee_gte_0",
+                violation_error_message="A re-inspection fee cannot be negative.",
             ),
         ]
 
@@ -173,6 +190,16 @@ class Inspection(StatusMachine):
     contact_phone = models.CharField(max_length=30, blank=True)
     # "Additional Notes" for the inspector: staff and inspectors only, never shown on the portal.
     request_notes = models.TextField("notes for the inspector", blank=True)
+    # A re-inspection: the failed (or partial) visit it follows; one per failed visit.
+    reinspection_of = models.OneToOneField(
+        "self",
+        verbose_name="re-inspection of",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reinspection",
+        editable=False,
+    )
     # One per Finish click: a second click with the same token finds the first request.
     request_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 

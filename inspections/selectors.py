@@ -1,6 +1,9 @@
 """Reads of inspections."""
 
 import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import groupby
 
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -10,7 +13,7 @@ from core.sql import Part, in_order
 from permits.models import PermitType
 from permits.scopes import record_license_ids, record_permit_ids
 
-from .models import Inspection, InspectionStatus, InspectionType
+from .models import Inspection, InspectionStatus, InspectionType, Inspector, TimePreference
 
 RECENT_RESULTS_DAYS = 30
 
@@ -208,3 +211,76 @@ def inspections_card_section(permit):
             ]
         )
     return CardSection(title="Inspections", columns=["Inspection", "Date", "Result"], rows=rows)
+
+
+# Route order: the morning's requests, then those without a preference, then the afternoon's;
+# within each, by ZIP code, street and house number, so one part of town follows another. The
+# portal keeps no map: this is the order an inspector can check against the addresses.
+_WINDOW_ORDER = {TimePreference.AM: 0, TimePreference.ANY: 1, TimePreference.PM: 2}
+
+
+def route_key(stop: Inspection) -> tuple:
+    return (
+        _WINDOW_ORDER.get(stop.time_preference, 1),
+        stop.permit.zip_code,
+        stop.permit.street_name,
+        stop.permit.street_number.zfill(8),
+        stop.pk,
+    )
+
+
+def in_route_order(stops: Iterable[Inspection]) -> list[Inspection]:
+    return sorted(stops, key=route_key)
+
+
+@dataclass
+class InspectorDay:
+    """My stops: an inspector's open inspections of one day, in route order."""
+
+    day: datetime.date
+    stops: list[Inspection] = field(default_factory=list)
+
+
+@dataclass
+class InspectorStops:
+    overdue: list[Inspection]  # earlier days', still without a result
+    today: InspectorDay
+    upcoming: list[InspectorDay]  # later days, soonest first
+    resulted_today: list[Inspection]  # recorded today, latest first (re-inspection offers)
+
+
+MY_STOPS_DAYS_AHEAD = 14
+
+
+def inspector_stops(
+    *, inspector: Inspector | None, today: datetime.date | None = None
+) -> InspectorStops:
+    """An inspector's open inspections: today's and the next days' (up to two weeks), each day
+    in route order, those of earlier days not yet resulted, and today's results. Three
+    queries."""
+    today = today or timezone.localdate()
+    empty = InspectorStops(overdue=[], today=InspectorDay(today), upcoming=[], resulted_today=[])
+    if inspector is None:
+        return empty
+    columns = ("permit", "permit__permit_type", "inspection_type")
+    open_stops = Inspection.objects.filter(
+        inspector=inspector,
+        status=InspectionStatus.SCHEDULED,
+        scheduled_for__lte=today + datetime.timedelta(days=MY_STOPS_DAYS_AHEAD),
+    ).select_related(*columns)
+    by_day = sorted(open_stops, key=lambda stop: (stop.scheduled_for or today, route_key(stop)))
+    days = {
+        day: list(stops) for day, stops in groupby(by_day, key=lambda s: s.scheduled_for or today)
+    }
+    since = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+    resulted = (
+        Inspection.objects.filter(inspector=inspector, resulted_at__gte=since)
+        .select_related(*columns, "reinspection")
+        .order_by("-resulted_at", "-id")
+    )
+    return InspectorStops(
+        overdue=[stop for day, stops in days.items() if day < today for stop in stops],
+        today=InspectorDay(today, days.get(today, [])),
+        upcoming=[InspectorDay(day, stops) for day, stops in days.items() if day > today],
+        resulted_today=list(resulted),
+    )

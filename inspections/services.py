@@ -17,6 +17,7 @@ from core.events import event_record
 from licenses.models import LicenseStatus
 from permits.checks import final_inspection_blockers
 from permits.models import Fee, FeeStatus, Permit, PermitStatus
+from policy.inspections import can_record_inspection_result
 from policy.permits import can_cancel_inspection, can_request_inspection, inactive_license_status
 from policy.staff import inspector_filter
 
@@ -31,7 +32,15 @@ from .models import (
     TimePreference,
 )
 from .scheduling import allowed_days, can_cancel_online
-from .selectors import inspection_types_for
+from .selectors import in_route_order, inspection_types_for
+
+RE_INSPECTION_FEE = "Re-inspection Fee"
+# Results after which the same inspection is made again (as the contractor's page offers).
+REINSPECTED_RESULTS = (
+    InspectionResult.FAILED,
+    InspectionResult.PARTIAL,
+    InspectionResult.NOT_READY,
+)
 
 
 def inspection_request_check(*, user, permit: Permit) -> None:
@@ -115,16 +124,26 @@ def inspection_request_create(
     notes: str = "",
     token: uuid.UUID | None = None,
     now: datetime.datetime | None = None,
+    reinspection_of: Inspection | None = None,
 ) -> Inspection:
     """Save a request and assign it at once. With the same `token` twice (a double-clicked
-    Finish), the first request is returned and nothing new is made."""
-    if token is not None and (existing := _made_with(token, user)) is not None:
+    Finish), the first request is returned and nothing new is made.
+
+    With `reinspection_of` (a failed or partial visit), staff request it again for the same
+    inspection (`inspection_reinspection_request`): its requester is told as of their own
+    request, the type's re-inspection fee is charged on the permit, and a second request for the
+    same visit returns the first."""
+    if (existing := _made_with(token, user, reinspection_of)) is not None:
         return existing
     permit = Permit.objects.select_for_update().get(pk=permit.pk)
     # The first click may have committed while this one waited for the permit.
-    if token is not None and (existing := _made_with(token, user)) is not None:
+    if (existing := _made_with(token, user, reinspection_of)) is not None:
         return existing
-    inspection_request_check(user=user, permit=permit)
+    if reinspection_of is None:
+        inspection_request_check(user=user, permit=permit)
+    else:
+        reinspection_check(user=user, inspection=reinspection_of, permit=permit)
+        inspection_type = reinspection_of.inspection_type
     if not inspection_types_for(permit.permit_type_id).filter(pk=inspection_type.pk).exists():
         raise InspectionError("Choose one of the inspections of this permit's type.")
     if inspection_type.is_final and (waiting := final_inspection_blockers(permit)):
@@ -157,23 +176,97 @@ def inspection_request_create(
         request_token=token,
         area=area,
         inspector=inspector_for(area=area, day=day),
+        reinspection_of=reinspection_of,
     )
+    if reinspection_of is not None:
+        # Whoever asked for the failed visit hears of this one and its result.
+        inspection.requested_by = reinspection_of.requested_by
     try:
         with transaction.atomic():
             inspection.save()
     except IntegrityError:
-        if token is not None and (existing := _made_with(token, user)) is not None:
+        if (existing := _made_with(token, user, reinspection_of)) is not None:
             return existing
         raise InspectionError(
             f"{inspection_type} is already requested on permit {permit.number}."
         ) from None
     event_record("inspection.requested", subject=inspection, actor=user, about=[inspection.permit])
+    if reinspection_of is not None and inspection_type.reinspection_fee:
+        _charge_reinspection(inspection=inspection, by=user)
     return inspection
 
 
-def _made_with(token: uuid.UUID, user) -> Inspection | None:
-    """The request this user's click with `token` made already, if any."""
+def _made_with(
+    token: uuid.UUID | None, user, reinspection_of: Inspection | None
+) -> Inspection | None:
+    """The request this user's click with `token` made already (or the re-inspection of that
+    visit), if any."""
+    if reinspection_of is not None:
+        return Inspection.objects.filter(reinspection_of=reinspection_of).first()
+    if token is None:
+        return None
     return Inspection.objects.filter(request_token=token, requested_by=user).first()
+
+
+def reinspection_check(*, user, inspection: Inspection, permit: Permit) -> None:
+    """Raise InspectionError, with the message for the page, when the user may not request the
+    re-inspection of this visit."""
+    if not can_record_inspection_result(user, inspection):
+        raise InspectionError(
+            "A re-inspection is requested here by the inspection's inspector or the permit office."
+        )
+    if inspection.status != InspectionStatus.COMPLETED or inspection.result not in (
+        REINSPECTED_RESULTS
+    ):
+        raise InspectionError(
+            f"{inspection.number} did not fail: only a failed, partial or not ready "
+            "inspection is requested again."
+        )
+    if permit.status != PermitStatus.ISSUED:
+        raise InspectionError(
+            f"Permit {permit.number} is {permit.get_status_display()}: inspections can be "
+            "requested only on an issued permit."
+        )
+
+
+def _charge_reinspection(*, inspection: Inspection, by) -> Fee:
+    amount = inspection.inspection_type.reinspection_fee
+    fee = Fee.objects.create(permit=inspection.permit, description=RE_INSPECTION_FEE, amount=amount)
+    event_record(
+        "fee.assessed",
+        subject=inspection.permit,
+        actor=by,
+        about=[inspection],
+        inspection=inspection.pk,
+        total=str(amount),
+    )
+    return fee
+
+
+@transaction.atomic
+def inspection_reinspection_request(
+    *, inspection: Inspection, by, day: datetime.date, now: datetime.datetime | None = None
+) -> Inspection:
+    """The failed (or partial) `inspection` requested again, for `day`, by its inspector or the
+    office: the same inspection, site contact and time preference, through the request service
+    (the city's days, the assignment, the requester's confirmation), with the type's
+    re-inspection fee charged on the permit. Fees already due do not hold it: the office sends
+    the inspector back for a visit it asked for."""
+    inspection = Inspection.objects.select_related("inspection_type", "permit").get(
+        pk=inspection.pk
+    )
+    return inspection_request_create(
+        user=by,
+        permit=inspection.permit,
+        inspection_type=inspection.inspection_type,
+        day=day,
+        time_preference=inspection.time_preference,
+        contact_name=inspection.contact_name,
+        contact_phone=inspection.contact_phone,
+        notes=f"Re-inspection of {inspection.number}.",
+        now=now,
+        reinspection_of=inspection,
+    )
 
 
 @transaction.atomic
@@ -222,14 +315,25 @@ def inspection_record_result(
     on: datetime.date | None = None,
 ) -> Inspection:
     """Staff record a result; the contractor is emailed it. A failed or partial inspection can
-    then be requested again."""
+    then be requested again. A visit is resulted from its day on (cancelling it is a result any
+    day)."""
     inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    if not can_record_inspection_result(by, inspection):
+        raise InspectionError(
+            f"The result of {inspection.number} is recorded by its inspector or the permit office."
+        )
     if inspection.status != InspectionStatus.SCHEDULED:
         raise InspectionError(
             f"{inspection.number} is already {inspection.get_status_display().lower()}."
         )
     if result not in InspectionResult.values:
         raise InspectionError("Choose a result: Passed, Failed, Partial, Not Ready or Cancelled.")
+    day = inspection.scheduled_for
+    if result != InspectionResult.CANCELLED and day and day > timezone.localdate():
+        raise InspectionError(
+            f"{inspection.number} is not due yet: it is scheduled for {day:%A %m/%d/%Y}, and "
+            "its result can be recorded from that day."
+        )
     target = (
         InspectionStatus.CANCELLED
         if result == InspectionResult.CANCELLED
@@ -292,18 +396,8 @@ def inspections_cancel_for_ended_permit(*, permit: Permit, reason: str) -> list[
 def inspections_route(*, inspector: Inspector, day: datetime.date) -> list[Inspection]:
     """One inspector's stops for a day in driving order: AM requests first, then no preference,
     then PM; within each, by ZIP code and street."""
-    order = {TimePreference.AM: 0, TimePreference.ANY: 1, TimePreference.PM: 2}
-    stops = list(
+    return in_route_order(
         Inspection.objects.filter(
             inspector=inspector, scheduled_for=day, status=InspectionStatus.SCHEDULED
         ).select_related("permit", "inspection_type")
-    )
-    return sorted(
-        stops,
-        key=lambda stop: (
-            order.get(stop.time_preference, 1),
-            stop.permit.zip_code,
-            stop.permit.street_name,
-            stop.permit.street_number.zfill(8),
-        ),
     )

@@ -2,7 +2,7 @@ from django.urls import path
 
 import permits.converters  # noqa: F401 (registers <permit_number:>)
 
-from . import views
+from . import stop_views, views
 
 app_name = "inspections"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("request/<permit_number:number>/notes/", views.request_notes, name="request_notes"),
     path("<int:inspection_id>/", views.inspection_detail, name="detail"),
     path("<int:inspection_id>/cancel/", views.inspection_cancel_view, name="cancel"),
+    path("my-stops/", stop_views.my_stops, name="my_stops"),
+    path("my-stops/<int:inspection_id>/", stop_views.stop_detail, name="stop"),
+    path("my-stops/<int:inspection_id>/reinspect/", stop_views.stop_reinspect, name="reinspect"),
     path("calendar/", views.calendar_settings, name="calendar"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
 ]

@@ -3,7 +3,11 @@ admin's model permissions allow beyond the admin's own pages. Staff act in Djang
 staff passes no contractor's rule.
 
 - `is_city_staff`: an active account with staff status (it signs in to admin with MFA);
-- `is_inspector`: city staff in the Inspectors group (scheduling assigns them inspections);
+- `is_inspector`: city staff in the Inspectors group (scheduling assigns them inspections; their
+  day is "My stops");
+- `is_intake_clerk`: city staff with the permission to change the intake queue (they accept or
+  return submitted applications);
+- `is_plan_reviewer`: city staff with the permission to view "My reviews" (plan reviewers);
 - `is_license_reviewer`: city staff in the License Reviewers group (told of link requests);
 - `can_decide_license_links` (approve or reject a link): city staff with the permission to change
   license links (superusers have every permission);
@@ -11,6 +15,10 @@ staff passes no contractor's rule.
 - `can_record_trust_deposit` (admin's deposit form): the permission to add trust ledger entries;
 - `can_send_authenticator_links` (admin's "Send authenticator set-up link"): city staff with the
   permission to change users, who set up the accounts staff sign in with.
+
+`staff_landing` says where a user's work is after signing in (accounts' sign-in adapter): a
+site administrator (superuser) on admin's index, then the first of: the intake queue, My reviews,
+My stops; any other staff on admin's index; "" for everyone else (contractors: their dashboard).
 
 Each "who" rule has its filter form for queries of users (`city_staff_filter`,
 `inspector_filter`, `license_link_decider_filter`), which picks exactly the users the rule passes
@@ -30,6 +38,14 @@ DECIDE_LICENSE_LINKS = "licenses.change_licenselink"
 VIEW_PERMIT_DOCUMENTS = "permits.view_permitdocument"
 ADD_TRUST_ENTRIES = "payments.add_trustentry"
 CHANGE_USERS = "accounts.change_user"
+CHANGE_INTAKE_QUEUE = "applications.change_intakequeue"
+VIEW_MY_REVIEWS = "reviews.view_myreview"
+
+# Where staff land (`staff_landing`): the names of their work pages.
+LAND_ADMIN = "admin"
+LAND_INTAKE = "intake"
+LAND_REVIEWS = "reviews"
+LAND_STOPS = "stops"
 
 
 def is_city_staff(user) -> bool:
@@ -83,3 +99,27 @@ def can_record_trust_deposit(user) -> bool:
 def can_send_authenticator_links(user) -> bool:
     """Send a staff member the one-time link that sets up their first authenticator app."""
     return is_city_staff(user) and user.has_perm(CHANGE_USERS)
+
+
+def is_intake_clerk(user) -> bool:
+    return is_city_staff(user) and user.has_perm(CHANGE_INTAKE_QUEUE)
+
+
+def is_plan_reviewer(user) -> bool:
+    return is_city_staff(user) and user.has_perm(VIEW_MY_REVIEWS)
+
+
+def staff_landing(user) -> str:
+    """Which work page a user lands on after signing in (LAND_*), or "" (not staff)."""
+    if not is_city_staff(user):
+        return ""
+    if user.is_superuser:
+        # Every permission is theirs: their work is the whole of admin, not one queue.
+        return LAND_ADMIN
+    if is_intake_clerk(user):
+        return LAND_INTAKE
+    if is_plan_reviewer(user):
+        return LAND_REVIEWS
+    if is_inspector(user):
+        return LAND_STOPS
+    return LAND_ADMIN

@@ -48,6 +48,8 @@ RULES: dict[str, Callable[..., bool]] = {
     "use_collection": collections.can_use_collection,
     "view_inspection": inspections.can_view_inspection,
     "city_staff": staff.is_city_staff,
+    "inspector": staff.is_inspector,
+    "record_inspection_result": inspections.can_record_inspection_result,
     "decide_review": reviews.can_decide_review,
     "reassign_review": reviews.can_reassign_review,
 }

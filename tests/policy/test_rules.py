@@ -51,6 +51,10 @@ Columns:
 - r-group ..... can_review_discipline(D): reviews of D are assigned to them
 - supervisor .. is_review_supervisor(): decides and reassigns any review
 - conditions .. can_mark_condition_met(): marks conditions of approval met
+- i-result .... can_record_inspection_result(I): records I's result (and requests its
+                re-inspection): its assigned inspector, or staff who may change inspections
+- intake ...... is_intake_clerk(): works the intake queue (lands on it after signing in)
+- p-review .... is_plan_reviewer(): has "My reviews" (lands on it after signing in)
 - enrol ....... can_send_authenticator_links(): sends staff their authenticator set-up link
 
 Rows (every signed-in user has a verified email address unless the row says otherwise):
@@ -72,10 +76,12 @@ Rows (every signed-in user has a verified email address unless the row says othe
 - staff .............. a superuser and staff member: staff act in Django admin, and being
                        staff passes no contractor's rule here; a superuser may decide any
                        plan review
-- reviewer ........... staff (not a superuser), R's assigned reviewer, in D's group
-- inspector .......... staff in the Inspectors group
+- reviewer ........... staff (not a superuser), R's assigned reviewer, in D's group, with the
+                       permission to view My reviews
+- inspector .......... staff in the Inspectors group, I's assigned inspector
 - clerk .............. staff in the License Reviewers group, with the permissions to decide license links, open permit
-                       documents, record trust deposits and change conditions of approval
+                       documents, record trust deposits, change conditions of approval,
+                       work the intake queue and view My reviews
 - inactive-admin ..... a superuser and staff member whose account was deactivated (and who
                        was R's reviewer): passes no staff rule
 """
@@ -119,28 +125,28 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 TABLE = """
-                 view  pay  request  request-U  cancel  upload  apply  join  member  manage  pin  trust  trust-P  trust-Q  start  a-view  a-work  a-upload  r-decide  r-assign  i-view  feed  leave  remove  link  link-x  receipt  receipt-x  coll  coll-x  invited  inv-ok  inv-lost  inv-x  staff  inspector  l-review  links  docs  deposit  r-group  supervisor  conditions  enrol
-anonymous         -     -      -         -        -       -       -     -      -       -      -     -       -        -       -      -       -        -         -         -        -      -      -      -      -      -        -         -       -      -        -       -        -        -      -        -         -        -     -       -        -         -           -      -
-unverified        -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      -       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -      -
-stranger          -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -      -
-pending           -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -      -
-registered        Y     -      Y         -        Y       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        Y      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -      -
-registered-susp   Y     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        Y      Y      -      -      Y      -        Y         -       Y      -        Y       -        -        -      -        -         -        -     -       -        -         -           -      -
-no-roles          -     -      -         -        -       -       -     Y      Y       -      -     -       -        -       -      Y       -        -         -         -        -      Y      Y      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -      -
-Manage            Y     Y      Y         -        Y       Y       Y     Y      Y       Y      Y     Y       Y        -       Y      Y       Y        Y         -         -        Y      Y      Y      Y      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -      -
-Apply             Y     -      -         -        -       -       Y     Y      Y       -      -     -       -        -       Y      Y       Y        -         -         -        Y      Y      Y      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -      -
-Pay               Y     Y      -         -        -       -       -     Y      Y       -      -     Y       Y        -       -      Y       -        -         -         -        Y      Y      Y      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -      -
-Inspections       Y     -      Y         -        Y       -       -     Y      Y       -      -     -       -        -       -      Y       -        -         -         -        Y      Y      Y      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -      -
-Upload            Y     -      -         -        -       Y       -     Y      Y       -      -     -       -        -       -      Y       -        -         -         -        Y      Y      Y      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -      -
-Manage-revoked    Y     Y      -         -        -       -       -     Y      Y       Y      Y     Y       Y        -       -      Y       -        -         -         -        Y      Y      Y      Y      Y      -        Y         -       Y      -        Y       -        -        -      -        -         -        -     -       -        -         -           -      -
-Inspections-exp   Y     -      -         -        -       -       -     Y      Y       -      -     -       -        -       -      Y       -        -         -         -        Y      Y      Y      -      Y      -        Y         -       Y      -        Y       -        -        -      -        -         -        -     -       -        -         -           -      -
-other-business    -     -      -         -        -       -       -     Y      -       -      -     -       -        -       Y      Y       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -      -
-contact           Y     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        Y      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -      -
-staff             -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         Y         Y        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      Y        -         -        Y     Y       Y        -         Y           Y      Y
-reviewer          -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         Y         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      Y        -         -        -     -       -        Y         -           -      -
-inspector         -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      Y        Y         -        -     -       -        -         -           -      -
-clerk             -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      Y        -         Y        Y     Y       Y        -         -           Y      -
-inactive-admin    -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -      -      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -      -
+                 view  pay  request  request-U  cancel  upload  apply  join  member  manage  pin  trust  trust-P  trust-Q  start  a-view  a-work  a-upload  r-decide  r-assign  i-view  feed  leave  remove  link  link-x  receipt  receipt-x  coll  coll-x  invited  inv-ok  inv-lost  inv-x  staff  inspector  l-review  links  docs  deposit  r-group  supervisor  conditions  i-result  intake  p-review  enrol
+anonymous         -     -      -         -        -       -       -     -      -       -      -     -       -        -       -      -       -        -         -         -        -      -      -      -      -      -        -         -       -      -        -       -        -        -      -        -         -        -     -       -        -         -           -           -         -       -     -
+unverified        -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      -       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -           -         -       -     -
+stranger          -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -           -         -       -     -
+pending           -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -           -         -       -     -
+registered        Y     -      Y         -        Y       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        Y      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -           -         -       -     -
+registered-susp   Y     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        Y      Y      -      -      Y      -        Y         -       Y      -        Y       -        -        -      -        -         -        -     -       -        -         -           -           -         -       -     -
+no-roles          -     -      -         -        -       -       -     Y      Y       -      -     -       -        -       -      Y       -        -         -         -        -      Y      Y      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -           -         -       -     -
+Manage            Y     Y      Y         -        Y       Y       Y     Y      Y       Y      Y     Y       Y        -       Y      Y       Y        Y         -         -        Y      Y      Y      Y      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -           -         -       -     -
+Apply             Y     -      -         -        -       -       Y     Y      Y       -      -     -       -        -       Y      Y       Y        -         -         -        Y      Y      Y      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -           -         -       -     -
+Pay               Y     Y      -         -        -       -       -     Y      Y       -      -     Y       Y        -       -      Y       -        -         -         -        Y      Y      Y      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -           -         -       -     -
+Inspections       Y     -      Y         -        Y       -       -     Y      Y       -      -     -       -        -       -      Y       -        -         -         -        Y      Y      Y      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -           -         -       -     -
+Upload            Y     -      -         -        -       Y       -     Y      Y       -      -     -       -        -       -      Y       -        -         -         -        Y      Y      Y      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -           -         -       -     -
+Manage-revoked    Y     Y      -         -        -       -       -     Y      Y       Y      Y     Y       Y        -       -      Y       -        -         -         -        Y      Y      Y      Y      Y      -        Y         -       Y      -        Y       -        -        -      -        -         -        -     -       -        -         -           -           -         -       -     -
+Inspections-exp   Y     -      -         -        -       -       -     Y      Y       -      -     -       -        -       -      Y       -        -         -         -        Y      Y      Y      -      Y      -        Y         -       Y      -        Y       -        -        -      -        -         -        -     -       -        -         -           -           -         -       -     -
+other-business    -     -      -         -        -       -       -     Y      -       -      -     -       -        -       Y      Y       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -           -         -       -     -
+contact           Y     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        Y      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -           -         -       -     -
+staff             -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         Y         Y        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      Y        -         -        Y     Y       Y        -         Y           Y           Y         Y       Y     Y
+reviewer          -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         Y         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      Y        -         -        -     -       -        Y         -           -           -         -       Y     -
+inspector         -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      Y        Y         -        -     -       -        -         -           -           Y         -       -     -
+clerk             -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -      Y      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      Y        -         Y        Y     Y       Y        -         -           Y           -         Y       Y     -
+inactive-admin    -     -      -         -        -       -       -     Y      -       -      -     -       -        -       -      Y       -        -         -         -        -      -      -      -      Y      -        Y         -       Y      -        Y       Y        -        -      -        -         -        -     -       -        -         -           -           -         -       -     -
 """
 
 
@@ -294,13 +300,18 @@ def make_staff(world: World):
 def make_reviewer(world: World):
     user = verified_user(is_staff=True)
     user.groups.add(world.discipline.group_id)
+    user.user_permissions.add(Permission.objects.get(codename="view_myreview"))
     world.review.reviewer_id = user.pk
     return user
 
 
 def make_inspector(world: World):
+    from inspections.models import Inspector
+
     user = verified_user(is_staff=True)
     user.groups.add(Group.objects.get_or_create(name=staff_rules.INSPECTORS_GROUP)[0])
+    world.inspection.inspector = Inspector.objects.create(user=user)
+    world.inspection.save()
     return user
 
 
@@ -312,6 +323,8 @@ def make_clerk(world: World):
         "view_permitdocument",
         "add_trustentry",
         "change_reviewcondition",
+        "change_intakequeue",
+        "view_myreview",
     ):
         user.user_permissions.add(Permission.objects.get(codename=name))
     return user
@@ -417,6 +430,13 @@ CASES: dict[str, tuple[Callable[..., bool], Callable[[World], tuple], Callable[[
     "r-group": (review_rules.can_review_discipline, lambda w: (w.discipline,), lambda w: {}),
     "supervisor": (review_rules.is_review_supervisor, lambda w: (), lambda w: {}),
     "conditions": (review_rules.can_mark_condition_met, lambda w: (), lambda w: {}),
+    "i-result": (
+        inspection_rules.can_record_inspection_result,
+        lambda w: (w.inspection,),
+        lambda w: {},
+    ),
+    "intake": (staff_rules.is_intake_clerk, lambda w: (), lambda w: {}),
+    "p-review": (staff_rules.is_plan_reviewer, lambda w: (), lambda w: {}),
     "enrol": (staff_rules.can_send_authenticator_links, lambda w: (), lambda w: {}),
 }
 
@@ -509,6 +529,23 @@ def render_may(user, source: str, **context) -> str:
     request = RequestFactory().get("/")
     request.user = user
     return Template("{% load policy %}" + source).render(Context({"request": request, **context}))
+
+
+# Where each kind of user lands after signing in (staff_landing): a superuser on admin's index,
+# then the first of the intake queue, My reviews and My stops; contractors on their dashboard.
+LANDINGS = {"staff": "admin", "reviewer": "reviews", "inspector": "stops", "clerk": "intake"}
+
+
+@pytest.mark.parametrize("kind", list(USERS))
+def test_each_kind_of_user_lands_on_their_work(kind):
+    world = make_world()
+    user = USERS[kind](world)
+    assert staff_rules.staff_landing(fresh(user)) == LANDINGS.get(kind, "")
+
+
+def test_staff_without_a_queue_of_their_own_land_on_admin():
+    user = verified_user(is_staff=True)
+    assert staff_rules.staff_landing(fresh(user)) == "admin"
 
 
 @pytest.mark.parametrize("kind", ["Manage", "Pay", "contact", "anonymous"])
@@ -607,7 +644,7 @@ def test_the_filter_forms_of_the_staff_rules_pick_the_users_they_pass():
     # From another model, through its user.
     from inspections.models import Inspector
 
-    inspectors = [Inspector.objects.create(user=user) for user in users if user.is_staff]
+    inspectors = [Inspector.objects.get_or_create(user=user)[0] for user in users if user.is_staff]
     picked = set(Inspector.objects.filter(staff_rules.inspector_filter("user__")))
     assert picked == {i for i in inspectors if staff_rules.is_inspector(fresh(i.user))}
 

@@ -5,6 +5,7 @@ import pytest
 from auditlog.models import LogEntry
 from django.db import DatabaseError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.audit import AUDITED
 from tests.factories import (
@@ -63,7 +64,7 @@ def test_a_clerks_edit_in_admin_is_recorded_field_by_field_with_the_clerk(clerk_
 def test_a_change_through_a_service_is_recorded(clerk_client):
     from inspections.services import inspection_record_result
 
-    inspection = InspectionFactory()
+    inspection = InspectionFactory(scheduled_for=timezone.localdate())
     inspection_record_result(inspection=inspection, result="passed", by=clerk_client.user)
     entry = entries_for(inspection).filter(action=LogEntry.Action.UPDATE).last()
     assert entry.changes_dict["status"] == ["scheduled", "completed"]
