@@ -25,7 +25,7 @@ from .cards import card_sections
 from .checks import issue_blockers
 from .forms import DocumentUploadForm, PermitContactForm, PermitSearchForm, default_applied_from
 from .models import Permit, PermitCard, PermitStatus
-from .pages import permit_page_links
+from .pages import permit_notices, permit_page_links
 from .scopes import (
     has_records,
     permits_visible_to,
@@ -250,6 +250,7 @@ def permit_detail_view(request: HttpRequest, number: str) -> HttpResponse:
     context.update(
         private=True,
         page_links=permit_page_links(permit),
+        notices=permit_notices(permit, request.user),
         cards=list(permit.cards.all()),
         # Paid (or not) and still not issued: what it waits for, in words.
         not_issued_yet=issue_blockers(permit)
