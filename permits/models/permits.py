@@ -204,7 +204,11 @@ class Permit(StatusMachine):
 
     class Meta:
         ordering = ["-applied_on", "-id"]
-        indexes = [models.Index(fields=["-applied_on", "-id"], name="permit_applied_desc")]
+        indexes = [
+            models.Index(fields=["-applied_on", "-id"], name="permit_applied_desc"),
+            # The search's and My Records' issued-date range.
+            models.Index(fields=["issued_on"], name="permit_issued_on"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(valuation__gte=0),
