@@ -12,8 +12,9 @@ from django.urls import reverse
 from core.addresses import street_address
 from core.validators import STATE, ZIP
 from licenses.scope import contractor_scope
-from permits.models import ADDRESS_FIELDS, Permit
-from policy.applications import can_upload_to_application
+from permits.models import ADDRESS_FIELDS, Permit, PermitStatus
+from permits.pages import PermitNotice
+from policy.applications import can_upload_to_application, can_work_on_application
 
 from .answers import answer_errors, visible_questions
 from .fees import FeeEstimate, estimate_fees
@@ -24,6 +25,7 @@ from .models import (
     DocumentRequirement,
     FeeRule,
     Question,
+    SubmissionOutcome,
     TemplateStatus,
 )
 
@@ -251,3 +253,31 @@ def address_suggestions(text: str, *, limit: int = 8) -> list[dict]:
         if len(suggestions) == limit:
             break
     return suggestions
+
+
+def returned_permit_notices(permit: Permit, user) -> list[PermitNotice]:
+    """The permit page's notice of an application returned as incomplete: the clerk's
+    reasons, and for whoever may work on the application, the way to fix and resubmit it.
+    Nothing (and no query) for a permit in any other status."""
+    if permit.status != PermitStatus.RETURNED:
+        return []
+    application = Application.objects.filter(permit=permit).first()
+    if application is None or application.status != ApplicationStatus.RETURNED:
+        return []
+    returned = (
+        application.submissions.filter(outcome=SubmissionOutcome.RETURNED)
+        .order_by("-number")
+        .first()
+    )
+    link = None
+    if can_work_on_application(user, application):
+        url = reverse("applications:step", args=[application.reference, "review"])
+        link = ("Fix and resubmit", url)
+    return [
+        PermitNotice(
+            title=f"Application {application.reference} was returned as incomplete",
+            text=returned.reasons if returned else "",
+            at=returned.decided_at if returned else None,
+            link=link,
+        )
+    ]

@@ -28,6 +28,16 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+def search_date(label: str) -> forms.DateField:
+    """A date of the search form: optional, typed as the browser's date box sends it."""
+    return forms.DateField(
+        label=label,
+        required=False,
+        widget=DateInput(),
+        error_messages={"invalid": "Enter the date as YYYY-MM-DD, e.g. 2024-03-31."},
+    )
+
+
 class PermitSearchForm(forms.Form):
     """The public "Search Permits" form. Bound from the query string, so every field is optional
     and every bad value becomes a message on the page."""
@@ -78,18 +88,10 @@ class PermitSearchForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": "Choose a status from the list."},
     )
-    applied_from = forms.DateField(
-        label="Applied from",
-        required=False,
-        widget=DateInput(),
-        error_messages={"invalid": "Enter the date as YYYY-MM-DD, e.g. 2024-03-31."},
-    )
-    applied_to = forms.DateField(
-        label="Applied to",
-        required=False,
-        widget=DateInput(),
-        error_messages={"invalid": "Enter the date as YYYY-MM-DD, e.g. 2024-03-31."},
-    )
+    applied_from = search_date("Applied from")
+    applied_to = search_date("Applied to")
+    issued_from = search_date("Issued from")
+    issued_to = search_date("Issued to")
 
     fees_due = forms.BooleanField(label="With fees due only", required=False)
     mine = forms.BooleanField(label="Search my records only", required=False)
@@ -110,6 +112,12 @@ class PermitSearchForm(forms.Form):
     def clean_applied_to(self) -> datetime.date | None:
         return self._clean_date("applied_to")
 
+    def clean_issued_from(self) -> datetime.date | None:
+        return self._clean_date("issued_from")
+
+    def clean_issued_to(self) -> datetime.date | None:
+        return self._clean_date("issued_to")
+
     def _clean_date(self, name: str) -> datetime.date | None:
         value = self.cleaned_data.get(name)
         if value is not None and value < EARLIEST_SEARCH_DATE:
@@ -118,12 +126,23 @@ class PermitSearchForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        start, end = cleaned.get("applied_from"), cleaned.get("applied_to")
-        if start and end and start > end:
-            raise forms.ValidationError(
-                "The “Applied from” date is after the “Applied to” date. Swap them or clear one."
-            )
+        for name in ("applied", "issued"):
+            start, end = cleaned.get(f"{name}_from"), cleaned.get(f"{name}_to")
+            if start and end and start > end:
+                label = name.capitalize()
+                raise forms.ValidationError(
+                    f"The “{label} from” date is after the “{label} to” date. Swap them or "
+                    "clear one."
+                )
         return cleaned
+
+    def is_filtered(self) -> bool:
+        """Whether a valid form narrows anything beyond "with fees due only"."""
+        return any(
+            self.cleaned_data.get(name) not in (None, "")
+            for name in self.fields
+            if name not in ("fees_due", "mine")
+        )
 
     def to_search(self, within=None) -> PermitSearch:
         data = self.cleaned_data
@@ -136,6 +155,8 @@ class PermitSearchForm(forms.Form):
             status=data["status"],
             applied_from=data["applied_from"],
             applied_to=data["applied_to"],
+            issued_from=data["issued_from"],
+            issued_to=data["issued_to"],
             fees_due=data.get("fees_due", False),
         )
 

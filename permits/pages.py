@@ -1,7 +1,10 @@
-"""Links other apps add to a permit's private page: plan review's Reviews page, for one. The
-permit app knows none of them; each app registers a function from its AppConfig.ready()."""
+"""Links and notices other apps add to a permit's private page: plan review's Reviews page,
+an application returned as incomplete. The permit app knows none of them; each app registers a
+function from its AppConfig.ready()."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from .models import Permit
 
@@ -18,3 +21,29 @@ def register_permit_page_links(source: PermitLinks) -> None:
 
 def permit_page_links(permit: Permit) -> list[tuple[str, str]]:
     return [link for source in _sources for link in source(permit)]
+
+
+@dataclass(frozen=True)
+class PermitNotice:
+    """Something the permit's parties must know first, shown under its status: a heading, the
+    text (kept as written, line breaks and all) and, for who may act on it, a link."""
+
+    title: str
+    text: str = ""
+    at: Any = None  # when it happened (a date or a datetime), shown after the title
+    link: tuple[str, str] | None = None  # (label, url)
+
+
+PermitNotices = Callable[[Permit, Any], list[PermitNotice]]
+_notice_sources: list[PermitNotices] = []
+
+
+def register_permit_notices(source: PermitNotices) -> None:
+    """`source(permit, user)` gives the notices of the permit's private page for this user (no
+    query unless the permit's status calls for one: it runs on every private permit page)."""
+    if source not in _notice_sources:
+        _notice_sources.append(source)
+
+
+def permit_notices(permit: Permit, user) -> list[PermitNotice]:
+    return [notice for source in _notice_sources for notice in source(permit, user)]

@@ -70,6 +70,8 @@ class PermitSearch:
     status: str = ""
     applied_from: datetime.date | None = None
     applied_to: datetime.date | None = None
+    issued_from: datetime.date | None = None
+    issued_to: datetime.date | None = None
     # "Search my records only": limit to these permits (a queryset of the user's records).
     within: QuerySet | None = None
     # "With fees due only": permits with at least one fee due.
@@ -130,6 +132,8 @@ def permit_search(*, search: PermitSearch) -> QuerySet[Permit]:
     if search.permit_type is not None:
         permits = permits.filter(permit_type=search.permit_type)
     permits = by_status_and_date(permits, search)
+    issued = {"issued_on__gte": search.issued_from, "issued_on__lte": search.issued_to}
+    permits = permits.filter(**{name: day for name, day in issued.items() if day})
     if search.within is not None:
         permits = permits.filter(pk__in=search.within.values("pk"))
     if search.fees_due:
@@ -174,6 +178,8 @@ def license_search_rows(
     if (
         connection.vendor != "postgresql"
         or search.fees_due
+        or search.issued_from
+        or search.issued_to
         or not search.license_number
         or search.address
         or search.permit_number

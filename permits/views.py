@@ -1,5 +1,6 @@
 import csv
 import hashlib
+from dataclasses import replace
 from decimal import Decimal
 from functools import wraps
 from urllib.parse import urlencode
@@ -26,7 +27,8 @@ from .cards import card_sections
 from .checks import issue_blockers
 from .forms import DocumentUploadForm, PermitContactForm, PermitSearchForm, default_applied_from
 from .models import Permit, PermitCard, PermitStatus
-from .pages import permit_page_links
+from .pages import permit_notices, permit_page_links
+from .record_filters import record_search_rows
 from .scopes import (
     has_records,
     permits_visible_to,
@@ -35,7 +37,6 @@ from .scopes import (
     record_total,
 )
 from .selectors import (
-    PermitSearch,
     attach_professionals,
     fee_totals,
     license_search_rows,
@@ -224,10 +225,11 @@ def csv_response(rows, name: str) -> StreamingHttpResponse:
 @login_required
 @require_GET
 def my_records_csv_view(request: HttpRequest) -> HttpResponse:
-    """My Records, every one of them, as CSV (the search's columns)."""
-    search = PermitSearch(
-        within=permits_visible_to(request.user), fees_due=request.GET.get("fees_due") == "1"
-    )
+    """My Records as CSV (the search's columns), filtered as the page is."""
+    form = PermitSearchForm(request.GET)
+    if not form.is_valid():
+        return render(request, "permits/my_records.html", records_context(form, None), status=400)
+    search = replace(form.to_search(), within=permits_visible_to(request.user))
     return csv_response(permit_csv_rows(search=search), "my-records")
 
 
@@ -251,6 +253,7 @@ def permit_detail_view(request: HttpRequest, number: str) -> HttpResponse:
     context.update(
         private=True,
         page_links=permit_page_links(permit),
+        notices=permit_notices(permit, request.user),
         cards=list(permit.cards.all()),
         # Paid (or not) and still not issued: what it waits for, in words.
         not_issued_yet=issue_blockers(permit)
@@ -314,17 +317,45 @@ def refuse_inactive_license(view):
 
 @login_required
 def my_records_view(request: HttpRequest) -> HttpResponse:
-    fees_due = request.GET.get("fees_due") == "1"
-    page = paginate_records(
-        request,
-        my_records(user=request.user, fees_due=fees_due),
-        settings.MY_RECORDS_PAGE_SIZE,
+    """My Records, filtered with the search's own form (every field optional, no default
+    date range: all of them unless asked)."""
+    form = PermitSearchForm(request.GET)
+    page = records_page(request, form) if form.is_valid() else None
+    if page is not None:
+        prefetch_for_rules(request.user, page.object_list)
+        attach_professionals(page.object_list)
+    return render(request, "permits/my_records.html", records_context(form, page))
+
+
+def records_page(request: HttpRequest, form: PermitSearchForm) -> Page:
+    """A page of the user's records as the form filters them. Unfiltered (or with fees due
+    only) they are read as before from the records' own rows; filtered, from PermitLicense's
+    copies where status, type and applied dates alone narrow them (on PostgreSQL), else by
+    the search itself within the records."""
+    user, size = request.user, settings.MY_RECORDS_PAGE_SIZE
+    fees_due = form.cleaned_data["fees_due"]
+    if not form.is_filtered():
         # The whole list's total is kept per license; a filtered one is counted.
-        count=None if fees_due else record_total(request.user),
-    )
-    prefetch_for_rules(request.user, page.object_list)
-    attach_professionals(page.object_list)
-    return render(request, "permits/my_records.html", {"page": page, "fees_due": fees_due})
+        count = None if fees_due else record_total(user)
+        rows = my_records(user=user, fees_due=fees_due)
+        return paginate_records(request, rows, size, count=count)
+    search = replace(form.to_search(), within=permits_visible_to(user))
+    rows = record_search_rows(user=user, search=search)
+    if rows is not None:
+        return paginate_records(request, rows, size, window=True)
+    return paginate(request, permit_search(search=search), size, window=True)
+
+
+def records_context(form: PermitSearchForm, page) -> dict:
+    return {
+        "form": form,
+        "page": page,
+        "fees_due": form.is_valid() and form.cleaned_data["fees_due"],
+        "filtered": form.is_valid() and form.is_filtered(),
+        "records": True,
+        "offer_mine": False,
+        "permit_types": permit_type_choices(),
+    }
 
 
 def permit_url(permit: Permit, anchor: str = "") -> str:

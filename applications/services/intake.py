@@ -47,7 +47,8 @@ def application_accept(*, application: Application, by) -> Application:
 @transaction.atomic
 def application_return(*, application: Application, by, reasons: str) -> Application:
     """The clerk returns a submitted application as incomplete, with the reasons: the
-    applicant is emailed them, fixes the application and submits it again."""
+    applicant is emailed them, fixes the application and submits it again. Its permit is
+    Returned for Correction meanwhile."""
     reasons = reasons.strip()
     if not reasons:
         raise ApplicationError("Give the reasons: the applicant is told them.")
@@ -61,6 +62,14 @@ def application_return(*, application: Application, by, reasons: str) -> Applica
         note=reasons[:200],
         changes={"reasons": reasons, "decided_at": timezone.now(), "decided_by": by},
     )
+    # The permit says so too: search, My Records and its page show it returned, not waiting
+    # for the city. Resubmitting moves it back (application_submit).
+    if application.permit_id:
+        Permit.objects.get(pk=application.permit_id).move_to(
+            PermitStatus.RETURNED,
+            by=by,
+            note=f"Application {application.reference} returned as incomplete: {reasons}"[:200],
+        )
     return application
 
 

@@ -180,6 +180,12 @@ def application_submit(
     application.documents.update(submitted=True)
     application.estimated_fees = estimate.total
     application.save(update_fields=["permit", "estimated_fees", "updated_at"])
+    if permit.status == PermitStatus.RETURNED:
+        permit.move_to(
+            PermitStatus.SUBMITTED,
+            by=by,
+            note=f"Application {application.reference} resubmitted (submission {number})",
+        )
     # Its event (application.submitted) is heard by the applicant, the owner and the contacts.
     application.move_to(
         ApplicationStatus.SUBMITTED,

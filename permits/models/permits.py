@@ -80,6 +80,8 @@ class PermitType(models.Model):
 
 class PermitStatus(models.TextChoices):
     SUBMITTED = "submitted", "Submitted"
+    # Intake returned the application as incomplete: the applicant fixes and resubmits it.
+    RETURNED = "returned", "Returned for Correction"
     IN_REVIEW = "in_review", "In Review"
     PENDING_APPROVAL = "pending_approval", "Pending Approval"
     READY_TO_ISSUE = "ready_to_issue", "Ready to Issue"
@@ -92,6 +94,7 @@ class PermitStatus(models.TextChoices):
 # Statuses in which a permit is still alive: on the dashboard's "My Active Permits".
 ACTIVE_STATUSES = (
     PermitStatus.SUBMITTED,
+    PermitStatus.RETURNED,
     PermitStatus.IN_REVIEW,
     PermitStatus.PENDING_APPROVAL,
     PermitStatus.READY_TO_ISSUE,
@@ -125,7 +128,12 @@ class Permit(StatusMachine):
         PermitStatus.CANCELLED: "permit.cancelled",
     }
     ALLOWED_MOVES: dict[str, set[str]] = {
-        PermitStatus.SUBMITTED: {PermitStatus.IN_REVIEW, PermitStatus.CANCELLED},
+        PermitStatus.SUBMITTED: {
+            PermitStatus.RETURNED,
+            PermitStatus.IN_REVIEW,
+            PermitStatus.CANCELLED,
+        },
+        PermitStatus.RETURNED: {PermitStatus.SUBMITTED, PermitStatus.CANCELLED},
         PermitStatus.IN_REVIEW: {
             PermitStatus.SUBMITTED,
             PermitStatus.PENDING_APPROVAL,
@@ -196,7 +204,11 @@ class Permit(StatusMachine):
 
     class Meta:
         ordering = ["-applied_on", "-id"]
-        indexes = [models.Index(fields=["-applied_on", "-id"], name="permit_applied_desc")]
+        indexes = [
+            models.Index(fields=["-applied_on", "-id"], name="permit_applied_desc"),
+            # The search's and My Records' issued-date range.
+            models.Index(fields=["issued_on"], name="permit_issued_on"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(valuation__gte=0),
@@ -230,7 +242,19 @@ class Permit(StatusMachine):
     def describe(self) -> str:
         return f"Permit {self.number}"
 
+    def manual_moves_from(self, status: str) -> frozenset[str]:
+        # Returned and resubmitted go with the application's own moves (intake's reasons, the
+        # applicant's resubmission): never by hand, or the permit and its application disagree.
+        moves = self.allowed_moves_from(status) - {PermitStatus.RETURNED}
+        if status == PermitStatus.RETURNED:
+            moves -= {PermitStatus.SUBMITTED}
+        return moves
+
     def check_move(self, previous: str, status: str, context: dict) -> None:
+        if status == PermitStatus.RETURNED and not (context.get("note") or "").strip():
+            raise InvalidPermitStatusMove(
+                f"Permit {self.number} is returned for correction only with the reasons."
+            )
         if (
             status == PermitStatus.ISSUED
             and not settings.PERMIT_ISSUE_WITH_FEES_DUE
