@@ -136,8 +136,8 @@
   });
 })();
 
-// Online application, every step: the list of what to fix is read first (focus moves to it);
-// a step of the list clicked with changes on the page saves them first (without the script
+// Online application, every step, and Contractor Registration: the list of what to fix is read
+// first (focus moves to it); a step of the list clicked with changes on the page saves them first (without the script
 // the link is a plain link: "Save and go back" and the step buttons save); Enter in a new
 // contact's fields adds the contact.
 (function () {
