@@ -97,3 +97,12 @@ def test_pages_link_the_built_sheet_only(client, db):
     assert "portal/css/site" in text
     assert "bootstrap.min.css" not in text and "bootstrap-icons.min.css" not in text
     assert "bootstrap.bundle" not in text
+
+
+def test_the_icon_font_has_every_icon_the_sheet_draws_and_no_more(build_css):
+    """The font is cut down to the pages' icons (134 KiB whole, for two icons in the header)."""
+    drawn = build_css.icon_codepoints(build_css.OUTPUT.read_text())
+    assert 0xF1DD in drawn  # the header's building (bi-building)
+    assert build_css.font_codepoints() == drawn, "run .venv/bin/python tools/build_css.py"
+    assert build_css.ICON_FONT_OUTPUT.stat().st_size < 10_000
+    assert '"../fonts/portal-icons.woff2"' in build_css.OUTPUT.read_text()
