@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d'
 APPS := core accounts licenses policy permits applications reviews inspections payments portal demo
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint format install lock migrate seed serve worker beat bench bench-smoke load mutation audit clean help
+.PHONY: demo test lint format install lock migrate seed serve worker beat bench bench-smoke load mutation audit lighthouse clean help
 
 help:
 	@echo "make demo   - install, migrate, seed the demo city and serve on http://127.0.0.1:8000"
@@ -16,6 +16,7 @@ help:
 	@echo "make bench  - generate a 1,000,000-permit city on PostgreSQL and benchmark it (PERMITS=...)"
 	@echo "make audit  - check the installed packages against the vulnerability database (needs it reachable)"
 	@echo "make load   - 50 Locust users for 2 minutes against gunicorn on PostgreSQL, then the ledger checks"
+	@echo "make lighthouse - Lighthouse (mobile) on five pages under gunicorn, scores into docs/performance.md"
 	@echo "make mutation - mutation testing of the money, state and access rules (mutmut; docs/testing.md)"
 
 $(BIN)/python:
@@ -98,6 +99,22 @@ load: install
 MUTATION_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/permit_portal_mutation
 mutation: install
 	$(BIN)/python mutation/run.py $(if $(MUTATION_DATABASE_URL),--database-url $(MUTATION_DATABASE_URL)) $(MUTATION_ARGS)
+
+# Lighthouse (npm, into var/lighthouse) with Debian's Chromium on five public pages served by
+# gunicorn with the production settings; the scores go into docs/performance.md. The database:
+# LIGHTHOUSE_DATABASE_URL, else the benchmark's (make bench) if present, else a freshly seeded demo
+# city in SQLite. Needs Redis on 127.0.0.1:6379 (the production settings' cache, databases 14-15).
+LIGHTHOUSE_VERSION := 12.2.3
+LIGHTHOUSE_DIR := var/lighthouse
+CHROME_PATH ?= /usr/bin/chromium
+LIGHTHOUSE_RUNS ?= 3
+$(LIGHTHOUSE_DIR)/.installed-$(LIGHTHOUSE_VERSION):
+	mkdir -p $(LIGHTHOUSE_DIR)
+	npm install --prefix $(LIGHTHOUSE_DIR) --no-audit --no-fund --loglevel=error lighthouse@$(LIGHTHOUSE_VERSION)
+	touch $@
+
+lighthouse: install $(LIGHTHOUSE_DIR)/.installed-$(LIGHTHOUSE_VERSION)
+	CHROME_PATH=$(CHROME_PATH) $(BIN)/python bench/lighthouse.py --runs $(LIGHTHOUSE_RUNS) $(LIGHTHOUSE_ARGS)
 
 clean:
 	rm -rf $(VENV) var/staticfiles .pytest_cache

@@ -60,3 +60,20 @@ def duration(value) -> str:
         if count:
             parts.append(f"{count} {name}{'s' if count != 1 else ''}")
     return " ".join(parts[:2]) or "a moment"
+
+
+@register.inclusion_tag("includes/error_summary.html")
+def error_summary(form, heading: str = "") -> dict:
+    """The form's errors listed at the top of its page, each linking to its field (on a phone
+    the field can be a long way down); portal.js moves the focus to the list."""
+    items = []
+    if form is not None and form.is_bound:
+        for name, errors in form.errors.items():
+            label, anchor = "", ""
+            if name in form.fields:
+                bound = form[name]
+                label = str(bound.label or name).removesuffix(" (required)")
+                # A group of radios or boxes has no element of its own id: its first choice.
+                anchor = bound.id_for_label or (f"{bound.auto_id}_0" if bound.auto_id else "")
+            items += [{"label": label, "message": message, "anchor": anchor} for message in errors]
+    return {"items": items, "heading": heading}

@@ -1,5 +1,7 @@
 """Contractor Registration: terms, license lookup, account information, submit."""
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -334,3 +336,29 @@ def test_registration_posts_need_csrf(license):
 
     strict = Client(enforce_csrf_checks=True)
     assert strict.post(REGISTER, {"accept": "on"}).status_code == 403
+
+
+def test_errors_are_summarised_at_the_top_each_linking_to_its_field(client, license):
+    """Issue 23, requirement 14: on a phone the fields in error can be far down the page."""
+    response = register(
+        client, license, email="not-an-email", business_zip="6270", preferred_contact="pigeon"
+    )
+    page = response.text
+    summary = page.split('id="error-summary"')[1].split("</div>")[0]
+    assert "3 things to fix" in summary
+    for anchor, label in [
+        ("id_email", "Email address"),
+        ("id_business_zip", "ZIP"),
+        ("id_preferred_contact_0", "Preferred Method of Contact"),
+    ]:
+        link = re.search(rf'<a class="alert-link" href="#{anchor}">([^<]*)</a>', summary)
+        assert link and label.lower() in link.group(1).lower(), (anchor, summary)
+        assert f'id="{anchor}"' in page  # the link leads somewhere
+    # Above the form, under the page's heading.
+    assert page.index('id="error-summary"') < page.index('class="registration-form"')
+
+
+def test_a_clean_form_has_no_error_summary(client, license):
+    accept(client)
+    add(client, license)
+    assert 'id="error-summary"' not in client.get(ACCOUNT).text

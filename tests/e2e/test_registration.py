@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from demo.seed import DEMO_PASSWORDS, seed_demo_city
@@ -150,3 +151,33 @@ def test_a_colleague_joins_by_pin_and_the_manager_grants_pay(
 
     page.reload()
     expect(page.get_by_role("row", name=re.compile("Pat Payer"))).to_contain_text("Pay")
+
+
+def test_on_a_phone_registration_errors_are_listed_first_and_lead_to_their_fields(
+    page, live_server
+):
+    """Issue 23, requirement 14: the list of what to fix is where the phone's screen is, it is
+    read first (focus moves to it), and each item leads to its field."""
+    seed_demo_city()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(live_server.url + reverse("accounts:register"))
+    page.get_by_label("I have read and accepted the above terms").check()
+    page.get_by_role("button", name="Continue Registration").click()
+    page.get_by_label("License Type").select_option(label="Electrical (EC)")
+    page.get_by_label("License Number").fill("10002")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("button", name="Add to My Licenses").click()
+    expect(page.get_by_text("was added to My Licenses")).to_be_visible()
+    page.get_by_role("link", name="Continue").click()
+    page.get_by_label("User name").fill("sparky")
+    page.get_by_label("Email address").fill("sparky@example")
+    page.get_by_role("button", name="Submit Registration").click()
+
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    assert summary.bounding_box()["y"] < 844  # on the first screen, no scrolling
+    expect(summary).to_contain_text("things to fix")
+    summary.get_by_role("link", name=re.compile("^Email address")).click()
+    expect(page.get_by_label("Email address")).to_be_focused()
+    expect(page.get_by_label("User name")).to_have_value("sparky")  # nothing typed is lost

@@ -63,7 +63,7 @@ def test_a_clerk_opens_admin_with_a_code_and_is_signed_out_when_idle(
     seed_demo_city()
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/admin/")
-    expect(page.get_by_role("heading", name="Contractor Login")).to_be_visible()
+    expect(page.get_by_role("heading", name="City Staff Sign In")).to_be_visible()
     password_step(page, "clerk", DEMO_PASSWORDS["clerk"])
     expect(page.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
     key = load_city()["staff_authenticator_key"]
@@ -80,7 +80,7 @@ def test_a_clerk_opens_admin_with_a_code_and_is_signed_out_when_idle(
     page.get_by_role("link", name="License link requests").click()
     expect(page.get_by_role("heading", name="Signed out for inactivity")).to_be_visible()
     page.get_by_role("link", name="Sign in again").click()
-    expect(page.get_by_role("heading", name="Contractor Login")).to_be_visible()
+    expect(page.get_by_role("heading", name="City Staff Sign In")).to_be_visible()
 
 
 def test_a_new_staff_member_sets_up_an_app_through_the_emailed_link(page, live_server):

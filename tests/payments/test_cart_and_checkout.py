@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 import pytest
@@ -29,7 +30,7 @@ def test_pay_fees_due_puts_the_due_fees_in_the_cart_grouped_by_permit(client, pa
     groups = cart.context["cart"].permits
     assert [group.permit for group in groups] == sorted([first, second], key=lambda p: p.number)
     assert cart.context["cart"].total == Decimal("140.00")
-    assert "View Cart (2)" in cart.text
+    assert "View Cart (2)" in re.sub(r"<[^>]+>", "", cart.text)  # the link's whole name
     assert "$100.00" in cart.text and "Fee 1" not in cart.text  # the paid fee is not there
 
 
@@ -56,7 +57,8 @@ def test_fees_paid_or_waived_meanwhile_drop_out_with_a_message(client, payer, tw
     response = client.get(CART)
     assert "Fee 0 on permit" in response.text and "waived meanwhile" in response.text
     assert response.context["cart"].total == Decimal("25.50")
-    assert "View Cart (1)" in response.text  # the header counts what the cart shows
+    # The header counts what the cart shows (its link's whole name, part of it visually hidden).
+    assert "View Cart (1)" in re.sub(r"<[^>]+>", "", response.text)
     # Looking deletes nothing: the next write to the cart cleans the line out.
     assert CartLine.objects.filter(user=payer).count() == 2
     add(client, second)

@@ -1,0 +1,77 @@
+"""The header fits the screen (issue 23, requirements 6 and 14): a signed-in staff member's at a
+1366 px laptop (it was 1,394 px wide, its Logout clipped), a contractor's with My Applications at
+1366 px and in its collapsed menu on a 390 px phone."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from demo.seed import DEMO_PASSWORDS, seed_demo_city
+from tests.e2e.test_registration import sign_in
+from tests.e2e.test_staff_sign_in import sign_in_clerk
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+HEADER_WIDTH = "() => document.querySelector('header').scrollWidth"
+PAGE_WIDTH = "() => document.documentElement.scrollWidth"
+# Whether the element is drawn where it is and nothing covers or clips it: the point at its
+# centre belongs to it.
+UNCOVERED = """(e) => { const r = e.getBoundingClientRect();
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  return r.width > 0 && r.right <= window.innerWidth && (hit === e || e.contains(hit)); }"""
+
+
+def header_links(page) -> list[str]:
+    return [
+        name.strip()
+        for name in page.locator("header").get_by_role("link").all_inner_texts()
+        + page.locator("header").get_by_role("button").all_inner_texts()
+        if name.strip()
+    ]
+
+
+def assert_fits(page, width: int) -> None:
+    assert page.evaluate(HEADER_WIDTH) <= width, header_links(page)
+    assert page.evaluate(PAGE_WIDTH) <= width
+    logout = page.locator("header").get_by_role("button", name="Logout")
+    expect(logout).to_be_visible()
+    logout.scroll_into_view_if_needed()
+    assert logout.evaluate(UNCOVERED), "Logout is clipped or covered"
+
+
+def test_the_staff_header_fits_1366_px_with_logout_on_screen(page, live_server):
+    """The admin: city staff with every link a staff member's header has today (Staff admin
+    among them)."""
+    seed_demo_city()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in_clerk(page, live_server.url, "admin")
+    for path in [reverse("permits:search"), reverse("accounts:manage"), reverse("dashboard")]:
+        page.goto(live_server.url + path)
+        expect(page.locator("header").get_by_role("link", name="Staff admin")).to_be_visible()
+        assert_fits(page, 1366)
+
+
+def test_the_contractor_header_fits_1366_px_and_a_phone_with_my_applications(page, live_server):
+    seed_demo_city()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(page, live_server.url, "demo", DEMO_PASSWORDS["demo"])
+    page.goto(live_server.url + reverse("permits:search"))
+    header = page.locator("header")
+    expect(header.get_by_role("link", name="My Applications")).to_be_visible()
+    # The words shortened on a laptop keep their whole name for screen readers.
+    expect(header.get_by_role("link", name="Account Management")).to_be_visible()
+    expect(header.get_by_role("link", name="View Cart (0)")).to_be_visible()
+    assert_fits(page, 1366)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    expect(header.get_by_role("link", name="My Applications")).to_be_hidden()
+    assert page.evaluate(HEADER_WIDTH) <= 390
+    header.get_by_role("button", name="Show navigation").click()
+    expect(page.locator("#main-nav")).to_have_class(re.compile(r"(^| )show( |$)"))
+    expect(header.get_by_role("link", name="My Applications")).to_be_visible()
+    assert_fits(page, 390)
+    header.get_by_role("link", name="My Applications").click()
+    expect(page.get_by_role("heading", name="My Applications", level=1)).to_be_visible()
