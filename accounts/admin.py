@@ -9,7 +9,7 @@ from licenses.models import LicenseLink, Membership
 from policy.staff import can_send_authenticator_links
 
 from .exceptions import EnrolmentLinkError
-from .models import User
+from .models import AuthenticatorEnrolment, SecondFactorGuard, User
 from .services import authenticator_link_send
 
 
@@ -116,3 +116,33 @@ class GroupAdmin(DjangoGroupAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         # A group's permissions are granted by a superuser only (a clerk's own group included).
         return fields if request.user.is_superuser else [*fields, "permissions"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Security records the portal writes itself: staff read them (who is locked out, which
+    set-up links were sent and used) and never edit them by hand."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SecondFactorGuard)
+class SecondFactorGuardAdmin(ReadOnlyAdmin):
+    list_display = ("user", "wrong_codes", "window_started_at", "locked_until")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "user__email")
+    ordering = ("-locked_until",)
+
+
+@admin.register(AuthenticatorEnrolment)
+class AuthenticatorEnrolmentAdmin(ReadOnlyAdmin):
+    list_display = ("user", "sent_by", "created_at", "expires_at", "used_at", "replaced_at")
+    list_select_related = ("user", "sent_by")
+    search_fields = ("user__username", "user__email")
+    ordering = ("-created_at",)
