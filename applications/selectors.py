@@ -12,7 +12,7 @@ from django.urls import reverse
 from core.addresses import street_address
 from core.validators import STATE, ZIP
 from licenses.scope import contractor_scope
-from permits.models import ADDRESS_FIELDS, Permit
+from permits.models import ADDRESS_FIELDS, Permit, PermitType
 from policy.applications import can_upload_to_application
 
 from .answers import answer_errors, visible_questions
@@ -101,6 +101,16 @@ def open_templates_by_category() -> "OrderedDict[str, list[ApplicationTemplate]]
     for template in open_templates():
         grouped.setdefault(template.category, []).append(template)
     return grouped
+
+
+def permit_types_not_open_online() -> list[PermitType]:
+    """The city's active permit types with no published form: applied for at the permit office
+    (the guide lists them too, so nobody wonders whether a type exists)."""
+    return list(
+        PermitType.objects.filter(is_active=True)
+        .exclude(application_templates__status=TemplateStatus.PUBLISHED)
+        .order_by("name")
+    )
 
 
 def open_template_for(code: str) -> ApplicationTemplate | None:
