@@ -15,7 +15,7 @@ from licenses.scope import contractor_scope
 from permits.models import ADDRESS_FIELDS, Permit, PermitType
 from policy.applications import can_upload_to_application
 
-from .answers import answer_errors, visible_questions
+from .answers import answer_errors, problem_named, visible_questions
 from .fees import FeeEstimate, estimate_fees
 from .models import (
     Application,
@@ -207,13 +207,15 @@ def application_progress(
     for question in visible_questions(parts.questions, application.answers):
         if question.key in errors:
             missing.append(
-                MissingItem("details", f"{question.label}: {errors[question.key]}", question.key)
+                MissingItem(
+                    "details", problem_named(question.label, errors[question.key]), question.key
+                )
             )
         elif question.key in application.to_confirm:
             missing.append(
                 MissingItem(
                     "details",
-                    f"{question.label}: the city changed this question; confirm your answer.",
+                    f"“{question.label}”: the city changed this question; confirm your answer.",
                     question.key,
                 )
             )
