@@ -95,3 +95,12 @@ def test_the_opened_types_are_reviewed_by_a_discipline_with_a_reviewer():
         assert disciplines.exists(), code
         for discipline in disciplines:
             assert discipline.group.user_set.filter(is_staff=True).exists(), discipline.name
+
+
+def test_plan_reviewers_have_comment_reasons_to_choose_from():
+    from reviews.models import ReviewReason
+
+    seed_demo_city()
+    reasons = set(ReviewReason.objects.filter(active=True).values_list("name", flat=True))
+    assert reasons == set(load_city()["review_reasons"])
+    assert {"Setback", "Missing dimension", "Code section"} <= reasons
