@@ -119,7 +119,9 @@ def problem_named(label: str, problem: str) -> str:
     “... service?: Answer this question.”"""
     if problem in (UNANSWERED, "This field is required."):
         return f"Answer “{label}”."
-    return f"“{label}”: {problem}"
+    if label.rstrip().endswith("?"):
+        return f"“{label}”: {problem}"
+    return f"{label}: {problem}"
 
 
 def answer_errors(questions: Iterable[Question], answers: Mapping) -> dict[str, str]:

@@ -95,7 +95,10 @@ def test_problems_are_said_in_sentences():
     assert problem_named("Is there electrical service?", "Answer this question.") == (
         "Answer “Is there electrical service?”."
     )
-    assert problem_named("Floor area", "Enter a number.") == "“Floor area”: Enter a number."
+    assert problem_named("Floor area", "Enter a number.") == "Floor area: Enter a number."
+    assert problem_named("How many stories?", "Enter a number.") == (
+        "“How many stories?”: Enter a number."
+    )
 
 
 def test_a_date_answer_reads_as_the_portals_us_dates():
