@@ -69,3 +69,15 @@ def test_the_comments_start_with_an_empty_row_while_the_review_is_open(
     page = client.get(reverse("admin:reviews_review_change", args=[review.pk])).text
     assert 'name="comments-TOTAL_FORMS" value="1"' in page
     assert 'name="comments-0-text"' in page
+
+
+def test_the_empty_comment_rows_reason_is_named_for_a_screen_reader(
+    client,
+    accepted,  # noqa: F811
+):
+    _, builder, _ = accepted
+    review = Review.objects.get(discipline__name="Building")
+    client.force_login(builder)
+    page = client.get(reverse("admin:reviews_review_change", args=[review.pk])).text
+    select = page[page.index('<select name="comments-0-reason"') :]
+    assert 'aria-label="Reason, row 1"' in select[: select.index(">")]
