@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 
+from django.utils.dateformat import format as date_format
+
 from .models import Question, QuestionKind
 
 MAX_ANSWER_LENGTH = 5000
@@ -107,6 +109,21 @@ def visible_questions(questions: Iterable[Question], answers: Mapping) -> list[Q
     return list(shown.values())
 
 
+# Beside the question, its label is right above: it needs no naming.
+UNANSWERED = "Answer this question."
+
+
+def problem_named(label: str, problem: str) -> str:
+    """A field's problem said away from the field (the list atop a step, the review's list of
+    what is missing), naming it whole: “Answer “Is there a new service?”.”, never
+    “... service?: Answer this question.”"""
+    if problem in (UNANSWERED, "This field is required."):
+        return f"Answer “{label}”."
+    if label.rstrip().endswith("?"):
+        return f"“{label}”: {problem}"
+    return f"{label}: {problem}"
+
+
 def answer_errors(questions: Iterable[Question], answers: Mapping) -> dict[str, str]:
     """key -> what is wrong with the answer, for each shown question: missing where required,
     or not an answer to it."""
@@ -115,7 +132,7 @@ def answer_errors(questions: Iterable[Question], answers: Mapping) -> dict[str, 
         raw = answers.get(question.key)
         if is_blank(raw):
             if question.required:
-                errors[question.key] = "Answer this question."
+                errors[question.key] = UNANSWERED
             continue
         try:
             check_answer(question, raw)
@@ -153,4 +170,10 @@ def display_answer(question: Question, raw) -> str:
             return text
     if question.kind == QuestionKind.NUMBER and question.unit:
         return f"{text} {question.unit}"
+    if question.kind == QuestionKind.DATE:
+        try:
+            # The portal's US dates (01/15/2027), as every other page shows a date.
+            return date_format(as_date(text), "m/d/Y")
+        except AnswerError:
+            return text
     return text

@@ -12,11 +12,11 @@ from django.urls import reverse
 from core.addresses import street_address
 from core.validators import STATE, ZIP
 from licenses.scope import contractor_scope
-from permits.models import ADDRESS_FIELDS, Permit, PermitStatus
+from permits.models import ADDRESS_FIELDS, Permit, PermitStatus, PermitType
 from permits.pages import PermitNotice
 from policy.applications import can_upload_to_application, can_work_on_application
 
-from .answers import answer_errors, visible_questions
+from .answers import answer_errors, problem_named, visible_questions
 from .fees import FeeEstimate, estimate_fees
 from .models import (
     Application,
@@ -103,6 +103,16 @@ def open_templates_by_category() -> "OrderedDict[str, list[ApplicationTemplate]]
     for template in open_templates():
         grouped.setdefault(template.category, []).append(template)
     return grouped
+
+
+def permit_types_not_open_online() -> list[PermitType]:
+    """The city's active permit types with no published form: applied for at the permit office
+    (the guide lists them too, so nobody wonders whether a type exists)."""
+    return list(
+        PermitType.objects.filter(is_active=True)
+        .exclude(application_templates__status=TemplateStatus.PUBLISHED)
+        .order_by("name")
+    )
 
 
 def open_template_for(code: str) -> ApplicationTemplate | None:
@@ -199,13 +209,15 @@ def application_progress(
     for question in visible_questions(parts.questions, application.answers):
         if question.key in errors:
             missing.append(
-                MissingItem("details", f"{question.label}: {errors[question.key]}", question.key)
+                MissingItem(
+                    "details", problem_named(question.label, errors[question.key]), question.key
+                )
             )
         elif question.key in application.to_confirm:
             missing.append(
                 MissingItem(
                     "details",
-                    f"{question.label}: the city changed this question; confirm your answer.",
+                    f"“{question.label}”: the city changed this question; confirm your answer.",
                     question.key,
                 )
             )

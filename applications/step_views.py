@@ -23,6 +23,7 @@ from policy.applications import (
 from .answers import (
     answer_errors,
     display_answer,
+    problem_named,
     visible_questions,
 )
 from .exceptions import ApplicationError
@@ -50,6 +51,7 @@ from .services import (
     application_save_answers,
     application_save_location,
     application_save_people,
+    application_step_visited,
     application_upgrade,
 )
 from .views import application_for, submit
@@ -110,9 +112,9 @@ def _after_save(request: HttpRequest, application: Application, step: str, valid
     return None
 
 
-def _error_summary(form) -> list[tuple[str, str, str]]:
-    """Each error of a step's form (label, message, the field's id), listed at the top of the
-    page: on a phone the field can be a long way down."""
+def _error_summary(form) -> list[tuple[str, str]]:
+    """Each error of a step's form (what is wrong, naming the field; the field's id), listed
+    at the top of the page: on a phone the field can be a long way down."""
     if form is None or not form.is_bound:
         return []
     summary = []
@@ -123,7 +125,9 @@ def _error_summary(form) -> list[tuple[str, str, str]]:
             anchor = bound.id_for_label or bound.auto_id
         else:
             label, anchor = "", ""
-        summary += [(label, message, anchor) for message in errors]
+        summary += [
+            (problem_named(label, message) if label else message, anchor) for message in errors
+        ]
     return summary
 
 
@@ -167,21 +171,25 @@ def step_view(request: HttpRequest, reference: str, step: str) -> HttpResponse:
         context.get("contact_form")
     )
     progress = application_progress(application, parts, user=request.user)
+    application_step_visited(application=application, step=step)
+    steps = [
+        {
+            "slug": slug,
+            "label": label,
+            "number": number,
+            "complete": slug in application.steps_saved and progress.step_complete(slug),
+        }
+        for number, (slug, label) in enumerate(STEPS, start=1)
+    ]
     return render(
         request,
         f"applications/step_{step}.html",
         {
             "application": application,
             "step": step,
-            "steps": [
-                {
-                    "slug": slug,
-                    "label": label,
-                    "number": number,
-                    "complete": slug in application.steps_saved and progress.step_complete(slug),
-                }
-                for number, (slug, label) in enumerate(STEPS, start=1)
-            ],
+            "steps": steps,
+            # The bar shows the steps complete, not how far along the list this page is.
+            "steps_complete": sum(1 for s in steps if s["complete"]),
             "step_number": STEP_SLUGS.index(step) + 1,
             "step_count": len(STEPS),
             "progress": progress,

@@ -40,6 +40,7 @@ from .selectors import (
     my_applications,
     open_template_for,
     open_templates_by_category,
+    permit_types_not_open_online,
     template_parts,
 )
 from .services import (
@@ -62,6 +63,7 @@ def guide_view(request: HttpRequest) -> HttpResponse:
         "applications/guide.html",
         {
             "categories": open_templates_by_category(),
+            "offline_types": permit_types_not_open_online(),
             "may_apply": can_start_application(request.user),
             "why_not": start_application_refusal(request.user),
         },

@@ -234,7 +234,10 @@ class LabelledInlineFormSet(forms.BaseInlineFormSet):
         row = f", row {index + 1}" if index is not None else ", new row"
         for name, field in form.fields.items():
             label = "Delete" if name == "DELETE" else (field.label or name.replace("_", " "))
-            field.widget.attrs.setdefault("aria-label", f"{label}{row}")
+            # A related field's select is inside admin's wrapper, whose own attrs are the
+            # original select's (shared by every row's copy): label the copy that is drawn.
+            widget = getattr(field.widget, "widget", field.widget)
+            widget.attrs.setdefault("aria-label", f"{label}{row}")
 
 
 class TabularInline(admin.TabularInline):

@@ -3,13 +3,23 @@ scope from them, once per request), and what approving a license link will do.""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import connection
 
+from core.money import ZERO
 from core.sql import expand
 
-from .models import ROLE_FIELDS, Contractor, License, LicenseLink, LicenseLinkStatus, Membership
+from .models import (
+    ROLE_FIELDS,
+    Contractor,
+    License,
+    LicenseLink,
+    LicenseLinkStatus,
+    Membership,
+    Role,
+)
 
 ROLE_COLUMNS = tuple(ROLE_FIELDS.values())
 
@@ -70,33 +80,100 @@ def scope_rows(user, flags: dict[str, str]) -> list[tuple]:
 APPROVAL_FACTS: list[Callable[[License], str | None]] = []
 
 
+@dataclass(frozen=True)
+class LicenseFigures:
+    """The permits naming a license (or several): how many, how many active, the fees due."""
+
+    permits: int = 0
+    active: int = 0
+    fees_due: Decimal = ZERO
+
+
+# The permits app counts a business's licenses' permits and fees (this layer reads none):
+# license ids -> each one's figures, and all of them together.
+FiguresSource = Callable[[list[int]], tuple[dict[int, LicenseFigures], LicenseFigures]]
+_FIGURES: list[FiguresSource] = []
+
+
+def provide_license_figures(source: FiguresSource) -> None:
+    _FIGURES[:] = [source]
+
+
 def register_approval_fact(fact: Callable[[License], str | None]) -> None:
     if fact not in APPROVAL_FACTS:
         APPROVAL_FACTS.append(fact)
 
 
 @dataclass(frozen=True)
+class BusinessLicense:
+    license: License
+    figures: LicenseFigures
+    requested: bool
+
+
+@dataclass(frozen=True)
 class ApprovalPreview:
-    """What approving `link` does, said before it is done."""
+    """What approving `link` does, said before it is done: the role the applicant will hold at
+    the business, and what they will act for through it (every license of the business once
+    they hold any role there, otherwise only the license they asked for)."""
 
     business: Contractor
     becomes_manager: bool
     already_member: bool
     managers: list[str]
+    role: str
+    licenses: list[BusinessLicense]
+    total: LicenseFigures
+    sees_every_license: bool
     facts: list[str]
+
+    @property
+    def seen(self) -> LicenseFigures:
+        """What the applicant will see and act for once approved."""
+        if self.sees_every_license:
+            return self.total
+        return next(row.figures for row in self.licenses if row.requested)
 
 
 def approval_preview(link: LicenseLink) -> ApprovalPreview:
     """The applicant joins the license holder's business; the first approved user of a business
     without a Manager becomes its Manager (licenses.services.license_link_approve)."""
     business = link.license.holder
-    memberships = Membership.objects.filter(contractor=business).select_related("user")
+    memberships = list(Membership.objects.filter(contractor=business).select_related("user"))
     managers = [m for m in memberships if m.can_manage]
+    own = next((m for m in memberships if m.user_id == link.user_id), None)
+    if not managers:
+        others = ", ".join(Role(value).label for value in Role.values if value != Role.MANAGE)
+        role = f"Manager: every role ({others})"
+    elif own is not None and own.can_manage:
+        role = "Manager, as now"
+    elif own is not None and own.roles:
+        role = ", ".join(own.role_labels) + ", as now"
+    else:
+        role = "No role until a Manager of the business grants one"
+    # Any role at the business opens every license it holds (licenses.scope: "held").
+    sees_every_license = not managers or (own is not None and bool(own.roles))
+    licenses = list(
+        License.objects.filter(holder=business).select_related("license_type").order_by("number")
+    )
+    ids = [license.pk for license in licenses]
+    each, total = _FIGURES[0](ids) if _FIGURES else ({}, LicenseFigures())
     return ApprovalPreview(
         business=business,
         becomes_manager=not managers,
-        already_member=any(m.user_id == link.user_id for m in memberships),
+        already_member=own is not None,
         managers=sorted(m.user.get_full_name() or m.user.get_username() for m in managers),
+        role=role,
+        licenses=[
+            BusinessLicense(
+                license=license,
+                figures=each.get(license.pk, LicenseFigures()),
+                requested=license.pk == link.license_id,
+            )
+            for license in licenses
+        ],
+        total=total,
+        sees_every_license=sees_every_license,
         facts=[text for fact in APPROVAL_FACTS if (text := fact(link.license))],
     )
 

@@ -6,15 +6,15 @@ class PermitsConfig(AppConfig):
     verbose_name = "Permits"
 
     def ready(self) -> None:
-        from licenses.selectors import register_approval_fact
+        from licenses.selectors import provide_license_figures
 
         from . import (
             receivers,  # noqa: F401 (forgets the cached permit types)
             subscribers,  # noqa: F401 (the contact invitation email)
         )
+        from .license_figures import license_figures
         from .scopes import provide_facts_to_policy, register_contact_flag
-        from .selectors import license_permits_fact
 
         register_contact_flag()
         provide_facts_to_policy()
-        register_approval_fact(license_permits_fact)
+        provide_license_figures(license_figures)

@@ -484,16 +484,3 @@ def permit_type_choices() -> list[PermitTypeChoice]:
 
 def forget_permit_types() -> None:
     cache.delete(PERMIT_TYPES_CACHE_KEY)
-
-
-def license_permits_fact(license: License) -> str:
-    """For the reviewer of a link to `license`: how many permits the applicant would see."""
-    rows = PermitLicense.objects.filter(license=license)
-    total = rows.count()
-    if not total:
-        return f"No permit names license {license.number} yet."
-    active = rows.filter(permit__status__in=ACTIVE_STATUSES).count()
-    return (
-        f"{total:,} permit{'s' if total != 1 else ''} name{'' if total != 1 else 's'} license "
-        f"{license.number} ({active:,} active): the applicant will see their private details."
-    )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from .staff import city_staff_filter, is_city_staff
@@ -27,6 +28,17 @@ CHANGE_CONDITIONS = "reviews.change_reviewcondition"
 
 def is_review_supervisor(user) -> bool:
     return is_city_staff(user) and user.has_perm(DECIDE_ANY_REVIEW)
+
+
+def review_supervisor_filter() -> Q:
+    """`is_review_supervisor` as a filter on users: told of a resubmission no reviewer of its
+    discipline was found for."""
+    supervisors = get_user_model().objects.with_perm(
+        DECIDE_ANY_REVIEW,
+        include_superusers=True,
+        backend="django.contrib.auth.backends.ModelBackend",
+    )
+    return city_staff_filter() & Q(pk__in=supervisors.values("pk"))
 
 
 def can_review_discipline(user, discipline: ReviewDiscipline) -> bool:

@@ -89,6 +89,8 @@ class WhileOpenInline(TabularInline):
 
 class ReviewCommentInline(WhileOpenInline):
     model = ReviewComment
+    # An empty row to type the first comment in, without "Add another" first.
+    extra = 1
     fields = ("kind", "reference", "reason", "text", "response", "responded_at")
     readonly_fields = ("response", "responded_at")
     verbose_name_plural = "comments (the applicant answers those that need a response)"

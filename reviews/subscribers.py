@@ -1,7 +1,8 @@
 """Plan review's part in what happens (core.events): it opens an accepted application's first
 review cycle, within the acceptance's transaction; the applicant and the contacts hear a cycle's
-decision and the fees assessed."""
+decision and the fees assessed; the reviewers hear of corrections resubmitted to them."""
 
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from applications.models import Application
@@ -11,8 +12,9 @@ from core.models import Event
 from core.money import as_money
 from permits.models import FeeStatus
 from permits.parties import applicant_and_contacts
+from policy.reviews import review_supervisor_filter
 
-from .models import CommentKind, ReviewComment, ReviewCycle, ReviewStatus
+from .models import CommentKind, Review, ReviewComment, ReviewCycle, ReviewStatus
 from .services import review_cycle_open
 
 
@@ -84,3 +86,53 @@ def send_fees_assessed(event: Event) -> None:
                 "url": absolute_url(reverse("permits:detail", args=[application.permit.number])),
             },
         )
+
+
+@subscriber("corrections.resubmitted")
+def send_resubmission_to_reviewers(event: Event) -> None:
+    """The applicant answered the corrections: each reviewer of the new cycle hears it, with a
+    link to their review. A review that found no reviewer (its discipline's group is empty), or
+    a resubmission no discipline reviews, goes to the review supervisors, so someone on the
+    city side always knows the file is back with the city."""
+    application = (
+        Application.objects.select_related("permit", "template__permit_type", "applicant")
+        .filter(pk=event.object_id)
+        .first()
+    )
+    if application is None:
+        return
+    reviews = list(
+        Review.objects.filter(
+            cycle__application=application, cycle__number=event.payload.get("cycle")
+        )
+        .select_related("discipline", "reviewer", "cycle")
+        .order_by("discipline__position", "pk")
+    )
+    context = {"application": application, "permit": application.permit}
+    for review in reviews:
+        if review.reviewer_id and review.reviewer.email:
+            send_templated_email(
+                template="corrections_resubmitted",
+                to=[review.reviewer.email],
+                context={
+                    **context,
+                    "reviews": [review],
+                    "url": absolute_url(reverse("admin:reviews_myreview_change", args=[review.pk])),
+                },
+            )
+    unassigned = [review for review in reviews if not review.reviewer_id]
+    if reviews and not unassigned:
+        return
+    supervisors = (
+        get_user_model().objects.filter(review_supervisor_filter()).exclude(email="").distinct()
+    )
+    send_templated_email(
+        template="corrections_resubmitted",
+        to=sorted(set(supervisors.values_list("email", flat=True))),
+        context={
+            **context,
+            "reviews": unassigned,
+            "unassigned": True,
+            "url": absolute_url(reverse("admin:reviews_review_changelist")),
+        },
+    )

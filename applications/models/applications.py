@@ -111,6 +111,8 @@ class Application(StatusMachine):
     to_confirm = models.JSONField(default=list, blank=True)
     # Steps the applicant has saved at least once (for the progress bar).
     steps_saved = models.JSONField(default=list, blank=True)
+    # The step the applicant last had open: Resume brings them back to it.
+    last_step = models.CharField(max_length=20, blank=True, editable=False)
 
     attestation_name = models.CharField(max_length=200, blank=True)
     estimated_fees = models.DecimalField(**MONEY, null=True, blank=True)
@@ -156,6 +158,15 @@ class Application(StatusMachine):
     @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
+
+    @property
+    def resume_step(self) -> str:
+        """Where Resume opens a draft: the step it was left on (drafts from before the portal
+        kept it: the review, which lists what is missing). A returned application opens on the
+        review, with the reasons."""
+        if self.status == ApplicationStatus.DRAFT and self.last_step:
+            return self.last_step
+        return "review"
 
     @property
     def address(self) -> str:

@@ -88,12 +88,23 @@ def application_start(*, template: ApplicationTemplate, applicant) -> Applicatio
         state=settings.CITY_STATE,
         city=settings.CITY_NAME.removeprefix("City of ").strip(),
         steps_saved=["type"],
+        last_step="location",
     )
     if len(businesses) == 1:
         application.business_id = businesses[0]
     application.touch_expiry()
     application.save()
     return application
+
+
+@transaction.atomic
+def application_step_visited(*, application: Application, step: str) -> None:
+    """Remember the step the applicant has open, so Resume brings them back to it. Only a
+    pointer, written when it changes: what was typed, the draft's last change and its expiry
+    stay as they were, so merely looking at a step never keeps a draft from lapsing."""
+    if application.last_step != step:
+        Application.objects.filter(pk=application.pk).update(last_step=step)
+        application.last_step = step
 
 
 # Saving steps ---------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from .online_forms import (
     seed_application_drafts,
     seed_application_forms,
     seed_review_disciplines,
+    seed_review_reasons,
 )
 from .people import seed_businesses, seed_memberships, seed_staff_authenticators, seed_users
 from .permit_records import (
@@ -81,6 +82,7 @@ __all__ = [
     "seed_permit_types",
     "seed_permits",
     "seed_review_disciplines",
+    "seed_review_reasons",
     "seed_staff_authenticators",
     "seed_users",
 ]
@@ -103,5 +105,6 @@ def seed_demo_city(*, today: datetime.date | None = None) -> SeedReport:
     seed_application_forms(seeding)
     seed_application_drafts(seeding)
     seed_review_disciplines(seeding)
+    seed_review_reasons(seeding)
     seed_application_stages(seeding)
     return seeding.report

@@ -1,6 +1,6 @@
 """Online applications' set-up in the demo city: each permit type's application form
-(questions, required documents, fee schedule) published, plan review's disciplines, and drafts
-contractors have in progress."""
+(questions, required documents, fee schedule) published, plan review's disciplines and comment
+reasons, and drafts contractors have in progress."""
 
 from decimal import Decimal
 from typing import Any
@@ -16,7 +16,7 @@ from applications.models import (
     TemplateStatus,
 )
 from permits.models import PermitType
-from reviews.models import ReviewDiscipline
+from reviews.models import ReviewDiscipline, ReviewReason
 
 from .data import Seeding
 
@@ -104,6 +104,13 @@ def seed_review_disciplines(seeding: Seeding) -> None:
         seeding.report.count("review disciplines", created)
 
 
+def seed_review_reasons(seeding: Seeding) -> None:
+    """The reasons plan reviewers give their comments (a reviewer picks one per comment)."""
+    for name in seeding.city["review_reasons"]:
+        _, created = ReviewReason.objects.get_or_create(name=name)
+        seeding.report.count("review reasons", created)
+
+
 def seed_application_drafts(seeding: Seeding) -> None:
     """Drafts in progress, found by their applicant, type and street."""
     for spec in seeding.city["application_drafts"]:
@@ -134,6 +141,7 @@ def seed_application_drafts(seeding: Seeding) -> None:
                 owner_email=spec["owner_email"],
                 answers=spec["answers"],
                 steps_saved=spec["steps"],
+                last_step=spec.get("last_step", ""),
             )
             application.touch_expiry(saved)
             application.save(update_fields=["expires_on", "reminded_on"])

@@ -11,7 +11,7 @@ from django.utils import timezone
 from applications import services
 from applications.models import Application, ApplicationDocument, ApplicationStatus
 from permits.models import PermitStatus
-from tests.factories import UserFactory, contractor_user
+from tests.factories import PermitTypeFactory, UserFactory, contractor_user
 
 from .conftest import PNG, fill_in, make_form, pdf
 
@@ -29,6 +29,20 @@ def test_the_guide_lists_the_types_open_online_to_anyone(client, form):
     assert "Site Plan" in page
     assert reverse("applications:type", args=["RES"]) in page
     assert reverse("applications:type", args=["ROF"]) not in page
+
+
+def test_the_guide_says_how_to_apply_for_a_type_not_open_online(client, form, settings):
+    settings.CITY_OFFICE_PHONE = "(217) 555-0199"
+    PermitTypeFactory(code="SGN", name="Sign")
+    PermitTypeFactory(code="OLD", name="Retired Type", is_active=False)
+    response = client.get(reverse("applications:guide"))
+    offline = response.context["offline_types"]
+    assert [permit_type.code for permit_type in offline] == ["SGN"]
+    page = response.content.decode()
+    section = page[page.index('id="offline-types"') :]
+    assert "Sign" in section and "(217) 555-0199" in section
+    assert "Retired Type" not in page
+    assert reverse("applications:type", args=["SGN"]) not in page
 
 
 def test_the_estimator_gives_the_fees_before_anyone_applies(client, form):

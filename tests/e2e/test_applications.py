@@ -114,6 +114,10 @@ def test_apply_save_sign_out_resume_on_a_phone_submit_and_the_clerk_accepts(
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
     page.goto(f"{live_server.url}/dashboard/")
     page.get_by_role("link", name=f"Resume {reference}").click()
+    # Back where it was left (issue 23), with what was typed.
+    expect(page.get_by_role("heading", name="4. Details")).to_be_visible()
+    expect(page.get_by_label("New or remodeled floor area")).to_have_value("320")
+    page.get_by_role("link", name=re.compile(r"^7\. Review and Submit")).click()
     expect(page.get_by_role("heading", name="7. Review and Submit")).to_be_visible()
     missing = page.locator("#missing")
     expect(missing).to_contain_text("Site Plan")

@@ -13,9 +13,10 @@ from accounts.subscribers import license_reviewer_addresses, notify_license_revi
 from core.events import event_record
 from licenses.models import LicenseLink, Membership
 from payments.models import EntryKind, TrustAccount, TrustEntry
-from permits.models import PermitStatus
+from permits.models import FeeStatus, PermitStatus
 from tests.factories import (
     ContractorFactory,
+    FeeFactory,
     LicenseFactory,
     LicenseLinkFactory,
     MembershipFactory,
@@ -79,10 +80,69 @@ def test_the_review_page_shows_the_applicant_the_license_and_what_approval_does(
         assert shown in text, shown
     preview = text[text.index('id="approval-preview"') :]
     assert "Dana Ruiz becomes Manager of Prairie Electric Co." in preview
-    assert "4 permits name license EC100123 (3 active)" in preview
+    assert "4 permits (3 active) with $0.00 in fees due, through every license" in preview
     assert "a trust account with $1,925.81" in preview
     assert reverse("admin:licenses_licenselink_approve", args=[link.pk]) in text
     assert reverse("admin:licenses_licenselink_reject", args=[link.pk]) in text
+
+
+@pytest.fixture
+def second_license(link):
+    """Prairie Electric's other license, with more permits and fees due than the one asked
+    for (the demo's EC10001 beside EC10002), and a permit naming both."""
+    other = LicenseFactory(holder=link.license.holder, number="EC100999")
+    for amount in ("1000.00", "2000.50"):
+        FeeFactory(permit=PermitFactory(licenses=[other]), amount=Decimal(amount))
+    both = PermitFactory(licenses=[other, link.license], status=PermitStatus.ISSUED)
+    FeeFactory(permit=both, amount=Decimal("100.00"))
+    FeeFactory(permit=both, amount=Decimal("50.00"), status=FeeStatus.PAID)
+    return other
+
+
+def test_the_review_page_lists_every_license_of_the_business_and_the_role(
+    client, clerk, link, second_license, django_assert_max_num_queries
+):
+    from licenses.selectors import approval_preview
+
+    # The business, its members, its licenses, four sums, the trust account's two: however
+    # many licenses and permits it has.
+    for number in range(3):
+        LicenseFactory(holder=link.license.holder, number=f"EC20000{number}")
+    with django_assert_max_num_queries(9):
+        preview = approval_preview(link)
+    rows = {row.license.number: row for row in preview.licenses}
+    assert rows["EC100123"].requested and not rows["EC100999"].requested
+    assert (rows["EC100123"].figures.permits, rows["EC100123"].figures.active) == (5, 4)
+    assert rows["EC100123"].figures.fees_due == Decimal("100.00")
+    assert (rows["EC100999"].figures.permits, rows["EC100999"].figures.active) == (3, 3)
+    assert rows["EC100999"].figures.fees_due == Decimal("3100.50")
+    # The permit naming both counts once, and so does its fee.
+    assert (preview.total.permits, preview.total.active) == (7, 6)
+    assert preview.total.fees_due == Decimal("3100.50")
+
+    text = review(client, link).text
+    table = text[text.index('id="business-licenses"') :]
+    assert "EC100999" in table and "$3,100.50" in table
+    role = text[text.index('data-testid="approval-role"') :]
+    assert role.startswith('data-testid="approval-role">Manager: every role (Apply, Pay,')
+    seen = text[text.index('data-testid="approval-seen"') :]
+    assert seen.startswith(
+        'data-testid="approval-seen">7 permits (6 active) with $3,100.50 in fees due, through '
+        "every license of Prairie Electric Co. (5)"
+    )
+
+
+def test_without_a_role_the_applicant_sees_only_the_license_asked_for(
+    client, clerk, link, second_license
+):
+    MembershipFactory(contractor=link.license.holder, can_manage=True)
+    text = review(client, link).text
+    assert "No role until a Manager of the business grants one" in text
+    seen = text[text.index('data-testid="approval-seen"') :]
+    assert seen.startswith(
+        'data-testid="approval-seen">5 permits (4 active) with $100.00 in fees due, through '
+        "license EC100123 only"
+    )
 
 
 def test_with_a_manager_already_the_applicant_joins_without_a_role(client, clerk, link):

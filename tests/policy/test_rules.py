@@ -635,6 +635,7 @@ def test_the_filter_forms_of_the_staff_rules_pick_the_users_they_pass():
             lambda user: review_rules.can_review_discipline(user, world.discipline),
             review_rules.reviewer_filter(world.discipline),
         ),
+        (review_rules.is_review_supervisor, review_rules.review_supervisor_filter()),
     ]
     for rule, users_filter in pairs:
         picked = set(User.objects.filter(users_filter).values_list("pk", flat=True))
