@@ -1,4 +1,4 @@
-"""Online applications at every stage of their way (submitted, in review, corrections asked,
+"""Online applications at every stage of their way (submitted, returned as incomplete, in review, corrections asked,
 approved, issued), made through the services the pages call, then dated as of the seeding day:
 each step, its history and its reviews on the business day the data gives it."""
 
@@ -29,11 +29,12 @@ from reviews.models import (
 from .data import Seeding
 
 DEMO_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-STAGES = ("submitted", "in_review", "corrections", "approved", "issued")
+STAGES = ("submitted", "returned", "in_review", "corrections", "approved", "issued")
 # Each stage's days, in business days before the seeding day: applied, accepted, decided,
 # issued (a stage that has not got that far ignores the rest).
 STAGE_DAYS = {
     "submitted": (-1, None, None, None),
+    "returned": (-3, None, None, None),
     "in_review": (-6, -5, None, None),
     "corrections": (-16, -15, -8, None),
     "approved": (-20, -19, -4, None),
@@ -49,7 +50,8 @@ def _demo_upload(name: str) -> SimpleUploadedFile:
 
 def seed_application_stages(seeding: Seeding) -> None:
     """Online applications of `demo` at every stage of their way, made as people make them
-    (the services the pages call): submitted and waiting at intake; in review; corrections
+    (the services the pages call): submitted and waiting at intake; returned as incomplete,
+    with the clerk's reasons; in review; corrections
     asked (Zoning); approved with fees due; issued (paid from the trust account), with its
     permit card."""
     demo, clerk = seeding.users["demo"], seeding.users["clerk"]
@@ -101,6 +103,7 @@ def _date_application_stage(seeding: Seeding, application, days) -> None:
     Permit.objects.filter(pk=permit.pk).update(**permit_days)
     when = {
         PermitStatus.SUBMITTED: applied,
+        PermitStatus.RETURNED: applied,
         PermitStatus.IN_REVIEW: accepted,
         PermitStatus.PENDING_APPROVAL: decided,
         PermitStatus.READY_TO_ISSUE: decided,
@@ -174,6 +177,9 @@ def _seed_application_stage(seeding, spec, demo, clerk, reviewers) -> Applicatio
         by=demo,
         on=seeding.calendar.day(STAGE_DAYS[spec["stage"]][0]),
     )
+    if spec["stage"] == "returned":
+        app_services.application_return(application=application, by=clerk, reasons=spec["reasons"])
+        return application
     stage = STAGES.index(spec["stage"])
     if stage < STAGES.index("in_review"):
         return application
