@@ -107,7 +107,7 @@ def issuance_upload_view(request: HttpRequest, number: str) -> HttpResponse:
         permit.refresh_from_db()
         messages.success(
             request,
-            f"{document.original_name} was uploaded as the {document.requirement.name}."
+            f"{document.original_name} was uploaded as the {document.kind}."
             + (" The permit is issued." if permit.status == PermitStatus.ISSUED else ""),
         )
     return redirect("reviews:permit_reviews", permit.number)
