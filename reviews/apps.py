@@ -16,13 +16,19 @@ class ReviewsConfig(AppConfig):
             register_issuance_needs,
             register_issue_check,
         )
-        from permits.pages import register_permit_page_links
+        from permits.pages import register_permit_page_links, register_permit_page_section
 
         from . import subscribers  # noqa: F401 (the first cycle; the review and fee emails)
-        from .selectors import conditions_card_section, issuance_needs_for, permit_page_links
+        from .selectors import (
+            conditions_card_section,
+            conditions_page_section,
+            issuance_needs_for,
+            permit_page_links,
+        )
         from .services import final_inspection_missing, issuance_missing
 
         register_permit_page_links(permit_page_links)
+        register_permit_page_section(conditions_page_section)
         register_card_section(conditions_card_section)
         register_issue_check(issuance_missing)
         register_final_inspection_check(final_inspection_missing)

@@ -39,3 +39,25 @@ class IssuanceUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["requirement"].choices = [(req.pk, req.name) for req in requirements]
         self.fields["file"].widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg"
+
+
+class ConditionAnswerForm(forms.Form):
+    """How a condition of approval is met, and a document showing it (optional). The note comes
+    before the file: a file past the limit stops the form there, and the note is kept."""
+
+    note = forms.CharField(
+        label="How the condition is met",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Say how the condition is met."},
+    )
+    document = forms.FileField(
+        label="Document (optional)",
+        required=False,
+        help_text="PDF, PNG or JPEG: a letter, a recorded document, a photo. It is added to the "
+        "permit's documents.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document"].widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg"

@@ -17,6 +17,7 @@ from applications.models import (
 from core.calendar import business_days_between
 from permits.checks import Needed
 from permits.models import Permit, PermitDocument, PermitStatus
+from policy.permits import can_answer_condition
 
 from .models import ConditionStage, Review, ReviewComment, ReviewCondition, ReviewCycle
 
@@ -197,3 +198,21 @@ def issuance_needs_for(permits: Sequence[Permit]) -> dict[int, list[Needed]]:
         ]
         for permit_id, missing in issuance_missing_of(approved).items()
     }
+
+
+def conditions_page_section(permit: Permit, user):
+    """The permit page's conditions of approval, each met, answered or not yet, with an Answer
+    button for who may answer (one query; none: no section)."""
+    from permits.pages import PageSection
+
+    conditions = list(
+        ReviewCondition.objects.filter(review__cycle__application__permit=permit)
+        .select_related("answer_document")
+        .order_by("id")
+    )
+    if not conditions:
+        return None
+    return PageSection(
+        template="reviews/permit_conditions.html",
+        context={"conditions": conditions, "may_answer": can_answer_condition(user, permit)},
+    )

@@ -22,7 +22,7 @@ from permits.exceptions import PermitError
 from permits.issuing import permit_issue_when_ready
 from permits.models import Fee, Permit, PermitDocument, PermitStatus
 from permits.services import permit_document_upload
-from policy.permits import can_apply, can_upload
+from policy.permits import can_answer_condition, can_apply, can_upload
 from policy.reviews import (
     can_decide_review,
     can_mark_condition_met,
@@ -287,6 +287,47 @@ def condition_mark_met(*, condition: ReviewCondition, by) -> ReviewCondition:
         from permits.tasks import refresh_permit_card
 
         enqueue_after_commit(refresh_permit_card, permit.pk)  # "met" is on the card
+    return condition
+
+
+@transaction.atomic
+def condition_answer(*, condition: ReviewCondition, by, note: str, upload=None) -> ReviewCondition:
+    """Someone who works on the permit answers a condition of approval online: how it is met,
+    and a document (kept as the permit's, `permits.services`; it needs Upload Files). Staff
+    read it in their queue and mark the condition met; answering again replaces the answer."""
+    condition = (
+        ReviewCondition.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("review__cycle__application__permit")
+        .get(pk=condition.pk)
+    )
+    application = condition.review.cycle.application
+    permit = application.permit
+    if permit is None or not can_answer_condition(by, permit):
+        raise ApplicationError(
+            "Answering a condition of approval needs the Apply or Upload Files role at the "
+            "permit's business, or your own license on it."
+        )
+    if condition.is_met:
+        raise ApplicationError("That condition is already met: there is nothing to answer.")
+    note = note.strip()[:2000]
+    if not note:
+        raise ApplicationError("Say how the condition is met.")
+    document = None
+    if upload is not None:
+        try:
+            document = permit_document_upload(permit=permit, upload=upload, by=by)
+        except PermitError as error:
+            raise ApplicationError(str(error)) from error
+    condition.answer, condition.answered_at, condition.answered_by = note, timezone.now(), by
+    condition.answer_document = document or condition.answer_document
+    condition.save(update_fields=["answer", "answered_at", "answered_by", "answer_document"])
+    event_record(
+        "condition.answered",
+        subject=condition,
+        actor=by,
+        about=[application, permit],
+        document=document.pk if document else None,
+    )
     return condition
 
 
