@@ -4,16 +4,17 @@ from django import forms
 
 from applications.models import DocumentRequirement
 
+NEEDED = "needed-"  # a choice of "This file is": a document needed before issuance
+
 
 class CorrectionUploadForm(forms.Form):
-    """A corrected document: a new version of one already uploaded, or a new one."""
+    """A corrected document: a new version of one already uploaded, one of the documents the
+    form needs before issuance (it then has it: issue 23), or another new one."""
 
-    replaces = forms.TypedChoiceField(
-        label="This file is", coerce=int, empty_value=None, required=False
-    )
+    replaces = forms.ChoiceField(label="This file is", required=False)
     file = forms.FileField(label="File")
 
-    def __init__(self, *args, documents: list, **kwargs):
+    def __init__(self, *args, documents: list, needed: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["replaces"].choices = [
             *(
@@ -24,9 +25,24 @@ class CorrectionUploadForm(forms.Form):
                 )
                 for document in documents
             ),
+            *(
+                (f"{NEEDED}{requirement.pk}", f"The {requirement.name} (needed before issuance)")
+                for requirement in needed or ()
+            ),
             ("", "A new document"),
         ]
         self.fields["file"].widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg"
+
+    def clean(self):
+        """`replaces`: the document it is a new version of (None: a new one); `requirement`:
+        the document needed before issuance that it is (None: not one)."""
+        data = super().clean()
+        chosen = data.get("replaces") or ""
+        data["requirement"] = (
+            int(chosen.removeprefix(NEEDED)) if chosen.startswith(NEEDED) else None
+        )
+        data["replaces"] = int(chosen) if chosen.isdigit() else None
+        return data
 
 
 class IssuanceUploadForm(forms.Form):

@@ -383,10 +383,16 @@ def correction_respond(*, comment: ReviewComment, by, response: str) -> ReviewCo
 
 @transaction.atomic
 def correction_document_upload(
-    *, application: Application, by, upload, replaces_id: int | None = None
+    *,
+    application: Application,
+    by,
+    upload,
+    replaces_id: int | None = None,
+    requirement_id: int | None = None,
 ) -> ApplicationDocument:
     """A corrected document, as a new version of one already uploaded (`replaces_id`; the
-    earlier version is kept), or a new document."""
+    earlier version is kept), or a new document: one the form needs before issuance
+    (`requirement_id`), which the permit then has (`issuance_missing_of`), or another."""
     _awaiting(application)
     if application.permit is None or not can_upload(by, application.permit):
         raise ApplicationError(
@@ -402,9 +408,17 @@ def correction_document_upload(
                 f"{replaces.original_name} already has a newer version: upload a version of "
                 "the latest one."
             )
+    requirement = replaces.requirement if replaces else None
+    if replaces is None and requirement_id is not None:
+        requirement = requirement_for(
+            application,
+            requirement_id,
+            missing="That is not a document needed before issuance.",
+            stage=DocumentStage.ISSUANCE,
+        )
     return store_document(
         application=application,
-        requirement=replaces.requirement if replaces else None,
+        requirement=requirement,
         upload=upload,
         by=by,
         replaces=replaces,

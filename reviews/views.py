@@ -179,7 +179,10 @@ def permit_corrections_view(request: HttpRequest, number: str) -> HttpResponse:
             "to_answer": unanswered(cycle),
             "may_answer": may_answer,
             "may_upload": can_upload(request.user, permit),
-            "upload_form": CorrectionUploadForm(documents=_documents_latest(application)),
+            "upload_form": CorrectionUploadForm(
+                documents=_documents_latest(application),
+                needed=issuance_documents_missing(application),
+            ),
             "documents": list(application.documents.select_related("requirement", "replaces")),
         },
     )
@@ -198,7 +201,12 @@ def _upload_correction(request: HttpRequest, permit, application) -> HttpRespons
     if getattr(request, "upload_refused", False):
         messages.error(request, "That file is larger than the limit: nothing was uploaded.")
         return redirect("reviews:permit_corrections", permit.number)
-    form = CorrectionUploadForm(request.POST, files, documents=_documents_latest(application))
+    form = CorrectionUploadForm(
+        request.POST,
+        files,
+        documents=_documents_latest(application),
+        needed=issuance_documents_missing(application),
+    )
     if not form.is_valid():
         messages.error(
             request,
@@ -213,6 +221,7 @@ def _upload_correction(request: HttpRequest, permit, application) -> HttpRespons
             by=request.user,
             upload=form.cleaned_data["file"],
             replaces_id=form.cleaned_data["replaces"],
+            requirement_id=form.cleaned_data["requirement"],
         )
     except ApplicationError as error:
         messages.error(request, f"{form.cleaned_data['file'].name}: {error}")
@@ -220,6 +229,8 @@ def _upload_correction(request: HttpRequest, permit, application) -> HttpRespons
         what = (
             f"version {document.version} of {document.replaces.original_name}"
             if document.replaces
+            else f"the {document.requirement.name}"
+            if document.requirement
             else "a new document"
         )
         messages.success(request, f"{document.original_name} was uploaded as {what}.")
