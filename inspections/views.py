@@ -111,7 +111,7 @@ def type_choices(
             waiting = final_inspection_blockers(permit) if waiting is None else waiting
             if waiting:
                 held[inspection_type.pk] = "; ".join(waiting)
-                label = f"{label} (not available yet: {held[inspection_type.pk]})"
+                label = f"{label}: not available yet, {held[inspection_type.pk]}"
         choices.append((inspection_type.pk, label))
     return choices, marks, held
 

@@ -162,7 +162,7 @@ def test_a_held_final_inspection_is_shown_unavailable_with_the_reason_when_chose
     radio = next(tag for tag in page.split("<input") if f'value="{final.pk}"' in tag)
     assert "disabled" in radio.split(">")[0]
     assert (
-        "Final (not available yet: the condition “Smoke alarms interconnected.” is to be met"
+        "Final: not available yet, the condition “Smoke alarms interconnected.” is to be met"
         in (page)
     )
     response = client.post(
