@@ -84,6 +84,7 @@ CATALOGUE: dict[str, Any] = {
     "review.decided": _("Review decided"),
     "review_cycle.decided": _("Review cycle decided"),
     "corrections.resubmitted": _("Corrections resubmitted"),
+    "condition.answered": _("Condition answered"),
     "condition.met": _("Condition met"),
     # Inspections
     "inspection.status_changed": _("Inspection status changed"),

@@ -7,17 +7,42 @@ from core.validators import PHONE
 from .models import InspectionResult, TimePreference
 
 
+class HeldRadioSelect(forms.RadioSelect):
+    """Radio buttons of which some are shown but cannot be chosen (`held`: their values)."""
+
+    held: frozenset = frozenset()
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if value in self.held:
+            option["attrs"]["disabled"] = True
+        return option
+
+
 class InspectionTypeForm(forms.Form):
     inspection_type = forms.TypedChoiceField(
         label="Inspection",
         coerce=int,
-        widget=forms.RadioSelect,
+        widget=HeldRadioSelect,
         error_messages={"required": "Choose an inspection."},
     )
 
-    def __init__(self, *args, choices: list[tuple[int, str]], **kwargs):
+    def __init__(
+        self, *args, choices: list[tuple[int, str]], held: dict[int, str] | None = None, **kwargs
+    ):
+        """`held`: the inspections that cannot be requested yet, each with the reason, shown
+        with it and not to be chosen (a final inspection before its conditions are met)."""
         super().__init__(*args, **kwargs)
-        self.fields["inspection_type"].choices = choices
+        self.held = held or {}
+        field = self.fields["inspection_type"]
+        field.choices = choices
+        field.widget.held = frozenset(self.held)
+
+    def clean_inspection_type(self) -> int:
+        chosen = self.cleaned_data["inspection_type"]
+        if chosen in self.held:
+            raise forms.ValidationError(f"Not available yet: {self.held[chosen]}.")
+        return chosen
 
 
 class InspectionDateForm(forms.Form):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from icalendar import Calendar, Event
 
+from permits.checks import final_inspection_blockers
 from permits.models import Permit
 from permits.scopes import record_permit_ids
 from policy.inspections import can_follow_calendar_feed, can_view_inspection
@@ -81,15 +82,20 @@ def refused(request: HttpRequest, permit: Permit, error: InspectionError) -> Htt
     )
 
 
-def type_choices(permit: Permit) -> tuple[list[tuple[int, str]], dict[int, str]]:
-    """The inspections of the permit's type; those passed or already requested are marked."""
+def type_choices(
+    permit: Permit,
+) -> tuple[list[tuple[int, str]], dict[int, str], dict[int, str]]:
+    """The inspections of the permit's type; those passed or already requested are marked, and
+    a final inspection that cannot be requested yet (a condition of approval to meet first,
+    permits.checks) is offered held, with the reason, so nobody types a date and notes for it."""
     passed = dict(
         Inspection.objects.filter(permit=permit, result=InspectionResult.PASSED)
         .order_by("completed_on")
         .values_list("inspection_type_id", "completed_on")
     )
     open_ids = open_request_type_ids(permit)
-    choices, marks = [], {}
+    choices, marks, held = [], {}, {}
+    waiting = None
     for inspection_type in inspection_types_for(permit.permit_type_id):
         if inspection_type.pk in open_ids:
             marks[inspection_type.pk] = "already requested"
@@ -101,8 +107,13 @@ def type_choices(permit: Permit) -> tuple[list[tuple[int, str]], dict[int, str]]
             if inspection_type.pk in passed
             else ""
         )
+        if inspection_type.is_final:
+            waiting = final_inspection_blockers(permit) if waiting is None else waiting
+            if waiting:
+                held[inspection_type.pk] = "; ".join(waiting)
+                label = f"{label}: not available yet, {held[inspection_type.pk]}"
         choices.append((inspection_type.pk, label))
-    return choices, marks
+    return choices, marks, held
 
 
 @login_required
@@ -115,9 +126,12 @@ def request_type(request: HttpRequest, number: str) -> HttpResponse:
     except InspectionError as error:
         return refused(request, permit, error)
     wizard = RequestWizard(request, permit)
-    choices, marks = type_choices(permit)
+    choices, marks, held = type_choices(permit)
     form = InspectionTypeForm(
-        request.POST or None, choices=choices, initial={"inspection_type": wizard.get("type")}
+        request.POST or None,
+        choices=choices,
+        held=held,
+        initial={"inspection_type": wizard.get("type")},
     )
     if request.method == "POST" and form.is_valid():
         wizard.update(type=form.cleaned_data["inspection_type"])
@@ -134,6 +148,7 @@ def request_type(request: HttpRequest, number: str) -> HttpResponse:
             "step": 1,
             "already": already,
             "empty": not choices,
+            "held": held,
             "none_set_up": not choices and not marks,
         },
     )
@@ -288,15 +303,18 @@ def request_notes(request: HttpRequest, number: str) -> HttpResponse:
                 token=token or parse_token(wizard.token()),
             )
         except (InspectionError, ValueError) as error:
-            messages.error(request, str(error))
-            return redirect("inspections:request_date", number=permit.number)
-        wizard.clear()
-        messages.success(
-            request,
-            f"Inspection requested. Your request number is {inspection.number}; a confirmation "
-            "email is on its way.",
-        )
-        return redirect("inspections:detail", inspection_id=inspection.pk)
+            # Refused at Finish: the page stays, with the date and the notes as typed (kept in
+            # the wizard too, for going back to change the date).
+            wizard.update(notes=form.cleaned_data["notes"])
+            form.add_error(None, str(error))
+        else:
+            wizard.clear()
+            messages.success(
+                request,
+                f"Inspection requested. Your request number is {inspection.number}; a "
+                "confirmation email is on its way.",
+            )
+            return redirect("inspections:detail", inspection_id=inspection.pk)
     return render(
         request,
         "inspections/request_notes.html",

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from policy.permits import can_upload, can_view_private
 
+from .checks import issuance_needs
 from .exceptions import PermitError
 from .forms import DocumentUploadForm
 from .models import PermitDocument
@@ -26,7 +27,7 @@ from .views import permit_url, permit_with_access, refuse_inactive_license
 @refuse_inactive_license
 def document_upload_view(request: HttpRequest, number: str) -> HttpResponse:
     permit = permit_with_access(request, number, can_upload)
-    form = DocumentUploadForm(request.POST, request.FILES)
+    form = DocumentUploadForm(request.POST, request.FILES, kinds=needed_kinds(permit))
     if getattr(request, "upload_refused", False):
         # core.uploads stopped reading the body past the limit: the file never arrived.
         messages.error(
@@ -36,18 +37,32 @@ def document_upload_view(request: HttpRequest, number: str) -> HttpResponse:
         )
         return redirect(permit_url(permit, "documents"))
     if not form.is_valid():
-        for error in form.errors.get("file", ["Choose a file to upload."]):
+        for error in (
+            form.errors.get("kind") or form.errors.get("file") or ["Choose a file to upload."]
+        ):
             messages.error(request, error)
         return redirect(permit_url(permit, "documents"))
+    kind = form.cleaned_data["kind"]
     try:
         document = permit_document_upload(
-            permit=permit, upload=form.cleaned_data["file"], by=request.user
+            permit=permit, upload=form.cleaned_data["file"], by=request.user, kind=kind
         )
     except PermitError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"{document.original_name} was uploaded.")
+        permit.refresh_from_db(fields=["status"])
+        messages.success(
+            request,
+            f"{document.original_name} was uploaded"
+            + (f" as the {kind}." if kind else ".")
+            + (" The permit is issued." if kind and permit.is_issued else ""),
+        )
     return redirect(permit_url(permit, "documents"))
+
+
+def needed_kinds(permit) -> list[str]:
+    """The documents the permit still needs before issuance (permits.checks), by name."""
+    return [item.kind for item in issuance_needs([permit]).get(permit.pk, []) if item.is_document]
 
 
 @login_required

@@ -198,6 +198,14 @@ class PermitContactForm(forms.Form):
 
 
 class DocumentUploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="This file is",
+        required=False,
+        error_messages={
+            "invalid_choice": "The permit no longer needs that document: upload the file as "
+            "another document."
+        },
+    )
     file = forms.FileField(
         label="File",
         help_text="PDF, PNG or JPEG, up to the size limit.",
@@ -205,3 +213,12 @@ class DocumentUploadForm(forms.Form):
             attrs={"accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"}
         ),
     )
+
+    def __init__(self, *args, kinds: list[str] = (), **kwargs):
+        """`kinds`: the documents the permit still needs before issuance, offered by name."""
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [
+            *((kind, f"{kind} (needed before issuance)") for kind in kinds),
+            ("", "Another document"),
+        ]
+        self.fields["kind"].widget.attrs["class"] = "form-select"

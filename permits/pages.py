@@ -1,9 +1,9 @@
-"""Links and notices other apps add to a permit's private page: plan review's Reviews page,
-an application returned as incomplete. The permit app knows none of them; each app registers a
-function from its AppConfig.ready()."""
+"""Links, notices and sections other apps add to a permit's private page: plan review's
+Reviews page and its conditions of approval, an application returned as incomplete. The permit
+app knows none of them; each app registers a function from its AppConfig.ready()."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .models import Permit
@@ -47,3 +47,27 @@ def register_permit_notices(source: PermitNotices) -> None:
 
 def permit_notices(permit: Permit, user) -> list[PermitNotice]:
     return [notice for source in _notice_sources for notice in source(permit, user)]
+
+
+@dataclass(frozen=True)
+class PageSection:
+    """A section of the permit's private page: its template, included with `section` (this)
+    and `permit` in its context."""
+
+    template: str
+    context: dict = field(default_factory=dict)
+
+
+PermitSections = Callable[[Permit, object], "PageSection | None"]
+_sections: list[PermitSections] = []
+
+
+def register_permit_page_section(source: PermitSections) -> None:
+    """`source(permit, user)` gives a section for the permit's private page as `user` sees it,
+    or None (a query or two at most: it runs on every private permit page)."""
+    if source not in _sections:
+        _sections.append(source)
+
+
+def permit_page_sections(permit: Permit, user) -> list[PageSection]:
+    return [section for source in _sections if (section := source(permit, user)) is not None]

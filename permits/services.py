@@ -16,8 +16,10 @@ from core.uploads import document_save, upload_checked
 from policy.collections import can_use_collection
 from policy.permits import can_accept_contact_invitation, can_apply, can_upload, is_invited
 
+from .checks import document_needed
 from .exceptions import PermitError
 from .invitations import invitation_from_token
+from .issuing import permit_issue_when_ready
 from .models import (
     Collection,
     CollectionItem,
@@ -322,18 +324,34 @@ def permit_number_next(*, permit_type: PermitType, on: datetime.date | None = No
 
 
 @transaction.atomic
-def permit_document_upload(*, permit: Permit, upload, by) -> PermitDocument:
+def permit_document_upload(*, permit: Permit, upload, by, kind: str = "") -> PermitDocument:
+    """Keep a file uploaded to the permit. With `kind`, it is the document of that kind the
+    permit needs before issuance (in that kind's formats), which it then has wherever it was
+    uploaded from (the permit's page, its Reviews page, a condition's answer): a permit Ready
+    to Issue that needed nothing else is issued."""
     if not can_upload(by, permit):
         raise PermitError("Uploading files needs the Upload Files role at the permit's contractor.")
+    accepted = {}
+    if kind:
+        needed = document_needed(permit, kind)
+        if needed is None:
+            raise PermitError(
+                f"Permit {permit.number} does not need a {kind} now: upload the file as "
+                "another document."
+            )
+        accepted = {"accepted": needed.content_types, "formats": needed.formats}
     name, content_type = upload_checked(
-        upload, limit=settings.PERMIT_DOCUMENT_MAX_BYTES, error=PermitError
+        upload, limit=settings.PERMIT_DOCUMENT_MAX_BYTES, error=PermitError, **accepted
     )
     document = PermitDocument(
         permit=permit,
         original_name=name,
+        kind=kind,
         content_type=content_type,
         size=upload.size,
         uploaded_by=by,
     )
     document_save(document, upload, name)
+    if kind:
+        permit_issue_when_ready(permit=permit, by=by, note=f"Issued: the {kind} is in")
     return document

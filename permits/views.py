@@ -24,10 +24,10 @@ from licenses.models import LicenseStatus
 from policy.permits import can_view_private, inactive_license_status
 
 from .cards import card_sections
-from .checks import issue_blockers
+from .checks import issuance_needs, issue_blockers
 from .forms import DocumentUploadForm, PermitContactForm, PermitSearchForm, default_applied_from
 from .models import Permit, PermitCard, PermitStatus
-from .pages import permit_notices, permit_page_links
+from .pages import permit_notices, permit_page_links, permit_page_sections
 from .record_filters import record_search_rows
 from .scopes import (
     has_records,
@@ -250,21 +250,28 @@ def permit_detail_view(request: HttpRequest, number: str) -> HttpResponse:
     }
     if not can_view_private(request.user, permit):
         return render(request, "permits/detail.html", context)
+    # What it still needs before issuance that its contractor provides online, each with the
+    # button that provides it; anything else it waits for, in words.
+    needs = issuance_needs([permit]).get(permit.pk, [])
     context.update(
         private=True,
         page_links=permit_page_links(permit),
         notices=permit_notices(permit, request.user),
+        page_sections=permit_page_sections(permit, request.user),
         cards=list(permit.cards.all()),
-        # Paid (or not) and still not issued: what it waits for, in words.
+        issuance_needs=needs,
         not_issued_yet=issue_blockers(permit)
-        if permit.status == PermitStatus.READY_TO_ISSUE
+        if permit.status == PermitStatus.READY_TO_ISSUE and not needs
         else [],
         contacts=list(permit.contacts.select_related("user")),
         documents=list(permit.documents.select_related("uploaded_by")),
         # What happened to it, its fees, payments and inspections (core.events).
         history=history_of(permit, for_staff=False),
         contact_form=PermitContactForm(),
-        upload_form=DocumentUploadForm(),
+        upload_form=DocumentUploadForm(
+            kinds=[item.kind for item in needs if item.is_document],
+            initial={"kind": request.GET.get("document", "")},
+        ),
         max_upload_mb=settings.PERMIT_DOCUMENT_MAX_BYTES // 1_000_000,
         inactive_license=LicenseStatus(status).label.lower()
         if (status := inactive_license_status(request.user, permit))

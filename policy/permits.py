@@ -10,6 +10,9 @@
   Inspections at a holder (the online cut-off is the inspections app's scheduling);
 - `can_upload` (documents): Upload Files at a holder;
 - `can_apply` (add or remove the permit's contacts, invite them): Apply at a holder;
+- `can_answer_condition` (answer its conditions of approval online: how each is met, with a
+  document): registered for one of its licenses, or Apply or Upload Files at a holder (the
+  document itself needs Upload Files, `can_upload`);
 - `can_accept_contact_invitation`: the invited account itself (an invitation names one user), while
   whoever invited them still passes `can_apply` (an invitation carries no more than its sender's
   right).
@@ -99,6 +102,18 @@ def can_apply(user, permit: Permit) -> bool:
     scope = contractor_scope(user)
     return scope.verified and _role_at_holder(
         scope, permit_parties(permit), Role.APPLY, acting=True
+    )
+
+
+def can_answer_condition(user, permit: Permit) -> bool:
+    scope = contractor_scope(user)
+    if not scope.verified:
+        return False
+    parties = permit_parties(permit)
+    return (
+        _registered_for(scope, parties, acting=True)
+        or _role_at_holder(scope, parties, Role.APPLY, acting=True)
+        or _role_at_holder(scope, parties, Role.UPLOAD, acting=True)
     )
 
 

@@ -13,6 +13,7 @@ from applications.selectors import my_applications
 from inspections.scheduling import mark_cancellable
 from inspections.selectors import RECENT_RESULTS_DAYS
 from licenses.scope import contractor_scope
+from permits.checks import issuance_needs
 from permits.forms import PermitSearchForm, default_applied_from
 from permits.hints import example_address
 from permits.models import PermitType
@@ -82,6 +83,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     # One read of the parties of every permit on the page, for the rules its rows ask.
     permits = [*lists.active.object_list, *lists.expired.object_list]
     prefetch_for_rules(user, [*permits, *(inspection.permit for inspection in upcoming)])
+    # What each active permit still needs before issuance, for the whole page at once.
+    needs = issuance_needs(lists.active.object_list)
+    for permit in lists.active.object_list:
+        permit.issuance_needs = needs.get(permit.pk, [])
     mark_cancellable(upcoming)
     businesses = sorted(contractor_scope(user).business_names.values())
     return render(

@@ -16,11 +16,13 @@ from applications.exceptions import ApplicationError
 from applications.models import ApplicationDocument
 from core.admin import TabularInline
 from core.calendar import business_days_between
+from permits.admin import document_download_link
 from permits.document_views import document_file_response
-from policy.reviews import can_decide_review, can_reassign_review
+from policy.reviews import can_decide_review, can_mark_condition_met, can_reassign_review
 
 from .models import (
     OPEN_REVIEW_STATUSES,
+    AnsweredCondition,
     MyReview,
     Review,
     ReviewComment,
@@ -117,9 +119,24 @@ class ReviewConditionAdmin(admin.ModelAdmin):
     list_filter = ("stage", ("met_at", admin.EmptyFieldListFilter))
     list_select_related = ("review__cycle__application__permit", "met_by")
     search_fields = ("text", "review__cycle__application__permit__number")
-    readonly_fields = ("review", "text", "stage", "met_at", "met_by")
+    readonly_fields = (
+        "review",
+        "text",
+        "stage",
+        "answer",
+        "answered_at",
+        "answered_by",
+        "answer_download",
+        "met_at",
+        "met_by",
+    )
     fields = readonly_fields
     actions = ["mark_met"]
+
+    @admin.display(description="document")
+    def answer_download(self, condition):
+        document = condition.answer_document
+        return document_download_link(document) if document else "-"
 
     def has_add_permission(self, request):
         return False
@@ -141,6 +158,32 @@ class ReviewConditionAdmin(admin.ModelAdmin):
             self.message_user(request, str(error), level=messages.ERROR)
             return
         self.message_user(request, f"{queryset.count()} condition(s) marked met.")
+
+
+@admin.register(AnsweredCondition)
+class AnsweredConditionAdmin(ReviewConditionAdmin):
+    """The queue of conditions contractors answered online and nobody has marked met yet, the
+    longest waiting first: staff read the answer (and its document) and mark each met."""
+
+    list_display = ("permit", "text", "answer", "answered_at", "answered_by", "answer_download")
+    list_filter = ("stage",)
+    list_select_related = (
+        "review__cycle__application__permit",
+        "answered_by",
+        "answer_document",
+    )
+    ordering = ("answered_at", "id")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(answered_at__isnull=False, met_at__isnull=True)
+
+    # The queue is for who may mark conditions met (the policy), whatever its proxy's own
+    # permissions say.
+    def has_view_permission(self, request, obj=None):
+        return can_mark_condition_met(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return can_mark_condition_met(request.user)
 
 
 @admin.display(description="days left", ordering="due_on")

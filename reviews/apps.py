@@ -11,14 +11,25 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         from permits.cards import register_card_section
-        from permits.checks import register_final_inspection_check, register_issue_check
-        from permits.pages import register_permit_page_links
+        from permits.checks import (
+            register_final_inspection_check,
+            register_issuance_needs,
+            register_issue_check,
+        )
+        from permits.pages import register_permit_page_links, register_permit_page_section
 
         from . import subscribers  # noqa: F401 (the first cycle; the review and fee emails)
-        from .selectors import conditions_card_section, permit_page_links
+        from .selectors import (
+            conditions_card_section,
+            conditions_page_section,
+            issuance_needs_for,
+            permit_page_links,
+        )
         from .services import final_inspection_missing, issuance_missing
 
         register_permit_page_links(permit_page_links)
+        register_permit_page_section(conditions_page_section)
         register_card_section(conditions_card_section)
         register_issue_check(issuance_missing)
         register_final_inspection_check(final_inspection_missing)
+        register_issuance_needs(issuance_needs_for)

@@ -4,16 +4,17 @@ from django import forms
 
 from applications.models import DocumentRequirement
 
+NEEDED = "needed-"  # a choice of "This file is": a document needed before issuance
+
 
 class CorrectionUploadForm(forms.Form):
-    """A corrected document: a new version of one already uploaded, or a new one."""
+    """A corrected document: a new version of one already uploaded, one of the documents the
+    form needs before issuance (it then has it: issue 23), or another new one."""
 
-    replaces = forms.TypedChoiceField(
-        label="This file is", coerce=int, empty_value=None, required=False
-    )
+    replaces = forms.ChoiceField(label="This file is", required=False)
     file = forms.FileField(label="File")
 
-    def __init__(self, *args, documents: list, **kwargs):
+    def __init__(self, *args, documents: list, needed: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["replaces"].choices = [
             *(
@@ -24,9 +25,24 @@ class CorrectionUploadForm(forms.Form):
                 )
                 for document in documents
             ),
+            *(
+                (f"{NEEDED}{requirement.pk}", f"The {requirement.name} (needed before issuance)")
+                for requirement in needed or ()
+            ),
             ("", "A new document"),
         ]
         self.fields["file"].widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg"
+
+    def clean(self):
+        """`replaces`: the document it is a new version of (None: a new one); `requirement`:
+        the document needed before issuance that it is (None: not one)."""
+        data = super().clean()
+        chosen = data.get("replaces") or ""
+        data["requirement"] = (
+            int(chosen.removeprefix(NEEDED)) if chosen.startswith(NEEDED) else None
+        )
+        data["replaces"] = int(chosen) if chosen.isdigit() else None
+        return data
 
 
 class IssuanceUploadForm(forms.Form):
@@ -39,3 +55,25 @@ class IssuanceUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["requirement"].choices = [(req.pk, req.name) for req in requirements]
         self.fields["file"].widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg"
+
+
+class ConditionAnswerForm(forms.Form):
+    """How a condition of approval is met, and a document showing it (optional). The note comes
+    before the file: a file past the limit stops the form there, and the note is kept."""
+
+    note = forms.CharField(
+        label="How the condition is met",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Say how the condition is met."},
+    )
+    document = forms.FileField(
+        label="Document (optional)",
+        required=False,
+        help_text="PDF, PNG or JPEG: a letter, a recorded document, a photo. It is added to the "
+        "permit's documents.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document"].widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg"

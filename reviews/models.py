@@ -9,7 +9,7 @@ from django.utils import timezone
 from applications.exceptions import InvalidApplicationStatusMove
 from applications.models import Application
 from core.status import StatusMachine
-from permits.models import PermitType
+from permits.models import PermitDocument, PermitType
 
 
 class ReviewDiscipline(models.Model):
@@ -252,10 +252,41 @@ class ReviewCondition(models.Model):
     met_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The contractor's answer online (how it is met, and a document): staff then mark it met.
+    answer = models.TextField(max_length=2000, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answer_document = models.ForeignKey(
+        PermitDocument, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         db_table = "applications_reviewcondition"  # the table it had in the applications app
         ordering = ["review", "id"]
+        indexes = [
+            # The staff's queue of answered conditions not met yet.
+            models.Index(
+                fields=["answered_at"],
+                name="condition_answered_unmet",
+                condition=models.Q(answered_at__isnull=False, met_at__isnull=True),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    @property
+    def is_met(self) -> bool:
+        return self.met_at is not None
+
+
+class AnsweredCondition(ReviewCondition):
+    """Conditions the contractor answered online, not met yet (admin's queue: staff read the
+    answer and mark each met)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "answered condition"
+        verbose_name_plural = "answered conditions"

@@ -1,16 +1,28 @@
 """Plan review's reads for the applicant's pages: a permit's cycles with their reviews and (once
 decided) comments, and the clock that counts the days the city holds the file."""
 
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.utils import timezone
 
-from applications.models import Application
+from applications.models import (
+    Application,
+    ApplicationDocument,
+    DocumentRequirement,
+    DocumentStage,
+)
 from core.calendar import business_days_between
-from permits.models import Permit
+from permits.checks import Needed
+from permits.models import Permit, PermitDocument, PermitStatus
+from policy.permits import can_answer_condition
 
-from .models import Review, ReviewComment, ReviewCycle
+from .models import ConditionStage, Review, ReviewComment, ReviewCondition, ReviewCycle
+
+# Approved and not issued yet: what is still needed before issuance is worth saying.
+APPROVED_STATUSES = (PermitStatus.PENDING_APPROVAL, PermitStatus.READY_TO_ISSUE)
 
 
 def days_in_review(cycles) -> int:
@@ -93,4 +105,114 @@ def conditions_card_section(permit: Permit):
             ]
             for condition in conditions
         ],
+    )
+
+
+@dataclass
+class IssuanceMissing:
+    """What a permit applied for online still lacks before it is issued."""
+
+    documents: list[DocumentRequirement] = field(default_factory=list)
+    conditions: list[ReviewCondition] = field(default_factory=list)
+
+
+def issuance_missing_of(permit_ids: Iterable[int]) -> dict[int, IssuanceMissing]:
+    """By permit id: the documents its form needs before issuance not in yet (uploaded with the
+    application, or to the permit as that kind of document, wherever from), and its conditions
+    of approval to meet before issuance not met yet. Five queries however many permits (none
+    without any permit applied for online)."""
+    permit_ids = list(permit_ids)
+    rows = list(
+        Application.objects.filter(permit_id__in=permit_ids).values_list(
+            "pk", "permit_id", "template_id"
+        )
+    )
+    if not rows:
+        return {}
+    application_ids = [pk for pk, _, _ in rows]
+    required = defaultdict(list)
+    for requirement in DocumentRequirement.objects.filter(
+        template_id__in={template_id for _, _, template_id in rows}, stage=DocumentStage.ISSUANCE
+    ).order_by("position", "id"):
+        required[requirement.template_id].append(requirement)
+    with_application = set(
+        ApplicationDocument.objects.filter(
+            application_id__in=application_ids, requirement__isnull=False
+        ).values_list("application_id", "requirement_id")
+    )
+    kinds = set(
+        PermitDocument.objects.filter(permit_id__in=permit_ids)
+        .exclude(kind="")
+        .values_list("permit_id", "kind")
+    )
+    missing = {}
+    for application_id, permit_id, template_id in rows:
+        missing[permit_id] = IssuanceMissing(
+            documents=[
+                requirement
+                for requirement in required[template_id]
+                if (application_id, requirement.pk) not in with_application
+                and (permit_id, requirement.name) not in kinds
+            ]
+        )
+    for condition in (
+        ReviewCondition.objects.filter(
+            review__cycle__application_id__in=application_ids,
+            stage=ConditionStage.BEFORE_ISSUANCE,
+            met_at__isnull=True,
+        )
+        .annotate(permit_id=F("review__cycle__application__permit_id"))
+        .order_by("id")
+    ):
+        missing[condition.permit_id].conditions.append(condition)
+    return missing
+
+
+def condition_label(condition: ReviewCondition) -> str:
+    text = condition.text if len(condition.text) <= 80 else f"{condition.text[:79]}…"
+    return f"the condition “{text}” met"
+
+
+def issuance_needs_for(permits: Sequence[Permit]) -> dict[int, list[Needed]]:
+    """permits.checks' issuance needs of a page of permits: for those approved and not issued
+    yet, each document still needed (uploaded as that kind, it meets the need) and each
+    condition to meet before issuance (answered on the permit's page)."""
+    approved = [permit.pk for permit in permits if permit.status in APPROVED_STATUSES]
+    if not approved:
+        return {}
+    return {
+        permit_id: [
+            *(
+                Needed(
+                    label=requirement.name,
+                    kind=requirement.name,
+                    content_types=frozenset(requirement.content_types),
+                    formats=requirement.formats_label,
+                )
+                for requirement in missing.documents
+            ),
+            *(
+                Needed(label=condition_label(condition), anchor="conditions")
+                for condition in missing.conditions
+            ),
+        ]
+        for permit_id, missing in issuance_missing_of(approved).items()
+    }
+
+
+def conditions_page_section(permit: Permit, user):
+    """The permit page's conditions of approval, each met, answered or not yet, with an Answer
+    button for who may answer (one query; none: no section)."""
+    from permits.pages import PageSection
+
+    conditions = list(
+        ReviewCondition.objects.filter(review__cycle__application__permit=permit)
+        .select_related("answer_document")
+        .order_by("id")
+    )
+    if not conditions:
+        return None
+    return PageSection(
+        template="reviews/permit_conditions.html",
+        context={"conditions": conditions, "may_answer": can_answer_condition(user, permit)},
     )

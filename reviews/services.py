@@ -18,9 +18,11 @@ from applications.services import requirement_for, store_document
 from core.calendar import add_business_days
 from core.events import event_record
 from core.mail import enqueue_after_commit
+from permits.exceptions import PermitError
 from permits.issuing import permit_issue_when_ready
-from permits.models import Fee, Permit, PermitStatus
-from policy.permits import can_apply, can_upload
+from permits.models import Fee, Permit, PermitDocument, PermitStatus
+from permits.services import permit_document_upload
+from policy.permits import can_answer_condition, can_apply, can_upload
 from policy.reviews import (
     can_decide_review,
     can_mark_condition_met,
@@ -40,6 +42,7 @@ from .models import (
     ReviewDiscipline,
     ReviewStatus,
 )
+from .selectors import APPROVED_STATUSES, issuance_missing_of
 
 
 def reviewers_of(discipline: ReviewDiscipline):
@@ -211,36 +214,25 @@ def application_approve(*, application: Application, by) -> Permit:
 
 
 def issuance_documents_missing(application: Application) -> list:
-    """The form's documents needed before issuance that are not uploaded yet."""
-    uploaded = set(application.documents.values_list("requirement_id", flat=True))
-    return [
-        requirement
-        for requirement in application.template.document_requirements.filter(
-            stage=DocumentStage.ISSUANCE
-        )
-        if requirement.pk not in uploaded
-    ]
+    """The form's documents needed before issuance that are not in yet (selectors)."""
+    missing = issuance_missing_of([application.permit_id]).get(application.permit_id)
+    return missing.documents if missing else []
 
 
 def issuance_missing(permit: Permit) -> list[str]:
     """What an application's permit lacks before it is issued: the documents its form needs
     before issuance, and the conditions of approval to meet before it (permits.issuing)."""
-    application = Application.objects.filter(permit=permit).select_related("template").first()
-    if application is None:
+    missing = issuance_missing_of([permit.pk]).get(permit.pk)
+    if missing is None:
         return []
-    missing = [
-        f"the {requirement.name} is needed before issuance (upload it on the permit's Reviews page)"
-        for requirement in issuance_documents_missing(application)
-    ]
-    missing += [
+    return [
+        f"the {requirement.name} is needed before issuance (upload it as the "
+        f"{requirement.name} with Upload Files on the permit's page)"
+        for requirement in missing.documents
+    ] + [
         f"the condition “{condition.text[:80]}” is to be met before issuance"
-        for condition in ReviewCondition.objects.filter(
-            review__cycle__application=application,
-            stage=ConditionStage.BEFORE_ISSUANCE,
-            met_at__isnull=True,
-        )
+        for condition in missing.conditions
     ]
-    return missing
 
 
 def final_inspection_missing(permit: Permit) -> list[str]:
@@ -258,31 +250,23 @@ def final_inspection_missing(permit: Permit) -> list[str]:
 @transaction.atomic
 def issuance_document_upload(
     *, application: Application, requirement_id: int, upload, by
-) -> ApplicationDocument:
-    """A document the form needs before issuance, uploaded once the permit is approved (Upload
-    Files at the permit's business); the permit is issued if that was all it lacked."""
+) -> PermitDocument:
+    """A document the form needs before issuance, uploaded from the Reviews page: kept as the
+    permit's document of that kind, the one way every page uploads it (permits.services), so
+    the permit is issued if that was all it lacked."""
     permit = Permit.objects.filter(pk=application.permit_id).first()  # as it is now
-    if permit is None or permit.status not in (
-        PermitStatus.PENDING_APPROVAL,
-        PermitStatus.READY_TO_ISSUE,
-    ):
+    if permit is None or permit.status not in APPROVED_STATUSES:
         raise ApplicationError("Documents needed before issuance are uploaded once approved.")
-    if not can_upload(by, permit):
-        raise ApplicationError(
-            "Uploading files needs the Upload Files role at the permit's business."
-        )
     requirement = requirement_for(
         application,
         requirement_id,
         missing="That is not a document needed before issuance.",
         stage=DocumentStage.ISSUANCE,
     )
-    document = store_document(
-        application=application, requirement=requirement, upload=upload, by=by
-    )
-    ApplicationDocument.objects.filter(pk=document.pk).update(submitted=True)
-    permit_issue_when_ready(permit=permit, by=by)
-    return document
+    try:
+        return permit_document_upload(permit=permit, upload=upload, by=by, kind=requirement.name)
+    except PermitError as error:
+        raise ApplicationError(str(error)) from error
 
 
 @transaction.atomic
@@ -303,6 +287,47 @@ def condition_mark_met(*, condition: ReviewCondition, by) -> ReviewCondition:
         from permits.tasks import refresh_permit_card
 
         enqueue_after_commit(refresh_permit_card, permit.pk)  # "met" is on the card
+    return condition
+
+
+@transaction.atomic
+def condition_answer(*, condition: ReviewCondition, by, note: str, upload=None) -> ReviewCondition:
+    """Someone who works on the permit answers a condition of approval online: how it is met,
+    and a document (kept as the permit's, `permits.services`; it needs Upload Files). Staff
+    read it in their queue and mark the condition met; answering again replaces the answer."""
+    condition = (
+        ReviewCondition.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("review__cycle__application__permit")
+        .get(pk=condition.pk)
+    )
+    application = condition.review.cycle.application
+    permit = application.permit
+    if permit is None or not can_answer_condition(by, permit):
+        raise ApplicationError(
+            "Answering a condition of approval needs the Apply or Upload Files role at the "
+            "permit's business, or your own license on it."
+        )
+    if condition.is_met:
+        raise ApplicationError("That condition is already met: there is nothing to answer.")
+    note = note.strip()[:2000]
+    if not note:
+        raise ApplicationError("Say how the condition is met.")
+    document = None
+    if upload is not None:
+        try:
+            document = permit_document_upload(permit=permit, upload=upload, by=by)
+        except PermitError as error:
+            raise ApplicationError(str(error)) from error
+    condition.answer, condition.answered_at, condition.answered_by = note, timezone.now(), by
+    condition.answer_document = document or condition.answer_document
+    condition.save(update_fields=["answer", "answered_at", "answered_by", "answer_document"])
+    event_record(
+        "condition.answered",
+        subject=condition,
+        actor=by,
+        about=[application, permit],
+        document=document.pk if document else None,
+    )
     return condition
 
 
@@ -358,10 +383,16 @@ def correction_respond(*, comment: ReviewComment, by, response: str) -> ReviewCo
 
 @transaction.atomic
 def correction_document_upload(
-    *, application: Application, by, upload, replaces_id: int | None = None
+    *,
+    application: Application,
+    by,
+    upload,
+    replaces_id: int | None = None,
+    requirement_id: int | None = None,
 ) -> ApplicationDocument:
     """A corrected document, as a new version of one already uploaded (`replaces_id`; the
-    earlier version is kept), or a new document."""
+    earlier version is kept), or a new document: one the form needs before issuance
+    (`requirement_id`), which the permit then has (`issuance_missing_of`), or another."""
     _awaiting(application)
     if application.permit is None or not can_upload(by, application.permit):
         raise ApplicationError(
@@ -377,9 +408,17 @@ def correction_document_upload(
                 f"{replaces.original_name} already has a newer version: upload a version of "
                 "the latest one."
             )
+    requirement = replaces.requirement if replaces else None
+    if replaces is None and requirement_id is not None:
+        requirement = requirement_for(
+            application,
+            requirement_id,
+            missing="That is not a document needed before issuance.",
+            stage=DocumentStage.ISSUANCE,
+        )
     return store_document(
         application=application,
-        requirement=replaces.requirement if replaces else None,
+        requirement=requirement,
         upload=upload,
         by=by,
         replaces=replaces,

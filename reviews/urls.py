@@ -22,6 +22,11 @@ urlpatterns = [
         name="permit_corrections",
     ),
     path(
+        "permits/<str:number>/conditions/<int:condition_id>/answer/",
+        views.condition_answer_view,
+        name="condition_answer",
+    ),
+    path(
         "permits/<str:number>/corrections/upload/",
         views.correction_upload_view,
         name="correction_upload",

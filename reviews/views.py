@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from applications.exceptions import ApplicationError
@@ -13,12 +14,13 @@ from core.uploads import upload_limit
 from permits.checks import issue_blockers
 from permits.document_views import document_file_response
 from permits.models import Permit, PermitStatus
-from policy.permits import can_apply, can_upload, can_view_private
+from policy.permits import can_answer_condition, can_apply, can_upload, can_view_private
 
-from .forms import CorrectionUploadForm, IssuanceUploadForm
-from .models import CommentKind, ReviewComment
+from .forms import ConditionAnswerForm, CorrectionUploadForm, IssuanceUploadForm
+from .models import CommentKind, ReviewComment, ReviewCondition
 from .selectors import permit_reviews
 from .services import (
+    condition_answer,
     correction_document_upload,
     correction_respond,
     corrections_resubmit,
@@ -107,7 +109,7 @@ def issuance_upload_view(request: HttpRequest, number: str) -> HttpResponse:
         permit.refresh_from_db()
         messages.success(
             request,
-            f"{document.original_name} was uploaded as the {document.requirement.name}."
+            f"{document.original_name} was uploaded as the {document.kind}."
             + (" The permit is issued." if permit.status == PermitStatus.ISSUED else ""),
         )
     return redirect("reviews:permit_reviews", permit.number)
@@ -177,7 +179,10 @@ def permit_corrections_view(request: HttpRequest, number: str) -> HttpResponse:
             "to_answer": unanswered(cycle),
             "may_answer": may_answer,
             "may_upload": can_upload(request.user, permit),
-            "upload_form": CorrectionUploadForm(documents=_documents_latest(application)),
+            "upload_form": CorrectionUploadForm(
+                documents=_documents_latest(application),
+                needed=issuance_documents_missing(application),
+            ),
             "documents": list(application.documents.select_related("requirement", "replaces")),
         },
     )
@@ -196,7 +201,12 @@ def _upload_correction(request: HttpRequest, permit, application) -> HttpRespons
     if getattr(request, "upload_refused", False):
         messages.error(request, "That file is larger than the limit: nothing was uploaded.")
         return redirect("reviews:permit_corrections", permit.number)
-    form = CorrectionUploadForm(request.POST, files, documents=_documents_latest(application))
+    form = CorrectionUploadForm(
+        request.POST,
+        files,
+        documents=_documents_latest(application),
+        needed=issuance_documents_missing(application),
+    )
     if not form.is_valid():
         messages.error(
             request,
@@ -211,6 +221,7 @@ def _upload_correction(request: HttpRequest, permit, application) -> HttpRespons
             by=request.user,
             upload=form.cleaned_data["file"],
             replaces_id=form.cleaned_data["replaces"],
+            requirement_id=form.cleaned_data["requirement"],
         )
     except ApplicationError as error:
         messages.error(request, f"{form.cleaned_data['file'].name}: {error}")
@@ -218,7 +229,63 @@ def _upload_correction(request: HttpRequest, permit, application) -> HttpRespons
         what = (
             f"version {document.version} of {document.replaces.original_name}"
             if document.replaces
+            else f"the {document.requirement.name}"
+            if document.requirement
             else "a new document"
         )
         messages.success(request, f"{document.original_name} was uploaded as {what}.")
     return redirect("reviews:permit_corrections", permit.number)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@upload_limit("PERMIT_DOCUMENT_MAX_BYTES")
+def condition_answer_view(request: HttpRequest, number: str, condition_id: int) -> HttpResponse:
+    """Answer a condition of approval: how it is met, and a document. What was typed stays on
+    the page when anything is refused."""
+    permit, reviews = _permit_and_reviews(request, number)
+    condition = get_object_or_404(
+        ReviewCondition, pk=condition_id, review__cycle__application=reviews.application
+    )
+    back = reverse("permits:detail", args=[permit.number]) + "#conditions"
+    if not can_answer_condition(request.user, permit):
+        messages.error(
+            request,
+            "Answering a condition needs the Apply or Upload Files role at the permit's "
+            "business: ask its Manager.",
+        )
+        return redirect(back)
+    if condition.is_met:
+        messages.info(request, "That condition is met: there is nothing to answer.")
+        return redirect(back)
+    form = ConditionAnswerForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        initial={"note": condition.answer},
+    )
+    if request.method == "POST":
+        if getattr(request, "upload_refused", False):
+            form.is_valid()
+            form.add_error("document", "That file is larger than the limit: nothing was uploaded.")
+        elif form.is_valid():
+            try:
+                condition_answer(
+                    condition=condition,
+                    by=request.user,
+                    note=form.cleaned_data["note"],
+                    upload=form.cleaned_data["document"],
+                )
+            except ApplicationError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request,
+                    "Your answer is sent: the permit office marks the condition met once it "
+                    "has checked it.",
+                )
+                return redirect(back)
+    return render(
+        request,
+        "reviews/condition_answer.html",
+        {"permit": permit, "condition": condition, "form": form},
+    )

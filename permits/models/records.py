@@ -109,6 +109,9 @@ class PermitDocument(models.Model):
     permit = models.ForeignKey(Permit, on_delete=models.CASCADE, related_name="documents")
     file = models.FileField(upload_to=document_path, max_length=200)
     original_name = models.CharField(max_length=200)
+    # What it is, when it is a document the permit needs before issuance ("REScheck energy
+    # compliance"): chosen as it is uploaded, it meets that need (permits.checks).
+    kind = models.CharField("document", max_length=100, blank=True)
     content_type = models.CharField(max_length=40)
     size = models.PositiveBigIntegerField()
     uploaded_by = models.ForeignKey(

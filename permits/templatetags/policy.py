@@ -34,6 +34,7 @@ RULES: dict[str, Callable[..., bool]] = {
     "cancel_inspection": permits.can_cancel_inspection,
     "upload": permits.can_upload,
     "apply": permits.can_apply,
+    "answer_condition": permits.can_answer_condition,
     "join_business": businesses.can_join_business,
     "view_business": businesses.can_view_business,
     "manage_business": businesses.can_manage_business,

@@ -82,6 +82,19 @@ def contractor_pages() -> list[str]:
     pages.append(reverse("reviews:permit_corrections", args=[corrections.permit.number]))
     issued = Application.objects.get(applicant__username="demo", street_name="Lindbergh Blvd")
     pages.append(reverse("permits:detail", args=[issued.permit.number]))
+    # Its conditions of approval (issue 23): answering one; the final inspection it holds.
+    from reviews.models import ReviewCondition
+
+    held = ReviewCondition.objects.filter(review__cycle__application=issued).first()
+    pages.append(reverse("reviews:condition_answer", args=[issued.permit.number, held.pk]))
+    pages.append(reverse("inspections:request", args=[issued.permit.number]))
+    # Approved, a document needed before issuance: what it needs, and its Upload button.
+    approved = Application.objects.get(applicant__username="demo", street_name="S Glenwood Ave")
+    pages.append(reverse("permits:detail", args=[approved.permit.number]))
+    pages.append(
+        reverse("permits:detail", args=[approved.permit.number])
+        + "?document=Energy%20Compliance%20%28REScheck%29"
+    )
     if draft := Application.objects.filter(applicant__username="demo", status="draft").first():
         pages.append(reverse("applications:detail", args=[draft.reference]))
         pages += [reverse("applications:step", args=[draft.reference, step]) for step in STEP_SLUGS]
@@ -147,6 +160,7 @@ def clerk_pages() -> list[str]:
     for review in Review.objects.filter(status__in=["in_progress", "corrections_required"]):
         pages.append(reverse("admin:reviews_review_change", args=[review.pk]))
     pages.append(reverse("admin:reviews_reviewcondition_changelist"))
+    pages.append(reverse("admin:reviews_answeredcondition_changelist"))
 
     if template := ApplicationTemplate.objects.first():
         pages.append(reverse("admin:applications_applicationtemplate_change", args=[template.pk]))

@@ -1,8 +1,10 @@
 """The whole review loop in the browser (issue 15, requirement 10): the clerk accepts demo's
 submitted application; Building approves, Zoning asks for corrections; the contractor answers and
 uploads version 2 of the site plan, and resubmits; Zoning approves with a condition; the fees are
-assessed and paid from the trust account; the permit is issued; its card downloads and the QR
-code's page says Issued."""
+assessed and paid from the trust account; the dashboard says the energy compliance is still
+needed and its Upload button's form, on the permit page, issues the permit (issue 23); the
+contractor answers the condition on the permit page and the clerk marks it met from the Answered
+conditions queue; its card downloads and the QR code's page says Issued."""
 
 import re
 
@@ -110,14 +112,9 @@ def test_apply_review_correct_approve_pay_issue_and_check_the_card(
     application.permit.refresh_from_db()
     assert application.permit.status == PermitStatus.READY_TO_ISSUE
 
-    # The contractor: the document needed before issuance, then the fees from the trust account.
+    # The contractor: the fees from the trust account; the permit page then says what it still
+    # needs (issue 23), and its Upload button and the page's own Upload Files issue it.
     contractor(page, base)
-    page.goto(f"{base}/permits/{number}/reviews/")
-    energy = tmp_path / "rescheck.pdf"
-    energy.write_bytes(PDF)
-    page.locator("#id_file").set_input_files(str(energy))
-    page.get_by_role("button", name="Upload").click()
-    expect(page.get_by_text("was uploaded as the Energy Compliance")).to_be_visible()
     page.goto(f"{base}/permits/{number}/")
     page.get_by_role("button", name="Pay Fees Due").click()
     page.goto(f"{base}/payments/cart/")
@@ -126,11 +123,44 @@ def test_apply_review_correct_approve_pay_issue_and_check_the_card(
     page.get_by_role("button", name="Pay").click()
     expect(page.get_by_role("heading", name=re.compile(r"Receipt R\d{4}-\d{7}"))).to_be_visible()
     application.permit.refresh_from_db()
+    assert application.permit.status == PermitStatus.READY_TO_ISSUE  # paid, a document missing
+    page.goto(f"{base}/dashboard/")
+    row = page.get_by_role("row").filter(has_text=number)
+    expect(row).to_contain_text("Needed before issuance: Energy Compliance (REScheck)")
+    row.get_by_role("link", name=re.compile("Upload Energy Compliance")).click()
+    expect(page.get_by_label("This file is")).to_have_value("Energy Compliance (REScheck)")
+    energy = tmp_path / "rescheck.pdf"
+    energy.write_bytes(PDF)
+    page.locator("#id_file").set_input_files(str(energy))
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(
+        page.get_by_text("was uploaded as the Energy Compliance (REScheck). The permit is issued.")
+    ).to_be_visible()
+    application.permit.refresh_from_db()
     assert application.permit.status == PermitStatus.ISSUED
+
+    # The condition: on the permit page, answered online; the clerk marks it met in the queue.
+    page.get_by_role("link", name=re.compile("^Answer")).click()
+    page.get_by_label("How the condition is met").fill("Alley side kept clear: see the survey.")
+    survey = tmp_path / "survey.pdf"
+    survey.write_bytes(PDF)
+    page.get_by_label("Document (optional)").set_input_files(str(survey))
+    page.get_by_role("button", name="Send the answer").click()
+    expect(page.get_by_text("Your answer is sent")).to_be_visible()
+    expect(page.locator("#conditions")).to_contain_text("Answered")
+    staff(page, base, "clerk")
+    page.goto(f"{base}/admin/reviews/answeredcondition/")
+    page.get_by_role("row").filter(has_text="Alley side kept clear").get_by_role("checkbox").check()
+    page.locator("select[name=action]").select_option("mark_met")
+    page.get_by_role("button", name="Go").click()
+    expect(page.get_by_text("1 condition(s) marked met.")).to_be_visible()
+    contractor(page, base)
+    page.goto(f"{base}/permits/{number}/")
+    expect(page.locator("#conditions")).to_contain_text("Met")
 
     # The permit card, and the page its QR code opens.
     page.goto(f"{base}/permits/{number}/")
-    card_link = page.get_by_role("link", name=re.compile(r"Permit card \(Rev 0, PDF\)"))
+    card_link = page.get_by_role("link", name=re.compile(r"Permit card \(Rev \d+, PDF\)"))
     expect(card_link).to_be_visible()
     screenshot(page, "permit-issued")
     response = page.request.get(base + card_link.get_attribute("href"))

@@ -50,6 +50,7 @@ def own_checks(monkeypatch):
     """The registries as the apps left them, restored after the test."""
     monkeypatch.setattr(checks, "_checks", list(checks._checks))
     monkeypatch.setattr(checks, "_final_checks", list(checks._final_checks))
+    monkeypatch.setattr(checks, "_needs", list(checks._needs))
 
 
 def ready(**kwargs):
@@ -242,3 +243,38 @@ def test_saving_a_permit_to_a_collection_is_not_held_up_while_the_portal_issues_
     assert seen_when_saved == PermitStatus.READY_TO_ISSUE
     assert Permit.objects.get(pk=permit.pk).status == PermitStatus.ISSUED
     assert collection.items.filter(permit=permit).exists()
+
+
+PLAN = checks.Needed(label="Fire plan", kind="Fire plan", content_types=frozenset({"x/y"}))
+SIGN = checks.Needed(label="the fire marshal's sign-off", anchor="conditions")
+
+
+@pytest.mark.usefixtures("own_checks")
+def test_the_needs_of_a_page_of_permits_come_from_every_source_once_for_the_page():
+    """Issue 23, requirement 1: a source registered twice is asked once, about the whole page
+    (not once a permit); two sources' needs of a permit are listed together."""
+    asked = []
+
+    def plans(permits):
+        asked.append([permit.pk for permit in permits])
+        return {permits[0].pk: [PLAN]}
+
+    checks.register_issuance_needs(plans)
+    checks.register_issuance_needs(plans)  # an app's ready() run again
+    checks.register_issuance_needs(lambda permits: {permits[0].pk: [SIGN]})
+    first, second = ready(), ready()
+    needs = checks.issuance_needs([first, second])
+    assert asked == [[first.pk, second.pk]]
+    assert needs[first.pk] == [PLAN, SIGN]
+    assert checks.issuance_needs([]) == {}
+    assert PLAN.is_document and not SIGN.is_document
+
+
+@pytest.mark.usefixtures("own_checks")
+def test_a_document_is_needed_only_of_a_kind_the_permit_still_needs(clerk):
+    checks.register_issuance_needs(lambda permits: {permits[0].pk: [SIGN, PLAN]})
+    permit = ready()
+    assert checks.document_needed(permit, "Fire plan") == PLAN
+    assert checks.document_needed(permit, "Site plan") is None
+    checks._needs.clear()
+    assert checks.document_needed(permit, "Fire plan") is None  # nothing needed at all

@@ -287,3 +287,24 @@ def test_my_applications_shows_an_accepted_applications_permit_status(client, co
     assert ">In Review</span>" in page and ">Accepted for review</span>" not in page
     detail = client.get(reverse("applications:detail", args=[application.reference])).text
     assert f'href="{url("permit_reviews", application)}">Reviews</a>' in detail
+
+
+def test_a_document_needed_before_issuance_uploaded_with_the_corrections_counts(
+    client, corrections
+):
+    """Issue 23, requirement 1: the Corrections page offers the documents the form needs
+    before issuance; one uploaded there is not asked for again."""
+    application, _, _ = corrections
+    energy = application.template.document_requirements.get(name="Energy Compliance")
+    client.force_login(application.applicant)
+    page = client.get(url("permit_corrections", application)).text
+    assert "The Energy Compliance (needed before issuance)" in page
+    response = client.post(
+        url("correction_upload", application),
+        {"replaces": f"needed-{energy.pk}", "file": pdf("rescheck.pdf")},
+        follow=True,
+    )
+    assert "rescheck.pdf was uploaded as the Energy Compliance." in response.text
+    assert application.documents.get(original_name="rescheck.pdf").requirement == energy
+    assert reviews.issuance_documents_missing(application) == []
+    assert "(needed before issuance)" not in client.get(url("permit_corrections", application)).text

@@ -17,7 +17,8 @@ from permits.issuing import permit_issue_when_ready
 from permits.models import FeeStatus, PermitStatus
 from reviews import services as reviews
 from reviews.models import Review, ReviewCondition, ReviewStatus
-from tests.factories import moves
+from tests.applications.conftest import PNG
+from tests.factories import PermitFactory, moves
 
 from .conftest import condition, pdf, reviewer
 
@@ -83,9 +84,10 @@ def test_issued_once_paid_and_the_document_needed_before_issuance_is_in(
     client.force_login(approved.applicant)
     page = client.get(reverse("reviews:permit_reviews", args=[permit.number])).text
     assert "The Energy Compliance is needed before issuance" in page
-    # The permit's own page says what it waits for, and where to upload it.
+    # The permit's own page says what it waits for, with the button that uploads it.
     page = client.get(reverse("permits:detail", args=[permit.number])).text
-    assert "Energy Compliance is needed before issuance (upload it on the permit&#x27;s" in page
+    assert "<strong>Needed before issuance:</strong> Energy Compliance</p>" in page
+    assert "?document=Energy%20Compliance#documents" in page
     energy = approved.template.document_requirements.get(name="Energy Compliance")
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -196,3 +198,106 @@ def test_a_condition_before_the_final_inspection_holds_its_request(
     item.refresh_from_db()
     assert item.met_by == staff
     assert inspection_request_create(inspection_type=final, **request).inspection_type == final
+
+
+@pytest.mark.parametrize("page", ["permit", "dashboard"])
+def test_the_permit_page_and_the_dashboard_say_what_is_needed_with_its_button(
+    client, approved, page
+):
+    permit = approved.permit
+    waive_fees(permit)
+    client.force_login(approved.applicant)
+    url = reverse("permits:detail", args=[permit.number]) if page == "permit" else "/dashboard/"
+    text = client.get(url).text
+    assert "Needed before issuance: Energy Compliance" in " ".join(
+        text.replace("<strong>", "").replace("</strong>", "").split()
+    )
+    detail = reverse("permits:detail", args=[permit.number])
+    target = "?document=Energy%20Compliance#documents" if page == "permit" else detail
+    assert f'href="{target}' in text and "Upload Energy Compliance" in text
+    # The button's page has the upload form with that document chosen.
+    form = client.get(detail, {"document": "Energy Compliance"}).text
+    assert '<option value="Energy Compliance" selected>' in form
+
+
+def test_the_document_uploaded_on_the_permit_page_as_its_kind_issues_it(
+    client, approved, django_capture_on_commit_callbacks
+):
+    """Issue 23, requirement 1: the permit page's own Upload Files meets the need (it said
+    "uploaded" and the permit stayed Ready to Issue)."""
+    permit = approved.permit
+    waive_fees(permit)
+    client.force_login(approved.applicant)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("permits:document_upload", args=[permit.number]),
+            {"kind": "Energy Compliance", "file": pdf("rescheck.pdf")},
+            follow=True,
+        )
+    assert "rescheck.pdf was uploaded as the Energy Compliance. The permit is issued." in (
+        response.text
+    )
+    permit.refresh_from_db()
+    assert permit.status == PermitStatus.ISSUED
+    document = permit.documents.get()
+    assert document.kind == "Energy Compliance"
+    assert [m.subject for m in mail.outbox] == [
+        f"[City of Springfield Permit Portal] Permit {permit.number} is issued"
+    ]
+    assert (
+        "Needed before issuance"
+        not in client.get(reverse("permits:detail", args=[permit.number])).text
+    )
+
+
+def test_the_reviews_page_upload_is_the_same_document_on_the_permit(client, approved):
+    """Uploaded from the Reviews page, it is the permit's document of that kind too: one place."""
+    permit = approved.permit
+    client.force_login(approved.applicant)
+    energy = approved.template.document_requirements.get(name="Energy Compliance")
+    client.post(
+        reverse("reviews:issuance_upload", args=[permit.number]),
+        {"requirement": energy.pk, "file": pdf("rescheck.pdf")},
+    )
+    assert list(permit.documents.values_list("original_name", "kind")) == [
+        ("rescheck.pdf", "Energy Compliance")
+    ]
+    assert reviews.issuance_missing(permit) == []
+
+
+def test_a_kind_the_permit_does_not_need_is_refused_with_the_reason(client, approved):
+    permit = approved.permit
+    client.force_login(approved.applicant)
+    response = client.post(
+        reverse("permits:document_upload", args=[permit.number]),
+        {"kind": "Site Plan", "file": pdf("plan.pdf")},
+        follow=True,
+    )
+    assert "The permit no longer needs that document" in response.text
+    assert not permit.documents.exists()
+
+
+def test_a_document_of_the_kind_in_a_format_it_does_not_take_is_refused(client, approved):
+    permit = approved.permit
+    client.force_login(approved.applicant)
+    response = client.post(
+        reverse("permits:document_upload", args=[permit.number]),
+        {"kind": "Energy Compliance", "file": pdf("rescheck.png", PNG)},
+        follow=True,
+    )
+    assert "Upload a PDF file (this one is not)." in response.text
+    assert not permit.documents.exists()
+
+
+def test_the_needs_of_a_page_of_permits_take_the_same_queries_for_one_or_many(
+    approved, django_assert_num_queries
+):
+    from permits.checks import issuance_needs
+
+    with django_assert_num_queries(5) as one:
+        needs = issuance_needs([approved.permit])
+    assert [item.label for item in needs[approved.permit.pk]] == ["Energy Compliance"]
+    others = [PermitFactory(status=PermitStatus.READY_TO_ISSUE) for _ in range(5)]
+    with django_assert_num_queries(len(one.captured_queries)):
+        issuance_needs([approved.permit, *others])
