@@ -1,6 +1,7 @@
 """Online applications at every stage of their way (submitted, returned as incomplete, in
-review, corrections asked, approved, issued), made through the services the pages call, then dated as of the seeding day:
-each step, its history and its reviews on the business day the data gives it."""
+review, corrections asked, approved, issued), made through the services the pages call, then
+dated as of the seeding day: each step, its history and its reviews on the business day the data
+gives it."""
 
 import datetime
 import uuid

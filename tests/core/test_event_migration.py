@@ -26,12 +26,24 @@ AFTER = [
 
 
 def migrate(targets):
-    """Migrate these apps to these migrations, every other app staying at its latest."""
+    """Migrate these apps to these migrations, every other app to its latest migration that
+    needs none of theirs beyond them (a later migration of another app may depend on them)."""
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
+    graph = executor.loader.graph
     apps = {app for app, _ in targets}
-    plan = [node for node in executor.loader.graph.leaf_nodes() if node[0] not in apps]
-    plan += targets
+    allowed = {node for target in targets for node in graph.forwards_plan(target)}
+
+    def fits(node) -> bool:
+        return all(dep[0] not in apps or dep in allowed for dep in graph.forwards_plan(node))
+
+    plan = list(targets)
+    for leaf in graph.leaf_nodes():
+        if leaf[0] in apps:
+            continue
+        own = [node for node in graph.forwards_plan(leaf) if node[0] == leaf[0]]
+        latest = next((node for node in reversed(own) if fits(node)), None)
+        plan.append(latest or (leaf[0], None))
     executor.migrate(plan)
     return executor.loader.project_state(plan).apps
 
