@@ -77,7 +77,7 @@ def test_the_demo_contractor_works_with_their_permits(page, live_server, tmp_pat
     expect(page.get_by_text("framing-plan.pdf was uploaded")).to_be_visible()
     expect(page.get_by_role("link", name="framing-plan.pdf")).to_be_visible()
     screenshot(page, "permit-private")
-    assert PermitDocument.objects.get().permit.number == numbers[1]
+    assert PermitDocument.objects.get(original_name="framing-plan.pdf").permit.number == numbers[1]
 
 
 def test_the_signed_in_navigation_fits_a_1280_pixel_laptop(page, live_server):
