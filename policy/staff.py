@@ -8,7 +8,9 @@ staff passes no contractor's rule.
 - `can_decide_license_links` (approve or reject a link): city staff with the permission to change
   license links (superusers have every permission);
 - `can_open_permit_documents` (admin's document download): the permission to view documents;
-- `can_record_trust_deposit` (admin's deposit form): the permission to add trust ledger entries.
+- `can_record_trust_deposit` (admin's deposit form): the permission to add trust ledger entries;
+- `can_reinstate_waived_fee` (a waived fee back to due, before its permit is issued: the fee's
+  own rule, `Fee.check_move`): city staff with the permission to change fees.
 
 Each "who" rule has its filter form for queries of users (`city_staff_filter`,
 `inspector_filter`, `license_link_decider_filter`), which picks exactly the users the rule passes
@@ -27,6 +29,7 @@ LICENSE_REVIEWERS_GROUP = "License Reviewers"
 DECIDE_LICENSE_LINKS = "licenses.change_licenselink"
 VIEW_PERMIT_DOCUMENTS = "permits.view_permitdocument"
 ADD_TRUST_ENTRIES = "payments.add_trustentry"
+CHANGE_FEES = "permits.change_fee"
 
 
 def is_city_staff(user) -> bool:
@@ -75,3 +78,7 @@ def can_open_permit_documents(user) -> bool:
 
 def can_record_trust_deposit(user) -> bool:
     return is_city_staff(user) and user.has_perm(ADD_TRUST_ENTRIES)
+
+
+def can_reinstate_waived_fee(user) -> bool:
+    return is_city_staff(user) and user.has_perm(CHANGE_FEES)
