@@ -73,7 +73,8 @@ def deposit_begin(
     """Deposit to the business's trust account by `method`: the provider taking it here starts
     the payment and says where the payer goes (its page). The account is credited when the
     payment is confirmed, however it is reported."""
-    provider = provider_for_method(method) if method in DEPOSIT_METHODS else None
+    # The trust account's own provider pays in place: it never takes a deposit.
+    provider = provider_for_method(method)
     if not isinstance(provider, HostedPaymentProvider):
         raise PaymentError(
             "Deposits online are paid by credit card or electronic check, and that way is not "

@@ -406,3 +406,91 @@ def test_control_without_the_confirmation_lock_the_second_report_breaks(
     results, account, _ = webhook_and_return_page_at_once(license, monkeypatch)
     assert 500 in results, results
     assert credits(account) == [Decimal("100.00"), Decimal("250.00")]
+
+
+@pytest.mark.parametrize("method", ["trust", "imported", "cash"])
+def test_a_deposit_is_paid_by_card_or_echeck_only(license, offline, method):
+    from payments.flows import deposit_begin
+
+    user = contractor_user(license, can_manage=True)
+    with pytest.raises(PaymentError, match="paid by credit card or electronic check"):
+        deposit_begin(
+            user=user,
+            contractor=license.holder,
+            amount=Decimal("50.00"),
+            method=method,
+            key=uuid.uuid4(),
+            absolute=str,
+        )
+    with pytest.raises(PaymentError, match="paid by credit card or electronic check"):
+        trust_deposit_start(
+            user=user,
+            contractor=license.holder,
+            amount=Decimal("50.00"),
+            method=method,
+            provider="offline",
+            key=uuid.uuid4(),
+        )
+    assert not Payment.objects.exists()
+
+
+def test_the_deposit_debit_is_for_deposits_only(client, payer, license, offline):
+    from payments.services.trust import trust_deposit_refund_debit
+
+    permit, _ = permit_with_fees(license, "80.00")
+    client.post(reverse("payments:cart_add", args=[permit.number]))
+    client.post(reverse("payments:checkout"), {"choice": "card:", "key": str(uuid.uuid4())})
+    payment = Payment.objects.get()
+    client.post(reverse("payments:offline", args=[payment.pk]), {"decision": "approve"})
+    with pytest.raises(PaymentError, match="is not a trust account deposit"):
+        trust_deposit_refund_debit(payment_id=payment.pk, by=UserFactory(is_staff=True))
+    assert not TrustEntry.objects.exists()
+
+
+def test_a_refund_tried_again_after_the_gateway_failed_takes_the_deposit_out_once(
+    client, manager, license, offline, monkeypatch
+):
+    from payments.exceptions import GatewayError
+    from payments.providers.offline import OfflineGatewayProvider
+
+    clerk = UserFactory(is_staff=True, is_superuser=True)
+    account = fund(license, "100.00")
+    response = deposit(client, license)
+    client.post(response.url, {"decision": "approve"})
+    payment = Payment.objects.get()
+    real = OfflineGatewayProvider.refund
+
+    def down(self, payment, **kwargs):
+        raise GatewayError("the gateway did not answer")
+
+    monkeypatch.setattr(OfflineGatewayProvider, "refund", down)
+    with pytest.raises(GatewayError):
+        payment_refund(payment=payment, by=clerk)
+    # The deposit left the account before the money went back; the payment is still paid.
+    assert trust_balance(account) == Decimal("100.00")
+    assert Payment.objects.get().status == PaymentStatus.CONFIRMED
+    monkeypatch.setattr(OfflineGatewayProvider, "refund", real)
+    payment_refund(payment=Payment.objects.get(), by=clerk)
+    assert Payment.objects.get().status == PaymentStatus.REFUNDED
+    assert trust_balance(account) == Decimal("100.00")
+    assert TrustEntry.objects.filter(payment=payment, kind=EntryKind.ADJUSTMENT).count() == 1
+
+
+def test_a_deposit_paid_after_it_was_closed_is_refunded_with_no_debit(
+    client, manager, license, offline
+):
+    """Never credited (it was expired when the money came): nothing leaves the account."""
+    from payments.services.confirm import payment_release
+
+    clerk = UserFactory(is_staff=True, is_superuser=True)
+    account = fund(license, "100.00")
+    deposit(client, license)
+    payment = Payment.objects.get()
+    payment_release(payment_id=payment.pk, status=PaymentStatus.EXPIRED, reason="too late")
+    Payment.objects.filter(pk=payment.pk).update(stripe_payment_intent="pi_late")
+    payment_confirm(payment_id=payment.pk, source="webhook")
+    assert credits(account) == [Decimal("100.00")]
+    payment_refund(payment=Payment.objects.get(), by=clerk)
+    assert Payment.objects.get().status == PaymentStatus.REFUNDED
+    assert trust_balance(account) == Decimal("100.00")
+    assert not TrustEntry.objects.filter(payment=payment).exists()
