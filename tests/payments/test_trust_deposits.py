@@ -494,3 +494,168 @@ def test_a_deposit_paid_after_it_was_closed_is_refunded_with_no_debit(
     assert Payment.objects.get().status == PaymentStatus.REFUNDED
     assert trust_balance(account) == Decimal("100.00")
     assert not TrustEntry.objects.filter(payment=payment).exists()
+
+
+@pytest.mark.parametrize(
+    ("amount", "said"),
+    [
+        ("12.345", r"^Enter the amount in dollars and cents, like 250\.00\.$"),
+        ("9.99", r"^A deposit online is at least \$10\.00\.$"),
+        (
+            "50000.01",
+            r"^A deposit online is at most \$50,000\.00; make a larger one at the permit "
+            r"office\.$",
+        ),
+    ],
+)
+def test_the_service_says_what_is_wrong_with_an_amount(license, amount, said):
+    user = contractor_user(license, can_manage=True)
+    with pytest.raises(PaymentError, match=said):
+        trust_deposit_start(
+            user=user,
+            contractor=license.holder,
+            amount=Decimal(amount),
+            method="card",
+            provider="offline",
+            key=uuid.uuid4(),
+        )
+
+
+@pytest.mark.parametrize("amount", ["10.00", "50000.00", "10", "49999.9"])
+def test_the_limits_themselves_are_accepted(license, amount):
+    user = contractor_user(license, can_manage=True)
+    payment, made = trust_deposit_start(
+        user=user,
+        contractor=license.holder,
+        amount=Decimal(amount),
+        method="ach",
+        provider="offline",
+        key=uuid.uuid4(),
+    )
+    assert made and payment.fees_total == Decimal(amount).quantize(Decimal("0.01"))
+
+
+def test_the_service_names_the_ways_to_pay_a_deposit(license):
+    user = contractor_user(license, can_manage=True)
+    with pytest.raises(
+        PaymentError, match=r"^A deposit is paid by credit card or electronic check\.$"
+    ):
+        trust_deposit_start(
+            user=user,
+            contractor=license.holder,
+            amount=Decimal("50.00"),
+            method="trust",
+            provider="trust",
+            key=uuid.uuid4(),
+        )
+
+
+def test_the_same_click_finds_its_deposit_and_says_it_did_not_make_it(license):
+    user = contractor_user(license, can_manage=True)
+    key = uuid.uuid4()
+    arguments = {
+        "user": user,
+        "contractor": license.holder,
+        "amount": Decimal("50.00"),
+        "method": "card",
+        "provider": "offline",
+        "key": key,
+    }
+    first, made_first = trust_deposit_start(**arguments)
+    again, made_again = trust_deposit_start(**arguments)
+    assert (again, made_first, made_again) == (first, True, False)
+
+
+def test_a_key_another_payer_used_is_refused_with_a_word(license):
+    user = contractor_user(license, can_manage=True)
+    key = uuid.uuid4()
+    trust_deposit_start(
+        user=contractor_user(license, can_manage=True),
+        contractor=license.holder,
+        amount=Decimal("50.00"),
+        method="card",
+        provider="offline",
+        key=key,
+    )
+    with pytest.raises(
+        PaymentError,
+        match=r"^This deposit was already started\. Open the trust account to see where it "
+        r"stands\.$",
+    ):
+        trust_deposit_start(
+            user=user,
+            contractor=license.holder,
+            amount=Decimal("50.00"),
+            method="card",
+            provider="offline",
+            key=key,
+        )
+
+
+def approved_deposit(client, license, amount: str) -> Payment:
+    response = deposit(client, license, amount=amount)
+    client.post(response.url, {"decision": "approve"})
+    return Payment.objects.filter(deposit_to__isnull=False).latest("pk")
+
+
+def test_each_refunded_deposit_leaves_the_account_and_the_whole_balance_may_go(
+    client, manager, license, offline
+):
+    """A second deposit's refund is its own debit (not the first one's), and a balance equal to
+    the deposit is enough to give it back; the debit names the receipt and the clerk."""
+    clerk = UserFactory(is_staff=True, is_superuser=True)
+    first = approved_deposit(client, license, "100.00")
+    second = approved_deposit(client, license, "60.00")
+    account = TrustAccount.objects.get()
+    payment_refund(payment=first, by=clerk)
+    assert trust_balance(account) == Decimal("60.00")
+    payment_refund(payment=second, by=clerk)
+    assert trust_balance(account) == Decimal("0.00")
+    debit = TrustEntry.objects.get(payment=second, kind=EntryKind.ADJUSTMENT)
+    assert (debit.amount, debit.created_by, debit.reference) == (
+        Decimal("-60.00"),
+        clerk,
+        f"Deposit {second.receipt_number} refunded",
+    )
+
+
+def test_a_spent_deposit_is_refused_in_full_words(client, manager, license, offline):
+    clerk = UserFactory(is_staff=True, is_superuser=True)
+    first = approved_deposit(client, license, "100.00")
+    TrustEntry.objects.create(
+        account=TrustAccount.objects.get(), kind=EntryKind.ADJUSTMENT, amount=Decimal("-0.01")
+    )
+    with pytest.raises(
+        PaymentError,
+        match=r"^The trust account of Lincoln Builders LLC has \$99\.99; the deposit "
+        rf"{first.receipt_number} was \$100\.00\. Only what is left can be given back: record an "
+        r"adjustment and refund that at the gateway\.$",
+    ):
+        payment_refund(payment=first, by=clerk)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_double_clicked_deposit_at_once_makes_one_payment(license, monkeypatch):
+    """The second click passes the first look before the first click's payment is committed,
+    waits for the business's lock, then finds that payment (looked for again under the lock)."""
+    from payments.services import trust as trust_services
+    from tests.threads import hold, run_at_once
+
+    user = contractor_user(license, can_manage=True)
+    key = uuid.uuid4()
+    hold(monkeypatch, trust_services, "convenience_fee", 0.5)
+
+    def click(_):
+        return trust_deposit_start(
+            user=type(user).objects.get(pk=user.pk),
+            contractor=license.holder,
+            amount=Decimal("50.00"),
+            method="card",
+            provider="offline",
+            key=key,
+        )
+
+    results = run_at_once(2, click)
+    payment = Payment.objects.get()
+    assert sorted(results, key=lambda pair: not pair[1]) == [(payment, True), (payment, False)]
