@@ -159,10 +159,11 @@ def test_a_card_deposit_is_credited_on_approval_with_a_receipt_and_an_event(
     assert payment.status == PaymentStatus.CONFIRMED
     assert trust_balance(account) == Decimal("350.00")
     (entry,) = TrustEntry.objects.filter(payment=payment)
-    assert (entry.kind, entry.amount, entry.created_by) == (
+    assert (entry.kind, entry.amount, entry.created_by, entry.reference) == (
         EntryKind.DEPOSIT,
         Decimal("250.00"),
         manager,
+        "Deposit online (Credit Card)",
     )
     # The receipt page, and its email through payment.completed.
     assert f"Receipt {payment.receipt_number}" in approved.text
