@@ -414,7 +414,11 @@ def test_a_deposit_is_paid_by_card_or_echeck_only(license, offline, method):
     from payments.flows import deposit_begin
 
     user = contractor_user(license, can_manage=True)
-    with pytest.raises(PaymentError, match="paid by credit card or electronic check"):
+    with pytest.raises(
+        PaymentError,
+        match=r"^Deposits online are paid by credit card or electronic check, and that way is "
+        r"not available right now; call the permit office\.$",
+    ):
         deposit_begin(
             user=user,
             contractor=license.holder,
