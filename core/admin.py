@@ -22,6 +22,9 @@ class StatusMoveForm(forms.ModelForm):
         required=False,
         help_text="The moves the department makes from this status.",
     )
+    # Who would make the move (the admin sets the request's user): a model's rules may ask.
+    mover = None
+
     move_note = forms.CharField(
         label="Note",
         required=False,
@@ -55,7 +58,7 @@ class StatusMoveForm(forms.ModelForm):
                 if move not in self.instance.manual_moves_from(current):
                     raise self.instance.refuse(current, move)
                 self.instance.check_move(
-                    current, move, {"by": None, "note": cleaned.get("move_note", "")}
+                    current, move, {"by": self.mover, "note": cleaned.get("move_note", "")}
                 )
             except InvalidStatusMove as error:
                 self.add_error("move_to", str(error))
@@ -71,6 +74,11 @@ class StatusMoveAdmin(admin.ModelAdmin):
     STATUS_FIELDS = ("status", "move_to", "move_note")
     # For a model whose moves go to core's history (not one of its own).
     HISTORY_FIELDS = ("status_history",)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # The move is checked in the form as `move_to` will check it: by this user.
+        return type(form.__name__, (form,), {"mover": request.user})
 
     def get_readonly_fields(self, request, obj=None):
         # Read only on a new record too: it starts in the model's first status (a fee Due, a

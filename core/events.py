@@ -70,6 +70,7 @@ CATALOGUE: dict[str, Any] = {
     "payment.completed": _("Payment completed"),
     "payment.refunded": _("Payment refunded"),
     "trust.low_balance": _("Trust account below its alert"),
+    "trust.deposited": _("Trust account deposit"),
     # Applications and plan review
     "application_form.status_changed": _("Application form status changed"),
     "application.status_changed": _("Application status changed"),

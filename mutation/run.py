@@ -124,6 +124,8 @@ MODULES = [
             "tests/payments/test_trust_policy.py",
             "tests/payments/test_trust_rules.py",
             "tests/payments/test_money_safety.py",
+            "tests/payments/test_trust_deposits.py",
+            "tests/payments/test_trust_confirm.py",
         ],
     ),
     Module(
@@ -135,6 +137,7 @@ MODULES = [
             "tests/payments/test_stripe.py",
             "tests/payments/test_cart_and_checkout.py",
             "tests/payments/test_confirm_rules.py",
+            "tests/payments/test_trust_deposits.py",
         ],
     ),
     Module(
@@ -164,6 +167,7 @@ MODULES = [
             "tests/payments/test_providers.py",
             "tests/payments/test_cart_and_checkout.py",
             "tests/payments/test_imported_payments.py",
+            "tests/payments/test_trust_deposits.py",
         ],
     ),
     Module(

@@ -1,12 +1,15 @@
 import uuid
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 
 from core.params import parse_id
 from permits.models import FeeStatus
 
+from .exceptions import PaymentError
 from .models import EntryKind, PaymentMethod
 from .providers.offline import OfflineDecision
+from .services.trust import deposit_amount_check
 
 
 class CheckoutForm(forms.Form):
@@ -14,6 +17,8 @@ class CheckoutForm(forms.Form):
 
     choice = forms.CharField(error_messages={"required": "Choose how to pay."})
     key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    # A trust payment is made once the payer has seen the balance it leaves and confirmed.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean_choice(self) -> str:
         method, _, account = self.cleaned_data["choice"].partition(":")
@@ -61,3 +66,41 @@ class RefundForm(forms.Form):
         widget=forms.RadioSelect,
         initial=FeeStatus.DUE,
     )
+
+
+class DepositForm(forms.Form):
+    """A deposit to a business's trust account, paid by card or e-check on the gateway's page."""
+
+    amount = forms.CharField(
+        label="Amount to deposit",
+        max_length=20,
+        error_messages={"required": "Enter the amount to deposit."},
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    method = forms.ChoiceField(
+        label="Pay by",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose how to pay.",
+            "invalid_choice": "Choose how to pay.",
+        },
+    )
+    key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def __init__(self, *args, methods: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["method"].choices = methods
+
+    def clean_amount(self) -> Decimal:
+        # "$1,250.00" as people type it.
+        typed = self.cleaned_data["amount"].strip().lstrip("$").replace(",", "").strip()
+        try:
+            amount = Decimal(typed)
+        except InvalidOperation:
+            raise forms.ValidationError(
+                "Enter the amount in dollars and cents, like 250.00."
+            ) from None
+        try:
+            return deposit_amount_check(amount)
+        except PaymentError as error:
+            raise forms.ValidationError(str(error)) from None

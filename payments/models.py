@@ -5,6 +5,7 @@ at most one live payment at a time (a partial unique constraint), so no fee is e
 """
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -108,6 +109,16 @@ class Payment(StatusMachine):
     trust_account = models.ForeignKey(
         "TrustAccount", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
     )
+    # A deposit: the trust account this payment puts money in. It pays no fee (no lines); its
+    # `fees_total` is the amount credited, and confirming it writes the ledger's credit.
+    deposit_to = models.ForeignKey(
+        "TrustAccount",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deposits",
+        verbose_name="deposit to",
+    )
     stripe_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     stripe_payment_intent = models.CharField(max_length=255, blank=True)
     receipt_number = models.CharField(max_length=20, unique=True, null=True, blank=True)
@@ -149,6 +160,14 @@ class Payment(StatusMachine):
                 name="payment_trust_has_account",
                 violation_error_message="A trust payment needs the trust account it is paid from.",
             ),
+            models.CheckConstraint(
+                condition=Q(deposit_to__isnull=True)
+                | Q(method__in=[PaymentMethod.CARD, PaymentMethod.ACH]),
+                name="payment_deposit_by_card_or_echeck",
+                violation_error_message=(
+                    "A trust account deposit is paid by card or electronic check."
+                ),
+            ),
         ]
         indexes = [models.Index(fields=["user", "status"], name="payment_user_status")]
 
@@ -163,6 +182,10 @@ class Payment(StatusMachine):
         # "Payment R2026-0000012", or "Payment 12" before it has a receipt (never "Payment
         # Payment 12").
         return f"Payment {self.receipt_number or self.pk}"
+
+    @property
+    def is_deposit(self) -> bool:
+        return self.deposit_to_id is not None
 
     def event_about(self):
         # The permits whose fees it pays: in each one's history.
@@ -239,6 +262,10 @@ class PaymentLine(models.Model):
 class TrustAccount(models.Model):
     """A business's prepaid account with the city. Its balance is the sum of its ledger, so the
     account never changes business: moving it would move the balance with no ledger entry."""
+
+    # What a manager may deposit online at once (by card or e-check); more at the permit office.
+    DEPOSIT_MINIMUM = Decimal("10.00")
+    DEPOSIT_MAXIMUM = Decimal("50000.00")
 
     contractor = models.OneToOneField(
         Contractor, on_delete=models.PROTECT, related_name="trust_account"
@@ -318,6 +345,22 @@ class TrustEntry(models.Model):
                     "Deposits and refunds are positive amounts, payments negative; only an "
                     "adjustment may be either."
                 ),
+            ),
+            # The credit of a deposit paid by card or e-check is written once, however many
+            # times its payment is reported paid (webhook, return page, reconciliation).
+            models.UniqueConstraint(
+                fields=["payment"],
+                condition=Q(kind="deposit", payment__isnull=False),
+                name="trust_entry_one_credit_per_deposit",
+                violation_error_message="This deposit was already credited to the account.",
+            ),
+            # A confirmed deposit refunded to the card or bank is taken out of the account once
+            # (an adjustment naming the payment), however often the refund is tried.
+            models.UniqueConstraint(
+                fields=["payment"],
+                condition=Q(kind="adjustment", payment__isnull=False),
+                name="trust_entry_one_debit_per_refunded_deposit",
+                violation_error_message="This deposit was already taken out of the account.",
             ),
         ]
         indexes = [models.Index(fields=["account", "created_at"], name="trustentry_account")]

@@ -15,7 +15,7 @@ from core.sql import Part
 from licenses.models import Contractor, License
 from permits.models import Fee, FeeStatus, Permit, PermitLicense
 from permits.scopes import prefetch_parties
-from policy.businesses import trust_account_businesses
+from policy.businesses import can_use_trust_account, trust_account_businesses
 from policy.permits import can_pay
 
 from .models import (
@@ -159,6 +159,54 @@ def trust_accounts_for(user, *, permit_ids: Iterable[int] | None = None) -> list
     )
 
 
+def trust_refusal(*, user, account: TrustAccount, fees: list[Fee]) -> str:
+    """Why the user may not pay these fees from this account, for them to read ("" when they
+    may): the policy's rule, naming the permits the account is not for if that is why."""
+    permit_ids = {fee.permit_id for fee in fees}
+    if can_use_trust_account(user, account.contractor_id, permit_ids=permit_ids):
+        return ""
+    holders = permit_holders(permit_ids)
+    strangers = sorted(
+        {fee.permit.number for fee in fees if account.contractor_id not in holders[fee.permit_id]}
+    )
+    if not strangers or not can_use_trust_account(user, account.contractor_id):
+        return "You cannot pay from that trust account."
+    return (
+        f"The trust account of {account.contractor.business_name} pays for its own permits "
+        f"only; {', '.join(strangers)} {'is' if len(strangers) == 1 else 'are'} not. Pay "
+        "those another way."
+    )
+
+
+@dataclass(frozen=True)
+class TrustPreview:
+    """What paying a cart from a trust account leaves, shown before the payer confirms."""
+
+    account: TrustAccount
+    balance: Decimal
+    amount: Decimal
+
+    @property
+    def after(self) -> Decimal:
+        return self.balance - self.amount
+
+    @property
+    def covers(self) -> bool:
+        return self.amount <= self.balance
+
+
+def trust_pay_preview(*, user, account_id: int | None, cart: Cart) -> TrustPreview | str:
+    """The balance of the account the user chose for this cart, the cart's total and what is
+    left after; or why the user may not pay this cart from that account."""
+    account = TrustAccount.objects.select_related("contractor").filter(pk=account_id).first()
+    if account is None:
+        return "You cannot pay from that trust account."
+    refusal = trust_refusal(user=user, account=account, fees=cart.fees)
+    if refusal:
+        return refusal
+    return TrustPreview(account, trust_balance(account), cart.total)
+
+
 def trust_account_of(contractor: Contractor) -> TrustAccount:
     """The business's account; a business without one yet gets an empty, unsaved one: reading
     never opens an account."""
@@ -188,7 +236,7 @@ def paid_payments_for(user) -> QuerySet[Payment]:
         Payment.objects.filter(
             user=user, status__in=[PaymentStatus.CONFIRMED, PaymentStatus.REFUNDED]
         )
-        .select_related("trust_account__contractor")
+        .select_related("trust_account__contractor", "deposit_to__contractor")
         .prefetch_related(
             Prefetch(
                 "lines",
@@ -204,7 +252,9 @@ def receipt_of(receipt_number: str) -> Payment | None:
     """The payment with this receipt number (whether the user may see it is the policy's:
     policy.payments.can_view_payment)."""
     return (
-        Payment.objects.select_related("user", "trust_account__contractor")
+        Payment.objects.select_related(
+            "user", "trust_account__contractor", "deposit_to__contractor"
+        )
         .filter(receipt_number=receipt_number)
         .first()
     )

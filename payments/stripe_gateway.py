@@ -76,6 +76,18 @@ def create_checkout_session(*, payment: Payment, success_url: str, cancel_url: s
         }
         for line in payment.lines.order_by("permit_number", "fee_id")
     ]
+    if payment.deposit_to_id is not None:
+        business = payment.deposit_to.contractor.business_name
+        line_items.append(
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": payment.currency,
+                    "unit_amount": cents(payment.fees_total),
+                    "product_data": {"name": f"Trust account deposit: {business}"},
+                },
+            }
+        )
     if payment.convenience_fee:
         line_items.append(
             {

@@ -15,7 +15,9 @@ from .selectors import payment_lines, trust_balance
 
 def _email_payer(payment_id: int, template: str) -> None:
     """Email the payer about their payment: its lines as paid, and its receipt's page."""
-    payment = Payment.objects.select_related("user", "trust_account__contractor").get(pk=payment_id)
+    payment = Payment.objects.select_related(
+        "user", "trust_account__contractor", "deposit_to__contractor"
+    ).get(pk=payment_id)
     if payment.user is None:
         return  # paid in the city's own system: nobody paid through the portal
     send_templated_email(

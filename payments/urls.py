@@ -16,6 +16,7 @@ urlpatterns = [
     path("receipts/<str:receipt_number>/", views.receipt, name="receipt"),
     path("paid/", views.paid_items, name="paid_items"),
     path("trust/<int:contractor_id>/", views.trust_account, name="trust"),
+    path("trust/<int:contractor_id>/deposit/", views.trust_deposit, name="trust_deposit"),
     path("trust/<int:contractor_id>/history.csv", views.trust_account_csv, name="trust_csv"),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
 ]

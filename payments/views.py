@@ -3,7 +3,9 @@ Stripe webhook."""
 
 import csv
 import logging
+from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -19,15 +21,19 @@ from core.params import parse_id
 from core.spreadsheet import Echo, csv_safe
 from licenses.models import Contractor
 from permits.models import Permit
-from policy.businesses import can_manage_business, can_use_trust_account
+from policy.businesses import (
+    can_deposit_to_trust_account,
+    can_manage_business,
+    can_use_trust_account,
+)
 from policy.payments import can_view_payment
 from policy.permits import can_pay
 
 from . import stripe_gateway
 from .exceptions import GatewayError, PaymentError
-from .flows import checkout_begin, checkout_options
-from .forms import CheckoutForm, OfflineGatewayForm, ThresholdForm
-from .models import Payment, PaymentStatus, TrustAccount
+from .flows import checkout_begin, checkout_options, deposit_begin, deposit_methods
+from .forms import CheckoutForm, DepositForm, OfflineGatewayForm, ThresholdForm
+from .models import Payment, PaymentMethod, PaymentStatus, TrustAccount
 from .providers.offline import OfflineGatewayProvider
 from .registry import provider_for
 from .selectors import (
@@ -38,6 +44,7 @@ from .selectors import (
     receipt_of,
     trust_account_of,
     trust_balance,
+    trust_pay_preview,
 )
 from .services.cart import cart_add_all, cart_add_permit, cart_remove_permit
 from .services.confirm import OPEN_STATUSES
@@ -125,6 +132,11 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return redirect("payments:cart")
     form = CheckoutForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if (
+            form.cleaned_data["method"] == PaymentMethod.TRUST
+            and not form.cleaned_data["confirmed"]
+        ):
+            return trust_pay_confirm(request, cart=cart, form=form)
         try:
             begun = checkout_begin(
                 user=request.user,
@@ -150,6 +162,30 @@ def checkout(request: HttpRequest) -> HttpResponse:
         request,
         "payments/checkout.html",
         {"cart": cart, "options": options, "form": form, "cart_count": len(cart)},
+    )
+
+
+def trust_pay_confirm(request: HttpRequest, *, cart, form: CheckoutForm) -> HttpResponse:
+    """Before paying from a trust account: its balance now, the fees, and the balance after,
+    with Confirm; a balance that does not cover the fees is said so, with no Confirm."""
+    preview = trust_pay_preview(
+        user=request.user, account_id=form.cleaned_data["account"], cart=cart
+    )
+    if isinstance(preview, str):
+        messages.error(request, preview)
+        return redirect("payments:checkout")
+    return render(
+        request,
+        "payments/trust_confirm.html",
+        {
+            "preview": preview,
+            "form": form,
+            "cart": cart,
+            "cart_count": len(cart),
+            "may_deposit": can_deposit_to_trust_account(
+                request.user, preview.account.contractor_id
+            ),
+        },
     )
 
 
@@ -196,6 +232,11 @@ def offline_gateway(request: HttpRequest, payment_id: int) -> HttpResponse:
             return redirect("payments:receipt", receipt_number=payment.receipt_number)
         if payment.status == PaymentStatus.PROCESSING:
             return redirect("payments:return", payment_id=payment.pk)
+        if payment.deposit_to_id is not None:
+            messages.error(
+                request, "The card was declined. Nothing was charged and nothing was deposited."
+            )
+            return redirect("payments:trust", contractor_id=payment.deposit_to.contractor_id)
         messages.error(
             request, "The card was declined. Nothing was charged; the fees are still due."
         )
@@ -263,6 +304,63 @@ def trust_account(request: HttpRequest, contractor_id: int) -> HttpResponse:
             "balance": trust_balance(account),
             "page": paginate(request, ledger(account), 25),
             "form": form,
+            "may_deposit": can_deposit_to_trust_account(request.user, contractor_id),
+        },
+    )
+
+
+def deposit_method_choices() -> list[tuple[str, str]]:
+    """The ways to pay a deposit here, each labelled with its convenience fee."""
+    fees = {
+        PaymentMethod.CARD: f"{Decimal(settings.PAYMENT_CARD_FEE_PERCENT).normalize():f}% "
+        "convenience fee",
+        PaymentMethod.ACH: f"${Decimal(settings.PAYMENT_ACH_FEE):,.2f} convenience fee",
+    }
+    return [
+        (method, f"{PaymentMethod(method).label} ({fees[method]})") for method in deposit_methods()
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def trust_deposit(request: HttpRequest, contractor_id: int) -> HttpResponse:
+    """Make a Deposit: a manager puts money in the business's trust account by card or
+    e-check, on the gateway's page; the account is credited when the payment is confirmed."""
+    if not can_deposit_to_trust_account(request.user, contractor_id):
+        raise Http404("No trust account of yours.")
+    contractor = get_object_or_404(Contractor, pk=contractor_id)
+    account = trust_account_of(contractor)
+    methods = deposit_method_choices()
+    form = DepositForm(request.POST or None, methods=methods)
+    if request.method == "POST" and methods and form.is_valid():
+        try:
+            begun = deposit_begin(
+                user=request.user,
+                contractor=contractor,
+                amount=form.cleaned_data["amount"],
+                method=form.cleaned_data["method"],
+                key=form.cleaned_data["key"],
+                absolute=request.build_absolute_uri,
+            )
+        except PaymentError as error:
+            form.add_error(None, str(error))
+        except GatewayError:
+            form.add_error(
+                None,
+                "The card service did not answer; nothing was charged. Try again in a minute.",
+            )
+        else:
+            return redirect(begun.url)
+    return render(
+        request,
+        "payments/trust_deposit.html",
+        {
+            "account": account,
+            "balance": trust_balance(account),
+            "form": form,
+            "methods": methods,
+            "minimum": TrustAccount.DEPOSIT_MINIMUM,
+            "maximum": TrustAccount.DEPOSIT_MAXIMUM,
         },
     )
 

@@ -11,7 +11,10 @@
   last manager cannot go either way: that is the service's count, under the business's lock;
 - `can_remove_license_link` ("Remove my license"): the link's own user;
 - `can_use_trust_account` (see its ledger and pay from it): Pay there; and, for a payment, the
-  business holds a license on every permit paid for (an account pays for its own permits).
+  business holds a license on every permit paid for (an account pays for its own permits);
+- `can_deposit_to_trust_account` (put money in it online, by card or e-check): Manage there. A
+  deposit is the business's money going to the city, so it is the managers' call (as the
+  low-balance alert is); a manager may give nobody else this.
 """
 
 from __future__ import annotations
@@ -69,3 +72,7 @@ def can_use_trust_account(
     user, contractor_id: int, *, permit_ids: Iterable[int] | None = None
 ) -> bool:
     return contractor_id in trust_account_businesses(user, permit_ids=permit_ids)
+
+
+def can_deposit_to_trust_account(user, contractor_id: int) -> bool:
+    return can_manage_business(user, contractor_id)

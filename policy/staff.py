@@ -14,7 +14,9 @@ staff passes no contractor's rule.
 - `can_open_permit_documents` (admin's document download): the permission to view documents;
 - `can_record_trust_deposit` (admin's deposit form): the permission to add trust ledger entries;
 - `can_send_authenticator_links` (admin's "Send authenticator set-up link"): city staff with the
-  permission to change users, who set up the accounts staff sign in with.
+  permission to change users, who set up the accounts staff sign in with;
+- `can_reinstate_waived_fee` (a waived fee back to due, before its permit is issued: the fee's
+  own rule, `Fee.check_move`): city staff with the permission to change fees.
 
 `staff_landing` says where a user's work is after signing in (accounts' sign-in adapter): a
 site administrator (superuser) on admin's index, then the first of: the intake queue, My reviews,
@@ -46,6 +48,7 @@ LAND_ADMIN = "admin"
 LAND_INTAKE = "intake"
 LAND_REVIEWS = "reviews"
 LAND_STOPS = "stops"
+CHANGE_FEES = "permits.change_fee"
 
 
 def is_city_staff(user) -> bool:
@@ -123,3 +126,7 @@ def staff_landing(user) -> str:
     if is_inspector(user):
         return LAND_STOPS
     return LAND_ADMIN
+
+
+def can_reinstate_waived_fee(user) -> bool:
+    return is_city_staff(user) and user.has_perm(CHANGE_FEES)

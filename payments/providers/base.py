@@ -21,6 +21,7 @@ from ..models import Payment, PaymentMethod, PaymentStatus, TrustAccount
 from ..selectors import Cart, convenience_fee
 from ..services.checkout import payment_start
 from ..services.confirm import payment_release
+from ..services.trust import trust_deposit_start
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,24 @@ class HostedPaymentProvider(BasePaymentProvider):
         payment, made_here = payment_start(
             user=user, method=method, provider=self.identifier, key=key
         )
+        return self._where_next(payment, absolute=absolute, made_here=made_here)
+
+    def begin_deposit(
+        self, *, user, contractor, amount: Decimal, method: str, key, absolute
+    ) -> Begun:
+        """Start a deposit to the business's trust account: the payment is made first (it
+        holds no fee), then the payer goes to the gateway's page like any other payment."""
+        payment, made_here = trust_deposit_start(
+            user=user,
+            contractor=contractor,
+            amount=amount,
+            method=method,
+            provider=self.identifier,
+            key=key,
+        )
+        return self._where_next(payment, absolute=absolute, made_here=made_here)
+
+    def _where_next(self, payment: Payment, *, absolute, made_here: bool) -> Begun:
         if payment.status == PaymentStatus.CONFIRMED:
             return Begun(payment, reverse("payments:receipt", args=[payment.receipt_number]))
         if payment.status == PaymentStatus.PROCESSING:

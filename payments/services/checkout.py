@@ -119,13 +119,17 @@ def payment_start(*, user, method: str, provider: str, key: uuid.UUID) -> tuple[
         return payment, True
 
 
-def expire_open_payments(*, user) -> int:
-    """At most one open hosted-page payment per cart: before a new payment, the user's
-    unfinished ones are cancelled through their providers (a Stripe session is expired at
-    Stripe), and their fees freed. One the payer finished meanwhile is settled instead, and the
-    new payment refused with a word about it. Returns how many were closed."""
+def expire_open_payments(*, user, deposits: bool = False) -> int:
+    """At most one open hosted-page payment per cart (and one deposit): before a new payment,
+    the user's unfinished ones of the same kind are cancelled through their providers (a Stripe
+    session is expired at Stripe), and their fees freed. One the payer finished meanwhile is
+    settled instead, and the new payment refused with a word about it. Returns how many were
+    closed."""
     older = Payment.objects.filter(
-        user=user, status=PaymentStatus.CREATED, method__in=[PaymentMethod.CARD, PaymentMethod.ACH]
+        user=user,
+        status=PaymentStatus.CREATED,
+        method__in=[PaymentMethod.CARD, PaymentMethod.ACH],
+        deposit_to__isnull=not deposits,
     )
     closed = 0
     for payment in older:
@@ -139,7 +143,7 @@ def expire_open_payments(*, user) -> int:
             )
             raise PaymentError(
                 f"Your earlier payment of ${payment.total:,.2f} {went}. Nothing more was "
-                "charged; what is still due stays in your cart."
+                "charged" + ("." if deposits else "; what is still due stays in your cart.")
             )
         closed += outcome == "expired"
     return closed

@@ -6,10 +6,11 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from core.events import event_record
 from permits.issuing import permit_issue_when_ready
 from permits.models import Fee, FeeStatus, Permit, PermitStatus
 
-from ..models import CartLine, Payment, PaymentStatus
+from ..models import CartLine, EntryKind, Payment, PaymentStatus, TrustAccount, TrustEntry
 
 logger = logging.getLogger("portal.payments")
 
@@ -69,11 +70,36 @@ def payment_confirm(*, payment_id: int, source: str, stripe_payment_intent: str 
     payment.move_to(
         PaymentStatus.CONFIRMED, by=payment.user, note=f"Paid ({source})", changes=changes
     )
+    if payment.deposit_to_id is not None:
+        _credit_deposit(payment)
     CartLine.objects.filter(fee_id__in=fee_ids).delete()
     _issue_paid_permits({fee.permit_id for fee in fees.values()})
     # The receipt is sent by a subscriber of the move's event (payment.completed).
     logger.info("payment %s confirmed (%s): %s", payment.pk, source, payment.total)
     return payment
+
+
+def _credit_deposit(payment: Payment) -> TrustEntry:
+    """A deposit's credit on its trust account, in the confirmation's transaction: written once,
+    since only the call that moved the payment to confirmed gets here (and the database takes
+    one credit per payment: `trust_entry_one_credit_per_deposit`)."""
+    account = TrustAccount.objects.select_for_update().get(pk=payment.deposit_to_id)
+    entry = TrustEntry.objects.create(
+        account=account,
+        kind=EntryKind.DEPOSIT,
+        amount=payment.fees_total,
+        payment=payment,
+        created_by=payment.user,
+        reference=f"Deposit online ({payment.get_method_display()})",
+    )
+    event_record(
+        "trust.deposited",
+        subject=account,
+        actor=payment.user,
+        amount=str(payment.fees_total),
+        payment=payment.pk,
+    )
+    return entry
 
 
 def _issue_paid_permits(permit_ids: set[int]) -> None:

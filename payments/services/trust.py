@@ -4,16 +4,31 @@ account row, checks the balance and writes its entry in one transaction."""
 import uuid
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from core.events import event_record
 from licenses.models import Contractor
 from permits.models import FeeStatus
-from policy.businesses import can_manage_business, can_use_trust_account
+from policy.businesses import can_deposit_to_trust_account, can_manage_business
 
 from ..exceptions import PaymentError
-from ..models import ZERO, EntryKind, Payment, PaymentMethod, TrustAccount, TrustEntry
-from ..selectors import CENT, cart_for, permit_holders, trust_accounts_for, trust_balance
+from ..models import (
+    ZERO,
+    EntryKind,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    TrustAccount,
+    TrustEntry,
+)
+from ..selectors import (
+    CENT,
+    cart_for,
+    convenience_fee,
+    trust_accounts_for,
+    trust_balance,
+    trust_refusal,
+)
 from .cart import cart_clean
 from .checkout import existing_payment, expire_open_payments, lock_due_fees, payment_create
 from .confirm import payment_confirm
@@ -51,24 +66,9 @@ def _trust_pay(*, user, account: TrustAccount, key: uuid.UUID) -> Payment:
     fees = lock_due_fees(fee.pk for fee in cart.fees)
     # The policy's rule, asked again under the account's lock; an empty cart is refused as such
     # when the payment is made.
-    permit_ids = {fee.permit_id for fee in fees}
-    if fees and not can_use_trust_account(user, account.contractor_id, permit_ids=permit_ids):
-        # Name the permits it refused, if that was why.
-        holders = permit_holders(permit_ids)
-        strangers = sorted(
-            {
-                fee.permit.number
-                for fee in fees
-                if account.contractor_id not in holders[fee.permit_id]
-            }
-        )
-        if not strangers:
-            raise PaymentError("You cannot pay from that trust account.")
-        raise PaymentError(
-            f"The trust account of {account.contractor.business_name} pays for its own permits "
-            f"only; {', '.join(strangers)} {'is' if len(strangers) == 1 else 'are'} not. Pay "
-            "those another way."
-        )
+    refusal = trust_refusal(user=user, account=account, fees=fees) if fees else ""
+    if refusal:
+        raise PaymentError(refusal)
     balance = trust_balance(account)
     total = sum((fee.amount for fee in fees), ZERO)
     if total > balance:
@@ -171,4 +171,113 @@ def trust_deposit(*, contractor: Contractor, amount: Decimal, reference: str, by
     account, _ = TrustAccount.objects.get_or_create(contractor=contractor)
     return trust_record(
         account=account, kind=EntryKind.DEPOSIT, amount=amount, reference=reference, by=by
+    )
+
+
+# Deposits online ---------------------------------------------------------------------------------
+
+DEPOSIT_METHODS = (PaymentMethod.CARD, PaymentMethod.ACH)
+
+
+def deposit_amount_check(amount: Decimal) -> Decimal:
+    """The amount of a deposit online, or a PaymentError saying what is wrong with it."""
+    if not amount.is_finite() or amount.as_tuple().exponent < -2:
+        raise PaymentError("Enter the amount in dollars and cents, like 250.00.")
+    if amount < TrustAccount.DEPOSIT_MINIMUM:
+        raise PaymentError(f"A deposit online is at least ${TrustAccount.DEPOSIT_MINIMUM:,.2f}.")
+    if amount > TrustAccount.DEPOSIT_MAXIMUM:
+        raise PaymentError(
+            f"A deposit online is at most ${TrustAccount.DEPOSIT_MAXIMUM:,.2f}; make a larger "
+            "one at the permit office."
+        )
+    return amount.quantize(CENT)
+
+
+def trust_deposit_start(
+    *, user, contractor: Contractor, amount: Decimal, method: str, provider: str, key: uuid.UUID
+) -> tuple[Payment, bool]:
+    """A deposit to the business's trust account before the payer goes to the provider's page,
+    and whether this call made it (False: an earlier click of the same form did). The account
+    is credited only when the payment is confirmed (`confirm.payment_confirm`). The user's
+    older unfinished deposits are closed first, as a checkout closes older checkouts."""
+    if not can_deposit_to_trust_account(user, contractor.pk):
+        raise PaymentError(
+            f"Deposits to the trust account of {contractor.business_name} are made by its managers."
+        )
+    if method not in DEPOSIT_METHODS:
+        raise PaymentError("A deposit is paid by credit card or electronic check.")
+    amount = deposit_amount_check(amount)
+    found = existing_payment(key=key, user=user, method=method)
+    if found is not None:
+        return found, False
+    expire_open_payments(user=user, deposits=True)
+    with transaction.atomic():
+        return _trust_deposit_start(
+            user=user,
+            contractor=contractor,
+            amount=amount,
+            method=method,
+            provider=provider,
+            key=key,
+        )
+
+
+def _trust_deposit_start(
+    *, user, contractor, amount, method, provider, key
+) -> tuple[Payment, bool]:
+    # The business's row lock: a first deposit opens the account, once.
+    Contractor.objects.select_for_update().get(pk=contractor.pk)
+    found = existing_payment(key=key, user=user, method=method)
+    if found is not None:
+        return found, False
+    account, _ = TrustAccount.objects.get_or_create(contractor=contractor)
+    surcharge = convenience_fee(method, amount)
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                user=user,
+                method=method,
+                provider=provider,
+                fees_total=amount,
+                convenience_fee=surcharge,
+                total=amount + surcharge,
+                idempotency_key=key,
+                deposit_to=account,
+            )
+    except IntegrityError:
+        raise PaymentError(
+            "This deposit was already started. Open the trust account to see where it stands."
+        ) from None
+    return payment, True
+
+
+@transaction.atomic
+def trust_deposit_refund_debit(*, payment_id: int, by) -> TrustEntry | None:
+    """Before a confirmed deposit's money goes back to the card or bank, it leaves the account
+    (an adjustment naming the payment): once, however often the refund is tried. Refused when
+    the balance no longer holds it (spent on fees). A deposit the gateway took after it was
+    closed here was never credited: nothing to take out (None)."""
+    payment = lock_refundable(payment_id)
+    if payment.deposit_to_id is None:
+        raise PaymentError(f"{payment.describe()} is not a trust account deposit.")
+    if payment.status != PaymentStatus.CONFIRMED:
+        return None
+    account = lock_trust_account(payment.deposit_to_id)
+    done = TrustEntry.objects.filter(payment=payment, kind=EntryKind.ADJUSTMENT).first()
+    if done is not None:
+        return done
+    balance = trust_balance(account)
+    if balance < payment.fees_total:
+        raise PaymentError(
+            f"The trust account of {account.contractor.business_name} has ${balance:,.2f}; the "
+            f"deposit {payment.receipt_number} was ${payment.fees_total:,.2f}. Only what is left "
+            "can be given back: record an adjustment and refund that at the gateway."
+        )
+    return TrustEntry.objects.create(
+        account=account,
+        kind=EntryKind.ADJUSTMENT,
+        amount=-payment.fees_total,
+        payment=payment,
+        created_by=by,
+        reference=f"Deposit {payment.receipt_number} refunded",
     )

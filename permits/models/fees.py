@@ -26,7 +26,9 @@ class FeeStatus(models.TextChoices):
 class Fee(StatusMachine):
     """A fee line on a permit. It becomes Paid only through a payment (the payments app passes
     itself as `payment=`), Waived only with a reason, and Due again only on a refund
-    (`refund=`) or when a waiver is withdrawn."""
+    (`refund=`) or when a waiver is withdrawn: by staff who may change fees, and only while its
+    permit has never been issued (an issued permit's fees were settled when it was issued; a
+    fee due on it would be owed on work already under way, and the card says it is settled)."""
 
     Status = FeeStatus
     move_error = InvalidFeeStatusMove
@@ -127,7 +129,15 @@ class Fee(StatusMachine):
         # Paid comes with a payment and leaves with its refund: never by hand.
         if status == FeeStatus.PAID:
             return frozenset()
-        return self.allowed_moves_from(status) - {FeeStatus.PAID}
+        moves = self.allowed_moves_from(status) - {FeeStatus.PAID}
+        if status == FeeStatus.WAIVED and not self.waiver_withdrawable():
+            moves -= {FeeStatus.DUE}
+        return moves
+
+    def waiver_withdrawable(self) -> bool:
+        """Whether a waiver of this fee may still be withdrawn (the fee due again): its permit
+        has never been issued and is not closed."""
+        return self.permit.not_yet_issued
 
     def check_move(self, previous: str, status: str, context: dict) -> None:
         if status == FeeStatus.PAID and context.get("payment") is None:
@@ -141,6 +151,34 @@ class Fee(StatusMachine):
             )
         if status == FeeStatus.WAIVED and not context.get("note", "").strip():
             raise InvalidFeeStatusMove(f"Give the reason the fee “{self.description}” is waived.")
+        if previous == FeeStatus.WAIVED and status == FeeStatus.DUE:
+            self._check_waiver_withdrawal(context.get("by"))
+
+    def _check_waiver_withdrawal(self, by) -> None:
+        from policy.staff import can_reinstate_waived_fee
+
+        if by is None or not can_reinstate_waived_fee(by):
+            raise InvalidFeeStatusMove(
+                f"Only city staff who may change fees put the waived fee “{self.description}” "
+                "back to due."
+            )
+        # Under the permit's lock: issuing it meanwhile (which checks no fee is due under the
+        # same lock) waits for this move, or this move sees it issued.
+        self.permit = (
+            type(self.permit)._default_manager.select_for_update(no_key=True).get(pk=self.permit_id)
+        )
+        if not self.waiver_withdrawable():
+            permit = self.permit
+            where = (
+                "has been issued"
+                if permit.issued_on
+                else f"is {permit.get_status_display().lower()}"
+            )
+            raise InvalidFeeStatusMove(
+                f"The fee “{self.description}” stays waived: permit {permit.number} {where}, "
+                "and a waiver stands once a permit is issued or closed. Assess a new fee if one "
+                "is owed."
+            )
 
 
 class FeeAdjustment(models.Model):

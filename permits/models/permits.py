@@ -102,6 +102,15 @@ ACTIVE_STATUSES = (
 )
 
 
+# Statuses of a permit not yet issued (nor closed): while in one, a fee's waiver may be withdrawn.
+PERMIT_BEFORE_ISSUE = (
+    PermitStatus.SUBMITTED,
+    PermitStatus.IN_REVIEW,
+    PermitStatus.PENDING_APPROVAL,
+    PermitStatus.READY_TO_ISSUE,
+)
+
+
 # A permit's address, in its columns' order: the CSV's columns, an application's Location step.
 ADDRESS_FIELDS = (
     "street_number",
@@ -271,6 +280,11 @@ class Permit(StatusMachine):
             raise InvalidPermitStatusMove(
                 f"Permit {self.number} is not issued yet: " + "; ".join(missing) + "."
             )
+
+    @property
+    def not_yet_issued(self) -> bool:
+        """Never issued, and not closed: on its way to being issued."""
+        return self.status in PERMIT_BEFORE_ISSUE and self.issued_on is None
 
     def apply_move(self, previous: str, status: str, context: dict) -> list[str]:
         today = context.get("on") or timezone.localdate()

@@ -40,6 +40,7 @@ RULES: dict[str, Callable[..., bool]] = {
     "manage_business": businesses.can_manage_business,
     "see_pin": businesses.can_see_pin,
     "use_trust_account": businesses.can_use_trust_account,
+    "deposit_to_trust_account": businesses.can_deposit_to_trust_account,
     "start_application": applications.can_start_application,
     "view_application": applications.can_view_application,
     "work_on_application": applications.can_work_on_application,

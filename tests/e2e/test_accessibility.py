@@ -66,6 +66,7 @@ def contractor_pages() -> list[str]:
         reverse("accounts:manage"),
         reverse("accounts:business", args=[business.pk]),
         reverse("payments:trust", args=[business.pk]),
+        reverse("payments:trust_deposit", args=[business.pk]),
         reverse("permits:search") + "?address=wabash",
     ]
     from applications.models import Application

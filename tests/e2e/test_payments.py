@@ -52,6 +52,13 @@ def test_pay_by_trust_account_then_by_card(page, live_server, settings, screensh
     page.get_by_label(re.compile("Trust Account")).check()
     screenshot(page, "checkout")
     page.get_by_role("button", name="Pay").click()
+    # The confirmation: the balance now, the fees, and the balance after.
+    expect(page.get_by_role("heading", name="Confirm Trust Account Payment")).to_be_visible()
+    expect(page.get_by_test_id("balance-now")).to_have_text(money(before))
+    expect(page.get_by_test_id("balance-after")).to_have_text(money(before - total))
+    assert trust_balance(account) == before  # nothing paid before Confirm
+    screenshot(page, "trust-confirm")
+    page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("heading", name=re.compile(r"Receipt R\d{4}-\d{7}"))).to_be_visible()
     expect(page.get_by_test_id("receipt-total")).to_have_text(money(total))
     screenshot(page, "receipt")

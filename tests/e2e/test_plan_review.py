@@ -121,6 +121,7 @@ def test_apply_review_correct_approve_pay_issue_and_check_the_card(
     page.get_by_role("link", name="Checkout").click()
     page.get_by_label(re.compile("Trust Account")).check()
     page.get_by_role("button", name="Pay").click()
+    page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("heading", name=re.compile(r"Receipt R\d{4}-\d{7}"))).to_be_visible()
     application.permit.refresh_from_db()
     assert application.permit.status == PermitStatus.READY_TO_ISSUE  # paid, a document missing

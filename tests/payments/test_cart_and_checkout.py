@@ -162,12 +162,18 @@ def test_a_trust_account_pays_for_its_own_businesss_permits_only(
     add(client, first)  # Lincoln Builders' permit
     text = client.get(CHECKOUT).text
     assert "Lincoln Builders LLC" in text and "Second Shop" not in text
-    response = client.post(
-        CHECKOUT,
-        {"choice": f"trust:{elsewhere.pk}", "key": "55555555-5555-5555-5555-555555555555"},
-        follow=True,
-    )
-    assert f"pays for its own permits only; {first.number} is not" in response.text
+    # Refused before the confirmation page (the preview), and when confirmed anyway.
+    for confirmed in ("", "True"):
+        response = client.post(
+            CHECKOUT,
+            {
+                "choice": f"trust:{elsewhere.pk}",
+                "confirmed": confirmed,
+                "key": "55555555-5555-5555-5555-555555555555",
+            },
+            follow=True,
+        )
+        assert f"pays for its own permits only; {first.number} is not" in response.text
     assert not Payment.objects.exists()
 
 
@@ -179,6 +185,7 @@ def test_amounts_from_the_browser_are_ignored(client, payer, license, two_permit
         CHECKOUT,
         {
             "choice": f"trust:{account.pk}",
+            "confirmed": "True",
             "key": "11111111-1111-1111-1111-111111111111",
             "total": "0.01",
             "amount": "1",
@@ -207,7 +214,11 @@ def test_someone_elses_trust_account_cannot_be_used(client, payer, two_permits):
     account = fund(stranger, "900.00")
     response = client.post(
         CHECKOUT,
-        {"choice": f"trust:{account.pk}", "key": "11111111-1111-1111-1111-111111111111"},
+        {
+            "choice": f"trust:{account.pk}",
+            "confirmed": "True",
+            "key": "11111111-1111-1111-1111-111111111111",
+        },
         follow=True,
     )
     assert "cannot pay from that trust account" in response.text
@@ -221,7 +232,12 @@ def test_fees_of_a_permit_in_another_payment_cannot_be_paid_twice(
     add(client, first)
     account = fund(license, "900.00")
     client.post(
-        CHECKOUT, {"choice": f"trust:{account.pk}", "key": "11111111-1111-1111-1111-111111111111"}
+        CHECKOUT,
+        {
+            "choice": f"trust:{account.pk}",
+            "confirmed": "True",
+            "key": "11111111-1111-1111-1111-111111111111",
+        },
     )
     fees[0].refresh_from_db()
     assert fees[0].status == FeeStatus.PAID

@@ -107,7 +107,8 @@ def test_a_double_clicked_pay_makes_one_payment(license):
         browser = Client()
         browser.cookies = session_cookie
         return browser.post(
-            reverse("payments:checkout"), {"choice": f"trust:{account.pk}", "key": key}
+            reverse("payments:checkout"),
+            {"choice": f"trust:{account.pk}", "confirmed": "True", "key": key},
         ).status_code
 
     results = run_at_once(2, click)
@@ -115,7 +116,10 @@ def test_a_double_clicked_pay_makes_one_payment(license):
     assert Payment.objects.count() == 1
     assert trust_balance(account) == Decimal("420.00")
     # And a third click later finds the same payment.
-    client.post(reverse("payments:checkout"), {"choice": f"trust:{account.pk}", "key": key})
+    client.post(
+        reverse("payments:checkout"),
+        {"choice": f"trust:{account.pk}", "confirmed": "True", "key": key},
+    )
     assert Payment.objects.count() == 1
 
 

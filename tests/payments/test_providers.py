@@ -32,7 +32,11 @@ WEBHOOK = reverse("payments:stripe_webhook")
 
 def add_and_pay(client, permit, choice: str, *, follow: bool = False):
     client.post(reverse("payments:cart_add", args=[permit.number]))
-    return client.post(CHECKOUT, {"choice": choice, "key": str(uuid.uuid4())}, follow=follow)
+    return client.post(
+        CHECKOUT,
+        {"choice": choice, "confirmed": "True", "key": str(uuid.uuid4())},
+        follow=follow,
+    )
 
 
 def deliver(client, kind: str, session: dict, **kwargs):

@@ -436,7 +436,9 @@ def test_a_checkout_form_used_for_a_card_cannot_then_claim_a_trust_payment(
 
     account = fund(license, "500.00")
     pay_by(client)
-    response = client.post(CHECKOUT, {"choice": f"trust:{account.pk}", "key": KEY}, follow=True)
+    response = client.post(
+        CHECKOUT, {"choice": f"trust:{account.pk}", "confirmed": "True", "key": KEY}, follow=True
+    )
     assert "used already" in response.text
     assert "Paid from the trust account" not in response.text
     assert Payment.objects.count() == 1 and Payment.objects.get().method == "card"

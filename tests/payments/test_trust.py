@@ -25,7 +25,9 @@ CHECKOUT = reverse("payments:checkout")
 
 
 def pay_from(client, account, key="44444444-4444-4444-4444-444444444444", follow=True):
-    return client.post(CHECKOUT, {"choice": f"trust:{account.pk}", "key": key}, follow=follow)
+    return client.post(
+        CHECKOUT, {"choice": f"trust:{account.pk}", "confirmed": "True", "key": key}, follow=follow
+    )
 
 
 def test_paying_by_trust_account_debits_the_exact_total_and_shows_the_receipt(

@@ -239,7 +239,8 @@ def test_both_clicks_of_a_double_clicked_pay_land_on_the_one_receipt(license, mo
         browser = Client()
         browser.force_login(payer)
         response = browser.post(
-            reverse("payments:checkout"), {"choice": f"trust:{account.pk}", "key": key}
+            reverse("payments:checkout"),
+            {"choice": f"trust:{account.pk}", "confirmed": "True", "key": key},
         )
         return response.status_code, response.get("Location")
 
