@@ -46,7 +46,14 @@ def seed_permit_types(seeding: Seeding) -> None:
             kind, created = InspectionType.objects.get_or_create(
                 permit_type=permit_type,
                 code=inspection["code"],
-                defaults={"name": inspection["name"], "is_final": inspection.get("final", False)},
+                defaults={
+                    "name": inspection["name"],
+                    "is_final": inspection.get("final", False),
+                    # The city's flat fee for a visit after a failed one (the schedule's own).
+                    "reinspection_fee": Decimal(
+                        inspection.get("reinspection_fee", seeding.city["city"]["reinspection_fee"])
+                    ),
+                },
             )
             seeding.inspection_types[spec["code"], inspection["code"]] = kind
             seeding.report.count("inspection types", created)

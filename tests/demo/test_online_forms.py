@@ -104,3 +104,13 @@ def test_plan_reviewers_have_comment_reasons_to_choose_from():
     reasons = set(ReviewReason.objects.filter(active=True).values_list("name", flat=True))
     assert reasons == set(load_city()["review_reasons"])
     assert {"Setback", "Missing dimension", "Code section"} <= reasons
+
+
+def test_every_inspection_type_of_the_demo_city_has_its_re_inspection_fee():
+    from decimal import Decimal
+
+    from inspections.models import InspectionType
+
+    seed_demo_city()
+    fees = set(InspectionType.objects.values_list("reinspection_fee", flat=True))
+    assert fees == {Decimal("75.00")}
