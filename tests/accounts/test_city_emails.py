@@ -127,7 +127,11 @@ def test_a_refund_emails_the_payer_what_was_refunded(client, django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             reverse("payments:checkout"),
-            {"choice": f"trust:{account.pk}", "key": "66666666-6666-6666-6666-666666666666"},
+            {
+                "choice": f"trust:{account.pk}",
+                "confirmed": "True",
+                "key": "66666666-6666-6666-6666-666666666666",
+            },
         )
     payment = Payment.objects.get()
     mail.outbox.clear()
