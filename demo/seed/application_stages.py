@@ -35,7 +35,7 @@ STAGES = ("submitted", "returned", "in_review", "corrections", "approved", "issu
 # issued (a stage that has not got that far ignores the rest).
 STAGE_DAYS = {
     "submitted": (-1, None, None, None),
-    "returned": (-3, None, None, None),
+    "returned": (-3, None, -2, None),  # decided: the day intake returned it
     "in_review": (-6, -5, None, None),
     "corrections": (-16, -15, -8, None),
     "approved": (-20, -19, -4, None),
@@ -90,8 +90,11 @@ def _date_application_stage(seeding: Seeding, application, days) -> None:
         expires_on=None,
     )
     application.documents.update(uploaded_at=at(applied, datetime.time(8, 45)))
+    # Intake's decision: accepted, or (no acceptance) returned as incomplete on the decided day.
+    intake_day = accepted if accepted is not None else decided
     application.submissions.update(
-        submitted_at=at(applied, nine), decided_at=at(accepted, ten) if accepted else None
+        submitted_at=at(applied, nine),
+        decided_at=at(intake_day, ten) if intake_day is not None else None,
     )
     permit = Permit.objects.get(pk=application.permit_id)
     permit_days = {"applied_on": seeding.calendar.day(applied)}
@@ -104,7 +107,7 @@ def _date_application_stage(seeding: Seeding, application, days) -> None:
     Permit.objects.filter(pk=permit.pk).update(**permit_days)
     when = {
         PermitStatus.SUBMITTED: applied,
-        PermitStatus.RETURNED: applied,
+        PermitStatus.RETURNED: decided,
         PermitStatus.IN_REVIEW: accepted,
         PermitStatus.PENDING_APPROVAL: decided,
         PermitStatus.READY_TO_ISSUE: decided,

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from inspections.models import Holiday, Inspection, InspectionArea, InspectionType, Inspector
+from inspections.scheduling import is_business_day
 from inspections.services import area_for, inspector_for
 from licenses.models import LicenseType
 from payments.imports import imported_fees_pay
@@ -139,6 +140,9 @@ def seed_inspections(seeding: Seeding, permit: Permit, spec: dict[str, Any]) -> 
     resulted = []
     for visit in spec.get("inspections", []):
         on = calendar.day(visit["on"])
+        if visit["on"] == 0 and not is_business_day(on, calendar.holidays):
+            # Today's stops, on a day nobody inspects: the next business day's instead.
+            on = calendar.day(1)
         inspection = Inspection(
             permit=permit,
             inspection_type=seeding.inspection_types[spec["type"], visit["type"]],

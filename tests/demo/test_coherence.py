@@ -44,7 +44,8 @@ def inspections_resulted_by_nobody() -> list[str]:
 
 
 def inspections_scheduled_when_none_can_be(today: datetime.date) -> list[str]:
-    """Still scheduled means still to come, on a business day, on a permit that is issued."""
+    """Still scheduled means today (a business day: today's stops) or still to come, on a
+    business day, on a permit that is issued."""
     holidays = set(Holiday.objects.values_list("date", flat=True))
     return [
         f"{i.permit.number} ({i.permit.status}) {i.inspection_type} scheduled for "
@@ -53,7 +54,7 @@ def inspections_scheduled_when_none_can_be(today: datetime.date) -> list[str]:
             "permit", "inspection_type"
         )
         if i.scheduled_for is None
-        or i.scheduled_for <= today
+        or i.scheduled_for < today
         or not is_business_day(i.scheduled_for, holidays)
         or i.permit.status != PermitStatus.ISSUED
         or i.inspector_id is None

@@ -114,3 +114,32 @@ def test_every_inspection_type_of_the_demo_city_has_its_re_inspection_fee():
     seed_demo_city()
     fees = set(InspectionType.objects.values_list("reinspection_fee", flat=True))
     assert fees == {Decimal("75.00")}
+
+
+def test_each_demo_inspector_has_a_stop_today_to_result():
+    """A newcomer signing in as an inspector finds a stop due today (a result is refused
+    before the inspection's day), so My stops' results and re-inspection can be tried."""
+    import datetime
+
+    from django.utils import timezone
+
+    from inspections.models import Holiday, Inspection
+    from inspections.scheduling import is_business_day
+
+    seed_demo_city()
+    today = timezone.localdate()  # or, seeded on a day nobody inspects, the next working day
+    holidays = set(Holiday.objects.values_list("date", flat=True))
+    while not is_business_day(today, holidays):
+        today += datetime.timedelta(days=1)
+    for username in ("inspector1", "inspector2"):
+        assert Inspection.objects.filter(
+            inspector__user__username=username, scheduled_for=today, status="scheduled"
+        ).exists(), username
+
+
+def test_the_returned_demo_application_says_when_it_was_returned():
+    from applications.models import Submission
+
+    seed_demo_city()
+    returned = Submission.objects.get(application__street_name="E Lawrence Ave")
+    assert returned.reasons and returned.decided_at is not None
