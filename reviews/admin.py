@@ -4,6 +4,7 @@ reviewer's own queue, "My reviews", soonest due first."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import DurationField, ExpressionWrapper, F, Sum
 from django.db.models.functions import Coalesce, Now
 from django.http import HttpRequest, HttpResponseRedirect
@@ -96,6 +97,12 @@ class ReviewCommentInline(WhileOpenInline):
     fields = ("kind", "reference", "reason", "text", "response", "responded_at")
     readonly_fields = ("response", "responded_at")
     verbose_name_plural = "comments (the applicant answers those that need a response)"
+    # Six columns on a 1366 px laptop: Django's default boxes (40 columns, a 320 px reference)
+    # made the table 1,869 px wide, the response off the screen.
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 32})},
+        models.CharField: {"widget": forms.TextInput(attrs={"size": 14})},
+    }
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "reason":

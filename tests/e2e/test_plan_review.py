@@ -63,6 +63,11 @@ def test_apply_review_correct_approve_pay_issue_and_check_the_card(
     staff(page, base, "plans")
     open_review(page, base, "Building", number)
     screenshot(page, "review-reviewer")
+    # The reviewer's work (the comments inline, its empty row included) fits a 1366 px laptop:
+    # it was 1,869 px wide, the comment's text cut and its response off the screen.
+    page.set_viewport_size({"width": 1366, "height": 900})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    page.set_viewport_size(DESKTOP)
     page.get_by_role("button", name="Approve", exact=True).click()
     expect(page.get_by_text("The Building review is Approved.")).to_be_visible()
 
