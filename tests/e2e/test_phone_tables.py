@@ -122,3 +122,39 @@ def test_inspection_tables_and_paid_items_fit_a_phone(page, live_server):
     page.goto(live_server.url + reverse("payments:paid_items"))
     check_table(page, "table:has(caption:text('Your payments'))", ["Receipt", "Status", "Total"], 1)
     assert page.get_by_text("$1,119.10").first.is_visible()
+
+
+def test_the_trust_history_my_licenses_and_documents_fit_a_phone(page, live_server):
+    """From the newcomer walk: the trust account's Amount and Balance, a license request's
+    status and its Remove button, and a document's size were off the screen at 390 px."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from permits.models import PermitDocument
+
+    license = LicenseFactory(holder__business_name="Prairie Electric Company of Springfield")
+    user = contractor_user(license, can_pay=True, can_upload=True)
+    permit = PermitFactory(licenses=[license], status=PermitStatus.ISSUED)
+    account = TrustAccount.objects.create(contractor=license.holder)
+    TrustEntry.objects.create(
+        account=account,
+        kind=EntryKind.DEPOSIT,
+        amount=Decimal("12500.00"),
+        reference="Check 10442 from Prairie Electric Company of Springfield",
+    )
+    PermitDocument.objects.create(
+        permit=permit,
+        file=SimpleUploadedFile("plan.pdf", b"%PDF-1.4\n%%EOF\n"),
+        original_name="electrical-single-line-diagram-revision-3-final.pdf",
+        content_type="application/pdf",
+        size=1234567,
+        uploaded_by=user,
+    )
+
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server.url, user.username, TEST_PASSWORD)
+    page.goto(live_server.url + reverse("payments:trust", args=[license.holder_id]))
+    check_table(page, "table:has(caption:text('Trust account history'))", ["Amount", "Balance"], 1)
+    page.goto(live_server.url + reverse("accounts:manage"))
+    check_table(page, "table:has(caption:text('Licenses on your account'))", ["Request"], 1)
+    page.goto(f"{live_server.url}/permits/{permit.number}/")
+    check_table(page, "table:has(caption:text('Documents uploaded'))", ["File", "Size"], 1)
