@@ -11,10 +11,15 @@ from django.urls import reverse
 
 from core.addresses import street_address
 from core.validators import STATE, ZIP
+from licenses.models import License
 from licenses.scope import contractor_scope
 from permits.models import ADDRESS_FIELDS, Permit, PermitStatus, PermitType
 from permits.pages import PermitNotice
-from policy.applications import can_upload_to_application, can_work_on_application
+from policy.applications import (
+    application_businesses,
+    can_upload_to_application,
+    can_work_on_application,
+)
 
 from .answers import answer_errors, problem_named, visible_questions
 from .fees import FeeEstimate, estimate_fees
@@ -293,3 +298,25 @@ def returned_permit_notices(permit: Permit, user) -> list[PermitNotice]:
             link=link,
         )
     ]
+
+
+def licenses_for_application(user, permit_type: PermitType) -> tuple[list[License], str]:
+    """The licenses the People step offers (the active licenses of the user's businesses where
+    they hold Apply, of a type that may apply for this permit type), and why others are not
+    offered ("" when none is left out)."""
+    ids = set().union(*application_businesses(user).values()) if user else set()
+    licenses = list(
+        License.objects.filter(pk__in=ids)
+        .select_related("holder", "license_type")
+        .order_by("holder__business_name", "number")
+    )
+    accepted = permit_type.accepted_license_types()
+    offered = [lic for lic in licenses if permit_type.accepts(lic, accepted)]
+    left_out = [lic for lic in licenses if lic not in offered]
+    if not left_out:
+        return offered, ""
+    names = ", ".join(f"{lic.number} ({lic.license_type.name})" for lic in left_out)
+    why = f"{permit_type.license_rule(accepted)} Not offered: {names}."
+    if not offered:
+        why += " Ask the permit office if your business should apply under another license."
+    return offered, why

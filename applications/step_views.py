@@ -12,10 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from core.kept_forms import keeps_typed
-from licenses.models import License
-from permits.models import PermitType
 from policy.applications import (
-    application_businesses,
     can_upload_to_application,
     can_work_on_application,
 )
@@ -41,6 +38,7 @@ from .selectors import (
     STEP_SLUGS,
     STEPS,
     application_progress,
+    licenses_for_application,
     template_parts,
 )
 from .services import (
@@ -57,28 +55,6 @@ from .services import (
 from .views import application_for, submit
 
 # The steps ------------------------------------------------------------------------------------
-
-
-def _licenses_for(user, permit_type: PermitType) -> tuple[list[License], str]:
-    """The licenses the People step offers (the active licenses of the user's businesses where
-    they hold Apply, of a type that may apply for this permit type), and why others are not
-    offered ("" when none is left out)."""
-    ids = set().union(*application_businesses(user).values()) if user else set()
-    licenses = list(
-        License.objects.filter(pk__in=ids)
-        .select_related("holder", "license_type")
-        .order_by("holder__business_name", "number")
-    )
-    accepted = permit_type.accepted_license_types()
-    offered = [lic for lic in licenses if permit_type.accepts(lic, accepted)]
-    left_out = [lic for lic in licenses if lic not in offered]
-    if not left_out:
-        return offered, ""
-    names = ", ".join(f"{lic.number} ({lic.license_type.name})" for lic in left_out)
-    why = f"{permit_type.license_rule(accepted)} Not offered: {names}."
-    if not offered:
-        why += " Ask the permit office if your business should apply under another license."
-    return offered, why
 
 
 def _next_step(step: str) -> str:
@@ -235,7 +211,7 @@ def _people_step(request, application, data):
     """One form: the license professional, the owner and the other contacts. Adding or
     removing a contact saves what was typed in the rest of the step first."""
     parts = template_parts(application.template)
-    licenses, why = _licenses_for(request.user, application.template.permit_type)
+    licenses, why = licenses_for_application(request.user, application.template.permit_type)
     contact_form = ContactForm(prefix="contact")
     form = None
     if data is not None:

@@ -37,6 +37,7 @@ from .forms import (
 from .models import Application, ApplicationDocument
 from .selectors import (
     address_suggestions,
+    licenses_for_application,
     my_applications,
     open_template_for,
     open_templates_by_category,
@@ -101,10 +102,21 @@ def type_view(request: HttpRequest, code: str) -> HttpResponse:
             "form": form,
             "estimate": estimate,
             "estimated": form.is_bound,
-            "may_apply": can_start_application(request.user),
-            "why_not": start_application_refusal(request.user),
+            **_may_apply_for(request.user, template.permit_type),
         },
     )
+
+
+def _may_apply_for(user, permit_type) -> dict:
+    """Whether the Apply button shows and, if not, why: who may apply at all (the policy),
+    then whether any of their licenses may apply for this type (told here, not at the People
+    step after the address is typed)."""
+    if not can_start_application(user):
+        return {"may_apply": False, "why_not": start_application_refusal(user)}
+    offered, why = licenses_for_application(user, permit_type)
+    if not offered:
+        return {"may_apply": False, "why_not": why}
+    return {"may_apply": True, "why_not": ""}
 
 
 @login_required
@@ -114,6 +126,9 @@ def start_view(request: HttpRequest, code: str) -> HttpResponse:
     if template is None:
         messages.error(request, "That permit type is not open for online application.")
         return redirect("applications:guide")
+    if not (may := _may_apply_for(request.user, template.permit_type))["may_apply"]:
+        messages.error(request, may["why_not"])
+        return redirect("applications:type", code=template.permit_type.code)
     try:
         application = application_start(template=template, applicant=request.user)
     except ApplicationError as error:

@@ -102,6 +102,7 @@ POLICY_TESTS = [
     "tests/permits/test_policy_rules.py",
     "tests/permits/test_record_scopes.py",
     "tests/applications/test_right_reason.py",
+    "tests/policy/test_staff_rules.py",
 ]
 
 MODULES = [

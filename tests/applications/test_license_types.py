@@ -11,7 +11,7 @@ from applications.models import Application
 from applications.selectors import application_progress, template_parts
 from permits.models import PermitType
 from tests.applications.conftest import fill_in
-from tests.factories import LicenseFactory, LicenseTypeFactory
+from tests.factories import LicenseFactory, LicenseTypeFactory, contractor_user
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +159,30 @@ def test_the_demo_city_sets_them():
     assert names["RES"] == ["General", "Residential"]
     assert names["ELE"] == ["Electrical"]
     assert all(names.values()), names
+
+
+def test_the_type_page_says_no_license_may_apply_before_a_draft_is_started(client, form):
+    """From the newcomer walk: a contractor with only General and Residential licenses was
+    offered "Apply for a Mechanical permit" and learnt at the People step, after typing the
+    address, that none of their licenses may apply."""
+    mechanical = LicenseTypeFactory(prefix="MC", name="Mechanical")
+    form.permit_type.license_types.set([mechanical])
+    form.permit_type.name = "Mechanical"
+    form.permit_type.save()
+    general = LicenseFactory(license_type=LicenseTypeFactory(prefix="GC", name="General"))
+    user = contractor_user(general, can_apply=True)
+    client.force_login(user)
+    code = form.permit_type.code
+    page = client.get(reverse("applications:type", args=[code])).text
+    assert "Apply for a Mechanical permit" not in page
+    assert "Mechanical permits are applied for under a Mechanical license." in page
+    assert f"Not offered: {general.number} (General)." in page
+
+    response = client.post(reverse("applications:start", args=[code]), follow=True)
+    assert "Not offered: " in response.text
+    assert not Application.objects.filter(applicant=user).exists()
+
+    # A Mechanical license of the same business: the button is back.
+    LicenseFactory(holder=general.holder, license_type=mechanical)
+    page = client.get(reverse("applications:type", args=[code])).text
+    assert "Apply for a Mechanical permit" in page

@@ -5,12 +5,13 @@ documents and fee schedules."""
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from applications.models import Application
 from demo.seed import load_city, seed_demo_city
+from licenses.models import License
 from permits.models import PermitType
+from tests.factories import contractor_user
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +61,6 @@ def test_the_guide_lists_every_type_of_the_demo_city_and_four_more_are_open_onli
     # All seven are open online, so none is sent to the office.
     assert 'id="offline-types"' not in page
 
-    demo = get_user_model().objects.get(username="demo")
     for code, (questions, documents, answers, total) in OPENED.items():
         type_page = client.get(reverse("applications:type", args=[code]), answers)
         assert type_page.status_code == 200, code
@@ -71,10 +71,15 @@ def test_the_guide_lists_every_type_of_the_demo_city_and_four_more_are_open_onli
         assert f'data-testid="estimated-total">{total}<' in text, code
         assert "(so far)" not in text, code
 
-        client.force_login(demo)
+        # Someone with Apply at a business whose license may apply for the type.
+        license = License.objects.filter(
+            license_type__in=PermitType.objects.get(code=code).license_types.all()
+        ).first()
+        applicant = contractor_user(license, can_apply=True)
+        client.force_login(applicant)
         response = client.post(reverse("applications:start", args=[code]))
         application = Application.objects.filter(
-            applicant=demo, template__permit_type__code=code
+            applicant=applicant, template__permit_type__code=code
         ).get()
         assert response.url == reverse(
             "applications:step", args=[application.reference, "location"]
