@@ -170,6 +170,10 @@ def step_view(request: HttpRequest, reference: str, step: str) -> HttpResponse:
             "step_count": len(STEPS),
             "progress": progress,
             "parts": parts,
+            # Returned as incomplete: the clerk's reasons stay in sight on every step.
+            "returned": application.submissions.order_by("-pk").first()
+            if application.status == "returned"
+            else None,
             **context,
         },
     )

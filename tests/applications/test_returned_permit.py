@@ -106,3 +106,23 @@ def test_the_search_and_my_records_show_it_returned(client, returned, applicant)
     client.force_login(applicant)
     records = client.get(reverse("permits:my_records"))
     assert "Returned for Correction" in records.text
+
+
+@pytest.mark.parametrize("step", ["review", "documents"])
+def test_every_step_of_a_returned_application_keeps_the_reasons_in_sight(
+    client, returned, applicant, step
+):
+    """From the newcomer walk: Fix and resubmit opened Review and Submit, which said
+    "Everything the application needs is here" and did not repeat the clerk's reasons."""
+    client.force_login(applicant)
+    page = client.get(reverse("applications:step", args=[returned.reference, step])).text
+    notice = page[page.index('id="returned-reasons"') :][:600]
+    assert "Returned as incomplete on" in notice
+    assert "The site plan has no setbacks.<br>Sign the owner&#x27;s authorization." in notice
+
+
+def test_my_applications_leads_from_a_returned_application_to_why(client, returned, applicant):
+    client.force_login(applicant)
+    page = client.get(reverse("applications:mine")).text
+    detail = reverse("applications:detail", args=[returned.reference])
+    assert f'<a class="small" href="{detail}">Why, and fix and resubmit</a>' in page

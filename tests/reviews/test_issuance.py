@@ -301,3 +301,24 @@ def test_the_needs_of_a_page_of_permits_take_the_same_queries_for_one_or_many(
     others = [PermitFactory(status=PermitStatus.READY_TO_ISSUE) for _ in range(5)]
     with django_assert_num_queries(len(one.captured_queries)):
         issuance_needs([approved.permit, *others])
+
+
+def test_a_permit_waiting_only_for_its_fees_says_so_at_the_top_with_its_button(
+    client, approved, django_capture_on_commit_callbacks
+):
+    """From the newcomer walk: once the needed document was in, the top of the page said only
+    "Ready to Issue"; the fees due were a section further down."""
+    permit = approved.permit
+    client.force_login(approved.applicant)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("permits:document_upload", args=[permit.number]),
+            {"kind": "Energy Compliance", "file": pdf("rescheck.pdf")},
+        )
+    permit.refresh_from_db()
+    assert permit.status == PermitStatus.READY_TO_ISSUE
+    due = sum(fee.amount for fee in permit.fees.filter(status="due"))
+    text = client.get(reverse("permits:detail", args=[permit.number])).text
+    top = text[text.index('id="ready-to-pay"') :][:900]
+    assert f"It is issued as soon as its fees due, ${due:,.2f}, are paid." in top
+    assert "Pay Fees Due" in top or "Paying needs the Pay Fees role" in top
