@@ -156,6 +156,29 @@ class ReviewConditionAdmin(admin.ModelAdmin):
         permit = condition.review.cycle.application.permit
         return permit.number if permit else "-"
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        condition = self.get_object(request, object_id)
+        extra_context = {
+            **(extra_context or {}),
+            "may_mark_met": condition is not None
+            and condition.met_at is None
+            and can_mark_condition_met(request.user),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def response_change(self, request, obj):
+        if "_mark_met" in request.POST:
+            try:
+                condition_mark_met(condition=obj, by=request.user)
+            except ApplicationError as error:
+                self.message_user(request, str(error), level=messages.ERROR)
+                return HttpResponseRedirect(request.path)
+            self.message_user(request, f"Condition marked met: {obj.text}")
+            return HttpResponseRedirect(
+                reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_changelist")
+            )
+        return super().response_change(request, obj)
+
     @admin.action(description="Mark the selected conditions met", permissions=["change"])
     def mark_met(self, request, queryset):
         try:

@@ -206,3 +206,24 @@ def test_refused_at_finish_the_date_and_notes_stay_on_the_page(
     assert "Gate code 4411, dog in the yard.</textarea>" in text
     assert f"{day:%m/%d/%Y}" in text
     assert "cannot be requested yet: the condition “Smoke alarms interconnected.”" in text
+
+
+def test_an_answered_condition_is_marked_met_from_its_own_page(
+    client, issued, item, submitted, building
+):
+    """From the newcomer walk: the answered condition's page showed Save buttons over fields
+    that cannot change, and no Mark met."""
+    reviews.condition_answer(condition=item, by=submitted.applicant, note="Alarms are in.")
+    clerk = UserFactory(is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="change_reviewcondition"))
+    client.force_login(clerk)
+    page_url = reverse("admin:reviews_answeredcondition_change", args=[item.pk])
+    page = client.get(page_url).text
+    assert 'name="_mark_met"' in page and 'name="_save"' not in page
+    response = client.post(page_url, {"_mark_met": "1"}, follow=True)
+    assert "Condition marked met" in response.text
+    item.refresh_from_db()
+    assert item.met_by == clerk
+    # Met: the page says so, with no button.
+    page = client.get(reverse("admin:reviews_reviewcondition_change", args=[item.pk])).text
+    assert 'name="_mark_met"' not in page and "Met " in page
