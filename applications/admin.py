@@ -4,7 +4,9 @@ applications, oldest first; an application's page is its intake review, with Acc
 and Return as incomplete)."""
 
 from django.contrib import admin, messages
+from django.contrib.humanize.templatetags.humanize import ordinal
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -371,6 +373,7 @@ class IntakeQueueAdmin(ApplicationAdminBase):
         "site",
         "applicant",
         "submitted_at",
+        "submission",
         days_waiting,
     )
     list_filter = ("template__permit_type",)
@@ -381,8 +384,15 @@ class IntakeQueueAdmin(ApplicationAdminBase):
             super()
             .get_queryset(request)
             .filter(status=ApplicationStatus.SUBMITTED)
+            .annotate(submission_count=Count("submissions"))
             .order_by("submitted_at", "id")
         )
+
+    @admin.display(description="submission", ordering="submission_count")
+    def submission(self, application) -> str:
+        # A resubmission after a return as incomplete: the clerk checks the reasons were met.
+        count = application.submission_count
+        return "First" if count <= 1 else f"Resubmitted ({ordinal(count)})"
 
     @admin.display(description="permit", ordering="permit__number")
     def permit_number(self, application):

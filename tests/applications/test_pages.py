@@ -473,6 +473,22 @@ def test_the_intake_queue_lists_submitted_applications_oldest_first(
     assert "3 days" in page
 
 
+def test_the_intake_queue_marks_a_resubmission(client, clerk, form, applicant, license_):
+    """From the newcomer walk: a resubmitted application looked like any new one in the
+    queue, so the clerk could not tell to check the reasons it was returned for."""
+    first = submitted(form, applicant, license_)
+    again = submitted(form, applicant, license_)
+    services.application_return(application=again, by=clerk, reasons="No site plan.")
+    again.refresh_from_db()
+    services.application_submit(application=again, by=applicant)
+    client.force_login(clerk)
+    page = client.get(reverse("admin:applications_intakequeue_changelist")).content.decode()
+    row_of = {app.reference: page[page.index(app.reference) :][:1500] for app in (first, again)}
+    assert "Resubmitted (2nd)" in row_of[again.reference]
+    assert "First" in row_of[first.reference].split("</tr>")[0]
+    assert "Resubmitted" not in row_of[first.reference].split("</tr>")[0]
+
+
 def test_the_clerk_accepts_on_the_applications_page(client, clerk, form, applicant, license_):
     application = submitted(form, applicant, license_)
     client.force_login(clerk)
