@@ -93,4 +93,10 @@ def test_an_inspector_records_a_failed_result_from_my_stops_on_a_phone(page, liv
     page.goto(f"{live_server.url}/admin/inspections/inspection/")
     expect(page.get_by_role("link", name=again.number)).to_be_visible()
     assert page.evaluate(WIDER_THAN_THE_SCREEN) <= 0, "admin's inspection list scrolls sideways"
+    # Nor does its table scroll inside its box (the status column was off the screen).
+    box = page.evaluate(
+        "(() => { const r = document.querySelector('#changelist .results');"
+        " return [r.scrollWidth, r.clientWidth]; })()"
+    )
+    assert box[0] <= box[1], f"admin's inspection table is {box[0]} px in {box[1]}"
     assert not problems, "\n".join(problems)
