@@ -321,4 +321,4 @@ def test_a_permit_waiting_only_for_its_fees_says_so_at_the_top_with_its_button(
     text = client.get(reverse("permits:detail", args=[permit.number])).text
     top = text[text.index('id="ready-to-pay"') :][:900]
     assert f"It is issued as soon as its fees due, ${due:,.2f}, are paid." in top
-    assert "Pay Fees Due" in top or "Paying needs the Pay Fees role" in top
+    assert "Pay now to issue" in top or "Paying needs the Pay Fees role" in top
