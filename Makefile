@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Every package pinned with its hashes (pip-tools; `make lock` writes them from pyproject.toml).
 LOCK := requirements-dev.lock
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
-APPS := core accounts licenses policy permits applications reviews inspections payments portal demo
+APPS := core accounts licenses policy permits applications reviews inspections payments notifications portal demo
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: demo test lint format install lock migrate seed serve worker beat bench bench-smoke load mutation audit lighthouse clean help

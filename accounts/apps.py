@@ -8,7 +8,6 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from . import (
             signals,  # noqa: F401 (connects the security log)
-            subscribers,  # noqa: F401 (the registration email)
         )
 
         if self.apps.is_installed("allauth.mfa"):

@@ -9,8 +9,8 @@ class ApplicationsConfig(AppConfig):
         from permits.pages import register_permit_notices
         from permits.parties import register_party_source
 
-        from . import subscribers  # the applicant's, owner's and contacts' emails
+        from .parties import application_parties
         from .selectors import returned_permit_notices
 
-        register_party_source(subscribers.application_parties)
+        register_party_source(application_parties)
         register_permit_notices(returned_permit_notices)

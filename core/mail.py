@@ -66,18 +66,21 @@ def render_email(template: str, context: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def send_message(message: dict[str, Any]) -> None:
-    """Send a rendered message now (inside a task)."""
+def send_message(message: dict[str, Any]) -> EmailMultiAlternatives:
+    """Send a rendered message now (inside a task); returns what was sent (its provider's
+    status, with django-anymail: `anymail_status`)."""
     email = EmailMultiAlternatives(
         subject=message["subject"],
         body=message["text"],
         from_email=message.get("from_email") or settings.DEFAULT_FROM_EMAIL,
         to=message["to"],
+        headers=message.get("headers") or None,
     )
     if message.get("html"):
         email.attach_alternative(message["html"], "text/html")
     email.send()
     logger.info("mail sent: %s to %d recipient(s)", message["subject"], len(message["to"]))
+    return email
 
 
 # Registered under the name it had in licenses/mail.py, so that messages queued before a deploy

@@ -11,7 +11,6 @@ class InspectionsConfig(AppConfig):
 
         from . import (
             signals,  # noqa: F401
-            subscribers,  # noqa: F401 (the inspection emails)
         )
         from .scheduling import all_holidays
         from .selectors import inspections_card_section

@@ -8,5 +8,4 @@ class LicensesConfig(AppConfig):
     def ready(self) -> None:
         from . import (
             signals,  # noqa: F401 (forgets cached license labels)
-            subscribers,  # noqa: F401 (the license link emails)
         )

@@ -10,7 +10,6 @@ class PaymentsConfig(AppConfig):
 
         from . import (
             receivers,  # noqa: F401 (answers the permits app's questions)
-            subscribers,  # noqa: F401 (the receipt, refund and low-balance emails)
         )
         from .selectors import trust_account_fact
 

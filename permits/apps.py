@@ -10,7 +10,6 @@ class PermitsConfig(AppConfig):
 
         from . import (
             receivers,  # noqa: F401 (forgets the cached permit types)
-            subscribers,  # noqa: F401 (the contact invitation email)
         )
         from .license_figures import license_figures
         from .scopes import provide_facts_to_policy, register_contact_flag

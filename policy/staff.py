@@ -108,6 +108,16 @@ def is_intake_clerk(user) -> bool:
     return is_city_staff(user) and user.has_perm(CHANGE_INTAKE_QUEUE)
 
 
+def intake_clerk_filter() -> Q:
+    """`is_intake_clerk` as a filter on users (told of each application submitted)."""
+    clerks = get_user_model().objects.with_perm(
+        CHANGE_INTAKE_QUEUE,
+        include_superusers=True,
+        backend="django.contrib.auth.backends.ModelBackend",
+    )
+    return city_staff_filter() & Q(pk__in=clerks.values("pk"))
+
+
 def is_plan_reviewer(user) -> bool:
     return is_city_staff(user) and user.has_perm(VIEW_MY_REVIEWS)
 

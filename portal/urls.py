@@ -21,6 +21,7 @@ urlpatterns = [
     path("permits/", include("permits.urls")),
     path("inspections/", include("inspections.urls")),
     path("payments/", include("payments.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("applications.urls")),
     path("", include("reviews.urls")),
     # Registration starts with the terms, not allauth's bare sign-up page.

@@ -18,7 +18,7 @@ class ReviewsConfig(AppConfig):
         )
         from permits.pages import register_permit_page_links, register_permit_page_section
 
-        from . import subscribers  # noqa: F401 (the first cycle; the review and fee emails)
+        from . import subscribers  # noqa: F401 (the first cycle)
         from .selectors import (
             conditions_card_section,
             conditions_page_section,

@@ -54,6 +54,7 @@ LOCAL_APPS = [
     "reviews",
     "inspections",
     "payments",
+    "notifications",
     "portal",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
@@ -237,6 +238,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.relay_outbox",
         "schedule": crontab(minute="*"),
     },
+    # Notifications (notifications.sending): a burst's message once its few minutes pass, the
+    # daily digest at its hour, and any message a failure left for later.
+    "send-due-messages": {
+        "task": "notifications.tasks.send_due_messages",
+        "schedule": crontab(minute="*"),
+    },
 }
 # The outbox (core.outbox): a task the broker refused is tried again after 5 s, then 10, 20, ...
 # up to this; sent rows are deleted after OUTBOX_KEEP_DAYS.
@@ -362,6 +369,13 @@ CITY_STATE = env("CITY_STATE", default="IL")
 CITY_OFFICE_PHONE = env("CITY_OFFICE_PHONE", default="(217) 555-0100")
 # Every email's subject (the portal's and allauth's) starts with the city's portal.
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{CITY_NAME} Permit Portal] "
+# Notifications: events on one permit within this many seconds go out as one message; the daily
+# digest goes at this hour of the city's day. Without a broker (the demo) there is no beat to
+# send a message later, so each goes at once.
+NOTIFY_GATHER_SECONDS = env.int(
+    "NOTIFY_GATHER_SECONDS", default=0 if CELERY_TASK_ALWAYS_EAGER else 120
+)
+NOTIFY_DIGEST_HOUR = env.int("NOTIFY_DIGEST_HOUR", default=7)
 # The search form's examples: an address and a license number that find something in this city
 # (the defaults are the demo city's).
 PERMIT_SEARCH_ADDRESS_EXAMPLE = env(

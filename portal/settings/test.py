@@ -17,6 +17,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 # In tests, tasks run in-process so each test sees its own mail; the broker tests override this.
 CELERY_TASK_ALWAYS_EAGER = True
+# Each message at once (tests of gathering set their own window).
+NOTIFY_GATHER_SECONDS = 0
 
 # whitenoise's manifest storage needs collectstatic first; tests serve plain files.
 STORAGES = {

@@ -20,7 +20,7 @@ from licenses.services import license_link_request
 from tests.factories import LicenseFactory, UserFactory
 
 REPO = Path(__file__).resolve().parents[2]
-REGISTRATION = "accounts.subscribers.send_registration_received"
+REGISTRATION = "notifications.subscribers.accounts.send_registration_received"
 
 
 @pytest.mark.django_db

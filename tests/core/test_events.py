@@ -201,21 +201,27 @@ def test_the_permit_page_shows_its_contractor_the_history_and_a_visitor_none(cli
 
 
 def test_no_app_sends_mail_but_through_a_subscriber():
-    """Every email the portal sends is sent by a subscriber of an event (an app's
-    subscribers.py); core.mail is the machinery, and allauth's own security messages (a
-    verification or reset link, a secret an event must not hold) go through its adapter."""
+    """Every email the portal sends is a subscriber's (notifications/subscribers/), told
+    through `notify` and sent by notifications.sending; core.mail is the machinery, and
+    allauth's own security messages (a verification or reset link, a secret an event must not
+    hold) go through its adapter."""
     import re
 
     from tests.test_import_contracts import REPO, app_modules
 
-    allowed = {"core/mail.py", "accounts/adapter.py"}
+    allowed = {"core/mail.py", "accounts/adapter.py", "notifications/sending.py"}
     sending = re.compile(r"send_templated_email\(|send_mail\(|EmailMultiAlternatives\(|\.send\(\)")
     offenders = []
     modules = app_modules()
-    assert {path.relative_to(REPO).parts[0] for path in modules} >= {"reviews", "demo", "policy"}
+    assert {path.relative_to(REPO).parts[0] for path in modules} >= {
+        "reviews",
+        "demo",
+        "policy",
+        "notifications",
+    }
     for path in modules:
         relative = path.relative_to(REPO).as_posix()
-        if relative in allowed or path.name == "subscribers.py":
+        if relative in allowed:
             continue
         if sending.search(path.read_text()):
             offenders.append(relative)
@@ -278,8 +284,8 @@ def test_the_architecture_docs_list_every_event_and_who_hears_it():
         if len(cells) < 4 or not cells[1].strip().startswith("`"):
             continue
         names = {
-            f"{app}.subscribers.{function}"
-            for app, function in re.findall(r"`(\w+): (\w+)`", cells[3])
+            f"{module}.{function}"
+            for module, function in re.findall(r"`([\w.]+): (\w+)`", cells[3])
         }
         for event_type in re.findall(r"`([\w.]+)`", cells[1]):
             documented[event_type] = names

@@ -75,7 +75,7 @@ def test_the_task_is_written_with_the_change_and_published_after_the_commit(
     intent = OutboxTask.objects.get()
     # The reviewers hear of the request: its event's delivery to their subscriber.
     assert intent.task_name == "core.events.deliver_event"
-    assert intent.args[1] == "accounts.subscribers.notify_license_reviewers"
+    assert intent.args[1] == "notifications.subscribers.accounts.notify_license_reviewers"
     assert broker.published == []  # not before the commit
     for callback in callbacks:
         callback()

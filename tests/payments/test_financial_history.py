@@ -11,11 +11,11 @@ from django.core import mail
 from django.urls import reverse
 
 from core.models import Event
+from notifications.subscribers.payments import send_receipt
 from payments.exceptions import TrustAccountBusinessFixed
 from payments.flows import payment_refund
 from payments.models import Payment, PaymentLine, TrustAccount
 from payments.selectors import trust_balance
-from payments.subscribers import send_receipt
 from permits.exceptions import FeeDetailsHeld
 from permits.models import Fee, FeeStatus
 from tests.factories import (

@@ -82,7 +82,7 @@ def test_only_a_manager_sets_the_low_balance_alert(license):
 
 def test_the_low_balance_alert_goes_to_the_managers_the_policy_counts(license, mailoutbox):
     from core.events import event_record
-    from payments.subscribers import send_low_balance_alert
+    from notifications.subscribers.payments import send_low_balance_alert
 
     account = fund(license, "100.00")
     contractor_user(license, can_manage=True, username="verifiedboss")

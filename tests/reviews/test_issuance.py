@@ -101,9 +101,12 @@ def test_issued_once_paid_and_the_document_needed_before_issuance_is_in(
     )
     permit.refresh_from_db()
     assert permit.status == PermitStatus.ISSUED and permit.expires_on is not None
-    assert [m.subject for m in mail.outbox] == [
-        f"[City of Springfield Permit Portal] Permit {permit.number} is issued"
-    ]
+    # The applicant and the owner, each once.
+    issued = f"[City of Springfield Permit Portal] Permit {permit.number} is issued"
+    assert {m.subject for m in mail.outbox} == {issued}
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        ["owner@example.com", approved.applicant.email]
+    )
 
 
 def test_a_condition_before_issuance_holds_it_until_staff_mark_it_met(
@@ -242,9 +245,9 @@ def test_the_document_uploaded_on_the_permit_page_as_its_kind_issues_it(
     assert permit.status == PermitStatus.ISSUED
     document = permit.documents.get()
     assert document.kind == "Energy Compliance"
-    assert [m.subject for m in mail.outbox] == [
+    assert {m.subject for m in mail.outbox} == {
         f"[City of Springfield Permit Portal] Permit {permit.number} is issued"
-    ]
+    }
     assert (
         "Needed before issuance"
         not in client.get(reverse("permits:detail", args=[permit.number])).text

@@ -215,7 +215,10 @@ def test_an_email_enqueued_while_redis_is_down_is_delivered_once_it_is_back(
         assert intent.task_name == "core.events.deliver_event"
         event = Event.objects.get(type="license_link.requested", object_id=link.pk)
         assert intent.sent_at is None
-        assert intent.args == [event.pk, "accounts.subscribers.notify_license_reviewers"]
+        assert intent.args == [
+            event.pk,
+            "notifications.subscribers.accounts.notify_license_reviewers",
+        ]
         assert "Connection refused" in intent.last_error
 
         # The relay, while Redis is still down, keeps it too.
@@ -263,7 +266,7 @@ def test_control_without_the_outbox_an_email_sent_while_redis_is_down_is_lost(pr
                 content_type=ContentType.objects.get_for_model(type(user)),
                 object_id=user.pk,
             )
-            name = "accounts.subscribers.send_registration_received"
+            name = "notifications.subscribers.accounts.send_registration_received"
             transaction.on_commit(lambda: deliver_event.delay(event.pk, name))
     assert type(user).objects.filter(pk=user.pk).exists()
     assert OutboxTask.objects.count() == 0

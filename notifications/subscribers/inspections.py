@@ -6,10 +6,12 @@ from django.conf import settings
 from django.urls import reverse
 
 from core.events import subscriber
-from core.mail import absolute_url, send_templated_email
+from core.mail import absolute_url
 from core.models import Event
+from inspections.models import Inspection
 
-from .models import Inspection
+from ..catalogue import INSPECTOR, REQUESTER
+from ..services import notify
 
 
 def _inspection(inspection_id: int) -> Inspection:
@@ -18,17 +20,22 @@ def _inspection(inspection_id: int) -> Inspection:
     ).get(pk=inspection_id)
 
 
-def _email_requester(inspection_id: int, template: str, links=lambda inspection: {}) -> None:
+def _email_requester(
+    event: Event, inspection_id: int, template: str, links=lambda inspection: {}
+) -> None:
     """Email the contractor who requested the inspection, with its page and any other links
     (`links` of the inspection)."""
     inspection = _inspection(inspection_id)
     if inspection.requested_by is None or not inspection.requested_by.email:
         return  # not requested on the portal: the admin's message says so
     url = absolute_url(reverse("inspections:detail", args=[inspection.pk]))
-    send_templated_email(
+    notify(
+        event,
+        to=[inspection.requested_by],
+        roles=[REQUESTER],
         template=template,
-        to=[inspection.requested_by.email],
         context={"inspection": inspection, "url": url, **links(inspection)},
+        permit=inspection.permit,
     )
 
 
@@ -39,7 +46,7 @@ def _actor_name(event: Event) -> str:
 @subscriber("inspection.requested")
 def send_inspection_confirmation(event: Event) -> None:
     """The requester: the inspection's day, time and page."""
-    _email_requester(event.object_id, "inspection_confirmation")
+    _email_requester(event, event.object_id, "inspection_confirmation")
 
 
 @subscriber("inspection.cancelled")
@@ -57,7 +64,7 @@ def send_inspection_cancelled(event: Event) -> None:
     def why(inspection: Inspection) -> dict[str, str]:
         return {"reason": reason, "office_phone": settings.CITY_OFFICE_PHONE}
 
-    _email_requester(event.object_id, "inspection_cancelled", why)
+    _email_requester(event, event.object_id, "inspection_cancelled", why)
 
 
 @subscriber("inspection.cancelled")
@@ -71,9 +78,12 @@ def send_inspection_cancelled_to_inspector(event: Event) -> None:
     if inspector is None or not inspector.user.email:
         return
     cancelled_by = _actor_name(event)
-    send_templated_email(
+    notify(
+        event,
+        to=[inspector.user],
+        roles=[INSPECTOR],
+        permit=inspection.permit,
         template="inspection_cancelled_inspector",
-        to=[inspector.user.email],
         context={
             "inspection": inspection,
             "cancelled_by": cancelled_by,
@@ -95,4 +105,34 @@ def send_inspection_result(event: Event) -> None:
         url = reverse("inspections:request", args=[inspection.permit.number])
         return {"request_again_url": absolute_url(url)}
 
-    _email_requester(event.object_id, "inspection_result", request_again)
+    _email_requester(event, event.object_id, "inspection_result", request_again)
+
+
+@subscriber("inspection.scheduled")
+def send_inspection_scheduled(event: Event) -> None:
+    """Staff gave an inspection another day or inspector: the requester hears the day; the
+    inspector whose day it is now on hears of the stop."""
+    inspection = _inspection(event.object_id)
+    url = absolute_url(reverse("inspections:detail", args=[inspection.pk]))
+    if inspection.requested_by is not None:
+        notify(
+            event,
+            to=[inspection.requested_by],
+            roles=[REQUESTER],
+            permit=inspection.permit,
+            template="inspection_scheduled",
+            context={"inspection": inspection, "url": url},
+        )
+    inspector = inspection.inspector
+    if inspector is not None and inspector.user.email:
+        notify(
+            event,
+            to=[inspector.user],
+            roles=[INSPECTOR],
+            permit=inspection.permit,
+            template="inspection_scheduled_inspector",
+            context={
+                "inspection": inspection,
+                "url": absolute_url(reverse("inspections:my_stops")),
+            },
+        )

@@ -4,25 +4,29 @@ the business's managers when its trust account falls below their alert."""
 from django.urls import reverse
 
 from core.events import subscriber
-from core.mail import absolute_url, send_templated_email
+from core.mail import absolute_url
 from core.models import Event
 from licenses.models import Membership
+from payments.models import Payment, TrustAccount
+from payments.selectors import payment_lines, trust_balance
 from policy.businesses import can_manage_business
 
-from .models import Payment, TrustAccount
-from .selectors import payment_lines, trust_balance
+from ..catalogue import BUSINESS_MANAGE, PAYER
+from ..services import notify
 
 
-def _email_payer(payment_id: int, template: str) -> None:
+def _email_payer(event: Event, payment_id: int, template: str) -> None:
     """Email the payer about their payment: its lines as paid, and its receipt's page."""
     payment = Payment.objects.select_related(
         "user", "trust_account__contractor", "deposit_to__contractor"
     ).get(pk=payment_id)
     if payment.user is None:
         return  # paid in the city's own system: nobody paid through the portal
-    send_templated_email(
+    notify(
+        event,
+        to=[payment.user],
+        roles=[PAYER],
         template=template,
-        to=[payment.user.email],
         context={
             "payment": payment,
             "lines": list(payment_lines(payment)),
@@ -34,14 +38,14 @@ def _email_payer(payment_id: int, template: str) -> None:
 @subscriber("payment.completed")
 def send_receipt(event: Event) -> None:
     """The payer: the receipt (it cannot be turned off)."""
-    _email_payer(event.object_id, "payment_receipt")
+    _email_payer(event, event.object_id, "payment_receipt")
 
 
 @subscriber("payment.refunded")
 def send_refund_notice(event: Event) -> None:
     """The payer of a refunded payment: what was refunded, where the money goes, and that its
     fees are due again (or waived)."""
-    _email_payer(event.object_id, "payment_refunded")
+    _email_payer(event, event.object_id, "payment_refunded")
 
 
 @subscriber("trust.low_balance")
@@ -54,9 +58,11 @@ def send_low_balance_alert(event: Event) -> None:
     managers = [m.user for m in memberships if can_manage_business(m.user, account.contractor_id)]
     if not managers:
         return
-    send_templated_email(
+    notify(
+        event,
+        to=managers,
+        roles=[BUSINESS_MANAGE],
         template="trust_low_balance",
-        to=[manager.email for manager in managers],
         context={
             "account": account,
             "balance": trust_balance(account),

@@ -5,10 +5,12 @@ to say, so the accounts app, above it, tells them.)"""
 from django.urls import reverse
 
 from core.events import subscriber
-from core.mail import absolute_url, send_templated_email
+from core.mail import absolute_url
 from core.models import Event
+from licenses.models import LicenseLink, LicenseLinkStatus
 
-from .models import LicenseLink, LicenseLinkStatus
+from ..catalogue import ACCOUNT_HOLDER
+from ..services import notify
 
 
 def verification_url(user) -> str:
@@ -30,9 +32,11 @@ def send_license_link_decision(event: Event) -> None:
         "user", "license__holder", "license__license_type"
     ).get(pk=event.object_id)
     approved = link.status == LicenseLinkStatus.APPROVED
-    send_templated_email(
+    notify(
+        event,
+        to=[link.user],
+        roles=[ACCOUNT_HOLDER],
         template="license_approved" if approved else "license_rejected",
-        to=[link.user.email],
         context={
             "link": link,
             "user": link.user,

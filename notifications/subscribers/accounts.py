@@ -7,14 +7,16 @@ from datetime import datetime
 from django.conf import settings
 from django.urls import reverse
 
+from accounts.models import AuthenticatorEnrolment, User
+from accounts.services import enrolment_token
 from core.events import subscriber
-from core.mail import absolute_url, send_templated_email
+from core.mail import absolute_url
 from core.models import Event
 from licenses.models import LicenseLink
 from policy.staff import license_link_decider_filter, license_reviewer_filter
 
-from .models import AuthenticatorEnrolment, User
-from .services import enrolment_token
+from ..catalogue import ACCOUNT_HOLDER, LICENSE_REVIEWERS
+from ..services import notify
 
 
 @subscriber("account.registered")
@@ -24,9 +26,11 @@ def send_registration_received(event: Event) -> None:
     links = LicenseLink.objects.filter(user=user).select_related(
         "license__holder", "license__license_type"
     )
-    send_templated_email(
+    notify(
+        event,
+        to=[user],
+        roles=[ACCOUNT_HOLDER],
         template="registration_received",
-        to=[user.email],
         context={
             "user": user,
             "links": list(links),
@@ -53,9 +57,11 @@ def notify_license_reviewers(event: Event) -> None:
     link = LicenseLink.objects.select_related(
         "user", "license__holder", "license__license_type"
     ).get(pk=event.object_id)
-    send_templated_email(
-        template="license_link_review",
+    notify(
+        event,
         to=license_reviewer_addresses(),
+        roles=[LICENSE_REVIEWERS],
+        template="license_link_review",
         context={
             "link": link,
             "review_url": absolute_url(
@@ -71,9 +77,11 @@ def send_second_factor_locked(event: Event) -> None:
     """The account's owner, once a lock-out: someone has their password and is guessing codes
     (or they mistyped many times)."""
     user = User.objects.get(pk=event.object_id)
-    send_templated_email(
+    notify(
+        event,
+        to=[user],
+        roles=[ACCOUNT_HOLDER],
         template="second_factor_locked",
-        to=[user.email],
         context={
             "user": user,
             "wrong_codes": event.payload["wrong_codes"],
@@ -91,9 +99,11 @@ def send_authenticator_link(event: Event) -> None:
     )
     if enrolment.used_at or enrolment.replaced_at:
         return  # a newer link went out meanwhile (a retried delivery must not send a dead one)
-    send_templated_email(
+    notify(
+        event,
+        to=[enrolment.user],
+        roles=[ACCOUNT_HOLDER],
         template="authenticator_link",
-        to=[enrolment.user.email],
         context={
             "user": enrolment.user,
             "link": absolute_url(

@@ -1,0 +1,346 @@
+"""Telling people: `notify` turns one event and the people a subscriber found into one notice per
+person (never two, whichever roles or subscribers found them), each kept for the portal's
+Notifications page and gathered into the messages their preferences ask for: at once (after a
+few minutes, so that a burst of events on one permit is one message), in the daily digest, or
+not at all. `notifications.sending` sends a message once its time comes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from core.mail import render_email
+from core.models import Event
+from permits.models import Permit
+
+from .catalogue import DEFAULT_TIMING, RULES, Channel, Rule, Timing
+from .models import AddressOptOut, BusinessDefault, Message, MessageState, Notice, Preference
+
+logger = logging.getLogger("portal.notifications")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One person to tell: their address, their account if they have one, and the roles in
+    which they hear this event (catalogue's role names)."""
+
+    email: str
+    user_id: int | None = None
+    name: str = ""
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def key(self) -> str:
+        return f"user:{self.user_id}" if self.user_id else f"email:{self.email.strip().lower()}"
+
+
+Context = dict[str, Any] | Callable[[Recipient], dict[str, Any]]
+
+
+def as_recipient(person: Any, roles: Iterable[str] = ()) -> Recipient | None:
+    """A Recipient from a permit's Party, a user, an address or a Recipient."""
+    extra = frozenset(roles)
+    if isinstance(person, Recipient):
+        return Recipient(person.email, person.user_id, person.name, person.roles | extra)
+    if isinstance(person, str):
+        return Recipient(person, None, "", extra) if person.strip() else None
+    if hasattr(person, "roles") and hasattr(person, "email"):  # permits.parties.Party
+        return Recipient(person.email, person.user_id, person.name, frozenset(person.roles) | extra)
+    if getattr(person, "pk", None) and getattr(person, "email", ""):
+        name = person.get_full_name() or person.get_username()
+        return Recipient(person.email, person.pk, name, extra)
+    return None
+
+
+def _people(to: Iterable[Any], roles: Iterable[str]) -> list[Recipient]:
+    """Each person once (an address that has an account is that account), with every role."""
+    found = [r for r in (as_recipient(person, roles) for person in to) if r and r.email]
+    loose = {r.email.strip().lower() for r in found if not r.user_id}
+    accounts = {}
+    if loose:
+        users = get_user_model().objects.annotate(address=Lower("email"))
+        accounts = dict(
+            users.filter(address__in=loose, is_active=True).values_list("address", "pk")
+        )
+    merged: dict[str, Recipient] = {}
+    for person in found:
+        user_id = person.user_id or accounts.get(person.email.strip().lower())
+        person = Recipient(person.email, user_id, person.name, person.roles)
+        known = merged.get(person.key)
+        if known:
+            person = Recipient(
+                known.email, known.user_id, known.name or person.name, known.roles | person.roles
+            )
+        merged[person.key] = person
+    return list(merged.values())
+
+
+# Preferences -------------------------------------------------------------------------------------
+
+
+def timings_for(user_ids: Iterable[int], group: str) -> dict[int, dict[str, str]]:
+    """Each user's timing on each channel for a group: their own choice, else the default
+    their business's Manager set (the most their businesses ask for), else the portal's."""
+    user_ids = list(set(user_ids))
+    chosen: dict[int, dict[str, str]] = {pk: {} for pk in user_ids}
+    for user_id, channel, timing in Preference.objects.filter(
+        user_id__in=user_ids, group=group
+    ).values_list("user_id", "channel", "timing"):
+        chosen[user_id][channel] = timing
+    by_business = BusinessDefault.objects.filter(
+        group=group,
+        contractor__memberships__user_id__in=user_ids,
+    ).values_list("contractor__memberships__user_id", "channel", "timing")
+    rank = {Timing.OFF: 0, Timing.DIGEST: 1, Timing.NOW: 2}
+    business: dict[int, dict[str, str]] = {}
+    for user_id, channel, timing in by_business:
+        mine = business.setdefault(user_id, {})
+        if rank[timing] >= rank.get(mine.get(channel, Timing.OFF), 0):
+            mine[channel] = timing
+    return {
+        pk: {
+            channel: chosen[pk].get(channel)
+            or business.get(pk, {}).get(channel)
+            or DEFAULT_TIMING[channel]
+            for channel in Channel.values
+        }
+        for pk in user_ids
+    }
+
+
+def preferences_save(*, user, choices: dict[tuple[str, str], str]) -> None:
+    """Save a user's choices ({(group, channel): timing}); what cannot be turned off is not a
+    choice."""
+    with transaction.atomic():
+        for (group, channel), timing in choices.items():
+            Preference.objects.update_or_create(
+                user=user, group=group, channel=channel, defaults={"timing": timing}
+            )
+
+
+def business_defaults_save(*, contractor, by, choices: dict[tuple[str, str], str]) -> None:
+    """A Manager's defaults for the business's users ({(group, channel): timing})."""
+    with transaction.atomic():
+        for (group, channel), timing in choices.items():
+            BusinessDefault.objects.update_or_create(
+                contractor=contractor,
+                group=group,
+                channel=channel,
+                defaults={"timing": timing, "updated_by": by},
+            )
+
+
+def address_opt_out(*, email: str, group: str) -> None:
+    AddressOptOut.objects.get_or_create(email=email.strip().lower(), group=group)
+
+
+# Channels a person can be reached on beyond email and the portal (text messages: the number
+# they verified). notifications.sms registers its lookup: `{user_id: number}`.
+_sms_numbers: list[Callable[[list[int]], dict[int, str]]] = []
+
+
+def register_sms_numbers(lookup: Callable[[list[int]], dict[int, str]]) -> None:
+    if lookup not in _sms_numbers:
+        _sms_numbers.append(lookup)
+
+
+def sms_numbers(user_ids: list[int]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for lookup in _sms_numbers:
+        found.update(lookup(user_ids))
+    return found
+
+
+# Telling -----------------------------------------------------------------------------------------
+
+
+def notify(
+    event: Event,
+    *,
+    to: Iterable[Any],
+    template: str,
+    context: Context,
+    permit: Permit | None = None,
+    link: str = "",
+    roles: Iterable[str] = (),
+) -> list[Notice]:
+    """Tell each person in `to` (parties, users, addresses) of `event` once, rendered from
+    templates/email/<template>_* with `context` (or `context(recipient)`), linked to `permit`
+    and to `link` (the page to act on; default: the context's "url"). Messages due now are
+    sent before this returns; a failure to send raises (the subscriber is tried again, and
+    nobody is told twice)."""
+    rule = RULES[event.type]
+    people = _people(to, roles)
+    if people:
+        known = set(
+            Notice.objects.filter(event=event, recipient__in=[p.key for p in people]).values_list(
+                "recipient", flat=True
+            )
+        )
+        people = [person for person in people if person.key not in known]
+    if people:
+        _tell(event, rule, people, template, context, permit, link)
+    message_ids = list(
+        Message.objects.filter(
+            state=MessageState.OPEN, send_after__lte=timezone.now(), notices__event=event
+        ).values_list("pk", flat=True)
+    )
+    from .sending import message_send
+
+    for message_id in message_ids:
+        message_send(message_id=message_id)
+    return list(Notice.objects.filter(event=event))
+
+
+def _tell(event, rule: Rule, people, template, context, permit, link) -> None:
+    user_ids = [p.user_id for p in people if p.user_id]
+    timings = timings_for(user_ids, rule.group) if user_ids else {}
+    loose = [p.email.strip().lower() for p in people if not p.user_id]
+    opted_out = set(
+        AddressOptOut.objects.filter(email__in=loose, group=rule.group).values_list(
+            "email", flat=True
+        )
+    )
+    numbers = sms_numbers(user_ids) if user_ids else {}
+    for person in people:
+        if person.user_id:
+            timing = dict(timings[person.user_id])
+        else:
+            off = person.email.strip().lower() in opted_out
+            timing = {
+                Channel.EMAIL: Timing.OFF if off else DEFAULT_TIMING[Channel.EMAIL],
+                Channel.PORTAL: Timing.OFF,
+                Channel.SMS: Timing.OFF,
+            }
+        if not rule.can_turn_off:
+            timing[Channel.EMAIL] = Timing.NOW
+        if person.user_id not in numbers:
+            timing[Channel.SMS] = Timing.OFF
+        if all(value == Timing.OFF for value in timing.values()):
+            continue
+        values = context(person) if callable(context) else context
+        rendered = render_email(template, {**values, "recipient": person})
+        url = link or values.get("url", "")
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    notice = Notice.objects.create(
+                        event=event,
+                        recipient=person.key,
+                        user_id=person.user_id,
+                        email=person.email,
+                        permit=permit,
+                        group=rule.group,
+                        roles=",".join(sorted(person.roles)),
+                        subject=rendered["subject"],
+                        text=rendered["text"],
+                        html=rendered["html"],
+                        link=_path(url),
+                        in_portal=bool(person.user_id) and timing[Channel.PORTAL] != Timing.OFF,
+                        can_turn_off=rule.can_turn_off,
+                    )
+            except IntegrityError:
+                continue  # told by a delivery running at the same time
+            _supersede(notice, rule)
+            if timing[Channel.EMAIL] != Timing.OFF:
+                _gather(notice, Channel.EMAIL, person.email, timing[Channel.EMAIL], rule)
+            if timing[Channel.SMS] != Timing.OFF:
+                _gather(notice, Channel.SMS, numbers[person.user_id], timing[Channel.SMS], rule)
+
+
+def _path(url: str) -> str:
+    base = settings.PORTAL_BASE_URL.rstrip("/")
+    return url[len(base) :] if url.startswith(base) else url
+
+
+def _supersede(notice: Notice, rule: Rule) -> None:
+    """Earlier notices this event makes untrue, for the same person, not sent yet: dropped from
+    their messages (a cancelled inspection's confirmation, fees due on a permit issued since)."""
+    if not rule.supersedes:
+        return
+    event = notice.event
+    same = (
+        Q(event__content_type_id=event.content_type_id, event__object_id=event.object_id)
+        if rule.same == "subject"
+        else Q(permit_id=notice.permit_id)
+    )
+    if rule.same != "subject" and notice.permit_id is None:
+        return
+    earlier = (
+        Notice.objects.filter(same, recipient=notice.recipient, event__type__in=rule.supersedes)
+        .filter(superseded_by__isnull=True, messages__state=MessageState.OPEN)
+        .exclude(pk=notice.pk)
+        .exclude(messages__state__in=[s for s in MessageState.values if s != MessageState.OPEN])
+        .distinct()
+    )
+    Notice.objects.filter(pk__in=list(earlier.values_list("pk", flat=True))).update(
+        superseded_by=notice
+    )
+
+
+def _gather(notice: Notice, channel: str, address: str, timing: str, rule: Rule) -> Message:
+    """The message this notice goes out in: the open one for the same person, channel and key
+    (a permit's burst, the day's digest), or a new one."""
+    now = timezone.now()
+    if timing == Timing.DIGEST:
+        key, send_after = "digest", next_digest_time(now)
+    elif not rule.can_turn_off:
+        key, send_after = f"event:{notice.event_id}", now
+    else:
+        key = f"permit:{notice.permit_id}" if notice.permit_id else f"event:{notice.event_id}"
+        send_after = now + timedelta(seconds=settings.NOTIFY_GATHER_SECONDS)
+    fields = {"channel": channel, "recipient": notice.recipient, "key": key}
+    message = Message.objects.select_for_update().filter(state=MessageState.OPEN, **fields).first()
+    if message is None:
+        try:
+            with transaction.atomic():
+                message = Message.objects.create(
+                    **fields,
+                    user_id=notice.user_id,
+                    address=address,
+                    permit_id=notice.permit_id if key.startswith("permit:") else None,
+                    group=notice.group,
+                    can_turn_off=notice.can_turn_off,
+                    send_after=send_after,
+                )
+        except IntegrityError:  # another event on the permit made it meanwhile
+            message = Message.objects.select_for_update().get(state=MessageState.OPEN, **fields)
+    changes = []
+    if message.group and message.group != notice.group:
+        message.group = ""  # several groups: its unsubscribe offers each
+        changes.append("group")
+    if message.can_turn_off and not notice.can_turn_off:
+        message.can_turn_off = False
+        changes.append("can_turn_off")
+    if changes:
+        message.save(update_fields=changes)
+    message.notices.add(notice)
+    return message
+
+
+def next_digest_time(now: datetime) -> datetime:
+    """The next daily digest: NOTIFY_DIGEST_HOUR o'clock in the city's time zone."""
+    local = timezone.localtime(now)
+    at = timezone.make_aware(
+        datetime.combine(local.date(), time(settings.NOTIFY_DIGEST_HOUR)), local.tzinfo
+    )
+    return at if at > local else at + timedelta(days=1)
+
+
+def notices_mark_read(*, user, notice_ids: Iterable[int] | None = None) -> int:
+    """Mark the user's notifications read (all of them when no ids are given)."""
+    unread = Notice.objects.filter(user=user, in_portal=True, read_at__isnull=True)
+    if notice_ids is not None:
+        unread = unread.filter(pk__in=list(notice_ids))
+    return unread.update(read_at=timezone.now())
