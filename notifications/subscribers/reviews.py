@@ -124,20 +124,28 @@ def send_resubmission_to_reviewers(event: Event) -> None:
         .order_by("discipline__position", "pk")
     )
     context = {"application": application, "permit": application.permit}
+    # A reviewer with two of the cycle's reviews hears once, of both.
+    by_reviewer: dict = {}
     for review in reviews:
         if review.reviewer_id and review.reviewer.email:
-            notify(
-                event,
-                to=[review.reviewer],
-                roles=[REVIEWER],
-                permit=application.permit,
-                template="corrections_resubmitted",
-                context={
-                    **context,
-                    "reviews": [review],
-                    "url": absolute_url(reverse("admin:reviews_myreview_change", args=[review.pk])),
-                },
-            )
+            by_reviewer.setdefault(review.reviewer, []).append(review)
+    for reviewer, theirs in by_reviewer.items():
+        notify(
+            event,
+            to=[reviewer],
+            roles=[REVIEWER],
+            permit=application.permit,
+            template="corrections_resubmitted",
+            context={
+                **context,
+                "reviews": theirs,
+                "url": absolute_url(
+                    reverse("admin:reviews_myreview_change", args=[theirs[0].pk])
+                    if len(theirs) == 1
+                    else reverse("admin:reviews_myreview_changelist")
+                ),
+            },
+        )
     unassigned = [review for review in reviews if not review.reviewer_id]
     if reviews and not unassigned:
         return
