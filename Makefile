@@ -75,6 +75,7 @@ bench: install
 	bench/prepare.sh
 	$(BIN)/python bench/generate.py --permits $(PERMITS)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/notifying.py
 
 # The benchmark on a city of 3,000 permits, every page asked a few times and nothing judged: CI
 # runs it so that the generator's SQL cannot fall behind the migrations (PostgreSQL and Redis up).
