@@ -83,6 +83,7 @@ SMOKE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/permit_portal_bench_smo
 bench-smoke: install
 	$(BIN)/python bench/generate.py --permits 3000 --database-url $(SMOKE_DATABASE_URL)
 	$(BIN)/python bench/run.py --smoke --database-url $(SMOKE_DATABASE_URL)
+	$(BIN)/python bench/notifying.py --smoke --users 200 --moves 5 --database-url $(SMOKE_DATABASE_URL)
 
 # Known vulnerabilities in the installed packages: needs a machine that can reach the
 # vulnerability database (PyPI's advisory service); installs pip-audit on first use.

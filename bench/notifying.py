@@ -172,6 +172,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--moves", type=int, default=200)
     parser.add_argument("--digest-send", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--smoke", action="store_true", help="run, judge nothing, keep no results")
     args = parser.parse_args()
     os.environ["EMAIL_URL"] = "dummymail://"
     setup_django(args.database_url)
@@ -197,7 +198,8 @@ def main() -> None:
     }
     results["daily digest"] = digest
     digest_cleanup()
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    if not args.smoke:
+        RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     for name, row in results["status change"].items():
         print(
             f"status change, {name} ({row['parties']}): p50 {row['p50_ms']} ms, "
