@@ -30,6 +30,7 @@ def send_registration_received(event: Event) -> None:
         event,
         to=[user],
         roles=[ACCOUNT_HOLDER],
+        link=absolute_url(reverse("accounts:manage")),
         template="registration_received",
         context={
             "user": user,
@@ -61,6 +62,7 @@ def notify_license_reviewers(event: Event) -> None:
         event,
         to=license_reviewer_addresses(),
         roles=[LICENSE_REVIEWERS],
+        link=absolute_url(reverse("admin:licenses_licenselink_change", args=[link.pk])),
         template="license_link_review",
         context={
             "link": link,
@@ -81,6 +83,7 @@ def send_second_factor_locked(event: Event) -> None:
         event,
         to=[user],
         roles=[ACCOUNT_HOLDER],
+        link=absolute_url(reverse("account_change_password")),
         template="second_factor_locked",
         context={
             "user": user,

@@ -36,6 +36,7 @@ def send_license_link_decision(event: Event) -> None:
         event,
         to=[link.user],
         roles=[ACCOUNT_HOLDER],
+        link=absolute_url(reverse("accounts:manage")),
         template="license_approved" if approved else "license_rejected",
         context={
             "link": link,

@@ -93,9 +93,18 @@ def test_every_event_reaches_exactly_the_roles_its_row_names(world):
         told = heard(event)
         assert set(told) == expect(people, *names), event.type
         checked[event.type] = set(told)
-        # In the portal for those with an account; the owner's address has none.
-        for notice in Notice.objects.filter(event=event):
+        for notice in Notice.objects.filter(event=event).select_related("permit"):
+            # In the portal for those with an account; the owner's address has none.
             assert notice.in_portal == (notice.user_id is not None)
+            # What it says (requirement 9): the permit's number and address, a link straight
+            # to the page, in plain text and HTML.
+            if notice.permit is not None:
+                said = notice.subject + notice.text
+                assert notice.permit.number in said, (event.type, said)
+                assert notice.permit.address in said, (event.type, said)
+            assert notice.html or RULES[event.type].secret, event.type
+            # A one-time link is not kept: the portal's notice links nowhere.
+            assert notice.link or RULES[event.type].secret, event.type
         return told
 
     check(

@@ -58,7 +58,7 @@ def test_approval_assesses_the_fees_and_emails_the_pay_link(approved):
     ]
     fees_mail = [m for m in mail.outbox if "fees due" in m.subject]
     assert [m.to for m in fees_mail] == [[approved.applicant.email]]
-    assert f"{permit.number} approved: fees due $300.00" in fees_mail[0].subject
+    assert f"{permit.number}, {permit.address} approved: fees due $300.00" in fees_mail[0].subject
     assert reverse("permits:detail", args=[permit.number]) in fees_mail[0].body
 
 
@@ -102,7 +102,9 @@ def test_issued_once_paid_and_the_document_needed_before_issuance_is_in(
     permit.refresh_from_db()
     assert permit.status == PermitStatus.ISSUED and permit.expires_on is not None
     # The applicant and the owner, each once.
-    issued = f"[City of Springfield Permit Portal] Permit {permit.number} is issued"
+    issued = (
+        f"[City of Springfield Permit Portal] Permit {permit.number} is issued: {permit.address}"
+    )
     assert {m.subject for m in mail.outbox} == {issued}
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         ["owner@example.com", approved.applicant.email]
@@ -246,7 +248,7 @@ def test_the_document_uploaded_on_the_permit_page_as_its_kind_issues_it(
     document = permit.documents.get()
     assert document.kind == "Energy Compliance"
     assert {m.subject for m in mail.outbox} == {
-        f"[City of Springfield Permit Portal] Permit {permit.number} is issued"
+        f"[City of Springfield Permit Portal] Permit {permit.number} is issued: {permit.address}"
     }
     assert (
         "Needed before issuance"

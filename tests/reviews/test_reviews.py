@@ -180,7 +180,10 @@ def test_the_cycles_last_decision_emails_the_applicant_and_contacts_once(
         [submitted.applicant.email, "pm@build.test"]
     )
     message = mail.outbox[0]
-    assert f"{submitted.permit.number}: plan review needs corrections" in message.subject
+    assert (
+        f"{submitted.permit.number}, {submitted.permit.address}: plan review needs corrections"
+        in (message.subject)
+    )
     assert "- Building: Approved" in message.body
     assert "- Zoning: Corrections Required" in message.body
     assert "1 discipline asked for corrections: 2 items need your response" in message.body
