@@ -9,4 +9,11 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self) -> None:
-        from . import subscribers  # noqa: F401 (every email, told through notify)
+        from . import (
+            sending,
+            subscribers,  # noqa: F401 (every email, told through notify)
+            unsubscribe,
+        )
+
+        sending.register_email_headers(unsubscribe.email_headers)
+        sending.register_email_content(unsubscribe.with_footer)

@@ -36,6 +36,10 @@ _senders: dict[str, Sender] = {}
 # address may be sent to at all (a bounced address: notifications.tracking).
 _header_makers: list[Callable[[Message], dict[str, str]]] = []
 _blockers: list[Callable[[Message], str]] = []
+# Changes to an email's content as it leaves, before its headers are made (notifications.
+# unsubscribe: the footer of one that can be turned off): `change(message, notices, content)`.
+ContentChange = Callable[[Message, list[Notice], dict[str, str]], dict[str, str]]
+_content_changes: list[ContentChange] = []
 
 
 def register_sender(channel: str, sender: Sender) -> None:
@@ -45,6 +49,11 @@ def register_sender(channel: str, sender: Sender) -> None:
 def register_email_headers(maker: Callable[[Message], dict[str, str]]) -> None:
     if maker not in _header_makers:
         _header_makers.append(maker)
+
+
+def register_email_content(change: ContentChange) -> None:
+    if change not in _content_changes:
+        _content_changes.append(change)
 
 
 def register_blocker(blocker: Callable[[Message], str]) -> None:
@@ -237,6 +246,8 @@ def compose(message: Message, notices: list[Notice]) -> dict[str, str]:
 
 def send_email(message: Message, notices: list[Notice]) -> str:
     content = compose(message, notices)
+    for change in _content_changes:
+        content = change(message, notices, content)
     message.subject = content["subject"][:300]
     headers: dict[str, str] = {}
     for maker in _header_makers:

@@ -1,10 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import unsubscribe_views, views
 
 app_name = "notifications"
 
 urlpatterns = [
     path("", views.notification_list, name="list"),
     path("read/", views.notifications_read, name="read"),
+    # Signed out, from an email's links (a signed token).
+    path("unsubscribe/<str:token>/", unsubscribe_views.unsubscribe_view, name="unsubscribe"),
+    path("preferences/<str:token>/", unsubscribe_views.email_choices_view, name="email_choices"),
 ]
