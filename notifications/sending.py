@@ -38,6 +38,17 @@ _header_makers: list[Callable[[Message], dict[str, str]]] = []
 _blockers: list[Callable[[Message], str]] = []
 
 
+class NotSent(Exception):
+    """A sender's answer that this message will never go (the provider refuses the address for
+    good): the message is closed with the reason instead of tried again, and what the sender
+    wrote before raising (e.g. the number marked opted out) is kept."""
+
+    def __init__(self, reason: str, *, state: str = MessageState.FAILED) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.state = state
+
+
 def register_sender(channel: str, sender: Sender) -> None:
     _senders[channel] = sender
 
@@ -77,7 +88,12 @@ def message_send(*, message_id: int, now: datetime | None = None) -> bool:
                 reason = blocker(message)
                 if reason:
                     return _close(message, MessageState.DROPPED, reason)
-            provider_id = _senders[message.channel](message, notices)
+            try:
+                provider_id = _senders[message.channel](message, notices)
+            except NotSent as refused:
+                message.attempts += 1
+                message.save(update_fields=["attempts"])
+                return _close(message, refused.state, refused.reason)
             _forget_secrets(notices)
             message.state = MessageState.SENT
             message.sent_at = timezone.now()
