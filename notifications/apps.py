@@ -10,3 +10,6 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import subscribers  # noqa: F401 (every email, told through notify)
+        from .sms.services import register as register_sms
+
+        register_sms()

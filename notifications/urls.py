@@ -1,10 +1,14 @@
 from django.urls import path
 
 from . import views
+from .sms import views as sms_views
 
 app_name = "notifications"
 
 urlpatterns = [
     path("", views.notification_list, name="list"),
     path("read/", views.notifications_read, name="read"),
+    path("phone/", sms_views.phone_page, name="phone"),
+    path("sms/status/", sms_views.sms_status, name="sms_status"),
+    path("sms/inbound/", sms_views.sms_inbound, name="sms_inbound"),
 ]
