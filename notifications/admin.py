@@ -3,7 +3,7 @@ search), and each user's preferences. Read-only: what was sent is a record."""
 
 from django.contrib import admin
 
-from .models import AddressOptOut, BusinessDefault, Message, Notice, Preference
+from .models import AddressOptOut, BusinessDefault, Message, Notice, PhoneNumber, Preference
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -53,3 +53,14 @@ class BusinessDefaultAdmin(ReadOnlyAdmin):
 class AddressOptOutAdmin(ReadOnlyAdmin):
     list_display = ("email", "group", "created_at")
     search_fields = ("email",)
+
+
+@admin.register(PhoneNumber)
+class PhoneNumberAdmin(ReadOnlyAdmin):
+    """Each user's number for texts: verified, and whether it replied STOP (the code's hash is
+    not shown)."""
+
+    list_display = ("user", "number", "verified_at", "opted_out_at", "updated_at")
+    search_fields = ("number", "user__username", "user__email")
+    fields = ("user", "number", "verified_at", "opted_out_at", "created_at", "updated_at")
+    raw_id_fields = ("user",)

@@ -14,6 +14,8 @@ class NotificationsConfig(AppConfig):
             subscribers,  # noqa: F401 (every email, told through notify)
             unsubscribe,
         )
+        from .sms.services import register as register_sms
 
         sending.register_email_headers(unsubscribe.email_headers)
         sending.register_email_content(unsubscribe.with_footer)
+        register_sms()

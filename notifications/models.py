@@ -203,3 +203,29 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} to {self.address}: {self.subject or self.key}"
+
+
+class PhoneNumber(models.Model):
+    """A user's mobile number for text messages (notifications.sms). Texts go to it only once
+    its holder typed the code texted to it, and stop while it is opted out (its holder replied
+    STOP; START opts it back in). The code is kept only as a keyed hash, for a few minutes and a
+    few tries."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sms_phone"
+    )
+    number = models.CharField(max_length=16, help_text=_("E.164: +12175550123"))
+    verified_at = models.DateTimeField(null=True, blank=True)
+    code_hash = models.CharField(max_length=64, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_tries = models.PositiveSmallIntegerField(default=0)
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("mobile number")
+        indexes = [models.Index(fields=["number"], name="phone_number")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.number}"

@@ -42,6 +42,17 @@ ContentChange = Callable[[Message, list[Notice], dict[str, str]], dict[str, str]
 _content_changes: list[ContentChange] = []
 
 
+class NotSent(Exception):
+    """A sender's answer that this message will never go (the provider refuses the address for
+    good): the message is closed with the reason instead of tried again, and what the sender
+    wrote before raising (e.g. the number marked opted out) is kept."""
+
+    def __init__(self, reason: str, *, state: str = MessageState.FAILED) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.state = state
+
+
 def register_sender(channel: str, sender: Sender) -> None:
     _senders[channel] = sender
 
@@ -111,6 +122,12 @@ def _send_batch(message_ids: list[int], now: datetime) -> tuple[int, list]:
                 continue
             try:
                 provider_id = _senders[message.channel](message, notices)
+            except NotSent as refused:
+                # Never going: closed with the reason, what the sender recorded kept.
+                message.attempts += 1
+                _mark(message, refused.state, refused.reason)
+                done.append(message)
+                continue
             except Exception as error:
                 failures.append((message.pk, error))
                 continue

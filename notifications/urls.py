@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import unsubscribe_views, views
+from .sms import views as sms_views
 
 app_name = "notifications"
 
@@ -10,4 +11,7 @@ urlpatterns = [
     # Signed out, from an email's links (a signed token).
     path("unsubscribe/<str:token>/", unsubscribe_views.unsubscribe_view, name="unsubscribe"),
     path("preferences/<str:token>/", unsubscribe_views.email_choices_view, name="email_choices"),
+    path("phone/", sms_views.phone_page, name="phone"),
+    path("sms/status/", sms_views.sms_status, name="sms_status"),
+    path("sms/inbound/", sms_views.sms_inbound, name="sms_inbound"),
 ]

@@ -376,6 +376,25 @@ NOTIFY_GATHER_SECONDS = env.int(
     "NOTIFY_GATHER_SECONDS", default=0 if CELERY_TASK_ALWAYS_EAGER else 120
 )
 NOTIFY_DIGEST_HOUR = env.int("NOTIFY_DIGEST_HOUR", default=7)
+# Text messages (notifications.sms): "offline" writes each text to a file under SMS_FILE_PATH
+# (the demo), "twilio" sends through Twilio, empty sends none (the phone page says so).
+SMS_PROVIDER = env("SMS_PROVIDER", default="offline")
+SMS_FILE_PATH = env.path("SMS_FILE_PATH", default=str(VAR_DIR / "sms"))
+# A verification code lapses after this many minutes and after this many wrong tries; a user
+# (and a number) is sent at most this many codes a day (each text costs the city money).
+SMS_CODE_MINUTES = env.int("SMS_CODE_MINUTES", default=10)
+SMS_CODE_TRIES = env.int("SMS_CODE_TRIES", default=5)
+SMS_CODES_PER_DAY = env.int("SMS_CODES_PER_DAY", default=5)
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
+# Texts come from this number (E.164), or from a Messaging Service (which picks the number).
+TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
+TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID", default="")
+# Webhooks signed with a Twilio SharedKey (a Webhook Setting) instead of the Auth Token.
+TWILIO_WEBHOOK_SHARED_KEY = env("TWILIO_WEBHOOK_SHARED_KEY", default="")
+TWILIO_TIMEOUT_SECONDS = env.float("TWILIO_TIMEOUT_SECONDS", default=10.0)
+# Tests speak to a fake Twilio at this address instead of https://api.twilio.com; empty in use.
+TWILIO_API_URL = env("TWILIO_API_URL", default="")
 # The search form's examples: an address and a license number that find something in this city
 # (the defaults are the demo city's).
 PERMIT_SEARCH_ADDRESS_EXAMPLE = env(
@@ -457,6 +476,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # Twilio's client logs every request's headers at INFO.
+        "twilio.http_client": {"level": "WARNING"},
     },
 }
 

@@ -56,6 +56,20 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 
+# Texts go through Twilio, or not at all: the offline provider only writes files.
+SMS_PROVIDER = env("SMS_PROVIDER", default="")
+if SMS_PROVIDER not in ("", "twilio"):
+    raise ImproperlyConfigured('SMS_PROVIDER must be "twilio" or empty (no texts) in production.')
+if SMS_PROVIDER == "twilio" and not (
+    env("TWILIO_ACCOUNT_SID", default="")
+    and env("TWILIO_AUTH_TOKEN", default="")
+    and (env("TWILIO_FROM_NUMBER", default="") or env("TWILIO_MESSAGING_SERVICE_SID", default=""))
+):
+    raise ImproperlyConfigured(
+        "SMS_PROVIDER=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER "
+        "(or TWILIO_MESSAGING_SERVICE_SID)."
+    )
+
 # Real mail in production: EMAIL_URL is required (files under var/mail are for the demo).
 if not env("EMAIL_URL", default=""):
     raise ImproperlyConfigured("EMAIL_URL must be set in production (e.g. smtp+tls://...).")

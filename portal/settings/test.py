@@ -30,6 +30,9 @@ WHITENOISE_USE_FINDERS = True
 
 MEDIA_ROOT = env.path("TEST_MEDIA_ROOT", default="/tmp/permit-portal-test-media")  # noqa: S108
 
+# The offline text provider writes here, not under var/ (tests of texts set their own folder).
+SMS_FILE_PATH = env.path("TEST_SMS_FILE_PATH", default="/tmp/permit-portal-test-sms")  # noqa: S108
+
 # Tests change permits between searches: the public search cache is tested on its own.
 PERMIT_SEARCH_CACHE_SECONDS = 0
 

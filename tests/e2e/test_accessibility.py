@@ -64,6 +64,7 @@ def contractor_pages() -> list[str]:
         reverse("payments:cart"),
         reverse("payments:paid_items"),
         reverse("accounts:manage"),
+        reverse("notifications:phone"),
         reverse("accounts:business", args=[business.pk]),
         reverse("payments:trust", args=[business.pk]),
         reverse("payments:trust_deposit", args=[business.pk]),
