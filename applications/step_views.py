@@ -401,7 +401,7 @@ def _fees_step(request, application, data):
 def _review_step(request, application, data):
     parts = template_parts(application.template)
     if data is not None:
-        form = AttestationForm(data)
+        form = AttestationForm(data, full_name=request.user.get_full_name())
         valid = form.is_valid()
         application_attest(
             application=application,
@@ -415,10 +415,11 @@ def _review_step(request, application, data):
             return submit(request, application)
     else:
         form = AttestationForm(
+            full_name=request.user.get_full_name(),
             initial={
                 "agree": bool(application.attestation_name),
                 "attestation": application.attestation_name,
-            }
+            },
         )
     answers = application.answers
     shown = visible_questions(parts.questions, answers)
