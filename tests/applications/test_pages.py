@@ -323,7 +323,7 @@ def test_a_file_over_the_application_limit_is_refused_before_it_is_read(
         {"requirement": "", "file": pdf(content=b"%PDF-" + b"x" * 5_000)},
         follow=True,
     )
-    assert "That file is larger than the limit of 0 MB: nothing was uploaded." in (
+    assert "That file is larger than the limit of 1 kB: nothing was uploaded." in (
         response.content.decode()
     )
     assert not application.documents.exists()
