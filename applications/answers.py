@@ -177,3 +177,18 @@ def display_answer(question: Question, raw) -> str:
         except AnswerError:
             return text
     return text
+
+
+def signature_problem(name: str, full_name: str) -> str:
+    """What is wrong with the attestation's signature, for the applicant; "" when it is their
+    full name as their account has it (case and spacing aside). An account with no name to
+    compare takes any name."""
+    if not name.strip():
+        return "Type your full name to sign."
+    if full_name.strip() and _as_signed(name) != _as_signed(full_name):
+        return f"Sign with your full name as it is on your account: {full_name.strip()}."
+    return ""
+
+
+def _as_signed(name: str) -> str:
+    return " ".join(name.split()).casefold()

@@ -6,7 +6,7 @@ from django import forms
 from core.validators import STATE, ZIP
 from licenses.models import License
 
-from .answers import MAX_ANSWER_LENGTH
+from .answers import MAX_ANSWER_LENGTH, signature_problem
 from .models import ApplicationContact, DocumentRequirement, Question, QuestionKind
 
 ANSWER_PREFIX = "q_"
@@ -166,6 +166,19 @@ class AttestationForm(forms.Form):
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
+
+    def __init__(self, *args, full_name: str, **kwargs):
+        """`full_name`: the signer's, as their account has it; the signature must be it."""
+        super().__init__(*args, **kwargs)
+        self.full_name = full_name
+        if full_name.strip():
+            self.fields["attestation"].help_text = f"As on your account: {full_name.strip()}."
+
+    def clean_attestation(self) -> str:
+        name = self.cleaned_data["attestation"]
+        if problem := signature_problem(name, self.full_name):
+            raise forms.ValidationError(problem, code="not_the_signer")
+        return name
 
 
 class ReturnForm(forms.Form):

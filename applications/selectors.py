@@ -21,7 +21,7 @@ from policy.applications import (
     can_work_on_application,
 )
 
-from .answers import answer_errors, problem_named, visible_questions
+from .answers import answer_errors, problem_named, signature_problem, visible_questions
 from .fees import FeeEstimate, estimate_fees
 from .models import (
     Application,
@@ -237,6 +237,12 @@ def application_progress(
         missing.append(
             MissingItem("review", "Sign the attestation with your full name.", "id_attestation")
         )
+    elif attesting:
+        # Only its applicant works on an application: the signer (`user`) is them.
+        signer = user or application.applicant
+        full_name = signer.get_full_name() if signer is not None else ""
+        if problem := signature_problem(application.attestation_name, full_name):
+            missing.append(MissingItem("review", problem, "id_attestation"))
     return Progress(missing)
 
 

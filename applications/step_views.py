@@ -3,7 +3,6 @@ Review and Submit. Every step saves what was typed, valid or not, so nothing is 
 a closed tab or a session that timed out (core.kept_forms); "Save and continue" moves on only when
 the step is right, "Save and finish later" always goes back to My Applications."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -384,7 +383,6 @@ def _documents_step(request, application, data):
             ],
         ),
         "may_upload": can_upload_to_application(request.user, application),
-        "max_mb": settings.APPLICATION_DOCUMENT_MAX_BYTES // 1_000_000,
     }
 
 
@@ -401,7 +399,7 @@ def _fees_step(request, application, data):
 def _review_step(request, application, data):
     parts = template_parts(application.template)
     if data is not None:
-        form = AttestationForm(data)
+        form = AttestationForm(data, full_name=request.user.get_full_name())
         valid = form.is_valid()
         application_attest(
             application=application,
@@ -415,10 +413,11 @@ def _review_step(request, application, data):
             return submit(request, application)
     else:
         form = AttestationForm(
+            full_name=request.user.get_full_name(),
             initial={
                 "agree": bool(application.attestation_name),
                 "attestation": application.attestation_name,
-            }
+            },
         )
     answers = application.answers
     shown = visible_questions(parts.questions, answers)

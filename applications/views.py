@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.kept_forms import keeps_typed
-from core.uploads import upload_limit
+from core.uploads import upload_limit, upload_refused_message
 from permits.document_views import document_file_response
 from policy.applications import (
     can_start_application,
@@ -241,11 +241,7 @@ def document_upload_view(request: HttpRequest, reference: str) -> HttpResponse:
     back = reverse("applications:step", args=[application.reference, "documents"])
     files = request.FILES  # reads the body: core.uploads marks a file past the limit
     if getattr(request, "upload_refused", False):
-        messages.error(
-            request,
-            f"That file is larger than the limit of "
-            f"{settings.APPLICATION_DOCUMENT_MAX_BYTES // 1_000_000} MB: nothing was uploaded.",
-        )
+        messages.error(request, upload_refused_message(request))
         return redirect(back)
     parts = template_parts(application.template)
     form = DocumentUploadForm(request.POST, files, requirements=parts.documents)

@@ -33,17 +33,42 @@ def upload_limit(setting_name: str):
     return decorate
 
 
+def view_upload_limit(view) -> int:
+    """The largest file a view takes: its `upload_limit` setting, or UPLOAD_MAX_BYTES."""
+    setting_name = getattr(view, LIMIT_ATTRIBUTE, None)
+    return getattr(settings, setting_name) if setting_name else settings.UPLOAD_MAX_BYTES
+
+
+def path_upload_limit(path: str) -> int:
+    """The largest file the view at `path` takes: what a page says of the form posting there."""
+    try:
+        view = resolve(path).func
+    except Resolver404:
+        view = None
+    return view_upload_limit(view)
+
+
 def upload_max_bytes(request=None) -> int:
     """The limit of the view the request is for (its `upload_limit`), or UPLOAD_MAX_BYTES."""
-    if request is not None:
-        try:
-            view = resolve(request.path_info).func
-        except Resolver404:
-            view = None
-        setting_name = getattr(view, LIMIT_ATTRIBUTE, None)
-        if setting_name:
-            return getattr(settings, setting_name)
-    return settings.UPLOAD_MAX_BYTES
+    if request is None:
+        return settings.UPLOAD_MAX_BYTES
+    return path_upload_limit(request.path_info)
+
+
+def megabytes(size: int) -> str:
+    """A size in words as the limits are set (decimal megabytes): "25 MB", "2.5 MB"; under a
+    megabyte in kilobytes ("500 kB"), never "0 MB"."""
+    if size < 1_000_000:
+        return f"{round(size / 1_000, 1):,}".removesuffix(".0") + " kB"
+    return f"{round(size / 1_000_000, 1):,}".removesuffix(".0") + " MB"
+
+
+def upload_refused_message(request) -> str:
+    """What a view says when LimitedUploadHandler stopped reading its file."""
+    return (
+        f"That file is larger than the limit of {megabytes(upload_max_bytes(request))}: "
+        "nothing was uploaded."
+    )
 
 
 class LimitedUploadHandler(FileUploadHandler):
@@ -110,7 +135,7 @@ def upload_checked(
     path, at most 200 characters) and its content type."""
     if upload.size > limit:
         raise error(
-            f"That file is {upload.size / 1_000_000:.1f} MB; the limit is {limit // 1_000_000} MB."
+            f"That file is {upload.size / 1_000_000:.1f} MB; the limit is {megabytes(limit)}."
         )
     if upload.size == 0:
         raise error("That file is empty.")

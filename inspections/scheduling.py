@@ -13,6 +13,7 @@ made at 20:30 UTC is before the cut-off in winter (14:30 CST) and after it in su
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -77,6 +78,90 @@ def allowed_days(now: datetime.datetime | None = None) -> list[datetime.date]:
             break
     late = local.time() >= cutoff_time() or not is_business_day(today, holidays)
     return days[1:] if late else days
+
+
+# Why a weekday of the request's calendar cannot be asked for (weekends are not on it).
+CLOSED_HOLIDAY = "holiday"
+CLOSED_TOO_SOON = "too_soon"
+CLOSED_TOO_FAR = "too_far"
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    """A weekday of the request's calendar: whether it can be asked for, and if not, why."""
+
+    day: datetime.date
+    closed: str = ""  # a CLOSED_* reason; "" when the day can be asked for
+    holiday: str = ""  # the holiday's name
+
+    @property
+    def allowed(self) -> bool:
+        return not self.closed
+
+    @property
+    def short_reason(self) -> str:
+        return {
+            CLOSED_HOLIDAY: "Holiday",
+            CLOSED_TOO_SOON: "Too soon",
+            CLOSED_TOO_FAR: "Too far ahead",
+        }.get(self.closed, "")
+
+    @property
+    def reason(self) -> str:
+        if self.closed == CLOSED_HOLIDAY:
+            return f"city holiday ({self.holiday})" if self.holiday else "city holiday"
+        if self.closed == CLOSED_TOO_SOON:
+            return "before the earliest day that can be requested"
+        if self.closed == CLOSED_TOO_FAR:
+            ahead = settings.INSPECTION_MAX_BUSINESS_DAYS_AHEAD
+            return f"more than {ahead} business days ahead"
+        return ""
+
+
+@dataclass(frozen=True)
+class RequestCalendar:
+    """The date step's calendar: its weeks, and for its note, the reasons some of its days
+    cannot be asked for (in CLOSED_ORDER) and its holidays."""
+
+    weeks: list[list[CalendarDay]]
+
+    @property
+    def reasons(self) -> list[str]:
+        found = {day.closed for week in self.weeks for day in week if day.closed}
+        return [reason for reason in CLOSED_ORDER if reason in found]
+
+    @property
+    def holidays(self) -> list[CalendarDay]:
+        return [day for week in self.weeks for day in week if day.closed == CLOSED_HOLIDAY]
+
+
+CLOSED_ORDER = [CLOSED_TOO_SOON, CLOSED_HOLIDAY, CLOSED_TOO_FAR]
+
+
+def request_calendar(days: list[datetime.date]) -> RequestCalendar:
+    """The weeks (Monday to Friday) from the first to the last of `days` (allowed_days), each
+    weekday allowed or with the reason it is not: a holiday (by name), before the first day
+    (today, and the next business day after the cut-off), or past the last."""
+    allowed = set(days)
+    start = days[0] - datetime.timedelta(days=days[0].weekday())
+    end = days[-1] + datetime.timedelta(days=4 - days[-1].weekday())
+    names = dict(Holiday.objects.filter(date__range=(start, end)).values_list("date", "name"))
+    weeks, monday = [], start
+    while monday <= days[-1]:
+        week = []
+        for offset in range(5):
+            day = monday + datetime.timedelta(days=offset)
+            if day in allowed:
+                week.append(CalendarDay(day))
+            elif day in names:
+                week.append(CalendarDay(day, CLOSED_HOLIDAY, names.get(day, "")))
+            elif day < days[0]:
+                week.append(CalendarDay(day, CLOSED_TOO_SOON))
+            else:
+                week.append(CalendarDay(day, CLOSED_TOO_FAR))
+        weeks.append(week)
+        monday += datetime.timedelta(days=7)
+    return RequestCalendar(weeks)
 
 
 def next_available_day(now: datetime.datetime | None = None) -> datetime.date | None:

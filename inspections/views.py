@@ -7,6 +7,7 @@ form too, so a double-clicked Finish finds the request the first click made.
 import datetime
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -30,7 +31,13 @@ from .forms import (
     InspectionTypeForm,
 )
 from .models import CalendarFeed, Inspection, InspectionResult, InspectionType
-from .scheduling import allowed_days, cancel_deadline, mark_cancellable
+from .scheduling import (
+    allowed_days,
+    cancel_deadline,
+    cutoff_time,
+    mark_cancellable,
+    request_calendar,
+)
 from .selectors import inspection_types_for, upcoming_inspections
 from .services import (
     inspection_cancel,
@@ -193,29 +200,12 @@ def request_date(request: HttpRequest, number: str) -> HttpResponse:
             "permit": permit,
             "form": form,
             "step": 2,
-            "calendar": calendar_weeks(days),
+            "calendar": request_calendar(days),
             "first": days[0],
+            "cutoff": cutoff_time(),
+            "max_ahead": settings.INSPECTION_MAX_BUSINESS_DAYS_AHEAD,
         },
     )
-
-
-def calendar_weeks(days: list[datetime.date]) -> list[list[tuple[datetime.date, bool]]]:
-    """Weeks (Monday to Friday) from the first to the last allowed day, each day marked allowed."""
-    allowed = set(days)
-    start = days[0] - datetime.timedelta(days=days[0].weekday())
-    weeks, monday = [], start
-    while monday <= days[-1]:
-        weeks.append(
-            [
-                (
-                    monday + datetime.timedelta(days=n),
-                    monday + datetime.timedelta(days=n) in allowed,
-                )
-                for n in range(5)
-            ]
-        )
-        monday += datetime.timedelta(days=7)
-    return weeks
 
 
 @login_required

@@ -1,13 +1,13 @@
 """A permit's documents: uploaded by whoever holds Upload Files at its contractor, downloaded by
 its parties; and how every app hands a stored document back."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_POST
 
+from core.uploads import upload_refused_message
 from policy.permits import can_upload, can_view_private
 
 from .checks import issuance_needs
@@ -30,11 +30,7 @@ def document_upload_view(request: HttpRequest, number: str) -> HttpResponse:
     form = DocumentUploadForm(request.POST, request.FILES, kinds=needed_kinds(permit))
     if getattr(request, "upload_refused", False):
         # core.uploads stopped reading the body past the limit: the file never arrived.
-        messages.error(
-            request,
-            f"That file is larger than the limit of "
-            f"{settings.PERMIT_DOCUMENT_MAX_BYTES // 1_000_000} MB: nothing was uploaded.",
-        )
+        messages.error(request, upload_refused_message(request))
         return redirect(permit_url(permit, "documents"))
     if not form.is_valid():
         for error in (

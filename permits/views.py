@@ -272,7 +272,6 @@ def permit_detail_view(request: HttpRequest, number: str) -> HttpResponse:
             kinds=[item.kind for item in needs if item.is_document],
             initial={"kind": request.GET.get("document", "")},
         ),
-        max_upload_mb=settings.PERMIT_DOCUMENT_MAX_BYTES // 1_000_000,
         inactive_license=LicenseStatus(status).label.lower()
         if (status := inactive_license_status(request.user, permit))
         else None,

@@ -17,6 +17,8 @@ admin.site.index_title = "Building department"
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("permits/", include("permits.urls")),
     path("inspections/", include("inspections.urls")),

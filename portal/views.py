@@ -4,9 +4,11 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.views import defaults
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from applications.selectors import my_applications
@@ -62,6 +64,23 @@ def health(request: HttpRequest) -> HttpResponse:
     ceiling: no page of the portal can be faster than this."""
     types = PermitType.objects.count()
     return render(request, "portal/health.html", {"permit_types": types})
+
+
+@require_GET
+@cache_control(public=True, max_age=24 * 60 * 60)
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """Which pages crawlers may read (templates/robots.txt): the public ones. Rendered without
+    the request's context (no session, no query): a crawler's visit costs almost nothing."""
+    text = render_to_string("robots.txt", {"CITY_NAME": settings.CITY_NAME})
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+@cache_control(public=True, max_age=24 * 60 * 60)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers and feed readers ask for whatever a page links: the
+    portal's icon. A temporary redirect: the icon's static URL changes with its content."""
+    return redirect(static("portal/favicon.svg"))
 
 
 def home(request: HttpRequest) -> HttpResponse:

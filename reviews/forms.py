@@ -3,6 +3,7 @@
 from django import forms
 
 from applications.models import DocumentRequirement
+from core.uploads import megabytes
 
 NEEDED = "needed-"  # a choice of "This file is": a document needed before issuance
 
@@ -70,10 +71,13 @@ class ConditionAnswerForm(forms.Form):
     document = forms.FileField(
         label="Document (optional)",
         required=False,
-        help_text="PDF, PNG or JPEG: a letter, a recorded document, a photo. It is added to the "
-        "permit's documents.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, max_bytes: int, **kwargs):
+        """`max_bytes`: the largest file the page's view takes (core.uploads.upload_max_bytes)."""
         super().__init__(*args, **kwargs)
         self.fields["document"].widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg"
+        self.fields["document"].help_text = (
+            f"PDF, PNG or JPEG, up to {megabytes(max_bytes)}: a letter, a recorded document, a "
+            "photo. It is added to the permit's documents."
+        )

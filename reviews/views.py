@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from applications.exceptions import ApplicationError
-from core.uploads import upload_limit
+from core.uploads import upload_limit, upload_max_bytes, upload_refused_message
 from permits.checks import issue_blockers
 from permits.document_views import document_file_response
 from permits.models import Permit, PermitStatus
@@ -82,13 +82,14 @@ def approved_plan_view(request: HttpRequest, number: str, document_id: int) -> H
 
 @login_required
 @require_POST
-@upload_limit("APPLICATION_DOCUMENT_MAX_BYTES")
+# Kept as the permit's document (permits.services.permit_document_upload): the permit's limit.
+@upload_limit("PERMIT_DOCUMENT_MAX_BYTES")
 def issuance_upload_view(request: HttpRequest, number: str) -> HttpResponse:
     permit, reviews = _permit_and_reviews(request, number)
     application = reviews.application
     files = request.FILES
     if getattr(request, "upload_refused", False):
-        messages.error(request, "That file is larger than the limit: nothing was uploaded.")
+        messages.error(request, upload_refused_message(request))
         return redirect("reviews:permit_reviews", permit.number)
     form = IssuanceUploadForm(
         request.POST, files, requirements=issuance_documents_missing(application)
@@ -199,7 +200,7 @@ def correction_upload_view(request: HttpRequest, number: str) -> HttpResponse:
 def _upload_correction(request: HttpRequest, permit, application) -> HttpResponse:
     files = request.FILES
     if getattr(request, "upload_refused", False):
-        messages.error(request, "That file is larger than the limit: nothing was uploaded.")
+        messages.error(request, upload_refused_message(request))
         return redirect("reviews:permit_corrections", permit.number)
     form = CorrectionUploadForm(
         request.POST,
@@ -262,11 +263,12 @@ def condition_answer_view(request: HttpRequest, number: str, condition_id: int) 
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
         initial={"note": condition.answer},
+        max_bytes=upload_max_bytes(request),
     )
     if request.method == "POST":
         if getattr(request, "upload_refused", False):
             form.is_valid()
-            form.add_error("document", "That file is larger than the limit: nothing was uploaded.")
+            form.add_error("document", upload_refused_message(request))
         elif form.is_valid():
             try:
                 condition_answer(

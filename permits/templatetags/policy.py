@@ -51,6 +51,8 @@ RULES: dict[str, Callable[..., bool]] = {
     "view_inspection": inspections.can_view_inspection,
     "city_staff": staff.is_city_staff,
     "inspector": staff.is_inspector,
+    "intake_clerk": staff.is_intake_clerk,
+    "plan_reviewer": staff.is_plan_reviewer,
     "record_inspection_result": inspections.can_record_inspection_result,
     "decide_review": reviews.can_decide_review,
     "reassign_review": reviews.can_reassign_review,

@@ -7,6 +7,7 @@ from django.utils.http import urlencode
 
 from core.money import format_money
 from core.text import with_period
+from core.uploads import megabytes, path_upload_limit
 
 register = template.Library()
 
@@ -60,6 +61,14 @@ def duration(value) -> str:
         if count:
             parts.append(f"{count} {name}{'s' if count != 1 else ''}")
     return " ".join(parts[:2]) or "a moment"
+
+
+@register.simple_tag(takes_context=True)
+def upload_limit(context, path: str = "") -> str:
+    """The largest file the view at `path` takes, in words ("25 MB"): the limit its
+    `upload_limit` names, which is what is enforced. Without `path`, the page's own view (a
+    form that posts back to its page)."""
+    return megabytes(path_upload_limit(path or context["request"].path_info))
 
 
 @register.inclusion_tag("includes/error_summary.html")

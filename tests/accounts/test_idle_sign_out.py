@@ -7,6 +7,7 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from django.templatetags.static import static
 from django.urls import reverse
 
 from accounts.middleware import LAST_ACTIVITY_SESSION_KEY
@@ -180,7 +181,8 @@ def test_a_background_request_after_the_limit_is_served_as_to_a_visitor(client, 
     background = client.get(DASHBOARD, headers={"Sec-Fetch-Mode": "cors"})
     assert background.status_code == 302
     assert background.url.startswith(reverse("account_login"))
-    assert client.get("/favicon.ico", headers={"Sec-Fetch-Mode": "no-cors"}).status_code == 404
+    icon = client.get("/favicon.ico", headers={"Sec-Fetch-Mode": "no-cors"})
+    assert icon.status_code == 302 and icon.url == static("portal/favicon.svg")
     response = client.get(DASHBOARD, headers={"Sec-Fetch-Mode": "navigate"})
     assert response.url == f"{SIGNED_OUT}?next=%2Fdashboard%2F"
     assert not signed_in(client)

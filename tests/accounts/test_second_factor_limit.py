@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import SecondFactorGuard
 from core.models import Event
@@ -125,3 +126,24 @@ def test_another_account_is_not_held_up(boss):
     client = Client(REMOTE_ADDR="198.51.100.1")
     sign_in(client, login="other")
     assert client.post(AUTHENTICATE, {"code": totp_code(SECRET)}).status_code == 302
+
+
+def test_while_the_account_waits_the_page_says_how_long_is_left(boss):
+    """The wait is counted from the lock's own time, not the setting: 6.5 minutes left reads
+    "7 minutes" (a part-minute counts whole), not the 15 the lock started with."""
+    for n in range(10):
+        at_the_code(REMOTE_ADDR=f"198.51.100.{n + 1}").post(
+            AUTHENTICATE, {"code": wrong_code(SECRET)}
+        )
+    SecondFactorGuard.objects.filter(user=boss).update(
+        locked_until=timezone.now() + datetime.timedelta(minutes=6, seconds=30)
+    )
+    refused = at_the_code(REMOTE_ADDR="203.0.113.50").post(
+        AUTHENTICATE, {"code": totp_code(SECRET)}
+    )
+    assert "no code is accepted for 7 minutes" in refused.text
+    assert "15 minutes" not in refused.text
+    # And the wait is not made longer by a code typed meanwhile.
+    assert SecondFactorGuard.objects.get(user=boss).locked_until < timezone.now() + (
+        datetime.timedelta(minutes=7)
+    )

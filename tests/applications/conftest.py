@@ -149,7 +149,7 @@ def fill_in(application, license, *, by, answers=None, document=True):
         services.application_document_upload(
             application=application, requirement_id=requirement.pk, upload=pdf(), by=by
         )
-    services.application_attest(application=application, by=by, name="Pat Tester")
+    services.application_attest(application=application, by=by, name=by.get_full_name())
     application.refresh_from_db()
     return application
 

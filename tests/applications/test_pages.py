@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications import services
+from applications.exceptions import ApplicationIncomplete
 from applications.models import Application, ApplicationDocument, ApplicationStatus
 from permits.models import PermitStatus
 from tests.factories import PermitTypeFactory, UserFactory, contractor_user
@@ -322,7 +323,7 @@ def test_a_file_over_the_application_limit_is_refused_before_it_is_read(
         {"requirement": "", "file": pdf(content=b"%PDF-" + b"x" * 5_000)},
         follow=True,
     )
-    assert "That file is larger than the limit of 0 MB: nothing was uploaded." in (
+    assert "That file is larger than the limit of 1 kB: nothing was uploaded." in (
         response.content.decode()
     )
     assert not application.documents.exists()
@@ -347,13 +348,13 @@ def test_review_lists_what_is_missing_with_links_and_submit_refuses(client, form
     assert step_url(application, "documents") + "#requirement-" in page
     response = client.post(
         step_url(application, "review"),
-        {"agree": "on", "attestation": "Pat Tester", "action": "continue"},
+        {"agree": "on", "attestation": applicant.get_full_name(), "action": "continue"},
         follow=True,
     )
     assert "Not submitted" in response.content.decode()
     application.refresh_from_db()
     assert application.status == ApplicationStatus.DRAFT
-    assert application.attestation_name == "Pat Tester"
+    assert application.attestation_name == applicant.get_full_name()
 
 
 def test_sign_and_submit_from_the_review_page(client, form, applicant, license_):
@@ -363,7 +364,7 @@ def test_sign_and_submit_from_the_review_page(client, form, applicant, license_)
     client.force_login(applicant)
     response = client.post(
         step_url(application, "review"),
-        {"agree": "on", "attestation": "Pat Tester", "action": "continue"},
+        {"agree": "on", "attestation": applicant.get_full_name(), "action": "continue"},
         follow=True,
     )
     application.refresh_from_db()
@@ -375,6 +376,47 @@ def test_sign_and_submit_from_the_review_page(client, form, applicant, license_)
     again = client.post(reverse("applications:submit", args=[application.reference]), follow=True)
     assert "already submitted" in again.content.decode()
     assert application.submissions.count() == 1
+
+
+def test_the_signature_must_be_the_applicants_name_and_what_was_typed_stays(
+    client, form, applicant, license_
+):
+    """The attestation is signed with the signed-in applicant's full name (issue 23's newcomer
+    walk: any name was taken); another name is an error beside the field, kept as typed."""
+    application = fill_in(
+        services.application_start(template=form, applicant=applicant), license_, by=applicant
+    )
+    client.force_login(applicant)
+    refused = client.post(
+        step_url(application, "review"),
+        {"agree": "on", "attestation": "Mickey Mouse", "action": "continue"},
+    )
+    assert refused.status_code == 200
+    errors = refused.context["form"].errors["attestation"]
+    assert errors == [
+        f"Sign with your full name as it is on your account: {applicant.get_full_name()}."
+    ]
+    page = refused.content.decode()
+    field = re.search(r'<input type="text" name="attestation"[^>]*>', page).group(0)
+    assert 'value="Mickey Mouse"' in field
+    assert 'aria-invalid="true"' in field
+    assert f"As on your account: {applicant.get_full_name()}." in page
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.DRAFT
+    assert application.attestation_name == "Mickey Mouse"  # the draft keeps what was typed
+    # A service called without the page refuses it too.
+    with pytest.raises(ApplicationIncomplete):
+        services.application_submit(application=application, by=applicant)
+    # Case and spacing are not the signer's name.
+    typed = "  " + applicant.get_full_name().upper().replace(" ", "   ") + " "
+    accepted = client.post(
+        step_url(application, "review"),
+        {"agree": "on", "attestation": typed, "action": "continue"},
+    )
+    assert accepted.status_code == 302
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.SUBMITTED
+    assert application.submissions.get().snapshot["attestation"] == typed.strip()
 
 
 def test_what_was_typed_survives_a_session_that_timed_out(client, form, applicant, settings):

@@ -42,14 +42,21 @@ def assert_fits(page, width: int) -> None:
 
 
 def test_the_staff_header_fits_1366_px_with_logout_on_screen(page, live_server):
-    """The admin: city staff with every link a staff member's header has today (Staff admin
-    among them)."""
+    """The admin: city staff with every permission, so the most work links (Staff admin among
+    them)."""
     seed_demo_city()
     page.set_viewport_size({"width": 1366, "height": 900})
     sign_in_clerk(page, live_server.url, "admin")
     for path in [reverse("permits:search"), reverse("accounts:manage"), reverse("dashboard")]:
         page.goto(live_server.url + path)
-        expect(page.locator("header").get_by_role("link", name="Staff admin")).to_be_visible()
+        header = page.locator("header")
+        expect(header.get_by_role("link", name="Staff admin")).to_be_visible()
+        # Their work's links, not a contractor's (the newcomer walk's inspector had Dashboard,
+        # My Records and the cart).
+        expect(header.get_by_role("link", name="Intake queue")).to_be_visible()
+        expect(header.get_by_role("link", name="My reviews")).to_be_visible()
+        for contractors in ["Dashboard", "My Records", "View Cart (0)"]:
+            expect(header.get_by_role("link", name=contractors)).to_have_count(0)
         assert_fits(page, 1366)
 
 

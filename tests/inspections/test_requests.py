@@ -2,6 +2,7 @@
 and nothing lost or doubled."""
 
 import datetime
+import re
 import threading
 import uuid
 
@@ -11,7 +12,7 @@ from django.db import connection
 from django.urls import reverse
 
 from inspections.exceptions import InspectionError
-from inspections.models import Inspection, InspectionArea, InspectionStatus
+from inspections.models import Holiday, Inspection, InspectionArea, InspectionStatus
 from inspections.scheduling import allowed_days
 from inspections.services import inspection_request_create, inspector_for
 from permits.models import PermitStatus
@@ -146,6 +147,32 @@ def test_the_date_defaults_to_the_next_available_day_from_a_calendar(client, per
     assert page.context["form"]["day"].value() == first.isoformat()
     assert f'value="{first.isoformat()}" id="day-{first:%Y%m%d}" checked' in page.text
     assert "AM/PM preference" in page.text
+
+
+def test_the_date_step_says_why_greyed_out_days_are_not_available(client, permit, contractor):
+    """(From the newcomer walk: the calendar greyed out days without saying why.) A note lists
+    the reasons, the holidays by name, and each greyed-out day reads out its own."""
+    holiday = allowed_days()[1]
+    Holiday.objects.create(date=holiday, name="Founders Day")
+    client.post(
+        reverse("inspections:request", args=[permit.number]),
+        {"inspection_type": framing(permit).pk},
+    )
+    page = client.get(reverse("inspections:request_date", args=[permit.number])).text
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "Why the greyed-out days are not available:" in text
+    assert (
+        f"Holiday : the city does no inspections on its holidays: Founders Day ({holiday:%a %m/%d})."
+        in text
+    )
+    closed = re.findall(r'<td class="[^"]*day-closed">(.*?)</td>', page, re.S)
+    assert closed
+    for cell in closed:
+        said = re.search(r'<span class="visually-hidden">([^<]+)</span>', cell).group(1)
+        assert re.fullmatch(r"\w+day \w+ \d+: not available, .+", said), said
+    holiday_cell = f"{holiday:%A %B} {holiday.day}: not available, city holiday (Founders Day)"
+    assert holiday_cell in page
+    assert f'id="day-{holiday:%Y%m%d}"' not in page  # nothing to choose
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,14 @@ import pytest
 
 from inspections.models import Holiday
 from inspections.scheduling import (
+    CLOSED_HOLIDAY,
+    CLOSED_TOO_FAR,
+    CLOSED_TOO_SOON,
     allowed_days,
     can_cancel_online,
     cancel_deadline,
     next_available_day,
+    request_calendar,
 )
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +111,35 @@ def test_the_cancel_window_skips_holidays():
     Holiday.objects.create(date=d(7, 4), name="Independence Day")
     # An inspection on Monday 7 July: the business day before is Thursday 3 July.
     assert cancel_deadline(d(7, 7)) == at(2025, 7, 3, 15)
+
+
+def test_the_request_calendar_says_why_each_day_it_greys_out_is_not_available():
+    """(From the newcomer walk: the date picker greyed out days without saying why.)"""
+    Holiday.objects.create(date=d(11, 26, 2026), name="Thanksgiving Day")
+    # Wednesday 18 November 2026 after the cut-off: Friday the 20th is the first day.
+    days = allowed_days(at(2026, 11, 18, 16))
+    calendar = request_calendar(days)
+    cells = [(cell.day, cell.closed, cell.short_reason) for week in calendar.weeks for cell in week]
+    soon, holiday, far = CLOSED_TOO_SOON, CLOSED_HOLIDAY, CLOSED_TOO_FAR
+    assert cells == [
+        (d(11, 16, 2026), soon, "Too soon"),
+        (d(11, 17, 2026), soon, "Too soon"),
+        (d(11, 18, 2026), soon, "Too soon"),
+        (d(11, 19, 2026), soon, "Too soon"),  # the next business day, closed at the cut-off
+        (d(11, 20, 2026), "", ""),
+        (d(11, 23, 2026), "", ""),
+        (d(11, 24, 2026), "", ""),
+        (d(11, 25, 2026), "", ""),
+        (d(11, 26, 2026), holiday, "Holiday"),
+        (d(11, 27, 2026), "", ""),
+        (d(11, 30, 2026), "", ""),
+        (d(12, 1, 2026), "", ""),
+        (d(12, 2, 2026), "", ""),
+        (d(12, 3, 2026), "", ""),
+        (d(12, 4, 2026), far, "Too far ahead"),  # the 11th business day
+    ]
+    assert calendar.reasons == [soon, holiday, far]
+    [thanksgiving] = calendar.holidays
+    assert thanksgiving.reason == "city holiday (Thanksgiving Day)"
+    assert calendar.weeks[0][0].reason == "before the earliest day that can be requested"
+    assert calendar.weeks[-1][-1].reason == "more than 10 business days ahead"

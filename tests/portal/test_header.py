@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.factories import LicenseFactory, contractor_user
+from tests.factories import LicenseFactory, UserFactory, contractor_user
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +55,81 @@ def test_the_contractors_sign_in_page_keeps_its_title(client):
     text = client.get(reverse("account_login") + "?next=/dashboard/").text
     assert re.search(r"<title>Contractor Login ·", text)
     assert "City Staff Sign In" not in text
+
+
+def links_of(header_html: str) -> list[str]:
+    """The header's links and buttons, as their words read."""
+    found = re.findall(
+        r'<(?:a|button)[^>]*class="[^"]*nav-link[^"]*"[^>]*>(.*?)</(?:a|button)>', header_html, re.S
+    )
+    return [" ".join(re.sub(r"<[^>]+>", "", text).split()) for text in found]
+
+
+def staff_with(*permissions: str, groups: tuple[str, ...] = ()):
+    from django.contrib.auth.models import Group, Permission
+
+    user = UserFactory(is_staff=True)
+    for codename in permissions:
+        app_label, codename = codename.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    for name in groups:
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
+    return user
+
+
+CONTRACTOR_ONLY = ["Dashboard", "My Records", "My Applications", "View Cart (0)"]
+
+
+@pytest.mark.parametrize(
+    ("who", "work"),
+    [
+        ("inspector", ["My stops"]),
+        ("intake clerk", ["Intake queue"]),
+        ("plan reviewer", ["My reviews"]),
+        ("other staff", []),
+    ],
+)
+def test_staff_see_the_links_of_their_work_not_a_contractors(client, who, work):
+    """(From the newcomer walk: an inspector's header offered Dashboard, My Records and the
+    cart, which being staff passes none of.)"""
+    user = {
+        "inspector": lambda: staff_with(groups=("Inspectors",)),
+        "intake clerk": lambda: staff_with("applications.change_intakequeue"),
+        "plan reviewer": lambda: staff_with("reviews.view_myreview"),
+        "other staff": lambda: staff_with(),
+    }[who]()
+    client.force_login(user)
+    links = links_of(header(client))
+    assert links == [
+        "Search Permits",
+        "Apply for a Permit",
+        *work,
+        "Collections (0)",
+        "Account Management",
+        "Staff admin",
+        "Logout",
+    ]
+    work_pages = {
+        "My stops": reverse("inspections:my_stops"),
+        "Intake queue": reverse("admin:applications_intakequeue_changelist"),
+        "My reviews": reverse("admin:reviews_myreview_changelist"),
+    }
+    for name in work:
+        assert f'href="{work_pages[name]}">{name}</a>' in header(client)
+
+
+def test_a_contractor_keeps_the_contractors_links(client):
+    client.force_login(contractor_user(LicenseFactory(), can_apply=True))
+    assert links_of(header(client)) == [
+        "Search Permits",
+        "Apply for a Permit",
+        "My Records",
+        "My Applications",
+        "Collections (0)",
+        "Dashboard",
+        "View Cart (0)",
+        "Account Management",
+        "Logout",
+    ]
