@@ -56,8 +56,12 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 
-# Real mail in production: EMAIL_URL is required (files under var/mail are for the demo).
-if not env("EMAIL_URL", default=""):
-    raise ImproperlyConfigured("EMAIL_URL must be set in production (e.g. smtp+tls://...).")
+# Real mail in production: an email service (EMAIL_PROVIDER, through django-anymail, with its
+# delivery news) or a mail server (EMAIL_URL); files under var/mail are for the demo.
+if not env("EMAIL_PROVIDER", default="") and not env("EMAIL_URL", default=""):
+    raise ImproperlyConfigured(
+        "EMAIL_PROVIDER (e.g. mailgun, with its ANYMAIL_ keys) or EMAIL_URL (e.g. "
+        "smtp+tls://...) must be set in production."
+    )
 
 LOGGING["root"]["level"] = env("LOG_LEVEL", default="INFO")
