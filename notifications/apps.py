@@ -12,8 +12,11 @@ class NotificationsConfig(AppConfig):
         from . import (
             sending,
             subscribers,  # noqa: F401 (every email, told through notify)
+            tracking,
             unsubscribe,
         )
 
         sending.register_email_headers(unsubscribe.email_headers)
         sending.register_email_content(unsubscribe.with_footer)
+        # What the email service says became of each email; no email to an address that bounced.
+        tracking.connect()

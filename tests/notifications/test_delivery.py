@@ -1,6 +1,7 @@
 """Delivery you can see (issue 24, requirement 5): email goes through django-anymail's backend of
-the service the settings name (here Mailgun, its API a local fake server), and the message keeps
-the service's id."""
+the service the settings name (here Mailgun, its API a local fake server), the message keeps the
+service's id, the service's signed tracking webhook records delivered, bounced and marked as
+spam, and a bounced address gets no more email until it is cleared."""
 
 import hashlib
 import hmac
@@ -11,17 +12,20 @@ import sys
 import threading
 import time
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
 from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
 
 from core.events import event_record
-from notifications.models import Message, MessageState
+from notifications.models import BouncedAddress, Message, MessageState
 from notifications.services import notify
+from notifications.tracking import delivery_record
 from tests.factories import PermitFactory, UserFactory
 
 REPO = Path(__file__).resolve().parents[2]
@@ -234,3 +238,179 @@ def test_production_takes_an_email_service_instead_of_a_mail_server():
     neither = run_manage("check", **without_url)
     assert neither.returncode != 0
     assert "EMAIL_PROVIDER (e.g. mailgun" in neither.stderr
+
+
+# The tracking webhook ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_mailguns_signed_webhook_records_delivered_then_marked_as_spam(client, mailgun):
+    message = tell(UserFactory(email="pat@example.com"), PermitFactory())
+    message.refresh_from_db()
+    delivered_at = datetime(2026, 5, 1, 14, 30, tzinfo=UTC)
+
+    response = post(client, signed(mailgun_event(message, "delivered", delivered_at)))
+
+    assert response.status_code == 200
+    message.refresh_from_db()
+    assert (message.state, message.tracked_at, message.detail) == (
+        MessageState.DELIVERED,
+        delivered_at,
+        "",
+    )
+    later = delivered_at + timedelta(hours=2)
+    assert post(client, signed(mailgun_event(message, "complained", later))).status_code == 200
+    message.refresh_from_db()
+    assert (message.state, message.tracked_at) == (MessageState.COMPLAINED, later)
+    assert message.detail == "Its recipient marked it as spam"
+    # The news of its delivery, sent again late, does not undo the complaint.
+    post(client, signed(mailgun_event(message, "delivered", delivered_at)))
+    message.refresh_from_db()
+    assert message.state == MessageState.COMPLAINED
+    assert BouncedAddress.objects.get(email="pat@example.com").state == MessageState.COMPLAINED
+
+
+@pytest.mark.django_db
+def test_mailguns_signed_bounce_records_the_reason_and_the_address(client, mailgun):
+    message = tell("Owner@Example.com", PermitFactory())
+    message.refresh_from_db()
+    at = timezone.now().replace(microsecond=0) - timedelta(minutes=5)
+
+    assert post(client, signed(bounce_event(message, at))).status_code == 200
+
+    message.refresh_from_db()
+    assert message.state == MessageState.BOUNCED
+    assert message.tracked_at == at
+    assert "The email account that you tried to reach does not exist" in message.detail
+    bounce = BouncedAddress.objects.get()
+    assert (bounce.email, bounce.state, bounce.at, bounce.message) == (
+        "owner@example.com",
+        MessageState.BOUNCED,
+        at,
+        message,
+    )
+
+
+@pytest.mark.django_db
+def test_a_webhook_with_a_bad_signature_is_refused_and_changes_nothing(client, mailgun):
+    message = tell(UserFactory(email="pat@example.com"), PermitFactory())
+    message.refresh_from_db()
+    forged = signed(bounce_event(message, timezone.now()), key="not-the-signing-key")
+
+    response = post(client, forged)
+
+    assert response.status_code == 400
+    message.refresh_from_db()
+    assert message.state == MessageState.SENT
+    assert not BouncedAddress.objects.exists()
+    # The same body, signed with the key, is taken (the refusal was the signature's).
+    body = signed(bounce_event(message, timezone.now()))
+    tampered = {**body, "event-data": {**body["event-data"], "recipient": "someone@else.example"}}
+    tampered["signature"] = {**body["signature"], "token": body["signature"]["token"][::-1]}
+    assert post(client, tampered).status_code == 400
+    assert post(client, body).status_code == 200
+
+
+@pytest.mark.django_db
+def test_only_the_configured_services_webhook_answers(client, settings):
+    settings.EMAIL_PROVIDER = ""
+    settings.ANYMAIL = {"MAILGUN_WEBHOOK_SIGNING_KEY": SIGNING_KEY}
+    body = {
+        "signature": {"timestamp": "1", "token": "t", "signature": "s"},
+        "event-data": {"event": "failed", "recipient": "victim@example.com"},
+    }
+    assert post(client, body).status_code == 404
+    # A service anymail checks by the webhook's secret alone (basic auth) is refused until the
+    # secret is set: anymail by itself would take anyone's word that an address bounced.
+    settings.EMAIL_PROVIDER = "postmark"
+    bounce = {
+        "RecordType": "Bounce",
+        "Type": "HardBounce",
+        "MessageID": "f4b2a1c0-0000-0000-0000-000000000000",
+        "Email": "victim@example.com",
+        "BouncedAt": "2026-05-01T14:30:00Z",
+        "Description": "The server was unable to deliver your message",
+    }
+    url = reverse("anymail:postmark_tracking_webhook")
+    refused = client.post(url, data=json.dumps(bounce), content_type="application/json")
+    assert refused.status_code == 403
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "hook:secret"}
+    no_auth = client.post(url, data=json.dumps(bounce), content_type="application/json")
+    assert no_auth.status_code == 400
+    assert not BouncedAddress.objects.exists()
+    authed = client.post(
+        url,
+        data=json.dumps(bounce),
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Basic aG9vazpzZWNyZXQ=",  # hook:secret
+    )
+    assert authed.status_code == 200
+    assert BouncedAddress.objects.get().email == "victim@example.com"
+
+
+@pytest.mark.django_db
+def test_inbound_mail_webhooks_are_not_mounted(client, mailgun):
+    assert client.post("/anymail/mailgun/inbound/", data={}).status_code == 404
+
+
+# No more email to a bounced address --------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_no_email_goes_to_a_bounced_address_until_an_email_to_it_is_delivered(client, mailgun):
+    user = UserFactory(email="pat@example.com")
+    permit = PermitFactory()
+    first = tell(user, permit)
+    first.refresh_from_db()
+    bounced_at = timezone.now() - timedelta(hours=1)
+    post(client, signed(bounce_event(first, bounced_at)))
+
+    second = tell(user, permit, "permit.expired")
+
+    second.refresh_from_db()
+    assert second.state == MessageState.DROPPED
+    assert second.detail.startswith("Not sent: email to pat@example.com bounced on ")
+    assert "until the address changes or an email to it is delivered" in second.detail
+    assert len(mailgun.sent) == 1
+    # An email delivered to it since (a password reset, sent outside the notifications) clears
+    # it; news of a delivery before the bounce would not have.
+    delivery_record(
+        provider_id="<other@mg>",
+        recipient="pat@example.com",
+        state=MessageState.DELIVERED,
+        at=bounced_at - timedelta(minutes=1),
+    )
+    assert tell(user, permit, "permit.cancelled").state == MessageState.DROPPED
+    delivery_record(
+        provider_id="<other@mg>", recipient="PAT@example.com", state=MessageState.DELIVERED
+    )
+    third = tell(user, permit, "permit.issued")
+    third.refresh_from_db()
+    assert third.state == MessageState.SENT and len(mailgun.sent) == 2
+    # The old bounce, its webhook sent again, does not stop it again.
+    post(client, signed(bounce_event(first, bounced_at)))
+    assert not BouncedAddress.objects.filter(cleared_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_a_new_address_is_emailed_at_once(mailgun):
+    user = UserFactory(email="old@example.com")
+    delivery_record(provider_id="", recipient="old@example.com", state=MessageState.BOUNCED)
+    assert tell(user, PermitFactory()).state == MessageState.DROPPED
+
+    user.email = "new@example.com"
+    user.save()
+    message = tell(user, PermitFactory(), "permit.expired")
+
+    message.refresh_from_db()
+    assert (message.state, message.address) == (MessageState.SENT, "new@example.com")
+
+
+@pytest.mark.django_db
+def test_a_text_message_is_not_stopped_by_a_bounced_email_address():
+    from notifications.tracking import bounced_address_blocker
+
+    delivery_record(provider_id="", recipient="pat@example.com", state=MessageState.BOUNCED)
+    email = Message(channel="email", address="pat@example.com")
+    text = Message(channel="sms", address="pat@example.com")
+    assert bounced_address_blocker(email) and not bounced_address_blocker(text)
