@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import unsubscribe_views, views
+from . import delivery_views, unsubscribe_views, views
 
 app_name = "notifications"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     # Signed out, from an email's links (a signed token).
     path("unsubscribe/<str:token>/", unsubscribe_views.unsubscribe_view, name="unsubscribe"),
     path("preferences/<str:token>/", unsubscribe_views.email_choices_view, name="email_choices"),
+    path("email-again/", delivery_views.email_again, name="email_again"),
 ]

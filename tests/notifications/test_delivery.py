@@ -1,7 +1,7 @@
 """Delivery you can see (issue 24, requirement 5): email goes through django-anymail's backend of
 the service the settings name (here Mailgun, its API a local fake server), the message keeps the
 service's id, the service's signed tracking webhook records delivered, bounced and marked as
-spam, and a bounced address gets no more email until it is cleared."""
+spam, and a bounced address is shown to its owner and gets no more email until it is cleared."""
 
 import hashlib
 import hmac
@@ -414,3 +414,70 @@ def test_a_text_message_is_not_stopped_by_a_bounced_email_address():
     email = Message(channel="email", address="pat@example.com")
     text = Message(channel="sms", address="pat@example.com")
     assert bounced_address_blocker(email) and not bounced_address_blocker(text)
+
+
+# The owner sees it -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_owner_of_a_bounced_address_sees_it_on_every_page_and_can_change_it(client):
+    user = UserFactory(email="pat@example.com")
+    client.force_login(user)
+    search = reverse("permits:search")
+    assert "email-bounced" not in client.get(search).content.decode()
+
+    delivery_record(
+        provider_id="<1@mg>",
+        recipient="pat@example.com",
+        state=MessageState.BOUNCED,
+        reason="550 5.1.1 No such user",
+        at=datetime(2026, 5, 1, 15, tzinfo=UTC),
+    )
+
+    for page in (search, reverse("notifications:list"), reverse("accounts:manage")):
+        html = client.get(page).content.decode()
+        assert (
+            'Email to <strong class="text-break">pat@example.com</strong> bounced on '
+            "05/01/2026: we can't reach you by email — check or change your address." in html
+        )
+        assert f'href="{reverse("account_email")}"' in html
+    # Someone else, and a visitor, see nothing of it.
+    other = client.__class__()
+    other.force_login(UserFactory(email="sam@example.com"))
+    assert "email-bounced" not in other.get(search).content.decode()
+    assert "email-bounced" not in client.__class__().get(search).content.decode()
+    # A new address: the banner is gone.
+    user.email = "pat@new.example.com"
+    user.save()
+    assert "email-bounced" not in client.get(search).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_owner_says_their_address_works_again(client, mailgun):
+    user = UserFactory(email="pat@example.com")
+    client.force_login(user)
+    delivery_record(provider_id="", recipient="pat@example.com", state=MessageState.BOUNCED)
+    search = reverse("permits:search")
+
+    response = client.post(reverse("notifications:email_again"), {"next": search}, follow=True)
+
+    assert response.redirect_chain == [(search, 302)]
+    html = response.content.decode()
+    assert "We will email pat@example.com again." in html and "email-bounced" not in html
+    assert tell(user, PermitFactory()).state != MessageState.DROPPED
+    # Only their own address: another user's stays stopped.
+    delivery_record(provider_id="", recipient="sam@example.com", state=MessageState.BOUNCED)
+    client.post(reverse("notifications:email_again"), {"next": "https://evil.example/"})
+    assert BouncedAddress.objects.get(email="sam@example.com").is_active
+
+
+@pytest.mark.django_db
+def test_verifying_the_address_again_clears_its_bounce():
+    from allauth.account.signals import email_confirmed
+
+    from tests.factories import verify_email
+
+    user = UserFactory(email="pat@example.com")
+    delivery_record(provider_id="", recipient="pat@example.com", state=MessageState.BOUNCED)
+    email_confirmed.send(sender=None, request=None, email_address=verify_email(user))
+    assert not BouncedAddress.objects.get().is_active
