@@ -1,7 +1,8 @@
 """Delivery you can see (issue 24, requirement 5): email goes through django-anymail's backend of
 the service the settings name (here Mailgun, its API a local fake server), the message keeps the
 service's id, the service's signed tracking webhook records delivered, bounced and marked as
-spam, and a bounced address is shown to its owner and gets no more email until it is cleared."""
+spam, a bounced address is shown to its owner and to staff and gets no more email until it is
+cleared, and admin lists each person's and each permit's messages with their states."""
 
 import hashlib
 import hmac
@@ -23,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.events import event_record
-from notifications.models import BouncedAddress, Message, MessageState
+from notifications.models import BouncedAddress, Message, MessageState, Notice
 from notifications.services import notify
 from notifications.tracking import delivery_record
 from tests.factories import PermitFactory, UserFactory
@@ -481,3 +482,144 @@ def test_verifying_the_address_again_clears_its_bounce():
     delivery_record(provider_id="", recipient="pat@example.com", state=MessageState.BOUNCED)
     email_confirmed.send(sender=None, request=None, email_address=verify_email(user))
     assert not BouncedAddress.objects.get().is_active
+
+
+# Staff see it ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def applied_permit(db):
+    """A permit applied for online: its applicant has an account, its owner only an address."""
+    from applications.models import Application
+    from tests.applications.conftest import make_form
+
+    permit = PermitFactory()
+    applicant = UserFactory(email="applicant@example.com")
+    Application.objects.create(
+        template=make_form(),
+        applicant=applicant,
+        owner_email="Owner@Example.com",
+        permit=permit,
+    )
+    return permit
+
+
+@pytest.mark.django_db
+def test_staff_see_on_the_permits_page_that_the_owners_email_bounced(admin_client, applied_permit):
+    page = reverse("admin:permits_permit_change", args=[applied_permit.pk])
+    assert "errornote" not in admin_client.get(page).content.decode()
+
+    delivery_record(
+        provider_id="",
+        recipient="owner@example.com",
+        state=MessageState.BOUNCED,
+        reason="550 No such user",
+        at=datetime(2026, 5, 1, 15, tzinfo=UTC),
+    )
+    delivery_record(provider_id="", recipient="stranger@example.com", state=MessageState.BOUNCED)
+
+    html = admin_client.get(page).content.decode()
+    assert (
+        "The owner&#x27;s email (Owner@Example.com) bounced on 05/01/2026 (550 No such user): "
+        "nothing is emailed to it until it changes or an email to it is delivered." in html
+    )
+    assert "stranger@example.com" not in html
+    assert "applicant" not in html.split("Email and messages")[1].split("</fieldset>")[0]
+
+
+# Admin: each person's and each permit's messages -------------------------------------------------
+
+
+def message_on(permit, user, *, key: str, state: str, address: str = "") -> Message:
+    event = event_record("permit.finaled", subject=permit)
+    notice = Notice.objects.create(
+        event=event,
+        recipient=f"user:{user.pk}",
+        user=user,
+        email=user.email,
+        permit=permit,
+        group="permits",
+        subject=f"{permit.number} finaled",
+        text="x",
+    )
+    message = Message.objects.create(
+        channel="email",
+        recipient=f"user:{user.pk}",
+        user=user,
+        address=address or user.email,
+        permit=permit if key.startswith("permit:") else None,
+        key=key,
+        state=state,
+        subject=f"{key} to {user.username}",
+    )
+    message.notices.add(notice)
+    return message
+
+
+@pytest.mark.django_db
+def test_admin_lists_a_permits_messages_with_their_states(admin_client):
+    permit, other = PermitFactory(), PermitFactory()
+    pat, sam = UserFactory(username="pat"), UserFactory(username="sam")
+    burst = message_on(permit, pat, key=f"permit:{permit.pk}", state=MessageState.DELIVERED)
+    digest = message_on(permit, sam, key="digest", state=MessageState.BOUNCED)
+    elsewhere = message_on(other, pat, key=f"permit:{other.pk}", state=MessageState.SENT)
+
+    page = admin_client.get(reverse("admin:permits_permit_change", args=[permit.pk]))
+    html = page.content.decode()
+    changelist = reverse("admin:notifications_message_changelist")
+    assert (
+        f'<a href="{changelist}?permit={permit.pk}&amp;state__exact=delivered">Delivered: 1</a>'
+        in html
+    )
+    assert (
+        f'<a href="{changelist}?permit={permit.pk}&amp;state__exact=bounced">Bounced: 1</a>' in html
+    )
+    assert f'<a href="{changelist}?permit={permit.pk}">All 2 messages</a>' in html
+
+    listed = admin_client.get(changelist, {"permit": permit.pk})
+    assert listed.status_code == 200
+    assert set(listed.context["cl"].result_list) == {burst, digest}
+    assert permit.number in listed.content.decode()  # the filter names the permit
+    bounced = admin_client.get(changelist, {"permit": permit.pk, "state__exact": "bounced"})
+    assert list(bounced.context["cl"].result_list) == [digest]
+    assert list(admin_client.get(changelist, {"permit": other.pk}).context["cl"].result_list) == [
+        elsewhere
+    ]
+    assert admin_client.get(changelist, {"permit": "x"}).context["cl"].result_list.count() == 0
+
+
+@pytest.mark.django_db
+def test_admin_lists_a_persons_messages_from_their_page(admin_client):
+    permit = PermitFactory()
+    pat, sam = UserFactory(username="pat"), UserFactory(username="sam")
+    mine = [
+        message_on(permit, pat, key=f"permit:{permit.pk}", state=MessageState.SENT),
+        message_on(permit, pat, key="digest", state=MessageState.COMPLAINED),
+    ]
+    message_on(permit, sam, key="digest", state=MessageState.SENT)
+    delivery_record(provider_id="", recipient=pat.email, state=MessageState.COMPLAINED)
+
+    html = admin_client.get(reverse("admin:accounts_user_change", args=[pat.pk])).content.decode()
+    changelist = reverse("admin:notifications_message_changelist")
+    assert f'<a href="{changelist}?user={pat.pk}&amp;state__exact=sent">Sent: 1</a>' in html
+    assert (
+        f'<a href="{changelist}?user={pat.pk}&amp;state__exact=complained">Marked as spam: 1</a>'
+        in html
+    )
+    assert f"Their email ({pat.email}) was marked as spam on" in html
+
+    listed = admin_client.get(changelist, {"user": pat.pk})
+    assert set(listed.context["cl"].result_list) == set(mine)
+    assert "pat" in listed.content.decode()
+
+
+@pytest.mark.django_db
+def test_staff_who_may_change_bounced_addresses_email_one_again(admin_client):
+    delivery_record(provider_id="", recipient="pat@example.com", state=MessageState.COMPLAINED)
+    bounce = BouncedAddress.objects.get()
+    changelist = reverse("admin:notifications_bouncedaddress_changelist")
+
+    admin_client.post(changelist, {"action": "email_again", "_selected_action": [bounce.pk]})
+
+    bounce.refresh_from_db()
+    assert not bounce.is_active and bounce.cleared_by == "staff: admin"
