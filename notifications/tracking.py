@@ -250,13 +250,29 @@ def state_counts(messages: QuerySet[Message]) -> dict[str, int]:
 # Hooks -----------------------------------------------------------------------------------------
 
 
-def bounced_address_blocker(message: Message) -> str:
-    """notifications.sending's blocker: an email to an address that bounced is not sent."""
-    if message.channel != Channel.EMAIL:
-        return ""
-    bounce = active_bounce(message.address)
-    if bounce is None:
-        return ""
+def bounced_addresses_blocker(messages: list[Message]) -> dict[int, str]:
+    """notifications.sending's batch blocker: the emails among these to an address that
+    bounced are not sent, each with the reason (one query for the batch)."""
+    emails = [message for message in messages if message.channel == Channel.EMAIL]
+    if not emails:
+        return {}
+    bounces = {
+        bounce.email: bounce
+        for bounce in BouncedAddress.objects.filter(
+            email__in={message.address.strip().lower() for message in emails},
+            cleared_at__isnull=True,
+        )
+    }
+    if not bounces:
+        return {}
+    return {
+        message.pk: _not_sent(message, bounce)
+        for message in emails
+        if (bounce := bounces.get(message.address.strip().lower()))
+    }
+
+
+def _not_sent(message: Message, bounce: BouncedAddress) -> str:
     if bounce.state == MessageState.COMPLAINED:
         return (
             f"Not sent: an email to {message.address} {bounce_words(bounce)}; nothing is "
@@ -280,11 +296,11 @@ def connect() -> None:
     from allauth.account.signals import email_confirmed
     from anymail.signals import tracking
 
-    from .sending import register_blocker
+    from .sending import register_batch_blocker
 
     tracking.connect(tracking_received, dispatch_uid="notifications.tracking")
     email_confirmed.connect(address_verified, dispatch_uid="notifications.tracking.verified")
-    register_blocker(bounced_address_blocker)
+    register_batch_blocker(bounced_addresses_blocker)
 
 
 # The webhooks -----------------------------------------------------------------------------------

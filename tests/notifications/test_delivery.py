@@ -152,6 +152,32 @@ def post(client, body: dict):
     return client.post(WEBHOOK, data=json.dumps(body), content_type="application/json")
 
 
+def message_on(permit, user, *, key: str, state: str, address: str = "") -> Message:
+    event = event_record("permit.finaled", subject=permit)
+    notice = Notice.objects.create(
+        event=event,
+        recipient=f"user:{user.pk}",
+        user=user,
+        email=user.email,
+        permit=permit,
+        group="permits",
+        subject=f"{permit.number} finaled",
+        text="x",
+    )
+    message = Message.objects.create(
+        channel="email",
+        recipient=f"user:{user.pk}",
+        user=user,
+        address=address or user.email,
+        permit=permit if key.startswith("permit:") else None,
+        key=key,
+        state=state,
+        subject=f"{key} to {user.username}",
+    )
+    message.notices.add(notice)
+    return message
+
+
 # Sending -----------------------------------------------------------------------------------------
 
 
@@ -408,13 +434,30 @@ def test_a_new_address_is_emailed_at_once(mailgun):
 
 
 @pytest.mark.django_db
-def test_a_text_message_is_not_stopped_by_a_bounced_email_address():
-    from notifications.tracking import bounced_address_blocker
+def test_the_beats_batch_drops_only_the_emails_to_bounced_addresses_in_one_query(
+    django_assert_num_queries, mailgun
+):
+    from notifications.sending import send_due_messages
+    from notifications.tracking import bounced_addresses_blocker
 
-    delivery_record(provider_id="", recipient="pat@example.com", state=MessageState.BOUNCED)
-    email = Message(channel="email", address="pat@example.com")
-    text = Message(channel="sms", address="pat@example.com")
-    assert bounced_address_blocker(email) and not bounced_address_blocker(text)
+    permit = PermitFactory()
+    users = [UserFactory(email=f"user{n}@example.com") for n in range(6)]
+    for user in users[::2]:
+        delivery_record(provider_id="", recipient=user.email, state=MessageState.BOUNCED)
+    messages = [message_on(permit, user, key="digest", state=MessageState.OPEN) for user in users]
+    text = Message(pk=10**9, channel="sms", address=users[0].email, key="digest")
+    with django_assert_num_queries(1):
+        held = bounced_addresses_blocker([*messages, text])
+    assert set(held) == {message.pk for message in messages[::2]}  # not the text message
+
+    assert send_due_messages() == 3
+
+    states = dict(Message.objects.filter(channel="email").values_list("address", "state"))
+    assert states == {
+        user.email: MessageState.DROPPED if n % 2 == 0 else MessageState.SENT
+        for n, user in enumerate(users)
+    }
+    assert len(mailgun.sent) == 3
 
 
 # The owner sees it -------------------------------------------------------------------------------
@@ -528,32 +571,6 @@ def test_staff_see_on_the_permits_page_that_the_owners_email_bounced(admin_clien
 
 
 # Admin: each person's and each permit's messages -------------------------------------------------
-
-
-def message_on(permit, user, *, key: str, state: str, address: str = "") -> Message:
-    event = event_record("permit.finaled", subject=permit)
-    notice = Notice.objects.create(
-        event=event,
-        recipient=f"user:{user.pk}",
-        user=user,
-        email=user.email,
-        permit=permit,
-        group="permits",
-        subject=f"{permit.number} finaled",
-        text="x",
-    )
-    message = Message.objects.create(
-        channel="email",
-        recipient=f"user:{user.pk}",
-        user=user,
-        address=address or user.email,
-        permit=permit if key.startswith("permit:") else None,
-        key=key,
-        state=state,
-        subject=f"{key} to {user.username}",
-    )
-    message.notices.add(notice)
-    return message
 
 
 @pytest.mark.django_db
