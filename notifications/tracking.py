@@ -230,9 +230,14 @@ def permit_email_problems(permit: Permit) -> list[str]:
 
 def about_permit(permit_id: int) -> Q:
     """The messages that told someone of something on this permit: its bursts, and the
-    digests and one-event messages that held one of its notices."""
-    held = Message.notices.through.objects.filter(notice__permit_id=permit_id).values("message_id")
-    return Q(permit_id=permit_id) | Q(pk__in=held)
+    digests and one-event messages that held one of its notices. Their ids are read first,
+    each way by its index: PostgreSQL reads an OR of the two in one query as a scan of the whole
+    message table (110 ms at 500,000 messages, against 0.1 ms)."""
+    bursts = Message.objects.filter(permit_id=permit_id).values_list("pk", flat=True)
+    held = Message.notices.through.objects.filter(notice__permit_id=permit_id).values_list(
+        "message_id", flat=True
+    )
+    return Q(pk__in={*bursts, *held})
 
 
 def messages_about_permit(permit_id: int) -> QuerySet[Message]:
