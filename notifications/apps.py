@@ -12,6 +12,7 @@ class NotificationsConfig(AppConfig):
         from . import (
             sending,
             subscribers,  # noqa: F401 (every email, told through notify)
+            tracking,
             unsubscribe,
         )
         from .sms.services import register as register_sms
@@ -19,3 +20,5 @@ class NotificationsConfig(AppConfig):
         sending.register_email_headers(unsubscribe.email_headers)
         sending.register_email_content(unsubscribe.with_footer)
         register_sms()
+        # What the email service says became of each email; no email to an address that bounced.
+        tracking.connect()

@@ -181,6 +181,9 @@ class Message(models.Model):
     provider_id = models.CharField(max_length=200, blank=True, db_index=True)
     detail = models.CharField(max_length=300, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When the email service last told of it: delivered, bounced, marked as spam
+    # (notifications.tracking).
+    tracked_at = models.DateTimeField("reported at", null=True, blank=True)
     notices = models.ManyToManyField(Notice, related_name="messages")
 
     class Meta:
@@ -229,3 +232,36 @@ class PhoneNumber(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.number}"
+
+
+class BouncedAddress(models.Model):
+    """An email address the portal cannot reach: the email service bounced a message to it, or
+    its owner marked one as spam (notifications.tracking). Nothing more is emailed to it until it
+    is cleared: an email to it delivered since, its owner asking to try again, or staff."""
+
+    email = models.CharField(max_length=254, unique=True)  # lower case
+    state = models.CharField(
+        max_length=12,
+        choices=[
+            (MessageState.BOUNCED, MessageState.BOUNCED.label),
+            (MessageState.COMPLAINED, MessageState.COMPLAINED.label),
+        ],
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField()
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    cleared_by = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("bounced address")
+        verbose_name_plural = _("bounced addresses")
+
+    def __str__(self) -> str:
+        return f"{self.email}: {self.get_state_display()}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.cleared_at is None

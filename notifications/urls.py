@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import unsubscribe_views, views
+from . import delivery_views, unsubscribe_views, views
 from .sms import views as sms_views
 
 app_name = "notifications"
@@ -14,4 +14,5 @@ urlpatterns = [
     path("phone/", sms_views.phone_page, name="phone"),
     path("sms/status/", sms_views.sms_status, name="sms_status"),
     path("sms/inbound/", sms_views.sms_inbound, name="sms_inbound"),
+    path("email-again/", delivery_views.email_again, name="email_again"),
 ]

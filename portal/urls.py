@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from accounts.enrolment_views import activate_totp
 from accounts.views import registration_signup_redirect
+from notifications.tracking import tracking_webhook_urls
 
 from . import views
 
@@ -24,6 +25,9 @@ urlpatterns = [
     path("inspections/", include("inspections.urls")),
     path("payments/", include("payments.urls")),
     path("notifications/", include("notifications.urls")),
+    # The email service's delivery news (django-anymail's tracking webhooks, signature checked):
+    # /anymail/<EMAIL_PROVIDER>/tracking/.
+    path("anymail/", include((tracking_webhook_urls(), "anymail"))),
     path("", include("applications.urls")),
     path("", include("reviews.urls")),
     # Registration starts with the terms, not allauth's bare sign-up page.

@@ -3,11 +3,14 @@
 Every variable is listed, with its default, in the README's Configuration section.
 """
 
+import os
+from importlib.util import find_spec
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -44,6 +47,7 @@ THIRD_PARTY_APPS = [
     "axes",
     "csp",
     "auditlog",
+    "anymail",
 ]
 LOCAL_APPS = [
     "core",
@@ -194,10 +198,28 @@ STORAGES = {
 }
 
 # Email -----------------------------------------------------------------------------------------
-# EMAIL_URL (e.g. smtp+tls://user:password@smtp.example.org:587) sends real mail. Without it,
-# messages are written as files under var/mail/ so a person can open a verification link.
+# EMAIL_PROVIDER sends through an email service with django-anymail (its backend's name: mailgun,
+# postmark, amazon_ses, brevo, sparkpost, ...), whose tracking webhook tells the portal what was
+# delivered, bounced or marked as spam (notifications.tracking); its keys are anymail's settings,
+# each given as ANYMAIL_<NAME> (ANYMAIL_MAILGUN_API_KEY, ANYMAIL_WEBHOOK_SECRET, ...). Else
+# EMAIL_URL (e.g. smtp+tls://user:password@smtp.example.org:587) sends through a mail server, with
+# no delivery news. Neither: messages are written as files under var/mail/ so a person can open a
+# verification link.
 EMAIL_FILE_PATH = env.path("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
-if env("EMAIL_URL", default=""):
+EMAIL_PROVIDER = env("EMAIL_PROVIDER", default="").strip().lower()
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_") and value
+}
+if EMAIL_PROVIDER:
+    if not EMAIL_PROVIDER.isidentifier() or find_spec(f"anymail.backends.{EMAIL_PROVIDER}") is None:
+        raise ImproperlyConfigured(
+            f"EMAIL_PROVIDER={EMAIL_PROVIDER!r}: not one of django-anymail's email services "
+            "(mailgun, postmark, amazon_ses, brevo, sparkpost, mailjet, resend, ...)"
+        )
+    EMAIL_BACKEND = f"anymail.backends.{EMAIL_PROVIDER}.EmailBackend"
+elif env("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"

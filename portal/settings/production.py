@@ -70,8 +70,12 @@ if SMS_PROVIDER == "twilio" and not (
         "(or TWILIO_MESSAGING_SERVICE_SID)."
     )
 
-# Real mail in production: EMAIL_URL is required (files under var/mail are for the demo).
-if not env("EMAIL_URL", default=""):
-    raise ImproperlyConfigured("EMAIL_URL must be set in production (e.g. smtp+tls://...).")
+# Real mail in production: an email service (EMAIL_PROVIDER, through django-anymail, with its
+# delivery news) or a mail server (EMAIL_URL); files under var/mail are for the demo.
+if not env("EMAIL_PROVIDER", default="") and not env("EMAIL_URL", default=""):
+    raise ImproperlyConfigured(
+        "EMAIL_PROVIDER (e.g. mailgun, with its ANYMAIL_ keys) or EMAIL_URL (e.g. "
+        "smtp+tls://...) must be set in production."
+    )
 
 LOGGING["root"]["level"] = env("LOG_LEVEL", default="INFO")

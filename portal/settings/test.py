@@ -14,6 +14,9 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# No email service, whatever the environment says (tests/notifications/test_delivery.py sets one).
+EMAIL_PROVIDER = ""
+ANYMAIL: dict[str, str] = {}
 
 # In tests, tasks run in-process so each test sees its own mail; the broker tests override this.
 CELERY_TASK_ALWAYS_EAGER = True
