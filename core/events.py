@@ -52,6 +52,7 @@ CATALOGUE: dict[str, Any] = {
     "license_link.requested": _("License link requested"),
     "license_link.decided": _("License link decided"),
     "license_link.status_changed": _("License link status changed"),
+    "license.expiring": _("License expiry reminder sent"),
     # Permits
     "permit.status_changed": _("Status changed"),
     "permit.issued": _("Permit issued"),
@@ -59,6 +60,8 @@ CATALOGUE: dict[str, Any] = {
     "permit.finaled": _("Permit finaled"),
     "permit.cancelled": _("Permit cancelled"),
     "permit.contact_invited": _("Contact invited"),
+    "permit.expiring": _("Expiry reminder sent"),
+    "permit.inactive": _("No-inspection reminder sent"),
     "card.revised": _("Permit card revised"),
     # Fees and payments
     "fee.status_changed": _("Fee status changed"),
@@ -71,6 +74,7 @@ CATALOGUE: dict[str, Any] = {
     "payment.refunded": _("Payment refunded"),
     "trust.low_balance": _("Trust account below its alert"),
     "trust.deposited": _("Trust account deposit"),
+    "trust.below_threshold": _("Reminder: trust account below its alert"),
     # Applications and plan review
     "application_form.status_changed": _("Application form status changed"),
     "application.status_changed": _("Application status changed"),

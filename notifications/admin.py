@@ -15,6 +15,7 @@ from .models import (
     Notice,
     PhoneNumber,
     Preference,
+    Reminder,
 )
 from .tracking import about_permit, bounce_clear
 
@@ -183,3 +184,14 @@ class BouncedAddressAdmin(admin.ModelAdmin):
             f"Email goes again to {cleared} address(es); a new bounce stops it again.",
             messages.SUCCESS,
         )
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin):
+    """Every reminder sent, once per object and threshold (notifications.reminders)."""
+
+    list_display = ("sent_on", "kind", "object_id", "threshold", "cleared_on")
+    list_filter = ("kind",)
+    search_fields = ("=object_id",)
+    raw_id_fields = ("event",)
+    date_hierarchy = "sent_on"

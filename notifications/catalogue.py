@@ -44,6 +44,7 @@ BUSINESS_APPLY = "business:apply"
 BUSINESS_PAY = "business:pay"
 BUSINESS_INSPECTIONS = "business:inspections"
 ACCOUNT_HOLDER = "account holder"
+LICENSE_USERS = "license users"
 REQUESTER = "requester"
 PAYER = "payer"
 INVITED = "invited user"
@@ -62,6 +63,7 @@ ROLE_LABELS = {
     BUSINESS_PAY: _("the business's users with the Pay role"),
     BUSINESS_INSPECTIONS: _("the business's users with the Inspections role"),
     ACCOUNT_HOLDER: _("the account's holder"),
+    LICENSE_USERS: _("the license's linked users"),
     REQUESTER: _("who requested it"),
     PAYER: _("who paid"),
     INVITED: _("the invited user"),
@@ -83,7 +85,9 @@ INVITATION = _("an invitation: its link is sent only once")
 class Rule:
     """One row of the table: the event's group, the roles that hear it, and, for what cannot be
     turned off, why. `supersedes`: the events this one makes untrue, dropped from a message not
-    sent yet (`same` names what they share: the event's subject or its permit)."""
+    sent yet (`same` names what they share: the event's subject or its permit). `gather`:
+    "daily" for reminders: a day's events of this type for one person are one message, at the
+    digest hour (the contractor with 50,000 permits hears of those expiring in one email)."""
 
     group: Group
     roles: tuple[str, ...]
@@ -93,6 +97,7 @@ class Rule:
     needs_action: bool = False
     # Its message holds a one-time link: kept until sent, then only a note that it was sent.
     secret: bool = False
+    gather: str = ""
 
     @property
     def can_turn_off(self) -> bool:
@@ -100,6 +105,8 @@ class Rule:
 
 
 PERMIT_PEOPLE = (APPLICANT, OWNER, CONTACT, BUSINESS_MANAGE)
+# What makes a reminder about a permit untrue before it goes: the permit ended.
+PERMIT_REMINDERS = ("permit.expiring", "permit.inactive")
 
 RULES: dict[str, Rule] = {
     # Account and licenses
@@ -110,6 +117,9 @@ RULES: dict[str, Rule] = {
     ),
     "license_link.requested": Rule(Group.ACCOUNT, (LICENSE_REVIEWERS,), needs_action=True),
     "license_link.decided": Rule(Group.ACCOUNT, (ACCOUNT_HOLDER,), secret=True),
+    "license.expiring": Rule(
+        Group.ACCOUNT, (LICENSE_USERS, BUSINESS_MANAGE), needs_action=True, gather="daily"
+    ),
     # Applications and plan review
     "application.submitted": Rule(Group.APPLICATIONS, (APPLICANT, OWNER, CONTACT, INTAKE_CLERKS)),
     "application.accepted": Rule(Group.APPLICATIONS, (APPLICANT,)),
@@ -136,12 +146,19 @@ RULES: dict[str, Rule] = {
     "payment.completed": Rule(Group.FEES, (PAYER,), always=RECEIPT),
     "payment.refunded": Rule(Group.FEES, (PAYER,), always=RECEIPT),
     "trust.low_balance": Rule(Group.FEES, (BUSINESS_MANAGE,), needs_action=True),
+    "trust.below_threshold": Rule(
+        Group.FEES, (BUSINESS_MANAGE,), needs_action=True, gather="daily"
+    ),
     # Permit status and expiry
     "permit.issued": Rule(
         Group.PERMITS, (*PERMIT_PEOPLE,), supersedes=("fee.assessed",), needs_action=True
     ),
-    "permit.expired": Rule(Group.PERMITS, PERMIT_PEOPLE),
-    "permit.finaled": Rule(Group.PERMITS, PERMIT_PEOPLE),
+    "permit.expiring": Rule(Group.PERMITS, PERMIT_PEOPLE, needs_action=True, gather="daily"),
+    "permit.inactive": Rule(
+        Group.PERMITS, (*PERMIT_PEOPLE, BUSINESS_INSPECTIONS), needs_action=True, gather="daily"
+    ),
+    "permit.expired": Rule(Group.PERMITS, PERMIT_PEOPLE, supersedes=PERMIT_REMINDERS),
+    "permit.finaled": Rule(Group.PERMITS, PERMIT_PEOPLE, supersedes=PERMIT_REMINDERS),
     "permit.cancelled": Rule(
         Group.PERMITS,
         PERMIT_PEOPLE,
@@ -150,6 +167,7 @@ RULES: dict[str, Rule] = {
             "inspection.requested",
             "inspection.scheduled",
             "permit.issued",
+            *PERMIT_REMINDERS,
         ),
     ),
     "permit.contact_invited": Rule(Group.PERMITS, (INVITED,), always=INVITATION, secret=True),

@@ -265,3 +265,35 @@ class BouncedAddress(models.Model):
     @property
     def is_active(self) -> bool:
         return self.cleared_at is None
+
+
+class Reminder(models.Model):
+    """A reminder sent (notifications.reminders): one row per object and threshold, so that a
+    job run twice, or again after a crash, reminds nobody twice. `kind` is the event it
+    recorded ("permit.expiring"); `threshold` which of that object's reminders it is, with the
+    date it is about ("30 days before 2025-07-01": a permit renewed since has new ones). The
+    row and its event are written in one transaction. A trust account's reminder is `cleared`
+    once the balance is back above its alert, so that the next crossing is told again."""
+
+    kind = models.CharField(max_length=60)
+    object_id = models.BigIntegerField()
+    threshold = models.CharField(max_length=60)
+    sent_on = models.DateField()
+    event = models.ForeignKey(
+        "core.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cleared_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        ordering = ["-sent_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_id", "threshold"],
+                condition=Q(cleared_on__isnull=True),
+                name="reminder_once_per_threshold",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}: {self.threshold}"

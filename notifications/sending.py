@@ -248,11 +248,14 @@ def send_due_messages(*, now: datetime | None = None, batch: int = 100) -> int:
 
 def compose(message: Message, notices: list[Notice]) -> dict[str, str]:
     """The subject, text and HTML of a message: one notice as it was rendered, or several
-    listed (a permit's burst, the daily digest)."""
+    listed (a permit's burst, the daily digest; a day's reminders of one kind, a line each)."""
     if len(notices) == 1:
         only = notices[0]
         return {"subject": only.subject, "text": only.text, "html": only.html}
     permit = notices[0].permit if message.key.startswith("permit:") else None
+    # "daily:<event type>:<day>" (notifications.services._gather)
+    reminders = message.key.split(":")[1] if message.key.startswith("daily:") else ""
+    template = "email/gathered_reminders" if reminders else "email/gathered"
     context = {
         "CITY_NAME": settings.CITY_NAME,
         "CITY_OFFICE_PHONE": settings.CITY_OFFICE_PHONE,
@@ -266,12 +269,15 @@ def compose(message: Message, notices: list[Notice]) -> dict[str, str]:
         "count": len(notices),
         "notifications_url": absolute_url(reverse("notifications:list")),
         "groups": dict(Group.choices),
+        "reminders": reminders,
+        "prefix": settings.ACCOUNT_EMAIL_SUBJECT_PREFIX,
+        "records_url": absolute_url(reverse("permits:my_records")) + "?status=issued",
     }
-    subject = render_to_string("email/gathered_subject.txt", context)
+    subject = render_to_string(f"{template}_subject.txt", context)
     return {
         "subject": settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()),
-        "text": render_to_string("email/gathered_body.txt", context).strip() + "\n",
-        "html": render_to_string("email/gathered_body.html", context),
+        "text": render_to_string(f"{template}_body.txt", context).strip() + "\n",
+        "html": render_to_string(f"{template}_body.html", context),
     }
 
 

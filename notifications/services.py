@@ -291,12 +291,18 @@ def _supersede(notice: Notice, rule: Rule) -> None:
 
 def _gather(notice: Notice, channel: str, address: str, timing: str, rule: Rule) -> Message:
     """The message this notice goes out in: the open one for the same person, channel and key
-    (a permit's burst, the day's digest), or a new one."""
+    (a permit's burst, the day's digest, a day's reminders of one kind), or a new one."""
     now = timezone.now()
     if timing == Timing.DIGEST:
         key, send_after = "digest", next_digest_time(now)
     elif not rule.can_turn_off:
         key, send_after = f"event:{notice.event_id}", now
+    elif rule.gather == "daily":
+        # The night's reminders of one kind wait for the digest hour in one message, however
+        # long the workers take to tell them; one told later still waits a little for others.
+        due = next_digest_time(notice.event.occurred_at)
+        key = f"daily:{notice.event.type}:{timezone.localdate(due):%Y-%m-%d}"
+        send_after = max(due, now + timedelta(seconds=settings.NOTIFY_GATHER_SECONDS))
     else:
         key = f"permit:{notice.permit_id}" if notice.permit_id else f"event:{notice.event_id}"
         send_after = now + timedelta(seconds=settings.NOTIFY_GATHER_SECONDS)

@@ -9,5 +9,6 @@ from . import (  # noqa: F401
     licenses,
     payments,
     permits,
+    reminders,
     reviews,
 )

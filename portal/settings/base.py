@@ -260,6 +260,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.relay_outbox",
         "schedule": crontab(minute="*"),
     },
+    # Reminders (notifications.reminders), after the night's expiries: each threshold once, a
+    # day's of one kind for one person in one message at NOTIFY_DIGEST_HOUR.
+    "remind-permits-expiring": {
+        "task": "notifications.tasks.remind_permits_expiring",
+        "schedule": crontab(hour=0, minute=45),
+    },
+    "remind-permits-inactive": {
+        "task": "notifications.tasks.remind_permits_inactive",
+        "schedule": crontab(hour=0, minute=50),
+    },
+    "remind-licenses-expiring": {
+        "task": "notifications.tasks.remind_licenses_expiring",
+        "schedule": crontab(hour=0, minute=55),
+    },
+    "remind-trust-accounts-below-alert": {
+        "task": "notifications.tasks.remind_trust_accounts_below_alert",
+        "schedule": crontab(hour=1, minute=0),
+    },
     # Notifications (notifications.sending): a burst's message once its few minutes pass, the
     # daily digest at its hour, and any message a failure left for later.
     "send-due-messages": {
@@ -417,6 +435,13 @@ TWILIO_WEBHOOK_SHARED_KEY = env("TWILIO_WEBHOOK_SHARED_KEY", default="")
 TWILIO_TIMEOUT_SECONDS = env.float("TWILIO_TIMEOUT_SECONDS", default=10.0)
 # Tests speak to a fake Twilio at this address instead of https://api.twilio.com; empty in use.
 TWILIO_API_URL = env("TWILIO_API_URL", default="")
+# Reminders (notifications.reminders; each sent once per threshold): a permit expiring in this
+# many days; an issued permit with no inspection for this many days (it lapses for inactivity
+# at PERMIT_EXPIRY_DAYS); a contractor license expiring in this many days. A day's reminders of
+# one kind go to each person as one message, at NOTIFY_DIGEST_HOUR.
+PERMIT_EXPIRY_REMINDER_DAYS = env.list("PERMIT_EXPIRY_REMINDER_DAYS", cast=int, default=[30, 7])
+PERMIT_INACTIVITY_REMINDER_DAYS = env.int("PERMIT_INACTIVITY_REMINDER_DAYS", default=150)
+LICENSE_EXPIRY_REMINDER_DAYS = env.list("LICENSE_EXPIRY_REMINDER_DAYS", cast=int, default=[60, 30])
 # The search form's examples: an address and a license number that find something in this city
 # (the defaults are the demo city's).
 PERMIT_SEARCH_ADDRESS_EXAMPLE = env(

@@ -118,6 +118,8 @@ def test_headers_exactly_when_the_email_can_be_turned_off(permit):
     for number, (event_type, rule) in enumerate(RULES.items()):
         address = f"person{number}@example.org"
         tell(event_type, permit, [address])
+        if rule.gather:  # a reminder goes with the day's others, at the digest hour
+            send_due_messages(now=timezone.now() + timedelta(days=1))
         (email,) = sent_to(address)
         headers = email.extra_headers
         if rule.can_turn_off:

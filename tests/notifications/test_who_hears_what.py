@@ -166,6 +166,39 @@ def test_every_event_reaches_exactly_the_roles_its_row_names(world):
         ),
         "payer",
     )
+    # Reminders (notifications.reminders): the permit issued, its date 30 days away, and no
+    # inspection since it was issued 150 days ago.
+    today = timezone.localdate()
+    type(permit).objects.filter(pk=permit.pk).update(
+        status=PermitStatus.ISSUED,
+        issued_on=today - timedelta(days=150),
+        expires_on=today + timedelta(days=30),
+    )
+    permit.refresh_from_db()
+    check(
+        event_record(
+            "permit.expiring", subject=permit, expires_on=permit.expires_on.isoformat(), days=30
+        ),
+        "applicant",
+        "owner",
+        "contact",
+        "manager",
+    )
+    check(
+        event_record(
+            "permit.inactive",
+            subject=permit,
+            active_on=permit.issued_on.isoformat(),
+            lapses_on=(permit.issued_on + timedelta(days=180)).isoformat(),
+            days=150,
+            inspected=False,
+        ),
+        "applicant",
+        "owner",
+        "contact",
+        "manager",
+        "inspections",
+    )
     inspection = InspectionFactory(permit=permit, requested_by=people["inspections"])
     inspection.inspector = people["inspector"].inspector
     inspection.scheduled_for = timezone.localdate() + timedelta(days=3)
@@ -192,6 +225,20 @@ def test_every_event_reaches_exactly_the_roles_its_row_names(world):
     check(event_record("payment.refunded", subject=payment), "payer")
     account = TrustAccount.objects.create(contractor=people["manager"].memberships.get().contractor)
     check(event_record("trust.low_balance", subject=account), "manager")
+    type(account).objects.filter(pk=account.pk).update(low_balance_threshold=Decimal("100.00"))
+    check(event_record("trust.below_threshold", subject=account), "manager")
+    license = application.license
+    type(license).objects.filter(pk=license.pk).update(expires_on=today + timedelta(days=60))
+    check(
+        event_record(
+            "license.expiring",
+            subject=license,
+            expires_on=(today + timedelta(days=60)).isoformat(),
+            days=60,
+        ),
+        "applicant",  # linked to the license
+        "manager",
+    )
     newcomer = UserFactory(email="newcomer@example.com")
     people["newcomer"] = newcomer
     check(event_record("account.registered", subject=newcomer), "newcomer")
