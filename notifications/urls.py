@@ -15,4 +15,5 @@ urlpatterns = [
     path("sms/status/", sms_views.sms_status, name="sms_status"),
     path("sms/inbound/", sms_views.sms_inbound, name="sms_inbound"),
     path("email-again/", delivery_views.email_again, name="email_again"),
+    path("<int:notice_id>/open/", views.notification_open, name="open"),
 ]
