@@ -80,7 +80,7 @@ def _cell(text: str) -> str:
 
 
 def who_hears_what_markdown() -> str:
-    """The table as docs/notifications.md prints it (tests/notifications/test_docs.py keeps the
+    """The table as docs/notifications.md prints it (tests/notifications/test_catalogue.py keeps the
     two equal)."""
     lines = [
         "| Event | Type | Group | Who hears it | Can be turned off |",
