@@ -18,6 +18,8 @@ from .models import Notice
 from .selectors import notices_for, unread_count
 from .services import notices_mark_read
 
+PAGE_SIZE = 20
+
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
@@ -26,7 +28,10 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         group = ""
     unread = request.GET.get("unread") == "1"
     notices = notices_for(request.user, group=group, unread=unread)
-    page = paginate(request, notices, settings.DASHBOARD_PAGE_SIZE, "page")
+    page = paginate(request, notices, PAGE_SIZE, "page")
+    for notice in page:
+        # The email's "[City ... Permit Portal]" says nothing inside the portal.
+        notice.title = notice.subject.removeprefix(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX)
     return render(
         request,
         "notifications/list.html",
