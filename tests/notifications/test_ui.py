@@ -15,6 +15,7 @@ from core.events import event_record
 from notifications import services
 from notifications.catalogue import RULES, Channel, Group, Timing
 from notifications.models import BusinessDefault, Message, Notice, Preference
+from notifications.selectors import BELL_CAP, unread_count_capped
 from notifications.services import notify, timings_for
 from tests.factories import (
     LicenseFactory,
@@ -82,12 +83,14 @@ def test_the_bell_shows_the_unread_count_and_leads_to_the_notifications_page(cli
     assert 'aria-label="Notifications, 0 unread"' in page
 
 
-def test_the_bell_counts_up_to_99_plus(client, user, permit):
+def test_the_bell_counts_up_to_99_plus_and_no_further(client, user, permit):
+    """A user with thousands unread costs the header what one with a hundred does."""
     event = event_record("permit.issued", subject=permit)
     Notice.objects.bulk_create(
         Notice(event=event, recipient=f"user:{user.pk}:{n}", user=user, in_portal=True, subject="x")
-        for n in range(100)
+        for n in range(150)
     )
+    assert unread_count_capped(user) == BELL_CAP == 100
     client.force_login(user)
     assert 'aria-label="Notifications, 99+ unread"' in client.get(reverse("dashboard")).text
 
