@@ -15,7 +15,7 @@ from policy.notifications import can_open_notice
 
 from .catalogue import Group
 from .models import Notice
-from .selectors import notices_for, unread_count
+from .selectors import notices_for
 from .services import notices_mark_read
 
 PAGE_SIZE = 20
@@ -40,7 +40,6 @@ def notification_list(request: HttpRequest) -> HttpResponse:
             "groups": Group.choices,
             "group": group,
             "unread": unread,
-            "unread_total": unread_count(request.user),
         },
     )
 

@@ -153,6 +153,7 @@ def test_mark_one_read_and_mark_all_read(client, user, permit):
     tell("fee.assessed", user, permit)
     tell("permit.finaled", user, permit)
     client.force_login(user)
+    assert "Mark all read (3)" in client.get(reverse("notifications:list")).text
     response = client.post(reverse("notifications:read"), {"notice": first.pk})
     assert response.status_code == 302
     first.refresh_from_db()
@@ -160,6 +161,7 @@ def test_mark_one_read_and_mark_all_read(client, user, permit):
     assert len(unread_notices(user)) == 2
     client.post(reverse("notifications:read"))
     assert unread_notices(user) == []
+    assert "Mark all read" not in client.get(reverse("notifications:list")).text
 
 
 def test_marking_someone_elses_notification_read_is_a_404(client, user, permit):
