@@ -46,7 +46,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
     user = request.user
     has_number = user.pk in sms_numbers([user.pk])
     form = TimingsForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial=user_timings(user),
         sms_note="" if has_number else "sms-note",
     )
@@ -71,7 +71,8 @@ def business_defaults(request: HttpRequest, contractor_id: int) -> HttpResponse:
     if not can_manage_business(request.user, contractor_id):
         raise Http404("No business you manage.")
     contractor = get_object_or_404(Contractor, pk=contractor_id)
-    form = TimingsForm(request.POST or None, initial=business_timings(contractor.pk))
+    bound = request.POST if request.method == "POST" else None
+    form = TimingsForm(bound, initial=business_timings(contractor.pk))
     if request.method == "POST":
         if form.is_valid():
             business_defaults_save(

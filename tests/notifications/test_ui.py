@@ -296,6 +296,8 @@ def test_a_choice_that_is_no_choice_is_a_message_not_an_error(client, user):
     response = post_choices(client, url, {(Group.PERMITS, Channel.EMAIL): "sometimes"}, shown)
     assert response.status_code == 400
     assert "Choose At once, Daily digest or Off" in response.text
+    empty = client.post(url, {})
+    assert empty.status_code == 400 and "Choose At once" in empty.text
     assert not Preference.objects.exists()
 
 
