@@ -9,13 +9,22 @@ def field_name(group: str, channel: str) -> str:
 
 
 class TimingsForm(forms.Form):
-    """At once, Daily digest or Off for each group on each channel, starting from the timings
-    as they stand (`initial`: {(group, channel): timing})."""
+    """At once, Daily digest or Off for each group on each channel (`channels`: every one, or
+    those the city uses), starting from the timings as they stand (`initial`:
+    {(group, channel): timing})."""
 
-    def __init__(self, *args, initial: Choices, sms_note: str = "", **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        initial: Choices,
+        channels: list[Channel] | None = None,
+        sms_note: str = "",
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.channels = channels or list(Channel)
         for group in Group:
-            for channel in Channel:
+            for channel in self.channels:
                 attrs = {"class": "form-select form-select-sm"}
                 if channel == Channel.SMS and sms_note:
                     attrs["aria-describedby"] = sms_note
@@ -35,7 +44,7 @@ class TimingsForm(forms.Form):
                 "label": group.label,
                 "cells": [
                     (channel.label, self[field_name(group.value, channel.value)])
-                    for channel in Channel
+                    for channel in self.channels
                 ],
                 "always": (always or {}).get(group.value, []),
             }

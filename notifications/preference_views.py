@@ -6,12 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_http_methods
 
 from licenses.models import Contractor
 from policy.businesses import can_manage_business
 
+from .catalogue import Channel
 from .forms import TimingsForm
 from .preferences import (
     always_sent,
@@ -21,14 +21,13 @@ from .preferences import (
     who_hears_what,
 )
 from .services import business_defaults_save, preferences_save, sms_numbers
+from .sms.providers import provider
 
 
-def phone_url() -> str:
-    """Where a user adds and verifies a mobile number, once that page is there."""
-    try:
-        return reverse("notifications:phone")
-    except NoReverseMatch:
-        return ""
+def channels() -> list[Channel]:
+    """The channels a person chooses on: text messages only where the city sends them
+    (SMS_PROVIDER)."""
+    return list(Channel) if provider() else [Channel.EMAIL, Channel.PORTAL]
 
 
 def _tables(form: TimingsForm) -> dict:
@@ -44,11 +43,13 @@ def _tables(form: TimingsForm) -> dict:
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
     user = request.user
-    has_number = user.pk in sms_numbers([user.pk])
+    texts = Channel.SMS in channels()
+    has_number = texts and user.pk in sms_numbers([user.pk])
     form = TimingsForm(
         request.POST if request.method == "POST" else None,
         initial=user_timings(user),
-        sms_note="" if has_number else "sms-note",
+        channels=channels(),
+        sms_note="sms-note" if texts and not has_number else "",
     )
     if request.method == "POST":
         if form.is_valid():
@@ -59,7 +60,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/preferences.html",
-        {"has_number": has_number, "phone_url": phone_url(), **_tables(form)},
+        {"texts": texts, "has_number": has_number, **_tables(form)},
         status=400 if form.is_bound and form.errors else 200,
     )
 
@@ -72,7 +73,7 @@ def business_defaults(request: HttpRequest, contractor_id: int) -> HttpResponse:
         raise Http404("No business you manage.")
     contractor = get_object_or_404(Contractor, pk=contractor_id)
     bound = request.POST if request.method == "POST" else None
-    form = TimingsForm(bound, initial=business_timings(contractor.pk))
+    form = TimingsForm(bound, initial=business_timings(contractor.pk), channels=channels())
     if request.method == "POST":
         if form.is_valid():
             business_defaults_save(

@@ -262,17 +262,34 @@ def test_without_a_verified_number_the_page_says_no_text_messages_go(client, use
     page = client.get(reverse("notifications:preferences")).text
     assert "You have no verified mobile number" in page
     assert 'aria-describedby="sms-note"' in page
-    # Phone verification's page, once it is there, is linked.
-    from notifications import preference_views
-
-    monkeypatch.setattr(preference_views, "phone_url", lambda: "/notifications/phone/")
-    page = client.get(reverse("notifications:preferences")).text
-    assert '<a href="/notifications/phone/">Add and verify a mobile number</a>' in page
+    phone = reverse("notifications:phone")
+    assert f'<a href="{phone}">Add and verify a mobile number</a>' in page
 
     monkeypatch.setattr(services, "_sms_numbers", [lambda ids: {user.pk: "+12175550100"}])
     page = client.get(reverse("notifications:preferences")).text
     assert "You have no verified mobile number" not in page
     assert "the mobile number you verified" in page
+    assert 'aria-describedby="sms-note"' not in page
+
+
+def test_where_the_city_sends_no_texts_there_is_no_text_message_column(client, user, settings):
+    settings.SMS_PROVIDER = ""
+    client.force_login(user)
+    url = reverse("notifications:preferences")
+    page = client.get(url).text
+    assert "The city does not send text messages" in page
+    assert f'name="{Group.PERMITS}-{Channel.SMS}"' not in page
+    assert ">Text message<" not in page
+    data = {
+        f"{group}-{channel}": Timing.NOW
+        for group in Group.values
+        for channel in ["email", "portal"]
+    }
+    data[f"{Group.PERMITS}-{Channel.EMAIL}"] = Timing.OFF
+    assert client.post(url, data).status_code == 302
+    assert list(Preference.objects.values_list("group", "channel", "timing")) == [
+        (Group.PERMITS, Channel.EMAIL, Timing.OFF)
+    ]
 
 
 def test_saving_keeps_only_what_i_changed(client, user):
