@@ -263,7 +263,7 @@ def test_without_a_verified_number_the_page_says_no_text_messages_go(client, use
     assert "You have no verified mobile number" in page
     assert 'aria-describedby="sms-note"' in page
     phone = reverse("notifications:phone")
-    assert f'<a href="{phone}">Add and verify a mobile number</a>' in page
+    assert f'<a class="alert-link" href="{phone}">Add and verify a mobile number</a>' in page
 
     monkeypatch.setattr(services, "_sms_numbers", [lambda ids: {user.pk: "+12175550100"}])
     page = client.get(reverse("notifications:preferences")).text
