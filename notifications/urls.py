@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import delivery_views, unsubscribe_views, views
+from . import delivery_views, preference_views, unsubscribe_views, views
 from .sms import views as sms_views
 
 app_name = "notifications"
@@ -15,4 +15,11 @@ urlpatterns = [
     path("sms/status/", sms_views.sms_status, name="sms_status"),
     path("sms/inbound/", sms_views.sms_inbound, name="sms_inbound"),
     path("email-again/", delivery_views.email_again, name="email_again"),
+    path("<int:notice_id>/open/", views.notification_open, name="open"),
+    path("preferences/", preference_views.preferences, name="preferences"),
+    path(
+        "businesses/<int:contractor_id>/",
+        preference_views.business_defaults,
+        name="business_defaults",
+    ),
 ]

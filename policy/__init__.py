@@ -10,6 +10,7 @@ permit, tests/policy/test_rules.py).
 - `policy.businesses`: a business's members, roles, PIN, trust account and license links;
 - `policy.payments`: a payment's receipt and the trust ledger's entries (staff);
 - `policy.collections`: a user's collections of permits;
+- `policy.notifications`: a user's notifications in the portal;
 - `policy.staff`: who is city staff, who inspects, who reviews license links, what admin shows.
 
 Everything a contractor may do needs a verified email address first. A user then acts for a

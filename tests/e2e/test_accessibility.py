@@ -69,6 +69,10 @@ def contractor_pages() -> list[str]:
         reverse("payments:trust", args=[business.pk]),
         reverse("payments:trust_deposit", args=[business.pk]),
         reverse("permits:search") + "?address=wabash",
+        # Notifications (issue 24): the page, the preferences, the business's defaults.
+        reverse("notifications:list"),
+        reverse("notifications:preferences"),
+        reverse("notifications:business_defaults", args=[business.pk]),
     ]
     from applications.models import Application
     from applications.selectors import STEP_SLUGS
@@ -149,6 +153,8 @@ def clerk_pages() -> list[str]:
         reverse("admin:reviews_review_changelist"),
         reverse("admin:reviews_myreview_changelist"),
         reverse("admin:reviews_reviewdiscipline_changelist"),
+        reverse("notifications:list"),
+        reverse("notifications:preferences"),
     ]
     from applications.models import ApplicationTemplate
     from reviews.models import Review, ReviewDiscipline

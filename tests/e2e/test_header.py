@@ -1,6 +1,6 @@
 """The header fits the screen (issue 23, requirements 6 and 14): a signed-in staff member's at a
 1366 px laptop (it was 1,394 px wide, its Logout clipped), a contractor's with My Applications at
-1366 px and in its collapsed menu on a 390 px phone."""
+1366 px and in its collapsed menu on a 390 px phone; with the notifications bell (issue 24)."""
 
 import re
 
@@ -16,6 +16,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 HEADER_WIDTH = "() => document.querySelector('header').scrollWidth"
 PAGE_WIDTH = "() => document.documentElement.scrollWidth"
+# The bell (issue 24): its name says what it is and how many are unread.
+BELL = re.compile(r"^Notifications, \d+ unread$")
 # Whether the element is drawn where it is and nothing covers or clips it: the point at its
 # centre belongs to it.
 UNCOVERED = """(e) => { const r = e.getBoundingClientRect();
@@ -57,6 +59,7 @@ def test_the_staff_header_fits_1366_px_with_logout_on_screen(page, live_server):
         expect(header.get_by_role("link", name="My reviews")).to_be_visible()
         for contractors in ["Dashboard", "My Records", "View Cart (0)"]:
             expect(header.get_by_role("link", name=contractors)).to_have_count(0)
+        expect(header.get_by_role("link", name=BELL)).to_be_visible()
         assert_fits(page, 1366)
 
 
@@ -70,6 +73,7 @@ def test_the_contractor_header_fits_1366_px_and_a_phone_with_my_applications(pag
     # The words shortened on a laptop keep their whole name for screen readers.
     expect(header.get_by_role("link", name="Account Management")).to_be_visible()
     expect(header.get_by_role("link", name="View Cart (0)")).to_be_visible()
+    expect(header.get_by_role("link", name=BELL)).to_be_visible()
     assert_fits(page, 1366)
 
     page.set_viewport_size({"width": 390, "height": 844})
@@ -79,6 +83,7 @@ def test_the_contractor_header_fits_1366_px_and_a_phone_with_my_applications(pag
     header.get_by_role("button", name="Show navigation").click()
     expect(page.locator("#main-nav")).to_have_class(re.compile(r"(^| )show( |$)"))
     expect(header.get_by_role("link", name="My Applications")).to_be_visible()
+    expect(header.get_by_role("link", name=BELL)).to_be_visible()
     assert_fits(page, 390)
     header.get_by_role("link", name="My Applications").click()
     expect(page.get_by_role("heading", name="My Applications", level=1)).to_be_visible()

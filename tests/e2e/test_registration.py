@@ -141,7 +141,7 @@ def test_a_colleague_joins_by_pin_and_the_manager_grants_pay(
     manager.on("dialog", lambda dialog: dialog.accept())
     sign_in(manager, live_server.url, "demo", DEMO_PASSWORDS["demo"])
     nav(manager, "Account Management")
-    manager.get_by_role("link", name="Lincoln Builders LLC").click()
+    manager.get_by_role("link", name="Lincoln Builders LLC", exact=True).click()
     expect(manager.get_by_test_id("business-pin")).to_have_text(pin)
     roles = manager.get_by_role("form", name="Roles of Pat Payer")
     roles.get_by_label("Pay").check()

@@ -1,0 +1,92 @@
+"""Notification preferences: a user's own (per group and channel: At once, Daily digest or Off),
+and a business's defaults for its users, set by its Manager. Both pages show what is always sent
+and the table of who hears what."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from licenses.models import Contractor
+from policy.businesses import can_manage_business
+
+from .catalogue import Channel
+from .forms import TimingsForm
+from .preferences import (
+    always_sent,
+    always_sent_by_group,
+    business_timings,
+    user_timings,
+    who_hears_what,
+)
+from .services import business_defaults_save, preferences_save, sms_numbers
+from .sms.providers import provider
+
+
+def channels() -> list[Channel]:
+    """The channels a person chooses on: text messages only where the city sends them
+    (SMS_PROVIDER)."""
+    return list(Channel) if provider() else [Channel.EMAIL, Channel.PORTAL]
+
+
+def _tables(form: TimingsForm) -> dict:
+    return {
+        "form": form,
+        "rows": form.rows(always_sent_by_group()),
+        "who_hears_what": who_hears_what(),
+        "always_sent": always_sent(),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    texts = Channel.SMS in channels()
+    has_number = texts and user.pk in sms_numbers([user.pk])
+    form = TimingsForm(
+        request.POST if request.method == "POST" else None,
+        initial=user_timings(user),
+        channels=channels(),
+        sms_note="sms-note" if texts and not has_number else "",
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            preferences_save(user=user, choices=form.changed_choices())
+            messages.success(request, "Your notification preferences were saved.")
+            return redirect("notifications:preferences")
+        messages.error(request, "Choose At once, Daily digest or Off for each line.")
+    return render(
+        request,
+        "notifications/preferences.html",
+        {"texts": texts, "has_number": has_number, **_tables(form)},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def business_defaults(request: HttpRequest, contractor_id: int) -> HttpResponse:
+    """A business's Manager chooses for its users who have not chosen themselves."""
+    if not can_manage_business(request.user, contractor_id):
+        raise Http404("No business you manage.")
+    contractor = get_object_or_404(Contractor, pk=contractor_id)
+    bound = request.POST if request.method == "POST" else None
+    form = TimingsForm(bound, initial=business_timings(contractor.pk), channels=channels())
+    if request.method == "POST":
+        if form.is_valid():
+            business_defaults_save(
+                contractor=contractor, by=request.user, choices=form.changed_choices()
+            )
+            messages.success(
+                request, f"Notification defaults for {contractor.business_name} were saved."
+            )
+            return redirect("notifications:business_defaults", contractor_id=contractor.pk)
+        messages.error(request, "Choose At once, Daily digest or Off for each line.")
+    return render(
+        request,
+        "notifications/business_defaults.html",
+        {"contractor": contractor, **_tables(form)},
+        status=400 if form.is_bound and form.errors else 200,
+    )
