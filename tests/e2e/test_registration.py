@@ -17,7 +17,10 @@ PASSWORD = "a long pass phrase for permits"
 
 
 def messages_in(folder: Path) -> str:
-    return "\n".join(path.read_text() for path in sorted(folder.glob("*.log")))
+    """Every message written to the folder, each header on one line (a long subject is folded
+    onto the next line when written)."""
+    text = "\n".join(path.read_text() for path in sorted(folder.glob("*.log")))
+    return re.sub(r"\n[ \t]+", " ", text)
 
 
 def link_from_mail(folder: Path, pattern: str) -> str:
