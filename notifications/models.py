@@ -15,16 +15,25 @@ from django.utils.translation import gettext_lazy as _
 from .catalogue import Channel, Group, Timing
 
 
-class Preference(models.Model):
+class Choice(models.Model):
+    """A timing chosen for one group of events on one channel (by a user, or for a business's
+    users by its Manager)."""
+
+    group = models.CharField(max_length=20, choices=Group.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    timing = models.CharField(max_length=10, choices=Timing.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Preference(Choice):
     """A user's choice for one group of events on one channel."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
     )
-    group = models.CharField(max_length=20, choices=Group.choices)
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    timing = models.CharField(max_length=10, choices=Timing.choices)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("notification preference")
@@ -38,19 +47,15 @@ class Preference(models.Model):
         return f"{self.user} {self.group} {self.channel}: {self.timing}"
 
 
-class BusinessDefault(models.Model):
+class BusinessDefault(Choice):
     """A business's Manager's choice for its users who have not chosen themselves."""
 
     contractor = models.ForeignKey(
         "licenses.Contractor", on_delete=models.CASCADE, related_name="notification_defaults"
     )
-    group = models.CharField(max_length=20, choices=Group.choices)
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    timing = models.CharField(max_length=10, choices=Timing.choices)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("business notification default")
