@@ -43,7 +43,7 @@ from payments.models import CartLine
 from payments.selectors import cart_count_part
 from permits.models import ACTIVE_STATUSES, Collection, PermitStatus
 from permits.scopes import is_a_contact, record_countables
-from permits.selectors import (
+from permits.dashboard_reads import (
     my_active_permits,
     my_collections_count_part,
     my_expired_permits,
@@ -51,8 +51,8 @@ from permits.selectors import (
     my_fees_due_part,
     my_permits_count_part,
     my_permits_page_part,
-    permits_in_order,
 )
+from permits.selectors import permits_in_order
 
 PERMIT_LISTS = {"active": list(ACTIVE_STATUSES), "expired": [PermitStatus.EXPIRED]}
 PAGE_PARAMS = {
