@@ -2,6 +2,7 @@
 progress and what it still lacks, the user's applications, and addresses to offer."""
 
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 
 from core.addresses import street_address
+from core.sql import Part
 from core.validators import STATE, ZIP
 from licenses.models import License
 from licenses.scope import contractor_scope
@@ -19,6 +21,7 @@ from policy.applications import (
     application_businesses,
     can_upload_to_application,
     can_work_on_application,
+    workable_business_ids,
 )
 
 from .answers import answer_errors, problem_named, visible_questions
@@ -298,6 +301,45 @@ def returned_permit_notices(permit: Permit, user) -> list[PermitNotice]:
             link=link,
         )
     ]
+
+
+# The dashboard's "Needs your action" (portal.actions): the permits whose applications were
+# returned to the user, for the permits app's reads to keep (`among`). Hand-written for
+# PostgreSQL's per-license reads, with the same answers through the ORM for the general path
+# (tests/portal/test_dashboard_paths.py).
+
+_RETURNED_PERMITS = """
+SELECT permit_id FROM applications_application
+ WHERE applicant_id = %s AND status = %s AND business_id IN %s AND permit_id IS NOT NULL"""
+
+
+def returned_permits_part(*, user) -> Part:
+    """`SELECT permit_id` of the permits whose applications, returned as incomplete, the user
+    may fix and resubmit: their own (`can_work_on_application`, through
+    `workable_business_ids`)."""
+    return Part(
+        _RETURNED_PERMITS,
+        (user.pk, ApplicationStatus.RETURNED, sorted(workable_business_ids(user))),
+    )
+
+
+def returned_permit_ids(*, user) -> QuerySet:
+    """`returned_permits_part` through the ORM."""
+    return Application.objects.filter(
+        applicant_id=user.pk,
+        status=ApplicationStatus.RETURNED,
+        business_id__in=workable_business_ids(user),
+        permit__isnull=False,
+    ).values("permit_id")
+
+
+def application_references(permit_ids: Iterable[int]) -> dict[int, str]:
+    """By permit id, the reference of the application it came from (one query)."""
+    return dict(
+        Application.objects.filter(permit_id__in=list(permit_ids)).values_list(
+            "permit_id", "reference"
+        )
+    )
 
 
 def licenses_for_application(user, permit_type: PermitType) -> tuple[list[License], str]:
