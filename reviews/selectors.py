@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import F, Prefetch
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from applications.models import (
@@ -15,11 +15,19 @@ from applications.models import (
     DocumentStage,
 )
 from core.calendar import business_days_between
+from core.sql import Part
 from permits.checks import Needed
 from permits.models import Permit, PermitDocument, PermitStatus
 from policy.permits import can_answer_condition
 
-from .models import ConditionStage, Review, ReviewComment, ReviewCondition, ReviewCycle
+from .models import (
+    ConditionStage,
+    Review,
+    ReviewComment,
+    ReviewCondition,
+    ReviewCycle,
+    ReviewStatus,
+)
 
 # Approved and not issued yet: what is still needed before issuance is worth saying.
 APPROVED_STATUSES = (PermitStatus.PENDING_APPROVAL, PermitStatus.READY_TO_ISSUE)
@@ -216,3 +224,78 @@ def conditions_page_section(permit: Permit, user):
         template="reviews/permit_conditions.html",
         context={"conditions": conditions, "may_answer": can_answer_condition(user, permit)},
     )
+
+
+# The dashboard's "Needs your action" (portal.actions): the permits that wait for their
+# contractor's answer to plan review. On PostgreSQL, from AwaitingAnswer's index (kept by
+# triggers): a contractor's few, however many permits they hold. Through the ORM elsewhere, by
+# the definitions, which tests/portal/test_dashboard_paths.py holds the table to.
+
+_AWAITING_COUNT = """
+SELECT %s, COUNT(DISTINCT permit_id) FROM reviews_awaitinganswer
+ WHERE license_id IN %s AND kind = %s"""
+_AWAITING_PAGE = """
+(SELECT DISTINCT %s, permit_id, applied_on FROM reviews_awaitinganswer
+  WHERE license_id IN %s AND kind = %s
+  ORDER BY applied_on DESC, permit_id DESC LIMIT %s OFFSET %s)"""
+
+
+def awaiting_count_part(*, label: str, license_ids: Iterable[int], kind: str) -> Part:
+    """(label, how many permits naming one of these licenses wait for this answer (an
+    AwaitingKind))."""
+    license_ids = sorted(license_ids)
+    sql = _AWAITING_COUNT
+    if len(license_ids) == 1:  # one license names a permit once
+        sql = sql.replace("COUNT(DISTINCT permit_id)", "COUNT(*)")
+    return Part(sql, (label, license_ids, kind))
+
+
+def awaiting_page_part(
+    *, label: str, license_ids: Iterable[int], kind: str, limit: int, offset: int
+) -> Part:
+    """(label, permit id, applied date) of a page of them, newest first."""
+    license_ids = sorted(license_ids)
+    sql = _AWAITING_PAGE.replace("DISTINCT ", "") if len(license_ids) == 1 else _AWAITING_PAGE
+    return Part(sql, (label, license_ids, kind, limit, offset))
+
+
+def awaiting_corrections_permit_ids() -> QuerySet:
+    """The permits whose plan review asked for corrections not resubmitted yet: the latest
+    cycle of their application is decided with corrections asked (as
+    `reviews.services.cycle_awaiting_corrections`). For a permits' read to keep (`among`)."""
+    later = ReviewCycle.objects.filter(
+        application_id=OuterRef("application_id"), number__gt=OuterRef("number")
+    )
+    asked = Review.objects.filter(cycle_id=OuterRef("pk"), status=ReviewStatus.CORRECTIONS_REQUIRED)
+    return (
+        ReviewCycle.objects.filter(decided_at__isnull=False, application__permit__isnull=False)
+        .filter(Exists(asked))
+        .exclude(Exists(later))
+        .values("application__permit_id")
+    )
+
+
+def open_conditions_permit_ids() -> QuerySet:
+    """The permits with a condition of approval neither met nor answered: their contractor's
+    to answer (an answered one waits for the permit office)."""
+    return ReviewCondition.objects.filter(
+        met_at__isnull=True,
+        answered_at__isnull=True,
+        review__cycle__application__permit__isnull=False,
+    ).values("review__cycle__application__permit_id")
+
+
+def open_conditions_of(permit_ids: Iterable[int]) -> dict[int, list[ReviewCondition]]:
+    """By permit id, its conditions of approval neither met nor answered (one query)."""
+    found: dict[int, list[ReviewCondition]] = defaultdict(list)
+    for condition in (
+        ReviewCondition.objects.filter(
+            review__cycle__application__permit_id__in=list(permit_ids),
+            met_at__isnull=True,
+            answered_at__isnull=True,
+        )
+        .annotate(permit_id=F("review__cycle__application__permit_id"))
+        .order_by("id")
+    ):
+        found[condition.permit_id].append(condition)
+    return dict(found)
