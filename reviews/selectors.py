@@ -15,12 +15,14 @@ from applications.models import (
     DocumentStage,
 )
 from core.calendar import business_days_between
+from core.pagination import Countable
 from core.sql import Part
 from permits.checks import Needed
 from permits.models import Permit, PermitDocument, PermitStatus
 from policy.permits import can_answer_condition
 
 from .models import (
+    AwaitingAnswer,
     ConditionStage,
     Review,
     ReviewComment,
@@ -257,6 +259,25 @@ def awaiting_page_part(
     license_ids = sorted(license_ids)
     sql = _AWAITING_PAGE.replace("DISTINCT ", "") if len(license_ids) == 1 else _AWAITING_PAGE
     return Part(sql, (label, license_ids, kind, limit, offset))
+
+
+def _awaiting(license_ids: frozenset[int], kind: str) -> QuerySet:
+    return AwaitingAnswer.objects.filter(license_id__in=license_ids, kind=kind)
+
+
+def awaiting_rows(*, license_ids: Iterable[int], kind: str) -> QuerySet:
+    """The parts' rows through the ORM ({"permit_id", "applied"}, newest first): on PostgreSQL,
+    for a dashboard read through the ORM (a contact's), from the same index."""
+    license_ids = frozenset(license_ids)
+    rows = _awaiting(license_ids, kind).values("permit_id", applied=F("applied_on"))
+    if len(license_ids) > 1:
+        rows = rows.distinct()
+    return rows.order_by("-applied", "-permit_id")
+
+
+def awaiting_countable(*, license_ids: Iterable[int], kind: str) -> Countable:
+    license_ids = frozenset(license_ids)
+    return Countable(_awaiting(license_ids, kind), "permit_id" if len(license_ids) > 1 else None)
 
 
 def awaiting_corrections_permit_ids() -> QuerySet:

@@ -3,9 +3,9 @@ from django.db import migrations, models
 
 from core.migration_steps import postgresql_only
 
-# The rows of AwaitingAnswer (see the model), for the permits `{where}` picks: each license
-# professional of a permit applied for online, once for each answer its contractor owes plan
-# review. The statuses and the reviews' rules are the portal's (portal.actions, and
+# The rows of AwaitingAnswer (see the model) of one permit (`{where}`), as its triggers make them
+# again: each license professional of a permit applied for online, once for each answer its
+# contractor owes plan review. The statuses and the reviews' rules are the portal's (portal.actions, and
 # reviews.selectors' ORM definitions: tests/portal/test_dashboard_paths.py holds them together).
 AWAITING_ROWS = """
 INSERT INTO reviews_awaitinganswer (permit_id, license_id, kind, applied_on)
@@ -32,8 +32,32 @@ SELECT pl.permit_id, pl.license_id, waiting.kind, pl.applied_on
  WHERE {where}
 ON CONFLICT (permit_id, license_id, kind) DO NOTHING
 """
-# Every permit's (the migration; bench/generate.py after its load, triggers off).
-FILL = AWAITING_ROWS.format(where="true")
+# Every permit's at once (the migration; bench/generate.py after its load, triggers off): the
+# same rows, found the other way round, from the applications that wait (hashed), not permit by
+# permit (tests/reviews/test_awaiting_answer.py holds the two to each other).
+FILL = """
+INSERT INTO reviews_awaitinganswer (permit_id, license_id, kind, applied_on)
+SELECT pl.permit_id, pl.license_id, 'corrections', pl.applied_on
+  FROM permits_permitlicense pl
+  JOIN applications_application a ON a.permit_id = pl.permit_id
+ WHERE pl.status = 'in_review' AND a.id IN (
+       SELECT c.application_id FROM applications_reviewcycle c
+        WHERE c.decided_at IS NOT NULL
+          AND EXISTS (SELECT 1 FROM applications_review r
+                       WHERE r.cycle_id = c.id AND r.status = 'corrections_required')
+          AND NOT EXISTS (SELECT 1 FROM applications_reviewcycle n
+                           WHERE n.application_id = c.application_id AND n.number > c.number))
+UNION ALL
+SELECT pl.permit_id, pl.license_id, 'conditions', pl.applied_on
+  FROM permits_permitlicense pl
+  JOIN applications_application a ON a.permit_id = pl.permit_id
+ WHERE pl.status IN ('pending_approval', 'issued') AND a.id IN (
+       SELECT c.application_id FROM applications_reviewcondition k
+         JOIN applications_review r ON r.id = k.review_id
+         JOIN applications_reviewcycle c ON c.id = r.cycle_id
+        WHERE k.met_at IS NULL AND k.answered_at IS NULL)
+ON CONFLICT (permit_id, license_id, kind) DO NOTHING
+"""
 
 POSTGRESQL = [
     # A permit's rows made again from what plan review holds now. The permit's row is locked
