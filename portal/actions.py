@@ -24,6 +24,7 @@ all, taken in turn from each kind so that a rare kind is not hidden by a common 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.urls import reverse
 
@@ -34,6 +35,7 @@ from applications.selectors import (
 )
 from core.pagination import Countable
 from core.sql import Part
+from permits.checks import Needed
 from permits.dashboard_reads import (
     licensed_permit_countable,
     licensed_permit_rows,
@@ -44,6 +46,9 @@ from permits.models import Permit, PermitStatus
 from permits.scopes import record_license_ids
 from policy.permits import (
     appliable_license_ids,
+    can_answer_condition,
+    can_pay,
+    can_upload,
     condition_answerable_license_ids,
     payable_license_ids,
 )
@@ -51,7 +56,9 @@ from reviews.models import AwaitingKind, ReviewCondition
 from reviews.selectors import (
     awaiting_corrections_permit_ids,
     awaiting_count_part,
+    awaiting_countable,
     awaiting_page_part,
+    awaiting_rows,
     open_conditions_of,
     open_conditions_permit_ids,
 )
@@ -66,7 +73,8 @@ class ActionKind:
     it, and which of those permits wait for it, where a higher app decides: through the ORM
     (`among`, a queryset of permit ids: the general way of reading, and the definition), and
     by license, either the same kept by the permits app's parts (`among_part`) or plan review's
-    own per-license table (`awaiting`: an AwaitingKind, read from AwaitingAnswer)."""
+    own per-license table (`awaiting`: an AwaitingKind, read from AwaitingAnswer, which its
+    triggers keep on PostgreSQL: there the ORM reads it too, for a contact's dashboard)."""
 
     statuses: tuple[str, ...]
     licenses: Callable[[object], frozenset[int]]
@@ -75,11 +83,19 @@ class ActionKind:
     awaiting: str = ""
 
     def rows(self, user) -> QuerySet:
-        """{"permit_id", "applied"} of its permits, newest first, through the ORM."""
+        """{"permit_id", "applied"} of its permits, newest first, through the ORM (plan review's
+        from its table where triggers keep it, on PostgreSQL)."""
+        if self._kept():
+            return awaiting_rows(license_ids=self.licenses(user), kind=self.awaiting)
         return licensed_permit_rows(**self._orm(user))
 
     def countable(self, user) -> Countable:
+        if self._kept():
+            return awaiting_countable(license_ids=self.licenses(user), kind=self.awaiting)
         return licensed_permit_countable(**self._orm(user))
+
+    def _kept(self) -> bool:
+        return bool(self.awaiting) and connection.vendor == "postgresql"
 
     def count_part(self, user, *, label: str) -> Part:
         """(label, how many), by license."""
@@ -165,12 +181,33 @@ def choose_rows(lists: Mapping[str, list], limit: int = ACTION_ROWS) -> dict[str
 @dataclass
 class ActionRow:
     """A permit that needs the user's action, with what its row needs to say it: the reference
-    of its application (returned), its conditions to answer (conditions)."""
+    of its application (returned), its conditions to answer (conditions); for Ready to Issue,
+    whether the user may pay its fees, and its one button: Pay, the first thing still needed
+    that the user may provide (`need`: a document to upload, a condition to answer), or the
+    permit's page."""
 
     kind: str
     permit: Permit
     reference: str = ""
     conditions: list[ReviewCondition] = field(default_factory=list)
+    may_pay: bool = False
+    button: str = ""  # ready: "pay", "upload", "condition" or "view"
+    need: Needed | None = None
+
+
+def _ready(row: ActionRow, user) -> ActionRow:
+    permit = row.permit
+    row.may_pay = can_pay(user, permit)
+    if permit.fees_due and row.may_pay:
+        row.button = "pay"
+        return row
+    for item in getattr(permit, "issuance_needs", []):
+        may = can_upload(user, permit) if item.is_document else can_answer_condition(user, permit)
+        if may:
+            row.button, row.need = ("upload" if item.is_document else "condition"), item
+            return row
+    row.button = "view"
+    return row
 
 
 # Each kind's words in the section's totals, and where all of its permits are listed (none:
@@ -209,10 +246,13 @@ class ActionSection:
         ]
 
 
-def action_section(shown: Mapping[str, list[Permit]], counts: Mapping[str, int]) -> ActionSection:
+def action_section(
+    user, shown: Mapping[str, list[Permit]], counts: Mapping[str, int]
+) -> ActionSection:
     """The section's rows, in ACTION_KINDS' order, from the permits each kind shows (loaded
-    with their fees due and, for Ready to Issue, `issuance_needs`): a query for the references
-    of returned applications, one for the conditions to answer, each only when it has rows."""
+    with their fees due, their parties for the rules and, for Ready to Issue,
+    `issuance_needs`): a query for the references of returned applications, one for the
+    conditions to answer, each only when it has rows."""
     returned = [permit.pk for permit in shown.get("returned", [])]
     references = application_references(returned) if returned else {}
     answerable = [permit.pk for permit in shown.get("conditions", [])]
@@ -227,4 +267,5 @@ def action_section(shown: Mapping[str, list[Permit]], counts: Mapping[str, int])
         for name in ACTION_KINDS
         for permit in shown.get(name, [])
     ]
+    rows = [_ready(row, user) if row.kind == "ready" else row for row in rows]
     return ActionSection(rows=rows, counts={name: counts.get(name, 0) for name in ACTION_KINDS})

@@ -98,7 +98,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     for permit in approved:
         permit.issuance_needs = needs.get(permit.pk, [])
     actions = action_section(
-        acting, {name: page.paginator.count for name, page in lists.actions.items()}
+        user, acting, {name: page.paginator.count for name, page in lists.actions.items()}
     )
     mark_cancellable(upcoming)
     businesses = sorted(contractor_scope(user).business_names.values())

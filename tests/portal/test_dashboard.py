@@ -259,3 +259,24 @@ def test_needs_your_action_runs_a_fixed_number_of_queries(
     assert len(response.context["actions"].rows) == ACTION_ROWS
     assert {row.kind for row in response.context["actions"].rows} == set(ACTION_KINDS)
     assert one == many, (one, many)
+
+
+def test_the_one_button_is_the_first_thing_the_user_may_do(client, license):
+    """Pay, for who may pay; else the first thing still needed that the user may provide;
+    else the permit's page."""
+    make = ActionPermits(license)
+    both = make.ready(3)  # fees due, and the form's Energy Compliance
+    make.applied_online(both)
+    uploader = contractor_user(LicenseFactory())
+    MembershipFactory(user=uploader, contractor=license.holder, can_upload=True)
+    payer = contractor_user(LicenseFactory())
+    MembershipFactory(user=payer, contractor=license.holder, can_pay=True)
+    documents = make.ready(4, fee=False)
+    make.applied_online(documents)
+    buttons = {}
+    for who, user in (("uploader", uploader), ("payer", payer)):
+        client.force_login(user)
+        rows = client.get(DASHBOARD).context["actions"].rows
+        buttons[who] = {row.permit.number: row.button for row in rows}
+    assert buttons["uploader"] == {both.number: "upload", documents.number: "upload"}
+    assert buttons["payer"] == {both.number: "pay", documents.number: "view"}
