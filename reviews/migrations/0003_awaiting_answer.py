@@ -3,12 +3,11 @@ from django.db import migrations, models
 
 from core.migration_steps import postgresql_only
 
-# The rows of AwaitingAnswer (see the model) of one permit (`{where}`), as its triggers make them
-# again: each license professional of a permit applied for online, once for each answer its
-# contractor owes plan review. The statuses and the reviews' rules are the portal's (portal.actions, and
-# reviews.selectors' ORM definitions: tests/portal/test_dashboard_paths.py holds them together).
-AWAITING_ROWS = """
-INSERT INTO reviews_awaitinganswer (permit_id, license_id, kind, applied_on)
+# The rows AwaitingAnswer (see the model) should hold for one permit: each license professional
+# of a permit applied for online, once for each answer its contractor owes plan review. The
+# statuses and the reviews' rules are the portal's (portal.actions, and reviews.selectors' ORM
+# definitions: tests/portal/test_dashboard_paths.py holds them together).
+WANTED = """
 SELECT pl.permit_id, pl.license_id, waiting.kind, pl.applied_on
   FROM permits_permitlicense pl
   JOIN applications_application a ON a.permit_id = pl.permit_id
@@ -29,8 +28,7 @@ SELECT pl.permit_id, pl.license_id, waiting.kind, pl.applied_on
                JOIN applications_reviewcycle c ON c.id = r.cycle_id
               WHERE c.application_id = a.id AND k.met_at IS NULL AND k.answered_at IS NULL)
   ) waiting ON true
- WHERE {where}
-ON CONFLICT (permit_id, license_id, kind) DO NOTHING
+ WHERE pl.permit_id = target
 """
 # Every permit's at once (the migration; bench/generate.py after its load, triggers off): the
 # same rows, found the other way round, from the applications that wait (hashed), not permit by
@@ -60,10 +58,12 @@ ON CONFLICT (permit_id, license_id, kind) DO NOTHING
 """
 
 POSTGRESQL = [
-    # A permit's rows made again from what plan review holds now. The permit's row is locked
-    # first, so two transactions changing one permit's review make its rows one after the other
-    # (each then reads what the other committed); the portal's own writes lock a review, a
-    # condition or an application before the permit, never after.
+    # A permit's rows made again from what plan review holds now: those it should no longer
+    # have deleted, those it lacks added. Rows that stay are not touched, so the usual change
+    # (a review moved while the cycle is still open, a permit with no application) takes no row
+    # lock, and two reviewers deciding one cycle at once do not wait for each other here. Two
+    # transactions changing one permit's plan review at the same instant can each miss the
+    # other's change (as every trigger-kept copy here may): the next change makes it right.
     f"""
     CREATE OR REPLACE FUNCTION reviews_awaiting_refresh(target bigint) RETURNS void AS $$
     BEGIN
@@ -74,9 +74,15 @@ POSTGRESQL = [
             DELETE FROM reviews_awaitinganswer WHERE permit_id = target;
             RETURN;
         END IF;
-        PERFORM 1 FROM permits_permit WHERE id = target FOR NO KEY UPDATE;
-        DELETE FROM reviews_awaitinganswer WHERE permit_id = target;
-        {AWAITING_ROWS.format(where="pl.permit_id = target")};
+        DELETE FROM reviews_awaitinganswer w
+         WHERE w.permit_id = target
+           AND NOT EXISTS (
+               SELECT 1 FROM ({WANTED}) x
+                WHERE x.license_id = w.license_id AND x.kind = w.kind
+                  AND x.applied_on IS NOT DISTINCT FROM w.applied_on);
+        INSERT INTO reviews_awaitinganswer (permit_id, license_id, kind, applied_on)
+        {WANTED}
+        ON CONFLICT (permit_id, license_id, kind) DO NOTHING;
     END;
     $$ LANGUAGE plpgsql
     """,

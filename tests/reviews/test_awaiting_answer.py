@@ -4,13 +4,14 @@ as the plain definitions say, through a permit's whole way: corrections asked an
 approved with a condition, issued, the condition answered; its licenses and status changing.
 The statement that fills it at once (the migration, the bench) makes the same rows."""
 
+import datetime
 import importlib
 
 import pytest
 from django.db import connection
 
 from applications import services
-from permits.models import FeeStatus, PermitLicense, PermitStatus
+from permits.models import FeeStatus, Permit, PermitLicense, PermitStatus
 from reviews import services as reviews
 from reviews.models import AwaitingAnswer, Review, ReviewStatus
 from reviews.selectors import awaiting_corrections_permit_ids, open_conditions_permit_ids
@@ -103,6 +104,12 @@ def test_the_table_follows_a_permit_through_plan_review(
     assert_kept(set())
     set_status(permit, PermitStatus.ISSUED)
     assert_kept({(permit.pk, license_.pk, "conditions")})
+
+    # Its applied date corrected: the copy follows (the section's order).
+    Permit.objects.filter(pk=permit.pk).update(applied_on=datetime.date(2024, 5, 6))
+    assert list(AwaitingAnswer.objects.values_list("applied_on", flat=True)) == [
+        datetime.date(2024, 5, 6)
+    ]
 
     # Answered: the permit office's turn.
     reviews.condition_answer(
