@@ -22,7 +22,8 @@ all, taken in turn from each kind so that a rare kind is not hidden by a common 
 """
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -33,9 +34,9 @@ from applications.selectors import (
     returned_permit_ids,
     returned_permits_part,
 )
+from core.money import format_money
 from core.pagination import Countable
 from core.sql import Part
-from permits.checks import Needed
 from permits.dashboard_reads import (
     licensed_permit_countable,
     licensed_permit_rows,
@@ -52,14 +53,13 @@ from policy.permits import (
     condition_answerable_license_ids,
     payable_license_ids,
 )
-from reviews.models import AwaitingKind, ReviewCondition
+from reviews.models import AwaitingKind
 from reviews.selectors import (
     awaiting_corrections_permit_ids,
     awaiting_count_part,
     awaiting_countable,
     awaiting_page_part,
     awaiting_rows,
-    open_conditions_of,
     open_conditions_permit_ids,
 )
 
@@ -178,36 +178,87 @@ def choose_rows(lists: Mapping[str, list], limit: int = ACTION_ROWS) -> dict[str
     return chosen
 
 
-@dataclass
+@dataclass(frozen=True)
 class ActionRow:
-    """A permit that needs the user's action, with what its row needs to say it: the reference
-    of its application (returned), its conditions to answer (conditions); for Ready to Issue,
-    whether the user may pay its fees, and its one button: Pay, the first thing still needed
-    that the user may provide (`need`: a document to upload, a condition to answer), or the
-    permit's page."""
+    """A permit that needs the user's action: what to do, in words, and the one button that
+    does it (`post`: a form's button, else a link; `hidden`: the rest of its name for a screen
+    reader, the permit's number)."""
 
     kind: str
     permit: Permit
-    reference: str = ""
-    conditions: list[ReviewCondition] = field(default_factory=list)
-    may_pay: bool = False
-    button: str = ""  # ready: "pay", "upload", "condition" or "view"
-    need: Needed | None = None
+    todo: str
+    button: str
+    url: str
+    hidden: str
+    post: bool = False
 
 
-def _ready(row: ActionRow, user) -> ActionRow:
-    permit = row.permit
-    row.may_pay = can_pay(user, permit)
-    if permit.fees_due and row.may_pay:
-        row.button = "pay"
-        return row
-    for item in getattr(permit, "issuance_needs", []):
-        may = can_upload(user, permit) if item.is_document else can_answer_condition(user, permit)
-        if may:
-            row.button, row.need = ("upload" if item.is_document else "condition"), item
-            return row
-    row.button = "view"
-    return row
+def _ready(user, permit: Permit) -> ActionRow:
+    """What a Ready to Issue permit still needs (its fees due, `issuance_needs`), and its button:
+    Pay for who may pay; else the first thing needed that the user may provide (a document to
+    upload, the conditions to answer); else its page."""
+    needs = getattr(permit, "issuance_needs", [])
+    may_pay = can_pay(user, permit)
+    needed = [f"the fees due, {format_money(permit.fees_due)}"] if permit.fees_due else []
+    needed += [item.label for item in needs]
+    if not needed:
+        todo = "Nothing more is needed from you: the permit office issues it."
+    else:
+        todo = f"Needed before issuance: {'; '.join(needed)}."
+        if permit.fees_due and not may_pay:
+            todo += " Paying needs the Pay role at the permit's business: ask its Manager."
+    row = {"kind": "ready", "permit": permit, "todo": todo}
+    page = reverse("permits:detail", args=[permit.number])
+    if permit.fees_due and may_pay:
+        url = reverse("payments:cart_add", args=[permit.number])
+        return ActionRow(
+            **row, button="Pay Fees Due", url=url, hidden=f"on {permit.number}", post=True
+        )
+    for item in needs:
+        if item.is_document and can_upload(user, permit):
+            url = f"{page}?document={quote(item.kind)}#documents"
+            return ActionRow(
+                **row, button=f"Upload {item.label}", url=url, hidden=f"for {permit.number}"
+            )
+        if not item.is_document and can_answer_condition(user, permit):
+            url = f"{page}#{item.anchor}"
+            return ActionRow(
+                **row, button="Conditions of approval", url=url, hidden=f"of {permit.number}"
+            )
+    return ActionRow(**row, button="View permit", url=page, hidden=permit.number)
+
+
+def _returned(permit: Permit, reference: str) -> ActionRow:
+    todo = "The application was returned as incomplete: fix it and resubmit it."
+    if reference:
+        url = reverse("applications:step", args=[reference, "review"])
+        return ActionRow(
+            "returned", permit, todo, "Fix and resubmit", url=url, hidden=permit.number
+        )
+    page = reverse("permits:detail", args=[permit.number])
+    return ActionRow("returned", permit, todo, "View permit", url=page, hidden=permit.number)
+
+
+def _corrections(permit: Permit) -> ActionRow:
+    return ActionRow(
+        "corrections",
+        permit,
+        "Plan review asked for corrections: answer them and resubmit.",
+        "Answer corrections",
+        url=reverse("reviews:permit_corrections", args=[permit.number]),
+        hidden=f"for {permit.number}",
+    )
+
+
+def _conditions(permit: Permit) -> ActionRow:
+    return ActionRow(
+        "conditions",
+        permit,
+        "A condition of approval waits for your answer: say how it is met.",
+        "Answer conditions",
+        url=reverse("permits:detail", args=[permit.number]) + "#conditions",
+        hidden=f"of {permit.number}",
+    )
 
 
 # Each kind's words in the section's totals, and where all of its permits are listed (none:
@@ -251,21 +302,14 @@ def action_section(
 ) -> ActionSection:
     """The section's rows, in ACTION_KINDS' order, from the permits each kind shows (loaded
     with their fees due, their parties for the rules and, for Ready to Issue,
-    `issuance_needs`): a query for the references of returned applications, one for the
-    conditions to answer, each only when it has rows."""
+    `issuance_needs`), and a query for the references of returned applications when there are
+    any."""
     returned = [permit.pk for permit in shown.get("returned", [])]
     references = application_references(returned) if returned else {}
-    answerable = [permit.pk for permit in shown.get("conditions", [])]
-    conditions = open_conditions_of(answerable) if answerable else {}
     rows = [
-        ActionRow(
-            kind=name,
-            permit=permit,
-            reference=references.get(permit.pk, ""),
-            conditions=conditions.get(permit.pk, []),
-        )
-        for name in ACTION_KINDS
-        for permit in shown.get(name, [])
+        *(_ready(user, permit) for permit in shown.get("ready", [])),
+        *(_returned(permit, references.get(permit.pk, "")) for permit in shown.get("returned", [])),
+        *(_corrections(permit) for permit in shown.get("corrections", [])),
+        *(_conditions(permit) for permit in shown.get("conditions", [])),
     ]
-    rows = [_ready(row, user) if row.kind == "ready" else row for row in rows]
     return ActionSection(rows=rows, counts={name: counts.get(name, 0) for name in ACTION_KINDS})
