@@ -31,6 +31,7 @@ from .models import (
     ApplicationStatus,
     ApplicationTemplate,
     DocumentRequirement,
+    DocumentStage,
     FeeRule,
     Question,
     SubmissionOutcome,
@@ -331,6 +332,31 @@ def returned_permit_ids(*, user) -> QuerySet:
         business_id__in=workable_business_ids(user),
         permit__isnull=False,
     ).values("permit_id")
+
+
+# Plan review's one read of what permits still need before issuance
+# (reviews.selectors.issuance_missing_of), in parts each of its own app's tables: here, each
+# document the form of each permit's application needs before issuance (an application whose
+# form needs none, once, without one), and whether the application has it.
+_ISSUANCE_DOCUMENTS = """
+SELECT %s, a.permit_id, a.id, r.id, CAST(r.name AS text), CAST(r.formats AS text), r.position,
+       CASE WHEN EXISTS (SELECT 1 FROM applications_applicationdocument d
+                          WHERE d.application_id = a.id AND d.requirement_id = r.id)
+            THEN 1 ELSE 0 END
+  FROM applications_application a
+  LEFT JOIN applications_documentrequirement r ON r.template_id = a.template_id AND r.stage = %s
+ WHERE a.permit_id IN %s"""
+
+
+def issuance_documents_part(*, label: str, permit_ids: list[int]) -> Part:
+    """(label, permit id, application id, requirement id, name, formats, position, 1 when the
+    application has a document for it) of the permits' applications."""
+    return Part(_ISSUANCE_DOCUMENTS, (label, DocumentStage.ISSUANCE, permit_ids))
+
+
+def applications_of_permits_part(*, permit_ids: list[int]) -> Part:
+    """`SELECT id` of the permits' applications, for a higher app's part to keep to."""
+    return Part("SELECT id FROM applications_application WHERE permit_id IN %s", (permit_ids,))
 
 
 def application_references(permit_ids: Iterable[int]) -> dict[int, str]:

@@ -22,7 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from core.money import ZERO, as_money
-from core.sql import expand, in_order, partial
+from core.sql import Part, expand, in_order, partial
 from licenses.models import License, LicenseType, normalize_license_number
 from licenses.selectors import license_labels
 
@@ -356,6 +356,20 @@ def attach_professionals(permits: Iterable[Permit]) -> None:
         found[permit_id].append((business, number))
     for permit in permits:
         permit.professionals = sorted(found[permit.pk], key=lambda pair: pair[1])
+
+
+# The kinds of document a permit has (a document needed before issuance is met by any upload of
+# its kind), as a part of plan review's one read of what permits still need
+# (reviews.selectors.issuance_missing_of): its columns are that read's.
+_DOCUMENT_KINDS = """
+SELECT %s, permit_id, CAST(NULL AS bigint), CAST(NULL AS bigint), CAST(kind AS text),
+       CAST(NULL AS text), CAST(NULL AS integer), 0
+  FROM permits_permitdocument WHERE permit_id IN %s AND kind <> ''"""
+
+
+def document_kinds_part(*, label: str, permit_ids: list[int]) -> Part:
+    """(label, permit id, -, -, kind, -, -, 0) of each kind of document the permits have."""
+    return Part(_DOCUMENT_KINDS, (label, permit_ids))
 
 
 PERMIT_LICENSES_SQL = (
