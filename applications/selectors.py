@@ -2,6 +2,7 @@
 progress and what it still lacks, the user's applications, and addresses to offer."""
 
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 
 from core.addresses import street_address
+from core.sql import Part
 from core.validators import STATE, ZIP
 from licenses.models import License
 from licenses.scope import contractor_scope
@@ -19,6 +21,7 @@ from policy.applications import (
     application_businesses,
     can_upload_to_application,
     can_work_on_application,
+    workable_business_ids,
 )
 
 from .answers import answer_errors, problem_named, signature_problem, visible_questions
@@ -28,6 +31,7 @@ from .models import (
     ApplicationStatus,
     ApplicationTemplate,
     DocumentRequirement,
+    DocumentStage,
     FeeRule,
     Question,
     SubmissionOutcome,
@@ -304,6 +308,70 @@ def returned_permit_notices(permit: Permit, user) -> list[PermitNotice]:
             link=link,
         )
     ]
+
+
+# The dashboard's "Needs your action" (portal.actions): the permits whose applications were
+# returned to the user, for the permits app's reads to keep (`among`). Hand-written for
+# PostgreSQL's per-license reads, with the same answers through the ORM for the general path
+# (tests/portal/test_dashboard_paths.py).
+
+_RETURNED_PERMITS = """
+SELECT permit_id FROM applications_application
+ WHERE applicant_id = %s AND status = %s AND business_id IN %s AND permit_id IS NOT NULL"""
+
+
+def returned_permits_part(*, user) -> Part:
+    """`SELECT permit_id` of the permits whose applications, returned as incomplete, the user
+    may fix and resubmit: their own (`can_work_on_application`, through
+    `workable_business_ids`)."""
+    return Part(
+        _RETURNED_PERMITS,
+        (user.pk, ApplicationStatus.RETURNED, sorted(workable_business_ids(user))),
+    )
+
+
+def returned_permit_ids(*, user) -> QuerySet:
+    """`returned_permits_part` through the ORM."""
+    return Application.objects.filter(
+        applicant_id=user.pk,
+        status=ApplicationStatus.RETURNED,
+        business_id__in=workable_business_ids(user),
+        permit__isnull=False,
+    ).values("permit_id")
+
+
+# Plan review's one read of what permits still need before issuance
+# (reviews.selectors.issuance_missing_of), in parts each of its own app's tables: here, each
+# document the form of each permit's application needs before issuance (an application whose
+# form needs none, once, without one), and whether the application has it.
+_ISSUANCE_DOCUMENTS = """
+SELECT %s, a.permit_id, a.id, r.id, CAST(r.name AS text), CAST(r.formats AS text), r.position,
+       CASE WHEN EXISTS (SELECT 1 FROM applications_applicationdocument d
+                          WHERE d.application_id = a.id AND d.requirement_id = r.id)
+            THEN 1 ELSE 0 END
+  FROM applications_application a
+  LEFT JOIN applications_documentrequirement r ON r.template_id = a.template_id AND r.stage = %s
+ WHERE a.permit_id IN %s"""
+
+
+def issuance_documents_part(*, label: str, permit_ids: list[int]) -> Part:
+    """(label, permit id, application id, requirement id, name, formats, position, 1 when the
+    application has a document for it) of the permits' applications."""
+    return Part(_ISSUANCE_DOCUMENTS, (label, DocumentStage.ISSUANCE, permit_ids))
+
+
+def applications_of_permits_part(*, permit_ids: list[int]) -> Part:
+    """`SELECT id` of the permits' applications, for a higher app's part to keep to."""
+    return Part("SELECT id FROM applications_application WHERE permit_id IN %s", (permit_ids,))
+
+
+def application_references(permit_ids: Iterable[int]) -> dict[int, str]:
+    """By permit id, the reference of the application it came from (one query)."""
+    return dict(
+        Application.objects.filter(permit_id__in=list(permit_ids)).values_list(
+            "permit_id", "reference"
+        )
+    )
 
 
 def licenses_for_application(user, permit_type: PermitType) -> tuple[list[License], str]:

@@ -1,5 +1,6 @@
 """Generate a city at scale on PostgreSQL: 1,000,000 permits, 20,000 businesses and licenses,
-3,000,000 fees and 500,000 inspections, with one contractor holding 50,000 permits.
+3,000,000 fees and 500,000 inspections, with one contractor holding 50,000 permits; a third of
+the permits applied for online, with their plan review.
 
     python bench/generate.py [--permits 1000000] [--database-url postgres://...]
 
@@ -10,6 +11,7 @@ project's own migrations, and the tables vacuumed and analysed. Deterministic: a
 
 import argparse
 import datetime
+import importlib
 import io
 import json
 import os
@@ -322,6 +324,8 @@ def main() -> None:
     setup_bench_users()
     setup_bench_applications()
     log("bench users and the online application form ready", started)
+    load_plan_review_history()
+    log("a third of the permits applied for online, with their plan review", started)
     with connection.cursor() as cursor:
         # The settings docs/performance.md recommends for production, for this database.
         name = args.database_url.rsplit("/", 1)[1]
@@ -701,6 +705,108 @@ def setup_bench_applications() -> None:
         permit_type=permit_type, status=TemplateStatus.PUBLISHED
     ).exists():
         publish_application_form(permit_type, spec)
+
+
+# A third of the city's permits were applied for online (a third of the big contractor's too):
+# each its application, its plan review (one discipline, one or two cycles) and, for one in ten
+# approved, a condition of approval, as the city's history would have them. So the dashboard's
+# "Needs your action" reads corrections awaited and conditions to answer among realistic numbers
+# (263 and 339 of the big contractor's permits; 12,142 conditions open city-wide, most on permits
+# long expired). Applicants are left empty: the bench user's own applications are bench/run.py's.
+# A permit's draw from 0 to 9, independent of its id's own residues (the big contractor holds
+# every 20th permit).
+DRAW = "((hashint8(p.id) & 2147483647) % 10)"
+COIN = "((hashint8(-p.id) & 2147483647) % 2)"  # another, heads or tails
+PLAN_REVIEW_HISTORY = [
+    """INSERT INTO auth_group (name) VALUES ('Bench history reviewers')
+       ON CONFLICT (name) DO NOTHING""",
+    """INSERT INTO applications_reviewdiscipline (name, target_days, active, position, group_id)
+       SELECT 'Plans (history)', 10, true, 9, id FROM auth_group
+        WHERE name = 'Bench history reviewers'
+       ON CONFLICT (name) DO NOTHING""",
+    """INSERT INTO applications_application (reference, status, street_number, street_name, unit,
+            city, state, zip_code, parcel_number, owner_name, owner_email, answers, to_confirm,
+            steps_saved, attestation_name, last_step, created_at, updated_at, submitted_at,
+            business_id, license_id, permit_id, template_id)
+       SELECT 'H-' || p.id, CASE WHEN p.status = 'submitted' THEN 'submitted' ELSE 'accepted' END,
+              p.street_number, p.street_name, p.unit, p.city, p.state, p.zip_code,
+              p.parcel_number, p.owner_name, '', '{}', '[]', '[]', p.owner_name, 'review',
+              p.applied_on, p.applied_on, p.applied_on, l.holder_id, pl.license_id, p.id,
+              (SELECT t.id FROM applications_applicationtemplate t
+                 JOIN permits_permittype pt ON pt.id = t.permit_type_id
+                WHERE pt.code = 'RES' ORDER BY t.version DESC LIMIT 1)
+         FROM permits_permit p
+         JOIN permits_permitlicense pl ON pl.permit_id = p.id
+         JOIN licenses_license l ON l.id = pl.license_id
+        WHERE p.id % 3 = 0""",
+    # Cycle 1 of every accepted application: still with the city for half of those In Review;
+    # decided for the rest.
+    """INSERT INTO applications_reviewcycle (number, opened_at, decided_at, application_id)
+       SELECT 1, a.submitted_at + interval '1 day',
+              CASE WHEN p.status = 'in_review' AND {DRAW} < 5 THEN NULL
+                   ELSE a.submitted_at + interval '8 days' END,
+              a.id
+         FROM applications_application a JOIN permits_permit p ON p.id = a.permit_id
+        WHERE a.reference LIKE 'H-%' AND a.status = 'accepted'""",
+    # Cycle 2 after corrections: three in ten of those past review (decided), half of those In
+    # Review whose cycle 1 is decided (resubmitted, with the city); the other half wait for
+    # their contractor's corrections.
+    """INSERT INTO applications_reviewcycle (number, opened_at, decided_at, application_id)
+       SELECT 2, a.submitted_at + interval '15 days',
+              CASE WHEN p.status = 'in_review' THEN NULL
+                   ELSE a.submitted_at + interval '22 days' END,
+              a.id
+         FROM applications_application a JOIN permits_permit p ON p.id = a.permit_id
+        WHERE a.reference LIKE 'H-%' AND a.status = 'accepted'
+          AND CASE WHEN p.status = 'in_review' THEN {DRAW} >= 8 ELSE {DRAW} < 3 END""",
+    """INSERT INTO applications_review (status, due_on, decided_at, cycle_id, discipline_id)
+       SELECT CASE WHEN c.decided_at IS NULL THEN 'pending'
+                   WHEN c.number = 1 AND (p.status = 'in_review' OR EXISTS (
+                        SELECT 1 FROM applications_reviewcycle n
+                         WHERE n.application_id = c.application_id AND n.number = 2))
+                        THEN 'corrections_required'
+                   WHEN {DRAW} = 9 THEN 'approved_conditions'
+                   ELSE 'approved' END,
+              CAST(c.opened_at + interval '14 days' AS date), c.decided_at, c.id,
+              (SELECT id FROM applications_reviewdiscipline WHERE name = 'Plans (history)')
+         FROM applications_reviewcycle c
+         JOIN applications_application a ON a.id = c.application_id
+         JOIN permits_permit p ON p.id = a.permit_id
+        WHERE a.reference LIKE 'H-%'""",
+    # Met by the final inspection on finaled permits; answered online on half the issued ones;
+    # left open on the rest (expired and cancelled permits' among them, for good).
+    """INSERT INTO applications_reviewcondition (text, stage, met_at, answer, answered_at,
+            review_id)
+       SELECT 'Keep the alley side of the lot clear during construction.', 'final',
+              CASE WHEN p.status = 'finaled' THEN r.decided_at + interval '30 days' END,
+              CASE WHEN p.status = 'issued' AND {COIN} = 1 THEN 'Done: see the survey.'
+                   ELSE '' END,
+              CASE WHEN p.status = 'issued' AND {COIN} = 1
+                   THEN r.decided_at + interval '10 days' END,
+              r.id
+         FROM applications_review r
+         JOIN applications_reviewcycle c ON c.id = r.cycle_id
+         JOIN applications_application a ON a.id = c.application_id
+         JOIN permits_permit p ON p.id = a.permit_id
+        WHERE r.status = 'approved_conditions' AND a.reference LIKE 'H-%'""",
+]
+
+
+def load_plan_review_history() -> None:
+    """With triggers off (the data is consistent by construction), then AwaitingAnswer filled
+    as its triggers would have (the migration's own statement)."""
+    from django.db import connection
+
+    fill = importlib.import_module("reviews.migrations.0003_awaiting_answer").FILL
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM applications_application WHERE reference LIKE 'H-%' LIMIT 1")
+        if cursor.fetchone():
+            return
+        cursor.execute("SET session_replication_role = replica")
+        for statement in PLAN_REVIEW_HISTORY:
+            cursor.execute(statement.replace("{DRAW}", DRAW).replace("{COIN}", COIN))
+        cursor.execute("SET session_replication_role = DEFAULT")
+        cursor.execute(fill)
 
 
 if __name__ == "__main__":

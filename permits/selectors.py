@@ -27,7 +27,6 @@ from licenses.models import License, LicenseType, normalize_license_number
 from licenses.selectors import license_labels
 
 from .models import (
-    ACTIVE_STATUSES,
     ADDRESS_FIELDS,
     Collection,
     CollectionItem,
@@ -35,10 +34,9 @@ from .models import (
     FeeStatus,
     Permit,
     PermitLicense,
-    PermitStatus,
     PermitType,
 )
-from .scopes import permits_visible_to, record_license_ids, record_rows
+from .scopes import permits_visible_to, record_rows
 
 
 def fees_due_subquery() -> Coalesce:
@@ -278,85 +276,6 @@ def my_records(*, user, fees_due: bool = False) -> QuerySet:
     )
 
 
-def my_active_permits(*, user) -> QuerySet:
-    return record_rows(user, ACTIVE_STATUSES)
-
-
-def my_expired_permits(*, user) -> QuerySet:
-    return record_rows(user, [PermitStatus.EXPIRED])
-
-
-# The dashboard's permit lists, written out (portal.dashboard, on PostgreSQL, for a contractor
-# whose records all come through licenses): read from LicensePermitCount and PermitLicense's
-# copies of the permit's status and applied date, which triggers keep. The ORM took longer to
-# build the dashboard's UNIONs than PostgreSQL took to answer them (docs/performance.md);
-# tests/portal/test_dashboard_paths.py holds them to `record_rows`, page by page.
-
-
-_COUNT_ONE_LICENSE = """
-SELECT %s, COALESCE(SUM(permits), 0) FROM permits_licensepermitcount
- WHERE license_id IN %s AND status IN %s"""
-# A permit can name two of the user's licenses; one license names it once.
-_COUNT_LICENSES = """
-SELECT %s, COUNT(DISTINCT permit_id) FROM permits_permitlicense
- WHERE license_id IN %s AND status IN %s"""
-_PAGE = """
-(SELECT DISTINCT %s, permit_id, applied_on FROM permits_permitlicense
-  WHERE license_id IN %s AND status IN %s
-  ORDER BY applied_on DESC, permit_id DESC LIMIT %s OFFSET %s)"""
-
-
-def my_permits_count_part(*, user, label: str, statuses: Iterable[str]) -> Part:
-    """(label, how many of the user's records are in these statuses)."""
-    license_ids = sorted(record_license_ids(user))
-    sql = _COUNT_ONE_LICENSE if len(license_ids) == 1 else _COUNT_LICENSES
-    return Part(sql, (label, license_ids, list(statuses)))
-
-
-def my_permits_page_part(
-    *, user, label: str, statuses: Iterable[str], limit: int, offset: int
-) -> Part:
-    """(label, permit id, applied date) of a page of the user's records in these statuses,
-    newest first."""
-    license_ids = sorted(record_license_ids(user))
-    # With one license no row repeats: without DISTINCT, PostgreSQL reads the page straight
-    # from the index and stops at its last row.
-    sql = _PAGE.replace("DISTINCT ", "") if len(license_ids) == 1 else _PAGE
-    return Part(sql, (label, license_ids, list(statuses), limit, offset))
-
-
-# What the user's permits owe: one row per license (LicenseFeesDue, kept by triggers) for a
-# contractor with one license; the distinct permits' due fees for several (a permit can name
-# two of them). Cast: the UNION's column is a count elsewhere.
-_FEES_DUE_ONE_LICENSE = """
-SELECT %s, CAST(COALESCE(SUM(amount), 0) AS numeric) FROM permits_licensefeesdue
- WHERE license_id IN %s"""
-_FEES_DUE_LICENSES = """
-SELECT %s, CAST(COALESCE(SUM(amount), 0) AS numeric) FROM permits_fee
- WHERE status = 'due' AND permit_id IN (
-       SELECT permit_id FROM permits_permitlicense WHERE license_id IN %s)"""
-
-
-def my_fees_due_part(*, user, label: str) -> Part:
-    """(label, the fees due on the user's records) for the dashboard's one query of totals."""
-    license_ids = sorted(record_license_ids(user))
-    sql = _FEES_DUE_ONE_LICENSE if len(license_ids) == 1 else _FEES_DUE_LICENSES
-    return Part(sql, (label, license_ids))
-
-
-def my_fees_due(*, user) -> Decimal:
-    """The fees due on the user's records, by the plain definition (any database, any user)."""
-    total = Fee.objects.filter(
-        status=FeeStatus.DUE, permit__in=permits_visible_to(user).values("pk")
-    ).aggregate(total=Sum("amount"))["total"]
-    return as_money(total)
-
-
-def my_collections_count_part(*, user, label: str) -> Part:
-    """(label, how many collections the user has)."""
-    return Part("SELECT %s, COUNT(*) FROM permits_collection WHERE owner_id = %s", (label, user.pk))
-
-
 # What a list of permits shows (with fees due): a page of them stays one short query.
 LIST_COLUMNS = (
     "number",
@@ -437,6 +356,20 @@ def attach_professionals(permits: Iterable[Permit]) -> None:
         found[permit_id].append((business, number))
     for permit in permits:
         permit.professionals = sorted(found[permit.pk], key=lambda pair: pair[1])
+
+
+# The kinds of document a permit has (a document needed before issuance is met by any upload of
+# its kind), as a part of plan review's one read of what permits still need
+# (reviews.selectors.issuance_missing_of): its columns are that read's.
+_DOCUMENT_KINDS = """
+SELECT %s, permit_id, CAST(NULL AS bigint), CAST(NULL AS bigint), CAST(kind AS text),
+       CAST(NULL AS text), CAST(NULL AS integer), 0
+  FROM permits_permitdocument WHERE permit_id IN %s AND kind <> ''"""
+
+
+def document_kinds_part(*, label: str, permit_ids: list[int]) -> Part:
+    """(label, permit id, -, -, kind, -, -, 0) of each kind of document the permits have."""
+    return Part(_DOCUMENT_KINDS, (label, permit_ids))
 
 
 PERMIT_LICENSES_SQL = (

@@ -93,6 +93,14 @@ def can_work_on_application(user, application: Application) -> bool:
     return bool(application_businesses(user).get(application.business_id))
 
 
+def workable_business_ids(user) -> frozenset[int]:
+    """The businesses whose applications the user may work on, when they are the applicant
+    (`can_work_on_application` for every application of theirs naming one of them): those
+    where they hold Apply that hold an active license."""
+    businesses = application_businesses(user)
+    return frozenset(contractor_id for contractor_id, licenses in businesses.items() if licenses)
+
+
 def can_upload_to_application(user, application: Application) -> bool:
     """Its documents: as `can_work_on_application`, with Upload Files at its business."""
     if not can_work_on_application(user, application) or application.business_id is None:

@@ -139,6 +139,37 @@ def payable_license_ids(user) -> frozenset[int]:
     return scope.licenses_held_with(Role.PAY)
 
 
+def uploadable_license_ids(user) -> frozenset[int]:
+    """The licenses through which the user may upload to a permit (`can_upload` for every permit
+    naming one of them): the active licenses of the businesses where they hold Upload Files."""
+    scope = contractor_scope(user)
+    if not scope.verified:
+        return frozenset()
+    return scope.active(scope.licenses_held_with(Role.UPLOAD))
+
+
+def appliable_license_ids(user) -> frozenset[int]:
+    """The licenses through which the user may act for the applicant (`can_apply` for every
+    permit naming one of them: answering plan review's corrections): the active licenses of
+    the businesses where they hold Apply."""
+    scope = contractor_scope(user)
+    if not scope.verified:
+        return frozenset()
+    return scope.active(scope.licenses_held_with(Role.APPLY))
+
+
+def condition_answerable_license_ids(user) -> frozenset[int]:
+    """The licenses through which the user may answer a permit's conditions of approval
+    (`can_answer_condition` for every permit naming one of them): the active licenses they are
+    registered for, and those of the businesses where they hold Apply or Upload Files."""
+    scope = contractor_scope(user)
+    if not scope.verified:
+        return frozenset()
+    return (
+        scope.active(scope.license_ids) | appliable_license_ids(user) | uploadable_license_ids(user)
+    )
+
+
 def inactive_license_status(user, permit: Permit) -> str | None:
     """Why the user can act on nothing on this permit, when that is the reason: they stand on
     it (registered for one of its licenses, or a role at a business holding one) only through

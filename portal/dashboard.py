@@ -1,5 +1,6 @@
 """The dashboard's four lists (active permits, upcoming inspections, recent results, expired
-permits), each with its total and its own page, and the header's two badges.
+permits), each with its total and its own page, the header's two badges, and "Needs your
+action" (portal.actions: each kind's total and first rows).
 
 Two ways to read them, with the same answers (tests/portal/test_dashboard_paths.py), each in
 two queries (the totals and badges, then the pages of ids), composed here from what the apps'
@@ -13,6 +14,9 @@ selectors offer; this module names no table:
   PostgreSQL took to answer them (measured: docs/performance.md).
 - Generally, through the ORM (SQLite, and users named as contacts): `count_each`, `read_pages`.
 
+"Needs your action" (portal.actions) is four more lists, each its total and first rows, read
+with the others: by license, in the same two queries.
+
 Either way the pages' permits and inspections are then loaded in one query each.
 """
 
@@ -21,7 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.paginator import Page
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.http import HttpRequest
 
@@ -41,9 +45,7 @@ from inspections.selectors import (
 from licenses.scope import contractor_scope
 from payments.models import CartLine
 from payments.selectors import cart_count_part
-from permits.models import ACTIVE_STATUSES, Collection, PermitStatus
-from permits.scopes import is_a_contact, record_countables
-from permits.selectors import (
+from permits.dashboard_reads import (
     my_active_permits,
     my_collections_count_part,
     my_expired_permits,
@@ -51,9 +53,14 @@ from permits.selectors import (
     my_fees_due_part,
     my_permits_count_part,
     my_permits_page_part,
-    permits_in_order,
 )
+from permits.models import ACTIVE_STATUSES, Collection, PermitStatus
+from permits.scopes import is_a_contact, record_countables
+from permits.selectors import permits_in_order
 
+from .actions import ACTION_KINDS, ACTION_ROWS, choose_rows
+
+PERMIT_ROW = ("permit_id", "applied")
 PERMIT_LISTS = {"active": list(ACTIVE_STATUSES), "expired": [PermitStatus.EXPIRED]}
 PAGE_PARAMS = {
     "active": "active_page",
@@ -72,6 +79,8 @@ class Dashboard:
     collection_count: int
     cart_count: int
     fees_due: Decimal
+    # "Needs your action": each kind's first page (portal.actions), its rows the section shows.
+    actions: dict[str, Page]
 
 
 def read_dashboard(request: HttpRequest, user, *, by_license: bool | None = None) -> Dashboard:
@@ -86,14 +95,22 @@ def read_dashboard(request: HttpRequest, user, *, by_license: bool | None = None
         name: paginate(request, read.rows(name), size, param, count=counts[name])
         for name, param in PAGE_PARAMS.items()
     }
+    for name in ACTION_KINDS:
+        paginator = Paginator(read.rows(name), ACTION_ROWS)
+        paginator.__dict__["count"] = counts[name]  # counted with the others
+        pages[name] = paginator.page(1)
     read.fill(pages)
-    _load(pages, ("active", "expired"), "permit_id", permits_in_order)
+    shown = choose_rows({name: pages[name].object_list for name in ACTION_KINDS})
+    for name, rows in shown.items():
+        pages[name].object_list = rows
+    _load(pages, ("active", "expired", *ACTION_KINDS), "permit_id", permits_in_order)
     _load(pages, ("upcoming", "completed"), "inspection_id", inspections_in_order)
     return Dashboard(
-        **pages,
+        **{name: pages[name] for name in PAGE_PARAMS},
         collection_count=counts["collection_count"],
         cart_count=counts["cart_count"],
         fees_due=as_money(counts["fees_due"]),
+        actions={name: pages[name] for name in ACTION_KINDS},
     )
 
 
@@ -132,6 +149,8 @@ class _General:
             "upcoming": my_upcoming_inspection_rows(user=user),
             "completed": my_recent_result_rows(user=user),
         }
+        for name, kind in ACTION_KINDS.items():
+            self.queries[name] = kind.rows(user)
 
     def counts(self) -> dict[str, int]:
         user = self.user
@@ -141,6 +160,7 @@ class _General:
                 **my_inspection_countables(user=user),
                 "collection_count": Countable(Collection.objects.filter(owner=user)),
                 "cart_count": Countable(CartLine.objects.filter(user=user)),
+                **{name: kind.countable(user) for name, kind in ACTION_KINDS.items()},
             }
         ) | {"fees_due": my_fees_due(user=user)}
 
@@ -148,7 +168,8 @@ class _General:
         return self.queries[name]
 
     def fill(self, pages: dict[str, Page]) -> None:
-        read_pages({name: (page, self.FIELDS[name]) for name, page in pages.items()})
+        fields = self.FIELDS
+        read_pages({name: (page, fields.get(name, PERMIT_ROW)) for name, page in pages.items()})
 
 
 class _ByLicense:
@@ -174,6 +195,7 @@ class _ByLicense:
                 for name, statuses in PERMIT_LISTS.items()
             ),
             *(part(user=user, label=name) for name, part in self.COUNT_PARTS.items()),
+            *(kind.count_part(user, label=name) for name, kind in ACTION_KINDS.items()),
         ]
         parts.append(my_fees_due_part(user=user, label="fees_due"))
         return {
@@ -194,11 +216,13 @@ class _ByLicense:
                 parts.append(
                     my_permits_page_part(user=self.user, statuses=PERMIT_LISTS[name], **where)
                 )
+            elif name in ACTION_KINDS:
+                parts.append(ACTION_KINDS[name].page_part(self.user, **where))
             else:
                 parts.append(self.PAGE_PARTS[name](user=self.user, **where))
         rows = union_all(parts)
         for name, page in pages.items():
-            key = "permit_id" if name in PERMIT_LISTS else "inspection_id"
+            key = "inspection_id" if name in self.PAGE_PARTS else "permit_id"
             mine = sorted(
                 ((day, pk) for list_name, pk, day in rows if list_name == name),
                 reverse=name != "upcoming",  # soonest first; the others latest first

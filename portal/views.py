@@ -23,6 +23,7 @@ from permits.scopes import prefetch_for_rules
 from policy.applications import can_start_application
 from policy.permits import payable_license_ids
 
+from .actions import action_section
 from .dashboard import read_dashboard
 
 # Seconds a client (or a proxy) is told to wait before it tries again while the database is away.
@@ -99,19 +100,32 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     lists = read_dashboard(request, user)
     upcoming = list(lists.upcoming.object_list)
+    # "Needs your action": the permits each kind shows (the same objects as the lists' where a
+    # permit is in both).
+    acting = {name: list(page.object_list) for name, page in lists.actions.items()}
     # One read of the parties of every permit on the page, for the rules its rows ask.
-    permits = [*lists.active.object_list, *lists.expired.object_list]
+    permits = [
+        *lists.active.object_list,
+        *lists.expired.object_list,
+        *(permit for shown in acting.values() for permit in shown),
+    ]
     prefetch_for_rules(user, [*permits, *(inspection.permit for inspection in upcoming)])
-    # What each active permit still needs before issuance, for the whole page at once.
-    needs = issuance_needs(lists.active.object_list)
-    for permit in lists.active.object_list:
+    # What each active permit, and each Ready to Issue one "Needs your action" shows, still
+    # needs before issuance, for the whole page at once.
+    approved = list({permit.pk: permit for permit in [*lists.active, *acting["ready"]]}.values())
+    needs = issuance_needs(approved)
+    for permit in approved:
         permit.issuance_needs = needs.get(permit.pk, [])
+    actions = action_section(
+        user, acting, {name: page.paginator.count for name, page in lists.actions.items()}
+    )
     mark_cancellable(upcoming)
     businesses = sorted(contractor_scope(user).business_names.values())
     return render(
         request,
         "portal/dashboard.html",
         {
+            "actions": actions,
             "active": lists.active,
             "inspections": lists.upcoming,
             "completed": lists.completed,

@@ -9,7 +9,7 @@ from django.utils import timezone
 from applications.exceptions import InvalidApplicationStatusMove
 from applications.models import Application
 from core.status import StatusMachine
-from permits.models import PermitDocument, PermitType
+from permits.models import Permit, PermitDocument, PermitType
 
 
 class ReviewDiscipline(models.Model):
@@ -290,3 +290,47 @@ class AnsweredCondition(ReviewCondition):
         proxy = True
         verbose_name = "answered condition"
         verbose_name_plural = "answered conditions"
+
+
+class AwaitingKind(models.TextChoices):
+    CORRECTIONS = "corrections", "Corrections asked"
+    CONDITIONS = "conditions", "A condition of approval to answer"
+
+
+class AwaitingAnswer(models.Model):
+    """A permit that waits for its contractor's answer to plan review, once for each of its
+    license professionals: corrections asked and not resubmitted (the permit In Review), or a
+    condition of approval neither met nor answered (Pending Approval or Issued). The dashboard's
+    "Needs your action" reads a contractor's from this table's index, with the permit's applied
+    date copied here, instead of looking for plan review's answers among every permit of theirs
+    (50,000 for the largest: 340 ms; docs/performance.md).
+
+    PostgreSQL only: database triggers (migration 0003) keep it, whatever writes cycles,
+    reviews, conditions or the permit's licenses and status; nothing in the portal writes it.
+    Elsewhere (SQLite, and a contact's dashboard) the same permits are read through the ORM
+    (`awaiting_corrections_permit_ids`, `open_conditions_permit_ids`), and
+    tests/portal/test_dashboard_paths.py holds the two to each other.
+    """
+
+    permit = models.ForeignKey(Permit, on_delete=models.CASCADE, related_name="+")
+    license = models.ForeignKey("licenses.License", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=AwaitingKind)
+    applied_on = models.DateField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["permit", "license", "kind"],
+                name="awaitinganswer_unique",
+                violation_error_message="This permit already waits for this answer.",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["license", "kind", "-applied_on", "-permit"],
+                name="awaitinganswer_by_license",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.permit_id} waits for {self.get_kind_display().lower()}"

@@ -2,7 +2,7 @@
 submitted application; Building approves, Zoning asks for corrections; the contractor answers and
 uploads version 2 of the site plan, and resubmits; Zoning approves with a condition; the fees are
 assessed and paid from the trust account; the dashboard says the energy compliance is still
-needed and its Upload button's form, on the permit page, issues the permit (issue 23); the
+needed (at its top, in "Needs your action") and its Upload button's form, on the permit page, issues the permit (issue 23); the
 contractor answers the condition on the permit page and the clerk marks it met from the Answered
 conditions queue; its card downloads and the QR code's page says Issued."""
 
@@ -131,8 +131,14 @@ def test_apply_review_correct_approve_pay_issue_and_check_the_card(
     application.permit.refresh_from_db()
     assert application.permit.status == PermitStatus.READY_TO_ISSUE  # paid, a document missing
     page.goto(f"{base}/dashboard/")
-    row = page.get_by_role("row").filter(has_text=number)
-    expect(row).to_contain_text("Needed before issuance: Energy Compliance (REScheck)")
+    # At the top of the dashboard, "Needs your action" (issue 23), as in My Active Permits.
+    for section in ("Needs your action", "My Active Permits"):
+        row = (
+            page.get_by_role("region", name=re.compile(f"^{section}"))
+            .get_by_role("row")
+            .filter(has_text=number)
+        )
+        expect(row).to_contain_text("Needed before issuance: Energy Compliance (REScheck)")
     row.get_by_role("link", name=re.compile("Upload Energy Compliance")).click()
     expect(page.get_by_label("This file is")).to_have_value("Energy Compliance (REScheck)")
     energy = tmp_path / "rescheck.pdf"

@@ -629,6 +629,25 @@ def test_the_payable_licenses_agree_with_can_pay(kind):
     assert (world.license.pk in payable) is EXPECTED[kind]["pay"]
 
 
+@pytest.mark.parametrize("kind", list(USERS))
+def test_the_license_sets_of_the_acting_rules_agree_with_the_rules(kind):
+    """The dashboard's "Needs your action" reads the permits a user may act on through these
+    sets, all at once: the permit's license is in each exactly when the rule passes for the
+    permit (and the business in `workable_business_ids` exactly when the user may work on
+    their own application for it)."""
+    world = make_world()
+    user = fresh(USERS[kind](world))
+    sets = {
+        "upload": permit_rules.uploadable_license_ids(user),
+        "apply": permit_rules.appliable_license_ids(user),
+        "c-answer": permit_rules.condition_answerable_license_ids(user),
+    }
+    for column, licenses in sets.items():
+        assert (world.license.pk in licenses) is EXPECTED[kind][column], column
+    workable = application_rules.workable_business_ids(user)
+    assert (world.holder.pk in workable) is EXPECTED[kind]["a-work"]
+
+
 def test_the_filter_forms_of_the_staff_rules_pick_the_users_they_pass():
     """Services pick reviewers and inspectors, and address license reviewers, with the filter
     form of a "who" rule: it selects exactly the users the rule passes, for every kind of user."""

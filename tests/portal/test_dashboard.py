@@ -1,17 +1,25 @@
 import datetime
+import re
 from decimal import Decimal
+from html import unescape
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
+from applications.models import Application
 from permits.models import Collection, CollectionItem, PermitStatus
+from portal.actions import ACTION_KINDS, ACTION_ROWS
 from tests.factories import (
     FeeFactory,
     InspectionFactory,
     LicenseFactory,
+    MembershipFactory,
     PermitFactory,
     contractor_user,
 )
+
+from .action_permits import ActionPermits
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +140,151 @@ def test_pages_run_a_fixed_number_of_queries(
         CollectionItem.objects.create(collection=collection, permit=permit)
     fifty = queries(client, django_assert_max_num_queries, url)
     assert one == fifty, (one, fifty)
+
+
+# "Needs your action" (portal.actions; both ways of reading: tests/portal/test_dashboard_paths.py)
+
+
+def test_needs_your_action_says_what_to_do_with_one_button_each(client, license):
+    user = contractor_user(license, can_manage=True)
+    make = ActionPermits(license)
+    paying = make.ready(3)
+    documents = make.ready(4, fee=False)
+    make.applied_online(documents)  # the form needs its Energy Compliance before issuance
+    back = make.returned(user, 5)
+    corrections = make.in_review(6)
+    condition = make.with_condition(7)
+    PermitFactory(licenses=[license])  # issued, nothing to do
+    client.force_login(user)
+    response = client.get(DASHBOARD)
+    rows = response.context["actions"].rows
+    assert [(row.kind, row.permit) for row in rows] == [
+        ("ready", paying),
+        ("ready", documents),
+        ("returned", back),
+        ("corrections", corrections),
+        ("conditions", condition),
+    ]
+    section = words(response.text.split('id="action-heading"')[1].split("</section>")[0])
+    reference = Application.objects.get(permit=back).reference
+    for expected in [
+        "Needs your action 5",
+        f"{paying.number} {paying.address} Ready to Issue Needed before issuance: the fees "
+        f"due, $125.00. Pay Fees Due on {paying.number}",
+        f"{documents.number} {documents.address} Ready to Issue Needed before issuance: "
+        f"Energy Compliance. Upload Energy Compliance for {documents.number}",
+        f"{back.number} {back.address} Returned for Correction The application was returned "
+        f"as incomplete: fix it and resubmit it. Fix and resubmit {back.number}",
+        f"{corrections.number} {corrections.address} In Review Plan review asked for "
+        f"corrections: answer them and resubmit. Answer corrections for {corrections.number}",
+        f"{condition.number} {condition.address} Issued A condition of approval waits for "
+        f"your answer: say how it is met. Answer conditions of {condition.number}",
+        "Ready to Issue: 2 · Returned for Correction: 1 · Corrections asked: 1 · Conditions to "
+        "answer: 1.",
+    ]:
+        assert expected in section
+    html = response.text
+    for link in [
+        reverse("payments:cart_add", args=[paying.number]),
+        reverse("permits:detail", args=[documents.number]) + "?document=Energy%20Compliance",
+        reverse("applications:step", args=[reference, "review"]),
+        reverse("reviews:permit_corrections", args=[corrections.number]),
+        reverse("permits:detail", args=[condition.number]) + "#conditions",
+        reverse("permits:my_records") + "?status=ready_to_issue",
+    ]:
+        assert link in html, link
+
+
+def words(html: str) -> str:
+    """The text a person reads, tags dropped and spaces collapsed."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).replace(" .", ".").split())
+
+
+def test_without_the_pay_role_the_row_says_who_pays(client, license):
+    ready = ActionPermits(license).ready(3)
+    client.force_login(contractor_user(license, can_upload=True))
+    text = client.get(DASHBOARD).text
+    section = words(text.split('id="action-heading"')[1].split("</section>")[0])
+    assert (
+        "Needed before issuance: the fees due, $125.00. Paying needs the Pay role at the "
+        "permit's business: ask its Manager. View permit " + ready.number
+    ) in section
+    assert "Pay Fees Due" not in text
+
+
+def test_only_permits_the_user_may_act_on(client, license):
+    """Ready to Issue on a business where the user only looks on (no role), and corrections
+    for a user without Apply, are not theirs to act on: the section says nothing needs them."""
+    make = ActionPermits(license)
+    make.ready(3)
+    make.in_review(4)
+    user = contractor_user(LicenseFactory())
+    MembershipFactory(user=user, contractor=license.holder, can_inspect=True)
+    client.force_login(user)
+    response = client.get(DASHBOARD)
+    assert response.context["active"].paginator.count == 2
+    assert response.context["actions"].total == 0
+    assert 'id="action-heading"' not in response.text
+    assert "Nothing on your permits needs your action now." in response.text
+
+
+def test_no_permits_no_section(client, license):
+    client.force_login(contractor_user(license))
+    text = client.get(DASHBOARD).text
+    assert "Needs your action" not in text and "needs your action now" not in text
+
+
+def test_needs_your_action_runs_a_fixed_number_of_queries(
+    client, django_assert_max_num_queries, license
+):
+    """One permit of each kind or many (more than the section shows): the same queries. By
+    license (PostgreSQL), the section's lists ride in the dashboard's two UNIONs: it adds only
+    what its rows need, what Ready to Issue permits still need and the returned applications'
+    references, one query each."""
+    user = contractor_user(license, can_manage=True)
+    client.force_login(user)
+    make = ActionPermits(license)
+    PermitFactory(licenses=[license])  # issued: nothing to act on
+    nothing = queries(client, django_assert_max_num_queries, DASHBOARD)
+
+    def one_of_each(days: int) -> None:
+        make.ready(days)
+        documents = make.ready(days, fee=False)
+        make.applied_online(documents)
+        make.returned(user, days)
+        make.in_review(days)
+        make.with_condition(days)
+
+    one_of_each(1)
+    one = queries(client, django_assert_max_num_queries, DASHBOARD)
+    for days in range(2, 8):
+        one_of_each(days)
+    many = queries(client, django_assert_max_num_queries, DASHBOARD)
+    response = client.get(DASHBOARD)
+    assert len(response.context["actions"].rows) == ACTION_ROWS
+    assert {row.kind for row in response.context["actions"].rows} == set(ACTION_KINDS)
+    assert one == many, (one, many)
+    if connection.vendor == "postgresql":
+        assert many - nothing <= 2, (nothing, many)
+
+
+def test_the_one_button_is_the_first_thing_the_user_may_do(client, license):
+    """Pay, for who may pay; else the first thing still needed that the user may provide;
+    else the permit's page."""
+    make = ActionPermits(license)
+    both = make.ready(3)  # fees due, and the form's Energy Compliance
+    make.applied_online(both)
+    uploader = contractor_user(LicenseFactory())
+    MembershipFactory(user=uploader, contractor=license.holder, can_upload=True)
+    payer = contractor_user(LicenseFactory())
+    MembershipFactory(user=payer, contractor=license.holder, can_pay=True)
+    documents = make.ready(4, fee=False)
+    make.applied_online(documents)
+    buttons = {}
+    for who, user in (("uploader", uploader), ("payer", payer)):
+        client.force_login(user)
+        rows = client.get(DASHBOARD).context["actions"].rows
+        buttons[who] = {row.permit.number: row.button for row in rows}
+    upload = "Upload Energy Compliance"
+    assert buttons["uploader"] == {both.number: upload, documents.number: upload}
+    assert buttons["payer"] == {both.number: "Pay Fees Due", documents.number: "View permit"}

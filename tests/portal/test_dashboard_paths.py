@@ -8,9 +8,11 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.utils import timezone
 
 from inspections.models import Inspection, InspectionStatus
-from permits.models import ACTIVE_STATUSES, Collection, Permit, PermitStatus
+from permits.models import ACTIVE_STATUSES, Collection, Permit, PermitContact, PermitStatus
 from permits.scopes import permits_visible_to
+from portal.actions import ACTION_ROWS, choose_rows
 from portal.dashboard import PAGE_PARAMS, read_dashboard, reads_by_license
+from reviews.models import ReviewStatus
 from tests.factories import (
     InspectionFactory,
     LicenseFactory,
@@ -19,6 +21,8 @@ from tests.factories import (
     contractor_user,
     set_status,
 )
+
+from .action_permits import ActionPermits, days_ago, expected_actions
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -120,3 +124,87 @@ def test_a_contractor_with_a_license_and_a_business_holding_another(rf, city):
     Collection.objects.create(owner=user, name="Mine")
     assert reads_by_license(user)
     assert_both_ways_agree(rf, user)
+
+
+# "Needs your action" (portal.actions): each kind's total and the rows the section shows.
+
+
+@pytest.fixture
+def acting(settings):
+    """One business's permits in every state the section looks for, and the users who act on
+    them (or only look on)."""
+    settings.DASHBOARD_PAGE_SIZE = SIZE
+    license = LicenseFactory()
+    second = LicenseFactory(holder=license.holder)
+    make = ActionPermits(license)
+    manager = contractor_user(license, can_manage=True)
+    colleague = contractor_user(second, can_apply=True, can_upload=True)
+    for days in range(3, 3 + ACTION_ROWS + 3):  # more than the section shows
+        make.ready(days)
+    make.ready(2, fee=False)
+    both = make.ready(16)
+    both.licenses.add(second)  # one row, though it names two of the manager's licenses
+    make.returned(manager, 1)
+    make.returned(colleague, 4)  # the colleague's to fix, not the manager's
+    make.in_review(6)  # corrections asked
+    make.in_review(9, cycles=(ReviewStatus.CORRECTIONS_REQUIRED,) * 2)  # asked again
+    make.in_review(7, cycles=(ReviewStatus.CORRECTIONS_REQUIRED, None))  # resubmitted
+    make.in_review(8, cycles=(None,))  # with the city
+    make.with_condition(10)
+    make.with_condition(13, status=PermitStatus.PENDING_APPROVAL)
+    make.with_condition(11, answered=True)  # waits for the permit office
+    make.with_condition(12, met=True)
+    make.with_condition(14, status=PermitStatus.EXPIRED)
+    for days in range(20, 30):
+        PermitFactory(licenses=[license], applied_on=days_ago(days))
+    # A business where the manager holds no role: its permits are theirs to see, not to act on.
+    onlooker = LicenseFactory()
+    MembershipFactory(user=manager, contractor=onlooker.holder)
+    ActionPermits(onlooker, make.form).ready(5)
+    payer = contractor_user(LicenseFactory(), verified=True)
+    MembershipFactory(user=payer, contractor=license.holder, can_pay=True)
+    registered = contractor_user(license)
+    return {"manager": manager, "colleague": colleague, "payer": payer, "registered": registered}
+
+
+@pytest.mark.parametrize("who", ["manager", "colleague", "payer", "registered"])
+def test_needs_your_action_reads_the_same_both_ways(rf, acting, who):
+    user = acting[who]
+    want = expected_actions(user)
+    if who == "manager":
+        assert all(want.values()), "every kind should have rows for this test to mean anything"
+        assert len(want["ready"]) > ACTION_ROWS
+    chosen = choose_rows(want)
+    assert reads_by_license(user)
+    for by_license in (True, False):
+        request = rf.get("/dashboard/")
+        lists = read_dashboard(request, type(user).objects.get(pk=user.pk), by_license=by_license)
+        for name, ids in want.items():
+            page = lists.actions[name]
+            assert page.paginator.count == len(ids), (by_license, name)
+            assert [permit.pk for permit in page.object_list] == chosen[name], (by_license, name)
+
+
+def test_a_ready_to_issue_permit_on_a_later_page_is_at_the_top(client, settings):
+    """The newcomer's case: one permit Ready to Issue among many newer ones, on page 5 of My
+    Active Permits, is the first row of "Needs your action", on both ways of reading."""
+    settings.DASHBOARD_PAGE_SIZE = SIZE
+    license = LicenseFactory()
+    user = contractor_user(license, can_manage=True)
+    waiting = ActionPermits(license).ready(days=400)
+    for days in range(SIZE * 4 + 1):
+        PermitFactory(licenses=[license], applied_on=days_ago(days))
+    client.force_login(user)
+    for as_contact in (False, True):
+        if as_contact:  # a contact on someone else's permit reads through the ORM
+            PermitContact.objects.create(permit=PermitFactory(), user=user, contact_type="owner")
+        assert reads_by_license(type(user).objects.get(pk=user.pk)) is not as_contact
+        response = client.get("/dashboard/")
+        assert waiting not in response.context["active"].object_list
+        assert response.context["active"].paginator.num_pages == 5
+        section = response.context["actions"]
+        assert [row.permit.pk for row in section.rows] == [waiting.pk]
+        text = response.text
+        assert text.index('id="action-heading"') < text.index('id="active-heading"')
+        assert text.index(waiting.number) < text.index('id="active-heading"')
+        assert f'Pay Fees Due<span class="visually-hidden"> on {waiting.number}' in text

@@ -10,8 +10,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from payments.models import CartLine
+from permits.dashboard_reads import my_fees_due
 from permits.models import Fee, FeeStatus, LicenseFeesDue, PermitLicense
-from permits.selectors import my_fees_due
 from portal.dashboard import read_dashboard
 from tests.factories import (
     FeeFactory,
