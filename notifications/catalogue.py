@@ -172,7 +172,7 @@ RULES: dict[str, Rule] = {
     ),
     "permit.contact_invited": Rule(Group.PERMITS, (INVITED,), always=INVITATION, secret=True),
     # Inspections
-    "inspection.requested": Rule(Group.INSPECTIONS, (REQUESTER,)),
+    "inspection.requested": Rule(Group.INSPECTIONS, (REQUESTER, INSPECTOR)),
     "inspection.scheduled": Rule(
         Group.INSPECTIONS,
         (REQUESTER, INSPECTOR),

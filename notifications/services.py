@@ -303,9 +303,11 @@ def _gather(notice: Notice, channel: str, address: str, timing: str, rule: Rule)
         due = next_digest_time(notice.event.occurred_at)
         key = f"daily:{notice.event.type}:{timezone.localdate(due):%Y-%m-%d}"
         send_after = max(due, now + timedelta(seconds=settings.NOTIFY_GATHER_SECONDS))
-    else:
-        key = f"permit:{notice.permit_id}" if notice.permit_id else f"event:{notice.event_id}"
+    elif notice.permit_id:
+        key = f"permit:{notice.permit_id}"
         send_after = now + timedelta(seconds=settings.NOTIFY_GATHER_SECONDS)
+    else:  # nothing on a permit to gather it with: at once
+        key, send_after = f"event:{notice.event_id}", now
     fields = {"channel": channel, "recipient": notice.recipient, "key": key}
     message = Message.objects.select_for_update().filter(state=MessageState.OPEN, **fields).first()
     if message is None:

@@ -11,7 +11,7 @@ from applications.models import Application, ApplicationStatus, Submission
 from core.events import subscriber
 from core.mail import absolute_url
 from core.models import Event
-from permits.models import PermitStatus
+from permits.models import Permit, PermitStatus
 from permits.parties import parties_of
 from policy.staff import intake_clerk_filter
 
@@ -142,8 +142,8 @@ def send_draft_reminder(event: Event) -> None:
 
 @subscriber("permit.issued")
 def send_permit_issued(event: Event) -> None:
-    """A permit applied for online is issued (on payment, on its last document or condition, or
-    by a clerk): its applicant, owner, contacts and the business's managers are told."""
+    """A permit is issued once ready (on payment, on its last document or condition, or by a
+    clerk): its applicant, owner, contacts and the business's managers are told."""
     if event.payload.get("from") != PermitStatus.READY_TO_ISSUE:
         return
     application = (
@@ -151,9 +151,11 @@ def send_permit_issued(event: Event) -> None:
         .filter(permit_id=event.object_id)
         .first()
     )
-    if application is None:
+    # A permit applied for at the counter or imported has its parties too (contacts, the
+    # business's managers): they hear it as well.
+    permit = Permit.objects.filter(pk=event.object_id).first()
+    if permit is None:
         return
-    permit = application.permit
     notify(
         event,
         to=[

@@ -45,8 +45,29 @@ def _actor_name(event: Event) -> str:
 
 @subscriber("inspection.requested")
 def send_inspection_confirmation(event: Event) -> None:
-    """The requester: the inspection's day, time and page."""
+    """The requester: the inspection's day, time and page; the inspector it was given to (a
+    request is scheduled at once): a stop on their day."""
     _email_requester(event, event.object_id, "inspection_confirmation")
+    _tell_inspector(event)
+
+
+def _tell_inspector(event: Event) -> None:
+    """The inspector whose day the inspection is on: a stop on their day."""
+    inspection = _inspection(event.object_id)
+    inspector = inspection.inspector
+    if inspector is None or not inspector.user.email or inspection.scheduled_for is None:
+        return
+    notify(
+        event,
+        to=[inspector.user],
+        roles=[INSPECTOR],
+        permit=inspection.permit,
+        template="inspection_scheduled_inspector",
+        context={
+            "inspection": inspection,
+            "url": absolute_url(reverse("inspections:my_stops")),
+        },
+    )
 
 
 @subscriber("inspection.cancelled")

@@ -140,7 +140,7 @@ def send_resubmission_to_reviewers(event: Event) -> None:
                 **context,
                 "reviews": theirs,
                 "url": absolute_url(
-                    reverse("admin:reviews_myreview_change", args=[theirs[0].pk])
+                    reverse("admin:reviews_review_change", args=[theirs[0].pk])
                     if len(theirs) == 1
                     else reverse("admin:reviews_myreview_changelist")
                 ),
@@ -195,7 +195,9 @@ def send_review_assigned(event: Event) -> None:
             "application": application,
             "permit": application.permit,
             "reassigned": reassigned,
-            "url": absolute_url(reverse("admin:reviews_myreview_change", args=[review.pk])),
+            # The review's own page: "My reviews" lists only open ones, and the link outlives
+            # its decision.
+            "url": absolute_url(reverse("admin:reviews_review_change", args=[review.pk])),
         },
     )
 

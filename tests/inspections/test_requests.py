@@ -106,8 +106,8 @@ def test_the_whole_request_with_changed_contact_and_notes(
     assert inspection.inspector == inspector and inspection.area == area
     assert f"Your request number is {inspection.number}" in response.text
     assert "Gate code 1234" not in response.text  # the notes are never shown on the portal again
-    message = mail.outbox[-1]
-    assert message.to == [contractor.email] and inspection.number in message.subject
+    (message,) = [m for m in mail.outbox if m.to == [contractor.email]]
+    assert inspection.number in message.subject
     permit_page = client.get(reverse("permits:detail", args=[permit.number]))
     assert inspection.number in permit_page.text and "Gate code 1234" not in permit_page.text
 

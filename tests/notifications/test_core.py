@@ -218,3 +218,33 @@ def test_a_manager_of_the_business_hears_a_permit_finaled(django_capture_on_comm
     assert "boss@example.com" in [m.to[0] for m in mail.outbox]
     notice = Notice.objects.get(user=manager)
     assert BUSINESS_MANAGE in notice.roles
+
+
+def test_a_permit_issued_without_an_online_application_is_told_to_its_business(
+    django_capture_on_commit_callbacks,
+):
+    """From the newcomer walk: a permit of the city's history paid and issued told nobody."""
+    from permits.models import PermitLicense
+    from tests.factories import LicenseFactory, MembershipFactory
+
+    permit = PermitFactory(status=PermitStatus.READY_TO_ISSUE)
+    license = LicenseFactory()
+    PermitLicense.objects.get_or_create(permit=permit, license=license)
+    manager = UserFactory(email="boss@example.com")
+    MembershipFactory(user=manager, contractor=license.holder, can_manage=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        permit.move_to(PermitStatus.ISSUED, by=None, note="Fees paid")
+    (email,) = [m for m in mail.outbox if m.to == ["boss@example.com"]]
+    assert f"Permit {permit.number} is issued" in email.subject
+
+
+def test_what_is_on_no_permit_goes_at_once_even_while_bursts_gather(settings):
+    settings.NOTIFY_GATHER_SECONDS = 120
+    user = UserFactory()
+    notify(
+        event_record("account.registered", subject=user),
+        to=[user],
+        template="registration_received",
+        context={"user": user, "links": [], "account_url": "/accounts/"},
+    )
+    assert [m.to for m in mail.outbox] == [[user.email]]

@@ -203,7 +203,7 @@ def test_every_event_reaches_exactly_the_roles_its_row_names(world):
     inspection.inspector = people["inspector"].inspector
     inspection.scheduled_for = timezone.localdate() + timedelta(days=3)
     inspection.save()
-    check(event_record("inspection.requested", subject=inspection), "inspections")
+    check(event_record("inspection.requested", subject=inspection), "inspections", "inspector")
     check(event_record("inspection.scheduled", subject=inspection), "inspections", "inspector")
     check(
         event_record(
