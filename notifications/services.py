@@ -346,9 +346,11 @@ def next_digest_time(now: datetime) -> datetime:
     return at if at > local else at + timedelta(days=1)
 
 
-def notices_mark_read(*, user, notice_ids: Iterable[int] | None = None) -> int:
-    """Mark the user's notifications read (all of them when no ids are given)."""
+def notices_mark_read(*, user, notice_ids: Iterable[int] | None = None, group: str = "") -> int:
+    """Mark the user's notifications read: these, or all of them (of one group, if given)."""
     unread = Notice.objects.filter(user=user, in_portal=True, read_at__isnull=True)
+    if group:
+        unread = unread.filter(group=group)
     if notice_ids is not None:
         unread = unread.filter(pk__in=list(notice_ids))
     return unread.update(read_at=timezone.now())

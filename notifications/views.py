@@ -39,6 +39,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "groups": Group.choices,
             "group": group,
+            "group_label": Group(group).label if group else "",
             "unread": unread,
         },
     )
@@ -61,7 +62,10 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     ids = None
     if "notice" in request.POST:
         ids = [_own_notice_or_404(request, request.POST["notice"]).pk]
-    notices_mark_read(user=request.user, notice_ids=ids)
+    group = request.POST.get("group", "")
+    notices_mark_read(
+        user=request.user, notice_ids=ids, group=group if group in Group.values else ""
+    )
     after = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(after, {request.get_host()}, request.is_secure()):
         return redirect(after)

@@ -436,3 +436,18 @@ def test_a_business_i_do_not_manage_is_a_404(client, business):
     assert client.get(url).status_code == 404
     assert client.get(reverse("notifications:business_defaults", args=[10**20])).status_code == 404
     assert not BusinessDefault.objects.exists()
+
+
+def test_mark_all_read_under_a_filter_marks_only_that_group(client, user, permit):
+    """From the newcomer walk: with Fees and payments shown, "Mark all read" marked every
+    group's and dropped the filter."""
+    tell("permit.issued", user, permit)
+    fees = tell("fee.assessed", user, permit)[0]
+    client.force_login(user)
+    url = reverse("notifications:list") + "?group=fees"
+    assert "Mark all read in Fees and payments" in client.get(url).text
+    response = client.post(reverse("notifications:read"), {"group": "fees", "next": url})
+    assert response.url == url
+    assert [notice.event.type for notice in unread_notices(user)] == ["permit.issued"]
+    fees.refresh_from_db()
+    assert fees.read_at is not None
