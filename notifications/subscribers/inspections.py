@@ -133,27 +133,5 @@ def send_inspection_result(event: Event) -> None:
 def send_inspection_scheduled(event: Event) -> None:
     """Staff gave an inspection another day or inspector: the requester hears the day; the
     inspector whose day it is now on hears of the stop."""
-    inspection = _inspection(event.object_id)
-    url = absolute_url(reverse("inspections:detail", args=[inspection.pk]))
-    if inspection.requested_by is not None:
-        notify(
-            event,
-            to=[inspection.requested_by],
-            roles=[REQUESTER],
-            permit=inspection.permit,
-            template="inspection_scheduled",
-            context={"inspection": inspection, "url": url},
-        )
-    inspector = inspection.inspector
-    if inspector is not None and inspector.user.email:
-        notify(
-            event,
-            to=[inspector.user],
-            roles=[INSPECTOR],
-            permit=inspection.permit,
-            template="inspection_scheduled_inspector",
-            context={
-                "inspection": inspection,
-                "url": absolute_url(reverse("inspections:my_stops")),
-            },
-        )
+    _email_requester(event, event.object_id, "inspection_scheduled")
+    _tell_inspector(event)
