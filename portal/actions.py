@@ -179,53 +179,78 @@ def choose_rows(lists: Mapping[str, list], limit: int = ACTION_ROWS) -> dict[str
 
 
 @dataclass(frozen=True)
+class ActionButton:
+    """One thing the user can do on a row (`post`: a form's button, else a link; `hidden`: the
+    rest of its name for a screen reader, the permit's number; `primary`: a thing to do, not
+    only a page to look at)."""
+
+    label: str
+    url: str
+    hidden: str
+    post: bool = False
+    primary: bool = True
+
+
+@dataclass(frozen=True)
 class ActionRow:
-    """A permit that needs the user's action: what to do, in words, and the one button that
-    does it (`post`: a form's button, else a link; `hidden`: the rest of its name for a screen
-    reader, the permit's number)."""
+    """A permit that needs the user's action: what to do, in words, and the buttons that do
+    it."""
 
     kind: str
     permit: Permit
     todo: str
-    button: str
-    url: str
-    hidden: str
-    post: bool = False
+    buttons: tuple[ActionButton, ...]
 
 
 def _ready(user, permit: Permit) -> ActionRow:
-    """What a Ready to Issue permit still needs (its fees due, `issuance_needs`), and its button:
-    Pay for who may pay; else the first thing needed that the user may provide (a document to
-    upload, the conditions to answer); else its page."""
+    """What a Ready to Issue permit still needs (its fees due and `issuance_needs`, as its own
+    page names them), with a button for each that the user may provide: Pay, an Upload for each
+    document, the conditions to answer; what they may not provide says who may. No button at
+    all: its page."""
     needs = getattr(permit, "issuance_needs", [])
-    may_pay = can_pay(user, permit)
+    documents = [item for item in needs if item.is_document]
+    conditions = [item for item in needs if not item.is_document]
     needed = [f"the fees due, {format_money(permit.fees_due)}"] if permit.fees_due else []
     needed += [item.label for item in needs]
+    page = reverse("permits:detail", args=[permit.number])
     if not needed:
         todo = "Nothing more is needed from you: the permit office issues it."
-    else:
-        todo = f"Needed before issuance: {'; '.join(needed)}."
-        if permit.fees_due and not may_pay:
+        view = ActionButton("View permit", page, hidden=permit.number, primary=False)
+        return ActionRow("ready", permit, todo, (view,))
+    todo = f"Needed before issuance: {'; '.join(needed)}."
+    buttons = []
+    if permit.fees_due:
+        if can_pay(user, permit):
+            url = reverse("payments:cart_add", args=[permit.number])
+            buttons.append(ActionButton("Pay Fees Due", url, f"on {permit.number}", post=True))
+        else:
             todo += " Paying needs the Pay role at the permit's business: ask its Manager."
-    row = {"kind": "ready", "permit": permit, "todo": todo}
-    page = reverse("permits:detail", args=[permit.number])
-    if permit.fees_due and may_pay:
-        url = reverse("payments:cart_add", args=[permit.number])
-        return ActionRow(
-            **row, button="Pay Fees Due", url=url, hidden=f"on {permit.number}", post=True
-        )
-    for item in needs:
-        if item.is_document and can_upload(user, permit):
-            url = f"{page}?document={quote(item.kind)}#documents"
-            return ActionRow(
-                **row, button=f"Upload {item.label}", url=url, hidden=f"for {permit.number}"
+    if documents:
+        if can_upload(user, permit):
+            buttons += [
+                ActionButton(
+                    f"Upload {item.label}",
+                    f"{page}?document={quote(item.kind)}#documents",
+                    hidden=f"for {permit.number}",
+                )
+                for item in documents
+            ]
+        else:
+            todo += (
+                " Uploading needs the Upload Files role at the permit's business: ask its Manager."
             )
-        if not item.is_document and can_answer_condition(user, permit):
-            url = f"{page}#{item.anchor}"
-            return ActionRow(
-                **row, button="Conditions of approval", url=url, hidden=f"of {permit.number}"
+    if conditions:
+        if can_answer_condition(user, permit):
+            url = f"{page}#{conditions[0].anchor}"
+            buttons.append(ActionButton("Answer conditions", url, hidden=f"of {permit.number}"))
+        else:
+            todo += (
+                " Answering conditions needs the Apply or Upload Files role at the permit's "
+                "business: ask its Manager."
             )
-    return ActionRow(**row, button="View permit", url=page, hidden=permit.number)
+    if not buttons:
+        buttons.append(ActionButton("View permit", page, hidden=permit.number, primary=False))
+    return ActionRow("ready", permit, todo, tuple(buttons))
 
 
 def _returned(permit: Permit, reference: str) -> ActionRow:
@@ -233,10 +258,11 @@ def _returned(permit: Permit, reference: str) -> ActionRow:
     if reference:
         url = reverse("applications:step", args=[reference, "review"])
         return ActionRow(
-            "returned", permit, todo, "Fix and resubmit", url=url, hidden=permit.number
+            "returned", permit, todo, (ActionButton("Fix and resubmit", url, permit.number),)
         )
     page = reverse("permits:detail", args=[permit.number])
-    return ActionRow("returned", permit, todo, "View permit", url=page, hidden=permit.number)
+    view = ActionButton("View permit", page, permit.number, primary=False)
+    return ActionRow("returned", permit, todo, (view,))
 
 
 def _corrections(permit: Permit) -> ActionRow:
@@ -244,9 +270,13 @@ def _corrections(permit: Permit) -> ActionRow:
         "corrections",
         permit,
         "Plan review asked for corrections: answer them and resubmit.",
-        "Answer corrections",
-        url=reverse("reviews:permit_corrections", args=[permit.number]),
-        hidden=f"for {permit.number}",
+        (
+            ActionButton(
+                "Answer corrections",
+                reverse("reviews:permit_corrections", args=[permit.number]),
+                hidden=f"for {permit.number}",
+            ),
+        ),
     )
 
 
@@ -255,9 +285,13 @@ def _conditions(permit: Permit) -> ActionRow:
         "conditions",
         permit,
         "A condition of approval waits for your answer: say how it is met.",
-        "Answer conditions",
-        url=reverse("permits:detail", args=[permit.number]) + "#conditions",
-        hidden=f"of {permit.number}",
+        (
+            ActionButton(
+                "Answer conditions",
+                reverse("permits:detail", args=[permit.number]) + "#conditions",
+                hidden=f"of {permit.number}",
+            ),
+        ),
     )
 
 

@@ -12,7 +12,14 @@ from permits.models import Permit, PermitStatus
 from permits.scopes import permits_visible_to
 from policy.applications import can_work_on_application
 from policy.permits import can_answer_condition, can_apply, can_pay, can_upload
-from reviews.models import Review, ReviewCondition, ReviewCycle, ReviewDiscipline, ReviewStatus
+from reviews.models import (
+    ConditionStage,
+    Review,
+    ReviewCondition,
+    ReviewCycle,
+    ReviewDiscipline,
+    ReviewStatus,
+)
 from reviews.services import cycle_awaiting_corrections
 from tests.applications.conftest import make_form
 from tests.factories import FeeFactory, PermitFactory, set_status
@@ -67,14 +74,22 @@ class ActionPermits:
         return permit
 
     def with_condition(
-        self, days: int = 40, *, status=PermitStatus.ISSUED, answered=False, met=False
+        self,
+        days: int = 40,
+        *,
+        status=PermitStatus.ISSUED,
+        answered=False,
+        met=False,
+        stage=ConditionStage.BEFORE_FINAL,
     ) -> Permit:
-        """Applied online, approved with a condition (answered or met as asked)."""
+        """Applied online, approved with a condition (answered or met as asked, to meet before
+        the final inspection unless asked)."""
         permit = self.permit(status, days)
         review = review_cycle(self.applied_online(permit), 1, ReviewStatus.APPROVED_WITH_CONDITIONS)
         ReviewCondition.objects.create(
             review=review,
             text="Keep the alley side clear.",
+            stage=stage,
             answer="Done." if answered else "",
             answered_at=timezone.now() if answered else None,
             met_at=timezone.now() if met else None,
