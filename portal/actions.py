@@ -18,12 +18,16 @@ a higher app knows more, to the permits its part picks:
 The statuses never overlap, so a permit is one row. The lists are read with the dashboard's
 others, each way (portal.dashboard: by license on PostgreSQL, through the ORM elsewhere): each
 kind's total and its first `ACTION_ROWS` rows, newest first; the section shows `ACTION_ROWS` in
-all, taken in turn from each kind so that a rare kind is not hidden by a common one.
+all, taken in turn from each kind so that a rare kind is not hidden by a common one. Nothing is
+dropped unsaid: each kind's total links to all of its permits (My Records' "Needs my action"
+filter, which each kind provides: `register_record_filters`) and says how many of them the rows
+leave out. A contractor with hundreds of permits waiting gets ten rows and the four lists.
 """
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -39,11 +43,13 @@ from core.pagination import Countable
 from core.sql import Part
 from permits.dashboard_reads import (
     licensed_permit_countable,
+    licensed_permit_ids,
     licensed_permit_rows,
     licensed_permits_count_part,
     licensed_permits_page_part,
 )
 from permits.models import Permit, PermitStatus
+from permits.record_filters import provide_record_filter
 from permits.scopes import record_license_ids
 from policy.permits import (
     appliable_license_ids,
@@ -59,6 +65,7 @@ from reviews.selectors import (
     awaiting_count_part,
     awaiting_countable,
     awaiting_page_part,
+    awaiting_permit_ids,
     awaiting_rows,
     open_conditions_permit_ids,
 )
@@ -93,6 +100,13 @@ class ActionKind:
         if self._kept():
             return awaiting_countable(license_ids=self.licenses(user), kind=self.awaiting)
         return licensed_permit_countable(**self._orm(user))
+
+    def permit_ids(self, user) -> QuerySet:
+        """The `permit_id`s of `rows`, for an IN: My Records' "Needs my action" filter, the
+        whole list of what the section counts."""
+        if self._kept():
+            return awaiting_permit_ids(license_ids=self.licenses(user), kind=self.awaiting)
+        return licensed_permit_ids(**self._orm(user))
 
     def _kept(self) -> bool:
         return bool(self.awaiting) and connection.vendor == "postgresql"
@@ -295,21 +309,37 @@ def _conditions(permit: Permit) -> ActionRow:
     )
 
 
-# Each kind's words in the section's totals, and where all of its permits are listed (none:
-# no list filters them so).
+# Each kind's words in the section's totals and in My Records' "Needs my action" filter, where
+# each total links to the whole list of its permits.
 KIND_LABELS = {
-    "ready": ("Ready to Issue", lambda: reverse("permits:my_records") + "?status=ready_to_issue"),
-    "returned": ("Returned for Correction", lambda: reverse("applications:mine")),
-    "corrections": ("Corrections asked", None),
-    "conditions": ("Conditions to answer", None),
+    "ready": "Ready to Issue",
+    "returned": "Returned for Correction",
+    "corrections": "Corrections asked",
+    "conditions": "Conditions to answer",
 }
+
+
+def register_record_filters() -> None:
+    """Each kind as My Records' "Needs my action" filter: the same permits the section counts
+    (PortalConfig.ready)."""
+    for name, kind in ACTION_KINDS.items():
+        provide_record_filter(name, label=KIND_LABELS[name], permit_ids=kind.permit_ids)
+
+
+def kind_list_url(name: str) -> str:
+    """My Records filtered to the kind: every permit it counts."""
+    return f"{reverse('permits:my_records')}?{urlencode({'needs': name})}"
 
 
 @dataclass(frozen=True)
 class KindTotal:
+    """A kind's total, the link to all of its permits, and how many of them the section's rows
+    leave out."""
+
     label: str
     count: int
-    url: str = ""
+    url: str
+    not_shown: int
 
 
 @dataclass
@@ -323,11 +353,13 @@ class ActionSection:
 
     @property
     def kinds(self) -> list[KindTotal]:
-        """The kinds with permits, each with its total and the list of all of them."""
+        """The kinds with permits, each with its total, the list of all of them and how many
+        the rows leave out."""
+        shown = Counter(row.kind for row in self.rows)
         return [
-            KindTotal(label, self.counts[name], url() if url else "")
-            for name, (label, url) in KIND_LABELS.items()
-            if self.counts.get(name)
+            KindTotal(label, count, kind_list_url(name), count - shown[name])
+            for name, label in KIND_LABELS.items()
+            if (count := self.counts.get(name, 0))
         ]
 
 

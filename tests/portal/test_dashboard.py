@@ -180,8 +180,8 @@ def test_needs_your_action_says_what_to_do_with_one_button_each(client, license)
         f"corrections: answer them and resubmit. Answer corrections for {corrections.number}",
         f"{condition.number} {condition.address} Issued A condition of approval waits for "
         f"your answer: say how it is met. Answer conditions of {condition.number}",
-        "Ready to Issue: 2 · Returned for Correction: 1 · Corrections asked: 1 · Conditions to "
-        "answer: 1.",
+        "Each in full in My Records: Ready to Issue: 2 · Returned for Correction: 1 · "
+        "Corrections asked: 1 · Conditions to answer: 1.",
     ]:
         assert expected in section
     html = response.text
@@ -191,7 +191,7 @@ def test_needs_your_action_says_what_to_do_with_one_button_each(client, license)
         reverse("applications:step", args=[reference, "review"]),
         reverse("reviews:permit_corrections", args=[corrections.number]),
         reverse("permits:detail", args=[condition.number]) + "#conditions",
-        reverse("permits:my_records") + "?status=ready_to_issue",
+        *(reverse("permits:my_records") + f"?needs={name}" for name in ACTION_KINDS),
     ]:
         assert link in html, link
 
