@@ -104,3 +104,33 @@ def test_the_public_search_has_no_needs_my_action(client):
     client.force_login(contractor_user(LicenseFactory()))
     assert 'name="needs"' not in client.get(reverse("permits:search"), {"address": "x"}).text
     assert 'name="needs"' in client.get(MY_RECORDS).text
+
+
+@pytest.mark.parametrize("name", list(KIND_LABELS))
+def test_a_kinds_list_runs_the_same_queries_for_one_permit_or_many(
+    client, django_assert_max_num_queries, name
+):
+    license = LicenseFactory()
+    user = contractor_user(license, can_manage=True)
+    make = ActionPermits(license)
+    made = {
+        "ready": make.ready,
+        "returned": lambda days: make.returned(user, days),
+        "corrections": make.in_review,
+        "conditions": make.with_condition,
+    }[name]
+    client.force_login(user)
+
+    def queries() -> tuple[int, int]:
+        client.get(MY_RECORDS, {"needs": name})  # warm: the permit types are cached
+        with django_assert_max_num_queries(40) as captured:
+            response = client.get(MY_RECORDS, {"needs": name})
+        assert response.status_code == 200
+        return len(captured.captured_queries), response.context["page"].paginator.count
+
+    made(1)
+    one, count = queries()
+    assert count == 1
+    for days in range(2, 8):
+        made(days)
+    assert queries() == (one, 7)
