@@ -27,7 +27,9 @@ class RecordFilter:
 _record_filters: dict[str, RecordFilter] = {}
 
 
-def provide_record_filter(name: str, *, label: str, permit_ids: Callable[[object], QuerySet]):
+def provide_record_filter(
+    name: str, *, label: str, permit_ids: Callable[[object], QuerySet]
+) -> None:
     """Offer My Records' "Needs my action" filter `name` (its value in the query string), in the
     order offered (a higher app's AppConfig.ready: the portal's "Needs your action" kinds)."""
     _record_filters[name] = RecordFilter(label=label, permit_ids=permit_ids)
