@@ -6,6 +6,7 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 
 from .models import ContactType, PermitStatus, PermitType
+from .record_filters import record_filters
 from .selectors import PermitSearch, collections_of
 
 EARLIEST_SEARCH_DATE = datetime.date(1900, 1, 1)
@@ -96,10 +97,22 @@ class PermitSearchForm(forms.Form):
     fees_due = forms.BooleanField(label="With fees due only", required=False)
     mine = forms.BooleanField(label="Search my records only", required=False)
 
-    def __init__(self, *args, offer_mine: bool = False, **kwargs):
+    def __init__(self, *args, offer_mine: bool = False, records: bool = False, **kwargs):
+        """`records`: My Records' filters, with "Needs my action" (the filters a higher app
+        offers, `record_filters`)."""
         super().__init__(*args, **kwargs)
         if not offer_mine:
             del self.fields["mine"]
+        if records:
+            self.fields["needs"] = forms.ChoiceField(
+                label="Needs my action",
+                choices=[
+                    ("", "Any record"),
+                    *((name, kind.label) for name, kind in record_filters().items()),
+                ],
+                required=False,
+                error_messages={"invalid_choice": "Choose what needs your action from the list."},
+            )
         self.fields[
             "address"
         ].help_text = (

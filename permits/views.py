@@ -28,7 +28,7 @@ from .checks import issuance_needs, issue_blockers
 from .forms import DocumentUploadForm, PermitContactForm, PermitSearchForm, default_applied_from
 from .models import Permit, PermitCard, PermitStatus
 from .pages import permit_notices, permit_page_links, permit_page_sections
-from .record_filters import record_search_rows
+from .record_filters import record_filter_ids, record_search_rows, records_within
 from .scopes import (
     has_records,
     permits_visible_to,
@@ -226,10 +226,11 @@ def csv_response(rows, name: str) -> StreamingHttpResponse:
 @require_GET
 def my_records_csv_view(request: HttpRequest) -> HttpResponse:
     """My Records as CSV (the search's columns), filtered as the page is."""
-    form = PermitSearchForm(request.GET)
+    form = PermitSearchForm(request.GET, records=True)
     if not form.is_valid():
         return render(request, "permits/my_records.html", records_context(form, None), status=400)
-    search = replace(form.to_search(), within=permits_visible_to(request.user))
+    among = record_filter_ids(request.user, form.cleaned_data["needs"])
+    search = replace(form.to_search(), within=records_within(request.user, among))
     return csv_response(permit_csv_rows(search=search), "my-records")
 
 
@@ -325,7 +326,7 @@ def refuse_inactive_license(view):
 def my_records_view(request: HttpRequest) -> HttpResponse:
     """My Records, filtered with the search's own form (every field optional, no default
     date range: all of them unless asked)."""
-    form = PermitSearchForm(request.GET)
+    form = PermitSearchForm(request.GET, records=True)
     page = records_page(request, form) if form.is_valid() else None
     if page is not None:
         prefetch_for_rules(request.user, page.object_list)
@@ -337,7 +338,7 @@ def records_page(request: HttpRequest, form: PermitSearchForm) -> Page:
     """A page of the user's records as the form filters them. Unfiltered (or with fees due
     only) they are read as before from the records' own rows; filtered, from PermitLicense's
     copies where status, type and applied dates alone narrow them (on PostgreSQL), else by
-    the search itself within the records."""
+    the search itself within the records; "Needs my action" keeps its permits either way."""
     user, size = request.user, settings.MY_RECORDS_PAGE_SIZE
     fees_due = form.cleaned_data["fees_due"]
     if not form.is_filtered():
@@ -345,8 +346,9 @@ def records_page(request: HttpRequest, form: PermitSearchForm) -> Page:
         count = None if fees_due else record_total(user)
         rows = my_records(user=user, fees_due=fees_due)
         return paginate_records(request, rows, size, count=count)
-    search = replace(form.to_search(), within=permits_visible_to(user))
-    rows = record_search_rows(user=user, search=search)
+    among = record_filter_ids(user, form.cleaned_data["needs"])
+    search = replace(form.to_search(), within=records_within(user, among))
+    rows = record_search_rows(user=user, search=search, among=among)
     if rows is not None:
         return paginate_records(request, rows, size, window=True)
     return paginate(request, permit_search(search=search), size, window=True)

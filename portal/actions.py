@@ -18,12 +18,16 @@ a higher app knows more, to the permits its part picks:
 The statuses never overlap, so a permit is one row. The lists are read with the dashboard's
 others, each way (portal.dashboard: by license on PostgreSQL, through the ORM elsewhere): each
 kind's total and its first `ACTION_ROWS` rows, newest first; the section shows `ACTION_ROWS` in
-all, taken in turn from each kind so that a rare kind is not hidden by a common one.
+all, taken in turn from each kind so that a rare kind is not hidden by a common one. Nothing is
+dropped unsaid: each kind's total links to all of its permits (My Records' "Needs my action"
+filter, which each kind provides: `register_record_filters`) and says how many of them the rows
+leave out. A contractor with hundreds of permits waiting gets ten rows and the four lists.
 """
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -39,11 +43,13 @@ from core.pagination import Countable
 from core.sql import Part
 from permits.dashboard_reads import (
     licensed_permit_countable,
+    licensed_permit_ids,
     licensed_permit_rows,
     licensed_permits_count_part,
     licensed_permits_page_part,
 )
 from permits.models import Permit, PermitStatus
+from permits.record_filters import provide_record_filter
 from permits.scopes import record_license_ids
 from policy.permits import (
     appliable_license_ids,
@@ -59,6 +65,7 @@ from reviews.selectors import (
     awaiting_count_part,
     awaiting_countable,
     awaiting_page_part,
+    awaiting_permit_ids,
     awaiting_rows,
     open_conditions_permit_ids,
 )
@@ -93,6 +100,13 @@ class ActionKind:
         if self._kept():
             return awaiting_countable(license_ids=self.licenses(user), kind=self.awaiting)
         return licensed_permit_countable(**self._orm(user))
+
+    def permit_ids(self, user) -> QuerySet:
+        """The `permit_id`s of `rows`, for an IN: My Records' "Needs my action" filter, the
+        whole list of what the section counts."""
+        if self._kept():
+            return awaiting_permit_ids(license_ids=self.licenses(user), kind=self.awaiting)
+        return licensed_permit_ids(**self._orm(user))
 
     def _kept(self) -> bool:
         return bool(self.awaiting) and connection.vendor == "postgresql"
@@ -179,53 +193,78 @@ def choose_rows(lists: Mapping[str, list], limit: int = ACTION_ROWS) -> dict[str
 
 
 @dataclass(frozen=True)
+class ActionButton:
+    """One thing the user can do on a row (`post`: a form's button, else a link; `hidden`: the
+    rest of its name for a screen reader, the permit's number; `primary`: a thing to do, not
+    only a page to look at)."""
+
+    label: str
+    url: str
+    hidden: str
+    post: bool = False
+    primary: bool = True
+
+
+@dataclass(frozen=True)
 class ActionRow:
-    """A permit that needs the user's action: what to do, in words, and the one button that
-    does it (`post`: a form's button, else a link; `hidden`: the rest of its name for a screen
-    reader, the permit's number)."""
+    """A permit that needs the user's action: what to do, in words, and the buttons that do
+    it."""
 
     kind: str
     permit: Permit
     todo: str
-    button: str
-    url: str
-    hidden: str
-    post: bool = False
+    buttons: tuple[ActionButton, ...]
 
 
 def _ready(user, permit: Permit) -> ActionRow:
-    """What a Ready to Issue permit still needs (its fees due, `issuance_needs`), and its button:
-    Pay for who may pay; else the first thing needed that the user may provide (a document to
-    upload, the conditions to answer); else its page."""
+    """What a Ready to Issue permit still needs (its fees due and `issuance_needs`, as its own
+    page names them), with a button for each that the user may provide: Pay, an Upload for each
+    document, the conditions to answer; what they may not provide says who may. No button at
+    all: its page."""
     needs = getattr(permit, "issuance_needs", [])
-    may_pay = can_pay(user, permit)
+    documents = [item for item in needs if item.is_document]
+    conditions = [item for item in needs if not item.is_document]
     needed = [f"the fees due, {format_money(permit.fees_due)}"] if permit.fees_due else []
     needed += [item.label for item in needs]
+    page = reverse("permits:detail", args=[permit.number])
     if not needed:
         todo = "Nothing more is needed from you: the permit office issues it."
-    else:
-        todo = f"Needed before issuance: {'; '.join(needed)}."
-        if permit.fees_due and not may_pay:
+        view = ActionButton("View permit", page, hidden=permit.number, primary=False)
+        return ActionRow("ready", permit, todo, (view,))
+    todo = f"Needed before issuance: {'; '.join(needed)}."
+    buttons = []
+    if permit.fees_due:
+        if can_pay(user, permit):
+            url = reverse("payments:cart_add", args=[permit.number])
+            buttons.append(ActionButton("Pay Fees Due", url, f"on {permit.number}", post=True))
+        else:
             todo += " Paying needs the Pay role at the permit's business: ask its Manager."
-    row = {"kind": "ready", "permit": permit, "todo": todo}
-    page = reverse("permits:detail", args=[permit.number])
-    if permit.fees_due and may_pay:
-        url = reverse("payments:cart_add", args=[permit.number])
-        return ActionRow(
-            **row, button="Pay Fees Due", url=url, hidden=f"on {permit.number}", post=True
-        )
-    for item in needs:
-        if item.is_document and can_upload(user, permit):
-            url = f"{page}?document={quote(item.kind)}#documents"
-            return ActionRow(
-                **row, button=f"Upload {item.label}", url=url, hidden=f"for {permit.number}"
+    if documents:
+        if can_upload(user, permit):
+            buttons += [
+                ActionButton(
+                    f"Upload {item.label}",
+                    f"{page}?document={quote(item.kind)}#documents",
+                    hidden=f"for {permit.number}",
+                )
+                for item in documents
+            ]
+        else:
+            todo += (
+                " Uploading needs the Upload Files role at the permit's business: ask its Manager."
             )
-        if not item.is_document and can_answer_condition(user, permit):
-            url = f"{page}#{item.anchor}"
-            return ActionRow(
-                **row, button="Conditions of approval", url=url, hidden=f"of {permit.number}"
+    if conditions:
+        if can_answer_condition(user, permit):
+            url = f"{page}#{conditions[0].anchor}"
+            buttons.append(ActionButton("Answer conditions", url, hidden=f"of {permit.number}"))
+        else:
+            todo += (
+                " Answering conditions needs the Apply or Upload Files role at the permit's "
+                "business: ask its Manager."
             )
-    return ActionRow(**row, button="View permit", url=page, hidden=permit.number)
+    if not buttons:
+        buttons.append(ActionButton("View permit", page, hidden=permit.number, primary=False))
+    return ActionRow("ready", permit, todo, tuple(buttons))
 
 
 def _returned(permit: Permit, reference: str) -> ActionRow:
@@ -233,10 +272,11 @@ def _returned(permit: Permit, reference: str) -> ActionRow:
     if reference:
         url = reverse("applications:step", args=[reference, "review"])
         return ActionRow(
-            "returned", permit, todo, "Fix and resubmit", url=url, hidden=permit.number
+            "returned", permit, todo, (ActionButton("Fix and resubmit", url, permit.number),)
         )
     page = reverse("permits:detail", args=[permit.number])
-    return ActionRow("returned", permit, todo, "View permit", url=page, hidden=permit.number)
+    view = ActionButton("View permit", page, permit.number, primary=False)
+    return ActionRow("returned", permit, todo, (view,))
 
 
 def _corrections(permit: Permit) -> ActionRow:
@@ -244,9 +284,13 @@ def _corrections(permit: Permit) -> ActionRow:
         "corrections",
         permit,
         "Plan review asked for corrections: answer them and resubmit.",
-        "Answer corrections",
-        url=reverse("reviews:permit_corrections", args=[permit.number]),
-        hidden=f"for {permit.number}",
+        (
+            ActionButton(
+                "Answer corrections",
+                reverse("reviews:permit_corrections", args=[permit.number]),
+                hidden=f"for {permit.number}",
+            ),
+        ),
     )
 
 
@@ -255,27 +299,47 @@ def _conditions(permit: Permit) -> ActionRow:
         "conditions",
         permit,
         "A condition of approval waits for your answer: say how it is met.",
-        "Answer conditions",
-        url=reverse("permits:detail", args=[permit.number]) + "#conditions",
-        hidden=f"of {permit.number}",
+        (
+            ActionButton(
+                "Answer conditions",
+                reverse("permits:detail", args=[permit.number]) + "#conditions",
+                hidden=f"of {permit.number}",
+            ),
+        ),
     )
 
 
-# Each kind's words in the section's totals, and where all of its permits are listed (none:
-# no list filters them so).
+# Each kind's words in the section's totals and in My Records' "Needs my action" filter, where
+# each total links to the whole list of its permits.
 KIND_LABELS = {
-    "ready": ("Ready to Issue", lambda: reverse("permits:my_records") + "?status=ready_to_issue"),
-    "returned": ("Returned for Correction", lambda: reverse("applications:mine")),
-    "corrections": ("Corrections asked", None),
-    "conditions": ("Conditions to answer", None),
+    "ready": "Ready to Issue",
+    "returned": "Returned for Correction",
+    "corrections": "Corrections asked",
+    "conditions": "Conditions to answer",
 }
+
+
+def register_record_filters() -> None:
+    """Each kind as My Records' "Needs my action" filter: the same permits the section counts
+    (PortalConfig.ready)."""
+    for name, kind in ACTION_KINDS.items():
+        provide_record_filter(name, label=KIND_LABELS[name], permit_ids=kind.permit_ids)
+
+
+def kind_list_url(name: str) -> str:
+    """My Records filtered to the kind: every permit it counts."""
+    return f"{reverse('permits:my_records')}?{urlencode({'needs': name})}"
 
 
 @dataclass(frozen=True)
 class KindTotal:
+    """A kind's total, the link to all of its permits, and how many of them the section's rows
+    leave out."""
+
     label: str
     count: int
-    url: str = ""
+    url: str
+    not_shown: int
 
 
 @dataclass
@@ -289,11 +353,13 @@ class ActionSection:
 
     @property
     def kinds(self) -> list[KindTotal]:
-        """The kinds with permits, each with its total and the list of all of them."""
+        """The kinds with permits, each with its total, the list of all of them and how many
+        the rows leave out."""
+        shown = Counter(row.kind for row in self.rows)
         return [
-            KindTotal(label, self.counts[name], url() if url else "")
-            for name, (label, url) in KIND_LABELS.items()
-            if self.counts.get(name)
+            KindTotal(label, count, kind_list_url(name), count - shown[name])
+            for name, label in KIND_LABELS.items()
+            if (count := self.counts.get(name, 0))
         ]
 
 

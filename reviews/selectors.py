@@ -290,6 +290,11 @@ def awaiting_rows(*, license_ids: Iterable[int], kind: str) -> QuerySet:
     return rows.order_by("-applied", "-permit_id")
 
 
+def awaiting_permit_ids(*, license_ids: Iterable[int], kind: str) -> QuerySet:
+    """The `permit_id`s of `awaiting_rows`, for an IN (My Records' "Needs my action")."""
+    return _awaiting(frozenset(license_ids), kind).values("permit_id")
+
+
 def awaiting_countable(*, license_ids: Iterable[int], kind: str) -> Countable:
     license_ids = frozenset(license_ids)
     return Countable(_awaiting(license_ids, kind), "permit_id" if len(license_ids) > 1 else None)

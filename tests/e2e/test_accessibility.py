@@ -69,6 +69,8 @@ def contractor_pages() -> list[str]:
         reverse("payments:trust", args=[business.pk]),
         reverse("payments:trust_deposit", args=[business.pk]),
         reverse("permits:search") + "?address=wabash",
+        # My Records filtered to a kind of "Needs your action" (issue 23: its totals link there).
+        reverse("permits:my_records") + "?needs=ready",
         # Notifications (issue 24): the page, the preferences, the business's defaults.
         reverse("notifications:list"),
         reverse("notifications:preferences"),

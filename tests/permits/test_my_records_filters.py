@@ -137,6 +137,7 @@ def test_the_pages_csv_link_carries_the_filters(client, records):
         ),
         ({"status": "archived"}, "Choose a status from the list."),
         ({"permit_type": "NOPE"}, "Choose a permit type from the list."),
+        ({"needs": "everything"}, "Choose what needs your action from the list."),
         ({"address": "x" * 300}, "Ensure this value has at most 100 characters"),
     ],
 )
@@ -146,7 +147,7 @@ def test_bad_filters_get_a_message_never_a_500(client, records, params, message)
     assert message in page.text
     assert "Correct the filters above to see your records." in page.text
     for name, value in params.items():
-        if name not in ("status", "permit_type"):  # a list offers only its own choices
+        if name not in ("status", "permit_type", "needs"):  # a list offers only its choices
             assert f'value="{value}"' in page.text  # what was typed is kept
     csv = client.get(MY_CSV, params)
     assert csv.status_code == 400 and message in csv.text

@@ -12,10 +12,25 @@ from permits.models import Permit, PermitStatus
 from permits.scopes import permits_visible_to
 from policy.applications import can_work_on_application
 from policy.permits import can_answer_condition, can_apply, can_pay, can_upload
-from reviews.models import Review, ReviewCondition, ReviewCycle, ReviewDiscipline, ReviewStatus
+from portal.actions import ACTION_ROWS
+from reviews.models import (
+    ConditionStage,
+    Review,
+    ReviewCondition,
+    ReviewCycle,
+    ReviewDiscipline,
+    ReviewStatus,
+)
 from reviews.services import cycle_awaiting_corrections
 from tests.applications.conftest import make_form
-from tests.factories import FeeFactory, PermitFactory, set_status
+from tests.factories import (
+    FeeFactory,
+    LicenseFactory,
+    MembershipFactory,
+    PermitFactory,
+    contractor_user,
+    set_status,
+)
 
 KINDS = ("ready", "returned", "corrections", "conditions")
 
@@ -67,14 +82,22 @@ class ActionPermits:
         return permit
 
     def with_condition(
-        self, days: int = 40, *, status=PermitStatus.ISSUED, answered=False, met=False
+        self,
+        days: int = 40,
+        *,
+        status=PermitStatus.ISSUED,
+        answered=False,
+        met=False,
+        stage=ConditionStage.BEFORE_FINAL,
     ) -> Permit:
-        """Applied online, approved with a condition (answered or met as asked)."""
+        """Applied online, approved with a condition (answered or met as asked, to meet before
+        the final inspection unless asked)."""
         permit = self.permit(status, days)
         review = review_cycle(self.applied_online(permit), 1, ReviewStatus.APPROVED_WITH_CONDITIONS)
         ReviewCondition.objects.create(
             review=review,
             text="Keep the alley side clear.",
+            stage=stage,
             answer="Done." if answered else "",
             answered_at=timezone.now() if answered else None,
             met_at=timezone.now() if met else None,
@@ -141,3 +164,39 @@ def expected_actions(user) -> dict[str, list[int]]:
             if can_answer_condition(user, permit) and open_conditions.exists():
                 found["conditions"].append(permit.pk)
     return found
+
+
+def acting_business() -> dict:
+    """One business's permits in every state the section looks for (more Ready to Issue than
+    the section shows), and the users who act on them (or only look on)."""
+    license = LicenseFactory()
+    second = LicenseFactory(holder=license.holder)
+    make = ActionPermits(license)
+    manager = contractor_user(license, can_manage=True)
+    colleague = contractor_user(second, can_apply=True, can_upload=True)
+    for days in range(3, 3 + ACTION_ROWS + 3):  # more than the section shows
+        make.ready(days)
+    make.ready(2, fee=False)
+    both = make.ready(16)
+    both.licenses.add(second)  # one row, though it names two of the manager's licenses
+    make.returned(manager, 1)
+    make.returned(colleague, 4)  # the colleague's to fix, not the manager's
+    make.in_review(6)  # corrections asked
+    make.in_review(9, cycles=(ReviewStatus.CORRECTIONS_REQUIRED,) * 2)  # asked again
+    make.in_review(7, cycles=(ReviewStatus.CORRECTIONS_REQUIRED, None))  # resubmitted
+    make.in_review(8, cycles=(None,))  # with the city
+    make.with_condition(10)
+    make.with_condition(13, status=PermitStatus.PENDING_APPROVAL)
+    make.with_condition(11, answered=True)  # waits for the permit office
+    make.with_condition(12, met=True)
+    make.with_condition(14, status=PermitStatus.EXPIRED)
+    for days in range(20, 30):
+        PermitFactory(licenses=[license], applied_on=days_ago(days))
+    # A business where the manager holds no role: its permits are theirs to see, not to act on.
+    onlooker = LicenseFactory()
+    MembershipFactory(user=manager, contractor=onlooker.holder)
+    ActionPermits(onlooker, make.form).ready(5)
+    payer = contractor_user(LicenseFactory(), verified=True)
+    MembershipFactory(user=payer, contractor=license.holder, can_pay=True)
+    registered = contractor_user(license)
+    return {"manager": manager, "colleague": colleague, "payer": payer, "registered": registered}

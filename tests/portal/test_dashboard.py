@@ -10,6 +10,7 @@ from django.urls import reverse
 from applications.models import Application
 from permits.models import Collection, CollectionItem, PermitStatus
 from portal.actions import ACTION_KINDS, ACTION_ROWS
+from reviews.models import ConditionStage
 from tests.factories import (
     FeeFactory,
     InspectionFactory,
@@ -179,8 +180,8 @@ def test_needs_your_action_says_what_to_do_with_one_button_each(client, license)
         f"corrections: answer them and resubmit. Answer corrections for {corrections.number}",
         f"{condition.number} {condition.address} Issued A condition of approval waits for "
         f"your answer: say how it is met. Answer conditions of {condition.number}",
-        "Ready to Issue: 2 · Returned for Correction: 1 · Corrections asked: 1 · Conditions to "
-        "answer: 1.",
+        "Each in full in My Records: Ready to Issue: 2 · Returned for Correction: 1 · "
+        "Corrections asked: 1 · Conditions to answer: 1.",
     ]:
         assert expected in section
     html = response.text
@@ -190,7 +191,7 @@ def test_needs_your_action_says_what_to_do_with_one_button_each(client, license)
         reverse("applications:step", args=[reference, "review"]),
         reverse("reviews:permit_corrections", args=[corrections.number]),
         reverse("permits:detail", args=[condition.number]) + "#conditions",
-        reverse("permits:my_records") + "?status=ready_to_issue",
+        *(reverse("permits:my_records") + f"?needs={name}" for name in ACTION_KINDS),
     ]:
         assert link in html, link
 
@@ -268,23 +269,77 @@ def test_needs_your_action_runs_a_fixed_number_of_queries(
         assert many - nothing <= 2, (nothing, many)
 
 
-def test_the_one_button_is_the_first_thing_the_user_may_do(client, license):
-    """Pay, for who may pay; else the first thing still needed that the user may provide;
-    else the permit's page."""
+def buttons_of(response) -> dict[str, list[str]]:
+    return {
+        row.permit.number: [button.label for button in row.buttons]
+        for row in response.context["actions"].rows
+    }
+
+
+def test_a_ready_to_issue_row_offers_each_thing_still_needed(client, license):
+    """Everything still needed before issuance, as its page names it (the fees due and each
+    document, each condition to meet), with a button for each the user may provide; what they
+    may not provide says who may (issue 23: RES26-0296 offered only Pay while its Energy
+    Compliance was missing too)."""
     make = ActionPermits(license)
     both = make.ready(3)  # fees due, and the form's Energy Compliance
     make.applied_online(both)
+    conditioned = make.with_condition(  # its form's Energy Compliance too
+        5, status=PermitStatus.READY_TO_ISSUE, stage=ConditionStage.BEFORE_ISSUANCE
+    )
+    FeeFactory(permit=conditioned)
+    manager = contractor_user(license, can_manage=True)
     uploader = contractor_user(LicenseFactory())
     MembershipFactory(user=uploader, contractor=license.holder, can_upload=True)
     payer = contractor_user(LicenseFactory())
     MembershipFactory(user=payer, contractor=license.holder, can_pay=True)
-    documents = make.ready(4, fee=False)
-    make.applied_online(documents)
-    buttons = {}
-    for who, user in (("uploader", uploader), ("payer", payer)):
+    registered = contractor_user(license)  # registered for the license: answers conditions
+    upload, pay, answer = "Upload Energy Compliance", "Pay Fees Due", "Answer conditions"
+    seen = {}
+    for who, user in (
+        ("manager", manager),
+        ("uploader", uploader),
+        ("payer", payer),
+        ("registered", registered),
+    ):
         client.force_login(user)
-        rows = client.get(DASHBOARD).context["actions"].rows
-        buttons[who] = {row.permit.number: row.button for row in rows}
-    upload = "Upload Energy Compliance"
-    assert buttons["uploader"] == {both.number: upload, documents.number: upload}
-    assert buttons["payer"] == {both.number: "Pay Fees Due", documents.number: "View permit"}
+        response = client.get(DASHBOARD)
+        seen[who] = (buttons_of(response), section_words(response.text))
+    condition = "the condition “Keep the alley side clear.” met"
+    assert seen["manager"][0] == {
+        both.number: [pay, upload],
+        conditioned.number: [pay, upload, answer],
+    }
+    for who in seen:
+        assert (
+            f"{both.number} {both.address} Ready to Issue Needed before issuance: the fees due, "
+            "$125.00; Energy Compliance." in seen[who][1]
+        )
+        assert (
+            f"Needed before issuance: the fees due, $125.00; Energy Compliance; {condition}."
+            in seen[who][1]
+        ), who
+    assert f"{pay} on {both.number} {upload} for {both.number}" in seen["manager"][1]
+    assert seen["uploader"][0] == {both.number: [upload], conditioned.number: [upload, answer]}
+    assert (
+        "Paying needs the Pay role at the permit's business: ask its Manager."
+        in (seen["uploader"][1])
+    )
+    assert seen["payer"][0] == {both.number: [pay], conditioned.number: [pay]}
+    assert (
+        "Energy Compliance. Uploading needs the Upload Files role at the permit's business: ask "
+        f"its Manager. {pay} on {both.number}" in seen["payer"][1]
+    )
+    assert (
+        "met. Uploading needs the Upload Files role at the permit's business: ask its Manager. "
+        "Answering conditions needs the Apply or Upload Files role at the permit's business: "
+        f"ask its Manager. {pay} on {conditioned.number}" in seen["payer"][1]
+    )
+    assert seen["registered"][0] == {
+        both.number: ["View permit"],
+        conditioned.number: [answer],
+    }
+
+
+def section_words(html: str) -> str:
+    return words(html.split('id="action-heading"')[1].split("</section>")[0])

@@ -12,7 +12,6 @@ from permits.models import ACTIVE_STATUSES, Collection, Permit, PermitContact, P
 from permits.scopes import permits_visible_to
 from portal.actions import ACTION_ROWS, choose_rows
 from portal.dashboard import PAGE_PARAMS, read_dashboard, reads_by_license
-from reviews.models import ReviewStatus
 from tests.factories import (
     InspectionFactory,
     LicenseFactory,
@@ -22,7 +21,7 @@ from tests.factories import (
     set_status,
 )
 
-from .action_permits import ActionPermits, days_ago, expected_actions
+from .action_permits import ActionPermits, acting_business, days_ago, expected_actions
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -131,40 +130,8 @@ def test_a_contractor_with_a_license_and_a_business_holding_another(rf, city):
 
 @pytest.fixture
 def acting(settings):
-    """One business's permits in every state the section looks for, and the users who act on
-    them (or only look on)."""
     settings.DASHBOARD_PAGE_SIZE = SIZE
-    license = LicenseFactory()
-    second = LicenseFactory(holder=license.holder)
-    make = ActionPermits(license)
-    manager = contractor_user(license, can_manage=True)
-    colleague = contractor_user(second, can_apply=True, can_upload=True)
-    for days in range(3, 3 + ACTION_ROWS + 3):  # more than the section shows
-        make.ready(days)
-    make.ready(2, fee=False)
-    both = make.ready(16)
-    both.licenses.add(second)  # one row, though it names two of the manager's licenses
-    make.returned(manager, 1)
-    make.returned(colleague, 4)  # the colleague's to fix, not the manager's
-    make.in_review(6)  # corrections asked
-    make.in_review(9, cycles=(ReviewStatus.CORRECTIONS_REQUIRED,) * 2)  # asked again
-    make.in_review(7, cycles=(ReviewStatus.CORRECTIONS_REQUIRED, None))  # resubmitted
-    make.in_review(8, cycles=(None,))  # with the city
-    make.with_condition(10)
-    make.with_condition(13, status=PermitStatus.PENDING_APPROVAL)
-    make.with_condition(11, answered=True)  # waits for the permit office
-    make.with_condition(12, met=True)
-    make.with_condition(14, status=PermitStatus.EXPIRED)
-    for days in range(20, 30):
-        PermitFactory(licenses=[license], applied_on=days_ago(days))
-    # A business where the manager holds no role: its permits are theirs to see, not to act on.
-    onlooker = LicenseFactory()
-    MembershipFactory(user=manager, contractor=onlooker.holder)
-    ActionPermits(onlooker, make.form).ready(5)
-    payer = contractor_user(LicenseFactory(), verified=True)
-    MembershipFactory(user=payer, contractor=license.holder, can_pay=True)
-    registered = contractor_user(license)
-    return {"manager": manager, "colleague": colleague, "payer": payer, "registered": registered}
+    return acting_business()
 
 
 @pytest.mark.parametrize("who", ["manager", "colleague", "payer", "registered"])
