@@ -5,8 +5,11 @@ from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.admin import ReadOnlyAdmin, StatusMoveAdmin, StatusMoveForm, TabularInline, money
 from core.money import format_money
@@ -48,7 +51,7 @@ class FeeForm(StatusMoveForm):
         # rows, where a field cannot be read only for one row alone).
         if "description" in self.fields and self.instance.is_held:
             self.fields["description"].disabled = True
-            self.fields["description"].help_text = "Paid: kept as the receipt shows it."
+            self.fields["description"].help_text = _("Paid: kept as the receipt shows it.")
 
     def clean(self):
         cleaned = super().clean()
@@ -57,17 +60,20 @@ class FeeForm(StatusMoveForm):
             if holder:
                 self.add_error(
                     "amount",
-                    f"This fee is held by {holder}: its amount cannot change. Refund the payment "
-                    "first.",
+                    _(
+                        "This fee is held by %(holder)s: its amount cannot change. Refund the "
+                        "payment first."
+                    )
+                    % {"holder": holder},
                 )
             elif "adjust_reason" not in self.fields:
                 self.add_error(
                     "amount",
-                    "Change an assessed fee's amount on the fee's own page, with the reason.",
+                    _("Change an assessed fee's amount on the fee's own page, with the reason."),
                 )
             elif not cleaned.get("adjust_reason", "").strip():
                 self.add_error(
-                    "adjust_reason", "Give the reason the amount changes (kept with the fee)."
+                    "adjust_reason", _("Give the reason the amount changes (kept with the fee).")
                 )
         return cleaned
 
@@ -76,10 +82,10 @@ class FeeAdjustForm(FeeForm):
     """The fee's own page: an assessed amount changes with the reason, recorded."""
 
     adjust_reason = forms.CharField(
-        label="Reason for a new amount",
+        label=gettext_lazy("Reason for a new amount"),
         required=False,
         max_length=300,
-        help_text="Needed when the amount changes: kept in the fee's adjustments.",
+        help_text=gettext_lazy("Needed when the amount changes: kept in the fee's adjustments."),
     )
 
 
@@ -100,7 +106,7 @@ class PermitLicenseInline(TabularInline):
     model = PermitLicense
     extra = 0
     autocomplete_fields = ("license",)
-    verbose_name_plural = "license professionals"
+    verbose_name_plural = gettext_lazy("license professionals")
 
 
 class PermitContactInline(TabularInline):
@@ -116,7 +122,9 @@ def document_download_link(document: PermitDocument) -> str:
     if document.pk is None:
         return "—"
     url = reverse("admin:permits_permitdocument_download", args=[document.pk])
-    return format_html('<a href="{}">Download {}</a>', url, document.download_name)
+    return format_html(
+        '<a href="{}">{}</a>', url, _("Download %(name)s") % {"name": document.download_name}
+    )
 
 
 class PermitDocumentInline(TabularInline):
@@ -129,7 +137,7 @@ class PermitDocumentInline(TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="file")
+    @admin.display(description=gettext_lazy("file"))
     def download(self, document: PermitDocument) -> str:
         return document_download_link(document)
 
@@ -142,7 +150,7 @@ class PermitAdminForm(StatusMoveForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "number" in self.fields:
-            self.fields["number"].help_text = "Upper case, e.g. RES24-0150."
+            self.fields["number"].help_text = _("Upper case, e.g. RES24-0150.")
 
     def clean_number(self) -> str:
         return self.cleaned_data["number"].strip().upper()
@@ -169,7 +177,7 @@ def permit_search_ids(term: str) -> QuerySet:
     return by_number.union(by_address, by_license)
 
 
-PERMIT_SEARCH_HELP = (
+PERMIT_SEARCH_HELP = gettext_lazy(
     "The beginning of a permit number, any part of the address, the beginning of a license "
     "number, or any part of a business name."
 )
@@ -209,9 +217,9 @@ class PermitAdmin(StatusMoveAdmin, BigListAdmin):
     readonly_fields = ("issued_on", "expires_on", "finaled_on", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("number", "permit_type", "description")}),
-        ("Status", {"fields": StatusMoveAdmin.STATUS_FIELDS}),
+        (gettext_lazy("Status"), {"fields": StatusMoveAdmin.STATUS_FIELDS}),
         (
-            "Site",
+            gettext_lazy("Site"),
             {
                 "fields": (
                     ("street_number", "street_name", "unit"),
@@ -222,12 +230,15 @@ class PermitAdmin(StatusMoveAdmin, BigListAdmin):
             },
         ),
         (
-            "Dates and value",
+            gettext_lazy("Dates and value"),
             {"fields": (("applied_on", "issued_on"), ("expires_on", "finaled_on"), "valuation")},
         ),
-        ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+        (
+            gettext_lazy("Record"),
+            {"fields": ("created_at", "updated_at"), "classes": ("collapse",)},
+        ),
         # Its events, its fees', payments' and inspections' too (core.events).
-        ("History", {"fields": StatusMoveAdmin.HISTORY_FIELDS}),
+        (gettext_lazy("History"), {"fields": StatusMoveAdmin.HISTORY_FIELDS}),
     )
 
     # The apps above this one add their inlines and filters in portal/admin.py, the one place the
@@ -247,7 +258,7 @@ class PermitAdmin(StatusMoveAdmin, BigListAdmin):
             return queryset, False
         return queryset.filter(pk__in=permit_search_ids(search_term)), False
 
-    @admin.display(description="Fees due", ordering="fees_due")
+    @admin.display(description=gettext_lazy("Fees due"), ordering="fees_due")
     def fees_due(self, obj: Permit):
         return format_money(obj.fees_due)
 
@@ -266,9 +277,9 @@ class PermitTypeAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("license_types")
 
-    @admin.display(description="license types that may apply")
+    @admin.display(description=gettext_lazy("license types that may apply"))
     def licenses_that_apply(self, permit_type: PermitType) -> str:
-        return ", ".join(kind.name for kind in permit_type.license_types.all()) or "any"
+        return ", ".join(kind.name for kind in permit_type.license_types.all()) or _("any")
 
 
 @admin.register(Fee)
@@ -304,22 +315,22 @@ class FeeAdmin(StatusMoveAdmin, OfAPermitAdmin):
         # Money is never deleted: a fee charged in error is waived, with the reason.
         return False
 
-    @admin.display(description="adjustments")
+    @admin.display(description=gettext_lazy("adjustments"))
     def adjustments(self, fee: Fee) -> str:
         rows = list(fee.adjustments.select_related("adjusted_by")) if fee.pk else []
         if not rows:
             return "-"
         return format_html_join(
             mark_safe("<br>"),
-            "{}: {} to {} by {}: {}",
+            _("{date}: {previous} to {amount} by {by}: {reason}"),
             (
-                (
-                    f"{row.adjusted_at:%m/%d/%Y}",
-                    format_money(row.previous_amount),
-                    format_money(row.amount),
-                    row.adjusted_by or "-",
-                    row.reason,
-                )
+                {
+                    "date": date_format(row.adjusted_at, "SHORT_DATE_FORMAT"),
+                    "previous": format_money(row.previous_amount),
+                    "amount": format_money(row.amount),
+                    "by": row.adjusted_by or "-",
+                    "reason": row.reason,
+                }
                 for row in rows
             ),
         )
@@ -389,7 +400,7 @@ class PermitDocumentAdmin(admin.ModelAdmin):
     )
     exclude = ("file",)  # its own link would point at MEDIA_URL, which nothing serves
 
-    @admin.display(description="file")
+    @admin.display(description=gettext_lazy("file"))
     def download(self, document: PermitDocument) -> str:
         return document_download_link(document)
 
@@ -444,10 +455,12 @@ class PermitCardAdmin(ReadOnlyAdmin):
     list_select_related = ("permit",)
     search_fields = ("permit__number",)
 
-    @admin.display(description="PDF")
+    @admin.display(description=gettext_lazy("PDF"))
     def download(self, card: PermitCard) -> str:
         url = reverse("admin:permits_permitcard_download", args=[card.pk])
-        return format_html('<a href="{}">Rev {}</a>', url, card.revision)
+        return format_html(
+            '<a href="{}">{}</a>', url, _("Rev %(revision)s") % {"revision": card.revision}
+        )
 
     def get_urls(self):
         return [

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class PermitsConfig(AppConfig):
     name = "permits"
-    verbose_name = "Permits"
+    verbose_name = gettext_lazy("Permits")
 
     def ready(self) -> None:
         from licenses.selectors import provide_license_figures

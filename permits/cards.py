@@ -8,19 +8,25 @@ grid. The same sections, each marked public or not, make the verification page.
 
 fpdf2 (pure Python: it installs from wheels on a bare machine) draws the page; segno gives the
 QR code's modules, drawn as squares (no image to decode). The PDF core font covers Latin-1: text
-is folded to it (curly quotes and dashes to their plain forms)."""
+is folded to it (curly quotes and dashes to their plain forms; French's accents are in it).
+
+The card's words are in the active language. Whether what it shows changed is decided on its
+English content, so that rendering it in French never makes a revision of its own."""
 
 import hashlib
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.events import event_record
 from core.mail import absolute_url
@@ -29,6 +35,8 @@ from core.money import format_money
 from .models import Permit, PermitCard
 
 CHECK_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # read over the phone: no 0/O, 1/I/L
+# The language of the content whose digest says whether the card changed (never the reader's).
+DIGEST_LANGUAGE = "en"
 
 
 @dataclass
@@ -39,7 +47,22 @@ class CardSection:
     columns: list[str]
     rows: list[list[str]] = field(default_factory=list)
     public: bool = True
-    empty: str = "None."
+    empty: str = gettext_lazy("None.")
+
+    def as_content(self) -> dict:
+        """The section as the card's content keeps it: its words as text in the active language
+        (a source may give them lazily)."""
+
+        def text(value):
+            return str(value) if isinstance(value, Promise) else value
+
+        return {
+            "title": text(self.title),
+            "columns": [text(column) for column in self.columns],
+            "rows": [[text(cell) for cell in row] for row in self.rows],
+            "public": self.public,
+            "empty": text(self.empty),
+        }
 
 
 CardSource = Callable[[Permit], CardSection | None]
@@ -59,8 +82,14 @@ def verify_url(permit: Permit) -> str:
     return absolute_url(reverse("permits:verify", args=[permit.check_code]))
 
 
+def card_date(value) -> str:
+    """December 7, 2026 (7 décembre 2026); "" for none."""
+    return dateformat.format(value, _("F j, Y")) if value else ""
+
+
 def card_content(permit: Permit) -> dict:
-    """Everything the card shows: a new revision is made when this changes."""
+    """Everything the card shows, in the active language: a new revision is made when this
+    changes (in English: permit_card_refresh)."""
     licenses = [
         f"{license.number} - {license.holder.business_name}"
         for license in permit.licenses.select_related("holder").order_by("number")
@@ -69,8 +98,8 @@ def card_content(permit: Permit) -> dict:
         "number": permit.number,
         "type": permit.permit_type.name,
         "status": permit.get_status_display(),
-        "issued_on": f"{permit.issued_on:%B %-d, %Y}" if permit.issued_on else "",
-        "expires_on": f"{permit.expires_on:%B %-d, %Y}" if permit.expires_on else "",
+        "issued_on": card_date(permit.issued_on),
+        "expires_on": card_date(permit.expires_on),
         "site": ", ".join(
             part
             for part in (permit.address, permit.city, f"{permit.state} {permit.zip_code}".strip())
@@ -81,7 +110,7 @@ def card_content(permit: Permit) -> dict:
         "valuation": format_money(permit.valuation),
         "owner": permit.owner_name,
         "licenses": licenses,
-        "sections": [asdict(section) for section in card_sections(permit)],
+        "sections": [section.as_content() for section in card_sections(permit)],
         "check_code": permit.check_code,
         "city": settings.CITY_NAME,
         "office_phone": settings.CITY_OFFICE_PHONE,
@@ -133,7 +162,12 @@ def render_card(content: dict, *, revision: int, url: str) -> bytes:
                 pdf.rect(left + x * module, top + y * module, module, module, style="F")
     pdf.set_xy(left - 20, top + size + 2)
     pdf.set_font("Helvetica", "", 8)
-    pdf.cell(size + 40, 10, _latin1(f"Check code {content['check_code']}"), align="C")
+    pdf.cell(
+        size + 40,
+        10,
+        _latin1(_("Check code %(code)s") % {"code": content["check_code"]}),
+        align="C",
+    )
 
     pdf.set_xy(48, 48)
     narrow = width - size - 24
@@ -142,13 +176,19 @@ def render_card(content: dict, *, revision: int, url: str) -> bytes:
         pdf.set_font("Helvetica", style, size_pt)
         pdf.multi_cell(narrow, height, _latin1(value), new_x="LMARGIN", new_y="NEXT")
 
-    header(f"{content['city']} - Building Department", 11, "B", 14)
+    header(_("%(city)s - Building Department") % {"city": content["city"]}, 11, "B", 14)
     pdf.ln(4)
-    header("BUILDING PERMIT", 24, "B", 28)
+    header(_("BUILDING PERMIT"), 24, "B", 28)
     header(content["number"], 24, "B", 28)
-    header(f"{content['type']} - card Rev {revision}", 12, "", 16)
     header(
-        f"Issued {content['issued_on'] or '-'}    Expires {content['expires_on'] or '-'}",
+        _("%(type)s - card Rev %(revision)s") % {"type": content["type"], "revision": revision},
+        12,
+        "",
+        16,
+    )
+    header(
+        _("Issued %(issued)s    Expires %(expires)s")
+        % {"issued": content["issued_on"] or "-", "expires": content["expires_on"] or "-"},
         11,
         "B",
         16,
@@ -165,12 +205,12 @@ def render_card(content: dict, *, revision: int, url: str) -> bytes:
         pdf.set_font("Helvetica", "", 10)
         pdf.multi_cell(width - 120, 14, _latin1(value or "-"), new_x="LMARGIN", new_y="NEXT")
 
-    row("Site", content["site"])
-    row("Parcel", content["parcel"])
-    row("Work", content["description"])
-    row("Valuation", content["valuation"])
-    row("Owner", content["owner"])
-    row("License professionals", "\n".join(content["licenses"]))
+    row(_("Site"), content["site"])
+    row(_("Parcel"), content["parcel"])
+    row(_("Work"), content["description"])
+    row(_("Valuation"), content["valuation"])
+    row(_("Owner"), content["owner"])
+    row(_("License professionals"), "\n".join(content["licenses"]))
     for section in content["sections"]:
         pdf.ln(8)
         text(section["title"], size=12, style="B", height=16)
@@ -192,8 +232,11 @@ def render_card(content: dict, *, revision: int, url: str) -> bytes:
                 table.row([_latin1(cell) for cell in cells])
     pdf.ln(10)
     text(
-        f"Post this card where it can be seen from the street. Check it at {url} "
-        f"Questions: {content['city']} permit office, {content['office_phone']}.",
+        _(
+            "Post this card where it can be seen from the street. Check it at %(url)s "
+            "Questions: %(city)s permit office, %(phone)s."
+        )
+        % {"url": url, "city": content["city"], "phone": content["office_phone"]},
         size=8,
         height=11,
     )
@@ -222,11 +265,15 @@ def permit_card_refresh(*, permit: Permit) -> PermitCard | None:
     if not permit.check_code:
         permit.check_code = _new_check_code()
         Permit.objects.filter(pk=permit.pk).update(check_code=permit.check_code)
-    content = card_content(permit)
+    with translation.override(DIGEST_LANGUAGE):
+        content = card_content(permit)
     digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
     latest = permit.cards.order_by("-revision").first()
     if latest is not None and latest.content_sha256 == digest:
         return None
+    if not (translation.get_language() or "").startswith(DIGEST_LANGUAGE):
+        # The card itself in the active language.
+        content = card_content(permit)
     revision = latest.revision + 1 if latest else 0
     card = PermitCard(permit=permit, revision=revision, content_sha256=digest)
     card.file.save(

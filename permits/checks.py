@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext_lazy
+
 if TYPE_CHECKING:
     from .models import Permit
 
@@ -54,7 +56,7 @@ class Needed:
     label: str
     kind: str = ""
     content_types: frozenset[str] = frozenset()
-    formats: str = "PDF, PNG or JPEG"
+    formats: str = gettext_lazy("PDF, PNG or JPEG")
     anchor: str = "documents"
 
     @property

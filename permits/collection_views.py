@@ -10,6 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from core.pagination import paginate
@@ -38,6 +40,28 @@ from .services import (
     collection_rename,
 )
 from .views import csv_response
+
+NAME_REFUSED = gettext_noop("Give the collection a name of at most 80 characters.")
+
+
+def added_message(added: int, skipped: int, name: str) -> str:
+    """ "2 permits added to “Smith job” (1 already in it)." """
+    values = {"count": added, "skipped": skipped, "name": name}
+    if skipped:
+        return (
+            ngettext(
+                "%(count)s permit added to “%(name)s” (%(skipped)s already in it).",
+                "%(count)s permits added to “%(name)s” (%(skipped)s already in it).",
+                added,
+            )
+            % values
+        )
+    return (
+        ngettext(
+            "%(count)s permit added to “%(name)s”.", "%(count)s permits added to “%(name)s”.", added
+        )
+        % values
+    )
 
 
 def selected_permit_ids(request: HttpRequest) -> list[int]:
@@ -79,9 +103,11 @@ def collection_create_view(request: HttpRequest) -> HttpResponse:
         except PermitError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, f"Collection “{collection.name}” was created.")
+            messages.success(
+                request, _("Collection “%(name)s” was created.") % {"name": collection.name}
+            )
     else:
-        messages.error(request, "Give the collection a name of at most 80 characters.")
+        messages.error(request, _(NAME_REFUSED))
     return redirect("permits:collections")
 
 
@@ -93,7 +119,7 @@ def collection_add_view(request: HttpRequest) -> HttpResponse:
     ids = selected_permit_ids(request)
     back = safe_back(request, reverse("permits:my_records"))
     if not ids:
-        messages.warning(request, "Select at least one permit to add to a collection.")
+        messages.warning(request, _("Select at least one permit to add to a collection."))
         return redirect(back)
     form = CollectionChoiceForm(request.POST if "add" in request.POST else None, owner=request.user)
     if form.is_bound and form.is_valid():
@@ -105,12 +131,7 @@ def collection_add_view(request: HttpRequest) -> HttpResponse:
         except PermitError as error:
             form.add_error(None, str(error))
         else:
-            skipped = len(ids) - added
-            note = f" ({skipped} already in it)" if skipped else ""
-            messages.success(
-                request,
-                f"{added} permit{'s' if added != 1 else ''} added to “{collection.name}”{note}.",
-            )
+            messages.success(request, added_message(added, len(ids) - added, collection.name))
             return redirect("permits:collection", collection_id=collection.pk)
     return render(
         request,
@@ -151,20 +172,24 @@ def collection_items_view(request: HttpRequest, collection_id: int) -> HttpRespo
     ids = selected_permit_ids(request)
     action = request.POST.get("action")
     if not ids:
-        messages.warning(request, "Select at least one permit first.")
+        messages.warning(request, _("Select at least one permit first."))
         return redirect("permits:collection", collection_id=collection.pk)
     try:
         if action == "remove":
             count = collection_remove_permits(
                 collection=collection, permit_ids=ids, by=request.user
             )
-            messages.success(request, f"{count} permit{'s' if count != 1 else ''} removed.")
+            messages.success(
+                request,
+                ngettext("%(count)s permit removed.", "%(count)s permits removed.", count)
+                % {"count": count},
+            )
         elif action in ("move", "copy"):
             try:
                 target = own_collection(request, parse_id(request.POST.get("target")) or 0)
             except Http404:
                 raise PermitError(
-                    "Choose one of your own collections to move or copy to."
+                    _("Choose one of your own collections to move or copy to.")
                 ) from None
             count = collection_move_permits(
                 source=collection,
@@ -173,12 +198,21 @@ def collection_items_view(request: HttpRequest, collection_id: int) -> HttpRespo
                 by=request.user,
                 keep=action == "copy",
             )
-            verb = "copied" if action == "copy" else "moved"
-            messages.success(
-                request, f"{count} permit{'s' if count != 1 else ''} {verb} to “{target.name}”."
-            )
+            if action == "copy":
+                done = ngettext(
+                    "%(count)s permit copied to “%(name)s”.",
+                    "%(count)s permits copied to “%(name)s”.",
+                    count,
+                )
+            else:
+                done = ngettext(
+                    "%(count)s permit moved to “%(name)s”.",
+                    "%(count)s permits moved to “%(name)s”.",
+                    count,
+                )
+            messages.success(request, done % {"count": count, "name": target.name})
         else:
-            raise PermitError("Choose Remove, Move to... or Copy to...")
+            raise PermitError(_("Choose Remove, Move to... or Copy to..."))
     except PermitError as error:
         messages.error(request, str(error))
     return redirect("permits:collection", collection_id=collection.pk)
@@ -190,7 +224,7 @@ def collection_rename_view(request: HttpRequest, collection_id: int) -> HttpResp
     collection = own_collection(request, collection_id)
     form = CollectionNameForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the collection a name of at most 80 characters.")
+        messages.error(request, _(NAME_REFUSED))
     else:
         try:
             collection_rename(
@@ -199,7 +233,9 @@ def collection_rename_view(request: HttpRequest, collection_id: int) -> HttpResp
         except PermitError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, f"The collection is now named “{collection.name}”.")
+            messages.success(
+                request, _("The collection is now named “%(name)s”.") % {"name": collection.name}
+            )
     return redirect("permits:collection", collection_id=collection.pk)
 
 
@@ -209,7 +245,10 @@ def collection_delete_view(request: HttpRequest, collection_id: int) -> HttpResp
     collection = own_collection(request, collection_id)
     name = collection.name
     collection_delete(collection=collection, by=request.user)
-    messages.success(request, f"Collection “{name}” was deleted. Its permits are not affected.")
+    messages.success(
+        request,
+        _("Collection “%(name)s” was deleted. Its permits are not affected.") % {"name": name},
+    )
     return redirect("permits:collections")
 
 

@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from policy.permits import can_apply, is_invited
@@ -51,10 +53,13 @@ def contact_add_view(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def contact_invited_message(email: str) -> str:
-    return (
-        f"If {email} belongs to a registered user, they were emailed an invitation: they are "
-        f"a contact on this permit once they accept it (within {CONTACT_INVITATION_DAYS} days)."
-    )
+    return ngettext(
+        "If %(email)s belongs to a registered user, they were emailed an invitation: they are a "
+        "contact on this permit once they accept it (within %(days)s day).",
+        "If %(email)s belongs to a registered user, they were emailed an invitation: they are a "
+        "contact on this permit once they accept it (within %(days)s days).",
+        CONTACT_INVITATION_DAYS,
+    ) % {"email": email, "days": CONTACT_INVITATION_DAYS}
 
 
 @login_required
@@ -76,8 +81,8 @@ def contact_invitation_view(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("permits:my_records")
         messages.success(
             request,
-            f"You are a contact ({contact.get_contact_type_display()}) on permit "
-            f"{contact.permit.number}.",
+            _("You are a contact (%(type)s) on permit %(number)s.")
+            % {"type": contact.get_contact_type_display(), "number": contact.permit.number},
         )
         return redirect(permit_url(contact.permit, "contacts"))
     return render(request, "permits/contact_invitation.html", {"invitation": invitation})
@@ -95,6 +100,8 @@ def contact_remove_view(request: HttpRequest, number: str, contact_id: int) -> H
         messages.error(request, str(error))
     else:
         messages.success(
-            request, f"{contact.user.get_full_name() or contact.user.username} was removed."
+            request,
+            _("%(name)s was removed.")
+            % {"name": contact.user.get_full_name() or contact.user.username},
         )
     return redirect(permit_url(permit, "contacts"))

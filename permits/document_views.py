@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.uploads import upload_refused_message
@@ -34,7 +35,7 @@ def document_upload_view(request: HttpRequest, number: str) -> HttpResponse:
         return redirect(permit_url(permit, "documents"))
     if not form.is_valid():
         for error in (
-            form.errors.get("kind") or form.errors.get("file") or ["Choose a file to upload."]
+            form.errors.get("kind") or form.errors.get("file") or [_("Choose a file to upload.")]
         ):
             messages.error(request, error)
         return redirect(permit_url(permit, "documents"))
@@ -47,12 +48,13 @@ def document_upload_view(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, str(error))
     else:
         permit.refresh_from_db(fields=["status"])
-        messages.success(
-            request,
-            f"{document.original_name} was uploaded"
-            + (f" as the {kind}." if kind else ".")
-            + (" The permit is issued." if kind and permit.is_issued else ""),
-        )
+        if not kind:
+            uploaded = _("%(name)s was uploaded.")
+        elif permit.is_issued:
+            uploaded = _("%(name)s was uploaded as the %(document)s. The permit is issued.")
+        else:
+            uploaded = _("%(name)s was uploaded as the %(document)s.")
+        messages.success(request, uploaded % {"name": document.original_name, "document": kind})
     return redirect(permit_url(permit, "documents"))
 
 

@@ -4,6 +4,8 @@ from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import ContactType, PermitStatus, PermitType
 from .record_filters import record_filters
@@ -29,13 +31,13 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-def search_date(label: str) -> forms.DateField:
+def search_date(label) -> forms.DateField:
     """A date of the search form: optional, typed as the browser's date box sends it."""
     return forms.DateField(
         label=label,
         required=False,
         widget=DateInput(),
-        error_messages={"invalid": "Enter the date as YYYY-MM-DD, e.g. 2024-03-31."},
+        error_messages={"invalid": gettext_lazy("Enter the date as YYYY-MM-DD, e.g. 2024-03-31.")},
     )
 
 
@@ -44,58 +46,60 @@ class PermitSearchForm(forms.Form):
     and every bad value becomes a message on the page."""
 
     permit_number = forms.CharField(
-        label="Permit number",
+        label=gettext_lazy("Permit number"),
         max_length=30,
         required=False,
-        help_text="The whole number or its beginning, e.g. RES24 or RES24-0150.",
+        help_text=gettext_lazy("The whole number or its beginning, e.g. RES24 or RES24-0150."),
         validators=[
             RegexValidator(
                 # What a permit number may hold (core.validators.PERMIT_NUMBER), and spaces.
                 r"^[A-Za-z0-9][A-Za-z0-9\-_. ]*$",
-                "A permit number has only letters, digits and dashes (and dots and "
-                "underscores), e.g. RES24-0150.",
+                gettext_lazy(
+                    "A permit number has only letters, digits and dashes (and dots and "
+                    "underscores), e.g. RES24-0150."
+                ),
             )
         ],
     )
     address = forms.CharField(
-        label="Address",
+        label=gettext_lazy("Address"),
         max_length=100,
         required=False,
-        help_text="Any part of the site address.",
+        help_text=gettext_lazy("Any part of the site address."),
     )
     license_number = forms.CharField(
-        label="Contractor license number",
+        label=gettext_lazy("Contractor license number"),
         max_length=20,
         required=False,
-        help_text="With its two-letter prefix, e.g. EC12345.",
+        help_text=gettext_lazy("With its two-letter prefix, e.g. EC12345."),
         validators=[
             RegexValidator(
                 r"^[A-Za-z0-9][A-Za-z0-9\- ]*$",
-                "A license number has only letters and digits, e.g. EC12345.",
+                gettext_lazy("A license number has only letters and digits, e.g. EC12345."),
             )
         ],
     )
     permit_type = forms.ModelChoiceField(
-        label="Permit type",
+        label=gettext_lazy("Permit type"),
         queryset=PermitType.objects.all(),
         to_field_name="code",
         required=False,
-        empty_label="Any type",
-        error_messages={"invalid_choice": "Choose a permit type from the list."},
+        empty_label=gettext_lazy("Any type"),
+        error_messages={"invalid_choice": gettext_lazy("Choose a permit type from the list.")},
     )
     status = forms.ChoiceField(
-        label="Status",
-        choices=[("", "Any status"), *PermitStatus.choices],
+        label=gettext_lazy("Status"),
+        choices=[("", gettext_lazy("Any status")), *PermitStatus.choices],
         required=False,
-        error_messages={"invalid_choice": "Choose a status from the list."},
+        error_messages={"invalid_choice": gettext_lazy("Choose a status from the list.")},
     )
-    applied_from = search_date("Applied from")
-    applied_to = search_date("Applied to")
-    issued_from = search_date("Issued from")
-    issued_to = search_date("Issued to")
+    applied_from = search_date(gettext_lazy("Applied from"))
+    applied_to = search_date(gettext_lazy("Applied to"))
+    issued_from = search_date(gettext_lazy("Issued from"))
+    issued_to = search_date(gettext_lazy("Issued to"))
 
-    fees_due = forms.BooleanField(label="With fees due only", required=False)
-    mine = forms.BooleanField(label="Search my records only", required=False)
+    fees_due = forms.BooleanField(label=gettext_lazy("With fees due only"), required=False)
+    mine = forms.BooleanField(label=gettext_lazy("Search my records only"), required=False)
 
     def __init__(self, *args, offer_mine: bool = False, records: bool = False, **kwargs):
         """`records`: My Records' filters, with "Needs my action" (the filters a higher app
@@ -105,19 +109,19 @@ class PermitSearchForm(forms.Form):
             del self.fields["mine"]
         if records:
             self.fields["needs"] = forms.ChoiceField(
-                label="Needs my action",
+                label=gettext_lazy("Needs my action"),
                 choices=[
-                    ("", "Any record"),
+                    ("", gettext_lazy("Any record")),
                     *((name, kind.label) for name, kind in record_filters().items()),
                 ],
                 required=False,
-                error_messages={"invalid_choice": "Choose what needs your action from the list."},
+                error_messages={
+                    "invalid_choice": gettext_lazy("Choose what needs your action from the list.")
+                },
             )
-        self.fields[
-            "address"
-        ].help_text = (
-            f"Any part of the site address, e.g. {settings.PERMIT_SEARCH_ADDRESS_EXAMPLE}."
-        )
+        self.fields["address"].help_text = _("Any part of the site address, e.g. %(example)s.") % {
+            "example": settings.PERMIT_SEARCH_ADDRESS_EXAMPLE
+        }
 
     def clean_applied_from(self) -> datetime.date | None:
         return self._clean_date("applied_from")
@@ -134,7 +138,7 @@ class PermitSearchForm(forms.Form):
     def _clean_date(self, name: str) -> datetime.date | None:
         value = self.cleaned_data.get(name)
         if value is not None and value < EARLIEST_SEARCH_DATE:
-            raise forms.ValidationError("Enter a date after 1900.")
+            raise forms.ValidationError(_("Enter a date after 1900."))
         return value
 
     def clean(self) -> dict:
@@ -142,10 +146,12 @@ class PermitSearchForm(forms.Form):
         for name in ("applied", "issued"):
             start, end = cleaned.get(f"{name}_from"), cleaned.get(f"{name}_to")
             if start and end and start > end:
-                label = name.capitalize()
                 raise forms.ValidationError(
-                    f"The “{label} from” date is after the “{label} to” date. Swap them or "
-                    "clear one."
+                    _("The “%(start)s” date is after the “%(end)s” date. Swap them or clear one.")
+                    % {
+                        "start": self.fields[f"{name}_from"].label,
+                        "end": self.fields[f"{name}_to"].label,
+                    }
                 )
         return cleaned
 
@@ -178,13 +184,13 @@ class CollectionChoiceForm(forms.Form):
     """ "Add to Collection": an existing collection, or a new one by name."""
 
     collection = forms.ModelChoiceField(
-        label="Add to an existing collection",
+        label=gettext_lazy("Add to an existing collection"),
         queryset=None,
         required=False,
-        empty_label="Choose a collection",
+        empty_label=gettext_lazy("Choose a collection"),
     )
     new_name = forms.CharField(
-        label="Or create a new collection named", max_length=80, required=False
+        label=gettext_lazy("Or create a new collection named"), max_length=80, required=False
     )
 
     def __init__(self, *args, owner, **kwargs):
@@ -195,33 +201,36 @@ class CollectionChoiceForm(forms.Form):
     def clean(self) -> dict:
         cleaned = super().clean()
         if not cleaned.get("collection") and not (cleaned.get("new_name") or "").strip():
-            raise forms.ValidationError("Choose a collection, or give a name for a new one.")
+            raise forms.ValidationError(_("Choose a collection, or give a name for a new one."))
         if cleaned.get("collection") and (cleaned.get("new_name") or "").strip():
-            raise forms.ValidationError("Choose a collection or name a new one, not both.")
+            raise forms.ValidationError(_("Choose a collection or name a new one, not both."))
         return cleaned
 
 
 class CollectionNameForm(forms.Form):
-    name = forms.CharField(label="Collection name", max_length=80)
+    name = forms.CharField(label=gettext_lazy("Collection name"), max_length=80)
 
 
 class PermitContactForm(forms.Form):
-    email = forms.EmailField(label="Email address of a registered user")
-    contact_type = forms.ChoiceField(label="Contact type", choices=ContactType.choices)
+    email = forms.EmailField(label=gettext_lazy("Email address of a registered user"))
+    contact_type = forms.ChoiceField(
+        label=gettext_lazy("Contact type"), choices=ContactType.choices
+    )
 
 
 class DocumentUploadForm(forms.Form):
     kind = forms.ChoiceField(
-        label="This file is",
+        label=gettext_lazy("This file is"),
         required=False,
         error_messages={
-            "invalid_choice": "The permit no longer needs that document: upload the file as "
-            "another document."
+            "invalid_choice": gettext_lazy(
+                "The permit no longer needs that document: upload the file as another document."
+            )
         },
     )
     file = forms.FileField(
-        label="File",
-        help_text="PDF, PNG or JPEG, up to the size limit.",
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy("PDF, PNG or JPEG, up to the size limit."),
         widget=forms.ClearableFileInput(
             attrs={"accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"}
         ),
@@ -231,7 +240,10 @@ class DocumentUploadForm(forms.Form):
         """`kinds`: the documents the permit still needs before issuance, offered by name."""
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [
-            *((kind, f"{kind} (needed before issuance)") for kind in kinds),
-            ("", "Another document"),
+            *(
+                (kind, _("%(document)s (needed before issuance)") % {"document": kind})
+                for kind in kinds
+            ),
+            ("", _("Another document")),
         ]
         self.fields["kind"].widget.attrs["class"] = "form-select"

@@ -6,6 +6,8 @@ import datetime
 from dataclasses import dataclass
 
 from django.core import signing
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .exceptions import PermitError
 from .models import ContactType, Permit
@@ -43,13 +45,18 @@ def invitation_from_token(token: str) -> ContactInvitation:
         )
     except signing.SignatureExpired:
         raise PermitError(
-            f"This invitation lapsed after {CONTACT_INVITATION_DAYS} days: ask for a new one."
+            ngettext(
+                "This invitation lapsed after %(days)s day: ask for a new one.",
+                "This invitation lapsed after %(days)s days: ask for a new one.",
+                CONTACT_INVITATION_DAYS,
+            )
+            % {"days": CONTACT_INVITATION_DAYS}
         ) from None
     except signing.BadSignature:
-        raise PermitError("This invitation link is not valid.") from None
+        raise PermitError(_("This invitation link is not valid.")) from None
     permit = Permit.objects.filter(pk=data.get("permit")).first()
     if permit is None or data.get("type") not in ContactType.values:
-        raise PermitError("This invitation link is not valid.")
+        raise PermitError(_("This invitation link is not valid."))
     return ContactInvitation(
         permit=permit,
         user_id=data.get("user"),

@@ -4,6 +4,7 @@ another app requires is missing (permits.checks), when the city issues on its ow
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from .checks import issue_blockers
 from .exceptions import InvalidPermitStatusMove
@@ -24,7 +25,9 @@ def permit_issue_when_ready(*, permit: Permit, by=None, note: str = "") -> bool:
         return False
     try:
         permit.move_to(
-            PermitStatus.ISSUED, by=by, note=note or "Issued: fees paid, nothing missing"
+            PermitStatus.ISSUED,
+            by=by,
+            note=note or gettext_noop("Issued: fees paid, nothing missing"),
         )
     except InvalidPermitStatusMove:
         return False

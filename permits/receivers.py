@@ -5,6 +5,7 @@ in PermitsConfig.ready."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.utils.translation import gettext_noop
 
 from core.status import status_moved
 
@@ -22,7 +23,9 @@ def fee_waived(sender, instance: Fee, status: str, by=None, **kwargs) -> None:
     if status == FeeStatus.WAIVED:
         from .issuing import permit_issue_when_ready
 
-        permit_issue_when_ready(permit=instance.permit, by=by, note="Issued: its fees are settled")
+        permit_issue_when_ready(
+            permit=instance.permit, by=by, note=gettext_noop("Issued: its fees are settled")
+        )
 
 
 @receiver(status_moved, sender=Permit, dispatch_uid="permits.card")

@@ -10,6 +10,8 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Length
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.events import event_record
 from core.uploads import document_save, upload_checked
@@ -90,9 +92,9 @@ def fee_adjust(*, fee: Fee, previous_amount: Decimal, reason: str, by) -> FeeAdj
 def _collection_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise PermitError("Give the collection a name.")
+        raise PermitError(_("Give the collection a name."))
     if len(name) > 80:
-        raise PermitError("A collection name has at most 80 characters.")
+        raise PermitError(_("A collection name has at most 80 characters."))
     return name
 
 
@@ -100,20 +102,22 @@ def _collection_name(name: str) -> str:
 def collection_create(*, owner, name: str) -> Collection:
     name = _collection_name(name)
     if Collection.objects.filter(owner=owner, name__iexact=name).exists():
-        raise PermitError(f"You already have a collection named “{name}”.")
+        raise PermitError(_("You already have a collection named “%(name)s”.") % {"name": name})
     try:
         with transaction.atomic():
             return Collection.objects.create(owner=owner, name=name)
     except IntegrityError:
-        raise PermitError(f"You already have a collection named “{name}”.") from None
+        raise PermitError(
+            _("You already have a collection named “%(name)s”.") % {"name": name}
+        ) from None
 
 
-NOT_YOUR_COLLECTION = "Choose one of your own collections."
+NOT_YOUR_COLLECTION = gettext_noop("Choose one of your own collections.")
 
 
 def _require_collection(by, *collections: Collection) -> None:
     if not all(can_use_collection(by, collection) for collection in collections):
-        raise PermitError(NOT_YOUR_COLLECTION)
+        raise PermitError(_(NOT_YOUR_COLLECTION))
 
 
 @transaction.atomic
@@ -123,7 +127,7 @@ def collection_add_permits(*, collection: Collection, permit_ids: Iterable[int],
     _require_collection(by, collection)
     ids = set(permit_ids)
     if not ids:
-        raise PermitError("Select at least one permit.")
+        raise PermitError(_("Select at least one permit."))
     existing = set(Permit.objects.filter(pk__in=ids).values_list("pk", flat=True))
     already = set(
         CollectionItem.objects.filter(collection=collection, permit_id__in=existing).values_list(
@@ -142,8 +146,10 @@ def collection_remove_permits(*, collection: Collection, permit_ids: Iterable[in
     _require_collection(by, collection)
     ids = set(permit_ids)
     if not ids:
-        raise PermitError("Select at least one permit.")
-    removed, _ = CollectionItem.objects.filter(collection=collection, permit_id__in=ids).delete()
+        raise PermitError(_("Select at least one permit."))
+    removed, _by_model = CollectionItem.objects.filter(
+        collection=collection, permit_id__in=ids
+    ).delete()
     return removed
 
 
@@ -154,14 +160,14 @@ def collection_move_permits(
     """ "Move to..." (or, with keep, "Copy to...") another of the user's collections."""
     _require_collection(by, source, target)
     if source.pk == target.pk:
-        raise PermitError("Choose another collection than this one.")
+        raise PermitError(_("Choose another collection than this one."))
     ids = set(
         CollectionItem.objects.filter(collection=source, permit_id__in=set(permit_ids)).values_list(
             "permit_id", flat=True
         )
     )
     if not ids:
-        raise PermitError("Select at least one permit.")
+        raise PermitError(_("Select at least one permit."))
     collection_add_permits(collection=target, permit_ids=ids, by=by)
     if not keep:
         CollectionItem.objects.filter(collection=source, permit_id__in=ids).delete()
@@ -176,13 +182,15 @@ def collection_rename(*, collection: Collection, name: str, by) -> Collection:
         pk=collection.pk
     )
     if clash.exists():
-        raise PermitError(f"You already have a collection named “{name}”.")
+        raise PermitError(_("You already have a collection named “%(name)s”.") % {"name": name})
     collection.name = name
     try:
         with transaction.atomic():
             collection.save(update_fields=["name"])
     except IntegrityError:
-        raise PermitError(f"You already have a collection named “{name}”.") from None
+        raise PermitError(
+            _("You already have a collection named “%(name)s”.") % {"name": name}
+        ) from None
     return collection
 
 
@@ -195,7 +203,9 @@ def collection_delete(*, collection: Collection, by) -> None:
 
 # Contacts -------------------------------------------------------------------------------------
 
-CONTACTS_NEED_APPLY = "Adding or removing contacts needs the Apply role at the permit's contractor."
+CONTACTS_NEED_APPLY = gettext_noop(
+    "Adding or removing contacts needs the Apply role at the permit's contractor."
+)
 
 
 # A contact is invited, never added outright (permits.invitations): the answer to "add this
@@ -220,9 +230,9 @@ def permit_contact_invite(*, permit: Permit, email: str, contact_type: str, by) 
     happened: the caller never learns whether the address is registered (no account, or one
     already a contact, gets no email)."""
     if not can_apply(by, permit):
-        raise PermitError(CONTACTS_NEED_APPLY)
+        raise PermitError(_(CONTACTS_NEED_APPLY))
     if contact_type not in ContactType.values:
-        raise PermitError("Choose a contact type.")
+        raise PermitError(_("Choose a contact type."))
     user = registered_user(email)
     if user is None or PermitContact.objects.filter(permit=permit, user=user).exists():
         return
@@ -243,14 +253,16 @@ def permit_contact_accept(*, token: str, user) -> PermitContact:
     person still may change the permit's contacts."""
     invitation = invitation_from_token(token)
     if not is_invited(user, invitation):
-        raise PermitError("This invitation is for another account.")
+        raise PermitError(_("This invitation is for another account."))
     inviter = get_user_model().objects.filter(pk=invitation.invited_by_id).first()
     if not can_accept_contact_invitation(user, invitation, inviter):
         raise PermitError(
-            "Whoever invited you can no longer change this permit's contacts: ask the permit's "
-            "contractor for a new invitation."
+            _(
+                "Whoever invited you can no longer change this permit's contacts: ask the "
+                "permit's contractor for a new invitation."
+            )
         )
-    contact, _ = PermitContact.objects.get_or_create(
+    contact, _created = PermitContact.objects.get_or_create(
         permit=invitation.permit,
         user=user,
         defaults={"contact_type": invitation.contact_type, "added_by": inviter},
@@ -261,7 +273,7 @@ def permit_contact_accept(*, token: str, user) -> PermitContact:
 @transaction.atomic
 def permit_contact_remove(*, contact: PermitContact, by) -> None:
     if not can_apply(by, contact.permit):
-        raise PermitError(CONTACTS_NEED_APPLY)
+        raise PermitError(_(CONTACTS_NEED_APPLY))
     contact.delete()
 
 
@@ -330,14 +342,19 @@ def permit_document_upload(*, permit: Permit, upload, by, kind: str = "") -> Per
     uploaded from (the permit's page, its Reviews page, a condition's answer): a permit Ready
     to Issue that needed nothing else is issued."""
     if not can_upload(by, permit):
-        raise PermitError("Uploading files needs the Upload Files role at the permit's contractor.")
+        raise PermitError(
+            _("Uploading files needs the Upload Files role at the permit's contractor.")
+        )
     accepted = {}
     if kind:
         needed = document_needed(permit, kind)
         if needed is None:
             raise PermitError(
-                f"Permit {permit.number} does not need a {kind} now: upload the file as "
-                "another document."
+                _(
+                    "Permit %(number)s does not need a %(document)s now: upload the file as "
+                    "another document."
+                )
+                % {"number": permit.number, "document": kind}
             )
         accepted = {"accepted": needed.content_types, "formats": needed.formats}
     name, content_type = upload_checked(

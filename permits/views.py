@@ -14,6 +14,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, Stream
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from core.history import history_of
@@ -105,7 +107,8 @@ def permit_search_view(request: HttpRequest) -> HttpResponse:
 
 def public_search_cache_key(request: HttpRequest) -> str | None:
     """The cache key of this search's page, or None when the page is this visitor's own: a
-    signed-in user (their records are marked), a message waiting to be shown, no search yet."""
+    signed-in user (their records are marked), a message waiting to be shown, no search yet.
+    The page is kept per language: a visitor reading French never gets another's English."""
     if (
         not settings.PERMIT_SEARCH_CACHE_SECONDS
         or not request.GET
@@ -122,7 +125,7 @@ def public_search_cache_key(request: HttpRequest) -> str | None:
         if name in known
     )
     query = urlencode(params, doseq=True)
-    return f"permit-search:v2:{hashlib.sha256(query.encode()).hexdigest()}"
+    return f"permit-search:v2:{get_language()}:{hashlib.sha256(query.encode()).hexdigest()}"
 
 
 def search_page(request: HttpRequest) -> HttpResponse:
@@ -161,40 +164,48 @@ def search_context(request: HttpRequest, form: PermitSearchForm, page, searched:
     }
 
 
-CSV_HEADER = (
-    "Permit Number",
-    "Permit Type",
-    "Status",
-    "Applied Date",
-    "Issued Date",
-    "Expires Date",
-    "Finaled Date",
-    "Street Number",
-    "Street Name",
-    "Unit",
-    "City",
-    "State",
-    "ZIP",
-    "Parcel Number",
-    "Description",
-    "Valuation",
-    "Fees Due",
-    "Contractor",
-    "License Number",
+# The columns of a CSV of permits (permit_csv_rows' order), headed in the reader's language: a
+# download for people, not a standard's file (BLDS's column names are the importer's, kept as is).
+CSV_COLUMNS = (
+    ("number", gettext_lazy("Permit Number")),
+    ("type", gettext_lazy("Permit Type")),
+    ("status", gettext_lazy("Status")),
+    ("applied", gettext_lazy("Applied Date")),
+    ("issued", gettext_lazy("Issued Date")),
+    ("expires", gettext_lazy("Expires Date")),
+    ("finaled", gettext_lazy("Finaled Date")),
+    ("street_number", gettext_lazy("Street Number")),
+    ("street_name", gettext_lazy("Street Name")),
+    ("unit", gettext_lazy("Unit")),
+    ("city", gettext_lazy("City")),
+    ("state", gettext_lazy("State")),
+    ("zip", gettext_lazy("ZIP")),
+    ("parcel", gettext_lazy("Parcel Number")),
+    ("description", gettext_lazy("Description")),
+    ("valuation", gettext_lazy("Valuation")),
+    ("fees_due", gettext_lazy("Fees Due")),
+    ("contractor", gettext_lazy("Contractor")),
+    ("license", gettext_lazy("License Number")),
 )
-STATUS_LABELS = dict(PermitStatus.choices)
-
-
-STATUS_COLUMN = CSV_HEADER.index("Status")
-MONEY_COLUMNS = (CSV_HEADER.index("Valuation"), CSV_HEADER.index("Fees Due"))
+CSV_KEYS = [key for key, _label in CSV_COLUMNS]
+STATUS_COLUMN = CSV_KEYS.index("status")
+MONEY_COLUMNS = (CSV_KEYS.index("valuation"), CSV_KEYS.index("fees_due"))
 
 
 def csv_lines(rows):
+    """The CSV's lines, to stream. The header and the status labels are read now, in the
+    request's language: the lines themselves are written after the view has returned."""
+    header = [str(label) for _key, label in CSV_COLUMNS]
+    labels = {value: str(label) for value, label in PermitStatus.choices}
+    return _csv_lines(rows, header, labels)
+
+
+def _csv_lines(rows, header: list[str], labels: dict[str, str]):
     writer = csv.writer(Echo())
-    yield writer.writerow(CSV_HEADER)
+    yield writer.writerow(header)
     for row in rows:
         row = list(row)
-        row[STATUS_COLUMN] = STATUS_LABELS.get(row[STATUS_COLUMN], row[STATUS_COLUMN])
+        row[STATUS_COLUMN] = labels.get(row[STATUS_COLUMN], row[STATUS_COLUMN])
         for column in MONEY_COLUMNS:
             row[column] = f"{Decimal(row[column]):.2f}"
         yield writer.writerow([csv_safe(value) for value in row])
@@ -313,9 +324,14 @@ def refuse_inactive_license(view):
         except InactiveLicense as refusal:
             messages.error(
                 request,
-                f"Your license on permit {refusal.permit.number} is "
-                f"{LicenseStatus(refusal.status).label.lower()}: nothing can be changed on the "
-                "permit online until the license is active again.",
+                _(
+                    "Your license on permit %(number)s is %(status)s: nothing can be changed on "
+                    "the permit online until the license is active again."
+                )
+                % {
+                    "number": refusal.permit.number,
+                    "status": LicenseStatus(refusal.status).label.lower(),
+                },
             )
             return redirect(permit_url(refusal.permit))
 
@@ -428,4 +444,8 @@ def permit_verify_view(request: HttpRequest, code: str) -> HttpResponse:
     if permit is None:
         return render(request, "permits/verify.html", {"code": code}, status=404)
     sections = [section for section in card_sections(permit) if section.public]
-    return render(request, "permits/verify.html", {"permit": permit, "sections": sections})
+    return render(
+        request,
+        "permits/verify.html",
+        {"permit": permit, "sections": sections, "checked_at": timezone.now()},
+    )

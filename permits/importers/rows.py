@@ -5,6 +5,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import translation
+
 from core.importing import (
     ImportReport,
     RowError,
@@ -41,6 +43,11 @@ BLDS_COLUMNS = (
     "OwnerName",
 )
 
+# The portal's own status labels, in English whatever language is active when this is imported
+# (a file's words do not change with the language of whoever loads it).
+with translation.override("en"):
+    PORTAL_STATUS_LABELS = {str(label).lower(): value for value, label in PermitStatus.choices}
+
 # BLDS's mapped statuses, then the words cities' own exports use. Keys are lower case with
 # single spaces.
 STATUS_MAP: dict[str, str] = {
@@ -58,7 +65,7 @@ STATUS_MAP: dict[str, str] = {
     "permit canceled": PermitStatus.CANCELLED,
     "permit expired": PermitStatus.EXPIRED,
     # The portal's own labels
-    **{label.lower(): value for value, label in PermitStatus.choices},
+    **PORTAL_STATUS_LABELS,
     **{value.replace("_", " "): value for value in PermitStatus.values},
     # Cities' words
     "applied": PermitStatus.SUBMITTED,

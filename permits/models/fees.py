@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.money import format_money
 from core.status import StatusMachine
@@ -18,9 +20,9 @@ from ..signals import fee_held_by
 
 
 class FeeStatus(models.TextChoices):
-    DUE = "due", "Due"
-    PAID = "paid", "Paid"
-    WAIVED = "waived", "Waived"
+    DUE = "due", pgettext_lazy("fee status", "Due")
+    PAID = "paid", pgettext_lazy("fee status", "Paid")
+    WAIVED = "waived", pgettext_lazy("fee status", "Waived")
 
 
 class Fee(StatusMachine):
@@ -54,7 +56,7 @@ class Fee(StatusMachine):
             models.CheckConstraint(
                 condition=Q(amount__gte=0),
                 name="fee_amount_gte_0",
-                violation_error_message="A fee's amount cannot be negative.",
+                violation_error_message=gettext_lazy("A fee's amount cannot be negative."),
             ),
         ]
 
@@ -62,7 +64,7 @@ class Fee(StatusMachine):
         return f"{self.description} ({format_money(self.amount)})"
 
     def describe(self) -> str:
-        return f"The fee “{self.description}”"
+        return _("The fee “%(description)s”") % {"description": self.description}
 
     # What a payment (or the city's own record of one) is for: fixed while a payment holds the
     # fee or the fee is paid.
@@ -86,16 +88,25 @@ class Fee(StatusMachine):
         holder = fee_held_by(self)
         if "amount" in changed and holder:
             raise FeeAmountHeld(
-                f"{self.describe()} is held by {holder}: its amount cannot change. Refund "
-                "the payment first."
+                _(
+                    "%(fee)s is held by %(holder)s: its amount cannot change. Refund the payment "
+                    "first."
+                )
+                % {"fee": self.describe(), "holder": holder}
             )
-        held = holder or (loaded.get("status") == FeeStatus.PAID and "paid")
+        held = holder or loaded.get("status") == FeeStatus.PAID
         if held and set(changed) & set(self.HELD_FIELDS):
-            raise FeeDetailsHeld(
-                f"The fee “{loaded['description']}” is "
-                f"{f'held by {holder}' if holder else 'paid'}: its permit and description "
-                "stay what was paid. Refund the payment first."
-            )
+            if holder:
+                message = _(
+                    "The fee “%(description)s” is held by %(holder)s: its permit and description "
+                    "stay what was paid. Refund the payment first."
+                )
+            else:
+                message = _(
+                    "The fee “%(description)s” is paid: its permit and description stay what was "
+                    "paid. Refund the payment first."
+                )
+            raise FeeDetailsHeld(message % {"description": loaded["description"], "holder": holder})
 
     def _remember_loaded(self) -> None:
         self._loaded = {
@@ -142,15 +153,21 @@ class Fee(StatusMachine):
     def check_move(self, previous: str, status: str, context: dict) -> None:
         if status == FeeStatus.PAID and context.get("payment") is None:
             raise InvalidFeeStatusMove(
-                f"{self.describe()} becomes Paid only through a payment (card, e-check or "
-                "trust account), never by hand."
+                _(
+                    "%(fee)s becomes Paid only through a payment (card, e-check or trust "
+                    "account), never by hand."
+                )
+                % {"fee": self.describe()}
             )
         if previous == FeeStatus.PAID and context.get("refund") is None:
             raise InvalidFeeStatusMove(
-                f"{self.describe()} is paid: refund its payment to change it."
+                _("%(fee)s is paid: refund its payment to change it.") % {"fee": self.describe()}
             )
         if status == FeeStatus.WAIVED and not context.get("note", "").strip():
-            raise InvalidFeeStatusMove(f"Give the reason the fee “{self.description}” is waived.")
+            raise InvalidFeeStatusMove(
+                _("Give the reason the fee “%(description)s” is waived.")
+                % {"description": self.description}
+            )
         if previous == FeeStatus.WAIVED and status == FeeStatus.DUE:
             self._check_waiver_withdrawal(context.get("by"))
 
@@ -159,8 +176,11 @@ class Fee(StatusMachine):
 
         if by is None or not can_reinstate_waived_fee(by):
             raise InvalidFeeStatusMove(
-                f"Only city staff who may change fees put the waived fee “{self.description}” "
-                "back to due."
+                _(
+                    "Only city staff who may change fees put the waived fee “%(description)s” "
+                    "back to due."
+                )
+                % {"description": self.description}
             )
         # Under the permit's lock: issuing it meanwhile (which checks no fee is due under the
         # same lock) waits for this move, or this move sees it issued.
@@ -169,16 +189,24 @@ class Fee(StatusMachine):
         )
         if not self.waiver_withdrawable():
             permit = self.permit
-            where = (
-                "has been issued"
-                if permit.issued_on
-                else f"is {permit.get_status_display().lower()}"
-            )
-            raise InvalidFeeStatusMove(
-                f"The fee “{self.description}” stays waived: permit {permit.number} {where}, "
-                "and a waiver stands once a permit is issued or closed. Assess a new fee if one "
-                "is owed."
-            )
+            values = {
+                "description": self.description,
+                "number": permit.number,
+                "status": permit.get_status_display().lower(),
+            }
+            if permit.issued_on:
+                message = _(
+                    "The fee “%(description)s” stays waived: permit %(number)s has been issued, "
+                    "and a waiver stands once a permit is issued or closed. Assess a new fee if "
+                    "one is owed."
+                )
+            else:
+                message = _(
+                    "The fee “%(description)s” stays waived: permit %(number)s is %(status)s, and "
+                    "a waiver stands once a permit is issued or closed. Assess a new fee if one "
+                    "is owed."
+                )
+            raise InvalidFeeStatusMove(message % values)
 
 
 class FeeAdjustment(models.Model):
@@ -197,4 +225,8 @@ class FeeAdjustment(models.Model):
         ordering = ["fee", "adjusted_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.fee}: {self.previous_amount} to {self.amount}"
+        return _("%(fee)s: %(previous)s to %(amount)s") % {
+            "fee": self.fee,
+            "previous": self.previous_amount,
+            "amount": self.amount,
+        }

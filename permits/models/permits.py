@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Concat, Upper
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.addresses import street_address
 from core.money import ZERO
@@ -27,7 +29,7 @@ class PermitType(models.Model):
     code = models.CharField(
         max_length=10,
         unique=True,
-        help_text="Short code that starts the type's permit numbers, e.g. RES.",
+        help_text=gettext_lazy("Short code that starts the type's permit numbers, e.g. RES."),
     )
     name = models.CharField(max_length=100)
     is_active = models.BooleanField(default=True)
@@ -35,8 +37,8 @@ class PermitType(models.Model):
         "licenses.LicenseType",
         blank=True,
         related_name="permit_types",
-        verbose_name="license types that may apply",
-        help_text=(
+        verbose_name=gettext_lazy("license types that may apply"),
+        help_text=gettext_lazy(
             "The license types whose holders may apply for this type of permit (its license "
             "professional), e.g. General and Residential for Residential Building. None: any."
         ),
@@ -63,32 +65,40 @@ class PermitType(models.Model):
         if not accepted:
             return ""
         names = [kind.name for kind in accepted]
-        listed = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
-        article = "an" if listed[0] in "AEIOU" else "a"
-        return f"{self.name} permits are applied for under {article} {listed} license."
+        listed = (
+            _("%(names)s or %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
+            if len(names) > 1
+            else names[0]
+        )
+        values = {"type": self.name, "licenses": listed}
+        # English's article goes by the sound of the first name; another language says it its way.
+        if listed[0] in "AEIOU":
+            return _("%(type)s permits are applied for under an %(licenses)s license.") % values
+        return _("%(type)s permits are applied for under a %(licenses)s license.") % values
 
     def license_refusal(self, license: License) -> str:
         """Why `license` cannot be the license professional of this type ("" when it can)."""
         accepted = self.accepted_license_types()
         if self.accepts(license, accepted):
             return ""
-        return (
-            f"{self.license_rule(accepted)} License {license.number} is "
-            f"{license.license_type.name}: choose another."
-        )
+        return _("%(rule)s License %(number)s is %(type)s: choose another.") % {
+            "rule": self.license_rule(accepted),
+            "number": license.number,
+            "type": license.license_type.name,
+        }
 
 
 class PermitStatus(models.TextChoices):
-    SUBMITTED = "submitted", "Submitted"
+    SUBMITTED = "submitted", pgettext_lazy("permit status", "Submitted")
     # Intake returned the application as incomplete: the applicant fixes and resubmits it.
-    RETURNED = "returned", "Returned for Correction"
-    IN_REVIEW = "in_review", "In Review"
-    PENDING_APPROVAL = "pending_approval", "Pending Approval"
-    READY_TO_ISSUE = "ready_to_issue", "Ready to Issue"
-    ISSUED = "issued", "Issued"
-    FINALED = "finaled", "Finaled"
-    EXPIRED = "expired", "Expired"
-    CANCELLED = "cancelled", "Cancelled"
+    RETURNED = "returned", pgettext_lazy("permit status", "Returned for Correction")
+    IN_REVIEW = "in_review", pgettext_lazy("permit status", "In Review")
+    PENDING_APPROVAL = "pending_approval", pgettext_lazy("permit status", "Pending Approval")
+    READY_TO_ISSUE = "ready_to_issue", pgettext_lazy("permit status", "Ready to Issue")
+    ISSUED = "issued", pgettext_lazy("permit status", "Issued")
+    FINALED = "finaled", pgettext_lazy("permit status", "Finaled")
+    EXPIRED = "expired", pgettext_lazy("permit status", "Expired")
+    CANCELLED = "cancelled", pgettext_lazy("permit status", "Cancelled")
 
 
 # Statuses in which a permit is still alive: on the dashboard's "My Active Permits".
@@ -162,14 +172,14 @@ class Permit(StatusMachine):
     }
 
     number = models.CharField(
-        "permit number",
+        gettext_lazy("permit number"),
         max_length=30,
         unique=True,
         validators=[PERMIT_NUMBER],
-        help_text="Upper case, e.g. RES24-0150.",
+        help_text=gettext_lazy("Upper case, e.g. RES24-0150."),
     )
     permit_type = models.ForeignKey(PermitType, on_delete=models.PROTECT, related_name="permits")
-    description = models.TextField("work description", blank=True)
+    description = models.TextField(gettext_lazy("work description"), blank=True)
     status = models.CharField(
         max_length=20, choices=PermitStatus, default=PermitStatus.SUBMITTED, db_index=True
     )
@@ -179,7 +189,7 @@ class Permit(StatusMachine):
     unit = models.CharField(max_length=30, blank=True)
     city = models.CharField(max_length=100, blank=True)
     state = models.CharField(max_length=2, blank=True)
-    zip_code = models.CharField("ZIP", max_length=10, blank=True)
+    zip_code = models.CharField(gettext_lazy("ZIP"), max_length=10, blank=True)
     parcel_number = models.CharField(max_length=40, blank=True)
     # What address search matches against: the street address in capitals, kept by the
     # database itself so every way a permit is written (forms, imports, COPY) has it right.
@@ -222,12 +232,12 @@ class Permit(StatusMachine):
             models.CheckConstraint(
                 condition=Q(valuation__gte=0),
                 name="permit_valuation_gte_0",
-                violation_error_message="The valuation cannot be negative.",
+                violation_error_message=gettext_lazy("The valuation cannot be negative."),
             ),
             models.CheckConstraint(
                 condition=Q(number=Upper("number")),
                 name="permit_number_upper_case",
-                violation_error_message="Permit numbers are upper case.",
+                violation_error_message=gettext_lazy("Permit numbers are upper case."),
             ),
         ]
 
@@ -249,7 +259,7 @@ class Permit(StatusMachine):
         return ", ".join(part for part in (self.address, self.city, city_line) if part)
 
     def describe(self) -> str:
-        return f"Permit {self.number}"
+        return _("Permit %(number)s") % {"number": self.number}
 
     def manual_moves_from(self, status: str) -> frozenset[str]:
         # Returned and resubmitted go with the application's own moves (intake's reasons, the
@@ -262,7 +272,8 @@ class Permit(StatusMachine):
     def check_move(self, previous: str, status: str, context: dict) -> None:
         if status == PermitStatus.RETURNED and not (context.get("note") or "").strip():
             raise InvalidPermitStatusMove(
-                f"Permit {self.number} is returned for correction only with the reasons."
+                _("Permit %(number)s is returned for correction only with the reasons.")
+                % {"number": self.number}
             )
         if (
             status == PermitStatus.ISSUED
@@ -270,7 +281,8 @@ class Permit(StatusMachine):
             and self.fees.filter(status=FeeStatus.DUE).exists()
         ):
             raise InvalidPermitStatusMove(
-                f"Permit {self.number} has fees due: it is issued once they are paid or waived."
+                _("Permit %(number)s has fees due: it is issued once they are paid or waived.")
+                % {"number": self.number}
             )
         if (
             status == PermitStatus.ISSUED
@@ -278,7 +290,8 @@ class Permit(StatusMachine):
             and (missing := issue_blockers(self))
         ):
             raise InvalidPermitStatusMove(
-                f"Permit {self.number} is not issued yet: " + "; ".join(missing) + "."
+                _("Permit %(number)s is not issued yet: %(missing)s.")
+                % {"number": self.number, "missing": "; ".join(str(reason) for reason in missing)}
             )
 
     @property
@@ -319,12 +332,12 @@ class PermitLicense(models.Model):
     applied_on = models.DateField(null=True, editable=False)
 
     class Meta:
-        verbose_name = "license professional"
+        verbose_name = gettext_lazy("license professional")
         constraints = [
             models.UniqueConstraint(
                 fields=["permit", "license"],
                 name="permit_license_unique",
-                violation_error_message="This license is already on this permit.",
+                violation_error_message=gettext_lazy("This license is already on this permit."),
             ),
         ]
         indexes = [
@@ -339,7 +352,7 @@ class PermitLicense(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.license} on {self.permit}"
+        return _("%(license)s on %(permit)s") % {"license": self.license, "permit": self.permit}
 
 
 class LicenseFeesDue(models.Model):
@@ -352,11 +365,14 @@ class LicenseFeesDue(models.Model):
     amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
 
     class Meta:
-        verbose_name = "fees due per license"
-        verbose_name_plural = "fees due per license"
+        verbose_name = gettext_lazy("fees due per license")
+        verbose_name_plural = gettext_lazy("fees due per license")
 
     def __str__(self) -> str:
-        return f"Fees due on license {self.license_id}: {self.amount}"
+        return _("Fees due on license %(license)s: %(amount)s") % {
+            "license": self.license_id,
+            "amount": self.amount,
+        }
 
 
 class LicensePermitCount(models.Model):
@@ -373,13 +389,15 @@ class LicensePermitCount(models.Model):
     permits = models.IntegerField(default=0)
 
     class Meta:
-        verbose_name = "permits per license and status"
-        verbose_name_plural = "permits per license and status"
+        verbose_name = gettext_lazy("permits per license and status")
+        verbose_name_plural = gettext_lazy("permits per license and status")
         constraints = [
             models.UniqueConstraint(
                 fields=["license", "status"],
                 name="license_permit_count",
-                violation_error_message="This license already has a count for this status.",
+                violation_error_message=gettext_lazy(
+                    "This license already has a count for this status."
+                ),
             ),
         ]
 
@@ -404,7 +422,9 @@ class PermitNumberSequence(models.Model):
             models.UniqueConstraint(
                 fields=["prefix", "year"],
                 name="permit_number_sequence_unique",
-                violation_error_message="This prefix already has a sequence for this year.",
+                violation_error_message=gettext_lazy(
+                    "This prefix already has a sequence for this year."
+                ),
             ),
         ]
 
@@ -433,12 +453,17 @@ class PermitCard(models.Model):
             models.UniqueConstraint(
                 fields=["permit", "revision"],
                 name="permit_card_revision_unique",
-                violation_error_message="This permit already has a card of this revision.",
+                violation_error_message=gettext_lazy(
+                    "This permit already has a card of this revision."
+                ),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.permit.number} card Rev {self.revision}"
+        return _("%(number)s card Rev %(revision)s") % {
+            "number": self.permit.number,
+            "revision": self.revision,
+        }
 
     @property
     def download_name(self) -> str:

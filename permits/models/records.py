@@ -6,6 +6,8 @@ from pathlib import PurePath
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from .permits import Permit
 
@@ -28,7 +30,9 @@ class Collection(models.Model):
                 "owner",
                 Lower("name"),
                 name="collection_name_unique_per_owner",
-                violation_error_message="You already have a collection with this name.",
+                violation_error_message=gettext_lazy(
+                    "You already have a collection with this name."
+                ),
             ),
         ]
 
@@ -47,21 +51,24 @@ class CollectionItem(models.Model):
             models.UniqueConstraint(
                 fields=["collection", "permit"],
                 name="collection_item_unique",
-                violation_error_message="This permit is already in this collection.",
+                violation_error_message=gettext_lazy("This permit is already in this collection."),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.permit_id} in {self.collection_id}"
+        return _("%(permit)s in %(collection)s") % {
+            "permit": self.permit_id,
+            "collection": self.collection_id,
+        }
 
 
 class ContactType(models.TextChoices):
-    APPLICANT = "applicant", "Applicant"
-    CONTACT = "contact", "Contact"
-    OWNER = "owner", "Owner"
-    GENERAL_CONTRACTOR = "general_contractor", "General Contractor"
-    SUBCONTRACTOR = "subcontractor", "Subcontractor"
-    PROJECT_MANAGER = "project_manager", "Project Manager"
+    APPLICANT = "applicant", pgettext_lazy("contact type", "Applicant")
+    CONTACT = "contact", pgettext_lazy("contact type", "Contact")
+    OWNER = "owner", pgettext_lazy("contact type", "Owner")
+    GENERAL_CONTRACTOR = "general_contractor", pgettext_lazy("contact type", "General Contractor")
+    SUBCONTRACTOR = "subcontractor", pgettext_lazy("contact type", "Subcontractor")
+    PROJECT_MANAGER = "project_manager", pgettext_lazy("contact type", "Project Manager")
 
 
 class PermitContact(models.Model):
@@ -86,13 +93,19 @@ class PermitContact(models.Model):
             models.UniqueConstraint(
                 fields=["permit", "user"],
                 name="permit_contact_unique",
-                violation_error_message="This person is already a contact on this permit.",
+                violation_error_message=gettext_lazy(
+                    "This person is already a contact on this permit."
+                ),
             ),
         ]
         indexes = [models.Index(fields=["user", "permit"], name="permitcontact_user")]
 
     def __str__(self) -> str:
-        return f"{self.user} ({self.get_contact_type_display()}) on {self.permit}"
+        return _("%(user)s (%(type)s) on %(permit)s") % {
+            "user": self.user,
+            "type": self.get_contact_type_display(),
+            "permit": self.permit,
+        }
 
 
 def document_path(instance: "PermitDocument", filename: str) -> str:
@@ -111,7 +124,7 @@ class PermitDocument(models.Model):
     original_name = models.CharField(max_length=200)
     # What it is, when it is a document the permit needs before issuance ("REScheck energy
     # compliance"): chosen as it is uploaded, it meets that need (permits.checks).
-    kind = models.CharField("document", max_length=100, blank=True)
+    kind = models.CharField(gettext_lazy("document"), max_length=100, blank=True)
     content_type = models.CharField(max_length=40)
     size = models.PositiveBigIntegerField()
     uploaded_by = models.ForeignKey(
