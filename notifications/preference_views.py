@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from licenses.models import Contractor
 from policy.businesses import can_manage_business
 
-from .catalogue import Channel
+from .catalogue import STAFF, Channel
 from .forms import TimingsForm
 from .preferences import (
     BUSINESS_USERS,
@@ -55,6 +55,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
     texts = Channel.SMS in channels()
     has_number = texts and user.pk in sms_numbers([user.pk])
     initial, sources = user_timings(user)
+    audience = audience_of(user)
     form = TimingsForm(
         request.POST if request.method == "POST" else None,
         initial=initial,
@@ -71,7 +72,12 @@ def preferences(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/preferences.html",
-        {"texts": texts, "has_number": has_number, **_tables(form, audience_of(user))},
+        {
+            "texts": texts,
+            "has_number": has_number,
+            "staff": audience.side == STAFF,
+            **_tables(form, audience),
+        },
         status=400 if form.is_bound and form.errors else 200,
     )
 

@@ -350,6 +350,7 @@ def test_a_staff_member_sees_the_rows_of_their_work(client):
     assert "An inspection was requested" not in rows
     who = page.split('id="who-heading"')[1]
     assert "the intake clerks" in who
+    assert "Business default" not in page  # staff have no business
 
     inspector = make_inspector("inspector").user
     client.force_login(inspector)
