@@ -7,12 +7,13 @@ events on one permit within a few minutes, a daily digest), with its delivery st
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .catalogue import Channel, Group, Timing
+from .catalogue import Channel, Group, Timing, check_timing
 
 
 class Choice(models.Model):
@@ -26,6 +27,16 @@ class Choice(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean(self) -> None:
+        """Only the timings the channel offers (catalogue.CHANNEL_TIMINGS): no daily digest in
+        the portal or of texts."""
+        super().clean()
+        if self.channel in Channel.values and self.timing:
+            try:
+                check_timing(self.channel, self.timing)
+            except ValidationError as error:
+                raise ValidationError({"timing": error.messages}) from None
 
 
 class Preference(Choice):

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -24,7 +25,7 @@ from core.mail import render_email
 from core.models import Event
 from permits.models import Permit
 
-from .catalogue import DEFAULT_TIMING, RULES, Channel, Rule, Timing
+from .catalogue import DEFAULT_TIMING, RULES, Channel, Group, Rule, Timing, check_timing, timing_on
 from .models import AddressOptOut, BusinessDefault, Message, MessageState, Notice, Preference
 
 logger = logging.getLogger("portal.notifications")
@@ -89,39 +90,80 @@ def _people(to: Iterable[Any], roles: Iterable[str]) -> list[Recipient]:
 # Preferences -------------------------------------------------------------------------------------
 
 
-def timings_for(user_ids: Iterable[int], group: str) -> dict[int, dict[str, str]]:
+# Where a person's timing comes from: their own choice, their business's Manager's default, or
+# the portal's.
+OWN = "own"
+BUSINESS = "business"
+PORTAL = "portal"
+
+
+@dataclass(frozen=True)
+class Effective:
+    """A user's timing on one channel for one group as `notify` uses it, and where it comes
+    from (OWN, BUSINESS: `business_id`'s default, PORTAL)."""
+
+    timing: str
+    source: str
+    business_id: int | None = None
+
+
+def effective_timings(user_ids: Iterable[int], group: str) -> dict[int, dict[str, Effective]]:
     """Each user's timing on each channel for a group: their own choice, else the default
-    their business's Manager set (the most their businesses ask for), else the portal's."""
+    their business's Manager set (the most their businesses ask for), else the portal's. A
+    timing kept from before its channel stopped offering it counts as `timing_on` says."""
     user_ids = list(set(user_ids))
     chosen: dict[int, dict[str, str]] = {pk: {} for pk in user_ids}
     for user_id, channel, timing in Preference.objects.filter(
         user_id__in=user_ids, group=group
     ).values_list("user_id", "channel", "timing"):
-        chosen[user_id][channel] = timing
+        chosen[user_id][channel] = timing_on(channel, timing)
     by_business = BusinessDefault.objects.filter(
         group=group,
         contractor__memberships__user_id__in=user_ids,
-    ).values_list("contractor__memberships__user_id", "channel", "timing")
+    ).values_list("contractor__memberships__user_id", "channel", "timing", "contractor_id")
     rank = {Timing.OFF: 0, Timing.DIGEST: 1, Timing.NOW: 2}
-    business: dict[int, dict[str, str]] = {}
-    for user_id, channel, timing in by_business:
+    business: dict[int, dict[str, Effective]] = {}
+    # The most any of their businesses asks for (between equals, the first business).
+    for user_id, channel, timing, contractor_id in by_business.order_by("contractor_id"):
+        timing = timing_on(channel, timing)
         mine = business.setdefault(user_id, {})
-        if rank[timing] >= rank.get(mine.get(channel, Timing.OFF), 0):
-            mine[channel] = timing
+        known = mine.get(channel)
+        if known is None or rank[timing] > rank[known.timing]:
+            mine[channel] = Effective(timing, BUSINESS, contractor_id)
+    found: dict[int, dict[str, Effective]] = {}
+    for pk in user_ids:
+        found[pk] = {}
+        for channel in Channel.values:
+            if channel in chosen[pk]:
+                found[pk][channel] = Effective(chosen[pk][channel], OWN)
+            else:
+                found[pk][channel] = business.get(pk, {}).get(channel) or Effective(
+                    DEFAULT_TIMING[channel], PORTAL
+                )
+    return found
+
+
+def timings_for(user_ids: Iterable[int], group: str) -> dict[int, dict[str, str]]:
+    """Each user's timing on each channel for a group ({user id: {channel: timing}}), as
+    `effective_timings` finds it."""
     return {
-        pk: {
-            channel: chosen[pk].get(channel)
-            or business.get(pk, {}).get(channel)
-            or DEFAULT_TIMING[channel]
-            for channel in Channel.values
-        }
-        for pk in user_ids
+        pk: {channel: effective.timing for channel, effective in channels.items()}
+        for pk, channels in effective_timings(user_ids, group).items()
     }
+
+
+def _checked(choices: dict[tuple[str, str], str]) -> None:
+    for (group, channel), timing in choices.items():
+        if group not in Group.values:
+            raise ValidationError(f"There is no group {group!r}.")
+        check_timing(channel, timing)
 
 
 def preferences_save(*, user, choices: dict[tuple[str, str], str]) -> None:
     """Save a user's choices ({(group, channel): timing}); what cannot be turned off is not a
-    choice."""
+    choice. A timing the channel does not offer (a daily digest of texts) is refused
+    (ValidationError), nothing saved."""
+    _checked(choices)
     with transaction.atomic():
         for (group, channel), timing in choices.items():
             Preference.objects.update_or_create(
@@ -130,7 +172,9 @@ def preferences_save(*, user, choices: dict[tuple[str, str], str]) -> None:
 
 
 def business_defaults_save(*, contractor, by, choices: dict[tuple[str, str], str]) -> None:
-    """A Manager's defaults for the business's users ({(group, channel): timing})."""
+    """A Manager's defaults for the business's users ({(group, channel): timing}), checked as
+    `preferences_save` checks a user's."""
+    _checked(choices)
     with transaction.atomic():
         for (group, channel), timing in choices.items():
             BusinessDefault.objects.update_or_create(

@@ -1,7 +1,8 @@
 """Signed out, from an email's links (notifications.unsubscribe): the one-click unsubscribe
 (RFC 8058: a mail provider POSTs it, with no cookies; a person sees a page with a button, as
 link scanners follow every GET) and Choose what you receive (each group's email for that
-recipient). The link's signed token is the permission: whoever is signed in does not matter."""
+recipient). The link's signed token is the permission: whoever is signed in does not matter.
+Both are about email: they say how texts stop (reply STOP, or the Text messages page)."""
 
 from django import forms
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from .catalogue import Group, Timing
+from .sms.providers import provider
 from .unsubscribe import (
     Holder,
     LinkNotValid,
@@ -30,6 +32,11 @@ def _not_valid(request: HttpRequest, error: LinkNotValid) -> HttpResponse:
     return render(
         request, "notifications/link_not_valid.html", {"error": str(error)}, status=error.status
     )
+
+
+def _texts(holder: Holder) -> bool:
+    """Whether the page says how texts stop: the city sends them, and only to an account."""
+    return holder.is_user and provider() is not None
 
 
 def _signed_in_preferences() -> str:
@@ -62,6 +69,7 @@ def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
             "done": done,
             "groups": [labels[group] for group in groups],
             "always": [reason for group in groups for reason in always_sent(group)],
+            "texts": _texts(holder),
             "choices_url": reverse(
                 "notifications:email_choices",
                 args=[preferences_token(recipient=holder.recipient)],
@@ -106,6 +114,11 @@ def email_choices_view(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "notifications/email_choices.html",
-        {"holder": holder, "form": form, "signed_in_url": _signed_in_preferences()},
+        {
+            "holder": holder,
+            "form": form,
+            "signed_in_url": _signed_in_preferences(),
+            "texts": _texts(holder),
+        },
         status=400 if form.is_bound else 200,
     )

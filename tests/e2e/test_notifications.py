@@ -91,3 +91,22 @@ def test_a_manager_sets_the_business_defaults_from_account_management(page, live
     assert list(BusinessDefault.objects.values_list("group", "channel", "timing")) == [
         ("fees", "sms", "now")
     ]
+    # Each line says where its value comes from, read with its choice; texts have no digest.
+    texts = page.get_by_label("Fees and payments: Text message")
+    expect(texts).to_have_accessible_description("Chosen for the business")
+    expect(texts.locator("option")).to_have_text(["At once", "Off"])
+    expect(page.get_by_label("Fees and payments: In the portal").locator("option")).to_have_text(
+        ["On", "Off"]
+    )
+    # The Manager's own page: the business's default, marked as such, until they choose.
+    page.goto(live_server.url + reverse("notifications:preferences"))
+    mine = page.get_by_label("Fees and payments: Text message")
+    expect(mine).to_have_value("now")
+    expect(mine).to_have_accessible_description(
+        re.compile(r"Business default \(Lincoln Builders LLC\)$")
+    )
+    mine.select_option(label="Off")
+    page.get_by_role("button", name="Save preferences").click()
+    expect(page.get_by_label("Fees and payments: Text message")).to_have_accessible_description(
+        re.compile(r"Your choice$")
+    )

@@ -364,3 +364,37 @@ def test_signed_out_choices_refuse_a_bad_token_and_a_bad_choice(contact):
     assert bad.status_code == 400
     assert "Select a valid choice" in bad.text
     assert not AddressOptOut.objects.exists()
+
+
+# Text messages -----------------------------------------------------------------------------------
+
+
+def test_the_signed_out_pages_say_how_texts_stop_and_link_the_text_messages_page(
+    permit, contact, settings
+):
+    """From the newcomer walk: both pages change email only and said nothing of texts."""
+    tell("permit.finaled", permit, [contact])
+    (email,) = sent_to(contact.email)
+    unsubscribe = path_of(email.extra_headers["List-Unsubscribe"])
+    choices = path_of(footer_link(email, "Choose what you receive"))
+    phone = f'<a href="{reverse("notifications:phone")}">Text messages</a>'
+    pages = {
+        "unsubscribe": Client().get(unsubscribe).text,
+        "unsubscribed": Client().post(unsubscribe, {"List-Unsubscribe": "One-Click"}).text,
+        "choices": Client().get(choices).text,
+    }
+    for name, page in pages.items():
+        assert "Text messages are not changed here" in page, name
+        assert "reply <strong>STOP</strong> to any text from us" in page, name
+        assert phone in page, name
+    assert "in the portal and your text messages stay as they were" in pages["unsubscribed"]
+
+    # A city that sends no texts, and an address without an account (never texted): no word.
+    settings.SMS_PROVIDER = ""
+    assert "STOP" not in Client().get(unsubscribe).text
+    assert "STOP" not in Client().get(choices).text
+    settings.SMS_PROVIDER = "offline"
+    tell("permit.finaled", permit, [OWNER_ADDRESS], roles=[OWNER])
+    (owners,) = sent_to(OWNER_ADDRESS)
+    assert "STOP" not in Client().get(path_of(owners.extra_headers["List-Unsubscribe"])).text
+    assert "STOP" not in Client().get(path_of(footer_link(owners, "Choose what you receive"))).text
