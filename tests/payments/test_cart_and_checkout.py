@@ -273,3 +273,25 @@ def test_a_cart_filled_before_the_pay_role_was_taken_pays_nothing(
     with pytest.raises(PaymentError):
         payment_start(user=payer, method=choice, provider=choice, key=uuid.uuid4())
     assert not Payment.objects.exists()
+
+
+def test_a_checkout_key_another_payer_used_is_refused_with_a_word(license, two_permits):
+    """A key is one click's: another payer's form bearing it starts nothing, and is told where
+    to look (the payment's own words, not the deposit's)."""
+    import uuid
+
+    from payments.exceptions import PaymentError
+    from payments.services.checkout import payment_start
+
+    (_, first_fees), (_, second_fees) = two_permits
+    first, second = (contractor_user(license, can_pay=True) for _ in range(2))
+    CartLine.objects.bulk_create([CartLine(user=first, fee=fee) for fee in first_fees])
+    CartLine.objects.bulk_create([CartLine(user=second, fee=fee) for fee in second_fees])
+    key = uuid.uuid4()
+    started, _ = payment_start(user=first, method="offline", provider="offline", key=key)
+    with pytest.raises(
+        PaymentError,
+        match=r"^This payment was already started\. Open your cart to see where it stands\.$",
+    ):
+        payment_start(user=second, method="offline", provider="offline", key=key)
+    assert list(Payment.objects.all()) == [started]
