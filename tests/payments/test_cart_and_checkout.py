@@ -295,3 +295,28 @@ def test_a_checkout_key_another_payer_used_is_refused_with_a_word(license, two_p
     ):
         payment_start(user=second, method="offline", provider="offline", key=key)
     assert list(Payment.objects.all()) == [started]
+
+
+def test_a_fee_another_payment_holds_is_refused_in_words_that_say_wait(license):
+    """Two payers with the same fee who pay at once: the second waited for the first one's fee
+    locks and found the fee still due (the first payment is not paid yet), so its lines meet the
+    first payment's. It is told to wait or start again, never shown an error page."""
+    import uuid
+
+    from payments.exceptions import PaymentError
+    from payments.services.checkout import payment_create
+
+    _, fees = permit_with_fees(license, "30.00")
+    first, second = (contractor_user(license, can_pay=True) for _ in range(2))
+    held = payment_create(
+        user=first, method="offline", provider="offline", fees=fees, key=uuid.uuid4()
+    )
+    with pytest.raises(
+        PaymentError,
+        match=r"^Some of these fees are in a payment being processed\. Wait for it to finish, "
+        r"or start again from your cart\.$",
+    ):
+        payment_create(
+            user=second, method="offline", provider="offline", fees=fees, key=uuid.uuid4()
+        )
+    assert [line.payment for line in fees[0].payment_lines.all()] == [held]
