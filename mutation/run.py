@@ -130,6 +130,18 @@ MODULES = [
         ],
     ),
     Module(
+        "checkout",
+        "payments/services/checkout.py",
+        [
+            "tests/payments/test_cart_and_checkout.py",
+            "tests/payments/test_trust.py",
+            "tests/payments/test_trust_deposits.py",
+            "tests/payments/test_money_safety.py",
+            "tests/payments/test_confirm_rules.py",
+        ],
+        functions=["payment_row_create", "payment_create"],
+    ),
+    Module(
         "confirm",
         "payments/services/confirm.py",
         [

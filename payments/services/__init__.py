@@ -2,7 +2,8 @@
 
 - `cart`: Pay Fees Due, remove a permit, clean lines whose fees are not payable any more;
 - `checkout`: start a payment of the whole cart (locks its fees), close the user's older open
-  ones, and hand the payer to the provider chosen;
+  ones, and hand the payer to the provider chosen; `payment_row_create` makes the payment itself
+  (convenience fee, total, idempotency key) for a cart and for a deposit online alike;
 - `confirm`: `payment_confirm`, the one way a payment becomes paid, and the other state writes
   every provider shares (release, processing);
 - `trust`: pay from a trust account, staff deposits and adjustments, the refund credit;

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
@@ -34,6 +35,41 @@ def lock_due_fees(fee_ids: Iterable[int]) -> list[Fee]:
     return fees
 
 
+def payment_row_create(
+    *,
+    user,
+    method: str,
+    provider: str,
+    amount: Decimal,
+    key: uuid.UUID,
+    key_taken: str,
+    account: TrustAccount | None = None,
+    deposit_to: TrustAccount | None = None,
+) -> Payment:
+    """The payment itself, for a cart's fees or a deposit: `amount` plus the convenience fee of
+    the way to pay, under the click's idempotency key. `key_taken` is what the payer is told when
+    that key started a payment already (each flow says where to look); `account` is the trust
+    account that pays, `deposit_to` the one a deposit is credited to."""
+    surcharge = convenience_fee(method, amount)
+    try:
+        with transaction.atomic():
+            return Payment.objects.create(
+                user=user,
+                method=method,
+                provider=provider,
+                fees_total=amount,
+                convenience_fee=surcharge,
+                total=amount + surcharge,
+                idempotency_key=key,
+                trust_account=account,
+                deposit_to=deposit_to,
+            )
+    except IntegrityError:
+        # The key of this click is taken: by another click of the same form that got here
+        # first (found again after the locks, so rare), or a form used before.
+        raise PaymentError(key_taken) from None
+
+
 def payment_create(
     *,
     user,
@@ -46,26 +82,15 @@ def payment_create(
     """The payment and its lines, the fees already locked by the caller's transaction."""
     if not fees:
         raise PaymentError("Your cart is empty.")
-    fees_total = sum((fee.amount for fee in fees), ZERO)
-    surcharge = convenience_fee(method, fees_total)
-    try:
-        with transaction.atomic():
-            payment = Payment.objects.create(
-                user=user,
-                method=method,
-                provider=provider,
-                fees_total=fees_total,
-                convenience_fee=surcharge,
-                total=fees_total + surcharge,
-                idempotency_key=key,
-                trust_account=account,
-            )
-    except IntegrityError:
-        # The key of this click is taken: by another click of the same form that got here
-        # first (found again after the locks, so rare), or a form used before.
-        raise PaymentError(
-            "This payment was already started. Open your cart to see where it stands."
-        ) from None
+    payment = payment_row_create(
+        user=user,
+        method=method,
+        provider=provider,
+        amount=sum((fee.amount for fee in fees), ZERO),
+        key=key,
+        key_taken="This payment was already started. Open your cart to see where it stands.",
+        account=account,
+    )
     numbers = dict(
         Fee.objects.filter(pk__in=[fee.pk for fee in fees]).values_list("pk", "permit__number")
     )

@@ -4,7 +4,7 @@ account row, checks the balance and writes its entry in one transaction."""
 import uuid
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from core.events import event_record
 from licenses.models import Contractor
@@ -24,13 +24,18 @@ from ..models import (
 from ..selectors import (
     CENT,
     cart_for,
-    convenience_fee,
     trust_accounts_for,
     trust_balance,
     trust_refusal,
 )
 from .cart import cart_clean
-from .checkout import existing_payment, expire_open_payments, lock_due_fees, payment_create
+from .checkout import (
+    existing_payment,
+    expire_open_payments,
+    lock_due_fees,
+    payment_create,
+    payment_row_create,
+)
 from .confirm import payment_confirm
 from .refunds import lock_refundable, refund_record
 
@@ -231,23 +236,17 @@ def _trust_deposit_start(
     if found is not None:
         return found, False
     account, _ = TrustAccount.objects.get_or_create(contractor=contractor)
-    surcharge = convenience_fee(method, amount)
-    try:
-        with transaction.atomic():
-            payment = Payment.objects.create(
-                user=user,
-                method=method,
-                provider=provider,
-                fees_total=amount,
-                convenience_fee=surcharge,
-                total=amount + surcharge,
-                idempotency_key=key,
-                deposit_to=account,
-            )
-    except IntegrityError:
-        raise PaymentError(
+    payment = payment_row_create(
+        user=user,
+        method=method,
+        provider=provider,
+        amount=amount,
+        key=key,
+        key_taken=(
             "This deposit was already started. Open the trust account to see where it stands."
-        ) from None
+        ),
+        deposit_to=account,
+    )
     return payment, True
 
 

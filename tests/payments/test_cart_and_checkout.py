@@ -273,3 +273,50 @@ def test_a_cart_filled_before_the_pay_role_was_taken_pays_nothing(
     with pytest.raises(PaymentError):
         payment_start(user=payer, method=choice, provider=choice, key=uuid.uuid4())
     assert not Payment.objects.exists()
+
+
+def test_a_checkout_key_another_payer_used_is_refused_with_a_word(license, two_permits):
+    """A key is one click's: another payer's form bearing it starts nothing, and is told where
+    to look (the payment's own words, not the deposit's)."""
+    import uuid
+
+    from payments.exceptions import PaymentError
+    from payments.services.checkout import payment_start
+
+    (_, first_fees), (_, second_fees) = two_permits
+    first, second = (contractor_user(license, can_pay=True) for _ in range(2))
+    CartLine.objects.bulk_create([CartLine(user=first, fee=fee) for fee in first_fees])
+    CartLine.objects.bulk_create([CartLine(user=second, fee=fee) for fee in second_fees])
+    key = uuid.uuid4()
+    started, _ = payment_start(user=first, method="offline", provider="offline", key=key)
+    with pytest.raises(
+        PaymentError,
+        match=r"^This payment was already started\. Open your cart to see where it stands\.$",
+    ):
+        payment_start(user=second, method="offline", provider="offline", key=key)
+    assert list(Payment.objects.all()) == [started]
+
+
+def test_a_fee_another_payment_holds_is_refused_in_words_that_say_wait(license):
+    """Two payers with the same fee who pay at once: the second waited for the first one's fee
+    locks and found the fee still due (the first payment is not paid yet), so its lines meet the
+    first payment's. It is told to wait or start again, never shown an error page."""
+    import uuid
+
+    from payments.exceptions import PaymentError
+    from payments.services.checkout import payment_create
+
+    _, fees = permit_with_fees(license, "30.00")
+    first, second = (contractor_user(license, can_pay=True) for _ in range(2))
+    held = payment_create(
+        user=first, method="offline", provider="offline", fees=fees, key=uuid.uuid4()
+    )
+    with pytest.raises(
+        PaymentError,
+        match=r"^Some of these fees are in a payment being processed\. Wait for it to finish, "
+        r"or start again from your cart\.$",
+    ):
+        payment_create(
+            user=second, method="offline", provider="offline", fees=fees, key=uuid.uuid4()
+        )
+    assert [line.payment for line in fees[0].payment_lines.all()] == [held]

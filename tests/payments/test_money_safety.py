@@ -201,7 +201,7 @@ def test_paying_a_fee_already_paid_is_refused(license):
     CartLine.objects.create(user=payer, fee=fees[0])
     CartLine.objects.create(user=colleague, fee=fees[0])
     trust_pay(user=colleague, account=account, key=uuid.uuid4())
-    with pytest.raises(PaymentError, match="cart is empty"):
+    with pytest.raises(PaymentError, match=r"^Your cart is empty\.$"):
         trust_pay(user=payer, account=account, key=uuid.uuid4())
     with pytest.raises(PaymentError, match="already paid"):
         checkout.lock_due_fees([fees[0].pk])

@@ -649,7 +649,7 @@ def test_a_double_clicked_deposit_at_once_makes_one_payment(license, monkeypatch
 
     user = contractor_user(license, can_manage=True)
     key = uuid.uuid4()
-    hold(monkeypatch, trust_services, "convenience_fee", 0.5)
+    hold(monkeypatch, trust_services, "payment_row_create", 0.5)
 
     def click(_):
         return trust_deposit_start(
