@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class ReviewsConfig(AppConfig):
@@ -7,7 +8,7 @@ class ReviewsConfig(AppConfig):
     knows nothing of it."""
 
     name = "reviews"
-    verbose_name = "Plan review"
+    verbose_name = gettext_lazy("Plan review")
 
     def ready(self) -> None:
         from permits.cards import register_card_section
