@@ -20,13 +20,13 @@ class ReviewsConfig(AppConfig):
         from permits.pages import register_permit_page_links, register_permit_page_section
 
         from . import subscribers  # noqa: F401 (the first cycle)
+        from .checks import final_inspection_missing, issuance_missing
         from .selectors import (
             conditions_card_section,
             conditions_page_section,
             issuance_needs_for,
             permit_page_links,
         )
-        from .services import final_inspection_missing, issuance_missing
 
         register_permit_page_links(permit_page_links)
         register_permit_page_section(conditions_page_section)

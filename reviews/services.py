@@ -36,7 +36,6 @@ from .models import (
     OPEN_REVIEW_STATUSES,
     REVIEW_DECISIONS,
     CommentKind,
-    ConditionStage,
     Review,
     ReviewComment,
     ReviewCondition,
@@ -44,7 +43,7 @@ from .models import (
     ReviewDiscipline,
     ReviewStatus,
 )
-from .selectors import APPROVED_STATUSES, issuance_missing_of
+from .selectors import APPROVED_STATUSES
 
 
 def reviewers_of(discipline: ReviewDiscipline):
@@ -221,45 +220,6 @@ def application_approve(*, application: Application, by) -> Permit:
     )
     permit_issue_when_ready(permit=permit, by=by)
     return permit
-
-
-def issuance_documents_missing(application: Application) -> list:
-    """The form's documents needed before issuance that are not in yet (selectors)."""
-    missing = issuance_missing_of([application.permit_id]).get(application.permit_id)
-    return missing.documents if missing else []
-
-
-def issuance_missing(permit: Permit) -> list[str]:
-    """What an application's permit lacks before it is issued: the documents its form needs
-    before issuance, and the conditions of approval to meet before it (permits.issuing)."""
-    missing = issuance_missing_of([permit.pk]).get(permit.pk)
-    if missing is None:
-        return []
-    return [
-        _(
-            "the %(document)s is needed before issuance (upload it as the %(document)s with "
-            "Upload Files on the permit's page)"
-        )
-        % {"document": requirement.name}
-        for requirement in missing.documents
-    ] + [
-        _("the condition “%(condition)s” is to be met before issuance")
-        % {"condition": condition.text[:80]}
-        for condition in missing.conditions
-    ]
-
-
-def final_inspection_missing(permit: Permit) -> list[str]:
-    """The conditions of approval to meet before the permit's final inspection, not met yet."""
-    return [
-        _("the condition “%(condition)s” is to be met first (the permit office marks it met)")
-        % {"condition": condition.text[:80]}
-        for condition in ReviewCondition.objects.filter(
-            review__cycle__application__permit=permit,
-            stage=ConditionStage.BEFORE_FINAL,
-            met_at__isnull=True,
-        )
-    ]
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from permits.document_views import document_file_response
 from permits.models import Permit, PermitStatus
 from policy.permits import can_answer_condition, can_apply, can_upload, can_view_private
 
+from .checks import issuance_documents_missing
 from .forms import ConditionAnswerForm, CorrectionUploadForm, IssuanceUploadForm
 from .models import CommentKind, ReviewComment, ReviewCondition
 from .selectors import permit_reviews
@@ -27,7 +28,6 @@ from .services import (
     corrections_resubmit,
     cycle_awaiting_corrections,
     issuance_document_upload,
-    issuance_documents_missing,
     unanswered,
 )
 
