@@ -12,6 +12,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from core.admin import StatusMoveAdmin, TabularInline, money
@@ -148,8 +150,11 @@ class ApplicationTemplateAdmin(admin.ModelAdmin):
         else:
             self.message_user(
                 request,
-                f"Published: {template}. {template.permit_type.name} permits are open for online "
-                "application with this form.",
+                _(
+                    "Published: %(form)s. %(permit_type)s permits are open for online "
+                    "application with this form."
+                )
+                % {"form": template, "permit_type": template.permit_type.name},
                 messages.SUCCESS,
             )
         return HttpResponseRedirect(
@@ -161,7 +166,8 @@ class ApplicationTemplateAdmin(admin.ModelAdmin):
         copy = template_new_version(template=template, by=request.user)
         self.message_user(
             request,
-            f"Made {copy} as a draft from version {template.version}: change it, then publish.",
+            _("Made %(form)s as a draft from version %(version)s: change it, then publish.")
+            % {"form": copy, "version": template.version},
             messages.SUCCESS,
         )
         return HttpResponseRedirect(
@@ -180,15 +186,15 @@ class SubmissionInline(TabularInline):
         return False
 
 
-@admin.display(description="days waiting")
+@admin.display(description=gettext_lazy("days waiting"))
 def days_waiting(application: Application) -> str:
     if application.status != ApplicationStatus.SUBMITTED or application.submitted_at is None:
         return "-"
     days = (timezone.now() - application.submitted_at).days
-    return f"{days} day{'s' if days != 1 else ''}"
+    return ngettext("%(days)s day", "%(days)s days", days) % {"days": days}
 
 
-ESTIMATED = money("estimated_fees", "estimated fees", ordering=False)
+ESTIMATED = money("estimated_fees", gettext_lazy("estimated fees"), ordering=False)
 
 
 class ApplicationAdminBase(StatusMoveAdmin):
@@ -301,8 +307,8 @@ class ApplicationAdminBase(StatusMoveAdmin):
         else:
             self.message_user(
                 request,
-                f"Accepted for review: permit {application.permit.number} is In Review; the "
-                "applicant is emailed.",
+                _("Accepted for review: permit %(number)s is In Review; the applicant is emailed.")
+                % {"number": application.permit.number},
                 messages.SUCCESS,
             )
             return self._queue()
@@ -313,7 +319,7 @@ class ApplicationAdminBase(StatusMoveAdmin):
         form = ReturnForm(request.POST)
         if not form.is_valid():
             self.message_user(
-                request, "Give the reasons: the applicant is told them.", messages.ERROR
+                request, _("Give the reasons: the applicant is told them."), messages.ERROR
             )
             return self._back(application)
         try:
@@ -325,7 +331,7 @@ class ApplicationAdminBase(StatusMoveAdmin):
         else:
             self.message_user(
                 request,
-                "Returned as incomplete: the applicant is emailed the reasons.",
+                _("Returned as incomplete: the applicant is emailed the reasons."),
                 messages.SUCCESS,
             )
             return self._queue()
@@ -353,11 +359,11 @@ class ApplicationAdmin(ApplicationAdminBase):
     )
     list_filter = ("status", "template__permit_type")
 
-    @admin.display(description="permit", ordering="permit__number")
+    @admin.display(description=gettext_lazy("permit"), ordering="permit__number")
     def permit_link(self, application):
         return application.permit.number if application.permit_id else "-"
 
-    @admin.display(description="permit type", ordering="template__permit_type__name")
+    @admin.display(description=gettext_lazy("permit type"), ordering="template__permit_type__name")
     def permit_type(self, application):
         return application.template.permit_type.name
 
@@ -388,20 +394,22 @@ class IntakeQueueAdmin(ApplicationAdminBase):
             .order_by("submitted_at", "id")
         )
 
-    @admin.display(description="submission", ordering="submission_count")
+    @admin.display(description=gettext_lazy("submission"), ordering="submission_count")
     def submission(self, application) -> str:
         # A resubmission after a return as incomplete: the clerk checks the reasons were met.
         count = application.submission_count
-        return "First" if count <= 1 else f"Resubmitted ({ordinal(count)})"
+        if count <= 1:
+            return pgettext("submission", "First")
+        return _("Resubmitted (%(ordinal)s)") % {"ordinal": ordinal(count)}
 
-    @admin.display(description="permit", ordering="permit__number")
+    @admin.display(description=gettext_lazy("permit"), ordering="permit__number")
     def permit_number(self, application):
         return application.permit.number if application.permit_id else "-"
 
-    @admin.display(description="permit type", ordering="template__permit_type__name")
+    @admin.display(description=gettext_lazy("permit type"), ordering="template__permit_type__name")
     def permit_type(self, application):
         return application.template.permit_type.name
 
-    @admin.display(description="site")
+    @admin.display(description=gettext_lazy("site"))
     def site(self, application):
         return format_html("{}", application.address)

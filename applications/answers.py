@@ -11,7 +11,12 @@ import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 
-from django.utils.dateformat import format as date_format
+from django import forms
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.money import format_money
 
 from .models import Question, QuestionKind
 
@@ -28,17 +33,17 @@ def as_decimal(raw: str, *, money: bool = False) -> Decimal:
     if money:
         text = text.removeprefix("$")
     if not NUMBER_RE.match(text):
-        raise AnswerError("Enter an amount, e.g. 12500.00." if money else "Enter a number.")
+        raise AnswerError(_("Enter an amount, e.g. 12500.00.") if money else _("Enter a number."))
     try:
         value = Decimal(text)
     except InvalidOperation:  # pragma: no cover (the pattern admits only decimals)
-        raise AnswerError("Enter a number.") from None
+        raise AnswerError(_("Enter a number.")) from None
     if value < 0:
-        raise AnswerError("Enter a number that is not negative.")
+        raise AnswerError(_("Enter a number that is not negative."))
     if value >= Decimal("1e10"):
-        raise AnswerError("That number is larger than any permit's.")
+        raise AnswerError(_("That number is larger than any permit's."))
     if money and value != value.quantize(Decimal("0.01")):
-        raise AnswerError("Enter an amount in dollars and cents.")
+        raise AnswerError(_("Enter an amount in dollars and cents."))
     return value
 
 
@@ -49,7 +54,7 @@ def as_date(raw: str) -> datetime.date:
             return datetime.datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    raise AnswerError("Enter a date, e.g. 2026-06-30.")
+    raise AnswerError(_("Enter a date, e.g. 2026-06-30."))
 
 
 def is_blank(raw) -> bool:
@@ -64,15 +69,18 @@ def check_answer(question: Question, raw) -> None:
         items = raw if isinstance(raw, list) else [raw]
         unknown = [item for item in items if item not in question.options]
         if unknown:
-            raise AnswerError("Choose from the options listed.")
+            raise AnswerError(_("Choose from the options listed."))
         return
     if isinstance(raw, list):
-        raise AnswerError("Give one answer.")
+        raise AnswerError(_("Give one answer."))
     if len(raw) > MAX_ANSWER_LENGTH:
-        raise AnswerError(f"Keep the answer under {MAX_ANSWER_LENGTH:,} characters.")
+        raise AnswerError(
+            _("Keep the answer under %(count)s characters.")
+            % {"count": number_format(MAX_ANSWER_LENGTH, use_l10n=True, force_grouping=True)}
+        )
     if question.kind in (QuestionKind.CHOICE, QuestionKind.YES_NO):
         if raw not in question.options:
-            raise AnswerError("Choose one of the options listed.")
+            raise AnswerError(_("Choose one of the options listed."))
     elif question.kind in (QuestionKind.NUMBER, QuestionKind.MONEY):
         check_limits(question, as_decimal(raw, money=question.kind == QuestionKind.MONEY))
     elif question.kind == QuestionKind.DATE:
@@ -82,10 +90,12 @@ def check_answer(question: Question, raw) -> None:
 def check_limits(question: Question, value: Decimal) -> None:
     """The question's own rules for a number: a whole number, the lowest, the highest."""
     if question.whole_number and value != value.to_integral_value():
-        raise AnswerError("Enter a whole number.")
+        raise AnswerError(_("Enter a whole number."))
     low, high = question.min_value, question.max_value
     if (low is not None and value < low) or (high is not None and value > high):
-        raise AnswerError(f"Enter {question.limits_label[0].lower()}{question.limits_label[1:]}")
+        rule = question.limits_label
+        # "A number from 1 to 10." said as what to do: "Enter a number from 1 to 10."
+        raise AnswerError(_("Enter %(rule)s") % {"rule": rule[0].lower() + rule[1:]})
 
 
 def matches(raw, value: str) -> bool:
@@ -110,18 +120,18 @@ def visible_questions(questions: Iterable[Question], answers: Mapping) -> list[Q
 
 
 # Beside the question, its label is right above: it needs no naming.
-UNANSWERED = "Answer this question."
+UNANSWERED = gettext_lazy("Answer this question.")
 
 
 def problem_named(label: str, problem: str) -> str:
     """A field's problem said away from the field (the list atop a step, the review's list of
     what is missing), naming it whole: “Answer “Is there a new service?”.”, never
     “... service?: Answer this question.”"""
-    if problem in (UNANSWERED, "This field is required."):
-        return f"Answer “{label}”."
+    if problem in (str(UNANSWERED), str(forms.Field.default_error_messages["required"])):
+        return _("Answer “%(question)s”.") % {"question": label}
     if label.rstrip().endswith("?"):
-        return f"“{label}”: {problem}"
-    return f"{label}: {problem}"
+        return _("“%(question)s”: %(problem)s") % {"question": label, "problem": problem}
+    return _("%(field)s: %(problem)s") % {"field": label, "problem": problem}
 
 
 def answer_errors(questions: Iterable[Question], answers: Mapping) -> dict[str, str]:
@@ -132,7 +142,7 @@ def answer_errors(questions: Iterable[Question], answers: Mapping) -> dict[str, 
         raw = answers.get(question.key)
         if is_blank(raw):
             if question.required:
-                errors[question.key] = UNANSWERED
+                errors[question.key] = str(UNANSWERED)
             continue
         try:
             check_answer(question, raw)
@@ -165,17 +175,19 @@ def display_answer(question: Question, raw) -> str:
     text = str(raw).strip()
     if question.kind == QuestionKind.MONEY:
         try:
-            return f"${as_decimal(text, money=True):,.2f}"
+            return format_money(as_decimal(text, money=True))
         except AnswerError:
             return text
     if question.kind == QuestionKind.NUMBER and question.unit:
         return f"{text} {question.unit}"
     if question.kind == QuestionKind.DATE:
         try:
-            # The portal's US dates (01/15/2027), as every other page shows a date.
-            return date_format(as_date(text), "m/d/Y")
+            # The language's short dates (01/15/2027 in English), as every other page shows one.
+            return date_format(as_date(text), "SHORT_DATE_FORMAT")
         except AnswerError:
             return text
+    if question.kind == QuestionKind.YES_NO:
+        return question.option_label(text)
     return text
 
 
@@ -184,9 +196,11 @@ def signature_problem(name: str, full_name: str) -> str:
     full name as their account has it (case and spacing aside). An account with no name to
     compare takes any name."""
     if not name.strip():
-        return "Type your full name to sign."
+        return _("Type your full name to sign.")
     if full_name.strip() and _as_signed(name) != _as_signed(full_name):
-        return f"Sign with your full name as it is on your account: {full_name.strip()}."
+        return _("Sign with your full name as it is on your account: %(name)s.") % {
+            "name": full_name.strip()
+        }
     return ""
 
 

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class ApplicationsConfig(AppConfig):
     name = "applications"
-    verbose_name = "Online applications"
+    verbose_name = gettext_lazy("Online applications")
 
     def ready(self) -> None:
         from permits.pages import register_permit_notices

@@ -5,6 +5,8 @@ these when it is saved, the fee schedule evaluates it."""
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 
 class FeeScheduleError(ValueError):
     """A bracket table that cannot be read. Its message is for the clerk."""
@@ -27,24 +29,32 @@ def parse_brackets(text: str) -> list[Bracket]:
         parts = [part.strip().replace("$", "") for part in line.split(",")]
         if len(parts) != 4:
             raise FeeScheduleError(
-                f"Line {number}: give four numbers, “from, base, rate, step” "
-                "(e.g. 25000, 391.25, 10.10, 1000)."
+                _(
+                    "Line %(number)s: give four numbers, “from, base, rate, step” "
+                    "(e.g. 25000, 391.25, 10.10, 1000)."
+                )
+                % {"number": number}
             )
         try:
             start, base, rate, step = (Decimal(part) for part in parts)
         except InvalidOperation:
             raise FeeScheduleError(
-                f"Line {number}: “{line.strip()}” is not four numbers."
+                _("Line %(number)s: “%(line)s” is not four numbers.")
+                % {"number": number, "line": line.strip()}
             ) from None
         if min(start, base, rate) < 0 or step <= 0:
-            raise FeeScheduleError(f"Line {number}: no negative numbers, and a step above 0.")
+            raise FeeScheduleError(
+                _("Line %(number)s: no negative numbers, and a step above 0.") % {"number": number}
+            )
         if brackets and start <= brackets[-1].start:
-            raise FeeScheduleError(f"Line {number}: rows go from the lowest “from” up.")
+            raise FeeScheduleError(
+                _("Line %(number)s: rows go from the lowest “from” up.") % {"number": number}
+            )
         brackets.append(Bracket(start, base, rate, step))
     if not brackets:
-        raise FeeScheduleError("Give at least one row.")
+        raise FeeScheduleError(_("Give at least one row."))
     if brackets[0].start != 0:
-        raise FeeScheduleError("The first row starts from 0.")
+        raise FeeScheduleError(_("The first row starts from 0."))
     return brackets
 
 

@@ -1,3 +1,5 @@
+from django.utils.translation import gettext as _
+
 from core.status import InvalidStatusMove
 
 
@@ -11,7 +13,8 @@ class ApplicationIncomplete(ApplicationError):
     def __init__(self, missing: list["MissingItem"]):  # noqa: F821 (applications.selectors)
         self.missing = missing
         super().__init__(
-            "The application is not complete: " + "; ".join(item.text for item in missing)
+            _("The application is not complete: %(missing)s")
+            % {"missing": "; ".join(item.text for item in missing)}
         )
 
 

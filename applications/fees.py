@@ -8,7 +8,10 @@ everywhere: staff assess the permit's fees in review.
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from core.money import ZERO, format_money
 
@@ -99,39 +102,67 @@ def _line(
     answers: Mapping,
 ) -> FeeLine:
     if rule.kind == FeeKind.FLAT:
-        return FeeLine(rule.description, rule.amount.quantize(CENT), "flat fee")
+        return FeeLine(rule.description, rule.amount.quantize(CENT), _("flat fee"))
     if rule.kind == FeeKind.VALUATION_RATE:
         if valuation is None:
-            return FeeLine(rule.description, None, needs=_needs(valuation_q, "the valuation"))
+            return FeeLine(rule.description, None, needs=_needs(valuation_q, ""))
         thousands = steps_over(valuation, Decimal(0), THOUSAND)
         amount = max(thousands * rule.rate, rule.minimum)
-        basis = f"{_rate(rule.rate)} per $1,000 of {format_money(valuation)}"
+        values = {
+            "rate": _rate(rule.rate),
+            "valuation": format_money(valuation),
+            "minimum": format_money(rule.minimum),
+        }
         if rule.minimum:
-            basis += f", at least {format_money(rule.minimum)}"
+            basis = _("%(rate)s per $1,000 of %(valuation)s, at least %(minimum)s") % values
+        else:
+            basis = _("%(rate)s per $1,000 of %(valuation)s") % values
         return FeeLine(rule.description, _cents(amount), basis)
     basis_q = by_key.get(rule.basis_key) if rule.basis_key else valuation_q
     value = number_answer(basis_q, answers)
     if value is None:
-        needs = _needs(basis_q, rule.basis_key or "the valuation")
-        return FeeLine(rule.description, None, needs=needs)
+        return FeeLine(rule.description, None, needs=_needs(basis_q, rule.basis_key))
     unit = f" {basis_q.unit}" if basis_q is not None and basis_q.unit else ""
+    count = _number(value) + unit
     if rule.kind == FeeKind.PER_UNIT:
         amount = max(value * rule.amount, rule.minimum)
-        basis = f"{format_money(rule.amount)} each for {value:,}{unit}"
+        basis = _("%(amount)s each for %(count)s") % {
+            "amount": format_money(rule.amount),
+            "count": count,
+        }
         return FeeLine(rule.description, _cents(amount), basis)
     amount = table_amount(parse_brackets(rule.brackets), value)
-    shown = format_money(value) if basis_q is valuation_q else f"{value:,}{unit}"
-    return FeeLine(rule.description, _cents(amount), f"from the table, for {shown}")
+    shown = format_money(value) if basis_q is valuation_q else count
+    return FeeLine(
+        rule.description, _cents(amount), _("from the table, for %(value)s") % {"value": shown}
+    )
 
 
-def _needs(question: Question | None, fallback: str) -> str:
-    return f"Answer “{question.label}”" if question is not None else f"Give {fallback}"
+def _needs(question: Question | None, key: str) -> str:
+    """What a line waits for: the answer to its question (or, with none on the form, the
+    valuation, or the key the rule names)."""
+    if question is not None:
+        return _("Answer “%(question)s”") % {"question": question.label}
+    if key:
+        return _("Give %(key)s") % {"key": key}
+    return _("Give the valuation")
+
+
+def _number(value: Decimal) -> str:
+    """An answer's number in the language's digits: 1,500 (1 500 in French)."""
+    return number_format(value, use_l10n=True, force_grouping=True)
 
 
 def _rate(rate: Decimal) -> str:
     """A rate per $1,000 as the schedule has it, never rounded to the cent: $2.50, $1.005."""
     places = max(2, -rate.normalize().as_tuple().exponent)
-    return f"${rate:,.{places}f}"
+    if places == 2:
+        return format_money(rate)
+    # Finer than a cent: the language's money format, with every place the rate has.
+    cents = rate.quantize(CENT, rounding=ROUND_DOWN)
+    digits = number_format(rate, decimal_pos=places, use_l10n=True, force_grouping=True)
+    shown = number_format(cents, decimal_pos=2, use_l10n=True, force_grouping=True)
+    return format_money(cents).replace(shown, digits, 1)
 
 
 def _cents(amount: Decimal) -> Decimal:

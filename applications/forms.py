@@ -2,6 +2,8 @@
 or not it is valid (a draft never loses anything), and shows each error beside its field."""
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.validators import STATE, ZIP
 from licenses.models import License
@@ -13,45 +15,60 @@ ANSWER_PREFIX = "q_"
 
 
 class LocationForm(forms.Form):
-    street_number = forms.CharField(label="Street number", max_length=20, required=False)
+    street_number = forms.CharField(
+        label=gettext_lazy("Street number"), max_length=20, required=False
+    )
     street_name = forms.CharField(
-        label="Street name",
+        label=gettext_lazy("Street name"),
         max_length=200,
-        help_text="Addresses of the city's permits are offered as you type; a new one is fine.",
+        help_text=gettext_lazy(
+            "Addresses of the city's permits are offered as you type; a new one is fine."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "list": "address-suggestions"}),
     )
-    unit = forms.CharField(label="Unit", max_length=30, required=False)
-    city = forms.CharField(max_length=100, required=False)
-    state = forms.CharField(max_length=2, required=False, validators=[STATE])
-    zip_code = forms.CharField(label="ZIP", max_length=10, required=False, validators=[ZIP])
+    unit = forms.CharField(label=gettext_lazy("Unit"), max_length=30, required=False)
+    city = forms.CharField(label=gettext_lazy("City"), max_length=100, required=False)
+    state = forms.CharField(
+        label=gettext_lazy("State"), max_length=2, required=False, validators=[STATE]
+    )
+    zip_code = forms.CharField(
+        label=gettext_lazy("ZIP"), max_length=10, required=False, validators=[ZIP]
+    )
     parcel_number = forms.CharField(
-        label="Parcel number",
+        label=gettext_lazy("Parcel number"),
         max_length=40,
         required=False,
-        help_text="From the county's records, e.g. 14-26.0-168-084, if you know it.",
+        help_text=gettext_lazy("From the county's records, e.g. 14-26.0-168-084, if you know it."),
     )
 
 
 class PeopleForm(forms.Form):
     license = forms.TypedChoiceField(
-        label="Business and license professional",
+        label=gettext_lazy("Business and license professional"),
         coerce=int,
         empty_value=None,
-        help_text="The license responsible for the work: one of your businesses' active licenses.",
+        help_text=gettext_lazy(
+            "The license responsible for the work: one of your businesses' active licenses."
+        ),
     )
-    owner_name = forms.CharField(label="Property owner's name", max_length=200)
-    owner_email = forms.EmailField(label="Property owner's email", required=False)
+    owner_name = forms.CharField(label=gettext_lazy("Property owner's name"), max_length=200)
+    owner_email = forms.EmailField(label=gettext_lazy("Property owner's email"), required=False)
 
     def __init__(self, *args, licenses: list[License], why: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         if why:  # which of the user's licenses may not apply for this type, and why
             self.fields["license"].help_text = f"{self.fields['license'].help_text} {why}"
         self.fields["license"].choices = [
-            ("", "Choose a license"),
+            ("", _("Choose a license")),
             *(
                 (
                     lic.pk,
-                    f"{lic.holder.business_name}: {lic.license_type.name} license {lic.number}",
+                    _("%(business)s: %(type)s license %(number)s")
+                    % {
+                        "business": lic.holder.business_name,
+                        "type": lic.license_type.name,
+                        "number": lic.number,
+                    },
                 )
                 for lic in licenses
             ),
@@ -59,55 +76,65 @@ class PeopleForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    name = forms.CharField(label="Contact's name", max_length=200, required=False)
+    name = forms.CharField(label=gettext_lazy("Contact's name"), max_length=200, required=False)
     # Not marked required: the contacts box is optional; a contact once begun needs both.
-    email = forms.EmailField(label="Contact's email", required=False)
+    email = forms.EmailField(label=gettext_lazy("Contact's email"), required=False)
     contact_type = forms.ChoiceField(
-        label="Contact type",
-        choices=[("", "Choose"), *ApplicationContact.CONTACT_TYPES],
+        label=gettext_lazy("Contact type"),
+        choices=[("", gettext_lazy("Choose")), *ApplicationContact.CONTACT_TYPES],
         required=False,
     )
 
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("email") and "email" not in self.errors:
-            self.add_error("email", "Give the contact's email.")
+            self.add_error("email", _("Give the contact's email."))
         if not cleaned.get("contact_type"):
-            self.add_error("contact_type", "Choose the contact's type.")
+            self.add_error("contact_type", _("Choose the contact's type."))
         return cleaned
 
 
 def answer_field(question: Question) -> forms.Field:
     """The form field of a question. Fields take any text: the answer is kept as typed and
-    checked by applications.answers (one set of rules for the page and for submitting)."""
-    label = f"{question.label} (required)" if question.required else question.label
+    checked by applications.answers (one set of rules for the page and for submitting). The
+    field's `question_label` is the question's own (its label may say it is required)."""
+    label = (
+        _("%(question)s (required)") % {"question": question.label}
+        if question.required
+        else question.label
+    )
     common = {"label": label, "required": False, "help_text": question.help_text}
     if question.kind == QuestionKind.LONG_TEXT:
-        return forms.CharField(
+        field = forms.CharField(
             widget=forms.Textarea(attrs={"rows": 4}), max_length=MAX_ANSWER_LENGTH, **common
         )
-    if question.kind in (QuestionKind.CHOICE, QuestionKind.YES_NO):
-        return forms.ChoiceField(
-            choices=[(option, option) for option in question.options],
+    elif question.kind in (QuestionKind.CHOICE, QuestionKind.YES_NO):
+        field = forms.ChoiceField(
+            choices=[(option, question.option_label(option)) for option in question.options],
             widget=forms.RadioSelect,
             **common,
         )
-    if question.kind == QuestionKind.MULTIPLE_CHOICE:
-        return forms.MultipleChoiceField(
+    elif question.kind == QuestionKind.MULTIPLE_CHOICE:
+        field = forms.MultipleChoiceField(
             choices=[(option, option) for option in question.options],
             widget=forms.CheckboxSelectMultiple,
             **common,
         )
-    attrs = {}
-    if question.kind == QuestionKind.DATE:
-        attrs = {"type": "date"}
-    elif question.kind in (QuestionKind.NUMBER, QuestionKind.MONEY):
-        attrs = {"inputmode": "numeric" if question.whole_number else "decimal"}
-        rule = question.limits_label or (f"In {question.unit}." if question.unit else "")
-        common["help_text"] = " ".join(part for part in (question.help_text, rule) if part)
-    return forms.CharField(
-        widget=forms.TextInput(attrs=attrs), max_length=MAX_ANSWER_LENGTH, **common
-    )
+    else:
+        attrs = {}
+        if question.kind == QuestionKind.DATE:
+            attrs = {"type": "date"}
+        elif question.kind in (QuestionKind.NUMBER, QuestionKind.MONEY):
+            attrs = {"inputmode": "numeric" if question.whole_number else "decimal"}
+            rule = question.limits_label or (
+                _("In %(unit)s.") % {"unit": question.unit} if question.unit else ""
+            )
+            common["help_text"] = " ".join(part for part in (question.help_text, rule) if part)
+        field = forms.CharField(
+            widget=forms.TextInput(attrs=attrs), max_length=MAX_ANSWER_LENGTH, **common
+        )
+    field.question_label = question.label
+    return field
 
 
 class AnswersForm(forms.Form):
@@ -134,9 +161,9 @@ class AnswersForm(forms.Form):
 
 class DocumentUploadForm(forms.Form):
     requirement = forms.TypedChoiceField(
-        label="Document", coerce=int, empty_value=None, required=False
+        label=gettext_lazy("Document"), coerce=int, empty_value=None, required=False
     )
-    file = forms.FileField(label="File")
+    file = forms.FileField(label=gettext_lazy("File"))
 
     def __init__(
         self, *args, requirements: list[DocumentRequirement], missing: list[int] = (), **kwargs
@@ -144,7 +171,7 @@ class DocumentUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["requirement"].choices = [
             *((req.pk, req.name) for req in requirements),
-            ("", "Other document"),
+            ("", _("Other document")),
         ]
         # The first document still missing is the likely one (never "Other" by default).
         if missing:
@@ -156,13 +183,13 @@ class DocumentUploadForm(forms.Form):
 
 class AttestationForm(forms.Form):
     agree = forms.BooleanField(
-        label=(
+        label=gettext_lazy(
             "I attest that the information in this application is true and complete, and that "
             "I am authorized to apply for this permit on the owner's behalf."
         )
     )
     attestation = forms.CharField(
-        label="Type your full name to sign",
+        label=gettext_lazy("Type your full name to sign"),
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
@@ -172,7 +199,9 @@ class AttestationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.full_name = full_name
         if full_name.strip():
-            self.fields["attestation"].help_text = f"As on your account: {full_name.strip()}."
+            self.fields["attestation"].help_text = _("As on your account: %(name)s.") % {
+                "name": full_name.strip()
+            }
 
     def clean_attestation(self) -> str:
         name = self.cleaned_data["attestation"]
@@ -183,7 +212,7 @@ class AttestationForm(forms.Form):
 
 class ReturnForm(forms.Form):
     reasons = forms.CharField(
-        label="What is missing or wrong (sent to the applicant)",
+        label=gettext_lazy("What is missing or wrong (sent to the applicant)"),
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=4000,
     )

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.addresses import street_address
 from core.sql import Part
@@ -40,13 +42,13 @@ from .models import (
 
 # The wizard's steps, in order: (slug, label).
 STEPS = (
-    ("type", "Type"),
-    ("location", "Location"),
-    ("people", "People"),
-    ("details", "Details"),
-    ("documents", "Documents"),
-    ("fees", "Fees"),
-    ("review", "Review and Submit"),
+    ("type", gettext_lazy("Type")),
+    ("location", gettext_lazy("Location")),
+    ("people", gettext_lazy("People")),
+    ("details", gettext_lazy("Details")),
+    ("documents", gettext_lazy("Documents")),
+    ("fees", gettext_lazy("Fees")),
+    ("review", gettext_lazy("Review and Submit")),
 )
 STEP_SLUGS = tuple(slug for slug, _ in STEPS)
 
@@ -196,24 +198,31 @@ def application_progress(
     """Everything the application lacks before it can be submitted, by step."""
     missing: list[MissingItem] = []
     if not application.street_name.strip():
-        missing.append(MissingItem("location", "Give the site's street address.", "id_street_name"))
+        missing.append(
+            MissingItem("location", _("Give the site's street address."), "id_street_name")
+        )
     if not application.license_id:
         missing.append(
-            MissingItem("people", "Choose the business and license professional.", "id_license")
+            MissingItem("people", _("Choose the business and license professional."), "id_license")
         )
     elif refusal := application.template.permit_type.license_refusal(application.license):
         # Staff may have narrowed the permit type's license types since it was chosen.
         missing.append(MissingItem("people", refusal, "id_license"))
     if not application.owner_name.strip():
-        missing.append(MissingItem("people", "Give the property owner's name.", "id_owner_name"))
+        missing.append(MissingItem("people", _("Give the property owner's name."), "id_owner_name"))
     # What the Location and People steps check as typed (a draft keeps it even when wrong).
     for step, label, value, validator, anchor in (
-        ("location", "State", application.state, STATE, "id_state"),
-        ("location", "ZIP", application.zip_code, ZIP, "id_zip_code"),
-        ("people", "Owner's email", application.owner_email, validate_email, "id_owner_email"),
+        ("location", _("State"), application.state, STATE, "id_state"),
+        ("location", _("ZIP"), application.zip_code, ZIP, "id_zip_code"),
+        ("people", _("Owner's email"), application.owner_email, validate_email, "id_owner_email"),
     ):
         if value.strip() and (problem := _invalid(validator, value.strip())):
-            missing.append(MissingItem(step, f"{label} “{value}”: {problem}", anchor))
+            text = _("%(field)s “%(value)s”: %(problem)s") % {
+                "field": label,
+                "value": value,
+                "problem": problem,
+            }
+            missing.append(MissingItem(step, text, anchor))
     errors = answer_errors(parts.questions, application.answers)
     for question in visible_questions(parts.questions, application.answers):
         if question.key in errors:
@@ -226,20 +235,25 @@ def application_progress(
             missing.append(
                 MissingItem(
                     "details",
-                    f"“{question.label}”: the city changed this question; confirm your answer.",
+                    _("“%(question)s”: the city changed this question; confirm your answer.")
+                    % {"question": question.label},
                     question.key,
                 )
             )
     uploaded = {doc.requirement_id for doc in application.documents.all()}
     for requirement in parts.documents:
         if requirement.needed_to_submit and requirement.pk not in uploaded:
-            text = f"Upload the {requirement.name}."
             if user is not None and not can_upload_to_application(user, application):
-                text += " (Uploading needs the Upload Files role at your business.)"
+                text = _(
+                    "Upload the %(document)s. (Uploading needs the Upload Files role at your "
+                    "business.)"
+                ) % {"document": requirement.name}
+            else:
+                text = _("Upload the %(document)s.") % {"document": requirement.name}
             missing.append(MissingItem("documents", text, f"requirement-{requirement.pk}"))
     if attesting and not application.attestation_name.strip():
         missing.append(
-            MissingItem("review", "Sign the attestation with your full name.", "id_attestation")
+            MissingItem("review", _("Sign the attestation with your full name."), "id_attestation")
         )
     elif attesting:
         # Only its applicant works on an application: the signer (`user`) is them.
@@ -299,10 +313,11 @@ def returned_permit_notices(permit: Permit, user) -> list[PermitNotice]:
     link = None
     if can_work_on_application(user, application):
         url = reverse("applications:step", args=[application.reference, "review"])
-        link = ("Fix and resubmit", url)
+        link = (_("Fix and resubmit"), url)
     return [
         PermitNotice(
-            title=f"Application {application.reference} was returned as incomplete",
+            title=_("Application %(reference)s was returned as incomplete")
+            % {"reference": application.reference},
             text=returned.reasons if returned else "",
             at=returned.decided_at if returned else None,
             link=link,
@@ -389,8 +404,14 @@ def licenses_for_application(user, permit_type: PermitType) -> tuple[list[Licens
     left_out = [lic for lic in licenses if lic not in offered]
     if not left_out:
         return offered, ""
-    names = ", ".join(f"{lic.number} ({lic.license_type.name})" for lic in left_out)
-    why = f"{permit_type.license_rule(accepted)} Not offered: {names}."
+    names = ", ".join(
+        _("%(number)s (%(type)s)") % {"number": lic.number, "type": lic.license_type.name}
+        for lic in left_out
+    )
+    why = _("%(rule)s Not offered: %(licenses)s.") % {
+        "rule": permit_type.license_rule(accepted),
+        "licenses": names,
+    }
     if not offered:
-        why += " Ask the permit office if your business should apply under another license."
+        why += " " + _("Ask the permit office if your business should apply under another license.")
     return offered, why

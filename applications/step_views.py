@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.kept_forms import keeps_typed
@@ -67,15 +69,18 @@ def _after_save(request: HttpRequest, application: Application, step: str, valid
     when what was typed is right (None: the step shows its errors)."""
     action = request.POST.get("action", "")
     if action == "later":
-        messages.success(
-            request,
-            f"Saved. Application {application.reference} is in My Applications"
-            + (
-                f", kept until {application.expires_on:%B %-d, %Y}."
-                if application.expires_on
-                else "."
-            ),
-        )
+        if application.expires_on:
+            text = _(
+                "Saved. Application %(reference)s is in My Applications, kept until %(date)s."
+            ) % {
+                "reference": application.reference,
+                "date": date_format(application.expires_on, _("F j, Y")),
+            }
+        else:
+            text = _("Saved. Application %(reference)s is in My Applications.") % {
+                "reference": application.reference
+            }
+        messages.success(request, text)
         return redirect("applications:mine")
     if action == "back":
         index = STEP_SLUGS.index(step)
@@ -96,7 +101,8 @@ def _error_summary(form) -> list[tuple[str, str]]:
     for name, errors in form.errors.items():
         if name in form.fields:
             bound = form[name]
-            label = (bound.label or name).removesuffix(" (required)")
+            # A question's own words, not its label's "(required)".
+            label = getattr(bound.field, "question_label", None) or bound.label or name
             anchor = bound.id_for_label or bound.auto_id
         else:
             label, anchor = "", ""
@@ -112,19 +118,21 @@ def _error_summary(form) -> list[tuple[str, str]]:
 def step_view(request: HttpRequest, reference: str, step: str) -> HttpResponse:
     application = application_for(request, reference)
     if step not in STEP_SLUGS:
-        raise Http404("No such step.")
+        raise Http404(_("No such step."))
     if not application.is_editable:
         messages.info(
             request,
-            f"Application {application.reference} is {application.get_status_display()}: it "
-            "can no longer be changed.",
+            _("Application %(reference)s is %(status)s: it can no longer be changed.")
+            % {"reference": application.reference, "status": application.get_status_display()},
         )
         return redirect("applications:detail", application.reference)
     if not can_work_on_application(request.user, application):
         messages.error(
             request,
-            "Changing this application needs the Apply role at its business: ask your "
-            "business's manager.",
+            _(
+                "Changing this application needs the Apply role at its business: ask your "
+                "business's manager."
+            ),
         )
         return redirect("applications:detail", application.reference)
     if application.template.status != TemplateStatus.PUBLISHED:
@@ -133,8 +141,11 @@ def step_view(request: HttpRequest, reference: str, step: str) -> HttpResponse:
         if changed:
             messages.warning(
                 request,
-                "The city has updated this application form. Confirm your answers to the "
-                "questions that changed: " + "; ".join(changed) + ".",
+                _(
+                    "The city has updated this application form. Confirm your answers to the "
+                    "questions that changed: %(questions)s."
+                )
+                % {"questions": "; ".join(changed)},
             )
     data = request.POST if request.method == "POST" else getattr(request, "kept_post", None)
     handler = STEP_HANDLERS[step]
@@ -180,7 +191,7 @@ def step_view(request: HttpRequest, reference: str, step: str) -> HttpResponse:
 
 def _kept_notice(request: HttpRequest) -> None:
     if getattr(request, "kept_post", None) is not None:
-        messages.success(request, "What you typed before you were signed out was saved.")
+        messages.success(request, _("What you typed before you were signed out was saved."))
 
 
 def _type_step(request, application, data):
@@ -240,12 +251,12 @@ def _people_step(request, application, data):
         if action.startswith("remove_contact:"):
             contact_id = action.removeprefix("remove_contact:")
             if not contact_id.isdigit():
-                raise Http404("No such contact.")
+                raise Http404(_("No such contact."))
             contact = get_object_or_404(
                 ApplicationContact, pk=int(contact_id), application=application
             )
             application_contact_remove(contact=contact, by=request.user)
-            messages.success(request, f"{contact.email} was removed.")
+            messages.success(request, _("%(email)s was removed.") % {"email": contact.email})
             return redirect(contacts_url)
         # A contact typed in is added with any button (Enter, Save and continue): never lost.
         typed_contact = any(data.get(f"contact-{name}", "").strip() for name in ("name", "email"))
@@ -260,7 +271,9 @@ def _people_step(request, application, data):
                     contact_form.add_error("email", str(error))
                 else:
                     messages.success(
-                        request, f"{contact_form.cleaned_data['email']} was added as a contact."
+                        request,
+                        _("%(email)s was added as a contact.")
+                        % {"email": contact_form.cleaned_data["email"]},
                     )
                     contact_form = ContactForm(prefix="contact")
                     if action == "add_contact":
@@ -307,8 +320,10 @@ def _details_step(request, application, data):
         if tampered:
             messages.warning(
                 request,
-                "Some answers did not match this application's questions and were not kept: "
-                "reload the page if the form looks out of date.",
+                _(
+                    "Some answers did not match this application's questions and were not "
+                    "kept: reload the page if the form looks out of date."
+                ),
             )
         dropped = application_save_answers(
             application=application, by=request.user, answers=typed, keys=set(typed)
@@ -316,8 +331,11 @@ def _details_step(request, application, data):
         for label in dropped:
             messages.info(
                 request,
-                f"Your answer to “{label}” was not kept: that question applies only with "
-                "another answer above it.",
+                _(
+                    "Your answer to “%(question)s” was not kept: that question applies only "
+                    "with another answer above it."
+                )
+                % {"question": label},
             )
         form.is_valid()
         # The rules of applications.answers, on what was kept (a hidden question has none).
@@ -344,6 +362,7 @@ def _details_step(request, application, data):
                     "depends_on": parts.question(question.show_if_key)
                     if question.show_if_key
                     else None,
+                    "depends_value": _depends_value(parts, question),
                 }
                 for question in section_questions
             ],
@@ -351,6 +370,15 @@ def _details_step(request, application, data):
         for title, section_questions in parts.sections.items()
     ]
     return parts, {"form": form, "sections": sections}
+
+
+def _depends_value(parts, question) -> str:
+    """The answer that shows a question, as the page says it ("Yes" in the reader's
+    language)."""
+    controlling = parts.question(question.show_if_key) if question.show_if_key else None
+    if controlling is None:
+        return question.show_if_value
+    return controlling.option_label(question.show_if_value)
 
 
 def _documents_step(request, application, data):

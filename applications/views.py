@@ -11,6 +11,8 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.kept_forms import keeps_typed
@@ -77,7 +79,7 @@ def type_view(request: HttpRequest, code: str) -> HttpResponse:
     the estimate is a link anyone can share)."""
     template = open_template_for(code)
     if template is None:
-        raise Http404("That permit type is not open for online application.")
+        raise Http404(_("That permit type is not open for online application."))
     parts = template_parts(template)
     questions = parts.estimator_questions
     form = EstimatorForm(request.GET or None, questions=questions)
@@ -124,7 +126,7 @@ def _may_apply_for(user, permit_type) -> dict:
 def start_view(request: HttpRequest, code: str) -> HttpResponse:
     template = open_template_for(code)
     if template is None:
-        messages.error(request, "That permit type is not open for online application.")
+        messages.error(request, _("That permit type is not open for online application."))
         return redirect("applications:guide")
     if not (may := _may_apply_for(request.user, template.permit_type))["may_apply"]:
         messages.error(request, may["why_not"])
@@ -136,8 +138,11 @@ def start_view(request: HttpRequest, code: str) -> HttpResponse:
         return redirect("applications:type", code=template.permit_type.code)
     messages.success(
         request,
-        f"Application {application.reference} started. It is saved at every step: come back "
-        "to it from My Applications.",
+        _(
+            "Application %(reference)s started. It is saved at every step: come back to it "
+            "from My Applications."
+        )
+        % {"reference": application.reference},
     )
     return redirect("applications:step", application.reference, "location")
 
@@ -167,7 +172,7 @@ def application_for(request: HttpRequest, reference: str) -> Application:
         reference=reference.upper(),
     )
     if not can_view_application(request.user, application):
-        raise Http404("No such application.")
+        raise Http404(_("No such application."))
     return application
 
 
@@ -205,9 +210,15 @@ def submit(request: HttpRequest, application: Application) -> HttpResponse:
     try:
         submission = application_submit(application=application, by=request.user)
     except ApplicationIncomplete as error:
+        count = len(error.missing)
         messages.error(
             request,
-            f"Not submitted: {len(error.missing)} item(s) still missing, listed below.",
+            ngettext(
+                "Not submitted: %(count)s item(s) still missing, listed below.",
+                "Not submitted: %(count)s item(s) still missing, listed below.",
+                count,
+            )
+            % {"count": count},
         )
         return redirect("applications:step", application.reference, "review")
     except ApplicationError as error:
@@ -216,9 +227,11 @@ def submit(request: HttpRequest, application: Application) -> HttpResponse:
     application.refresh_from_db()
     messages.success(
         request,
-        f"Submitted: permit application {application.permit.number} "
-        f"(submission {submission.number}). The city reviews it for completeness and emails "
-        "you.",
+        _(
+            "Submitted: permit application %(number)s (submission %(submission)s). The city "
+            "reviews it for completeness and emails you."
+        )
+        % {"number": application.permit.number, "submission": submission.number},
     )
     return redirect("applications:detail", application.reference)
 
@@ -249,7 +262,9 @@ def document_upload_view(request: HttpRequest, reference: str) -> HttpResponse:
         for field in form.errors:
             messages.error(
                 request,
-                "Choose a file to upload." if field == "file" else "Choose which document it is.",
+                _("Choose a file to upload.")
+                if field == "file"
+                else _("Choose which document it is."),
             )
         return redirect(back)
     try:
@@ -262,8 +277,16 @@ def document_upload_view(request: HttpRequest, reference: str) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, str(error))
     else:
-        what = document.requirement.name if document.requirement else "an extra document"
-        messages.success(request, f"{document.original_name} was uploaded as {what}.")
+        if document.requirement:
+            text = _("%(file)s was uploaded as %(document)s.") % {
+                "file": document.original_name,
+                "document": document.requirement.name,
+            }
+        else:
+            text = _("%(file)s was uploaded as an extra document.") % {
+                "file": document.original_name
+            }
+        messages.success(request, text)
     return redirect(back)
 
 
@@ -292,7 +315,7 @@ def document_delete_view(request: HttpRequest, reference: str, document_id: int)
     except ApplicationError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"{document.original_name} was removed.")
+        messages.success(request, _("%(file)s was removed.") % {"file": document.original_name})
     return redirect("applications:step", reference.upper(), "documents")
 
 
@@ -305,7 +328,10 @@ def withdraw_view(request: HttpRequest, reference: str) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Application {application.reference} was withdrawn.")
+        messages.success(
+            request,
+            _("Application %(reference)s was withdrawn.") % {"reference": application.reference},
+        )
     return redirect("applications:detail", application.reference)
 
 
@@ -318,7 +344,9 @@ def delete_view(request: HttpRequest, reference: str) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, str(error))
         return redirect("applications:detail", application.reference)
-    messages.success(request, f"Draft {application.reference} was deleted.")
+    messages.success(
+        request, _("Draft %(reference)s was deleted.") % {"reference": application.reference}
+    )
     return redirect("applications:mine")
 
 
@@ -333,7 +361,10 @@ def copy_view(request: HttpRequest, reference: str) -> HttpResponse:
         return redirect("applications:detail", application.reference)
     messages.success(
         request,
-        f"Application {copy.reference} was started from {application.reference}: check each "
-        "step, and upload its documents.",
+        _(
+            "Application %(reference)s was started from %(original)s: check each step, and "
+            "upload its documents."
+        )
+        % {"reference": copy.reference, "original": application.reference},
     )
     return redirect("applications:step", copy.reference, "location")

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+
 from licenses.models import Role
 from licenses.scope import contractor_scope
 from licenses.selectors import pending_license_numbers
@@ -47,27 +49,28 @@ def start_application_refusal(user) -> str:
     if can_start_application(user):
         return ""
     if not user.is_authenticated:
-        return "Sign in to apply online."
+        return _("Sign in to apply online.")
     scope = contractor_scope(user)
     if not scope.verified:
-        return (
+        return _(
             "Verify your email address first: follow the link in the email we sent you "
             "(Account Management sends a new one)."
         )
     if scope.businesses_with(Role.APPLY):
-        return (
+        return _(
             "Your business has no active license to apply under (none on record, or each one "
             "suspended, revoked or expired): call the permit office."
         )
     if pending := pending_license_numbers(user):
-        numbers = ", ".join(pending)
-        return (
-            f"Your request to act for license {numbers} is waiting for the permit office's "
+        return _(
+            "Your request to act for license %(numbers)s is waiting for the permit office's "
             "approval: you can apply online once it is approved."
-        )
+        ) % {"numbers": ", ".join(pending)}
     if scope.roles or scope.license_ids:  # a member, or registered for a license
-        return "Applying online needs the Apply role at your business: ask your business's manager."
-    return (
+        return _(
+            "Applying online needs the Apply role at your business: ask your business's manager."
+        )
+    return _(
         "Applying online needs a contractor license on your account: add yours on Account "
         "Management, and the permit office approves it."
     )

@@ -1,5 +1,6 @@
 """Plan review in admin: the disciplines staff keep, every review (reassign, decide), and each
-reviewer's own queue, "My reviews", soonest due first."""
+reviewer's own queue, "My reviews", soonest due first. (Conditions of approval and the queue
+of answered ones: admin_conditions.)"""
 
 from django import forms
 from django.contrib import admin, messages
@@ -11,19 +12,20 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from applications.exceptions import ApplicationError
 from applications.models import ApplicationDocument
 from core.admin import TabularInline
 from core.calendar import business_days_between
-from permits.admin import document_download_link
 from permits.document_views import document_file_response
-from policy.reviews import can_decide_review, can_mark_condition_met, can_reassign_review
+from policy.reviews import can_decide_review, can_reassign_review
 
+from . import admin_conditions  # noqa: F401 (registers the conditions' admin)
 from .models import (
     OPEN_REVIEW_STATUSES,
-    AnsweredCondition,
     MyReview,
     Review,
     ReviewComment,
@@ -34,7 +36,6 @@ from .models import (
 )
 from .selectors import days_in_review
 from .services import (
-    condition_mark_met,
     review_decide,
     review_reassign,
     review_start,
@@ -58,7 +59,7 @@ class ReviewDisciplineAdmin(admin.ModelAdmin):
             super().get_queryset(request).select_related("group").prefetch_related("permit_types")
         )
 
-    @admin.display(description="permit types")
+    @admin.display(description=gettext_lazy("permit types"))
     def types(self, discipline):
         return ", ".join(t.code for t in discipline.permit_types.all()) or "-"
 
@@ -96,7 +97,9 @@ class ReviewCommentInline(WhileOpenInline):
     extra = 1
     fields = ("kind", "reference", "reason", "text", "response", "responded_at")
     readonly_fields = ("response", "responded_at")
-    verbose_name_plural = "comments (the applicant answers those that need a response)"
+    verbose_name_plural = gettext_lazy(
+        "comments (the applicant answers those that need a response)"
+    )
     # Six columns on a 1366 px laptop: Django's default boxes (40 columns, a 320 px reference)
     # made the table 1,869 px wide, the response off the screen.
     formfield_overrides = {
@@ -114,118 +117,21 @@ class ReviewConditionInline(WhileOpenInline):
     model = ReviewCondition
     fields = ("text", "stage", "met_at", "met_by")
     readonly_fields = ("met_at", "met_by")
-    verbose_name_plural = "conditions of approval"
+    verbose_name_plural = gettext_lazy("conditions of approval")
 
 
-@admin.register(ReviewCondition)
-class ReviewConditionAdmin(admin.ModelAdmin):
-    """Conditions of approval: staff mark each met (the permit is issued, or its final
-    inspection can be requested, when that was all it waited for)."""
-
-    list_display = ("text", "permit", "stage", "met_at", "met_by")
-    list_filter = ("stage", ("met_at", admin.EmptyFieldListFilter))
-    list_select_related = ("review__cycle__application__permit", "met_by")
-    search_fields = ("text", "review__cycle__application__permit__number")
-    readonly_fields = (
-        "review",
-        "text",
-        "stage",
-        "answer",
-        "answered_at",
-        "answered_by",
-        "answer_download",
-        "met_at",
-        "met_by",
-    )
-    fields = readonly_fields
-    actions = ["mark_met"]
-
-    @admin.display(description="document")
-    def answer_download(self, condition):
-        document = condition.answer_document
-        return document_download_link(document) if document else "-"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="permit", ordering="review__cycle__application__permit__number")
-    def permit(self, condition):
-        permit = condition.review.cycle.application.permit
-        return permit.number if permit else "-"
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        condition = self.get_object(request, object_id)
-        extra_context = {
-            **(extra_context or {}),
-            "may_mark_met": condition is not None
-            and condition.met_at is None
-            and can_mark_condition_met(request.user),
-        }
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def response_change(self, request, obj):
-        if "_mark_met" in request.POST:
-            try:
-                condition_mark_met(condition=obj, by=request.user)
-            except ApplicationError as error:
-                self.message_user(request, str(error), level=messages.ERROR)
-                return HttpResponseRedirect(request.path)
-            self.message_user(request, f"Condition marked met: {obj.text}")
-            return HttpResponseRedirect(
-                reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_changelist")
-            )
-        return super().response_change(request, obj)
-
-    @admin.action(description="Mark the selected conditions met", permissions=["change"])
-    def mark_met(self, request, queryset):
-        try:
-            for condition in queryset:
-                condition_mark_met(condition=condition, by=request.user)
-        except ApplicationError as error:
-            self.message_user(request, str(error), level=messages.ERROR)
-            return
-        self.message_user(request, f"{queryset.count()} condition(s) marked met.")
-
-
-@admin.register(AnsweredCondition)
-class AnsweredConditionAdmin(ReviewConditionAdmin):
-    """The queue of conditions contractors answered online and nobody has marked met yet, the
-    longest waiting first: staff read the answer (and its document) and mark each met."""
-
-    list_display = ("permit", "text", "answer", "answered_at", "answered_by", "answer_download")
-    list_filter = ("stage",)
-    list_select_related = (
-        "review__cycle__application__permit",
-        "answered_by",
-        "answer_document",
-    )
-    ordering = ("answered_at", "id")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(answered_at__isnull=False, met_at__isnull=True)
-
-    # The queue is for who may mark conditions met (the policy), whatever its proxy's own
-    # permissions say.
-    def has_view_permission(self, request, obj=None):
-        return can_mark_condition_met(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return can_mark_condition_met(request.user)
-
-
-@admin.display(description="days left", ordering="due_on")
+@admin.display(description=gettext_lazy("days left"), ordering="due_on")
 def days_left(review: Review) -> str:
     if not review.is_open:
         return "-"
     today = timezone.localdate()
     if review.due_on >= today:
         left = business_days_between(today, review.due_on)
-        return f"{left} business day{'s' if left != 1 else ''}"
+        return ngettext("%(days)s business day", "%(days)s business days", left) % {"days": left}
     late = business_days_between(review.due_on, today)
-    return f"{late} business day{'s' if late != 1 else ''} late"
+    return ngettext("%(days)s business day late", "%(days)s business days late", late) % {
+        "days": late
+    }
 
 
 class ReviewForm(forms.ModelForm):
@@ -244,11 +150,9 @@ class ReviewForm(forms.ModelForm):
             self.fields["reviewer"].label_from_instance = lambda user: (
                 user.get_full_name() or user.username
             )
-            self.fields[
-                "reviewer"
-            ].help_text = (
-                f"Staff of {self.instance.discipline.group}; an open review can be reassigned."
-            )
+            self.fields["reviewer"].help_text = _(
+                "Staff of %(group)s; an open review can be reassigned."
+            ) % {"group": self.instance.discipline.group}
 
 
 DECISIONS = {
@@ -300,7 +204,7 @@ class ReviewAdminBase(admin.ModelAdmin):
             .prefetch_related("cycle__application__review_cycles")
         )
 
-    @admin.display(description="days in review", ordering="held")
+    @admin.display(description=gettext_lazy("days in review"), ordering="held")
     def days_in_review(self, review):
         return days_in_review(review.cycle.application.review_cycles.all())
 
@@ -313,16 +217,20 @@ class ReviewAdminBase(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         return [*self.readonly_fields, "reviewer", "decided_at", "decided_by"]
 
-    @admin.display(description="application", ordering="cycle__application__reference")
+    @admin.display(
+        description=gettext_lazy("application"), ordering="cycle__application__reference"
+    )
     def application(self, review):
         return review.cycle.application.reference
 
-    @admin.display(description="permit", ordering="cycle__application__permit__number")
+    @admin.display(
+        description=gettext_lazy("permit"), ordering="cycle__application__permit__number"
+    )
     def permit(self, review):
         permit = review.cycle.application.permit
         return permit.number if permit else "-"
 
-    @admin.display(description="cycle", ordering="cycle__number")
+    @admin.display(description=gettext_lazy("cycle"), ordering="cycle__number")
     def cycle_number(self, review):
         return review.cycle.number
 
@@ -396,7 +304,9 @@ class ReviewAdminBase(admin.ModelAdmin):
         try:
             if action == "start":
                 review_start(review=review, by=request.user)
-                done = f"The {review.discipline} review is In Progress."
+                done = _("The %(discipline)s review is In Progress.") % {
+                    "discipline": review.discipline
+                }
             elif action in DECISIONS:
                 review = review_decide(
                     review=review,
@@ -404,12 +314,23 @@ class ReviewAdminBase(admin.ModelAdmin):
                     by=request.user,
                     note=request.POST.get("decision_note", request.POST.get("note", "")),
                 )
-                done = f"The {review.discipline} review is {review.get_status_display()}."
+                values = {
+                    "discipline": review.discipline,
+                    "status": review.get_status_display(),
+                }
                 review.cycle.refresh_from_db()
                 if review.cycle.decided_at is not None:
-                    done += " That was the cycle's last review: the applicant is emailed."
+                    done = (
+                        _(
+                            "The %(discipline)s review is %(status)s. That was the cycle's last "
+                            "review: the applicant is emailed."
+                        )
+                        % values
+                    )
+                else:
+                    done = _("The %(discipline)s review is %(status)s.") % values
             else:
-                raise ApplicationError("Choose a decision.")
+                raise ApplicationError(_("Choose a decision."))
         except ApplicationError as error:
             self.message_user(request, str(error), messages.ERROR)
             return False

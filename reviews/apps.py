@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class ReviewsConfig(AppConfig):
@@ -7,7 +8,7 @@ class ReviewsConfig(AppConfig):
     knows nothing of it."""
 
     name = "reviews"
-    verbose_name = "Plan review"
+    verbose_name = gettext_lazy("Plan review")
 
     def ready(self) -> None:
         from permits.cards import register_card_section
@@ -19,13 +20,13 @@ class ReviewsConfig(AppConfig):
         from permits.pages import register_permit_page_links, register_permit_page_section
 
         from . import subscribers  # noqa: F401 (the first cycle)
+        from .checks import final_inspection_missing, issuance_missing
         from .selectors import (
             conditions_card_section,
             conditions_page_section,
             issuance_needs_for,
             permit_page_links,
         )
-        from .services import final_inspection_missing, issuance_missing
 
         register_permit_page_links(permit_page_links)
         register_permit_page_section(conditions_page_section)

@@ -1,6 +1,8 @@
 """The applicant's forms on the Reviews and Corrections pages."""
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from applications.models import DocumentRequirement
 from core.uploads import megabytes
@@ -12,25 +14,21 @@ class CorrectionUploadForm(forms.Form):
     """A corrected document: a new version of one already uploaded, one of the documents the
     form needs before issuance (it then has it: issue 23), or another new one."""
 
-    replaces = forms.ChoiceField(label="This file is", required=False)
-    file = forms.FileField(label="File")
+    replaces = forms.ChoiceField(label=gettext_lazy("This file is"), required=False)
+    file = forms.FileField(label=gettext_lazy("File"))
 
     def __init__(self, *args, documents: list, needed: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["replaces"].choices = [
+            *((document.pk, _new_version_label(document)) for document in documents),
             *(
                 (
-                    document.pk,
-                    f"A new version of {document.original_name}"
-                    + (f" ({document.requirement.name})" if document.requirement else ""),
+                    f"{NEEDED}{requirement.pk}",
+                    _("The %(document)s (needed before issuance)") % {"document": requirement.name},
                 )
-                for document in documents
-            ),
-            *(
-                (f"{NEEDED}{requirement.pk}", f"The {requirement.name} (needed before issuance)")
                 for requirement in needed or ()
             ),
-            ("", "A new document"),
+            ("", _("A new document")),
         ]
         self.fields["file"].widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg"
 
@@ -46,11 +44,20 @@ class CorrectionUploadForm(forms.Form):
         return data
 
 
+def _new_version_label(document) -> str:
+    if document.requirement:
+        return _("A new version of %(file)s (%(document)s)") % {
+            "file": document.original_name,
+            "document": document.requirement.name,
+        }
+    return _("A new version of %(file)s") % {"file": document.original_name}
+
+
 class IssuanceUploadForm(forms.Form):
     """A document the form needs before the permit is issued."""
 
-    requirement = forms.TypedChoiceField(label="Document", coerce=int)
-    file = forms.FileField(label="File")
+    requirement = forms.TypedChoiceField(label=gettext_lazy("Document"), coerce=int)
+    file = forms.FileField(label=gettext_lazy("File"))
 
     def __init__(self, *args, requirements: list[DocumentRequirement], **kwargs):
         super().__init__(*args, **kwargs)
@@ -63,13 +70,13 @@ class ConditionAnswerForm(forms.Form):
     before the file: a file past the limit stops the form there, and the note is kept."""
 
     note = forms.CharField(
-        label="How the condition is met",
+        label=gettext_lazy("How the condition is met"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "Say how the condition is met."},
+        error_messages={"required": gettext_lazy("Say how the condition is met.")},
     )
     document = forms.FileField(
-        label="Document (optional)",
+        label=gettext_lazy("Document (optional)"),
         required=False,
     )
 
@@ -77,7 +84,7 @@ class ConditionAnswerForm(forms.Form):
         """`max_bytes`: the largest file the page's view takes (core.uploads.upload_max_bytes)."""
         super().__init__(*args, **kwargs)
         self.fields["document"].widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg"
-        self.fields["document"].help_text = (
-            f"PDF, PNG or JPEG, up to {megabytes(max_bytes)}: a letter, a recorded document, a "
-            "photo. It is added to the permit's documents."
-        )
+        self.fields["document"].help_text = _(
+            "PDF, PNG or JPEG, up to %(size)s: a letter, a recorded document, a photo. It is "
+            "added to the permit's documents."
+        ) % {"size": megabytes(max_bytes)}

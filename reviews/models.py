@@ -5,6 +5,8 @@ tables (each keeps its name: `db_table`)."""
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from applications.exceptions import InvalidApplicationStatusMove
 from applications.models import Application
@@ -16,26 +18,32 @@ class ReviewDiscipline(models.Model):
     """A part of plan review (Building, Zoning, Fire, Electrical): the staff group whose members
     review it, the permit types that need it, and its target in business days."""
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(gettext_lazy("name"), max_length=100, unique=True)
     group = models.ForeignKey(
         "auth.Group",
         on_delete=models.PROTECT,
         related_name="review_disciplines",
-        help_text="Its reviewers: staff members of this group.",
+        verbose_name=gettext_lazy("group"),
+        help_text=gettext_lazy("Its reviewers: staff members of this group."),
     )
     permit_types = models.ManyToManyField(
         PermitType,
         related_name="review_disciplines",
         blank=True,
-        help_text="The permit types whose applications this discipline reviews.",
+        verbose_name=gettext_lazy("permit types"),
+        help_text=gettext_lazy("The permit types whose applications this discipline reviews."),
     )
     target_days = models.PositiveSmallIntegerField(
-        "target (business days)", default=10, help_text="From the cycle's start to a decision."
+        gettext_lazy("target (business days)"),
+        default=10,
+        help_text=gettext_lazy("From the cycle's start to a decision."),
     )
-    active = models.BooleanField(default=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(gettext_lazy("active"), default=True)
+    position = models.PositiveSmallIntegerField(gettext_lazy("position"), default=0)
 
     class Meta:
+        verbose_name = gettext_lazy("review discipline")
+        verbose_name_plural = gettext_lazy("review disciplines")
         db_table = "applications_reviewdiscipline"  # the table it had in the applications app
         ordering = ["position", "name"]
 
@@ -49,35 +57,54 @@ class ReviewCycle(models.Model):
     review is decided. Earlier cycles never change."""
 
     application = models.ForeignKey(
-        Application, on_delete=models.PROTECT, related_name="review_cycles"
+        Application,
+        on_delete=models.PROTECT,
+        related_name="review_cycles",
+        verbose_name=gettext_lazy("application"),
     )
-    number = models.PositiveSmallIntegerField()
-    opened_at = models.DateTimeField(default=timezone.now)
+    number = models.PositiveSmallIntegerField(gettext_lazy("number"))
+    opened_at = models.DateTimeField(gettext_lazy("opened at"), default=timezone.now)
     decided_at = models.DateTimeField(
-        null=True, blank=True, help_text="When its last review was decided."
+        gettext_lazy("decided at"),
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("When its last review was decided."),
     )
 
     class Meta:
+        verbose_name = gettext_lazy("review cycle")
+        verbose_name_plural = gettext_lazy("review cycles")
         db_table = "applications_reviewcycle"  # the table it had in the applications app
         ordering = ["application", "number"]
         constraints = [
             models.UniqueConstraint(
                 fields=["application", "number"],
                 name="review_cycle_number_unique",
-                violation_error_message="This application already has a cycle numbered so.",
+                violation_error_message=gettext_lazy(
+                    "This application already has a cycle numbered so."
+                ),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.application.reference} cycle {self.number}"
+        return _("%(reference)s cycle %(number)s") % {
+            "reference": self.application.reference,
+            "number": self.number,
+        }
 
 
 class ReviewStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    IN_PROGRESS = "in_progress", "In Progress"
-    APPROVED = "approved", "Approved"
-    APPROVED_WITH_CONDITIONS = "approved_conditions", "Approved with Conditions"
-    CORRECTIONS_REQUIRED = "corrections_required", "Corrections Required"
+    PENDING = "pending", pgettext_lazy("review status", "Pending")
+    IN_PROGRESS = "in_progress", pgettext_lazy("review status", "In Progress")
+    APPROVED = "approved", pgettext_lazy("review status", "Approved")
+    APPROVED_WITH_CONDITIONS = (
+        "approved_conditions",
+        pgettext_lazy("review status", "Approved with Conditions"),
+    )
+    CORRECTIONS_REQUIRED = (
+        "corrections_required",
+        pgettext_lazy("review status", "Corrections Required"),
+    )
 
 
 REVIEW_DECISIONS = (
@@ -103,9 +130,17 @@ class Review(StatusMachine):
         ReviewStatus.CORRECTIONS_REQUIRED: set(),
     }
 
-    cycle = models.ForeignKey(ReviewCycle, on_delete=models.PROTECT, related_name="reviews")
+    cycle = models.ForeignKey(
+        ReviewCycle,
+        on_delete=models.PROTECT,
+        related_name="reviews",
+        verbose_name=gettext_lazy("cycle"),
+    )
     discipline = models.ForeignKey(
-        ReviewDiscipline, on_delete=models.PROTECT, related_name="reviews"
+        ReviewDiscipline,
+        on_delete=models.PROTECT,
+        related_name="reviews",
+        verbose_name=gettext_lazy("discipline"),
     )
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -113,26 +148,34 @@ class Review(StatusMachine):
         blank=True,
         on_delete=models.PROTECT,
         related_name="reviews",
+        verbose_name=gettext_lazy("reviewer"),
     )
-    status = models.CharField(max_length=30, choices=ReviewStatus, default=ReviewStatus.PENDING)
-    due_on = models.DateField()
-    decided_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        gettext_lazy("status"), max_length=30, choices=ReviewStatus, default=ReviewStatus.PENDING
+    )
+    due_on = models.DateField(gettext_lazy("due on"))
+    decided_at = models.DateTimeField(gettext_lazy("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        verbose_name=gettext_lazy("decided by"),
     )
 
     class Meta:
+        verbose_name = gettext_lazy("review")
+        verbose_name_plural = gettext_lazy("reviews")
         db_table = "applications_review"  # the table it had in the applications app
         ordering = ["cycle", "discipline__position", "discipline__name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["cycle", "discipline"],
                 name="review_discipline_once_per_cycle",
-                violation_error_message="This cycle already has a review for this discipline.",
+                violation_error_message=gettext_lazy(
+                    "This cycle already has a review for this discipline."
+                ),
             ),
         ]
         indexes = [models.Index(fields=["reviewer", "status"], name="review_reviewer_status")]
@@ -143,7 +186,10 @@ class Review(StatusMachine):
         return [application, application.permit] if application.permit_id else [application]
 
     def __str__(self) -> str:
-        return f"{self.discipline} review of {self.cycle}"
+        return _("%(discipline)s review of %(cycle)s") % {
+            "discipline": self.discipline,
+            "cycle": self.cycle,
+        }
 
     @property
     def is_open(self) -> bool:
@@ -151,14 +197,16 @@ class Review(StatusMachine):
 
     def check_move(self, previous: str, status: str, context) -> None:
         if status == ReviewStatus.APPROVED_WITH_CONDITIONS and not self.conditions.exists():
-            raise self.move_error("Add the conditions of approval first (Conditions, below).")
+            raise self.move_error(_("Add the conditions of approval first (Conditions, below)."))
         if (
             status == ReviewStatus.CORRECTIONS_REQUIRED
             and not self.comments.filter(kind=CommentKind.RESPONSE_REQUIRED).exists()
         ):
             raise self.move_error(
-                "Add the corrections needed first: a comment that needs a response (Comments, "
-                "below)."
+                _(
+                    "Add the corrections needed first: a comment that needs a response "
+                    "(Comments, below)."
+                )
             )
 
     def apply_move(self, previous: str, status: str, context) -> list[str]:
@@ -173,18 +221,20 @@ class MyReview(Review):
 
     class Meta:
         proxy = True
-        verbose_name = "review"
-        verbose_name_plural = "my reviews"
+        verbose_name = gettext_lazy("review")
+        verbose_name_plural = gettext_lazy("my reviews")
 
 
 class ReviewReason(models.Model):
     """The reasons reviewers give a comment (staff keep the list): "Setback", "Missing
     dimension", "Code section"..."""
 
-    name = models.CharField(max_length=100, unique=True)
-    active = models.BooleanField(default=True)
+    name = models.CharField(gettext_lazy("name"), max_length=100, unique=True)
+    active = models.BooleanField(gettext_lazy("active"), default=True)
 
     class Meta:
+        verbose_name = gettext_lazy("review reason")
+        verbose_name_plural = gettext_lazy("review reasons")
         db_table = "applications_reviewreason"  # the table it had in the applications app
         ordering = ["name"]
 
@@ -193,41 +243,64 @@ class ReviewReason(models.Model):
 
 
 class CommentKind(models.TextChoices):
-    RESPONSE_REQUIRED = "response", "Response required"
-    INFO = "info", "For information"
+    RESPONSE_REQUIRED = "response", gettext_lazy("Response required")
+    INFO = "info", gettext_lazy("For information")
 
 
 class ReviewComment(models.Model):
     """A reviewer's comment on a cycle: what and where (a sheet or page of a document, or a
     question), why (a reason from the list), and whether the applicant must answer it."""
 
-    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="comments")
+    review = models.ForeignKey(
+        Review,
+        on_delete=models.PROTECT,
+        related_name="comments",
+        verbose_name=gettext_lazy("review"),
+    )
     kind = models.CharField(
-        max_length=10, choices=CommentKind, default=CommentKind.RESPONSE_REQUIRED
+        gettext_lazy("kind"),
+        max_length=10,
+        choices=CommentKind,
+        default=CommentKind.RESPONSE_REQUIRED,
     )
     reference = models.CharField(
-        "where",
+        gettext_lazy("where"),
         max_length=100,
         blank=True,
-        help_text="A sheet or page (A-201, page 3), or a question.",
+        help_text=gettext_lazy("A sheet or page (A-201, page 3), or a question."),
     )
     reason = models.ForeignKey(
-        ReviewReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        ReviewReason,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=gettext_lazy("reason"),
     )
-    text = models.TextField(max_length=4000)
-    created_at = models.DateTimeField(default=timezone.now)
-    response = models.TextField(max_length=4000, blank=True)
-    responded_at = models.DateTimeField(null=True, blank=True)
+    text = models.TextField(gettext_lazy("text"), max_length=4000)
+    created_at = models.DateTimeField(gettext_lazy("created at"), default=timezone.now)
+    response = models.TextField(gettext_lazy("response"), max_length=4000, blank=True)
+    responded_at = models.DateTimeField(gettext_lazy("responded at"), null=True, blank=True)
     responded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=gettext_lazy("responded by"),
     )
 
     class Meta:
+        verbose_name = gettext_lazy("review comment")
+        verbose_name_plural = gettext_lazy("review comments")
         db_table = "applications_reviewcomment"  # the table it had in the applications app
         ordering = ["review", "id"]
 
     def __str__(self) -> str:
-        return f"{self.review.discipline}: {self.text[:60]}"
+        return _("%(discipline)s: %(text)s") % {
+            "discipline": self.review.discipline,
+            "text": self.text[:60],
+        }
 
     @property
     def needs_response(self) -> bool:
@@ -235,34 +308,59 @@ class ReviewComment(models.Model):
 
 
 class ConditionStage(models.TextChoices):
-    BEFORE_ISSUANCE = "issuance", "Before the permit is issued"
-    BEFORE_FINAL = "final", "Before the final inspection"
+    BEFORE_ISSUANCE = "issuance", gettext_lazy("Before the permit is issued")
+    BEFORE_FINAL = "final", gettext_lazy("Before the final inspection")
 
 
 class ReviewCondition(models.Model):
     """A condition of approval: met before issuance, or before the final inspection (which
     cannot be requested until staff mark it met)."""
 
-    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="conditions")
-    text = models.TextField(max_length=2000)
-    stage = models.CharField(
-        max_length=10, choices=ConditionStage, default=ConditionStage.BEFORE_FINAL
+    review = models.ForeignKey(
+        Review,
+        on_delete=models.PROTECT,
+        related_name="conditions",
+        verbose_name=gettext_lazy("review"),
     )
-    met_at = models.DateTimeField(null=True, blank=True)
+    text = models.TextField(gettext_lazy("text"), max_length=2000)
+    stage = models.CharField(
+        gettext_lazy("stage"),
+        max_length=10,
+        choices=ConditionStage,
+        default=ConditionStage.BEFORE_FINAL,
+    )
+    met_at = models.DateTimeField(gettext_lazy("met at"), null=True, blank=True)
     met_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=gettext_lazy("met by"),
     )
     # The contractor's answer online (how it is met, and a document): staff then mark it met.
-    answer = models.TextField(max_length=2000, blank=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
+    answer = models.TextField(gettext_lazy("answer"), max_length=2000, blank=True)
+    answered_at = models.DateTimeField(gettext_lazy("answered at"), null=True, blank=True)
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=gettext_lazy("answered by"),
     )
     answer_document = models.ForeignKey(
-        PermitDocument, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        PermitDocument,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("answer document"),
     )
 
     class Meta:
+        verbose_name = gettext_lazy("review condition")
+        verbose_name_plural = gettext_lazy("review conditions")
         db_table = "applications_reviewcondition"  # the table it had in the applications app
         ordering = ["review", "id"]
         indexes = [
@@ -288,13 +386,13 @@ class AnsweredCondition(ReviewCondition):
 
     class Meta:
         proxy = True
-        verbose_name = "answered condition"
-        verbose_name_plural = "answered conditions"
+        verbose_name = gettext_lazy("answered condition")
+        verbose_name_plural = gettext_lazy("answered conditions")
 
 
 class AwaitingKind(models.TextChoices):
-    CORRECTIONS = "corrections", "Corrections asked"
-    CONDITIONS = "conditions", "A condition of approval to answer"
+    CORRECTIONS = "corrections", gettext_lazy("Corrections asked")
+    CONDITIONS = "conditions", gettext_lazy("A condition of approval to answer")
 
 
 class AwaitingAnswer(models.Model):
@@ -312,17 +410,26 @@ class AwaitingAnswer(models.Model):
     tests/portal/test_dashboard_paths.py holds the two to each other.
     """
 
-    permit = models.ForeignKey(Permit, on_delete=models.CASCADE, related_name="+")
-    license = models.ForeignKey("licenses.License", on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=12, choices=AwaitingKind)
-    applied_on = models.DateField(null=True)
+    permit = models.ForeignKey(
+        Permit, on_delete=models.CASCADE, related_name="+", verbose_name=gettext_lazy("permit")
+    )
+    license = models.ForeignKey(
+        "licenses.License",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=gettext_lazy("license"),
+    )
+    kind = models.CharField(gettext_lazy("kind"), max_length=12, choices=AwaitingKind)
+    applied_on = models.DateField(gettext_lazy("applied on"), null=True)
 
     class Meta:
+        verbose_name = gettext_lazy("awaiting answer")
+        verbose_name_plural = gettext_lazy("awaiting answers")
         constraints = [
             models.UniqueConstraint(
                 fields=["permit", "license", "kind"],
                 name="awaitinganswer_unique",
-                violation_error_message="This permit already waits for this answer.",
+                violation_error_message=gettext_lazy("This permit already waits for this answer."),
             ),
         ]
         indexes = [
@@ -333,4 +440,7 @@ class AwaitingAnswer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.permit_id} waits for {self.get_kind_display().lower()}"
+        return _("%(permit)s waits for %(kind)s") % {
+            "permit": self.permit_id,
+            "kind": self.get_kind_display().lower(),
+        }

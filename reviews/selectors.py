@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from applications.models import (
     Application,
@@ -91,7 +93,7 @@ def permit_page_links(permit: Permit) -> list[tuple[str, str]]:
 
     if not Application.objects.filter(permit=permit).exists():
         return []
-    return [("Reviews", reverse("reviews:permit_reviews", args=[permit.number]))]
+    return [(_("Reviews"), reverse("reviews:permit_reviews", args=[permit.number]))]
 
 
 def conditions_card_section(permit: Permit):
@@ -106,13 +108,15 @@ def conditions_card_section(permit: Permit):
     if not conditions:
         return None
     return CardSection(
-        title="Conditions of approval",
-        columns=["Condition", "To meet", "Met"],
+        title=_("Conditions of approval"),
+        columns=[_("Condition"), _("To meet"), _("Met")],
         rows=[
             [
                 condition.text,
-                "before issuance" if condition.stage == "issuance" else "before the final",
-                f"{condition.met_at:%m/%d/%Y}" if condition.met_at else "not yet",
+                _("before issuance") if condition.stage == "issuance" else _("before the final"),
+                date_format(condition.met_at, "SHORT_DATE_FORMAT")
+                if condition.met_at
+                else _("not yet"),
             ]
             for condition in conditions
         ],
@@ -195,7 +199,7 @@ def issuance_missing_of(permit_ids: Iterable[int]) -> dict[int, IssuanceMissing]
 
 def condition_label(condition: ReviewCondition) -> str:
     text = condition.text if len(condition.text) <= 80 else f"{condition.text[:79]}…"
-    return f"the condition “{text}” met"
+    return _("the condition “%(condition)s” met") % {"condition": text}
 
 
 def issuance_needs_for(permits: Sequence[Permit]) -> dict[int, list[Needed]]:

@@ -10,6 +10,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from applications.exceptions import ApplicationError
 from applications.models import Application, ApplicationDocument, DocumentStage
@@ -34,7 +36,6 @@ from .models import (
     OPEN_REVIEW_STATUSES,
     REVIEW_DECISIONS,
     CommentKind,
-    ConditionStage,
     Review,
     ReviewComment,
     ReviewCondition,
@@ -42,7 +43,7 @@ from .models import (
     ReviewDiscipline,
     ReviewStatus,
 )
-from .selectors import APPROVED_STATUSES, issuance_missing_of
+from .selectors import APPROVED_STATUSES
 
 
 def reviewers_of(discipline: ReviewDiscipline):
@@ -120,14 +121,20 @@ def _cycle_for_decision(cycle_id: int) -> ReviewCycle:
 def review_reassign(*, review: Review, reviewer, by) -> Review:
     """Give an open review to another reviewer of its discipline (a supervisor's move)."""
     if not can_reassign_review(by, review):
-        raise ApplicationError("Reassigning a review is for a supervisor of plan review.")
+        raise ApplicationError(_("Reassigning a review is for a supervisor of plan review."))
     review = _locked(review)
     if not review.is_open:
-        raise ApplicationError(f"The {review.discipline} review is decided: it stays as it is.")
+        raise ApplicationError(
+            _("The %(discipline)s review is decided: it stays as it is.")
+            % {"discipline": review.discipline}
+        )
     if not reviewers_of(review.discipline).filter(pk=reviewer.pk).exists():
         raise ApplicationError(
-            f"{reviewer.get_full_name() or reviewer.username} does not review "
-            f"{review.discipline} (not in its group)."
+            _("%(reviewer)s does not review %(discipline)s (not in its group).")
+            % {
+                "reviewer": reviewer.get_full_name() or reviewer.username,
+                "discipline": review.discipline,
+            }
         )
     previous = review.reviewer_id
     review.reviewer = reviewer
@@ -148,8 +155,8 @@ def review_reassign(*, review: Review, reviewer, by) -> Review:
 def review_start(*, review: Review, by) -> Review:
     review = _locked(review)
     if not can_decide_review(by, review):
-        raise ApplicationError("Only the review's reviewer can start it.")
-    review.move_to(ReviewStatus.IN_PROGRESS, by=by, note="Review started")
+        raise ApplicationError(_("Only the review's reviewer can start it."))
+    review.move_to(ReviewStatus.IN_PROGRESS, by=by, note=_("Review started"))
     return review
 
 
@@ -158,10 +165,10 @@ def review_decide(*, review: Review, decision: str, by, note: str = "") -> Revie
     """Approve, approve with conditions, or ask for corrections. The decision of a cycle's
     last open review decides the cycle: one email to the applicant and the contacts."""
     if decision not in REVIEW_DECISIONS:
-        raise ApplicationError("Choose Approve, Approve with Conditions or Request Corrections.")
+        raise ApplicationError(_("Choose Approve, Approve with Conditions or Request Corrections."))
     review = _locked(review)
     if not can_decide_review(by, review):
-        raise ApplicationError("Only the review's reviewer can decide it.")
+        raise ApplicationError(_("Only the review's reviewer can decide it."))
     review.move_to(decision, by=by, note=note[:200], changes={"decided_by": by})
     cycle = _cycle_for_decision(review.cycle_id)
     if (
@@ -191,7 +198,7 @@ def application_approve(*, application: Application, by) -> Permit:
     fees due and a Pay link; with nothing due and nothing missing it is issued). A fee the
     schedule cannot work out (an answer missing) leaves it Pending Approval for the office."""
     permit = Permit.objects.select_for_update(no_key=True).get(pk=application.permit_id)
-    permit.move_to(PermitStatus.PENDING_APPROVAL, by=by, note="Every discipline approved")
+    permit.move_to(PermitStatus.PENDING_APPROVAL, by=by, note=_("Every discipline approved"))
     # What the reviewers approved: the latest version of each document submitted.
     application.documents.filter(submitted=True, versions__isnull=True).update(approved_plans=True)
     estimate = template_parts(application.template).estimate(application.answers)
@@ -200,7 +207,9 @@ def application_approve(*, application: Application, by) -> Permit:
             Fee.objects.create(permit=permit, description=line.description, amount=line.amount)
     if not estimate.complete:
         return permit
-    permit.move_to(PermitStatus.READY_TO_ISSUE, by=by, note="Fees assessed from the fee schedule")
+    permit.move_to(
+        PermitStatus.READY_TO_ISSUE, by=by, note=_("Fees assessed from the fee schedule")
+    )
     event_record(
         "fee.assessed",
         subject=permit,
@@ -213,40 +222,6 @@ def application_approve(*, application: Application, by) -> Permit:
     return permit
 
 
-def issuance_documents_missing(application: Application) -> list:
-    """The form's documents needed before issuance that are not in yet (selectors)."""
-    missing = issuance_missing_of([application.permit_id]).get(application.permit_id)
-    return missing.documents if missing else []
-
-
-def issuance_missing(permit: Permit) -> list[str]:
-    """What an application's permit lacks before it is issued: the documents its form needs
-    before issuance, and the conditions of approval to meet before it (permits.issuing)."""
-    missing = issuance_missing_of([permit.pk]).get(permit.pk)
-    if missing is None:
-        return []
-    return [
-        f"the {requirement.name} is needed before issuance (upload it as the "
-        f"{requirement.name} with Upload Files on the permit's page)"
-        for requirement in missing.documents
-    ] + [
-        f"the condition “{condition.text[:80]}” is to be met before issuance"
-        for condition in missing.conditions
-    ]
-
-
-def final_inspection_missing(permit: Permit) -> list[str]:
-    """The conditions of approval to meet before the permit's final inspection, not met yet."""
-    return [
-        f"the condition “{condition.text[:80]}” is to be met first (the permit office marks it met)"
-        for condition in ReviewCondition.objects.filter(
-            review__cycle__application__permit=permit,
-            stage=ConditionStage.BEFORE_FINAL,
-            met_at__isnull=True,
-        )
-    ]
-
-
 @transaction.atomic
 def issuance_document_upload(
     *, application: Application, requirement_id: int, upload, by
@@ -256,11 +231,11 @@ def issuance_document_upload(
     the permit is issued if that was all it lacked."""
     permit = Permit.objects.filter(pk=application.permit_id).first()  # as it is now
     if permit is None or permit.status not in APPROVED_STATUSES:
-        raise ApplicationError("Documents needed before issuance are uploaded once approved.")
+        raise ApplicationError(_("Documents needed before issuance are uploaded once approved."))
     requirement = requirement_for(
         application,
         requirement_id,
-        missing="That is not a document needed before issuance.",
+        missing=_("That is not a document needed before issuance."),
         stage=DocumentStage.ISSUANCE,
     )
     try:
@@ -274,7 +249,7 @@ def condition_mark_met(*, condition: ReviewCondition, by) -> ReviewCondition:
     """Staff mark a condition of approval met (the permit is issued, or its final inspection
     can be requested, if that was all it waited for)."""
     if not can_mark_condition_met(by):
-        raise ApplicationError("Marking a condition met is for staff who may change conditions.")
+        raise ApplicationError(_("Marking a condition met is for staff who may change conditions."))
     condition = ReviewCondition.objects.select_for_update(no_key=True).get(pk=condition.pk)
     application = condition.review.cycle.application
     permit = application.permit
@@ -304,14 +279,16 @@ def condition_answer(*, condition: ReviewCondition, by, note: str, upload=None) 
     permit = application.permit
     if permit is None or not can_answer_condition(by, permit):
         raise ApplicationError(
-            "Answering a condition of approval needs the Apply or Upload Files role at the "
-            "permit's business, or your own license on it."
+            _(
+                "Answering a condition of approval needs the Apply or Upload Files role at the "
+                "permit's business, or your own license on it."
+            )
         )
     if condition.is_met:
-        raise ApplicationError("That condition is already met: there is nothing to answer.")
+        raise ApplicationError(_("That condition is already met: there is nothing to answer."))
     note = note.strip()[:2000]
     if not note:
-        raise ApplicationError("Say how the condition is met.")
+        raise ApplicationError(_("Say how the condition is met."))
     document = None
     if upload is not None:
         try:
@@ -351,7 +328,8 @@ def _awaiting(application: Application) -> ReviewCycle:
     cycle = cycle_awaiting_corrections(application)
     if cycle is None:
         raise ApplicationError(
-            f"Application {application.reference} has no corrections waiting for an answer."
+            _("Application %(reference)s has no corrections waiting for an answer.")
+            % {"reference": application.reference}
         )
     return cycle
 
@@ -361,7 +339,7 @@ def _answerable(application: Application, by) -> ReviewCycle:
     one of its licenses (the applicant's colleagues too)."""
     if application.permit is None or not can_apply(by, application.permit):
         raise ApplicationError(
-            "Answering corrections needs the Apply role at the permit's business."
+            _("Answering corrections needs the Apply role at the permit's business.")
         )
     return _awaiting(application)
 
@@ -372,7 +350,7 @@ def correction_respond(*, comment: ReviewComment, by, response: str) -> ReviewCo
     comment = ReviewComment.objects.select_related("review__cycle__application").get(pk=comment.pk)
     cycle = _answerable(comment.review.cycle.application, by)
     if comment.review.cycle_id != cycle.pk:
-        raise ApplicationError("That comment belongs to an earlier cycle: it stays as it was.")
+        raise ApplicationError(_("That comment belongs to an earlier cycle: it stays as it was."))
     response = response.strip()[:4000]
     comment.response = response
     comment.responded_at = timezone.now() if response else None
@@ -396,24 +374,24 @@ def correction_document_upload(
     _awaiting(application)
     if application.permit is None or not can_upload(by, application.permit):
         raise ApplicationError(
-            "Uploading files needs the Upload Files role at the permit's business."
+            _("Uploading files needs the Upload Files role at the permit's business.")
         )
     replaces = None
     if replaces_id is not None:
         replaces = application.documents.filter(pk=replaces_id).first()
         if replaces is None:
-            raise ApplicationError("That document is not one of this application's.")
+            raise ApplicationError(_("That document is not one of this application's."))
         if replaces.versions.exists():
             raise ApplicationError(
-                f"{replaces.original_name} already has a newer version: upload a version of "
-                "the latest one."
+                _("%(file)s already has a newer version: upload a version of the latest one.")
+                % {"file": replaces.original_name}
             )
     requirement = replaces.requirement if replaces else None
     if replaces is None and requirement_id is not None:
         requirement = requirement_for(
             application,
             requirement_id,
-            missing="That is not a document needed before issuance.",
+            missing=_("That is not a document needed before issuance."),
             stage=DocumentStage.ISSUANCE,
         )
     return store_document(
@@ -446,8 +424,12 @@ def corrections_resubmit(*, application: Application, by) -> ReviewCycle:
     cycle = _answerable(application, by)
     if missing := unanswered(cycle):
         raise ApplicationError(
-            f"{missing} item{'s' if missing != 1 else ''} still need{'s' if missing == 1 else ''}"
-            " a response before you can resubmit."
+            ngettext(
+                "%(count)s item still needs a response before you can resubmit.",
+                "%(count)s items still need a response before you can resubmit.",
+                missing,
+            )
+            % {"count": missing}
         )
     decided = cycle.reviews.select_related("discipline")
     if not settings.REVIEW_RESUBMIT_ALL_DISCIPLINES:
@@ -475,6 +457,6 @@ def _assess_revision_fee(application: Application, cycle: ReviewCycle | None) ->
         return
     Fee.objects.create(
         permit_id=application.permit_id,
-        description=f"Plan revision fee (review cycle {cycle.number})",
+        description=_("Plan revision fee (review cycle %(number)s)") % {"number": cycle.number},
         amount=amount,
     )

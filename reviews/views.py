@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from applications.exceptions import ApplicationError
@@ -16,6 +17,7 @@ from permits.document_views import document_file_response
 from permits.models import Permit, PermitStatus
 from policy.permits import can_answer_condition, can_apply, can_upload, can_view_private
 
+from .checks import issuance_documents_missing
 from .forms import ConditionAnswerForm, CorrectionUploadForm, IssuanceUploadForm
 from .models import CommentKind, ReviewComment, ReviewCondition
 from .selectors import permit_reviews
@@ -26,7 +28,6 @@ from .services import (
     corrections_resubmit,
     cycle_awaiting_corrections,
     issuance_document_upload,
-    issuance_documents_missing,
     unanswered,
 )
 
@@ -36,10 +37,10 @@ def _permit_and_reviews(request: HttpRequest, number: str):
     for a permit that did not come from an online application)."""
     permit = get_object_or_404(Permit, number=number.strip().upper())
     if not can_view_private(request.user, permit):
-        raise Http404("No permit of yours has that number.")
+        raise Http404(_("No permit of yours has that number."))
     reviews = permit_reviews(permit)
     if reviews is None:
-        raise Http404("This permit was not applied for online: it has no plan review here.")
+        raise Http404(_("This permit was not applied for online: it has no plan review here."))
     return permit, reviews
 
 
@@ -95,7 +96,7 @@ def issuance_upload_view(request: HttpRequest, number: str) -> HttpResponse:
         request.POST, files, requirements=issuance_documents_missing(application)
     )
     if not form.is_valid():
-        messages.error(request, "Choose which document it is, and the file.")
+        messages.error(request, _("Choose which document it is, and the file."))
         return redirect("reviews:permit_reviews", permit.number)
     try:
         document = issuance_document_upload(
@@ -108,11 +109,12 @@ def issuance_upload_view(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, str(error))
     else:
         permit.refresh_from_db()
-        messages.success(
-            request,
-            f"{document.original_name} was uploaded as the {document.kind}."
-            + (" The permit is issued." if permit.status == PermitStatus.ISSUED else ""),
-        )
+        values = {"file": document.original_name, "document": document.kind}
+        if permit.status == PermitStatus.ISSUED:
+            text = _("%(file)s was uploaded as the %(document)s. The permit is issued.") % values
+        else:
+            text = _("%(file)s was uploaded as the %(document)s.") % values
+        messages.success(request, text)
     return redirect("reviews:permit_reviews", permit.number)
 
 
@@ -132,13 +134,16 @@ def permit_corrections_view(request: HttpRequest, number: str) -> HttpResponse:
     application = reviews.application
     cycle = cycle_awaiting_corrections(application)
     if cycle is None:
-        messages.info(request, f"Permit {permit.number} has no corrections waiting for you.")
+        messages.info(
+            request,
+            _("Permit %(number)s has no corrections waiting for you.") % {"number": permit.number},
+        )
         return redirect("reviews:permit_reviews", permit.number)
     may_answer = can_apply(request.user, permit)
     if request.method == "POST":
         action = request.POST.get("action", "save")
         if not may_answer and action != "upload":  # uploading needs Upload Files alone
-            raise Http404("No permit of yours to answer for.")
+            raise Http404(_("No permit of yours to answer for."))
         comments = ReviewComment.objects.filter(
             review__cycle=cycle, kind=CommentKind.RESPONSE_REQUIRED
         )
@@ -156,14 +161,17 @@ def permit_corrections_view(request: HttpRequest, number: str) -> HttpResponse:
                 next_cycle = corrections_resubmit(application=application, by=request.user)
                 messages.success(
                     request,
-                    f"Resubmitted: review cycle {next_cycle.number} has started. You are emailed "
-                    "when the reviewers have decided.",
+                    _(
+                        "Resubmitted: review cycle %(number)s has started. You are emailed when "
+                        "the reviewers have decided."
+                    )
+                    % {"number": next_cycle.number},
                 )
                 return redirect("reviews:permit_reviews", permit.number)
         except ApplicationError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "Your responses are saved.")
+            messages.success(request, _("Your responses are saved."))
         return redirect("reviews:permit_corrections", permit.number)
     by_discipline = [
         (review, list(review.comments.all()))
@@ -211,9 +219,9 @@ def _upload_correction(request: HttpRequest, permit, application) -> HttpRespons
     if not form.is_valid():
         messages.error(
             request,
-            "Choose one of the documents listed: the latest version of each."
+            _("Choose one of the documents listed: the latest version of each.")
             if "replaces" in form.errors
-            else "Choose a file to upload.",
+            else _("Choose a file to upload."),
         )
         return redirect("reviews:permit_corrections", permit.number)
     try:
@@ -225,16 +233,25 @@ def _upload_correction(request: HttpRequest, permit, application) -> HttpRespons
             requirement_id=form.cleaned_data["requirement"],
         )
     except ApplicationError as error:
-        messages.error(request, f"{form.cleaned_data['file'].name}: {error}")
-    else:
-        what = (
-            f"version {document.version} of {document.replaces.original_name}"
-            if document.replaces
-            else f"the {document.requirement.name}"
-            if document.requirement
-            else "a new document"
+        messages.error(
+            request,
+            _("%(file)s: %(problem)s") % {"file": form.cleaned_data["file"].name, "problem": error},
         )
-        messages.success(request, f"{document.original_name} was uploaded as {what}.")
+    else:
+        if document.replaces:
+            text = _("%(file)s was uploaded as version %(version)s of %(original)s.") % {
+                "file": document.original_name,
+                "version": document.version,
+                "original": document.replaces.original_name,
+            }
+        elif document.requirement:
+            text = _("%(file)s was uploaded as the %(document)s.") % {
+                "file": document.original_name,
+                "document": document.requirement.name,
+            }
+        else:
+            text = _("%(file)s was uploaded as a new document.") % {"file": document.original_name}
+        messages.success(request, text)
     return redirect("reviews:permit_corrections", permit.number)
 
 
@@ -252,12 +269,14 @@ def condition_answer_view(request: HttpRequest, number: str, condition_id: int) 
     if not can_answer_condition(request.user, permit):
         messages.error(
             request,
-            "Answering a condition needs the Apply or Upload Files role at the permit's "
-            "business: ask its Manager.",
+            _(
+                "Answering a condition needs the Apply or Upload Files role at the permit's "
+                "business: ask its Manager."
+            ),
         )
         return redirect(back)
     if condition.is_met:
-        messages.info(request, "That condition is met: there is nothing to answer.")
+        messages.info(request, _("That condition is met: there is nothing to answer."))
         return redirect(back)
     form = ConditionAnswerForm(
         request.POST if request.method == "POST" else None,
@@ -282,8 +301,10 @@ def condition_answer_view(request: HttpRequest, number: str, condition_id: int) 
             else:
                 messages.success(
                     request,
-                    "Your answer is sent: the permit office marks the condition met once it "
-                    "has checked it.",
+                    _(
+                        "Your answer is sent: the permit office marks the condition met once it "
+                        "has checked it."
+                    ),
                 )
                 return redirect(back)
     return render(

@@ -15,6 +15,7 @@ from .applications import (
     application_document_path,
     new_reference,
 )
+from .fee_rules import FeeKind, FeeRule
 from .templates import (
     DOCUMENT_FORMATS,
     FORMAT_LABELS,
@@ -23,8 +24,6 @@ from .templates import (
     ApplicationTemplate,
     DocumentRequirement,
     DocumentStage,
-    FeeKind,
-    FeeRule,
     FrozenWithTemplate,
     Question,
     QuestionFills,

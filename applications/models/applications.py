@@ -9,6 +9,8 @@ from pathlib import PurePath
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.addresses import street_address
 from core.money import MONEY
@@ -23,12 +25,12 @@ from .templates import ApplicationTemplate, DocumentRequirement
 
 
 class ApplicationStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
-    RETURNED = "returned", "Returned as incomplete"
-    ACCEPTED = "accepted", "Accepted for review"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    EXPIRED = "expired", "Expired"
+    DRAFT = "draft", pgettext_lazy("application status", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("application status", "Submitted")
+    RETURNED = "returned", pgettext_lazy("application status", "Returned as incomplete")
+    ACCEPTED = "accepted", pgettext_lazy("application status", "Accepted for review")
+    WITHDRAWN = "withdrawn", pgettext_lazy("application status", "Withdrawn")
+    EXPIRED = "expired", pgettext_lazy("application status", "Expired")
 
 
 # Statuses in which the applicant can still change the application.
@@ -70,40 +72,56 @@ class Application(StatusMachine):
         ApplicationStatus.EXPIRED: set(),
     }
 
-    reference = models.CharField(max_length=12, unique=True, default=new_reference, editable=False)
+    reference = models.CharField(
+        gettext_lazy("reference"), max_length=12, unique=True, default=new_reference, editable=False
+    )
     template = models.ForeignKey(
-        ApplicationTemplate, on_delete=models.PROTECT, related_name="applications"
+        ApplicationTemplate,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=gettext_lazy("template"),
     )
     status = models.CharField(
-        max_length=10, choices=ApplicationStatus, default=ApplicationStatus.DRAFT, db_index=True
+        gettext_lazy("status"),
+        max_length=10,
+        choices=ApplicationStatus,
+        default=ApplicationStatus.DRAFT,
+        db_index=True,
     )
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         on_delete=models.SET_NULL,
         related_name="applications",
+        verbose_name=gettext_lazy("applicant"),
     )
 
     # Location
-    street_number = models.CharField(max_length=20, blank=True)
-    street_name = models.CharField(max_length=200, blank=True)
-    unit = models.CharField(max_length=30, blank=True)
-    city = models.CharField(max_length=100, blank=True)
-    state = models.CharField(max_length=2, blank=True)
-    zip_code = models.CharField("ZIP", max_length=10, blank=True)
-    parcel_number = models.CharField(max_length=40, blank=True)
+    street_number = models.CharField(gettext_lazy("street number"), max_length=20, blank=True)
+    street_name = models.CharField(gettext_lazy("street name"), max_length=200, blank=True)
+    unit = models.CharField(gettext_lazy("unit"), max_length=30, blank=True)
+    city = models.CharField(gettext_lazy("city"), max_length=100, blank=True)
+    state = models.CharField(gettext_lazy("state"), max_length=2, blank=True)
+    zip_code = models.CharField(gettext_lazy("ZIP"), max_length=10, blank=True)
+    parcel_number = models.CharField(gettext_lazy("parcel number"), max_length=40, blank=True)
 
     # People
-    business = models.ForeignKey(Contractor, null=True, blank=True, on_delete=models.PROTECT)
+    business = models.ForeignKey(
+        Contractor,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=gettext_lazy("business"),
+    )
     license = models.ForeignKey(
         License,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        verbose_name="license professional",
+        verbose_name=gettext_lazy("license professional"),
     )
-    owner_name = models.CharField("owner's name", max_length=200, blank=True)
-    owner_email = models.EmailField("owner's email", blank=True)
+    owner_name = models.CharField(gettext_lazy("owner's name"), max_length=200, blank=True)
+    owner_email = models.EmailField(gettext_lazy("owner's email"), blank=True)
 
     # Details: question key -> the answer as typed (a string, or a list for multiple choice).
     answers = models.JSONField(default=dict, blank=True)
@@ -114,23 +132,39 @@ class Application(StatusMachine):
     # The step the applicant last had open: Resume brings them back to it.
     last_step = models.CharField(max_length=20, blank=True, editable=False)
 
-    attestation_name = models.CharField(max_length=200, blank=True)
-    estimated_fees = models.DecimalField(**MONEY, null=True, blank=True)
+    attestation_name = models.CharField(
+        gettext_lazy("attestation name"), max_length=200, blank=True
+    )
+    estimated_fees = models.DecimalField(
+        gettext_lazy("estimated fees"), **MONEY, null=True, blank=True
+    )
     permit = models.OneToOneField(
-        Permit, null=True, blank=True, on_delete=models.PROTECT, related_name="application"
+        Permit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="application",
+        verbose_name=gettext_lazy("permit"),
     )
     copied_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("copied from"),
     )
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(gettext_lazy("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(gettext_lazy("updated at"), auto_now=True)
+    submitted_at = models.DateTimeField(gettext_lazy("submitted at"), null=True, blank=True)
     # A draft lapses on this day (APPLICATION_DRAFT_DAYS after it was last saved).
-    expires_on = models.DateField(null=True, blank=True)
-    reminded_on = models.DateField(null=True, blank=True)
+    expires_on = models.DateField(gettext_lazy("expires on"), null=True, blank=True)
+    reminded_on = models.DateField(gettext_lazy("reminded on"), null=True, blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("application")
+        verbose_name_plural = gettext_lazy("applications")
         ordering = ["-updated_at", "-id"]
         indexes = [
             models.Index(fields=["applicant", "-updated_at"], name="application_applicant"),
@@ -142,7 +176,7 @@ class Application(StatusMachine):
         return self.reference
 
     def describe(self) -> str:
-        return f"Application {self.reference}"
+        return _("Application %(reference)s") % {"reference": self.reference}
 
     def event_about(self):
         return [self.permit] if self.permit_id else []
@@ -195,23 +229,37 @@ class ApplicationContact(models.Model):
         if value not in (ContactType.OWNER, ContactType.APPLICANT)
     ]
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="contacts")
-    name = models.CharField(max_length=200, blank=True)
-    email = models.EmailField()
-    contact_type = models.CharField(max_length=20, choices=CONTACT_TYPES)
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.CASCADE,
+        related_name="contacts",
+        verbose_name=gettext_lazy("application"),
+    )
+    name = models.CharField(gettext_lazy("name"), max_length=200, blank=True)
+    email = models.EmailField(gettext_lazy("email"))
+    contact_type = models.CharField(
+        gettext_lazy("contact type"), max_length=20, choices=CONTACT_TYPES
+    )
 
     class Meta:
+        verbose_name = gettext_lazy("application contact")
+        verbose_name_plural = gettext_lazy("application contacts")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["application", "email"],
                 name="application_contact_unique",
-                violation_error_message="This email address is already a contact here.",
+                violation_error_message=gettext_lazy(
+                    "This email address is already a contact here."
+                ),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.name or self.email} ({self.get_contact_type_display()})"
+        return _("%(name)s (%(type)s)") % {
+            "name": self.name or self.email,
+            "type": self.get_contact_type_display(),
+        }
 
 
 def application_document_path(instance: "ApplicationDocument", filename: str) -> str:
@@ -226,34 +274,53 @@ class ApplicationDocument(models.Model):
 
     EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.CASCADE,
+        related_name="documents",
+        verbose_name=gettext_lazy("application"),
+    )
     requirement = models.ForeignKey(
         DocumentRequirement,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Empty: an extra document.",
+        verbose_name=gettext_lazy("requirement"),
+        help_text=gettext_lazy("Empty: an extra document."),
     )
-    file = models.FileField(upload_to=application_document_path, max_length=200)
-    original_name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=40)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
+    file = models.FileField(
+        gettext_lazy("file"), upload_to=application_document_path, max_length=200
+    )
+    original_name = models.CharField(gettext_lazy("original name"), max_length=200)
+    content_type = models.CharField(gettext_lazy("content type"), max_length=40)
+    size = models.PositiveBigIntegerField(gettext_lazy("size"))
+    sha256 = models.CharField("SHA-256", max_length=64)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("uploaded by"),
     )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-    submitted = models.BooleanField(default=False)
+    uploaded_at = models.DateTimeField(gettext_lazy("uploaded at"), auto_now_add=True)
+    submitted = models.BooleanField(gettext_lazy("submitted"), default=False)
     # A corrected document is a new version of the one it replaces (which is kept).
     replaces = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="versions"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="versions",
+        verbose_name=gettext_lazy("replaces"),
     )
-    version = models.PositiveSmallIntegerField(default=1)
+    version = models.PositiveSmallIntegerField(gettext_lazy("version"), default=1)
     # The documents of the cycle every discipline approved: the permit's approved plans.
-    approved_plans = models.BooleanField(default=False)
+    approved_plans = models.BooleanField(gettext_lazy("approved plans"), default=False)
 
     class Meta:
+        verbose_name = gettext_lazy("application document")
+        verbose_name_plural = gettext_lazy("application documents")
         ordering = ["uploaded_at", "id"]
 
     def __str__(self) -> str:
@@ -270,10 +337,10 @@ class ApplicationDocument(models.Model):
 
 
 class SubmissionOutcome(models.TextChoices):
-    WAITING = "waiting", "Waiting for intake"
-    ACCEPTED = "accepted", "Accepted for review"
-    RETURNED = "returned", "Returned as incomplete"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    WAITING = "waiting", pgettext_lazy("application status", "Waiting for intake")
+    ACCEPTED = "accepted", pgettext_lazy("application status", "Accepted for review")
+    RETURNED = "returned", pgettext_lazy("application status", "Returned as incomplete")
+    WITHDRAWN = "withdrawn", pgettext_lazy("application status", "Withdrawn")
 
 
 class Submission(StatusMachine):
@@ -296,39 +363,64 @@ class Submission(StatusMachine):
     }
 
     application = models.ForeignKey(
-        Application, on_delete=models.PROTECT, related_name="submissions"
+        Application,
+        on_delete=models.PROTECT,
+        related_name="submissions",
+        verbose_name=gettext_lazy("application"),
     )
-    number = models.PositiveIntegerField()
-    snapshot = models.JSONField()
-    estimated_fees = models.DecimalField(**MONEY)
-    submitted_at = models.DateTimeField(default=timezone.now)
+    number = models.PositiveIntegerField(gettext_lazy("number"))
+    snapshot = models.JSONField(gettext_lazy("snapshot"))
+    estimated_fees = models.DecimalField(gettext_lazy("estimated fees"), **MONEY)
+    submitted_at = models.DateTimeField(gettext_lazy("submitted at"), default=timezone.now)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("submitted by"),
     )
     outcome = models.CharField(
-        max_length=10, choices=SubmissionOutcome, default=SubmissionOutcome.WAITING
+        gettext_lazy("outcome"),
+        max_length=10,
+        choices=SubmissionOutcome,
+        default=SubmissionOutcome.WAITING,
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(gettext_lazy("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("decided by"),
     )
-    reasons = models.TextField(blank=True)
+    reasons = models.TextField(gettext_lazy("reasons"), blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("submission")
+        verbose_name_plural = gettext_lazy("submissions")
         ordering = ["application", "number"]
         constraints = [
             models.UniqueConstraint(
                 fields=["application", "number"],
                 name="submission_number_unique",
-                violation_error_message="This application already has a submission numbered so.",
+                violation_error_message=gettext_lazy(
+                    "This application already has a submission numbered so."
+                ),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.application} submission {self.number}"
+        return _("%(application)s submission %(number)s") % {
+            "application": self.application,
+            "number": self.number,
+        }
 
     def describe(self) -> str:
-        return f"Submission {self.number} of application {self.application.reference}"
+        return _("Submission %(number)s of application %(reference)s") % {
+            "number": self.number,
+            "reference": self.application.reference,
+        }
 
     def event_about(self):
         # In the application's history; the permit's has the application's own move.
@@ -342,7 +434,7 @@ class Submission(StatusMachine):
                 stored["snapshot"] != self.snapshot
                 or stored["estimated_fees"] != self.estimated_fees
             ):
-                raise ApplicationError("A submission stays as it was submitted.")
+                raise ApplicationError(_("A submission stays as it was submitted."))
         super().save(*args, **kwargs)
 
 
@@ -351,5 +443,5 @@ class IntakeQueue(Application):
 
     class Meta:
         proxy = True
-        verbose_name = "submitted application (intake queue)"
-        verbose_name_plural = "intake queue"
+        verbose_name = gettext_lazy("submitted application (intake queue)")
+        verbose_name_plural = gettext_lazy("intake queue")

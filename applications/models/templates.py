@@ -1,28 +1,27 @@
 """An application form (a template), staff's per permit type: versioned, frozen once published;
-its questions, required documents and fee schedule."""
-
-from decimal import Decimal
+its questions and required documents (its fee schedule: fee_rules)."""
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from core.money import MONEY
 from core.status import StatusMachine
 from permits.models import PermitType
 
-from ..brackets import FeeScheduleError, parse_brackets
 from ..exceptions import InvalidApplicationStatusMove, TemplateFrozen
 
 # Template versions ----------------------------------------------------------------------------
 
 
 class TemplateStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
-    RETIRED = "retired", "Retired"
+    DRAFT = "draft", pgettext_lazy("application form status", "Draft")
+    PUBLISHED = "published", pgettext_lazy("application form status", "Published")
+    RETIRED = "retired", pgettext_lazy("application form status", "Retired")
 
 
 class ApplicationTemplate(StatusMachine):
@@ -39,41 +38,61 @@ class ApplicationTemplate(StatusMachine):
     }
 
     permit_type = models.ForeignKey(
-        PermitType, on_delete=models.PROTECT, related_name="application_templates"
+        PermitType,
+        on_delete=models.PROTECT,
+        related_name="application_templates",
+        verbose_name=gettext_lazy("permit type"),
     )
-    version = models.PositiveIntegerField(editable=False)
-    status = models.CharField(max_length=10, choices=TemplateStatus, default=TemplateStatus.DRAFT)
+    version = models.PositiveIntegerField(gettext_lazy("version"), editable=False)
+    status = models.CharField(
+        gettext_lazy("status"), max_length=10, choices=TemplateStatus, default=TemplateStatus.DRAFT
+    )
     category = models.CharField(
-        max_length=60, help_text="How the public guide groups types, e.g. Building or Trades."
+        gettext_lazy("category"),
+        max_length=60,
+        help_text=gettext_lazy("How the public guide groups types, e.g. Building or Trades."),
     )
     summary = models.TextField(
-        help_text="What the permit is for and when it is needed, shown in the public guide."
+        gettext_lazy("summary"),
+        help_text=gettext_lazy(
+            "What the permit is for and when it is needed, shown in the public guide."
+        ),
     )
-    published_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(
+        gettext_lazy("published at"), null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(gettext_lazy("created at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "application form"
+        verbose_name = gettext_lazy("application form")
+        verbose_name_plural = gettext_lazy("application forms")
         ordering = ["permit_type__name", "-version"]
         constraints = [
             models.UniqueConstraint(
                 fields=["permit_type", "version"],
                 name="application_template_version_unique",
-                violation_error_message="This permit type already has a form with this version.",
+                violation_error_message=gettext_lazy(
+                    "This permit type already has a form with this version."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["permit_type"],
                 condition=Q(status=TemplateStatus.PUBLISHED),
                 name="application_template_one_published",
-                violation_error_message="A permit type has one published application form.",
+                violation_error_message=gettext_lazy(
+                    "A permit type has one published application form."
+                ),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.permit_type.name}, version {self.version}"
+        return _("%(permit_type)s, version %(version)s") % {
+            "permit_type": self.permit_type.name,
+            "version": self.version,
+        }
 
     def describe(self) -> str:
-        return f"The application form “{self}”"
+        return _("The application form “%(form)s”") % {"form": self}
 
     def save(self, *args, **kwargs):
         if self.version is None:
@@ -94,16 +113,18 @@ class ApplicationTemplate(StatusMachine):
         if status == TemplateStatus.PUBLISHED:
             if not self.questions.exists():
                 raise InvalidApplicationStatusMove(
-                    f"{self.describe()} has no questions: add them before publishing."
+                    _("%(form)s has no questions: add them before publishing.")
+                    % {"form": self.describe()}
                 )
             problems = [
-                f"{question.label}: {error}"
+                _("%(question)s: %(problem)s") % {"question": question.label, "problem": error}
                 for question in self.questions.all()
                 for error in question.problems(self)
             ]
             if problems:
                 raise InvalidApplicationStatusMove(
-                    f"{self.describe()} cannot be published: " + "; ".join(problems)
+                    _("%(form)s cannot be published: %(problems)s")
+                    % {"form": self.describe(), "problems": "; ".join(problems)}
                 )
 
     def apply_move(self, previous: str, status: str, context: dict) -> list[str]:
@@ -138,30 +159,38 @@ class FrozenWithTemplate(models.Model):
         )
         if status is not None and status != TemplateStatus.DRAFT:
             raise TemplateFrozen(
-                "A published or retired application form never changes: make a new draft "
-                "version from it."
+                _(
+                    "A published or retired application form never changes: make a new draft "
+                    "version from it."
+                )
             )
 
 
 class QuestionKind(models.TextChoices):
-    TEXT = "text", "Text"
-    LONG_TEXT = "long_text", "Long text"
-    NUMBER = "number", "Number (with a unit)"
-    MONEY = "money", "Money"
-    YES_NO = "yes_no", "Yes or no"
-    CHOICE = "choice", "Choice (one)"
-    MULTIPLE_CHOICE = "multiple_choice", "Multiple choice"
-    DATE = "date", "Date"
+    TEXT = "text", gettext_lazy("Text")
+    LONG_TEXT = "long_text", gettext_lazy("Long text")
+    NUMBER = "number", gettext_lazy("Number (with a unit)")
+    MONEY = "money", gettext_lazy("Money")
+    YES_NO = "yes_no", gettext_lazy("Yes or no")
+    CHOICE = "choice", gettext_lazy("Choice (one)")
+    MULTIPLE_CHOICE = "multiple_choice", gettext_lazy("Multiple choice")
+    DATE = "date", gettext_lazy("Date")
 
 
 class QuestionFills(models.TextChoices):
-    NOTHING = "", "Nothing (kept in the application)"
-    VALUATION = "valuation", "The permit's valuation"
-    DESCRIPTION = "description", "The permit's work description"
+    NOTHING = "", gettext_lazy("Nothing (kept in the application)")
+    VALUATION = "valuation", gettext_lazy("The permit's valuation")
+    DESCRIPTION = "description", gettext_lazy("The permit's work description")
 
+
+# A yes-or-no answer is kept as "Yes" or "No" whatever the language it was given in (a
+# question's condition and a fee rule name it so); people read it in theirs.
+YES, NO = "Yes", "No"
+YES_NO_LABELS = {YES: gettext_lazy("Yes"), NO: gettext_lazy("No")}
 
 KEY = RegexValidator(
-    r"^[a-z][a-z0-9_]{0,49}$", "Lower-case letters, digits and underscores, e.g. new_service."
+    r"^[a-z][a-z0-9_]{0,49}$",
+    gettext_lazy("Lower-case letters, digits and underscores, e.g. new_service."),
 )
 
 
@@ -171,37 +200,70 @@ class Question(FrozenWithTemplate):
     when the earlier question `show_if_key` has the answer `show_if_value`."""
 
     template = models.ForeignKey(
-        ApplicationTemplate, on_delete=models.CASCADE, related_name="questions"
+        ApplicationTemplate,
+        on_delete=models.CASCADE,
+        related_name="questions",
+        verbose_name=gettext_lazy("template"),
     )
-    section = models.CharField(max_length=100, help_text="The heading it appears under.")
-    position = models.PositiveIntegerField(default=0)
-    key = models.CharField(max_length=50, validators=[KEY])
-    label = models.CharField(max_length=200)
-    kind = models.CharField(max_length=20, choices=QuestionKind, default=QuestionKind.TEXT)
-    required = models.BooleanField(default=True)
-    help_text = models.CharField(max_length=300, blank=True)
-    unit = models.CharField(max_length=20, blank=True, help_text="For a number, e.g. sq ft.")
+    section = models.CharField(
+        gettext_lazy("section"),
+        max_length=100,
+        help_text=gettext_lazy("The heading it appears under."),
+    )
+    position = models.PositiveIntegerField(gettext_lazy("position"), default=0)
+    key = models.CharField(gettext_lazy("key"), max_length=50, validators=[KEY])
+    label = models.CharField(gettext_lazy("label"), max_length=200)
+    kind = models.CharField(
+        gettext_lazy("kind"), max_length=20, choices=QuestionKind, default=QuestionKind.TEXT
+    )
+    required = models.BooleanField(gettext_lazy("required"), default=True)
+    help_text = models.CharField(gettext_lazy("help text"), max_length=300, blank=True)
+    unit = models.CharField(
+        gettext_lazy("unit"),
+        max_length=20,
+        blank=True,
+        help_text=gettext_lazy("For a number, e.g. sq ft."),
+    )
     whole_number = models.BooleanField(
-        "whole numbers only", default=False, help_text="For a count: fixtures, stories, circuits."
+        gettext_lazy("whole numbers only"),
+        default=False,
+        help_text=gettext_lazy("For a count: fixtures, stories, circuits."),
     )
     min_value = models.DecimalField(
-        "lowest", max_digits=12, decimal_places=2, null=True, blank=True, help_text="For a number."
+        gettext_lazy("lowest"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("For a number."),
     )
     max_value = models.DecimalField(
-        "highest", max_digits=12, decimal_places=2, null=True, blank=True, help_text="e.g. 100 %."
+        gettext_lazy("highest"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("e.g. 100 %."),
     )
-    choices = models.TextField(blank=True, help_text="For a choice: one option per line.")
+    choices = models.TextField(
+        gettext_lazy("choices"),
+        blank=True,
+        help_text=gettext_lazy("For a choice: one option per line."),
+    )
     show_if_key = models.CharField(
-        "shown only if question",
+        gettext_lazy("shown only if question"),
         max_length=50,
         blank=True,
-        help_text="The key of an earlier question; empty: always shown.",
+        help_text=gettext_lazy("The key of an earlier question; empty: always shown."),
     )
     show_if_value = models.CharField(
-        "has the answer", max_length=100, blank=True, help_text="e.g. Yes, or one of its options."
+        gettext_lazy("has the answer"),
+        max_length=100,
+        blank=True,
+        help_text=gettext_lazy("e.g. Yes, or one of its options."),
     )
     fills = models.CharField(
-        "the answer fills",
+        gettext_lazy("the answer fills"),
         max_length=20,
         choices=QuestionFills,
         blank=True,
@@ -209,12 +271,14 @@ class Question(FrozenWithTemplate):
     )
 
     class Meta:
+        verbose_name = gettext_lazy("question")
+        verbose_name_plural = gettext_lazy("questions")
         ordering = ["position", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["template", "key"],
                 name="question_key_unique",
-                violation_error_message="Another question of this form has this key.",
+                violation_error_message=gettext_lazy("Another question of this form has this key."),
             ),
         ]
 
@@ -223,9 +287,17 @@ class Question(FrozenWithTemplate):
 
     @property
     def options(self) -> list[str]:
+        """The answers it takes, as they are kept (a yes or no: "Yes" and "No")."""
         if self.kind == QuestionKind.YES_NO:
-            return ["Yes", "No"]
+            return [YES, NO]
         return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+    def option_label(self, option: str) -> str:
+        """An answer as people read it: a yes or no in their language; staff's options as
+        written."""
+        if self.kind == QuestionKind.YES_NO and option in YES_NO_LABELS:
+            return str(YES_NO_LABELS[option])
+        return option
 
     def signature(self) -> tuple:
         """What an applicant was asked: a question whose signature changed between versions
@@ -247,12 +319,12 @@ class Question(FrozenWithTemplate):
         """What is wrong with the question within its version (for publishing)."""
         problems = []
         if self.kind in (QuestionKind.CHOICE, QuestionKind.MULTIPLE_CHOICE) and not self.options:
-            problems.append("a choice needs its options, one per line")
+            problems.append(_("a choice needs its options, one per line"))
         if self.fills == QuestionFills.VALUATION and self.kind not in (
             QuestionKind.MONEY,
             QuestionKind.NUMBER,
         ):
-            problems.append("only a money or number answer can fill the valuation")
+            problems.append(_("only a money or number answer can fill the valuation"))
         if self.show_if_key:
             earlier = {
                 q.key: q
@@ -261,76 +333,96 @@ class Question(FrozenWithTemplate):
             }
             controlling = earlier.get(self.show_if_key)
             if controlling is None:
-                problems.append(f"“{self.show_if_key}” is not the key of an earlier question")
+                problems.append(
+                    _("“%(key)s” is not the key of an earlier question") % {"key": self.show_if_key}
+                )
             elif controlling.options and self.show_if_value not in controlling.options:
-                problems.append(f"“{self.show_if_value}” is not an answer to “{controlling.label}”")
+                problems.append(
+                    _("“%(answer)s” is not an answer to “%(question)s”")
+                    % {"answer": self.show_if_value, "question": controlling.label}
+                )
         return problems
 
     def clean(self):
         if self.kind in (QuestionKind.CHOICE, QuestionKind.MULTIPLE_CHOICE) and not self.options:
-            raise ValidationError({"choices": "Give the options, one per line."})
+            raise ValidationError({"choices": _("Give the options, one per line.")})
         if bool(self.show_if_key) != bool(self.show_if_value):
             raise ValidationError(
-                {"show_if_value": "Give both the question and the answer that shows this one."}
+                {"show_if_value": _("Give both the question and the answer that shows this one.")}
             )
         if (
             self.min_value is not None
             and self.max_value is not None
             and self.min_value > self.max_value
         ):
-            raise ValidationError({"max_value": "The highest is below the lowest."})
+            raise ValidationError({"max_value": _("The highest is below the lowest.")})
 
     @property
     def limits_label(self) -> str:
         """The rules of a number answer in words: "A whole number from 0 to 100 %."."""
 
         def amount(value, *, unit: bool = True) -> str:
-            text = f"{value:,.2f}".removesuffix(".00")
+            # In the language's digits (1,250 or 1 250), the cents only when there are some.
+            places = 0 if value == value.to_integral_value() else 2
+            text = number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
             return f"{text} {self.unit}" if self.unit and unit else text
 
-        what = "A whole number" if self.whole_number else ""
         low, high = self.min_value, self.max_value
         if low is not None and high is not None:
-            rule = f"from {amount(low, unit=False)} to {amount(high)}"
-        elif low is not None:
-            rule = f"of at least {amount(low)}"
-        elif high is not None:
-            rule = f"of at most {amount(high)}"
-        else:
-            rule = ""
-        if not what and not rule:
-            return ""
-        return " ".join(part for part in (what or "A number", rule) if part) + "."
+            values = {"low": amount(low, unit=False), "high": amount(high)}
+            if self.whole_number:
+                return _("A whole number from %(low)s to %(high)s.") % values
+            return _("A number from %(low)s to %(high)s.") % values
+        if low is not None:
+            if self.whole_number:
+                return _("A whole number of at least %(low)s.") % {"low": amount(low)}
+            return _("A number of at least %(low)s.") % {"low": amount(low)}
+        if high is not None:
+            if self.whole_number:
+                return _("A whole number of at most %(high)s.") % {"high": amount(high)}
+            return _("A number of at most %(high)s.") % {"high": amount(high)}
+        return _("A whole number.") if self.whole_number else ""
 
 
 class DocumentStage(models.TextChoices):
-    SUBMITTAL = "submittal", "With the application"
-    ISSUANCE = "issuance", "Before the permit is issued"
+    SUBMITTAL = "submittal", gettext_lazy("With the application")
+    ISSUANCE = "issuance", gettext_lazy("Before the permit is issued")
 
 
 # What the portal can tell a file is from its first bytes (core.uploads.sniff_content_type).
 DOCUMENT_FORMATS = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}
 FORMAT_LABELS = {"pdf": "PDF", "png": "PNG", "jpg": "JPEG"}
 FORMATS = RegexValidator(
-    r"^(pdf|png|jpg)(,(pdf|png|jpg))*$", "A list of pdf, png and jpg, e.g. pdf or pdf,jpg."
+    r"^(pdf|png|jpg)(,(pdf|png|jpg))*$",
+    gettext_lazy("A list of pdf, png and jpg, e.g. pdf or pdf,jpg."),
 )
 
 
 class DocumentRequirement(FrozenWithTemplate):
     template = models.ForeignKey(
-        ApplicationTemplate, on_delete=models.CASCADE, related_name="document_requirements"
+        ApplicationTemplate,
+        on_delete=models.CASCADE,
+        related_name="document_requirements",
+        verbose_name=gettext_lazy("template"),
     )
-    position = models.PositiveIntegerField(default=0)
-    name = models.CharField(max_length=100, help_text="e.g. Site Plan.")
-    help_text = models.CharField(max_length=300, blank=True)
+    position = models.PositiveIntegerField(gettext_lazy("position"), default=0)
+    name = models.CharField(
+        gettext_lazy("name"), max_length=100, help_text=gettext_lazy("e.g. Site Plan.")
+    )
+    help_text = models.CharField(gettext_lazy("help text"), max_length=300, blank=True)
     stage = models.CharField(
-        "needed", max_length=10, choices=DocumentStage, default=DocumentStage.SUBMITTAL
+        gettext_lazy("needed"),
+        max_length=10,
+        choices=DocumentStage,
+        default=DocumentStage.SUBMITTAL,
     )
     formats = models.CharField(
-        "accepted formats", max_length=20, default="pdf", validators=[FORMATS]
+        gettext_lazy("accepted formats"), max_length=20, default="pdf", validators=[FORMATS]
     )
 
     class Meta:
+        verbose_name = gettext_lazy("document requirement")
+        verbose_name_plural = gettext_lazy("document requirements")
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
@@ -343,7 +435,9 @@ class DocumentRequirement(FrozenWithTemplate):
     @property
     def formats_label(self) -> str:
         labels = [FORMAT_LABELS[part] for part in self.format_list]
-        return " or ".join(labels) if len(labels) < 3 else ", ".join(labels)
+        if len(labels) == 2:
+            return _("%(first)s or %(second)s") % {"first": labels[0], "second": labels[1]}
+        return ", ".join(labels)
 
     @property
     def content_types(self) -> set[str]:
@@ -352,72 +446,3 @@ class DocumentRequirement(FrozenWithTemplate):
     @property
     def needed_to_submit(self) -> bool:
         return self.stage == DocumentStage.SUBMITTAL
-
-
-class FeeKind(models.TextChoices):
-    FLAT = "flat", "Flat amount"
-    VALUATION_RATE = "valuation_rate", "Rate per $1,000 of valuation"
-    PER_UNIT = "per_unit", "Amount per unit of an answer"
-    TABLE = "table", "Bracket table"
-
-
-class FeeRule(FrozenWithTemplate):
-    """A line of a type's fee schedule, evaluated by applications.fees (never `eval`).
-
-    - Flat: `amount`.
-    - Rate per $1,000 of valuation: `rate` for each $1,000 or part of it, at least `minimum`.
-    - Per unit: `amount` times the number answered to `basis_key`, at least `minimum`.
-    - Table: `brackets` on the valuation (or on the answer to `basis_key`), one row per line,
-      "from, base, rate, step": at or above `from`, the fee is `base` plus `rate` for each
-      `step` (or part of one) above `from` (e.g. "25000, 391.25, 10.10, 1000").
-    It applies only when the answer to `only_if_key` is `only_if_value`, if those are given.
-    """
-
-    template = models.ForeignKey(
-        ApplicationTemplate, on_delete=models.CASCADE, related_name="fee_rules"
-    )
-    position = models.PositiveIntegerField(default=0)
-    description = models.CharField(max_length=200)
-    kind = models.CharField(max_length=20, choices=FeeKind, default=FeeKind.FLAT)
-    amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
-    rate = models.DecimalField(
-        "rate per $1,000", max_digits=10, decimal_places=4, default=Decimal("0")
-    )
-    minimum = models.DecimalField(**MONEY, default=Decimal("0.00"))
-    basis_key = models.CharField(
-        "of the answer to",
-        max_length=50,
-        blank=True,
-        help_text="The key of a number question (per unit; a table on it, not the valuation).",
-    )
-    brackets = models.TextField(
-        blank=True, help_text="For a table: one row per line, “from, base, rate, step”."
-    )
-    only_if_key = models.CharField("only if question", max_length=50, blank=True)
-    only_if_value = models.CharField("has the answer", max_length=100, blank=True)
-
-    class Meta:
-        ordering = ["position", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(amount__gte=0) & Q(rate__gte=0) & Q(minimum__gte=0),
-                name="fee_rule_amounts_gte_0",
-                violation_error_message="A fee rule's amounts cannot be negative.",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.description
-
-    def clean(self):
-        if self.kind == FeeKind.PER_UNIT and not self.basis_key:
-            raise ValidationError({"basis_key": "Give the key of the number question."})
-        if self.kind == FeeKind.TABLE:
-            try:
-                parse_brackets(self.brackets)
-            except FeeScheduleError as error:
-                raise ValidationError({"brackets": str(error)}) from None
-        if bool(self.only_if_key) != bool(self.only_if_value):
-            raise ValidationError(
-                {"only_if_value": "Give both the question and the answer the fee applies on."}
-            )

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.uploads import document_save, upload_checked
 from licenses.models import License
@@ -33,8 +35,10 @@ from ..models import (
 )
 from ..selectors import template_parts
 
-NOT_YOURS = "This application is not one you can change."
-NOT_EDITABLE = "This application was submitted: it changes only if the city returns it to you."
+NOT_YOURS = gettext_lazy("This application is not one you can change.")
+NOT_EDITABLE = gettext_lazy(
+    "This application was submitted: it changes only if the city returns it to you."
+)
 
 # The Location step is the permit's address (its parcel number included).
 LOCATION_FIELDS = ADDRESS_FIELDS
@@ -49,9 +53,9 @@ def _check_editable(application: Application, by) -> None:
             from_queryset=Application.objects.select_for_update(no_key=True),
         )
     if not can_work_on_application(by, application):
-        raise ApplicationError(NOT_YOURS)
+        raise ApplicationError(str(NOT_YOURS))
     if not application.is_editable:
-        raise ApplicationError(NOT_EDITABLE)
+        raise ApplicationError(str(NOT_EDITABLE))
 
 
 def _clip(application: Application, name: str, value: str) -> str:
@@ -79,7 +83,8 @@ def application_start(*, template: ApplicationTemplate, applicant) -> Applicatio
         raise ApplicationError(refusal)
     if template.status != TemplateStatus.PUBLISHED or not template.permit_type.is_active:
         raise ApplicationError(
-            f"{template.permit_type.name} permits are not open for online application."
+            _("%(permit_type)s permits are not open for online application.")
+            % {"permit_type": template.permit_type.name}
         )
     businesses = [business for business, licenses in application_businesses(applicant).items()]
     application = Application(
@@ -140,7 +145,7 @@ def application_save_people(
             None,
         )
         if business is None:
-            raise ApplicationError("Choose one of your businesses' active licenses.")
+            raise ApplicationError(_("Choose one of your businesses' active licenses."))
         license = License.objects.select_related("license_type").get(pk=license_id)
         if refusal := application.template.permit_type.license_refusal(license):
             raise ApplicationError(refusal)
@@ -156,12 +161,14 @@ def application_contact_add(
 ) -> ApplicationContact:
     _check_editable(application, by)
     if contact_type not in dict(ApplicationContact.CONTACT_TYPES):
-        raise ApplicationError("Choose a contact type.")
+        raise ApplicationError(_("Choose a contact type."))
     email = email.strip().lower()
     if application.contacts.filter(email__iexact=email).exists():
-        raise ApplicationError(f"{email} is already a contact on this application.")
+        raise ApplicationError(
+            _("%(email)s is already a contact on this application.") % {"email": email}
+        )
     if application.contacts.count() >= 10:
-        raise ApplicationError("An application names at most 10 other contacts.")
+        raise ApplicationError(_("An application names at most 10 other contacts."))
     contact = ApplicationContact.objects.create(
         application=application, email=email, contact_type=contact_type, name=name.strip()[:200]
     )
@@ -244,13 +251,13 @@ def application_document_upload(
     None), in a format the requirement accepts, checked by its content."""
     _check_editable(application, by)
     if not can_upload_to_application(by, application):
-        raise ApplicationError("Uploading files needs the Upload Files role at your business.")
+        raise ApplicationError(_("Uploading files needs the Upload Files role at your business."))
     requirement = None
     if requirement_id is not None:
         requirement = requirement_for(
             application,
             requirement_id,
-            missing="That document is not one this application asks for.",
+            missing=_("That document is not one this application asks for."),
         )
     document = store_document(
         application=application, requirement=requirement, upload=upload, by=by
@@ -286,7 +293,7 @@ def store_document(
         limit=application_upload_limit(),
         error=ApplicationError,
         accepted=requirement.content_types if requirement else set(ApplicationDocument.EXTENSIONS),
-        formats=requirement.formats_label if requirement else "PDF, PNG or JPEG",
+        formats=requirement.formats_label if requirement else _("PDF, PNG or JPEG"),
     )
     digest = hashlib.sha256()
     for chunk in upload.chunks():
@@ -313,8 +320,11 @@ def application_document_delete(*, document: ApplicationDocument, by) -> None:
     _check_editable(application, by)
     if document.submitted:
         raise ApplicationError(
-            f"{document.original_name} was submitted: it stays with the application. Upload a "
-            "corrected file beside it."
+            _(
+                "%(document)s was submitted: it stays with the application. Upload a corrected "
+                "file beside it."
+            )
+            % {"document": document.original_name}
         )
     stored = document.file.name
     storage = document.file.storage

@@ -6,6 +6,8 @@ import datetime
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from core.events import event_record
 from permits.models import (
@@ -28,17 +30,18 @@ from .submit import _waiting_submission
 def application_accept(*, application: Application, by) -> Application:
     """The clerk accepts a submitted application for review: its permit moves to In Review."""
     submission = _waiting_submission(application)
-    application.move_to(
-        ApplicationStatus.ACCEPTED, by=by, note="Accepted for review", submission=submission
-    )
+    accepted = pgettext("application status", "Accepted for review")
+    application.move_to(ApplicationStatus.ACCEPTED, by=by, note=accepted, submission=submission)
     submission.move_to(
         SubmissionOutcome.ACCEPTED,
         by=by,
-        note="Accepted for review",
+        note=accepted,
         changes={"decided_at": timezone.now(), "decided_by": by},
     )
     Permit.objects.get(pk=application.permit_id).move_to(
-        PermitStatus.IN_REVIEW, by=by, note=f"Application {application.reference} accepted"
+        PermitStatus.IN_REVIEW,
+        by=by,
+        note=_("Application %(reference)s accepted") % {"reference": application.reference},
     )
     # Plan review (the reviews app) opens cycle 1 as it hears application.accepted.
     return application
@@ -51,7 +54,7 @@ def application_return(*, application: Application, by, reasons: str) -> Applica
     Returned for Correction meanwhile."""
     reasons = reasons.strip()
     if not reasons:
-        raise ApplicationError("Give the reasons: the applicant is told them.")
+        raise ApplicationError(_("Give the reasons: the applicant is told them."))
     submission = _waiting_submission(application)
     application.move_to(
         ApplicationStatus.RETURNED, by=by, note=reasons[:200], submission=submission
@@ -68,7 +71,10 @@ def application_return(*, application: Application, by, reasons: str) -> Applica
         Permit.objects.get(pk=application.permit_id).move_to(
             PermitStatus.RETURNED,
             by=by,
-            note=f"Application {application.reference} returned as incomplete: {reasons}"[:200],
+            note=(
+                _("Application %(reference)s returned as incomplete: %(reasons)s")
+                % {"reference": application.reference, "reasons": reasons}
+            )[:200],
         )
     return application
 
@@ -98,12 +104,13 @@ def application_drafts_expire(*, today: datetime.date | None = None) -> tuple[in
             "application.draft_lapsing", subject=application, expires_on=str(application.expires_on)
         )
         reminded += 1
-    expired = 0
+    expired, days = 0, settings.APPLICATION_DRAFT_DAYS
     for application in drafts.filter(expires_on__lte=today).select_for_update(skip_locked=True):
         application.move_to(
             ApplicationStatus.EXPIRED,
             by=None,
-            note=f"Not saved for {settings.APPLICATION_DRAFT_DAYS} days",
+            note=ngettext("Not saved for %(days)s day", "Not saved for %(days)s days", days)
+            % {"days": days},
         )
         expired += 1
     return reminded, expired

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from permits.models import (
     ContactType,
@@ -84,7 +86,9 @@ def application_snapshot(application: Application, parts, estimate) -> dict:
         "documents": [
             {
                 "id": document.pk,
-                "requirement": document.requirement.name if document.requirement else "Other",
+                "requirement": document.requirement.name
+                if document.requirement
+                else pgettext("document", "Other"),
                 "name": document.original_name,
                 "size": document.size,
                 "sha256": document.sha256,
@@ -137,14 +141,16 @@ def application_submit(
     )
     if application.status not in (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED):
         raise ApplicationError(
-            f"Application {application.reference} was already submitted "
-            f"({application.get_status_display()})."
+            _("Application %(reference)s was already submitted (%(status)s).")
+            % {"reference": application.reference, "status": application.get_status_display()}
         )
     _check_editable(application, by)
     if application.template.status != TemplateStatus.PUBLISHED:
         raise ApplicationError(
-            "The city has changed this application form: open the Details step to see what "
-            "changed before submitting."
+            _(
+                "The city has changed this application form: open the Details step to see what "
+                "changed before submitting."
+            )
         )
     parts = template_parts(application.template)
     progress = application_progress(application, parts, user=by)
@@ -184,13 +190,17 @@ def application_submit(
         permit.move_to(
             PermitStatus.SUBMITTED,
             by=by,
-            note=f"Application {application.reference} resubmitted (submission {number})",
+            note=_("Application %(reference)s resubmitted (submission %(number)s)")
+            % {"reference": application.reference, "number": number},
         )
     # Its event (application.submitted) is heard by the applicant, the owner and the contacts.
     application.move_to(
         ApplicationStatus.SUBMITTED,
         by=by,
-        note=f"Submission {number}" + (" (resubmitted)" if number > 1 else ""),
+        note=(
+            _("Submission %(number)s (resubmitted)") if number > 1 else _("Submission %(number)s")
+        )
+        % {"number": number},
         submission=submission,
     )
     return submission
@@ -223,18 +233,22 @@ def application_withdraw(*, application: Application, by, reason: str = "") -> A
     """The applicant takes a submitted (or returned) application back before review starts:
     its permit is cancelled."""
     if not can_work_on_application(by, application):
-        raise ApplicationError(NOT_YOURS)
-    application.move_to(ApplicationStatus.WITHDRAWN, by=by, note=reason[:200] or "Withdrawn")
+        raise ApplicationError(str(NOT_YOURS))
+    application.move_to(
+        ApplicationStatus.WITHDRAWN,
+        by=by,
+        note=reason[:200] or pgettext("application status", "Withdrawn"),
+    )
     if (waiting := _waiting_submission(application)) is not None:
         waiting.move_to(
             SubmissionOutcome.WITHDRAWN,
             by=by,
-            note=reason[:200] or "Withdrawn",
+            note=reason[:200] or pgettext("application status", "Withdrawn"),
             changes={"decided_at": timezone.now(), "decided_by": by},
         )
     if application.permit_id:
         Permit.objects.get(pk=application.permit_id).move_to(
-            PermitStatus.CANCELLED, by=by, note="Application withdrawn by the applicant"
+            PermitStatus.CANCELLED, by=by, note=_("Application withdrawn by the applicant")
         )
     return application
 
@@ -243,10 +257,10 @@ def application_withdraw(*, application: Application, by, reason: str = "") -> A
 def application_delete(*, application: Application, by) -> None:
     """A draft never submitted goes, with its files."""
     if not can_work_on_application(by, application):
-        raise ApplicationError(NOT_YOURS)
+        raise ApplicationError(str(NOT_YOURS))
     application = Application.objects.select_for_update().get(pk=application.pk)
     if application.status != ApplicationStatus.DRAFT or application.submissions.exists():
-        raise ApplicationError("Only a draft that was never submitted can be deleted.")
+        raise ApplicationError(_("Only a draft that was never submitted can be deleted."))
     stored = [(doc.file.storage, doc.file.name) for doc in application.documents.all()]
     application.delete()
     transaction.on_commit(lambda: [storage.delete(name) for storage, name in stored])
@@ -262,12 +276,12 @@ def application_copy(*, application: Application, by) -> Application:
     if not can_work_on_application(by, application) and not (
         application.applicant_id == by.pk and can_start_application(by)
     ):
-        raise ApplicationError(NOT_YOURS)
+        raise ApplicationError(str(NOT_YOURS))
     template = open_template_for(application.template.permit_type.code)
     if template is None:
         raise ApplicationError(
-            f"{application.template.permit_type.name} permits are no longer open for online "
-            "application."
+            _("%(permit_type)s permits are no longer open for online application.")
+            % {"permit_type": application.template.permit_type.name}
         )
     copy = application_start(template=template, applicant=by)
     for name in LOCATION_FIELDS:

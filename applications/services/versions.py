@@ -1,6 +1,8 @@
 """A newer version of an application form: publishing it (staff), and a draft moved onto it."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from ..models import (
     Application,
@@ -58,8 +60,14 @@ def template_publish(*, template: ApplicationTemplate, by) -> ApplicationTemplat
         permit_type=template.permit_type, status=TemplateStatus.PUBLISHED
     )
     for old in previous:
-        old.move_to(TemplateStatus.RETIRED, by=by, note=f"Replaced by version {template.version}")
-    template.move_to(TemplateStatus.PUBLISHED, by=by, note="Published")
+        old.move_to(
+            TemplateStatus.RETIRED,
+            by=by,
+            note=_("Replaced by version %(version)s") % {"version": template.version},
+        )
+    template.move_to(
+        TemplateStatus.PUBLISHED, by=by, note=pgettext("application form status", "Published")
+    )
     return template
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from applications import services
 from applications.exceptions import ApplicationError
 from reviews import services as reviews
+from reviews.checks import issuance_documents_missing
 from reviews.models import CommentKind, Review, ReviewComment, ReviewCycle, ReviewStatus
 from reviews.selectors import permit_reviews
 from tests.factories import PermitFactory, UserFactory, contractor_user
@@ -306,5 +307,5 @@ def test_a_document_needed_before_issuance_uploaded_with_the_corrections_counts(
     )
     assert "rescheck.pdf was uploaded as the Energy Compliance." in response.text
     assert application.documents.get(original_name="rescheck.pdf").requirement == energy
-    assert reviews.issuance_documents_missing(application) == []
+    assert issuance_documents_missing(application) == []
     assert "(needed before issuance)" not in client.get(url("permit_corrections", application)).text

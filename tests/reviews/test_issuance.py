@@ -16,6 +16,7 @@ from permits.exceptions import InvalidPermitStatusMove
 from permits.issuing import permit_issue_when_ready
 from permits.models import FeeStatus, PermitStatus
 from reviews import services as reviews
+from reviews.checks import issuance_missing
 from reviews.models import Review, ReviewCondition, ReviewStatus
 from tests.applications.conftest import PNG
 from tests.factories import PermitFactory, moves
@@ -268,7 +269,7 @@ def test_the_reviews_page_upload_is_the_same_document_on_the_permit(client, appr
     assert list(permit.documents.values_list("original_name", "kind")) == [
         ("rescheck.pdf", "Energy Compliance")
     ]
-    assert reviews.issuance_missing(permit) == []
+    assert issuance_missing(permit) == []
 
 
 def test_a_kind_the_permit_does_not_need_is_refused_with_the_reason(client, approved):
