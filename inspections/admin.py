@@ -7,7 +7,11 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.admin import ReadOnlyAdmin, TabularInline
 from core.params import parse_id
@@ -26,6 +30,7 @@ from .models import (
     InspectionType,
     Inspector,
 )
+from .scheduling import day_label
 from .selectors import permit_types_without_inspections
 from .services import (
     inspection_record_result,
@@ -55,11 +60,14 @@ class InspectionInline(TabularInline):
 
 
 class CityWideFilter(admin.SimpleListFilter):
-    title = "list"
+    title = gettext_lazy("list")
     parameter_name = "list"
 
     def lookups(self, request, model_admin):
-        return [("city", "City-wide (types without their own)"), ("type", "A permit type's own")]
+        return [
+            ("city", _("City-wide (types without their own)")),
+            ("type", _("A permit type's own")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "city":
@@ -75,9 +83,9 @@ class InspectionTypeAdmin(admin.ModelAdmin):
     list_filter = (CityWideFilter, "permit_type")
     search_fields = ("code", "name")
 
-    @admin.display(description="permit type", ordering="permit_type")
+    @admin.display(description=gettext_lazy("permit type"), ordering="permit_type")
     def list_of(self, inspection_type):
-        return inspection_type.permit_type or "City-wide list"
+        return inspection_type.permit_type or _("City-wide list")
 
 
 class InspectionTypeInline(TabularInline):
@@ -91,13 +99,13 @@ class InspectionTypeInline(TabularInline):
 class WithoutInspectionsFilter(admin.SimpleListFilter):
     """Permit types without inspections of their own (imported ones, typically)."""
 
-    title = "inspections"
+    title = gettext_lazy("inspections")
     parameter_name = "inspections"
 
     def lookups(self, request, model_admin):
         return [
-            ("none", "Without inspections of their own"),
-            ("own", "With their own inspections"),
+            ("none", _("Without inspections of their own")),
+            ("own", _("With their own inspections")),
         ]
 
     def queryset(self, request, queryset):
@@ -129,7 +137,10 @@ class InspectorAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "user__first_name", "user__last_name")
     autocomplete_fields = ("user",)
 
-    @admin.display(boolean=True, description=f"in the {INSPECTORS_GROUP} group")
+    @admin.display(
+        boolean=True,
+        description=format_lazy(gettext_lazy("in the {group} group"), group=INSPECTORS_GROUP),
+    )
     def in_group(self, inspector):
         return is_inspector(inspector.user)
 
@@ -157,9 +168,9 @@ class InspectionAdminForm(forms.ModelForm):
             self.fields["inspector"].queryset = Inspector.objects.filter(
                 inspector_filter("user__")
             ).select_related("user")
-            self.fields["inspector"].help_text = "Reassign to another inspector."
+            self.fields["inspector"].help_text = _("Reassign to another inspector.")
         if "result" in self.fields:
-            self.fields["result"].help_text = (
+            self.fields["result"].help_text = _(
                 "Recording a result completes the inspection (Cancelled cancels it) and emails "
                 "the contractor."
             )
@@ -177,13 +188,18 @@ def told(inspection) -> str:
     requester = inspection.requested_by
     if requester is not None and requester.email:
         name = requester.get_full_name() or requester.get_username()
-        return f"{name} ({requester.email}) is emailed the result."
-    call = (
-        f" Call {inspection.contact_name or 'the site contact'} at {inspection.contact_phone}."
-        if inspection.contact_phone
-        else ""
-    )
-    return f"Nobody is emailed: the inspection was not requested on the portal.{call}"
+        return _("%(name)s (%(email)s) is emailed the result.") % {
+            "name": name,
+            "email": requester.email,
+        }
+    nobody = _("Nobody is emailed: the inspection was not requested on the portal.")
+    if not inspection.contact_phone:
+        return nobody
+    call = _("Call %(contact)s at %(phone)s.") % {
+        "contact": inspection.contact_name or _("the site contact"),
+        "phone": inspection.contact_phone,
+    }
+    return f"{nobody} {call}"
 
 
 @admin.register(Inspection)
@@ -209,7 +225,7 @@ class InspectionAdmin(admin.ModelAdmin):
     )
     # Searched in get_search_results; listed here so that the admin shows its search box.
     search_fields = ("inspection_type__name",)
-    search_help_text = (
+    search_help_text = gettext_lazy(
         "A request number (INS-000123), a permit's number or address (as in the permit list), "
         "or any part of an inspection's name."
     )
@@ -226,7 +242,7 @@ class InspectionAdmin(admin.ModelAdmin):
 
     fieldsets = (
         (
-            "Request",
+            gettext_lazy("Request"),
             {
                 "fields": (
                     "permit",
@@ -243,9 +259,9 @@ class InspectionAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        ("Assignment", {"fields": ("area", "inspector")}),
+        (gettext_lazy("Assignment"), {"fields": ("area", "inspector")}),
         (
-            "Result",
+            gettext_lazy("Result"),
             {
                 "fields": (
                     "result",
@@ -305,24 +321,26 @@ class InspectionAdmin(admin.ModelAdmin):
                 ]
         return fields
 
-    @admin.display(description="request", ordering="id")
+    @admin.display(description=gettext_lazy("request"), ordering="id")
     def number(self, inspection):
         return inspection.number
 
-    @admin.display(description="permit and address", ordering="permit__number")
+    @admin.display(description=gettext_lazy("permit and address"), ordering="permit__number")
     def permit_number(self, inspection):
         # One column for both: seven columns and the filters fit a 1366 px screen.
         permit = inspection.permit
         return format_html('{}<br><span class="small">{}</span>', permit.number, permit.address)
 
-    @admin.display(description="date", ordering="scheduled_for")
+    @admin.display(description=gettext_lazy("date"), ordering="scheduled_for")
     def day(self, inspection):
         if inspection.scheduled_for is None:
             return "-"
-        window = f" {inspection.time_preference.upper()}" if inspection.time_preference else ""
-        return f"{inspection.scheduled_for:%m/%d/%Y}{window}"
+        day = date_format(inspection.scheduled_for, "SHORT_DATE_FORMAT")
+        if inspection.time_preference:
+            return f"{day} {inspection.get_time_preference_display()}"
+        return day
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=gettext_lazy("status"), ordering="status")
     def outcome(self, inspection):
         if inspection.result:
             return inspection.get_result_display()
@@ -349,7 +367,11 @@ class InspectionAdmin(admin.ModelAdmin):
                 messages.error(request, str(error))
             else:
                 obj.refresh_from_db()
-                messages.success(request, f"{obj.number}: {obj.get_result_display()}. {told(obj)}")
+                messages.success(
+                    request,
+                    _("%(number)s: %(result)s. %(told)s")
+                    % {"number": obj.number, "result": obj.get_result_display(), "told": told(obj)},
+                )
             return
         super().save_model(request, obj, form, change)
         if change and {"inspector", "scheduled_for"} & set(form.changed_data):
@@ -400,7 +422,7 @@ class InspectionAdmin(admin.ModelAdmin):
             "admin/inspections/queue.html",
             {
                 **self.admin_site.each_context(request),
-                "title": f"Inspection queue for {day:%A %m/%d/%Y}",
+                "title": _("Inspection queue for %(day)s") % {"day": day_label(day)},
                 "day": day,
                 "previous_day": day - datetime.timedelta(days=1),
                 "next_day": day + datetime.timedelta(days=1),
@@ -427,7 +449,8 @@ class InspectionAdmin(admin.ModelAdmin):
             "admin/inspections/route.html",
             {
                 **self.admin_site.each_context(request),
-                "title": f"Route of {inspector or 'an inspector'} for {day:%A %m/%d/%Y}",
+                "title": _("Route of %(inspector)s for %(day)s")
+                % {"inspector": inspector or _("an inspector"), "day": day_label(day)},
                 "day": day,
                 "inspector": inspector,
                 "inspectors": Inspector.objects.select_related("user"),

@@ -1,6 +1,8 @@
 """The inspection list's default: what is still to do."""
 
 from django.contrib import admin
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import InspectionStatus
 
@@ -20,7 +22,7 @@ class OpenFilter(admin.SimpleListFilter):
     """The list opens on the inspections still to do (scheduled, the overdue first), not on the
     city's whole history; a search or another filter looks at all of them."""
 
-    title = "show"
+    title = gettext_lazy("show")
     parameter_name = "show"
     OPEN = "open"
 
@@ -30,9 +32,9 @@ class OpenFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
-            (self.OPEN, "Open (scheduled)"),
-            ("done", "Resulted or cancelled"),
-            ("all", "All"),
+            (self.OPEN, _("Open (scheduled)")),
+            ("done", _("Resulted or cancelled")),
+            ("all", _("All")),
         ]
 
     def value(self):

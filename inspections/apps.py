@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class InspectionsConfig(AppConfig):
     name = "inspections"
-    verbose_name = "Inspections"
+    verbose_name = gettext_lazy("Inspections")
 
     def ready(self) -> None:
         from core.calendar import register_holidays

@@ -1,10 +1,13 @@
 import datetime
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.validators import PHONE
 
 from .models import InspectionResult, TimePreference
+from .scheduling import day_label
 
 
 class HeldRadioSelect(forms.RadioSelect):
@@ -21,10 +24,10 @@ class HeldRadioSelect(forms.RadioSelect):
 
 class InspectionTypeForm(forms.Form):
     inspection_type = forms.TypedChoiceField(
-        label="Inspection",
+        label=gettext_lazy("Inspection"),
         coerce=int,
         widget=HeldRadioSelect,
-        error_messages={"required": "Choose an inspection."},
+        error_messages={"required": gettext_lazy("Choose an inspection.")},
     )
 
     def __init__(
@@ -41,21 +44,28 @@ class InspectionTypeForm(forms.Form):
     def clean_inspection_type(self) -> int:
         chosen = self.cleaned_data["inspection_type"]
         if chosen in self.held:
-            raise forms.ValidationError(f"Not available yet: {self.held[chosen]}.")
+            raise forms.ValidationError(
+                _("Not available yet: %(reasons)s.") % {"reasons": self.held[chosen]}
+            )
         return chosen
+
+
+DAY_REFUSED = gettext_lazy("That day cannot be requested: choose one of the days offered.")
+
+
+def day_choices(days: list[datetime.date]) -> list[tuple[str, str]]:
+    return [(day.isoformat(), day_label(day)) for day in days]
 
 
 class InspectionDateForm(forms.Form):
     day = forms.TypedChoiceField(
-        label="Inspection date",
+        label=gettext_lazy("Inspection date"),
         coerce=datetime.date.fromisoformat,
         widget=forms.RadioSelect,
-        error_messages={
-            "invalid_choice": "That day cannot be requested: choose one of the days offered."
-        },
+        error_messages={"invalid_choice": DAY_REFUSED},
     )
     time_preference = forms.ChoiceField(
-        label="AM/PM preference (optional)",
+        label=gettext_lazy("AM/PM preference (optional)"),
         choices=TimePreference.choices,
         required=False,
         widget=forms.RadioSelect,
@@ -63,21 +73,23 @@ class InspectionDateForm(forms.Form):
 
     def __init__(self, *args, days: list[datetime.date], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["day"].choices = [(day.isoformat(), f"{day:%A %m/%d/%Y}") for day in days]
+        self.fields["day"].choices = day_choices(days)
 
 
 class InspectionContactForm(forms.Form):
-    contact_name = forms.CharField(label="Contact name", max_length=150)
-    contact_phone = forms.CharField(label="Contact phone", max_length=30, validators=[PHONE])
+    contact_name = forms.CharField(label=gettext_lazy("Contact name"), max_length=150)
+    contact_phone = forms.CharField(
+        label=gettext_lazy("Contact phone"), max_length=30, validators=[PHONE]
+    )
 
 
 class InspectionNotesForm(forms.Form):
     notes = forms.CharField(
-        label="Include Additional Notes",
+        label=gettext_lazy("Include Additional Notes"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=(
+        help_text=gettext_lazy(
             "For the inspector: gate codes, where to meet, what is ready. Seen only by the "
             "building department's staff and inspectors; not shown on the portal again."
         ),
@@ -88,36 +100,34 @@ class InspectionResultForm(forms.Form):
     """The inspector's result of a visit, recorded from My stops."""
 
     result = forms.ChoiceField(
-        label="Result",
+        label=gettext_lazy("Result"),
         choices=InspectionResult.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose a result."},
+        error_messages={"required": gettext_lazy("Choose a result.")},
     )
     result_comments = forms.CharField(
-        label="Comments for the contractor",
+        label=gettext_lazy("Comments for the contractor"),
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Shown on the permit's public page and in the result email.",
+        help_text=gettext_lazy("Shown on the permit's public page and in the result email."),
     )
     inspector_notes = forms.CharField(
-        label="Internal notes",
+        label=gettext_lazy("Internal notes"),
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="For staff and inspectors only; never shown on the portal.",
+        help_text=gettext_lazy("For staff and inspectors only; never shown on the portal."),
     )
 
 
 class ReinspectionForm(forms.Form):
     day = forms.TypedChoiceField(
-        label="Re-inspection date",
+        label=gettext_lazy("Re-inspection date"),
         coerce=datetime.date.fromisoformat,
-        error_messages={
-            "invalid_choice": "That day cannot be requested: choose one of the days offered."
-        },
+        error_messages={"invalid_choice": DAY_REFUSED},
     )
 
     def __init__(self, *args, days: list[datetime.date], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["day"].choices = [(day.isoformat(), f"{day:%A %m/%d/%Y}") for day in days]
+        self.fields["day"].choices = day_choices(days)

@@ -17,9 +17,17 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext_lazy
 
 from .models import Holiday
+
+
+def day_label(day: datetime.date) -> str:
+    """A day as the request's pages and messages write it: Monday 06/02/2025 (in French,
+    lundi 2 juin 2025)."""
+    return dateformat.format(day, _("l m/d/Y"))
 
 
 def cutoff_time() -> datetime.time:
@@ -84,6 +92,12 @@ def allowed_days(now: datetime.datetime | None = None) -> list[datetime.date]:
 CLOSED_HOLIDAY = "holiday"
 CLOSED_TOO_SOON = "too_soon"
 CLOSED_TOO_FAR = "too_far"
+# What a closed day shows on itself, in short.
+SHORT_REASONS = {
+    CLOSED_HOLIDAY: pgettext_lazy("closed day", "Holiday"),
+    CLOSED_TOO_SOON: pgettext_lazy("closed day", "Too soon"),
+    CLOSED_TOO_FAR: pgettext_lazy("closed day", "Too far ahead"),
+}
 
 
 @dataclass(frozen=True)
@@ -100,21 +114,23 @@ class CalendarDay:
 
     @property
     def short_reason(self) -> str:
-        return {
-            CLOSED_HOLIDAY: "Holiday",
-            CLOSED_TOO_SOON: "Too soon",
-            CLOSED_TOO_FAR: "Too far ahead",
-        }.get(self.closed, "")
+        return str(SHORT_REASONS.get(self.closed, ""))
 
     @property
     def reason(self) -> str:
         if self.closed == CLOSED_HOLIDAY:
-            return f"city holiday ({self.holiday})" if self.holiday else "city holiday"
+            if self.holiday:
+                return _("city holiday (%(name)s)") % {"name": self.holiday}
+            return _("city holiday")
         if self.closed == CLOSED_TOO_SOON:
-            return "before the earliest day that can be requested"
+            return _("before the earliest day that can be requested")
         if self.closed == CLOSED_TOO_FAR:
             ahead = settings.INSPECTION_MAX_BUSINESS_DAYS_AHEAD
-            return f"more than {ahead} business days ahead"
+            return ngettext(
+                "more than %(count)d business day ahead",
+                "more than %(count)d business days ahead",
+                ahead,
+            ) % {"count": ahead}
         return ""
 
 

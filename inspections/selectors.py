@@ -7,6 +7,8 @@ from itertools import groupby
 
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from core.pagination import Countable
 from core.sql import Part, in_order
@@ -206,11 +208,15 @@ def inspections_card_section(permit):
         rows.append(
             [
                 f"{kind.code} {kind.name}",
-                f"{done.completed_on:%m/%d/%Y}" if done and done.completed_on else "",
+                date_format(done.completed_on, "SHORT_DATE_FORMAT")
+                if done and done.completed_on
+                else "",
                 done.get_result_display() if done else "",
             ]
         )
-    return CardSection(title="Inspections", columns=["Inspection", "Date", "Result"], rows=rows)
+    return CardSection(
+        title=_("Inspections"), columns=[_("Inspection"), _("Date"), _("Result")], rows=rows
+    )
 
 
 # Route order: the morning's requests, then those without a preference, then the afternoon's;

@@ -11,9 +11,12 @@ import uuid
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.events import event_record
+from core.money import format_money
 from licenses.models import LicenseStatus
 from permits.checks import final_inspection_blockers
 from permits.models import Fee, FeeStatus, Permit, PermitStatus
@@ -31,10 +34,11 @@ from .models import (
     Inspector,
     TimePreference,
 )
-from .scheduling import allowed_days, can_cancel_online
+from .scheduling import allowed_days, can_cancel_online, day_label
 from .selectors import in_route_order, inspection_types_for
 
-RE_INSPECTION_FEE = "Re-inspection Fee"
+# Stored as the fee's description (data: the receipt keeps it as it was).
+RE_INSPECTION_FEE = gettext_noop("Re-inspection Fee")
 # Results after which the same inspection is made again (as the contractor's page offers).
 REINSPECTED_RESULTS = (
     InspectionResult.FAILED,
@@ -49,28 +53,38 @@ def inspection_request_check(*, user, permit: Permit) -> None:
     if not can_request_inspection(user, permit):
         # The policy said no; the message says which half of its rule failed.
         if permit.status != PermitStatus.ISSUED:
-            raise InspectionError(
-                f"Permit {permit.number} is {permit.get_status_display()}: inspections can be "
-                "requested only on an issued permit."
-            )
+            raise InspectionError(not_issued(permit))
         inactive = inactive_license_status(user, permit)
         if inactive:
             raise InspectionError(
-                f"Your license on permit {permit.number} is "
-                f"{LicenseStatus(inactive).label.lower()}: inspections can be requested only "
-                "through an active license."
+                _(
+                    "Your license on permit %(number)s is %(status)s: inspections can be "
+                    "requested only through an active license."
+                )
+                % {"number": permit.number, "status": LicenseStatus(inactive).label.lower()}
             )
         raise InspectionError(
-            "Requesting inspections on this permit needs the Inspections role at its "
-            "contractor, or an approved license on the permit."
+            _(
+                "Requesting inspections on this permit needs the Inspections role at its "
+                "contractor, or an approved license on the permit."
+            )
         )
     if settings.INSPECTION_REQUIRE_FEES_PAID:
         due = Fee.objects.filter(permit=permit, status=FeeStatus.DUE).aggregate(total=Sum("amount"))
         if due["total"]:
             raise InspectionError(
-                f"Permit {permit.number} has ${due['total']:,.2f} in fees due: pay them before "
-                "requesting an inspection."
+                _(
+                    "Permit %(number)s has %(amount)s in fees due: pay them before requesting an "
+                    "inspection."
+                )
+                % {"number": permit.number, "amount": format_money(due["total"])}
             )
+
+
+def not_issued(permit: Permit) -> str:
+    return _(
+        "Permit %(number)s is %(status)s: inspections can be requested only on an issued permit."
+    ) % {"number": permit.number, "status": permit.get_status_display()}
 
 
 def open_request_type_ids(permit: Permit) -> set[int]:
@@ -145,24 +159,37 @@ def inspection_request_create(
         reinspection_check(user=user, inspection=reinspection_of, permit=permit)
         inspection_type = reinspection_of.inspection_type
     if not inspection_types_for(permit.permit_type_id).filter(pk=inspection_type.pk).exists():
-        raise InspectionError("Choose one of the inspections of this permit's type.")
+        raise InspectionError(_("Choose one of the inspections of this permit's type."))
     if inspection_type.is_final and (waiting := final_inspection_blockers(permit)):
         raise InspectionError(
-            f"The {inspection_type.name} inspection of permit {permit.number} cannot be "
-            "requested yet: " + "; ".join(waiting) + "."
+            _(
+                "The %(inspection)s inspection of permit %(number)s cannot be requested yet: "
+                "%(reasons)s."
+            )
+            % {
+                "inspection": inspection_type.name,
+                "number": permit.number,
+                "reasons": "; ".join(waiting),
+            }
         )
     if inspection_type.pk in open_request_type_ids(permit):
         raise InspectionError(
-            f"{inspection_type} is already requested on permit {permit.number}. Cancel that "
-            "request first, or choose another inspection."
+            _(
+                "%(inspection)s is already requested on permit %(number)s. Cancel that request "
+                "first, or choose another inspection."
+            )
+            % {"inspection": inspection_type, "number": permit.number}
         )
     if day not in allowed_days(now):
         raise InspectionError(
-            f"{day:%A %m/%d/%Y} cannot be requested. Choose one of the days offered: business "
-            "days only, from the next available day."
+            _(
+                "%(day)s cannot be requested. Choose one of the days offered: business days "
+                "only, from the next available day."
+            )
+            % {"day": day_label(day)}
         )
     if time_preference not in TimePreference.values:
-        raise InspectionError("Choose AM, PM or no preference.")
+        raise InspectionError(_("Choose AM, PM or no preference."))
     area = area_for(permit)
     inspection = Inspection(
         permit=permit,
@@ -188,7 +215,8 @@ def inspection_request_create(
         if (existing := _made_with(token, user, reinspection_of)) is not None:
             return existing
         raise InspectionError(
-            f"{inspection_type} is already requested on permit {permit.number}."
+            _("%(inspection)s is already requested on permit %(number)s.")
+            % {"inspection": inspection_type, "number": permit.number}
         ) from None
     event_record("inspection.requested", subject=inspection, actor=user, about=[inspection.permit])
     if reinspection_of is not None and inspection_type.reinspection_fee:
@@ -213,20 +241,23 @@ def reinspection_check(*, user, inspection: Inspection, permit: Permit) -> None:
     re-inspection of this visit."""
     if not can_record_inspection_result(user, inspection):
         raise InspectionError(
-            "A re-inspection is requested here by the inspection's inspector or the permit office."
+            _(
+                "A re-inspection is requested here by the inspection's inspector or the permit "
+                "office."
+            )
         )
     if inspection.status != InspectionStatus.COMPLETED or inspection.result not in (
         REINSPECTED_RESULTS
     ):
         raise InspectionError(
-            f"{inspection.number} did not fail: only a failed, partial or not ready "
-            "inspection is requested again."
+            _(
+                "%(number)s did not fail: only a failed, partial or not ready inspection is "
+                "requested again."
+            )
+            % {"number": inspection.number}
         )
     if permit.status != PermitStatus.ISSUED:
-        raise InspectionError(
-            f"Permit {permit.number} is {permit.get_status_display()}: inspections can be "
-            "requested only on an issued permit."
-        )
+        raise InspectionError(not_issued(permit))
 
 
 def _charge_reinspection(*, inspection: Inspection, by) -> Fee:
@@ -280,22 +311,34 @@ def inspection_cancel(
         inactive = inactive_license_status(user, inspection.permit)
         if inactive:
             raise InspectionError(
-                f"Your license on permit {inspection.permit.number} is "
-                f"{LicenseStatus(inactive).label.lower()}: inspections can be cancelled online "
-                "only through an active license. Call the permit office to cancel it."
+                _(
+                    "Your license on permit %(number)s is %(status)s: inspections can be "
+                    "cancelled online only through an active license. Call the permit office to "
+                    "cancel it."
+                )
+                % {
+                    "number": inspection.permit.number,
+                    "status": LicenseStatus(inactive).label.lower(),
+                }
             )
-        raise InspectionError("Cancelling this inspection needs the Inspections role.")
+        raise InspectionError(_("Cancelling this inspection needs the Inspections role."))
     if inspection.status != InspectionStatus.SCHEDULED:
-        raise InspectionError(f"This inspection is {inspection.get_status_display().lower()}.")
+        raise InspectionError(
+            _("This inspection is %(status)s.")
+            % {"status": inspection.get_status_display().lower()}
+        )
     if inspection.scheduled_for is None or not can_cancel_online(inspection.scheduled_for, now):
         raise InspectionError(
-            "It is too late to cancel online: the cut-off was the business day before the "
-            f"inspection. Call the permit office at {settings.CITY_OFFICE_PHONE}."
+            _(
+                "It is too late to cancel online: the cut-off was the business day before the "
+                "inspection. Call the permit office at %(phone)s."
+            )
+            % {"phone": settings.CITY_OFFICE_PHONE}
         )
     inspection.move_to(
         InspectionStatus.CANCELLED,
         by=user,
-        note="Cancelled online",
+        note=gettext_noop("Cancelled online"),
         changes={"cancelled_by": user, "cancelled_at": now or timezone.now()},
         # Heard by whoever requested it (a colleague may have cancelled it), and the
         # inspector whose day it was on (inspections.subscribers).
@@ -320,29 +363,39 @@ def inspection_record_result(
     inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
     if not can_record_inspection_result(by, inspection):
         raise InspectionError(
-            f"The result of {inspection.number} is recorded by its inspector or the permit office."
+            _("The result of %(number)s is recorded by its inspector or the permit office.")
+            % {"number": inspection.number}
         )
     if inspection.status != InspectionStatus.SCHEDULED:
         raise InspectionError(
-            f"{inspection.number} is already {inspection.get_status_display().lower()}."
+            _("%(number)s is already %(status)s.")
+            % {"number": inspection.number, "status": inspection.get_status_display().lower()}
         )
     if result not in InspectionResult.values:
-        raise InspectionError("Choose a result: Passed, Failed, Partial, Not Ready or Cancelled.")
+        raise InspectionError(
+            _("Choose a result: Passed, Failed, Partial, Not Ready or Cancelled.")
+        )
     day = inspection.scheduled_for
     if result != InspectionResult.CANCELLED and day and day > timezone.localdate():
         raise InspectionError(
-            f"{inspection.number} is not due yet: it is scheduled for {day:%A %m/%d/%Y}, and "
-            "its result can be recorded from that day."
+            _(
+                "%(number)s is not due yet: it is scheduled for %(day)s, and its result can be "
+                "recorded from that day."
+            )
+            % {"number": inspection.number, "day": day_label(day)}
         )
     target = (
         InspectionStatus.CANCELLED
         if result == InspectionResult.CANCELLED
         else InspectionStatus.COMPLETED
     )
+    # The history keeps its note as written, in English, whoever's language the page is in.
+    with translation.override("en"):
+        note = f"Result: {InspectionResult(result).label}"
     inspection.move_to(
         target,
         by=by,
-        note=f"Result: {InspectionResult(result).label}",
+        note=note,
         changes={
             "result": result,
             "result_comments": public_comments.strip(),

@@ -3,6 +3,7 @@ permit that expires or is cancelled."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.utils.translation import gettext_noop
 
 from core.status import status_moved
 from permits.models import Permit, PermitStatus
@@ -17,9 +18,11 @@ def holidays_changed(sender, **kwargs) -> None:
     forget_holidays()
 
 
+# Why the inspections were cancelled: kept in English in the history and the result's comments
+# (stored data), marked for a translation where they are shown.
 ENDED = {
-    PermitStatus.EXPIRED: "the permit expired",
-    PermitStatus.CANCELLED: "the permit was cancelled",
+    PermitStatus.EXPIRED: gettext_noop("the permit expired"),
+    PermitStatus.CANCELLED: gettext_noop("the permit was cancelled"),
 }
 
 

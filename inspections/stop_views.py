@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from policy.inspections import can_record_inspection_result
@@ -17,7 +18,7 @@ from policy.staff import is_inspector
 from .exceptions import InspectionError
 from .forms import InspectionResultForm, ReinspectionForm
 from .models import Inspection, InspectionStatus, Inspector
-from .scheduling import allowed_days
+from .scheduling import allowed_days, day_label
 from .selectors import inspector_stops
 from .services import (
     REINSPECTED_RESULTS,
@@ -107,7 +108,11 @@ def stop_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
         form.add_error(None, str(error))
         return stop_page(request, stop, form=form, status=400)
     stop.refresh_from_db()
-    messages.success(request, f"{stop.number}: {stop.get_result_display()} recorded.")
+    messages.success(
+        request,
+        _("%(number)s: %(result)s recorded.")
+        % {"number": stop.number, "result": stop.get_result_display()},
+    )
     return redirect("inspections:stop", inspection_id=stop.pk)
 
 
@@ -120,7 +125,7 @@ def stop_reinspect(request: HttpRequest, inspection_id: int) -> HttpResponse:
     form = ReinspectionForm(request.POST, days=days)
     if not days or not form.is_valid():
         if not days:
-            form.add_error(None, "No day can be requested at the moment.")
+            form.add_error(None, _("No day can be requested at the moment."))
         return stop_page(request, stop, reinspect_form=form, status=400)
     try:
         again = inspection_reinspection_request(
@@ -131,6 +136,7 @@ def stop_reinspect(request: HttpRequest, inspection_id: int) -> HttpResponse:
         return stop_page(request, stop, reinspect_form=form, status=400)
     messages.success(
         request,
-        f"Re-inspection {again.number} requested for {again.scheduled_for:%A %m/%d/%Y}.",
+        _("Re-inspection %(number)s requested for %(day)s.")
+        % {"number": again.number, "day": day_label(again.scheduled_for)},
     )
     return redirect("inspections:stop", inspection_id=stop.pk)

@@ -14,6 +14,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from icalendar import Calendar, Event
 
@@ -47,6 +49,7 @@ from .services import (
 )
 
 STEPS = ("type", "date", "contact", "notes")
+ALREADY_REQUESTED = "already requested"  # a mark of type_choices (never shown)
 
 
 class RequestWizard:
@@ -105,20 +108,21 @@ def type_choices(
     waiting = None
     for inspection_type in inspection_types_for(permit.permit_type_id):
         if inspection_type.pk in open_ids:
-            marks[inspection_type.pk] = "already requested"
+            marks[inspection_type.pk] = ALREADY_REQUESTED
             continue
+        label = f"{inspection_type}"
         if inspection_type.pk in passed:
-            marks[inspection_type.pk] = f"passed {passed[inspection_type.pk]:%m/%d/%Y}"
-        label = f"{inspection_type}" + (
-            f" (passed {passed[inspection_type.pk]:%m/%d/%Y})"
-            if inspection_type.pk in passed
-            else ""
-        )
+            on = date_format(passed[inspection_type.pk], "SHORT_DATE_FORMAT")
+            marks[inspection_type.pk] = f"passed {on}"
+            label = _("%(inspection)s (passed %(date)s)") % {"inspection": label, "date": on}
         if inspection_type.is_final:
             waiting = final_inspection_blockers(permit) if waiting is None else waiting
             if waiting:
                 held[inspection_type.pk] = "; ".join(waiting)
-                label = f"{label}: not available yet, {held[inspection_type.pk]}"
+                label = _("%(inspection)s: not available yet, %(reasons)s") % {
+                    "inspection": label,
+                    "reasons": held[inspection_type.pk],
+                }
         choices.append((inspection_type.pk, label))
     return choices, marks, held
 
@@ -144,7 +148,7 @@ def request_type(request: HttpRequest, number: str) -> HttpResponse:
         wizard.update(type=form.cleaned_data["inspection_type"])
         return redirect("inspections:request_date", number=permit.number)
     already = InspectionType.objects.filter(
-        pk__in=[pk for pk, mark in marks.items() if mark == "already requested"]
+        pk__in=[pk for pk, mark in marks.items() if mark == ALREADY_REQUESTED]
     )
     return render(
         request,
@@ -164,7 +168,7 @@ def request_type(request: HttpRequest, number: str) -> HttpResponse:
 def wizard_or_restart(request: HttpRequest, permit: Permit, needs: tuple[str, ...]):
     wizard = RequestWizard(request, permit)
     if any(wizard.get(name) in (None, "") for name in needs):
-        messages.info(request, "Start the request from the first step.")
+        messages.info(request, _("Start the request from the first step."))
         return wizard, redirect("inspections:request", number=permit.number)
     return wizard, None
 
@@ -179,7 +183,9 @@ def request_date(request: HttpRequest, number: str) -> HttpResponse:
         return restart
     days = allowed_days()
     if not days:
-        return refused(request, permit, InspectionError("No day can be requested at the moment."))
+        return refused(
+            request, permit, InspectionError(_("No day can be requested at the moment."))
+        )
     form = InspectionDateForm(
         request.POST or None,
         days=days,
@@ -225,7 +231,7 @@ def request_contact(request: HttpRequest, number: str) -> HttpResponse:
     if request.method == "POST" and not changing:
         if not default["contact_phone"]:
             messages.warning(
-                request, "Your account has no phone number: give one for this inspection."
+                request, _("Your account has no phone number: give one for this inspection.")
             )
             return redirect(
                 reverse("inspections:request_contact", args=[permit.number]) + "?change=1"
@@ -301,8 +307,11 @@ def request_notes(request: HttpRequest, number: str) -> HttpResponse:
             wizard.clear()
             messages.success(
                 request,
-                f"Inspection requested. Your request number is {inspection.number}; a "
-                "confirmation email is on its way.",
+                _(
+                    "Inspection requested. Your request number is %(number)s; a confirmation "
+                    "email is on its way."
+                )
+                % {"number": inspection.number},
             )
             return redirect("inspections:detail", inspection_id=inspection.pk)
     return render(
@@ -362,7 +371,9 @@ def inspection_cancel_view(request: HttpRequest, inspection_id: int) -> HttpResp
     except InspectionError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Inspection {inspection.number} was cancelled.")
+        messages.success(
+            request, _("Inspection %(number)s was cancelled.") % {"number": inspection.number}
+        )
     return redirect("inspections:detail", inspection_id=inspection.pk)
 
 
@@ -377,11 +388,13 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("action") == "off":
             CalendarFeed.objects.filter(user=request.user).delete()
-            messages.success(request, "Your calendar link was turned off.")
+            messages.success(request, _("Your calendar link was turned off."))
         else:
             CalendarFeed.objects.filter(user=request.user).delete()
             CalendarFeed.objects.create(user=request.user)
-            messages.success(request, "A new calendar link was made; the old one no longer works.")
+            messages.success(
+                request, _("A new calendar link was made; the old one no longer works.")
+            )
         return redirect("inspections:calendar")
     url = (
         request.build_absolute_uri(reverse("inspections:calendar_feed", args=[feed.token]))
@@ -399,23 +412,25 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     calendar = Calendar()
     calendar.add("prodid", "-//Permit Portal//Inspections//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", "Permit inspections")
+    calendar.add("x-wr-calname", _("Permit inspections"))
     for inspection in upcoming_inspections(permit_ids=record_permit_ids(feed.user)):
         event = Event()
         event.add("uid", f"inspection-{inspection.pk}@permit-portal")
-        event.add("summary", f"{inspection.inspection_type} inspection, {inspection.permit.number}")
+        event.add(
+            "summary",
+            _("%(inspection)s inspection, %(number)s")
+            % {"inspection": inspection.inspection_type, "number": inspection.permit.number},
+        )
         event.add("dtstart", inspection.scheduled_for)
         event.add("dtend", inspection.scheduled_for + datetime.timedelta(days=1))
         event.add("location", inspection.permit.full_address)
-        event.add(
-            "description",
-            f"{inspection.number}, permit {inspection.permit.number}"
-            + (
-                f", {inspection.get_time_preference_display()}"
-                if inspection.time_preference
-                else ""
-            ),
-        )
+        description = _("%(request)s, permit %(number)s") % {
+            "request": inspection.number,
+            "number": inspection.permit.number,
+        }
+        if inspection.time_preference:
+            description = f"{description}, {inspection.get_time_preference_display()}"
+        event.add("description", description)
         event.add("dtstamp", timezone.now())
         calendar.add_component(event)
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")

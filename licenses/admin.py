@@ -6,6 +6,8 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from core.admin import StatusMoveAdmin, TabularInline
@@ -39,7 +41,7 @@ class MembershipInline(TabularInline):
     )
     readonly_fields = ("joined_at",)
     autocomplete_fields = ("user",)
-    verbose_name_plural = "associated accounts"
+    verbose_name_plural = gettext_lazy("associated accounts")
 
 
 @admin.register(Contractor)
@@ -76,7 +78,7 @@ class LicenseAdmin(StatusMoveAdmin):
 
 
 class LinkStatusFilter(admin.SimpleListFilter):
-    title = "request status"
+    title = gettext_lazy("request status")
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
@@ -88,7 +90,7 @@ class LinkStatusFilter(admin.SimpleListFilter):
 
 class RejectForm(forms.Form):
     reason = forms.CharField(
-        label="Reason (sent to the user)",
+        label=gettext_lazy("Reason (sent to the user)"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=1000,
     )
@@ -143,15 +145,15 @@ class LicenseLinkAdmin(admin.ModelAdmin):
             .order_by("pending_first", "-requested_at")
         )
 
-    @admin.display(description="email", ordering="user__email")
+    @admin.display(description=gettext_lazy("email"), ordering="user__email")
     def user_email(self, link):
         return link.user.email
 
-    @admin.display(description="holder", ordering="license__holder__business_name")
+    @admin.display(description=gettext_lazy("holder"), ordering="license__holder__business_name")
     def holder(self, link):
         return link.license.holder
 
-    @admin.display(description="license status", ordering="license__status")
+    @admin.display(description=gettext_lazy("license status"), ordering="license__status")
     def license_status(self, link):
         return link.license.get_status_display()
 
@@ -217,8 +219,12 @@ class LicenseLinkAdmin(admin.ModelAdmin):
         else:
             self.message_user(
                 request,
-                f"Approved: {link.user} acts for license {link.license.number} "
-                f"({link.license.holder}); they are emailed.",
+                _("Approved: %(user)s acts for license %(number)s (%(holder)s); they are emailed.")
+                % {
+                    "user": link.user,
+                    "number": link.license.number,
+                    "holder": link.license.holder,
+                },
                 messages.SUCCESS,
             )
         return self._back(link)
@@ -228,7 +234,9 @@ class LicenseLinkAdmin(admin.ModelAdmin):
         form = RejectForm(request.POST)
         if not form.is_valid():
             self.message_user(
-                request, "Give the reason for the rejection: the user is told it.", messages.ERROR
+                request,
+                _("Give the reason for the rejection: the user is told it."),
+                messages.ERROR,
             )
             return self._back(link)
         try:
@@ -238,12 +246,12 @@ class LicenseLinkAdmin(admin.ModelAdmin):
         else:
             self.message_user(
                 request,
-                f"Rejected: {link.user} is emailed the reason.",
+                _("Rejected: %(user)s is emailed the reason.") % {"user": link.user},
                 messages.SUCCESS,
             )
         return self._back(link)
 
-    @admin.action(description="Approve selected requests", permissions=["change"])
+    @admin.action(description=gettext_lazy("Approve selected requests"), permissions=["change"])
     def approve(self, request, queryset):
         approved = 0
         for link in queryset.select_related("license", "user"):
@@ -255,10 +263,20 @@ class LicenseLinkAdmin(admin.ModelAdmin):
                 approved += 1
         if approved:
             self.message_user(
-                request, f"Approved {approved} request(s); each user is emailed.", messages.SUCCESS
+                request,
+                ngettext(
+                    "Approved %(count)d request; its user is emailed.",
+                    "Approved %(count)d requests; each user is emailed.",
+                    approved,
+                )
+                % {"count": approved},
+                messages.SUCCESS,
             )
 
-    @admin.action(description="Reject selected requests (with a reason)", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Reject selected requests (with a reason)"),
+        permissions=["change"],
+    )
     def reject(self, request, queryset):
         form = RejectForm(request.POST if "reason" in request.POST else None)
         if form.is_bound and form.is_valid():
@@ -275,7 +293,12 @@ class LicenseLinkAdmin(admin.ModelAdmin):
             if rejected:
                 self.message_user(
                     request,
-                    f"Rejected {rejected} request(s); each user is emailed the reason.",
+                    ngettext(
+                        "Rejected %(count)d request; its user is emailed the reason.",
+                        "Rejected %(count)d requests; each user is emailed the reason.",
+                        rejected,
+                    )
+                    % {"count": rejected},
                     messages.SUCCESS,
                 )
             return None
@@ -284,7 +307,7 @@ class LicenseLinkAdmin(admin.ModelAdmin):
             "admin/licenses/licenselink/reject.html",
             {
                 **self.admin_site.each_context(request),
-                "title": "Reject license link requests",
+                "title": _("Reject license link requests"),
                 "links": queryset.select_related("user", "license"),
                 "form": form,
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,

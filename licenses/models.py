@@ -6,6 +6,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.status import StatusMachine
 
@@ -44,20 +46,24 @@ class Contractor(models.Model):
     Professional/Contractor PIN); managers see it and can regenerate it.
     """
 
-    business_name = models.CharField(max_length=200)
-    contact_name = models.CharField(max_length=200, blank=True)
-    address = models.CharField(max_length=200, blank=True)
-    city = models.CharField(max_length=100, blank=True)
-    state = models.CharField(max_length=2, blank=True)
-    zip_code = models.CharField("ZIP", max_length=10, blank=True)
+    business_name = models.CharField(gettext_lazy("business name"), max_length=200)
+    contact_name = models.CharField(gettext_lazy("contact name"), max_length=200, blank=True)
+    address = models.CharField(gettext_lazy("address"), max_length=200, blank=True)
+    city = models.CharField(gettext_lazy("city"), max_length=100, blank=True)
+    state = models.CharField(gettext_lazy("state"), max_length=2, blank=True)
+    zip_code = models.CharField(gettext_lazy("ZIP"), max_length=10, blank=True)
     # Private: never shown on public pages.
-    phone = models.CharField(max_length=30, blank=True)
-    email = models.EmailField(blank=True)
-    pin = models.CharField("PIN", max_length=PIN_LENGTH, unique=True, default=generate_pin)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    phone = models.CharField(gettext_lazy("phone"), max_length=30, blank=True)
+    email = models.EmailField(gettext_lazy("email"), blank=True)
+    pin = models.CharField(
+        gettext_lazy("PIN"), max_length=PIN_LENGTH, unique=True, default=generate_pin
+    )
+    created_at = models.DateTimeField(gettext_lazy("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(gettext_lazy("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = gettext_lazy("contractor")
+        verbose_name_plural = gettext_lazy("contractors")
         ordering = ["business_name"]
         indexes = [models.Index(Upper("business_name"), name="contractor_name_upper")]
 
@@ -67,14 +73,19 @@ class Contractor(models.Model):
 
 class LicenseType(models.Model):
     prefix = models.CharField(
+        gettext_lazy("prefix"),
         max_length=2,
         unique=True,
-        validators=[RegexValidator(r"^[A-Z]{2}$", "Two capital letters, e.g. EC.")],
-        help_text="Two capital letters that start every license number of this type, e.g. EC.",
+        validators=[RegexValidator(r"^[A-Z]{2}$", gettext_lazy("Two capital letters, e.g. EC."))],
+        help_text=gettext_lazy(
+            "Two capital letters that start every license number of this type, e.g. EC."
+        ),
     )
-    name = models.CharField(max_length=100)
+    name = models.CharField(gettext_lazy("name"), max_length=100)
 
     class Meta:
+        verbose_name = gettext_lazy("license type")
+        verbose_name_plural = gettext_lazy("license types")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -82,10 +93,10 @@ class LicenseType(models.Model):
 
 
 class LicenseStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    EXPIRED = "expired", "Expired"
-    SUSPENDED = "suspended", "Suspended"
-    REVOKED = "revoked", "Revoked"
+    ACTIVE = "active", pgettext_lazy("license status", "Active")
+    EXPIRED = "expired", pgettext_lazy("license status", "Expired")
+    SUSPENDED = "suspended", pgettext_lazy("license status", "Suspended")
+    REVOKED = "revoked", pgettext_lazy("license status", "Revoked")
 
 
 class License(StatusMachine):
@@ -106,19 +117,37 @@ class License(StatusMachine):
     }
 
     number = models.CharField(
+        gettext_lazy("number"),
         max_length=20,
         unique=True,
-        help_text="Stored with its type prefix, e.g. EC12345.",
+        help_text=gettext_lazy("Stored with its type prefix, e.g. EC12345."),
     )
-    license_type = models.ForeignKey(LicenseType, on_delete=models.PROTECT, related_name="licenses")
-    holder = models.ForeignKey(Contractor, on_delete=models.PROTECT, related_name="licenses")
-    status = models.CharField(max_length=10, choices=LicenseStatus, default=LicenseStatus.ACTIVE)
-    issued_on = models.DateField(null=True, blank=True)
-    expires_on = models.DateField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    license_type = models.ForeignKey(
+        LicenseType,
+        on_delete=models.PROTECT,
+        related_name="licenses",
+        verbose_name=gettext_lazy("license type"),
+    )
+    holder = models.ForeignKey(
+        Contractor,
+        on_delete=models.PROTECT,
+        related_name="licenses",
+        verbose_name=gettext_lazy("holder"),
+    )
+    status = models.CharField(
+        gettext_lazy("status"),
+        max_length=10,
+        choices=LicenseStatus,
+        default=LicenseStatus.ACTIVE,
+    )
+    issued_on = models.DateField(gettext_lazy("issued on"), null=True, blank=True)
+    expires_on = models.DateField(gettext_lazy("expires on"), null=True, blank=True)
+    created_at = models.DateTimeField(gettext_lazy("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(gettext_lazy("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = gettext_lazy("license")
+        verbose_name_plural = gettext_lazy("licenses")
         ordering = ["number"]
         constraints = [
             models.CheckConstraint(
@@ -126,7 +155,9 @@ class License(StatusMachine):
                 | models.Q(issued_on__isnull=True)
                 | models.Q(expires_on__gte=models.F("issued_on")),
                 name="license_expires_after_issued",
-                violation_error_message="A license cannot expire before it was issued.",
+                violation_error_message=gettext_lazy(
+                    "A license cannot expire before it was issued."
+                ),
             ),
         ]
 
@@ -150,24 +181,28 @@ class License(StatusMachine):
         if self.license_type_id and not self.number.startswith(self.license_type.prefix):
             raise ValidationError(
                 {
-                    "number": f"A {self.license_type.name} license number starts with "
-                    f"{self.license_type.prefix}."
+                    "number": _("A %(type)s license number starts with %(prefix)s.")
+                    % {"type": self.license_type.name, "prefix": self.license_type.prefix}
                 }
             )
         if not LICENSE_NUMBER_RE.match(self.number):
             raise ValidationError(
-                {"number": "A license number is its two-letter prefix and then letters or digits."}
+                {
+                    "number": _(
+                        "A license number is its two-letter prefix and then letters or digits."
+                    )
+                }
             )
 
     def describe(self) -> str:
-        return f"License {self.number}"
+        return _("License %(number)s") % {"number": self.number}
 
 
 class LicenseLinkStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    REMOVED = "removed", "Removed"
+    PENDING = "pending", pgettext_lazy("license link status", "Pending")
+    APPROVED = "approved", pgettext_lazy("license link status", "Approved")
+    REJECTED = "rejected", pgettext_lazy("license link status", "Rejected")
+    REMOVED = "removed", pgettext_lazy("license link status", "Removed")
 
 
 # A request that still stands: one per user and license at a time.
@@ -203,27 +238,39 @@ class LicenseLink(StatusMachine):
     }
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="license_links"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="license_links",
+        verbose_name=gettext_lazy("user"),
     )
-    license = models.ForeignKey(License, on_delete=models.PROTECT, related_name="links")
+    license = models.ForeignKey(
+        License,
+        on_delete=models.PROTECT,
+        related_name="links",
+        verbose_name=gettext_lazy("license"),
+    )
     status = models.CharField(
-        max_length=10, choices=LicenseLinkStatus, default=LicenseLinkStatus.PENDING
+        gettext_lazy("status"),
+        max_length=10,
+        choices=LicenseLinkStatus,
+        default=LicenseLinkStatus.PENDING,
     )
-    requested_at = models.DateTimeField(default=timezone.now)
+    requested_at = models.DateTimeField(gettext_lazy("requested at"), default=timezone.now)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="license_link_decisions",
+        verbose_name=gettext_lazy("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    reason = models.TextField("reason for rejection", blank=True)
-    removed_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(gettext_lazy("decided at"), null=True, blank=True)
+    reason = models.TextField(gettext_lazy("reason for rejection"), blank=True)
+    removed_at = models.DateTimeField(gettext_lazy("removed at"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "license link request"
-        verbose_name_plural = "license link requests"
+        verbose_name = gettext_lazy("license link request")
+        verbose_name_plural = gettext_lazy("license link requests")
         ordering = ["-requested_at"]
         constraints = [
             # Two quick clicks, or two tabs, cannot make two live requests.
@@ -231,7 +278,7 @@ class LicenseLink(StatusMachine):
                 fields=["user", "license"],
                 condition=models.Q(status__in=LIVE_LINK_STATUSES),
                 name="license_link_one_live_per_user",
-                violation_error_message=(
+                violation_error_message=gettext_lazy(
                     "This user already has a request or a link for this license."
                 ),
             ),
@@ -239,7 +286,9 @@ class LicenseLink(StatusMachine):
                 condition=models.Q(status=LicenseLinkStatus.PENDING)
                 | models.Q(decided_at__isnull=False),
                 name="license_link_decision_has_a_date",
-                violation_error_message="A decided request needs the date of its decision.",
+                violation_error_message=gettext_lazy(
+                    "A decided request needs the date of its decision."
+                ),
             ),
         ]
         indexes = [models.Index(fields=["status", "requested_at"], name="licenselink_queue")]
@@ -248,18 +297,21 @@ class LicenseLink(StatusMachine):
         return f"{self.user} -> {self.license} ({self.get_status_display()})"
 
     def describe(self) -> str:
-        return f"The request of {self.user} for {self.license}"
+        return _("The request of %(user)s for %(license)s") % {
+            "user": self.user,
+            "license": self.license,
+        }
 
     def event_about(self):
         return [self.license]
 
 
 class Role(models.TextChoices):
-    MANAGE = "manage", "Manage"
-    APPLY = "apply", "Apply"
-    PAY = "pay", "Pay"
-    INSPECTIONS = "inspections", "Inspections"
-    UPLOAD = "upload", "Upload Files"
+    MANAGE = "manage", pgettext_lazy("business role", "Manage")
+    APPLY = "apply", pgettext_lazy("business role", "Apply")
+    PAY = "pay", pgettext_lazy("business role", "Pay")
+    INSPECTIONS = "inspections", pgettext_lazy("business role", "Inspections")
+    UPLOAD = "upload", pgettext_lazy("business role", "Upload Files")
 
 
 ROLE_FIELDS = {
@@ -278,28 +330,41 @@ class Membership(models.Model):
     """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=gettext_lazy("user"),
     )
-    contractor = models.ForeignKey(Contractor, on_delete=models.CASCADE, related_name="memberships")
-    can_manage = models.BooleanField("Manage", default=False)
-    can_apply = models.BooleanField("Apply", default=False)
-    can_pay = models.BooleanField("Pay", default=False)
-    can_inspect = models.BooleanField("Inspections", default=False)
-    can_upload = models.BooleanField("Upload Files", default=False)
-    joined_at = models.DateTimeField(default=timezone.now)
+    contractor = models.ForeignKey(
+        Contractor,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=gettext_lazy("contractor"),
+    )
+    # Each role's column is named as the role is.
+    can_manage = models.BooleanField(Role.MANAGE.label, default=False)
+    can_apply = models.BooleanField(Role.APPLY.label, default=False)
+    can_pay = models.BooleanField(Role.PAY.label, default=False)
+    can_inspect = models.BooleanField(Role.INSPECTIONS.label, default=False)
+    can_upload = models.BooleanField(Role.UPLOAD.label, default=False)
+    joined_at = models.DateTimeField(gettext_lazy("joined at"), default=timezone.now)
 
     class Meta:
+        verbose_name = gettext_lazy("membership")
+        verbose_name_plural = gettext_lazy("memberships")
         ordering = ["contractor", "joined_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "contractor"],
                 name="membership_unique",
-                violation_error_message="This user is already a member of this business.",
+                violation_error_message=gettext_lazy(
+                    "This user is already a member of this business."
+                ),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} at {self.contractor}"
+        return _("%(user)s at %(business)s") % {"user": self.user, "business": self.contractor}
 
     @property
     def roles(self) -> frozenset[str]:
@@ -314,4 +379,4 @@ class Membership(models.Model):
     @property
     def role_labels(self) -> list[str]:
         """Every role the member holds, in the roles' order: a Manager's are all of them."""
-        return [Role(role).label for role in Role.values if role in self.roles]
+        return [str(Role(role).label) for role in Role.values if role in self.roles]

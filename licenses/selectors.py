@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from core.money import ZERO
 from core.sql import expand
@@ -143,14 +144,14 @@ def approval_preview(link: LicenseLink) -> ApprovalPreview:
     managers = [m for m in memberships if m.can_manage]
     own = next((m for m in memberships if m.user_id == link.user_id), None)
     if not managers:
-        others = ", ".join(Role(value).label for value in Role.values if value != Role.MANAGE)
-        role = f"Manager: every role ({others})"
+        others = ", ".join(str(Role(value).label) for value in Role.values if value != Role.MANAGE)
+        role = _("Manager: every role (%(roles)s)") % {"roles": others}
     elif own is not None and own.can_manage:
-        role = "Manager, as now"
+        role = _("Manager, as now")
     elif own is not None and own.roles:
-        role = ", ".join(own.role_labels) + ", as now"
+        role = _("%(roles)s, as now") % {"roles": ", ".join(own.role_labels)}
     else:
-        role = "No role until a Manager of the business grants one"
+        role = _("No role until a Manager of the business grants one")
     # Any role at the business opens every license it holds (licenses.scope: "held").
     sees_every_license = not managers or (own is not None and bool(own.roles))
     licenses = list(

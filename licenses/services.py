@@ -8,6 +8,8 @@ ask the policy (the `policy` package), which sits above this app.
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.events import event_record
 
@@ -26,8 +28,11 @@ def license_addable(license: License) -> None:
     """Raise LicenseError when a license cannot be requested: only an active one can."""
     if not license.is_active:
         raise LicenseError(
-            f"License {license.number} is {license.get_status_display().lower()} and cannot be "
-            "added. Call the permit office if the city's record is wrong."
+            _(
+                "License %(number)s is %(status)s and cannot be added. Call the permit office if "
+                "the city's record is wrong."
+            )
+            % {"number": license.number, "status": license.get_status_display().lower()}
         )
 
 
@@ -39,22 +44,33 @@ def license_link_request(*, user, license: License) -> LicenseLink:
     if LicenseLink.objects.filter(
         user=user, license=license, status__in=LIVE_LINK_STATUSES
     ).exists():
-        raise LicenseError(f"License {license.number} is already on your account.")
+        raise LicenseError(already_yours(license))
     try:
         with transaction.atomic():
             link = LicenseLink.objects.create(user=user, license=license)
     except IntegrityError:
-        raise LicenseError(f"License {license.number} is already on your account.") from None
+        raise LicenseError(already_yours(license)) from None
     event_record("license_link.requested", subject=link, actor=user, about=[license])
     return link
+
+
+def already_yours(license: License) -> str:
+    return _("License %(number)s is already on your account.") % {"number": license.number}
 
 
 def _locked_pending(link: LicenseLink) -> LicenseLink:
     link = LicenseLink.objects.select_for_update().select_related("license", "user").get(pk=link.pk)
     if link.status != LicenseLinkStatus.PENDING:
         raise LicenseError(
-            f"The request of {link.user} for {link.license.number} was already "
-            f"{link.get_status_display().lower()}; a decision is not changed afterwards."
+            _(
+                "The request of %(user)s for %(number)s was already %(status)s; a decision is "
+                "not changed afterwards."
+            )
+            % {
+                "user": link.user,
+                "number": link.license.number,
+                "status": link.get_status_display().lower(),
+            }
         )
     return link
 
@@ -67,13 +83,13 @@ def license_link_approve(*, link: LicenseLink, by) -> LicenseLink:
     license = License.objects.select_related("holder").get(pk=link.license_id)
     if not license.is_active:
         raise LicenseError(
-            f"License {license.number} is {license.get_status_display().lower()}: a link to it "
-            "cannot be approved."
+            _("License %(number)s is %(status)s: a link to it cannot be approved.")
+            % {"number": license.number, "status": license.get_status_display().lower()}
         )
     link.move_to(
         LicenseLinkStatus.APPROVED,
         by=by,
-        note="Approved",
+        note=gettext_noop("Approved"),
         changes={"decided_by": by, "decided_at": timezone.now()},
     )
     _join_on_approval(user=link.user, contractor=license.holder)
@@ -96,12 +112,12 @@ def _join_on_approval(*, user, contractor: Contractor) -> Membership:
 def license_link_reject(*, link: LicenseLink, by, reason: str) -> LicenseLink:
     reason = reason.strip()
     if not reason:
-        raise LicenseError("Give the reason for the rejection: the user is told it.")
+        raise LicenseError(_("Give the reason for the rejection: the user is told it."))
     link = _locked_pending(link)
     link.move_to(
         LicenseLinkStatus.REJECTED,
         by=by,
-        note="Rejected",
+        note=gettext_noop("Rejected"),
         changes={"decided_by": by, "decided_at": timezone.now(), "reason": reason},
     )
     return link
@@ -113,7 +129,7 @@ def license_link_remove(*, link: LicenseLink, user) -> LicenseLink:
     license they have left: an account without one is no contractor's account."""
     link = LicenseLink.objects.select_for_update().get(pk=link.pk, user=user)
     if link.status not in LIVE_LINK_STATUSES:
-        raise LicenseError("That license is no longer on your account.")
+        raise LicenseError(_("That license is no longer on your account."))
     # Lock every live link of the user: two removals at once cannot remove the last two.
     live = list(
         LicenseLink.objects.select_for_update()
@@ -122,14 +138,16 @@ def license_link_remove(*, link: LicenseLink, user) -> LicenseLink:
     )
     if len(live) <= 1:
         raise LicenseError(
-            "This is the only license on your account, so it cannot be removed. Add another "
-            "license first, or call the permit office to close the account."
+            _(
+                "This is the only license on your account, so it cannot be removed. Add another "
+                "license first, or call the permit office to close the account."
+            )
         )
     removed_at = timezone.now()
     link.move_to(
         LicenseLinkStatus.REMOVED,
         by=user,
-        note="Removed by its user",
+        note=gettext_noop("Removed by its user"),
         changes={"removed_at": removed_at, "decided_at": link.decided_at or removed_at},
     )
     return link
