@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "core.middleware.RejectNulInPathMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the visitor's cookie, else the browser's (Accept-Language); no URL prefix.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -142,10 +144,20 @@ if PASSWORD_REQUIRE_LETTER_AND_DIGIT:
     AUTH_PASSWORD_VALIDATORS.append({"NAME": "accounts.validators.LetterAndDigitValidator"})
 
 # Internationalisation --------------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# English and Canadian French (docs/i18n.md). "fr-ca": pages say which French they are in, Django
+# formats them the Canadian way (7 décembre 2026) and its French (gettext's fr) still applies;
+# any French browser gets it. "en": as the pages always were ($1,234.56, Dec. 7, 2026). URLs carry
+# no language: a bookmark, an emailed link or a card's QR code opens in the language chosen.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr-ca", "Français")]
+USE_I18N = True
+LOCALE_PATHS = [BASE_DIR / "locale"]  # .po and their compiled .mo, committed (tools/messages.py)
+FORMAT_MODULE_PATH = ["portal.formats"]  # what Django's lack: how money is written (core.money)
+# A visitor's choice of language, kept a year; a signed-in person's is kept on their account.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env("TIME_ZONE", default="America/Chicago")
-# One language (US English): without the translation machinery every page renders faster.
-USE_I18N = False
 USE_TZ = True
 
 # Static and media ------------------------------------------------------------------------------
