@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in person's pages in their account's language (after LocaleMiddleware).
+    "accounts.language.AccountLanguageMiddleware",
     "accounts.middleware.IdleSignOutMiddleware",
     # The audit trail's actor: the request's user (portal.audit).
     "portal.middleware.AuditMiddleware",
