@@ -392,7 +392,8 @@ LICENSE_REVIEWER_EMAILS = env.list("LICENSE_REVIEWER_EMAILS", default=[])
 CITY_NAME = env("CITY_NAME", default="City of Springfield")
 CITY_STATE = env("CITY_STATE", default="IL")
 CITY_OFFICE_PHONE = env("CITY_OFFICE_PHONE", default="(217) 555-0100")
-# Every email's subject (the portal's and allauth's) starts with the city's portal.
+# Every email's subject (the portal's and allauth's) starts with the city's portal, in the
+# recipient's language (core.mail.subject_prefix); this is the English one.
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{CITY_NAME} Permit Portal] "
 # The search form's examples: an address and a license number that find something in this city
 # (the defaults are the demo city's).
