@@ -6,10 +6,12 @@ from django.core.paginator import Page
 from django.http import QueryDict
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import get_language, get_supported_language_variant
 
 from core.money import format_money
 from core.text import with_period
 from core.uploads import megabytes, path_upload_limit
+from portal.javascript_catalogue import catalogue_url
 
 register = template.Library()
 
@@ -75,6 +77,12 @@ def other_languages(current: str) -> list[tuple[str, str]]:
     """The languages the switch offers: every one but the page's, each named in itself (the
     names in settings.LANGUAGES, never translated: a reader of French looks for "Français")."""
     return [(code, name) for code, name in settings.LANGUAGES if code != current]
+
+
+@register.simple_tag
+def javascript_catalogue_url() -> str:
+    """The active language's JavaScript catalogue (portal.javascript_catalogue)."""
+    return catalogue_url(get_supported_language_variant(get_language() or settings.LANGUAGE_CODE))
 
 
 @register.filter

@@ -25,9 +25,9 @@ def messages():
     sys.modules.pop("messages_tool", None)
 
 
-def test_there_is_a_french_catalogue(messages):
+def test_there_is_a_french_catalogue_for_the_pages_and_one_for_the_scripts(messages):
     found = {path.relative_to(ROOT).as_posix() for path in messages.catalogue_files()}
-    assert found == {"locale/fr/LC_MESSAGES/django.po"}
+    assert found == {"locale/fr/LC_MESSAGES/django.po", "locale/fr/LC_MESSAGES/djangojs.po"}
 
 
 def test_the_french_catalogues_are_complete(messages):
