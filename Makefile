@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d'
 APPS := core accounts licenses policy permits applications reviews inspections payments notifications portal demo
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint format install lock migrate seed serve worker beat bench bench-smoke load mutation audit lighthouse clean help
+.PHONY: demo test lint format install lock migrate seed serve worker beat bench bench-smoke load mutation audit lighthouse messages clean help
 
 help:
 	@echo "make demo   - install, migrate, seed the demo city and serve on http://127.0.0.1:8000"
@@ -18,6 +18,7 @@ help:
 	@echo "make load   - 50 Locust users for 2 minutes against gunicorn on PostgreSQL, then the ledger checks"
 	@echo "make lighthouse - Lighthouse (mobile) on five pages under gunicorn, scores into docs/performance.md"
 	@echo "make mutation - mutation testing of the money, state and access rules (mutmut; docs/testing.md)"
+	@echo "make messages - the words marked in the code into the catalogues, then compiled (docs/i18n.md)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -63,6 +64,11 @@ format: install
 test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=portal.settings.test
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The translation catalogues (docs/i18n.md): the words marked in the code into locale/*/LC_MESSAGES/
+# *.po (makemessages: needs GNU gettext), then each .po compiled to its committed .mo (pure Python).
+messages: install
+	$(BIN)/python tools/messages.py extract compile check
 
 worker: install
 	$(BIN)/celery -A portal worker --loglevel=INFO

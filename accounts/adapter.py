@@ -5,9 +5,13 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.encoding import force_str
 
-from core.mail import deliver_email, enqueue_after_commit
+from core.mail import deliver_email, enqueue_after_commit, subject_prefix
 from policy.staff import LAND_ADMIN, LAND_INTAKE, LAND_REVIEWS, LAND_STOPS, staff_landing
+
+from .language import language_for_address
 
 # Each kind of staff member's work page after signing in (policy.staff.staff_landing).
 STAFF_LANDINGS = {
@@ -64,18 +68,23 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         }
         ctx.update(context)
         ctx["current_site"] = portal_site()
-        message = self.render_mail(template_prefix, email, ctx)
-        html = next(
-            (
-                content
-                for content, mime in getattr(message, "alternatives", [])
-                if mime == "text/html"
-            ),
-            "",
-        )
-        if not html:
-            # The portal's own emails' layout (its header and footer), around allauth's words.
-            html = render_to_string("email/account_body.html", {**ctx, "text": words(message.body)})
+        # In the language of the account at this address, else the page's (the person asking
+        # for a reset link or signing up is, most likely, the one who reads it).
+        with translation.override(language_for_address(email) or translation.get_language()):
+            message = self.render_mail(template_prefix, email, ctx)
+            html = next(
+                (
+                    content
+                    for content, mime in getattr(message, "alternatives", [])
+                    if mime == "text/html"
+                ),
+                "",
+            )
+            if not html:
+                # The portal's own emails' layout (its header and footer), around allauth's words.
+                html = render_to_string(
+                    "email/account_body.html", {**ctx, "text": words(message.body)}
+                )
         payload = {
             "subject": message.subject,
             "text": message.body,
@@ -85,6 +94,9 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         }
         # Rendered now (the request is here); delivered by a task once the transaction commits.
         enqueue_after_commit(deliver_email, payload)
+
+    def format_email_subject(self, subject: str) -> str:
+        return subject_prefix() + force_str(subject)
 
     def pre_login(self, request, user, **kwargs):
         """Staff with no authenticator app are not signed in by their password: their first

@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import (
+            language,  # noqa: F401 (keeps a first sign-in's language)
             signals,  # noqa: F401 (connects the security log)
         )
 

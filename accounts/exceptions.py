@@ -3,3 +3,7 @@
 
 class EnrolmentLinkError(Exception):
     """An authenticator set-up link that cannot be sent, or opened (bad, expired, used)."""
+
+
+class LanguageNotOffered(Exception):
+    """A language the portal does not offer (settings.LANGUAGES)."""

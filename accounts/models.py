@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -38,6 +39,9 @@ class User(AbstractUser):
     mailing_city = models.CharField(max_length=100, blank=True)
     mailing_state = models.CharField(max_length=2, blank=True)
     mailing_zip = models.CharField("mailing ZIP", max_length=10, blank=True)
+    # The language of this person's pages and of everything sent to them (accounts.language):
+    # chosen with the header's switch, or the one their pages were in when they first signed in.
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, blank=True)
     # Only when ACCOUNT_SECURITY_QUESTION is on; the answer is hashed like a password.
     security_question = models.CharField(max_length=40, blank=True)
     security_answer_hash = models.CharField(max_length=200, blank=True, editable=False)

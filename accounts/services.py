@@ -32,7 +32,7 @@ from licenses.services import license_link_request
 from policy.businesses import can_join_business, can_manage_business, can_remove_member
 from policy.staff import can_send_authenticator_links, is_city_staff
 
-from .exceptions import EnrolmentLinkError
+from .exceptions import EnrolmentLinkError, LanguageNotOffered
 from .models import AuthenticatorEnrolment, SecondFactorGuard, User
 
 
@@ -261,3 +261,15 @@ def authenticator_link_open(*, token: str) -> User:
     enrolment.used_at = now
     enrolment.save(update_fields=["used_at"])
     return user
+
+
+# Language -------------------------------------------------------------------------------------
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """The language of the user's pages and of everything sent to them (accounts.language)."""
+    if language not in dict(settings.LANGUAGES):
+        raise LanguageNotOffered(language)
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import business_views, enrolment_views, views
+from . import business_views, enrolment_views, language_views, views
 
 app_name = "accounts"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("register/licenses/", views.registration_licenses, name="register_licenses"),
     path("register/account/", views.RegistrationAccountView.as_view(), name="register_account"),
     path("signed-out/", views.signed_out_idle, name="signed_out_idle"),
+    path("language/", language_views.language_choose, name="language"),
     path(
         "staff/authenticator/<str:token>/",
         enrolment_views.authenticator_link,

@@ -19,6 +19,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import InterfaceError, OperationalError, transaction
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext
 
 from .outbox import outbox_enqueue
 
@@ -50,8 +52,25 @@ def absolute_url(path: str) -> str:
     return settings.PORTAL_BASE_URL.rstrip("/") + path
 
 
+def subject_prefix() -> str:
+    """The start of every email's subject (the portal's and allauth's), in the active language:
+    "[City of Springfield Permit Portal] "."""
+    return gettext("[%(city)s Permit Portal]") % {"city": settings.CITY_NAME} + " "
+
+
+def without_subject_prefix(subject: str) -> str:
+    """A subject without its prefix, whichever language it was written in."""
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            prefix = subject_prefix()
+        if subject.startswith(prefix):
+            return subject[len(prefix) :]
+    return subject
+
+
 def render_email(template: str, context: dict[str, Any]) -> dict[str, str]:
-    """Render templates/email/<template>_subject.txt, _body.txt and _body.html."""
+    """Render templates/email/<template>_subject.txt, _body.txt and _body.html, in the active
+    language (a caller writing to a person activates theirs: accounts.language)."""
     context = {
         "CITY_NAME": settings.CITY_NAME,
         "CITY_OFFICE_PHONE": settings.CITY_OFFICE_PHONE,
@@ -60,7 +79,7 @@ def render_email(template: str, context: dict[str, Any]) -> dict[str, str]:
     }
     subject = render_to_string(f"email/{template}_subject.txt", context)
     return {
-        "subject": settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()),
+        "subject": subject_prefix() + " ".join(subject.split()),
         "text": render_to_string(f"email/{template}_body.txt", context).strip() + "\n",
         "html": render_to_string(f"email/{template}_body.html", context),
     }

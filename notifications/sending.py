@@ -14,8 +14,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from accounts.language import languages_of
 from core import mail
 from core.mail import TRANSIENT_MAIL_ERRORS, absolute_url
 
@@ -118,6 +119,9 @@ def _send_batch(message_ids: list[int], now: datetime) -> tuple[int, list]:
         ).select_related("notice__event", "notice__permit")
         for row in through.order_by("notice__created_at", "notice_id"):
             live[row.message_id].append(row.notice)
+        # Each message is written in its person's language (an address without an account:
+        # the portal's), from the beat's task as from a request.
+        languages = languages_of(message.user_id for message in messages)
         held: dict[int, str] = {}
         for batch_blocker in _batch_blockers:
             held.update(batch_blocker(messages))
@@ -134,8 +138,10 @@ def _send_batch(message_ids: list[int], now: datetime) -> tuple[int, list]:
                 _mark(message, MessageState.DROPPED, reason)
                 done.append(message)
                 continue
+            language = languages.get(message.user_id, settings.LANGUAGE_CODE)
             try:
-                provider_id = _senders[message.channel](message, notices)
+                with translation.override(language):
+                    provider_id = _senders[message.channel](message, notices)
             except NotSent as refused:
                 # Never going: closed with the reason, what the sender recorded kept.
                 message.attempts += 1
@@ -270,12 +276,12 @@ def compose(message: Message, notices: list[Notice]) -> dict[str, str]:
         "notifications_url": absolute_url(reverse("notifications:list")),
         "groups": dict(Group.choices),
         "reminders": reminders,
-        "prefix": settings.ACCOUNT_EMAIL_SUBJECT_PREFIX,
+        "prefix": mail.subject_prefix(),
         "records_url": absolute_url(reverse("permits:my_records")) + "?status=issued",
     }
     subject = render_to_string(f"{template}_subject.txt", context)
     return {
-        "subject": settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()),
+        "subject": mail.subject_prefix() + " ".join(subject.split()),
         "text": render_to_string(f"{template}_body.txt", context).strip() + "\n",
         "html": render_to_string(f"{template}_body.html", context),
     }

@@ -19,8 +19,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from accounts.language import languages_of
 from core.mail import render_email
 from core.models import Event
 from permits.models import Permit
@@ -257,6 +258,7 @@ def _tell(event, rule: Rule, people, template, context, permit, link) -> None:
         )
     )
     numbers = sms_numbers(user_ids) if user_ids else {}
+    languages = languages_of(user_ids)
     for person in people:
         if person.user_id:
             timing = dict(timings[person.user_id])
@@ -273,8 +275,11 @@ def _tell(event, rule: Rule, people, template, context, permit, link) -> None:
             timing[Channel.SMS] = Timing.OFF
         if all(value == Timing.OFF for value in timing.values()):
             continue
-        values = context(person) if callable(context) else context
-        rendered = render_email(template, {**values, "recipient": person})
+        # In the person's language (an address without an account: the portal's), whoever's
+        # request or task this is.
+        with translation.override(languages.get(person.user_id, settings.LANGUAGE_CODE)):
+            values = context(person) if callable(context) else context
+            rendered = render_email(template, {**values, "recipient": person})
         url = link or values.get("url", "")
         with transaction.atomic():
             try:

@@ -1,7 +1,6 @@
 """The Notifications page: what the portal told the signed-in user, newest first, with filters
 and Mark read; opening one marks it read and goes to its page."""
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,6 +8,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from core.mail import without_subject_prefix
 from core.pagination import paginate
 from core.params import parse_id
 from policy.notifications import can_open_notice
@@ -31,7 +31,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     page = paginate(request, notices, PAGE_SIZE, "page")
     for notice in page:
         # The email's "[City ... Permit Portal]" says nothing inside the portal.
-        notice.title = notice.subject.removeprefix(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX)
+        notice.title = without_subject_prefix(notice.subject)
     return render(
         request,
         "notifications/list.html",

@@ -1,5 +1,6 @@
 import csv
 import hashlib
+import re
 from dataclasses import replace
 from decimal import Decimal
 from functools import wraps
@@ -11,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Page
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -98,11 +100,25 @@ def permit_search_view(request: HttpRequest) -> HttpResponse:
     if key is not None:
         content = cache.get(key)
         if content is not None:
-            return HttpResponse(content)
+            return HttpResponse(with_csrf_token(request, content))
     response = search_page(request)
     if key is not None and response.status_code == 200:
-        cache.set(key, response.content, settings.PERMIT_SEARCH_CACHE_SECONDS)
+        cache.set(key, without_csrf_token(response.content), settings.PERMIT_SEARCH_CACHE_SECONDS)
     return response
+
+
+# A form's CSRF token belongs to one visitor (their cookie): a page kept for everyone (the
+# header's language switch is a form) is kept without it and given this visitor's when served.
+CSRF_FIELD = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+
+
+def without_csrf_token(content: bytes) -> bytes:
+    return CSRF_FIELD.sub(rb"\1\2", content)
+
+
+def with_csrf_token(request: HttpRequest, content: bytes) -> bytes:
+    token = get_token(request).encode()
+    return CSRF_FIELD.sub(lambda found: found.group(1) + token + found.group(2), content)
 
 
 def public_search_cache_key(request: HttpRequest) -> str | None:
@@ -125,7 +141,8 @@ def public_search_cache_key(request: HttpRequest) -> str | None:
         if name in known
     )
     query = urlencode(params, doseq=True)
-    return f"permit-search:v2:{get_language()}:{hashlib.sha256(query.encode()).hexdigest()}"
+    # v3: kept without a CSRF token (a v2 page holds its first visitor's).
+    return f"permit-search:v3:{get_language()}:{hashlib.sha256(query.encode()).hexdigest()}"
 
 
 def search_page(request: HttpRequest) -> HttpResponse:

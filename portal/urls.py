@@ -7,6 +7,7 @@ from accounts.views import registration_signup_redirect
 from notifications.tracking import tracking_webhook_urls
 
 from . import views
+from .javascript_catalogue import javascript_catalogue
 
 # A database down or restarting gets a 503 "try again" page, never a 500 (views.server_error).
 handler500 = "portal.views.server_error"
@@ -20,6 +21,11 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path(
+        "jsi18n/<str:language>/<str:version>.js",
+        javascript_catalogue,
+        name="javascript_catalogue",
+    ),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("permits/", include("permits.urls")),
     path("inspections/", include("inspections.urls")),

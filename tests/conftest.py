@@ -19,17 +19,19 @@ def env_flag(name: str) -> bool:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Browser, PostgreSQL and broker tests skip where their service is missing, except in CI,
-    which sets PORTAL_REQUIRE_* so that a missing service fails the run instead."""
+    """Browser, PostgreSQL, broker and gettext tests skip where their service is missing, except
+    in CI, which sets PORTAL_REQUIRE_* so that a missing service fails the run instead."""
     from django.conf import settings
 
     have_browser = Path(CHROMIUM).exists() or shutil.which("chromium") is not None
     on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     have_broker = bool(os.environ.get("CELERY_BROKER_URL"))
+    have_gettext = all(shutil.which(tool) for tool in ("xgettext", "msgmerge"))
     rules = [
         ("e2e", have_browser, "PORTAL_REQUIRE_BROWSER", "Chromium is not installed"),
         ("postgres", on_postgres, "PORTAL_REQUIRE_POSTGRES", "DATABASE_URL is not PostgreSQL"),
         ("broker", have_broker, "PORTAL_REQUIRE_BROKER", "CELERY_BROKER_URL is not set"),
+        ("gettext", have_gettext, "PORTAL_REQUIRE_GETTEXT", "GNU gettext is not installed"),
     ]
     for item in items:
         for marker, available, required_by, reason in rules:

@@ -24,7 +24,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from core.mail import absolute_url
+from core.mail import absolute_url, without_subject_prefix
 from core.ratelimit import Limit, hit, wait_in_words
 
 from ..catalogue import Channel
@@ -259,7 +259,7 @@ def text_body(message: Message, notices: list[Notice]) -> str:
     city = settings.CITY_NAME
     if len(notices) == 1:
         notice = notices[0]
-        subject = notice.subject.removeprefix(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX).strip()
+        subject = without_subject_prefix(notice.subject).strip()
         if len(subject) > SUBJECT_CHARACTERS:
             subject = subject[: SUBJECT_CHARACTERS - 1].rstrip() + "…"
         link = absolute_url(notice.link or reverse("notifications:list"))

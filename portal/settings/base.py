@@ -68,9 +68,13 @@ MIDDLEWARE = [
     "core.middleware.RejectNulInPathMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the visitor's cookie, else the browser's (Accept-Language); no URL prefix.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in person's pages in their account's language (after LocaleMiddleware).
+    "accounts.language.AccountLanguageMiddleware",
     "accounts.middleware.IdleSignOutMiddleware",
     # The audit trail's actor: the request's user (portal.audit).
     "portal.middleware.AuditMiddleware",
@@ -142,10 +146,20 @@ if PASSWORD_REQUIRE_LETTER_AND_DIGIT:
     AUTH_PASSWORD_VALIDATORS.append({"NAME": "accounts.validators.LetterAndDigitValidator"})
 
 # Internationalisation --------------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# English and Canadian French (docs/i18n.md). "fr-ca": pages say which French they are in, Django
+# formats them the Canadian way (7 décembre 2026) and its French (gettext's fr) still applies;
+# any French browser gets it. "en": as the pages always were ($1,234.56, Dec. 7, 2026). URLs carry
+# no language: a bookmark, an emailed link or a card's QR code opens in the language chosen.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr-ca", "Français")]
+USE_I18N = True
+LOCALE_PATHS = [BASE_DIR / "locale"]  # .po and their compiled .mo, committed (tools/messages.py)
+FORMAT_MODULE_PATH = ["portal.formats"]  # what Django's lack: how money is written (core.money)
+# A visitor's choice of language, kept a year; a signed-in person's is kept on their account.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env("TIME_ZONE", default="America/Chicago")
-# One language (US English): without the translation machinery every page renders faster.
-USE_I18N = False
 USE_TZ = True
 
 # Static and media ------------------------------------------------------------------------------
@@ -378,7 +392,8 @@ LICENSE_REVIEWER_EMAILS = env.list("LICENSE_REVIEWER_EMAILS", default=[])
 CITY_NAME = env("CITY_NAME", default="City of Springfield")
 CITY_STATE = env("CITY_STATE", default="IL")
 CITY_OFFICE_PHONE = env("CITY_OFFICE_PHONE", default="(217) 555-0100")
-# Every email's subject (the portal's and allauth's) starts with the city's portal.
+# Every email's subject (the portal's and allauth's) starts with the city's portal, in the
+# recipient's language (core.mail.subject_prefix); this is the English one.
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{CITY_NAME} Permit Portal] "
 # The search form's examples: an address and a license number that find something in this city
 # (the defaults are the demo city's).

@@ -1,13 +1,17 @@
 import datetime
 
 from django import template
+from django.conf import settings
 from django.core.paginator import Page
 from django.http import QueryDict
+from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import get_language, get_supported_language_variant
 
 from core.money import format_money
 from core.text import with_period
 from core.uploads import megabytes, path_upload_limit
+from portal.javascript_catalogue import catalogue_url
 
 register = template.Library()
 
@@ -47,6 +51,38 @@ def with_period_filter(value) -> str:
 @register.filter
 def money(value) -> str:
     return format_money(value)
+
+
+@register.simple_tag
+def tight_label(full: str, short: str) -> str:
+    """A header link's words: `full` where the header has room, `short` where it is tight
+    (1200 px and up), the rest kept for screen readers (.nav-word). "Account Management" and
+    "Account": Account<span class="nav-word"> Management</span>. A language whose short label
+    is not a part of its whole one gets both, one shown at a time (.nav-short)."""
+    if full == short:
+        return format_html("{}", full)
+    if short and full.startswith(short):
+        return format_html('{}<span class="nav-word">{}</span>', short, full[len(short) :])
+    if short and full.endswith(short):
+        return format_html('<span class="nav-word">{}</span>{}', full[: -len(short)], short)
+    return format_html(
+        '<span class="nav-word">{}</span><span class="nav-short" aria-hidden="true">{}</span>',
+        full,
+        short,
+    )
+
+
+@register.simple_tag
+def other_languages(current: str) -> list[tuple[str, str]]:
+    """The languages the switch offers: every one but the page's, each named in itself (the
+    names in settings.LANGUAGES, never translated: a reader of French looks for "Français")."""
+    return [(code, name) for code, name in settings.LANGUAGES if code != current]
+
+
+@register.simple_tag
+def javascript_catalogue_url() -> str:
+    """The active language's JavaScript catalogue (portal.javascript_catalogue)."""
+    return catalogue_url(get_supported_language_variant(get_language() or settings.LANGUAGE_CODE))
 
 
 @register.filter

@@ -12,6 +12,7 @@ from django.utils import translation
 
 from permits.cards import permit_card_refresh
 from permits.models import Permit, PermitCard
+from permits.views import without_csrf_token
 from tests.factories import PermitFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,15 +41,15 @@ def test_a_cached_public_search_page_is_never_served_in_another_language(
 ):
     settings.PERMIT_SEARCH_CACHE_SECONDS = 60
     PermitFactory(street_name="Oak St", applied_on=datetime.date(2026, 3, 31))
-    with translation.override("en"):
-        english = client.get(SEARCH, {"address": "oak"})
+    # Each request's language is its reader's (the cookie, else the browser's: LocaleMiddleware).
+    english = client.get(SEARCH, {"address": "oak"}, HTTP_ACCEPT_LANGUAGE="en-US")
     assert "03/31/2026" in english.text
-    with translation.override("fr"):
-        french = client.get(SEARCH, {"address": "oak"})
-    # The French page of the same search, made for it (its dates written the French way).
-    assert "03/31/2026" not in french.text and "31/03/2026" in french.text
-    with translation.override("en"):
-        assert client.get(SEARCH, {"address": "oak"}).content == english.content
+    french = client.get(SEARCH, {"address": "oak"}, HTTP_ACCEPT_LANGUAGE="fr-CA")
+    # The French page of the same search, made for it (its dates written the Canadian way).
+    assert "03/31/2026" not in french.text and "2026-03-31" in french.text
+    again = client.get(SEARCH, {"address": "oak"}, HTTP_ACCEPT_LANGUAGE="en-US")
+    # The English page kept (but for each visitor's own CSRF token: permits.views).
+    assert without_csrf_token(again.content) == without_csrf_token(english.content)
 
 
 def pdf_text(data: bytes) -> str:

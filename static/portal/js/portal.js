@@ -1,4 +1,11 @@
 // The portal's own script. Kept in a static file: the Content Security Policy forbids inline code.
+// Its words go through gettext: the JavaScript catalogue (portal.javascript_catalogue), linked
+// before this script, defines it; without it (a page that does not link it), the English words.
+var gettext = window.gettext || function (text) { return text; };
+var interpolate = window.interpolate || function (text, values) {
+  var next = 0;
+  return text.replace(/%s/g, function () { return String(values[next++]); });
+};
 (function () {
   "use strict";
   // "Select all" checkboxes: <input type="checkbox" data-select-all="name-of-the-row-boxes">
@@ -125,7 +132,8 @@
           list.textContent = "";
           found = {};
           data.addresses.forEach(function (address) {
-            var label = address.label + (address.parcel_number ? " (parcel " + address.parcel_number + ")" : "");
+            var label = address.label + (address.parcel_number
+              ? " " + interpolate(gettext("(parcel %s)"), [address.parcel_number]) : "");
             var option = document.createElement("option");
             option.value = label;
             list.appendChild(option);
