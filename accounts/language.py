@@ -99,6 +99,9 @@ def keep_first_language(sender, request, user, **kwargs) -> None:
         return
     from .services import user_language_set
 
-    current = getattr(request, "LANGUAGE_CODE", "") or translation.get_language()
+    # Only the language this request was served in (LocaleMiddleware's choice): a sign-in
+    # without one (a test client's force_login, a script) would otherwise store whatever
+    # language the thread last served.
+    current = getattr(request, "LANGUAGE_CODE", "")
     if offered(current):
         user_language_set(user=user, language=current)

@@ -16,11 +16,13 @@ CATALOGUE_FUNCTIONS = ("gettext", "ngettext", "pgettext", "npgettext")
 @contextmanager
 def french_active():
     """Translation on and French active, whatever the settings say (Django serves the
-    translation functions it chose first: forget them on both sides)."""
-    with override_settings(USE_I18N=True):
+    translation functions it chose first: forget them on both sides). French is also the
+    language a request without a choice is served in: LocaleMiddleware activates each
+    request's own language."""
+    with override_settings(USE_I18N=True, LANGUAGE_CODE="fr-ca"):
         translation._trans.__dict__.clear()
         try:
-            with translation.override("fr"):
+            with translation.override("fr-ca"):
                 yield
         finally:
             translation._trans.__dict__.clear()

@@ -122,6 +122,17 @@ def fresh_cache():
     forget_holidays()
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts and ends in the default language: a French page served in one test
+    leaves French active in the thread (Django's middleware activates, never resets)."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args, live_server):
     # Asking for live_server here starts it before the browser, so it stops after the browser:
