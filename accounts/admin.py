@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy, ngettext
 
 from core.admin import TabularInline
 from licenses.models import LicenseLink, Membership
@@ -20,7 +21,9 @@ class LicenseLinkInline(TabularInline):
     can_delete = False
     fields = ("license", "status", "requested_at", "decided_by", "decided_at", "reason")
     readonly_fields = fields
-    verbose_name_plural = "license link requests (decide them in License link requests)"
+    verbose_name_plural = gettext_lazy(
+        "license link requests (decide them in License link requests)"
+    )
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -31,7 +34,7 @@ class MembershipInline(TabularInline):
     extra = 0
     fields = ("contractor", "can_manage", "can_apply", "can_pay", "can_inspect", "can_upload")
     autocomplete_fields = ("contractor",)
-    verbose_name_plural = "businesses (Professionals/Contractors)"
+    verbose_name_plural = gettext_lazy("businesses (Professionals/Contractors)")
 
 
 @admin.register(User)
@@ -40,7 +43,7 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (
-            "Contractor details",
+            gettext_lazy("Contractor details"),
             {
                 "fields": (
                     "phone",
@@ -59,7 +62,8 @@ class UserAdmin(DjangoUserAdmin):
         return can_send_authenticator_links(request.user)
 
     @admin.action(
-        description="Send authenticator set-up link", permissions=["send_authenticator_link"]
+        description=gettext_lazy("Send authenticator set-up link"),
+        permissions=["send_authenticator_link"],
     )
     def send_authenticator_link(self, request, queryset):
         """A staff member's first authenticator app is set up through a one-time link to their
@@ -74,8 +78,18 @@ class UserAdmin(DjangoUserAdmin):
             else:
                 self.message_user(
                     request,
-                    f"Set-up link sent to {user.get_username()} at {user.email}: it works "
-                    f"once, for {settings.STAFF_ENROLMENT_LINK_HOURS} hours.",
+                    ngettext(
+                        "Set-up link sent to %(user)s at %(email)s: it works once, for "
+                        "%(hours)d hour.",
+                        "Set-up link sent to %(user)s at %(email)s: it works once, for "
+                        "%(hours)d hours.",
+                        settings.STAFF_ENROLMENT_LINK_HOURS,
+                    )
+                    % {
+                        "user": user.get_username(),
+                        "email": user.email,
+                        "hours": settings.STAFF_ENROLMENT_LINK_HOURS,
+                    },
                     messages.SUCCESS,
                 )
 

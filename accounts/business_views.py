@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.text import with_period
@@ -35,8 +36,10 @@ def business_associate(request: HttpRequest) -> HttpResponse:
         if not ratelimit.consume(request, action="associate_pin", user=request.user):
             messages.error(
                 request,
-                "Too many PIN attempts. Wait an hour and try again, or ask your company's portal "
-                "manager for the PIN.",
+                _(
+                    "Too many PIN attempts. Wait an hour and try again, or ask your company's "
+                    "portal manager for the PIN."
+                ),
             )
             return render(request, "accounts/business_associate.html", {"form": form}, status=429)
         try:
@@ -47,9 +50,11 @@ def business_associate(request: HttpRequest) -> HttpResponse:
             forget_scope(request.user)
             messages.success(
                 request,
-                f"You are now associated with "
-                f"{with_period(membership.contractor.business_name)} A manager there will grant "
-                "you the roles you need.",
+                _(
+                    "You are now associated with %(business)s A manager there will grant you the "
+                    "roles you need."
+                )
+                % {"business": with_period(membership.contractor.business_name)},
             )
             if not can_view_business(request.user, membership.contractor_id):
                 # Joined, but the business's page waits for a verified address.
@@ -96,24 +101,24 @@ def business_detail(request: HttpRequest, contractor_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def business_pin_regenerate(request: HttpRequest, contractor_id: int) -> HttpResponse:
-    contractor, _ = member_business_or_404(request, contractor_id)
+    contractor, _membership = member_business_or_404(request, contractor_id)
     try:
         contractor_regenerate_pin(contractor=contractor, by=request.user)
     except LicenseError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "A new PIN was made; the old one no longer works.")
+        messages.success(request, _("A new PIN was made; the old one no longer works."))
     return redirect("accounts:business", contractor_id=contractor.pk)
 
 
 @login_required
 @require_POST
 def membership_update(request: HttpRequest, contractor_id: int, membership_id: int) -> HttpResponse:
-    contractor, _ = member_business_or_404(request, contractor_id)
+    contractor, _membership = member_business_or_404(request, contractor_id)
     membership = get_object_or_404(Membership, pk=membership_id, contractor=contractor)
     form = MembershipRolesForm(request.POST, prefix=f"m{membership.pk}")
     if not form.is_valid():
-        messages.error(request, "Choose roles from the list.")
+        messages.error(request, _("Choose roles from the list."))
         return redirect("accounts:business", contractor_id=contractor.pk)
     try:
         membership_set_roles(
@@ -124,7 +129,9 @@ def membership_update(request: HttpRequest, contractor_id: int, membership_id: i
     else:
         forget_scope(request.user)
         messages.success(
-            request, f"Roles of {membership.user.get_full_name() or membership.user} were saved."
+            request,
+            _("Roles of %(name)s were saved.")
+            % {"name": membership.user.get_full_name() or membership.user},
         )
     return redirect("accounts:business", contractor_id=contractor.pk)
 
@@ -132,7 +139,7 @@ def membership_update(request: HttpRequest, contractor_id: int, membership_id: i
 @login_required
 @require_POST
 def membership_delete(request: HttpRequest, contractor_id: int, membership_id: int) -> HttpResponse:
-    contractor, _ = member_business_or_404(request, contractor_id)
+    contractor, _membership = member_business_or_404(request, contractor_id)
     membership = get_object_or_404(Membership, pk=membership_id, contractor=contractor)
     leaving = membership.user_id == request.user.pk
     try:
@@ -142,9 +149,14 @@ def membership_delete(request: HttpRequest, contractor_id: int, membership_id: i
         return redirect("accounts:business", contractor_id=contractor.pk)
     forget_scope(request.user)
     if leaving:
-        messages.success(request, f"You left {with_period(contractor.business_name)}")
+        messages.success(
+            request,
+            _("You left %(business)s") % {"business": with_period(contractor.business_name)},
+        )
         return redirect("accounts:manage")
     messages.success(
-        request, f"{membership.user} was removed from {with_period(contractor.business_name)}"
+        request,
+        _("%(name)s was removed from %(business)s")
+        % {"name": membership.user, "business": with_period(contractor.business_name)},
     )
     return redirect("accounts:business", contractor_id=contractor.pk)

@@ -6,6 +6,8 @@ from allauth.account.utils import filter_users_by_email
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.validators import PHONE, STATE, ZIP
 from licenses.models import License, LicenseType, Membership, Role, normalize_license_number
@@ -23,24 +25,53 @@ def article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
 
 
+def wrong_prefix_message(*, license_type: LicenseType, number: str) -> str:
+    """A license number that does not start with its type's prefix, in a sentence whose English
+    article goes with the type's name ("An Electrical", "A Plumbing"): one sentence for each, so
+    that a language without that rule translates both alike."""
+    values = {
+        "type": license_type.name,
+        "prefix": license_type.prefix,
+        "number": number,
+        "start": number[:2],
+    }
+    if article(license_type.name) == "an":
+        return (
+            _(
+                "An %(type)s license number starts with %(prefix)s; %(number)s starts with "
+                "%(start)s. Check the license type."
+            )
+            % values
+        )
+    return (
+        _(
+            "A %(type)s license number starts with %(prefix)s; %(number)s starts with "
+            "%(start)s. Check the license type."
+        )
+        % values
+    )
+
+
 class LicenseLookupForm(forms.Form):
     """Find a license on the city's record by type and number, as the cities' portals do."""
 
     license_type = forms.ModelChoiceField(
-        label="License Type",
+        label=gettext_lazy("License Type"),
         queryset=LicenseType.objects.order_by("name"),
         to_field_name="prefix",
-        empty_label="Choose a license type",
+        empty_label=gettext_lazy("Choose a license type"),
         error_messages={
-            "required": "Choose the license type.",
-            "invalid_choice": "Choose a license type from the list.",
+            "required": gettext_lazy("Choose the license type."),
+            "invalid_choice": gettext_lazy("Choose a license type from the list."),
         },
     )
     license_number = forms.CharField(
-        label="License Number",
+        label=gettext_lazy("License Number"),
         max_length=20,
-        help_text="As on the license, e.g. EC12345 (or 12345 with the license type chosen).",
-        error_messages={"required": "Enter the license number."},
+        help_text=gettext_lazy(
+            "As on the license, e.g. EC12345 (or 12345 with the license type chosen)."
+        ),
+        error_messages={"required": gettext_lazy("Enter the license number.")},
     )
 
     def clean(self) -> dict:
@@ -55,14 +86,11 @@ class LicenseLookupForm(forms.Form):
             number = license_type.prefix + number
         if not re.match(r"^[A-Z]{2}[A-Z0-9]{1,18}$", number):
             self.add_error(
-                "license_number", "A license number is two letters and then letters or digits."
+                "license_number", _("A license number is two letters and then letters or digits.")
             )
         elif not number.startswith(license_type.prefix):
             self.add_error(
-                "license_number",
-                f"{article(license_type.name).capitalize()} {license_type.name} license number "
-                f"starts with {license_type.prefix}; "
-                f"{number} starts with {number[:2]}. Check the license type.",
+                "license_number", wrong_prefix_message(license_type=license_type, number=number)
             )
         else:
             cleaned["license_number"] = number
@@ -88,22 +116,24 @@ class AddressFieldsMixin:
 
 def address_fields() -> dict[str, forms.Field]:
     return {
-        "business_address": forms.CharField(label="Business address", max_length=200),
-        "business_city": forms.CharField(label="City", max_length=100),
-        "business_state": forms.CharField(label="State", max_length=2, validators=[STATE]),
-        "business_zip": forms.CharField(label="ZIP", max_length=10, validators=[ZIP]),
+        "business_address": forms.CharField(label=_("Business address"), max_length=200),
+        "business_city": forms.CharField(label=_("City"), max_length=100),
+        "business_state": forms.CharField(label=_("State"), max_length=2, validators=[STATE]),
+        "business_zip": forms.CharField(label=_("ZIP"), max_length=10, validators=[ZIP]),
         "mailing_same": forms.BooleanField(
-            label="Mailing address is the same as the business address",
+            label=_("Mailing address is the same as the business address"),
             required=False,
             initial=True,
         ),
-        "mailing_address": forms.CharField(label="Mailing address", max_length=200, required=False),
-        "mailing_city": forms.CharField(label="Mailing city", max_length=100, required=False),
+        "mailing_address": forms.CharField(
+            label=_("Mailing address"), max_length=200, required=False
+        ),
+        "mailing_city": forms.CharField(label=_("Mailing city"), max_length=100, required=False),
         "mailing_state": forms.CharField(
-            label="Mailing state", max_length=2, required=False, validators=[STATE]
+            label=_("Mailing state"), max_length=2, required=False, validators=[STATE]
         ),
         "mailing_zip": forms.CharField(
-            label="Mailing ZIP", max_length=10, required=False, validators=[ZIP]
+            label=_("Mailing ZIP"), max_length=10, required=False, validators=[ZIP]
         ),
     }
 
@@ -121,7 +151,7 @@ def clean_mailing(form: forms.Form, cleaned: dict) -> None:
     for name in MAILING:
         if not cleaned.get(name) and name not in form.errors:
             form.add_error(
-                name, "Enter the mailing address, or tick “same as the business address”."
+                name, _("Enter the mailing address, or tick “same as the business address”.")
             )
 
 
@@ -131,22 +161,22 @@ class ContractorSignupForm(SignupForm):
     The wizard's view passes `licenses`: the licenses chosen in step 2, for "Auto-fill with".
     """
 
-    first_name = forms.CharField(label="First name", max_length=150)
-    last_name = forms.CharField(label="Last name", max_length=150)
+    first_name = forms.CharField(label=gettext_lazy("First name"), max_length=150)
+    last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=150)
     autofill = forms.BooleanField(
-        label="Auto-fill with",
+        label=gettext_lazy("Auto-fill with"),
         required=False,
-        help_text="Copy the business address from the city's record of this license.",
+        help_text=gettext_lazy("Copy the business address from the city's record of this license."),
     )
     autofill_from = forms.ModelChoiceField(
-        label="License to copy the address from",
+        label=gettext_lazy("License to copy the address from"),
         queryset=License.objects.none(),
         required=False,
         empty_label=None,
     )
-    phone = forms.CharField(label="Phone number", max_length=30, validators=[PHONE])
+    phone = forms.CharField(label=gettext_lazy("Phone number"), max_length=30, validators=[PHONE])
     preferred_contact = forms.ChoiceField(
-        label="Preferred Method of Contact",
+        label=gettext_lazy("Preferred Method of Contact"),
         choices=PreferredContact.choices,
         initial=PreferredContact.EMAIL,
         widget=forms.RadioSelect,
@@ -177,12 +207,13 @@ class ContractorSignupForm(SignupForm):
             self.fields[name] = field
         if security_question_enabled():
             self.fields["security_question"] = forms.ChoiceField(
-                label="Security question", choices=[("", "Choose a question"), *SECURITY_QUESTIONS]
+                label=_("Security question"),
+                choices=[("", _("Choose a question")), *SECURITY_QUESTIONS],
             )
             self.fields["security_answer"] = forms.CharField(
-                label="Answer",
+                label=_("Answer"),
                 max_length=100,
-                help_text="Asked with the emailed link when you reset your password.",
+                help_text=_("Asked with the emailed link when you reset your password."),
                 widget=forms.PasswordInput(render_value=True, attrs={"autocomplete": "off"}),
             )
         self.fields["autofill_from"].queryset = License.objects.filter(
@@ -192,9 +223,9 @@ class ContractorSignupForm(SignupForm):
             f"{license.number}: {license.holder.business_name}"
         )
         username = self.fields["username"]
-        username.label = "User name"
-        username.help_text = "4 to 32 letters, digits and . _ -; it cannot be changed later."
-        self.fields["email"].label = "Email address"
+        username.label = _("User name")
+        username.help_text = _("4 to 32 letters, digits and . _ -; it cannot be changed later.")
+        self.fields["email"].label = _("Email address")
         self.order_fields(self.field_order)
 
     def clean(self) -> dict:
@@ -265,19 +296,24 @@ class ContractorLoginForm(LoginForm):
     """Contractor Login: user name or email and password. "Remember me on this computer"
     remembers the user name only, in a signed cookie: never the password, never the session."""
 
-    remember_name = forms.BooleanField(label="Remember me on this computer", required=False)
+    remember_name = forms.BooleanField(
+        label=gettext_lazy("Remember me on this computer"), required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         login = self.fields["login"]
-        login.label = "User name or email"
+        login.label = _("User name or email")
+        # allauth's own words, through the portal's catalogue too (its French says "e-mail"
+        # where the portal says "courriel").
+        login.widget.attrs["placeholder"] = _("Username or email")
         login.widget.attrs.update(autocomplete="username", maxlength=LOGIN_MAX_LENGTH)
         # Refused here, before authentication: a name past what any account can have would
         # otherwise reach the sign-in failure log (django-axes) and overflow its column.
         login.validators.append(
             MaxLengthValidator(
                 LOGIN_MAX_LENGTH,
-                f"A user name or email has at most {LOGIN_MAX_LENGTH} characters.",
+                _("A user name or email has at most %(limit_value)d characters."),
             )
         )
         remembered = ""
@@ -318,7 +354,7 @@ class SecurityAnswerResetPasswordKeyForm(ResetPasswordKeyForm):
             from .security import QUESTION_TEXT
 
             self.fields["security_answer"] = forms.CharField(
-                label=QUESTION_TEXT.get(user.security_question, "Your security question"),
+                label=QUESTION_TEXT.get(user.security_question, _("Your security question")),
                 max_length=100,
                 widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
             )
@@ -327,7 +363,7 @@ class SecurityAnswerResetPasswordKeyForm(ResetPasswordKeyForm):
     def clean_security_answer(self) -> str:
         answer = self.cleaned_data["security_answer"]
         if not self.user.check_security_answer(answer):
-            raise forms.ValidationError("That is not the answer on record.")
+            raise forms.ValidationError(_("That is not the answer on record."))
         return answer
 
 
@@ -349,19 +385,21 @@ class ProfileForm(AddressFieldsMixin, forms.ModelForm):
             self.fields[name].validators.append(STATE)
         for name in ("business_zip", "mailing_zip"):
             self.fields[name].validators.append(ZIP)
-        self.fields["preferred_contact"].label = "Preferred Method of Contact"
+        self.fields["preferred_contact"].label = _("Preferred Method of Contact")
         self.fields["preferred_contact"].choices = PreferredContact.choices
 
 
 class SecurityQuestionForm(forms.Form):
-    security_question = forms.ChoiceField(label="Security question", choices=SECURITY_QUESTIONS)
+    security_question = forms.ChoiceField(
+        label=gettext_lazy("Security question"), choices=SECURITY_QUESTIONS
+    )
     security_answer = forms.CharField(
-        label="Answer",
+        label=gettext_lazy("Answer"),
         max_length=100,
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
     )
     current_password = forms.CharField(
-        label="Current password",
+        label=gettext_lazy("Current password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
@@ -372,21 +410,21 @@ class SecurityQuestionForm(forms.Form):
     def clean_current_password(self) -> str:
         password = self.cleaned_data["current_password"]
         if not self.user.check_password(password):
-            raise forms.ValidationError("That is not your current password.")
+            raise forms.ValidationError(_("That is not your current password."))
         return password
 
 
 class PinForm(forms.Form):
     pin = forms.CharField(
-        label="Business PIN",
+        label=gettext_lazy("Business PIN"),
         max_length=20,
-        help_text="Eight letters and digits, from your company's portal manager.",
+        help_text=gettext_lazy("Eight letters and digits, from your company's portal manager."),
     )
 
 
 class MembershipRolesForm(forms.Form):
     roles = forms.MultipleChoiceField(
-        label="Roles",
+        label=gettext_lazy("Roles"),
         choices=Role.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
@@ -408,6 +446,6 @@ class StaffLoginForm(AdminAuthenticationForm):
         self.fields["username"].validators.append(
             MaxLengthValidator(
                 LOGIN_MAX_LENGTH,
-                f"A user name has at most {LOGIN_MAX_LENGTH} characters.",
+                _("A user name has at most %(limit_value)d characters."),
             )
         )

@@ -17,13 +17,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy
 
 from policy.staff import is_city_staff
 
 # The session's staff member came through their one-time set-up link (accounts.enrolment_views).
 ENROLMENT_SESSION_KEY = "accounts.enrolment_user"
 
-WHY_STAFF_NEED_A_SECOND_FACTOR = (
+WHY_STAFF_NEED_A_SECOND_FACTOR = gettext_lazy(
     "City staff need a second factor before they open the staff pages: a stolen password "
     "alone must not reach the city's records. Set up an authenticator app on your phone "
     "(it takes a minute); you also get recovery codes for the day the phone is not at hand."

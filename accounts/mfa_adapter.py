@@ -4,6 +4,7 @@ names it)."""
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from .mfa import needs_second_factor
 
@@ -11,7 +12,7 @@ from .mfa import needs_second_factor
 class PortalMFAAdapter(DefaultMFAAdapter):
     def get_totp_issuer(self) -> str:
         # What the authenticator app shows beside the code: the city, not a host name.
-        return f"{settings.CITY_NAME} Permit Portal"
+        return _("%(city)s Permit Portal") % {"city": settings.CITY_NAME}
 
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         # A staff member's authenticator app is what lets them into the staff pages: removing

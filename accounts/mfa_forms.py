@@ -5,6 +5,7 @@ stolen password tried from many addresses would get that many guesses at the cod
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.ratelimit import wait_in_words
 
@@ -14,10 +15,10 @@ from .services import second_factor_attempt
 
 def locked_message(until) -> str:
     wait = wait_in_words((until - timezone.now()).total_seconds())
-    return (
+    return _(
         "Too many wrong codes for this account. For its security, no code is accepted for "
-        f"{wait}: try again after that. We have emailed the account's owner."
-    )
+        "%(wait)s: try again after that. We have emailed the account's owner."
+    ) % {"wait": wait}
 
 
 class WrongCodesLimited:

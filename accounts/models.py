@@ -3,12 +3,13 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 
 class PreferredContact(models.TextChoices):
-    EMAIL = "email", "Email"
-    PHONE = "phone", "Phone"
-    MAIL = "mail", "Mail"
+    EMAIL = "email", pgettext_lazy("contact method", "Email")
+    PHONE = "phone", pgettext_lazy("contact method", "Phone")
+    MAIL = "mail", pgettext_lazy("contact method", "Mail")
 
 
 def normalize_answer(answer: str) -> str:
@@ -24,27 +25,35 @@ class User(AbstractUser):
     business memberships (see the policy package, policy/).
     """
 
-    phone = models.CharField(max_length=30, blank=True)
+    phone = models.CharField(gettext_lazy("phone"), max_length=30, blank=True)
     preferred_contact = models.CharField(
-        "preferred method of contact",
+        gettext_lazy("preferred method of contact"),
         max_length=10,
         choices=PreferredContact,
         default=PreferredContact.EMAIL,
     )
-    business_address = models.CharField(max_length=200, blank=True)
-    business_city = models.CharField(max_length=100, blank=True)
-    business_state = models.CharField(max_length=2, blank=True)
-    business_zip = models.CharField("business ZIP", max_length=10, blank=True)
-    mailing_address = models.CharField(max_length=200, blank=True)
-    mailing_city = models.CharField(max_length=100, blank=True)
-    mailing_state = models.CharField(max_length=2, blank=True)
-    mailing_zip = models.CharField("mailing ZIP", max_length=10, blank=True)
+    business_address = models.CharField(
+        gettext_lazy("business address"), max_length=200, blank=True
+    )
+    business_city = models.CharField(gettext_lazy("business city"), max_length=100, blank=True)
+    business_state = models.CharField(gettext_lazy("business state"), max_length=2, blank=True)
+    business_zip = models.CharField(gettext_lazy("business ZIP"), max_length=10, blank=True)
+    mailing_address = models.CharField(gettext_lazy("mailing address"), max_length=200, blank=True)
+    mailing_city = models.CharField(gettext_lazy("mailing city"), max_length=100, blank=True)
+    mailing_state = models.CharField(gettext_lazy("mailing state"), max_length=2, blank=True)
+    mailing_zip = models.CharField(gettext_lazy("mailing ZIP"), max_length=10, blank=True)
     # The language of this person's pages and of everything sent to them (accounts.language):
     # chosen with the header's switch, or the one their pages were in when they first signed in.
-    language = models.CharField(max_length=10, choices=settings.LANGUAGES, blank=True)
+    language = models.CharField(
+        gettext_lazy("language"), max_length=10, choices=settings.LANGUAGES, blank=True
+    )
     # Only when ACCOUNT_SECURITY_QUESTION is on; the answer is hashed like a password.
-    security_question = models.CharField(max_length=40, blank=True)
-    security_answer_hash = models.CharField(max_length=200, blank=True, editable=False)
+    security_question = models.CharField(
+        gettext_lazy("security question"), max_length=40, blank=True
+    )
+    security_answer_hash = models.CharField(
+        gettext_lazy("security answer hash"), max_length=200, blank=True, editable=False
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -54,7 +63,9 @@ class User(AbstractUser):
                 Lower("email"),
                 condition=~models.Q(email=""),
                 name="user_email_unique_ci",
-                violation_error_message="An account with this email address already exists.",
+                violation_error_message=gettext_lazy(
+                    "An account with this email address already exists."
+                ),
             ),
         ]
 
@@ -75,13 +86,21 @@ class SecondFactorGuard(models.Model):
     SECOND_FACTOR_LOCK_MINUTES). A row in the database, locked while a code is checked, so the
     count holds across every process and two guesses at once are both counted."""
 
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="second_factor_guard")
-    wrong_codes = models.PositiveIntegerField(default=0)
-    window_started_at = models.DateTimeField(null=True, blank=True)
-    locked_until = models.DateTimeField(null=True, blank=True)
+    user = models.OneToOneField(
+        User,
+        on_delete=models.CASCADE,
+        related_name="second_factor_guard",
+        verbose_name=gettext_lazy("user"),
+    )
+    wrong_codes = models.PositiveIntegerField(gettext_lazy("wrong codes"), default=0)
+    window_started_at = models.DateTimeField(
+        gettext_lazy("window started at"), null=True, blank=True
+    )
+    locked_until = models.DateTimeField(gettext_lazy("locked until"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "second-factor guard"
+        verbose_name = gettext_lazy("second-factor guard")
+        verbose_name_plural = gettext_lazy("second-factor guards")
 
     def __str__(self) -> str:
         return f"second factor of {self.user_id}"
@@ -94,25 +113,36 @@ class AuthenticatorEnrolment(models.Model):
     STAFF_ENROLMENT_LINK_HOURS and once; a newer link replaces an unused older one."""
 
     user = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="authenticator_enrolments"
+        User,
+        on_delete=models.CASCADE,
+        related_name="authenticator_enrolments",
+        verbose_name=gettext_lazy("user"),
     )
     sent_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, related_name="+", blank=True
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        blank=True,
+        verbose_name=gettext_lazy("sent by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
-    replaced_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(gettext_lazy("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(gettext_lazy("expires at"))
+    used_at = models.DateTimeField(gettext_lazy("used at"), null=True, blank=True)
+    replaced_at = models.DateTimeField(gettext_lazy("replaced at"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "authenticator set-up link"
+        verbose_name = gettext_lazy("authenticator set-up link")
+        verbose_name_plural = gettext_lazy("authenticator set-up links")
         constraints = [
             # One open link per staff member at a time, even for two sends at once.
             models.UniqueConstraint(
                 fields=["user"],
                 condition=models.Q(used_at__isnull=True, replaced_at__isnull=True),
                 name="one_open_enrolment_per_user",
-                violation_error_message="A set-up link is already open for this user.",
+                violation_error_message=gettext_lazy(
+                    "A set-up link is already open for this user."
+                ),
             ),
         ]
 

@@ -8,15 +8,16 @@ import logging
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
 
 from core.ratelimit import client_address
 
 SECURITY_QUESTIONS = [
-    ("first_job", "What was the name of the company where you had your first job?"),
-    ("first_street", "What street did you live on in third grade?"),
-    ("first_vehicle", "What was the make and model of your first vehicle?"),
-    ("mentor", "What was the last name of the person who taught you your trade?"),
-    ("birth_city", "In what city or town were you born?"),
+    ("first_job", gettext_lazy("What was the name of the company where you had your first job?")),
+    ("first_street", gettext_lazy("What street did you live on in third grade?")),
+    ("first_vehicle", gettext_lazy("What was the make and model of your first vehicle?")),
+    ("mentor", gettext_lazy("What was the last name of the person who taught you your trade?")),
+    ("birth_city", gettext_lazy("In what city or town were you born?")),
 ]
 QUESTION_TEXT = dict(SECURITY_QUESTIONS)
 

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.events import event_record
 from core.text import with_period
@@ -52,19 +54,25 @@ def registration_complete(*, user: User, licenses: list[License]) -> list[Licens
 def membership_associate(*, user: User, pin: str) -> Membership:
     """Join a business by its PIN, with no roles until a manager grants some."""
     if not can_join_business(user):
-        raise LicenseError("Sign in to associate with a business.")
+        raise LicenseError(_("Sign in to associate with a business."))
     contractor = Contractor.objects.filter(pin=normalize_pin(pin)).first()
     if contractor is None:
         raise LicenseError(
-            "No business has that PIN. Check it with your company's portal manager; a PIN is "
-            "eight letters and digits."
+            _(
+                "No business has that PIN. Check it with your company's portal manager; a PIN is "
+                "eight letters and digits."
+            )
         )
     membership, created = Membership.objects.get_or_create(user=user, contractor=contractor)
     if not created:
         raise LicenseError(
-            f"You are already associated with {with_period(contractor.business_name)}"
+            _("You are already associated with %(business)s")
+            % {"business": with_period(contractor.business_name)}
         )
     return membership
+
+
+LAST_MANAGER = gettext_lazy("There must always be a Manager.")
 
 
 def _lock_business(contractor_id: int) -> Contractor:
@@ -73,7 +81,7 @@ def _lock_business(contractor_id: int) -> Contractor:
 
 def _require_manager(*, contractor: Contractor, by: User) -> None:
     if not can_manage_business(by, contractor.pk):
-        raise LicenseError("Only a manager of this business can do that.")
+        raise LicenseError(_("Only a manager of this business can do that."))
 
 
 def _other_managers(membership: Membership) -> int:
@@ -92,9 +100,9 @@ def membership_set_roles(*, membership: Membership, by: User, roles: set[str]) -
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     unknown = set(roles) - set(Role.values)
     if unknown:
-        raise LicenseError(f"Unknown role: {', '.join(sorted(unknown))}.")
+        raise LicenseError(_("Unknown role: %(roles)s.") % {"roles": ", ".join(sorted(unknown))})
     if membership.can_manage and Role.MANAGE not in roles and _other_managers(membership) == 0:
-        raise LastManagerError("There must always be a Manager.")
+        raise LastManagerError(LAST_MANAGER)
     for role, field in ROLE_FIELDS.items():
         setattr(membership, field, role in roles)
     membership.save(update_fields=list(ROLE_FIELDS.values()))
@@ -107,11 +115,11 @@ def membership_remove(*, membership: Membership, by: User) -> None:
     _lock_business(membership.contractor_id)
     if not can_remove_member(by, membership):
         if membership.user_id == by.pk:
-            raise LicenseError("Verify your email address to act for this business.")
-        raise LicenseError("Only a manager of this business can do that.")
+            raise LicenseError(_("Verify your email address to act for this business."))
+        raise LicenseError(_("Only a manager of this business can do that."))
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.can_manage and _other_managers(membership) == 0:
-        raise LastManagerError("There must always be a Manager.")
+        raise LastManagerError(LAST_MANAGER)
     membership.delete()
 
 
@@ -195,16 +203,23 @@ def authenticator_link_send(*, user: User, by: User | None) -> AuthenticatorEnro
     from .mfa import has_authenticator_app
 
     if by is not None and not can_send_authenticator_links(by):
-        raise EnrolmentLinkError("Only staff who may change users can send set-up links.")
+        raise EnrolmentLinkError(_("Only staff who may change users can send set-up links."))
     user = User.objects.select_for_update().get(pk=user.pk)
     if not is_city_staff(user):
-        raise EnrolmentLinkError(f"{user.get_username()} is not active city staff.")
+        raise EnrolmentLinkError(
+            _("%(user)s is not active city staff.") % {"user": user.get_username()}
+        )
     if not user.email:
-        raise EnrolmentLinkError(f"{user.get_username()} has no email address to send it to.")
+        raise EnrolmentLinkError(
+            _("%(user)s has no email address to send it to.") % {"user": user.get_username()}
+        )
     if has_authenticator_app(user):
         raise EnrolmentLinkError(
-            f"{user.get_username()} already has an authenticator app. If the phone is lost, "
-            "remove it under MFA authenticators first, then send a link."
+            _(
+                "%(user)s already has an authenticator app. If the phone is lost, remove it "
+                "under MFA authenticators first, then send a link."
+            )
+            % {"user": user.get_username()}
         )
     now = timezone.now()
     AuthenticatorEnrolment.objects.filter(
@@ -219,9 +234,13 @@ def authenticator_link_send(*, user: User, by: User | None) -> AuthenticatorEnro
     return enrolment
 
 
-LINK_NOT_VALID = (
+LINK_NOT_VALID = gettext_lazy(
     "This set-up link is not valid: it may have been used already, replaced by a newer one, "
     "or copied incompletely. Ask the administrator who created your account to send a new one."
+)
+LINK_EXPIRED = gettext_lazy(
+    "This set-up link has expired. Ask the administrator who created your account to send a "
+    "new one."
 )
 
 
@@ -235,10 +254,7 @@ def authenticator_link_open(*, token: str) -> User:
     try:
         enrolment_id = signing.loads(token, salt=ENROLMENT_SALT, max_age=max_age)
     except signing.SignatureExpired as expired:
-        raise EnrolmentLinkError(
-            "This set-up link has expired. Ask the administrator who created your account to "
-            "send a new one."
-        ) from expired
+        raise EnrolmentLinkError(LINK_EXPIRED) from expired
     except signing.BadSignature as bad:
         raise EnrolmentLinkError(LINK_NOT_VALID) from bad
     enrolment = (
@@ -251,10 +267,7 @@ def authenticator_link_open(*, token: str) -> User:
     if enrolment is None or enrolment.used_at or enrolment.replaced_at:
         raise EnrolmentLinkError(LINK_NOT_VALID)
     if enrolment.expires_at <= now:
-        raise EnrolmentLinkError(
-            "This set-up link has expired. Ask the administrator who created your account to "
-            "send a new one."
-        )
+        raise EnrolmentLinkError(LINK_EXPIRED)
     user = enrolment.user
     if not is_city_staff(user) or has_authenticator_app(user):
         raise EnrolmentLinkError(LINK_NOT_VALID)

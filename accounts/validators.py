@@ -4,7 +4,7 @@ only when a city asks for them."""
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 
 class MaximumLengthValidator:
@@ -48,6 +48,8 @@ class LetterAndDigitValidator:
 
 # Contractor user names: 4 to 32 letters, digits and . _ - (allauth checks the minimum).
 username_validators = [
-    RegexValidator(r"^[A-Za-z0-9._-]+$", "Use only letters, digits and . _ - in a user name."),
-    MaxLengthValidator(32, "A user name has at most 32 characters."),
+    RegexValidator(
+        r"^[A-Za-z0-9._-]+$", gettext_lazy("Use only letters, digits and . _ - in a user name.")
+    ),
+    MaxLengthValidator(32, gettext_lazy("A user name has at most %(limit_value)d characters.")),
 ]

@@ -16,6 +16,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.params import parse_id
@@ -69,7 +71,9 @@ class Registration:
 
     def add(self, license: License) -> None:
         if license.pk in self.license_ids:
-            raise LicenseError(f"License {license.number} is already in your list.")
+            raise LicenseError(
+                _("License %(number)s is already in your list.") % {"number": license.number}
+            )
         license_addable(license)
         self.data["licenses"] = [*self.license_ids, license.pk]
         self.save()
@@ -88,7 +92,7 @@ class Registration:
 def signed_out_only(view):
     def wrapped(request: HttpRequest, *args, **kwargs):
         if request.user.is_authenticated:
-            messages.info(request, "You are signed in: add licenses from Account Management.")
+            messages.info(request, _("You are signed in: add licenses from Account Management."))
             return redirect("accounts:manage")
         return view(request, *args, **kwargs)
 
@@ -107,7 +111,7 @@ def registration_disclaimer(request: HttpRequest) -> HttpResponse:
         if request.POST.get("accept") == "on":
             registration.accept()
             return redirect("accounts:register_licenses")
-        error = "Tick “I have read and accepted the above terms” to continue."
+        error = _("Tick “I have read and accepted the above terms” to continue.")
     return render(
         request,
         "accounts/register_disclaimer.html",
@@ -131,7 +135,7 @@ def registration_licenses(request: HttpRequest) -> HttpResponse:
     """Step 2: look licenses up and add them to the registration."""
     registration = Registration(request)
     if not registration.accepted:
-        messages.warning(request, "Read and accept the terms first.")
+        messages.warning(request, _("Read and accept the terms first."))
         return redirect("accounts:register")
     if request.method == "POST":
         action = request.POST.get("action")
@@ -140,7 +144,7 @@ def registration_licenses(request: HttpRequest) -> HttpResponse:
             raise Http404("No such license.")
         if action == "remove":
             registration.remove(license_id)
-            messages.info(request, "The license was taken off your list.")
+            messages.info(request, _("The license was taken off your list."))
             return redirect("accounts:register_licenses")
         license = get_object_or_404(License.objects.select_related("holder"), pk=license_id)
         try:
@@ -150,8 +154,11 @@ def registration_licenses(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"License {license.number} ({license.holder.business_name}) was added to My "
-                "Licenses. Add another, or continue.",
+                _(
+                    "License %(number)s (%(business)s) was added to My Licenses. Add another, "
+                    "or continue."
+                )
+                % {"number": license.number, "business": license.holder.business_name},
             )
         return redirect("accounts:register_licenses")
     form, found, searched = lookup(request)
@@ -179,10 +186,10 @@ class RegistrationAccountView(SignupView):
             return redirect("accounts:manage")
         self.registration = Registration(request)
         if not self.registration.accepted:
-            messages.warning(request, "Read and accept the terms first.")
+            messages.warning(request, _("Read and accept the terms first."))
             return redirect("accounts:register")
         if not self.registration.license_ids:
-            messages.warning(request, "Add at least one license to register.")
+            messages.warning(request, _("Add at least one license to register."))
             return redirect("accounts:register_licenses")
         return super().dispatch(request, *args, **kwargs)
 
@@ -255,7 +262,7 @@ def signed_out_idle(request: HttpRequest) -> HttpResponse:
     )
 
 
-REGISTRATION_RECEIVED = (
+REGISTRATION_RECEIVED = gettext_lazy(
     "Registration received. Check your email to verify your address, then sign in; staff will "
     "review your license request and email you their decision."
 )
@@ -302,7 +309,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "Your contact details were saved.")
+        messages.success(request, _("Your contact details were saved."))
         return redirect("accounts:manage")
     return render(request, "accounts/profile_edit.html", {"form": form})
 
@@ -318,7 +325,7 @@ def security_question(request: HttpRequest) -> HttpResponse:
             form.cleaned_data["security_question"], form.cleaned_data["security_answer"]
         )
         request.user.save(update_fields=["security_question", "security_answer_hash"])
-        messages.success(request, "Your security question was saved.")
+        messages.success(request, _("Your security question was saved."))
         return redirect("accounts:manage")
     return render(request, "accounts/security_question.html", {"form": form})
 
@@ -340,8 +347,11 @@ def license_add(request: HttpRequest) -> HttpResponse:
         forget_scope(request.user)
         messages.success(
             request,
-            f"License {license.number} ({license.holder.business_name}) was requested. Staff "
-            "will review it and email you their decision.",
+            _(
+                "License %(number)s (%(business)s) was requested. Staff will review it and email "
+                "you their decision."
+            )
+            % {"number": license.number, "business": license.holder.business_name},
         )
         return redirect("accounts:manage")
     form, found, searched = lookup(request)
@@ -369,5 +379,9 @@ def license_remove(request: HttpRequest, link_id: int) -> HttpResponse:
         messages.error(request, str(error))
     else:
         forget_scope(request.user)
-        messages.success(request, f"License {link.license.number} was removed from your account.")
+        messages.success(
+            request,
+            _("License %(number)s was removed from your account.")
+            % {"number": link.license.number},
+        )
     return redirect("accounts:manage")

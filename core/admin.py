@@ -3,8 +3,10 @@ model's table allows are offered as a "Move to" choice with a note, and made by 
 
 from django import forms
 from django.contrib import admin, messages
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .history import history_of
 from .models import Event, EventDelivery, OutboxTask
@@ -18,18 +20,18 @@ class StatusMoveForm(forms.ModelForm):
     rules, and made on save against the row as it is in the database then."""
 
     move_to = forms.ChoiceField(
-        label="Move to",
+        label=gettext_lazy("Move to"),
         required=False,
-        help_text="The moves the department makes from this status.",
+        help_text=gettext_lazy("The moves the department makes from this status."),
     )
     # Who would make the move (the admin sets the request's user): a model's rules may ask.
     mover = None
 
     move_note = forms.CharField(
-        label="Note",
+        label=gettext_lazy("Note"),
         required=False,
         max_length=200,
-        help_text="Why (kept in the status history; required to waive a fee).",
+        help_text=gettext_lazy("Why (kept in the status history; required to waive a fee)."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -38,10 +40,10 @@ class StatusMoveForm(forms.ModelForm):
         if instance.pk:
             current = instance._status_value()
             self.fields["move_to"].choices = [
-                ("", f"Keep: {instance.status_label(current)}"),
+                ("", _("Keep: %(status)s") % {"status": instance.status_label(current)}),
                 *(
                     (status, instance.status_label(status))
-                    for status, _ in instance._meta.get_field(instance.STATUS_FIELD).choices
+                    for status, _label in instance._meta.get_field(instance.STATUS_FIELD).choices
                     if status in instance.manual_moves_from(current)
                 ),
             ]
@@ -88,7 +90,7 @@ class StatusMoveAdmin(admin.ModelAdmin):
             fields.append(self.model.STATUS_FIELD)
         return [*fields, "status_history"]
 
-    @admin.display(description="History")
+    @admin.display(description=gettext_lazy("History"))
     def status_history(self, obj) -> str:
         """The record's events (core.events), newest first: its moves, and what else happened
         to it or to the records it holds (a permit's fees, payments and inspections)."""
@@ -130,7 +132,11 @@ class StatusMoveAdmin(admin.ModelAdmin):
         except InvalidStatusMove as error:
             messages.error(request, str(error))
         else:
-            messages.info(request, f"{obj.describe()} is now {obj.status_label(move)}.")
+            messages.info(
+                request,
+                _("%(record)s is now %(status)s.")
+                % {"record": obj.describe(), "status": obj.status_label(move)},
+            )
 
 
 def _without(fields, names):
@@ -163,18 +169,34 @@ def history_html(record) -> str:
     """A record's history as admin shows it (names of staff included)."""
     entries = history_of(record, for_staff=True)
     if not entries:
-        return "Nothing recorded."
+        return _("Nothing recorded.")
+    when = _("m/d/Y H:i")
     rows = (
         (
-            timezone.localtime(entry.at).strftime("%m/%d/%Y %H:%M"),
-            entry.title,
-            f": {entry.change}" if entry.change else "",
-            entry.actor,
-            f" ({entry.note})" if entry.note else "",
+            dateformat.format(timezone.localtime(entry.at), when),
+            history_line(entry),
         )
         for entry in entries
     )
-    return format_html("<ul>{}</ul>", format_html_join("", "<li>{} {}{}, by {}{}</li>", rows))
+    return format_html("<ul>{}</ul>", format_html_join("", "<li>{} {}</li>", rows))
+
+
+def history_line(entry) -> str:
+    """One entry's words after its date: "Permit issued: Ready to Issue → Issued, by Jane
+    Clerk (paid online)"."""
+    words = {
+        "title": entry.title,
+        "change": entry.change,
+        "actor": entry.actor,
+        "note": entry.note,
+    }
+    if entry.change and entry.note:
+        return _("%(title)s: %(change)s, by %(actor)s (%(note)s)") % words
+    if entry.change:
+        return _("%(title)s: %(change)s, by %(actor)s") % words
+    if entry.note:
+        return _("%(title)s, by %(actor)s (%(note)s)") % words
+    return _("%(title)s, by %(actor)s") % words
 
 
 @admin.register(Event)
@@ -239,13 +261,16 @@ class LabelledInlineFormSet(forms.BaseInlineFormSet):
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
-        row = f", row {index + 1}" if index is not None else ", new row"
         for name, field in form.fields.items():
-            label = "Delete" if name == "DELETE" else (field.label or name.replace("_", " "))
+            label = _("Delete") if name == "DELETE" else (field.label or name.replace("_", " "))
+            if index is None:
+                accessible = _("%(label)s, new row") % {"label": label}
+            else:
+                accessible = _("%(label)s, row %(row)s") % {"label": label, "row": index + 1}
             # A related field's select is inside admin's wrapper, whose own attrs are the
             # original select's (shared by every row's copy): label the copy that is drawn.
             widget = getattr(field.widget, "widget", field.widget)
-            widget.attrs.setdefault("aria-label", f"{label}{row}")
+            widget.attrs.setdefault("aria-label", accessible)
 
 
 class TabularInline(admin.TabularInline):

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class CoreConfig(AppConfig):
@@ -6,4 +7,4 @@ class CoreConfig(AppConfig):
     app of the project."""
 
     name = "core"
-    verbose_name = "Core"
+    verbose_name = gettext_lazy("Core")

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import QueryDict
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
 
 KEPT_SESSION_KEY = "portal_kept_post"
 KEEPS_TYPED_ATTRIBUTE = "keeps_typed"
@@ -44,8 +45,10 @@ def keeps_typed(view):
             }
             messages.info(
                 request,
-                "You were signed out. What you typed is kept: sign in again and it is saved "
-                "where you left off.",
+                _(
+                    "You were signed out. What you typed is kept: sign in again and it is saved "
+                    "where you left off."
+                ),
             )
             return redirect_to_login(request.path)
         if request.user.is_authenticated and request.method == "GET":

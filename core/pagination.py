@@ -18,6 +18,8 @@ from django.db import connection
 from django.db.models import Count, QuerySet, Sum, Value, Window
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 TOTAL = "_window_total"
 
@@ -73,13 +75,13 @@ def paginate(
     raw = request.GET.get(param, "1").strip()
     # ASCII digits only: int() would also take full-width digits or "1_000".
     if not (raw.isascii() and raw.lstrip("-").isdigit()):
-        messages.warning(request, "That page number is not a number; showing the first page.")
+        messages.warning(request, _("That page number is not a number; showing the first page."))
         return paginator.page(1)
     # A page number past any list's end is still a number: asked for as such, without reading
     # thousands of digits or giving the database an offset it cannot hold.
     number = int(raw) if len(raw) <= 9 else 10**9
     if number < 1:
-        messages.warning(request, "Pages start at 1; showing the first page.")
+        messages.warning(request, _("Pages start at 1; showing the first page."))
         return paginator.page(1)
     try:
         return paginator.page(number)
@@ -87,8 +89,14 @@ def paginate(
         last = paginator.num_pages
         messages.warning(
             request,
-            f"There is no page {number}: the results have {last} "
-            f"page{'s' if last != 1 else ''}. Showing the last page.",
+            ngettext(
+                "There is no page %(number)s: the results have %(count)s page. Showing the "
+                "last page.",
+                "There is no page %(number)s: the results have %(count)s pages. Showing the "
+                "last page.",
+                last,
+            )
+            % {"number": number, "count": last},
         )
         return paginator.page(last)
 

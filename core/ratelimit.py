@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils.translation import ngettext
 
 UNKNOWN_ADDRESS = "-"
 
@@ -45,9 +46,9 @@ def wait_in_words(seconds: float) -> str:
     past the first counts as a whole one: never "14 minutes" when 14.5 are left)."""
     seconds = max(1, math.ceil(seconds))
     if seconds < 60:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
+        return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
     minutes = math.ceil(seconds / 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
 
 
 @dataclass(frozen=True)

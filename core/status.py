@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 
 from django.db import models, transaction
 from django.dispatch import Signal
+from django.utils.translation import gettext as _
 
 # Sent after a move is saved and recorded (inside the move's transaction): sender is the model
 # class; kwargs `instance`, `previous`, `status`, `by`, `note`, `context`.
@@ -141,8 +142,12 @@ class StatusMachine(models.Model):
 
     def refuse(self, previous: str, status: str) -> InvalidStatusMove:
         return self.move_error(
-            f"{self.describe()} is {self.status_label(previous)} and cannot become "
-            f"{self.status_label(status)}."
+            _("%(record)s is %(status)s and cannot become %(new_status)s.")
+            % {
+                "record": self.describe(),
+                "status": self.status_label(previous),
+                "new_status": self.status_label(status),
+            }
         )
 
     def describe(self) -> str:

@@ -16,6 +16,9 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.urls import Resolver404, resolve
+from django.utils.formats import get_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 # A form's own fields and the multipart headers around its file: never near this.
 FORM_OVERHEAD = 64 * 1024
@@ -55,20 +58,32 @@ def upload_max_bytes(request=None) -> int:
     return path_upload_limit(request.path_info)
 
 
+def localized_number(text: str) -> str:
+    """A number written by Python ("1,234.5") with the active language's separators
+    ("1 234,5" in French)."""
+    return (
+        text.replace(",", "\0")
+        .replace(".", get_format("DECIMAL_SEPARATOR"))
+        .replace("\0", get_format("THOUSAND_SEPARATOR"))
+    )
+
+
 def megabytes(size: int) -> str:
     """A size in words as the limits are set (decimal megabytes): "25 MB", "2.5 MB"; under a
-    megabyte in kilobytes ("500 kB"), never "0 MB"."""
+    megabyte in kilobytes ("500 kB"), never "0 MB". In the active language's words and
+    digits."""
     if size < 1_000_000:
-        return f"{round(size / 1_000, 1):,}".removesuffix(".0") + " kB"
-    return f"{round(size / 1_000_000, 1):,}".removesuffix(".0") + " MB"
+        number = localized_number(f"{round(size / 1_000, 1):,}".removesuffix(".0"))
+        return _("%(size)s kB") % {"size": number}
+    number = localized_number(f"{round(size / 1_000_000, 1):,}".removesuffix(".0"))
+    return _("%(size)s MB") % {"size": number}
 
 
 def upload_refused_message(request) -> str:
     """What a view says when LimitedUploadHandler stopped reading its file."""
-    return (
-        f"That file is larger than the limit of {megabytes(upload_max_bytes(request))}: "
-        "nothing was uploaded."
-    )
+    return _("That file is larger than the limit of %(limit)s: nothing was uploaded.") % {
+        "limit": megabytes(upload_max_bytes(request))
+    }
 
 
 class LimitedUploadHandler(FileUploadHandler):
@@ -109,7 +124,7 @@ SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
     (b"\xff\xd8\xff", "image/jpeg"),
 )
-ANY_DOCUMENT = frozenset(content_type for _, content_type in SIGNATURES)
+ANY_DOCUMENT = frozenset(content_type for _signature, content_type in SIGNATURES)
 
 
 def sniff_content_type(upload) -> str | None:
@@ -128,20 +143,22 @@ def upload_checked(
     limit: int,
     error: type[Exception],
     accepted: frozenset[str] | set[str] = ANY_DOCUMENT,
-    formats: str = "PDF, PNG or JPEG",
+    formats: str = gettext_lazy("PDF, PNG or JPEG"),
 ) -> tuple[str, str]:
     """Refuse (raise `error`, with words for the person) a file over `limit` bytes, an empty
     one, or one whose first bytes are none of `accepted` (named `formats`). Its name as kept (no
     path, at most 200 characters) and its content type."""
     if upload.size > limit:
+        size = _("%(size)s MB") % {"size": localized_number(f"{upload.size / 1_000_000:.1f}")}
         raise error(
-            f"That file is {upload.size / 1_000_000:.1f} MB; the limit is {megabytes(limit)}."
+            _("That file is %(size)s; the limit is %(limit)s.")
+            % {"size": size, "limit": megabytes(limit)}
         )
     if upload.size == 0:
-        raise error("That file is empty.")
+        raise error(_("That file is empty."))
     content_type = sniff_content_type(upload)
     if content_type not in accepted:
-        raise error(f"Upload a {formats} file (this one is not).")
+        raise error(_("Upload a %(formats)s file (this one is not).") % {"formats": formats})
     return PurePath(upload.name or "document").name[:200] or "document", content_type
 
 
