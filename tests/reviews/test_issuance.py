@@ -328,3 +328,26 @@ def test_a_permit_waiting_only_for_its_fees_says_so_at_the_top_with_its_button(
     top = text[text.index('id="ready-to-pay"') :][:900]
     assert f"It is issued as soon as its fees due, ${due:,.2f}, are paid." in top
     assert "Pay now to issue" in top or "Paying needs the Pay Fees role" in top
+
+
+def issuance_box(page: str) -> str:
+    """The permit page's "Needed before issuance" box, to the end of its buttons, as read."""
+    start = page.index('id="issuance-needs"')
+    end = page.index("</div>", page.index('class="d-flex', start))
+    return " ".join(page[start:end].replace("<strong>", "").replace("</strong>", "").split())
+
+
+def test_the_permit_page_names_the_fees_due_with_the_documents_still_needed(client, approved):
+    """From the newcomer walk: the dashboard's row named the fees and the missing document, the
+    permit's own box only the document, so one upload seemed to be all it took to issue it."""
+    permit = approved.permit
+    client.force_login(approved.applicant)
+    page = client.get(reverse("permits:detail", args=[permit.number])).text
+    box = issuance_box(page)
+    assert "Needed before issuance: the fees due, $300.00; Energy Compliance" in box
+    assert "Upload Energy Compliance" in box
+    # With the fees paid (waived here), the document alone is named, and no Pay button.
+    waive_fees(permit)
+    page = client.get(reverse("permits:detail", args=[permit.number])).text
+    box = issuance_box(page)
+    assert "Needed before issuance: Energy Compliance" in box and "Pay now" not in box
