@@ -10,6 +10,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.money import MONEY, ZERO, format_money
 from core.status import StatusMachine
@@ -34,30 +36,30 @@ class CartLine(models.Model):
             models.UniqueConstraint(
                 fields=["user", "fee"],
                 name="cart_line_unique",
-                violation_error_message="This fee is already in the cart.",
+                violation_error_message=gettext_lazy("This fee is already in the cart."),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.fee} in the cart of {self.user}"
+        return _("%(fee)s in the cart of %(user)s") % {"fee": self.fee, "user": self.user}
 
 
 class PaymentMethod(models.TextChoices):
-    CARD = "card", "Credit Card"
-    ACH = "ach", "Electronic Check"
-    TRUST = "trust", "Trust Account"
+    CARD = "card", gettext_lazy("Credit Card")
+    ACH = "ach", gettext_lazy("Electronic Check")
+    TRUST = "trust", gettext_lazy("Trust Account")
     # Paid in the city's own system before the portal knew the permit (an import): the portal
     # took no money, and a refund is the city system's to make.
-    IMPORTED = "imported", "Paid in the city's system"
+    IMPORTED = "imported", gettext_lazy("Paid in the city's system")
 
 
 class PaymentStatus(models.TextChoices):
-    CREATED = "created", "Awaiting payment"
-    PROCESSING = "processing", "Processing"
-    CONFIRMED = "confirmed", "Paid"
-    FAILED = "failed", "Failed"
-    EXPIRED = "expired", "Expired"
-    REFUNDED = "refunded", "Refunded"
+    CREATED = "created", pgettext_lazy("payment status", "Awaiting payment")
+    PROCESSING = "processing", pgettext_lazy("payment status", "Processing")
+    CONFIRMED = "confirmed", pgettext_lazy("payment status", "Paid")
+    FAILED = "failed", pgettext_lazy("payment status", "Failed")
+    EXPIRED = "expired", pgettext_lazy("payment status", "Expired")
+    REFUNDED = "refunded", pgettext_lazy("payment status", "Refunded")
 
 
 # Statuses in which a payment still holds its fees.
@@ -138,19 +140,19 @@ class Payment(StatusMachine):
             models.CheckConstraint(
                 condition=Q(total=models.F("fees_total") + models.F("convenience_fee")),
                 name="payment_total_adds_up",
-                violation_error_message=(
+                violation_error_message=gettext_lazy(
                     "A payment's total must be its fees plus the convenience fee."
                 ),
             ),
             models.CheckConstraint(
                 condition=Q(fees_total__gt=0),
                 name="payment_fees_positive",
-                violation_error_message="A payment must pay some fees.",
+                violation_error_message=gettext_lazy("A payment must pay some fees."),
             ),
             models.CheckConstraint(
                 condition=Q(user__isnull=False) | Q(method=PaymentMethod.IMPORTED),
                 name="payment_has_payer",
-                violation_error_message=(
+                violation_error_message=gettext_lazy(
                     "A payment made in the portal needs its payer; only one made in the city's "
                     "own system has none."
                 ),
@@ -158,13 +160,15 @@ class Payment(StatusMachine):
             models.CheckConstraint(
                 condition=~Q(method=PaymentMethod.TRUST) | Q(trust_account__isnull=False),
                 name="payment_trust_has_account",
-                violation_error_message="A trust payment needs the trust account it is paid from.",
+                violation_error_message=gettext_lazy(
+                    "A trust payment needs the trust account it is paid from."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(deposit_to__isnull=True)
                 | Q(method__in=[PaymentMethod.CARD, PaymentMethod.ACH]),
                 name="payment_deposit_by_card_or_echeck",
-                violation_error_message=(
+                violation_error_message=gettext_lazy(
                     "A trust account deposit is paid by card or electronic check."
                 ),
             ),
@@ -172,7 +176,7 @@ class Payment(StatusMachine):
         indexes = [models.Index(fields=["user", "status"], name="payment_user_status")]
 
     def __str__(self) -> str:
-        return self.receipt_number or f"Payment {self.pk}"
+        return self.receipt_number or _("Payment %(number)s") % {"number": self.pk}
 
     @property
     def amount_cents(self) -> int:
@@ -181,7 +185,7 @@ class Payment(StatusMachine):
     def describe(self) -> str:
         # "Payment R2026-0000012", or "Payment 12" before it has a receipt (never "Payment
         # Payment 12").
-        return f"Payment {self.receipt_number or self.pk}"
+        return _("Payment %(number)s") % {"number": self.receipt_number or self.pk}
 
     @property
     def is_deposit(self) -> bool:
@@ -205,8 +209,8 @@ class Payment(StatusMachine):
         refundable = previous == PaymentStatus.CONFIRMED or self.paid_while_closed
         if status == PaymentStatus.REFUNDED and not refundable:
             raise self.move_error(
-                f"{self.describe()} is {self.status_label(previous).lower()} and took no "
-                "money: there is nothing to refund."
+                _("%(payment)s is %(status)s and took no money: there is nothing to refund.")
+                % {"payment": self.describe(), "status": self.status_label(previous).lower()}
             )
 
 
@@ -229,17 +233,25 @@ class PaymentLine(models.Model):
                 fields=["fee"],
                 condition=Q(live=True),
                 name="payment_line_one_live_per_fee",
-                violation_error_message="This fee is already being paid by another payment.",
+                violation_error_message=gettext_lazy(
+                    "This fee is already being paid by another payment."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(amount__gt=0),
                 name="payment_line_positive",
-                violation_error_message="A payment line's amount must be more than zero.",
+                violation_error_message=gettext_lazy(
+                    "A payment line's amount must be more than zero."
+                ),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.description} (${self.amount:,.2f}) in {self.payment}"
+        return _("%(description)s (%(amount)s) in %(payment)s") % {
+            "description": self.description,
+            "amount": format_money(self.amount),
+            "payment": self.payment,
+        }
 
     def save(self, *args, **kwargs):
         if self._state.adding and not (self.description and self.permit_number):
@@ -274,7 +286,7 @@ class TrustAccount(models.Model):
         **MONEY,
         null=True,
         blank=True,
-        help_text="Managers are emailed when a payment takes the balance below this.",
+        help_text=gettext_lazy("Managers are emailed when a payment takes the balance below this."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -282,14 +294,16 @@ class TrustAccount(models.Model):
         ordering = ["contractor__business_name"]
 
     def __str__(self) -> str:
-        return f"Trust account of {self.contractor}"
+        return _("Trust account of %(business)s") % {"business": self.contractor}
 
     def save(self, *args, **kwargs):
         loaded = getattr(self, "_loaded_contractor_id", None)
         if not self._state.adding and loaded is not None and self.contractor_id != loaded:
             raise TrustAccountBusinessFixed(
-                "A trust account never changes business: its balance is that business's money. "
-                "Record an adjustment on each account instead."
+                _(
+                    "A trust account never changes business: its balance is that business's "
+                    "money. Record an adjustment on each account instead."
+                )
             )
         super().save(*args, **kwargs)
         self._loaded_contractor_id = self.contractor_id
@@ -302,10 +316,10 @@ class TrustAccount(models.Model):
 
 
 class EntryKind(models.TextChoices):
-    DEPOSIT = "deposit", "Deposit"
-    PAYMENT = "payment", "Payment"
-    REFUND = "refund", "Refund"
-    ADJUSTMENT = "adjustment", "Adjustment"
+    DEPOSIT = "deposit", pgettext_lazy("trust entry kind", "Deposit")
+    PAYMENT = "payment", pgettext_lazy("trust entry kind", "Payment")
+    REFUND = "refund", pgettext_lazy("trust entry kind", "Refund")
+    ADJUSTMENT = "adjustment", pgettext_lazy("trust entry kind", "Adjustment")
 
 
 class TrustEntry(models.Model):
@@ -334,14 +348,16 @@ class TrustEntry(models.Model):
             models.CheckConstraint(
                 condition=~Q(amount=0),
                 name="trust_entry_not_zero",
-                violation_error_message="An entry of $0.00 changes nothing: enter an amount.",
+                violation_error_message=gettext_lazy(
+                    "An entry of $0.00 changes nothing: enter an amount."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(kind__in=["deposit", "refund"], amount__gt=0)
                 | Q(kind="payment", amount__lt=0)
                 | Q(kind="adjustment"),
                 name="trust_entry_sign_matches_kind",
-                violation_error_message=(
+                violation_error_message=gettext_lazy(
                     "Deposits and refunds are positive amounts, payments negative; only an "
                     "adjustment may be either."
                 ),
@@ -352,7 +368,9 @@ class TrustEntry(models.Model):
                 fields=["payment"],
                 condition=Q(kind="deposit", payment__isnull=False),
                 name="trust_entry_one_credit_per_deposit",
-                violation_error_message="This deposit was already credited to the account.",
+                violation_error_message=gettext_lazy(
+                    "This deposit was already credited to the account."
+                ),
             ),
             # A confirmed deposit refunded to the card or bank is taken out of the account once
             # (an adjustment naming the payment), however often the refund is tried.
@@ -360,7 +378,9 @@ class TrustEntry(models.Model):
                 fields=["payment"],
                 condition=Q(kind="adjustment", payment__isnull=False),
                 name="trust_entry_one_debit_per_refunded_deposit",
-                violation_error_message="This deposit was already taken out of the account.",
+                violation_error_message=gettext_lazy(
+                    "This deposit was already taken out of the account."
+                ),
             ),
         ]
         indexes = [models.Index(fields=["account", "created_at"], name="trustentry_account")]
@@ -370,11 +390,11 @@ class TrustEntry(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise LedgerIsAppendOnly("A trust entry is never edited: record an adjustment.")
+            raise LedgerIsAppendOnly(_("A trust entry is never edited: record an adjustment."))
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise LedgerIsAppendOnly("A trust entry is never deleted: record an adjustment.")
+        raise LedgerIsAppendOnly(_("A trust entry is never deleted: record an adjustment."))
 
 
 class StripeEvent(models.Model):
