@@ -11,13 +11,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy
 
 from core.money import MONEY, ZERO, format_money
 from core.status import StatusMachine
 from licenses.models import Contractor
 from permits.models import Fee
 
+from .choices import EntryKind, PaymentMethod, PaymentStatus
 from .exceptions import InvalidPaymentStatusMove, LedgerIsAppendOnly, TrustAccountBusinessFixed
 
 
@@ -25,12 +26,19 @@ class CartLine(models.Model):
     """A due fee the user means to pay, kept in the database so the cart outlives the session."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart_lines"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="cart_lines",
+        verbose_name=gettext_lazy("user"),
     )
-    fee = models.ForeignKey(Fee, on_delete=models.CASCADE, related_name="+")
-    added_at = models.DateTimeField(auto_now_add=True)
+    fee = models.ForeignKey(
+        Fee, on_delete=models.CASCADE, related_name="+", verbose_name=gettext_lazy("fee")
+    )
+    added_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("added at"))
 
     class Meta:
+        verbose_name = gettext_lazy("cart line")
+        verbose_name_plural = gettext_lazy("cart lines")
         ordering = ["fee__permit__number", "fee__assessed_on", "fee_id"]
         constraints = [
             models.UniqueConstraint(
@@ -42,24 +50,6 @@ class CartLine(models.Model):
 
     def __str__(self) -> str:
         return _("%(fee)s in the cart of %(user)s") % {"fee": self.fee, "user": self.user}
-
-
-class PaymentMethod(models.TextChoices):
-    CARD = "card", gettext_lazy("Credit Card")
-    ACH = "ach", gettext_lazy("Electronic Check")
-    TRUST = "trust", gettext_lazy("Trust Account")
-    # Paid in the city's own system before the portal knew the permit (an import): the portal
-    # took no money, and a refund is the city system's to make.
-    IMPORTED = "imported", gettext_lazy("Paid in the city's system")
-
-
-class PaymentStatus(models.TextChoices):
-    CREATED = "created", pgettext_lazy("payment status", "Awaiting payment")
-    PROCESSING = "processing", pgettext_lazy("payment status", "Processing")
-    CONFIRMED = "confirmed", pgettext_lazy("payment status", "Paid")
-    FAILED = "failed", pgettext_lazy("payment status", "Failed")
-    EXPIRED = "expired", pgettext_lazy("payment status", "Expired")
-    REFUNDED = "refunded", pgettext_lazy("payment status", "Refunded")
 
 
 # Statuses in which a payment still holds its fees.
@@ -98,18 +88,42 @@ class Payment(StatusMachine):
         blank=True,
         on_delete=models.PROTECT,
         related_name="payments",
+        verbose_name=gettext_lazy("user"),
     )
-    method = models.CharField(max_length=10, choices=PaymentMethod)
-    provider = models.CharField(max_length=20, help_text="stripe, offline, trust or import")
-    status = models.CharField(max_length=12, choices=PaymentStatus, default=PaymentStatus.CREATED)
-    fees_total = models.DecimalField(**MONEY)
-    convenience_fee = models.DecimalField(**MONEY, default=ZERO)
-    total = models.DecimalField(**MONEY)
-    currency = models.CharField(max_length=3, default="usd")
+    method = models.CharField(
+        max_length=10, choices=PaymentMethod, verbose_name=gettext_lazy("method")
+    )
+    provider = models.CharField(
+        max_length=20,
+        help_text="stripe, offline, trust or import",
+        verbose_name=gettext_lazy("provider"),
+    )
+    status = models.CharField(
+        max_length=12,
+        choices=PaymentStatus,
+        default=PaymentStatus.CREATED,
+        verbose_name=gettext_lazy("status"),
+    )
+    fees_total = models.DecimalField(**MONEY, verbose_name=gettext_lazy("fees total"))
+    convenience_fee = models.DecimalField(
+        **MONEY, default=ZERO, verbose_name=gettext_lazy("convenience fee")
+    )
+    total = models.DecimalField(**MONEY, verbose_name=gettext_lazy("total"))
+    currency = models.CharField(max_length=3, default="usd", verbose_name=gettext_lazy("currency"))
     # One per "Pay" click: a second click with the same key finds this payment.
-    idempotency_key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    idempotency_key = models.UUIDField(
+        unique=True,
+        default=uuid.uuid4,
+        editable=False,
+        verbose_name=gettext_lazy("idempotency key"),
+    )
     trust_account = models.ForeignKey(
-        "TrustAccount", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+        "TrustAccount",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=gettext_lazy("trust account"),
     )
     # A deposit: the trust account this payment puts money in. It pays no fee (no lines); its
     # `fees_total` is the amount credited, and confirming it writes the ledger's credit.
@@ -119,22 +133,49 @@ class Payment(StatusMachine):
         blank=True,
         on_delete=models.PROTECT,
         related_name="deposits",
-        verbose_name="deposit to",
+        verbose_name=gettext_lazy("deposit to"),
     )
-    stripe_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
-    stripe_payment_intent = models.CharField(max_length=255, blank=True)
-    receipt_number = models.CharField(max_length=20, unique=True, null=True, blank=True)
+    stripe_session_id = models.CharField(
+        max_length=255,
+        unique=True,
+        null=True,
+        blank=True,
+        verbose_name=gettext_lazy("stripe session id"),
+    )
+    stripe_payment_intent = models.CharField(
+        max_length=255, blank=True, verbose_name=gettext_lazy("stripe payment intent")
+    )
+    receipt_number = models.CharField(
+        max_length=20,
+        unique=True,
+        null=True,
+        blank=True,
+        verbose_name=gettext_lazy("receipt number"),
+    )
     # A payment the gateway reports as paid but that cannot be confirmed as it stands (wrong
     # amount, or it had already expired here): staff look at it.
-    needs_review = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    refunded_at = models.DateTimeField(null=True, blank=True)
+    needs_review = models.CharField(
+        max_length=300, blank=True, verbose_name=gettext_lazy("needs review")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("confirmed at")
+    )
+    refunded_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("refunded at")
+    )
     refunded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=gettext_lazy("refunded by"),
     )
 
     class Meta:
+        verbose_name = gettext_lazy("payment")
+        verbose_name_plural = gettext_lazy("payments")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -219,14 +260,30 @@ class PaymentLine(models.Model):
     here (a receipt shows what was paid, whatever the fee says later). `live` while the payment
     holds the fee; the database lets a fee be live in one payment only."""
 
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="lines")
-    fee = models.ForeignKey(Fee, on_delete=models.PROTECT, related_name="payment_lines")
-    amount = models.DecimalField(**MONEY)
-    description = models.CharField(max_length=200, editable=False)
-    permit_number = models.CharField(max_length=30, editable=False)
-    live = models.BooleanField(default=True)
+    payment = models.ForeignKey(
+        Payment,
+        on_delete=models.PROTECT,
+        related_name="lines",
+        verbose_name=gettext_lazy("payment"),
+    )
+    fee = models.ForeignKey(
+        Fee,
+        on_delete=models.PROTECT,
+        related_name="payment_lines",
+        verbose_name=gettext_lazy("fee"),
+    )
+    amount = models.DecimalField(**MONEY, verbose_name=gettext_lazy("amount"))
+    description = models.CharField(
+        max_length=200, editable=False, verbose_name=gettext_lazy("description")
+    )
+    permit_number = models.CharField(
+        max_length=30, editable=False, verbose_name=gettext_lazy("permit number")
+    )
+    live = models.BooleanField(default=True, verbose_name=gettext_lazy("live"))
 
     class Meta:
+        verbose_name = gettext_lazy("payment line")
+        verbose_name_plural = gettext_lazy("payment lines")
         ordering = ["fee__permit__number", "fee_id"]
         constraints = [
             models.UniqueConstraint(
@@ -280,17 +337,23 @@ class TrustAccount(models.Model):
     DEPOSIT_MAXIMUM = Decimal("50000.00")
 
     contractor = models.OneToOneField(
-        Contractor, on_delete=models.PROTECT, related_name="trust_account"
+        Contractor,
+        on_delete=models.PROTECT,
+        related_name="trust_account",
+        verbose_name=gettext_lazy("contractor"),
     )
     low_balance_threshold = models.DecimalField(
         **MONEY,
         null=True,
         blank=True,
         help_text=gettext_lazy("Managers are emailed when a payment takes the balance below this."),
+        verbose_name=gettext_lazy("low balance threshold"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
 
     class Meta:
+        verbose_name = gettext_lazy("trust account")
+        verbose_name_plural = gettext_lazy("trust accounts")
         ordering = ["contractor__business_name"]
 
     def __str__(self) -> str:
@@ -315,35 +378,44 @@ class TrustAccount(models.Model):
         return account
 
 
-class EntryKind(models.TextChoices):
-    DEPOSIT = "deposit", pgettext_lazy("trust entry kind", "Deposit")
-    PAYMENT = "payment", pgettext_lazy("trust entry kind", "Payment")
-    REFUND = "refund", pgettext_lazy("trust entry kind", "Refund")
-    ADJUSTMENT = "adjustment", pgettext_lazy("trust entry kind", "Adjustment")
-
-
 class TrustEntry(models.Model):
     """One line of a trust account's ledger. Append-only: never edited, never deleted; a
     mistake is corrected by an adjustment."""
 
     Kind = EntryKind
 
-    account = models.ForeignKey(TrustAccount, on_delete=models.PROTECT, related_name="entries")
-    kind = models.CharField(max_length=12, choices=EntryKind)
+    account = models.ForeignKey(
+        TrustAccount,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=gettext_lazy("account"),
+    )
+    kind = models.CharField(max_length=12, choices=EntryKind, verbose_name=gettext_lazy("kind"))
     # Signed: money in is positive, money out negative.
-    amount = models.DecimalField(**MONEY)
-    reference = models.CharField(max_length=200, blank=True)
+    amount = models.DecimalField(**MONEY, verbose_name=gettext_lazy("amount"))
+    reference = models.CharField(max_length=200, blank=True, verbose_name=gettext_lazy("reference"))
     payment = models.ForeignKey(
-        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="trust_entries"
+        Payment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="trust_entries",
+        verbose_name=gettext_lazy("payment"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=gettext_lazy("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
 
     class Meta:
+        verbose_name = gettext_lazy("trust entry")
+        verbose_name_plural = gettext_lazy("trust entries")
         ordering = ["created_at", "id"]
-        verbose_name_plural = "trust entries"
         constraints = [
             models.CheckConstraint(
                 condition=~Q(amount=0),
@@ -400,13 +472,17 @@ class TrustEntry(models.Model):
 class StripeEvent(models.Model):
     """A Stripe event handled once: its id is recorded in the same transaction as its effect."""
 
-    event_id = models.CharField(max_length=255, unique=True)
-    event_type = models.CharField(max_length=100)
-    session_id = models.CharField(max_length=255, blank=True)
-    received_at = models.DateTimeField(auto_now_add=True)
-    outcome = models.CharField(max_length=200, blank=True)
+    event_id = models.CharField(max_length=255, unique=True, verbose_name=gettext_lazy("event id"))
+    event_type = models.CharField(max_length=100, verbose_name=gettext_lazy("event type"))
+    session_id = models.CharField(
+        max_length=255, blank=True, verbose_name=gettext_lazy("session id")
+    )
+    received_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("received at"))
+    outcome = models.CharField(max_length=200, blank=True, verbose_name=gettext_lazy("outcome"))
 
     class Meta:
+        verbose_name = gettext_lazy("stripe event")
+        verbose_name_plural = gettext_lazy("stripe events")
         ordering = ["-received_at"]
 
     def __str__(self) -> str:

@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 
 from core.money import format_money
 from core.sql import Part
-from licenses.models import Contractor, License
+from licenses.models import Contractor, License, Role
 from permits.models import Fee, FeeStatus, Permit, PermitLicense
 from permits.scopes import prefetch_parties
 from policy.businesses import can_use_trust_account, trust_account_businesses
@@ -92,9 +92,9 @@ def cart_for(user) -> Cart:
         fee = line.fee
         if fee.permit_id not in payable:
             fee.left_cart_because = _(
-                "%(fee)s on permit %(number)s left your cart: paying its fees needs the Pay "
-                "role at its contractor, which you no longer have."
-            ) % {"fee": fee.description, "number": fee.permit.number}
+                "%(fee)s on permit %(number)s left your cart: paying its fees needs the "
+                "%(role)s role at its contractor, which you no longer have."
+            ) % {"fee": fee.description, "number": fee.permit.number, "role": Role.PAY.label}
         elif fee.status != FeeStatus.DUE or fee.pk in held:
             fee.left_cart_because = _(
                 "%(fee)s on permit %(number)s was %(status)s meanwhile (or is being paid) and "

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from licenses.models import Role
 from permits.models import Fee, FeeStatus, Permit, PermitLicense
 from policy.permits import can_pay, payable_license_ids
 
@@ -25,8 +26,8 @@ def cart_add_permit(*, user, permit: Permit) -> int:
     """ "Pay Fees Due": the permit's due fees go in the cart. Returns how many were new."""
     if not can_pay(user, permit):
         raise PaymentError(
-            _("Paying the fees of permit %(number)s needs the Pay role.")
-            % {"number": permit.number}
+            _("Paying the fees of permit %(number)s needs the %(role)s role.")
+            % {"number": permit.number, "role": Role.PAY.label}
         )
     cart_clean(user=user)
     fees = list(Fee.objects.filter(permit=permit, status=FeeStatus.DUE))
@@ -46,7 +47,9 @@ def cart_add_all(*, user) -> tuple[int, int]:
     permits they are on)."""
     license_ids = payable_license_ids(user)
     if not license_ids:
-        raise PaymentError(_("Paying fees needs the Pay role at a business."))
+        raise PaymentError(
+            _("Paying fees needs the %(role)s role at a business.") % {"role": Role.PAY.label}
+        )
     cart_clean(user=user)
     fees = list(
         Fee.objects.filter(
