@@ -8,6 +8,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
+from core.money import format_money
 from payments.exceptions import PaymentError
 from payments.models import Payment, PaymentStatus, TrustAccount
 from payments.services.cart import cart_add_permit
@@ -112,8 +113,11 @@ def test_counts_and_amounts_in_messages_come_from_the_catalogue(client, manager,
         )
         with pytest.raises(PaymentError) as refused:
             deposit_amount_check(TrustAccount.DEPOSIT_MAXIMUM * 2)
+        # The amount as the reader's language writes it (French: 50 000,00 $).
+        limit = format_money(TrustAccount.DEPOSIT_MAXIMUM)
+        assert limit != "$50,000.00"
         assert str(refused.value) == (
-            "⟦A deposit online is at most $50,000.00; make a larger one at the permit office.⟧"
+            f"⟦A deposit online is at most {limit}; make a larger one at the permit office.⟧"
         )
         permit, _fees = permits[0]
         assert cart_add_permit(user=manager, permit=permit) == 0
