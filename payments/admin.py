@@ -8,6 +8,8 @@ from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.admin import TabularInline, money
 from core.money import format_money
@@ -78,7 +80,7 @@ class PaymentAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Refund selected payments", permissions=["change"])
+    @admin.action(description=gettext_lazy("Refund selected payments"), permissions=["change"])
     def refund(self, request, queryset):
         form = RefundForm(request.POST if "fees_become" in request.POST else None)
         if form.is_bound and form.is_valid():
@@ -90,16 +92,24 @@ class PaymentAdmin(admin.ModelAdmin):
                         fees_become=form.cleaned_data["fees_become"],
                     )
                 except (PaymentError, GatewayError) as error:
-                    self.message_user(request, f"{payment}: {error}", messages.ERROR)
+                    self.message_user(
+                        request,
+                        _("%(payment)s: %(error)s") % {"payment": payment, "error": error},
+                        messages.ERROR,
+                    )
                 else:
-                    self.message_user(request, f"{payment} refunded.", messages.SUCCESS)
+                    self.message_user(
+                        request,
+                        _("%(payment)s refunded.") % {"payment": payment},
+                        messages.SUCCESS,
+                    )
             return None
         return TemplateResponse(
             request,
             "admin/payments/payment/refund.html",
             {
                 **self.admin_site.each_context(request),
-                "title": "Refund payments",
+                "title": _("Refund payments"),
                 "payments": queryset,
                 "form": form,
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
@@ -112,20 +122,27 @@ class PaymentAdmin(admin.ModelAdmin):
             try:
                 payment_settle(payment=payment, succeeded=succeeded, by=request.user)
             except PaymentError as error:
-                self.message_user(request, f"{payment}: {error}", messages.ERROR)
+                self.message_user(
+                    request,
+                    _("%(payment)s: %(error)s") % {"payment": payment, "error": error},
+                    messages.ERROR,
+                )
             else:
-                outcome = "paid" if succeeded else "failed; its fees are due again"
-                self.message_user(request, f"{payment} settled: {outcome}.", messages.SUCCESS)
+                if succeeded:
+                    message = _("%(payment)s settled: paid.")
+                else:
+                    message = _("%(payment)s settled: failed; its fees are due again.")
+                self.message_user(request, message % {"payment": payment}, messages.SUCCESS)
 
     @admin.action(
-        description="Settle selected processing payments: the debit cleared",
+        description=gettext_lazy("Settle selected processing payments: the debit cleared"),
         permissions=["change"],
     )
     def settle_cleared(self, request, queryset):
         self._settle(request, queryset, succeeded=True)
 
     @admin.action(
-        description="Settle selected processing payments: the debit failed",
+        description=gettext_lazy("Settle selected processing payments: the debit failed"),
         permissions=["change"],
     )
     def settle_failed(self, request, queryset):
@@ -146,16 +163,18 @@ class TrustEntryInline(TabularInline):
 
 class TrustDepositForm(forms.Form):
     contractor = forms.ModelChoiceField(
-        label="Business",
+        label=gettext_lazy("Business"),
         queryset=Contractor.objects.all(),
         widget=AutocompleteSelect(TrustAccount._meta.get_field("contractor"), admin.site),
-        error_messages={"required": "Choose the business the deposit is for."},
+        error_messages={"required": gettext_lazy("Choose the business the deposit is for.")},
     )
     amount = forms.DecimalField(
-        label="Amount", max_digits=12, decimal_places=2, min_value=Decimal("0.01")
+        label=gettext_lazy("Amount"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
     )
     reference = forms.CharField(
-        label="Reference", max_length=200, help_text="The check number or the receipt."
+        label=gettext_lazy("Reference"),
+        max_length=200,
+        help_text=gettext_lazy("The check number or the receipt."),
     )
 
 
@@ -202,9 +221,15 @@ class TrustAccountAdmin(admin.ModelAdmin):
             else:
                 self.message_user(
                     request,
-                    f"Deposit of {format_money(entry.amount)} recorded for "
-                    f"{contractor.business_name}: the balance is "
-                    f"{format_money(trust_balance(entry.account))}.",
+                    _(
+                        "Deposit of %(amount)s recorded for %(business)s: the balance is "
+                        "%(balance)s."
+                    )
+                    % {
+                        "amount": format_money(entry.amount),
+                        "business": contractor.business_name,
+                        "balance": format_money(trust_balance(entry.account)),
+                    },
                     messages.SUCCESS,
                 )
                 return redirect("admin:payments_trustaccount_change", entry.account_id)
@@ -213,14 +238,14 @@ class TrustAccountAdmin(admin.ModelAdmin):
             "admin/payments/trustaccount/deposit.html",
             {
                 **self.admin_site.each_context(request),
-                "title": "Record a trust deposit",
+                "title": _("Record a trust deposit"),
                 "form": form,
                 "media": self.media + form.media,
                 "opts": self.model._meta,
             },
         )
 
-    @admin.display(description="balance")
+    @admin.display(description=gettext_lazy("balance"))
     def balance(self, account):
         return format_money(trust_balance(account))
 
@@ -245,11 +270,11 @@ class TrustEntryAdminForm(forms.ModelForm):
         if "kind" not in self.fields:  # the read-only view of a recorded entry
             return
         self.fields["kind"].choices = [
-            (EntryKind.DEPOSIT, "Deposit"),
-            (EntryKind.ADJUSTMENT, "Adjustment"),
+            (EntryKind.DEPOSIT, EntryKind.DEPOSIT.label),
+            (EntryKind.ADJUSTMENT, EntryKind.ADJUSTMENT.label),
         ]
         self.fields["reference"].required = True
-        self.fields["amount"].help_text = "Deposits are positive; an adjustment may be negative."
+        self.fields["amount"].help_text = _("Deposits are positive; an adjustment may be negative.")
 
 
 @admin.register(TrustEntry)
@@ -315,11 +340,11 @@ class PaidReadyToIssueFilter(admin.SimpleListFilter):
     """ "Paid, ready to issue": Ready to Issue, with no fee due. A filter of the permit list,
     added by portal/admin.py."""
 
-    title = "payment"
+    title = gettext_lazy("payment")
     parameter_name = "paid"
 
     def lookups(self, request, model_admin):
-        return [("ready", "Paid, ready to issue")]
+        return [("ready", _("Paid, ready to issue"))]
 
     def queryset(self, request, queryset):
         if self.value() != "ready":

@@ -9,6 +9,8 @@ import uuid
 from collections.abc import Callable
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from licenses.models import Contractor
 from permits.models import FeeStatus
 
@@ -44,8 +46,11 @@ def checkout_begin(
     `absolute` turns a path into the URL a gateway sends the payer back to."""
     provider = provider_for_method(method)
     if provider is None:
-        way = dict(PaymentMethod.choices).get(method, "this way")
-        raise PaymentError(f"Paying by {way} is not available right now; call the permit office.")
+        way = dict(PaymentMethod.choices).get(method, _("this way"))
+        raise PaymentError(
+            _("Paying by %(way)s is not available right now; call the permit office.")
+            % {"way": way}
+        )
     return provider.begin(
         user=user, method=method, key=key, account_id=account_id, absolute=absolute
     )
@@ -77,8 +82,10 @@ def deposit_begin(
     provider = provider_for_method(method)
     if not isinstance(provider, HostedPaymentProvider):
         raise PaymentError(
-            "Deposits online are paid by credit card or electronic check, and that way is not "
-            "available right now; call the permit office."
+            _(
+                "Deposits online are paid by credit card or electronic check, and that way is "
+                "not available right now; call the permit office."
+            )
         )
     return provider.begin_deposit(
         user=user, contractor=contractor, amount=amount, method=method, key=key, absolute=absolute
@@ -89,11 +96,14 @@ def payment_refund(*, payment: Payment, by, fees_become: str = FeeStatus.DUE) ->
     """Staff refund a whole payment through its provider. The fees go back to due, or are
     waived, as staff choose."""
     if fees_become not in FEES_AFTER_REFUND:
-        raise PaymentError("After a refund a fee is due again, or waived.")
+        raise PaymentError(_("After a refund a fee is due again, or waived."))
     if payment.method == PaymentMethod.IMPORTED:
         raise PaymentError(
-            f"{payment.describe()} was paid in the city's own system and the portal took no "
-            "money: refund it there."
+            _(
+                "%(payment)s was paid in the city's own system and the portal took no money: "
+                "refund it there."
+            )
+            % {"payment": payment.describe()}
         )
     provider = provider_for(payment)
     if payment.deposit_to_id is not None:

@@ -2,6 +2,7 @@ import uuid
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.params import parse_id
 from permits.models import FeeStatus
@@ -15,7 +16,7 @@ from .services.trust import deposit_amount_check
 class CheckoutForm(forms.Form):
     """The way to pay: "card:", "ach:" or "trust:<account id>", and the key of this click."""
 
-    choice = forms.CharField(error_messages={"required": "Choose how to pay."})
+    choice = forms.CharField(error_messages={"required": gettext_lazy("Choose how to pay.")})
     key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
     # A trust payment is made once the payer has seen the balance it leaves and confirmed.
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
@@ -26,7 +27,7 @@ class CheckoutForm(forms.Form):
         if method not in PaymentMethod.values or (
             method == PaymentMethod.TRUST and account_id is None
         ):
-            raise forms.ValidationError("Choose how to pay.")
+            raise forms.ValidationError(gettext_lazy("Choose how to pay."))
         self.cleaned_data["method"] = method
         self.cleaned_data["account"] = account_id
         return self.cleaned_data["choice"]
@@ -36,33 +37,42 @@ class OfflineGatewayForm(forms.Form):
     """The offline gateway's page: what the imitation card or bank does with the payment."""
 
     decision = forms.ChoiceField(
-        choices=OfflineDecision.CHOICES, error_messages={"required": "Choose an outcome."}
+        choices=OfflineDecision.CHOICES,
+        error_messages={"required": gettext_lazy("Choose an outcome.")},
     )
 
 
 class ThresholdForm(forms.Form):
     low_balance_threshold = forms.DecimalField(
-        label="Email the managers when the balance falls below",
+        label=gettext_lazy("Email the managers when the balance falls below"),
         max_digits=12,
         decimal_places=2,
         min_value=0,
         required=False,
-        help_text="Leave empty for no alert.",
+        help_text=gettext_lazy("Leave empty for no alert."),
     )
 
 
 class TrustEntryForm(forms.Form):
     kind = forms.ChoiceField(
-        choices=[(EntryKind.DEPOSIT, "Deposit"), (EntryKind.ADJUSTMENT, "Adjustment")]
+        choices=[
+            (EntryKind.DEPOSIT, EntryKind.DEPOSIT.label),
+            (EntryKind.ADJUSTMENT, EntryKind.ADJUSTMENT.label),
+        ]
     )
     amount = forms.DecimalField(max_digits=12, decimal_places=2)
-    reference = forms.CharField(max_length=200, help_text="Check number, receipt or reason.")
+    reference = forms.CharField(
+        max_length=200, help_text=gettext_lazy("Check number, receipt or reason.")
+    )
 
 
 class RefundForm(forms.Form):
     fees_become = forms.ChoiceField(
-        label="After the refund, the fees are",
-        choices=[(FeeStatus.DUE, "Due again"), (FeeStatus.WAIVED, "Waived")],
+        label=gettext_lazy("After the refund, the fees are"),
+        choices=[
+            (FeeStatus.DUE, gettext_lazy("Due again")),
+            (FeeStatus.WAIVED, pgettext_lazy("fees after a refund", "Waived")),
+        ],
         widget=forms.RadioSelect,
         initial=FeeStatus.DUE,
     )
@@ -72,17 +82,17 @@ class DepositForm(forms.Form):
     """A deposit to a business's trust account, paid by card or e-check on the gateway's page."""
 
     amount = forms.CharField(
-        label="Amount to deposit",
+        label=gettext_lazy("Amount to deposit"),
         max_length=20,
-        error_messages={"required": "Enter the amount to deposit."},
+        error_messages={"required": gettext_lazy("Enter the amount to deposit.")},
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     method = forms.ChoiceField(
-        label="Pay by",
+        label=gettext_lazy("Pay by"),
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Choose how to pay.",
-            "invalid_choice": "Choose how to pay.",
+            "required": gettext_lazy("Choose how to pay."),
+            "invalid_choice": gettext_lazy("Choose how to pay."),
         },
     )
     key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
@@ -98,7 +108,7 @@ class DepositForm(forms.Form):
             amount = Decimal(typed)
         except InvalidOperation:
             raise forms.ValidationError(
-                "Enter the amount in dollars and cents, like 250.00."
+                gettext_lazy("Enter the amount in dollars and cents, like 250.00.")
             ) from None
         try:
             return deposit_amount_check(amount)

@@ -9,10 +9,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db.models import F, Prefetch, QuerySet, Sum, Window
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.money import format_money
 from core.sql import Part
-from licenses.models import Contractor, License
+from licenses.models import Contractor, License, Role
 from permits.models import Fee, FeeStatus, Permit, PermitLicense
 from permits.scopes import prefetch_parties
 from policy.businesses import can_use_trust_account, trust_account_businesses
@@ -89,16 +91,19 @@ def cart_for(user) -> Cart:
     for line in lines:
         fee = line.fee
         if fee.permit_id not in payable:
-            fee.left_cart_because = (
-                f"{fee.description} on permit {fee.permit.number} left your cart: paying its "
-                "fees needs the Pay role at its contractor, which you no longer have."
-            )
+            fee.left_cart_because = _(
+                "%(fee)s on permit %(number)s left your cart: paying its fees needs the "
+                "%(role)s role at its contractor, which you no longer have."
+            ) % {"fee": fee.description, "number": fee.permit.number, "role": Role.PAY.label}
         elif fee.status != FeeStatus.DUE or fee.pk in held:
-            fee.left_cart_because = (
-                f"{fee.description} on permit {fee.permit.number} was "
-                f"{fee.get_status_display().lower()} meanwhile (or is being paid) and left your "
-                "cart."
-            )
+            fee.left_cart_because = _(
+                "%(fee)s on permit %(number)s was %(status)s meanwhile (or is being paid) and "
+                "left your cart."
+            ) % {
+                "fee": fee.description,
+                "number": fee.permit.number,
+                "status": fee.get_status_display().lower(),
+            }
         else:
             fee.left_cart_because = ""
         if fee.left_cart_because:
@@ -170,12 +175,14 @@ def trust_refusal(*, user, account: TrustAccount, fees: list[Fee]) -> str:
         {fee.permit.number for fee in fees if account.contractor_id not in holders[fee.permit_id]}
     )
     if not strangers or not can_use_trust_account(user, account.contractor_id):
-        return "You cannot pay from that trust account."
-    return (
-        f"The trust account of {account.contractor.business_name} pays for its own permits "
-        f"only; {', '.join(strangers)} {'is' if len(strangers) == 1 else 'are'} not. Pay "
-        "those another way."
-    )
+        return _("You cannot pay from that trust account.")
+    return ngettext(
+        "The trust account of %(business)s pays for its own permits only; %(permits)s is not. "
+        "Pay those another way.",
+        "The trust account of %(business)s pays for its own permits only; %(permits)s are not. "
+        "Pay those another way.",
+        len(strangers),
+    ) % {"business": account.contractor.business_name, "permits": ", ".join(strangers)}
 
 
 @dataclass(frozen=True)
@@ -200,7 +207,7 @@ def trust_pay_preview(*, user, account_id: int | None, cart: Cart) -> TrustPrevi
     left after; or why the user may not pay this cart from that account."""
     account = TrustAccount.objects.select_related("contractor").filter(pk=account_id).first()
     if account is None:
-        return "You cannot pay from that trust account."
+        return _("You cannot pay from that trust account.")
     refusal = trust_refusal(user=user, account=account, fees=cart.fees)
     if refusal:
         return refusal

@@ -13,6 +13,7 @@ from typing import Any
 import stripe
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from .exceptions import GatewayError
 from .models import Payment, PaymentMethod
@@ -84,7 +85,9 @@ def create_checkout_session(*, payment: Payment, success_url: str, cancel_url: s
                 "price_data": {
                     "currency": payment.currency,
                     "unit_amount": cents(payment.fees_total),
-                    "product_data": {"name": f"Trust account deposit: {business}"},
+                    "product_data": {
+                        "name": _("Trust account deposit: %(business)s") % {"business": business}
+                    },
                 },
             }
         )
@@ -95,7 +98,7 @@ def create_checkout_session(*, payment: Payment, success_url: str, cancel_url: s
                 "price_data": {
                     "currency": payment.currency,
                     "unit_amount": cents(payment.convenience_fee),
-                    "product_data": {"name": "Convenience fee"},
+                    "product_data": {"name": _("Convenience fee")},
                 },
             }
         )

@@ -11,11 +11,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.money import format_money
 from core.pagination import paginate
 from core.params import parse_id
 from core.spreadsheet import Echo, csv_safe
@@ -33,7 +36,7 @@ from . import stripe_gateway
 from .exceptions import GatewayError, PaymentError
 from .flows import checkout_begin, checkout_options, deposit_begin, deposit_methods
 from .forms import CheckoutForm, DepositForm, OfflineGatewayForm, ThresholdForm
-from .models import Payment, PaymentMethod, PaymentStatus, TrustAccount
+from .models import EntryKind, Payment, PaymentMethod, PaymentStatus, TrustAccount
 from .providers.offline import OfflineGatewayProvider
 from .registry import provider_for
 from .selectors import (
@@ -75,11 +78,11 @@ def cart_add(request: HttpRequest, number: str) -> HttpResponse:
     except PaymentError as error:
         messages.warning(request, str(error))
         return redirect(back_or(request, reverse("permits:detail", args=[permit.number])))
-    messages.success(
-        request,
-        f"Fees of permit {permit.number} are in your cart"
-        + ("." if added else " (they already were)."),
-    )
+    if added:
+        message = _("Fees of permit %(number)s are in your cart.")
+    else:
+        message = _("Fees of permit %(number)s are in your cart (they already were).")
+    messages.success(request, message % {"number": permit.number})
     return redirect("payments:cart")
 
 
@@ -92,15 +95,19 @@ def cart_add_all_view(request: HttpRequest) -> HttpResponse:
     except PaymentError as error:
         messages.warning(request, str(error))
         return redirect("dashboard")
-    messages.success(
-        request,
-        f"Every fee due on {permits:,} permit{'s' if permits != 1 else ''} is in your cart"
-        + (
-            f" ({added:,} fee{'s' if added != 1 else ''} added)."
-            if added
-            else " (they already were)."
-        ),
-    )
+    done = ngettext(
+        "Every fee due on %(count)s permit is in your cart",
+        "Every fee due on %(count)s permits is in your cart",
+        permits,
+    ) % {"count": formats.number_format(permits, force_grouping=True)}
+    if added:
+        fees = ngettext("%(count)s fee added", "%(count)s fees added", added) % {
+            "count": formats.number_format(added, force_grouping=True)
+        }
+        message = _("%(done)s (%(added)s).") % {"done": done, "added": fees}
+    else:
+        message = _("%(done)s (they already were).") % {"done": done}
+    messages.success(request, message)
     return redirect("payments:cart")
 
 
@@ -111,7 +118,7 @@ def cart_view(request: HttpRequest) -> HttpResponse:
         permit_id = parse_id(request.POST.get("permit"))
         if permit_id is None or cart_remove_permit(user=request.user, permit_id=permit_id) == 0:
             raise Http404("No such permit in your cart.")
-        messages.info(request, "The permit's fees were taken out of your cart.")
+        messages.info(request, _("The permit's fees were taken out of your cart."))
         return redirect("payments:cart")
     # Read only: the lines left out here are deleted by the next write to the cart.
     cart = cart_for(request.user)
@@ -128,7 +135,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     recomputed at submit; nothing the browser sends is trusted but the choice."""
     cart = cart_for(request.user)
     if not cart.fees:
-        messages.info(request, "Your cart is empty.")
+        messages.info(request, _("Your cart is empty."))
         return redirect("payments:cart")
     form = CheckoutForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -151,7 +158,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         except GatewayError:
             messages.error(
                 request,
-                "The card service did not answer; nothing was charged. Try again in a minute.",
+                _("The card service did not answer; nothing was charged. Try again in a minute."),
             )
             return redirect("payments:checkout")
         if begun.message:
@@ -228,17 +235,21 @@ def offline_gateway(request: HttpRequest, payment_id: int) -> HttpResponse:
     if request.method == "POST" and payment.status == PaymentStatus.CREATED and form.is_valid():
         payment = OFFLINE.decide(payment, decision=form.cleaned_data["decision"])
         if payment.status == PaymentStatus.CONFIRMED:
-            messages.success(request, f"Payment approved. Receipt {payment.receipt_number}.")
+            messages.success(
+                request,
+                _("Payment approved. Receipt %(number)s.") % {"number": payment.receipt_number},
+            )
             return redirect("payments:receipt", receipt_number=payment.receipt_number)
         if payment.status == PaymentStatus.PROCESSING:
             return redirect("payments:return", payment_id=payment.pk)
         if payment.deposit_to_id is not None:
             messages.error(
-                request, "The card was declined. Nothing was charged and nothing was deposited."
+                request,
+                _("The card was declined. Nothing was charged and nothing was deposited."),
             )
             return redirect("payments:trust", contractor_id=payment.deposit_to.contractor_id)
         messages.error(
-            request, "The card was declined. Nothing was charged; the fees are still due."
+            request, _("The card was declined. Nothing was charged; the fees are still due.")
         )
         return redirect("payments:cart")
     return render(
@@ -294,7 +305,7 @@ def trust_account(request: HttpRequest, contractor_id: int) -> HttpResponse:
                 threshold=form.cleaned_data["low_balance_threshold"],
                 by=request.user,
             )
-            messages.success(request, "The low-balance alert was saved.")
+            messages.success(request, _("The low-balance alert was saved."))
             return redirect("payments:trust", contractor_id=contractor_id)
     return render(
         request,
@@ -311,13 +322,20 @@ def trust_account(request: HttpRequest, contractor_id: int) -> HttpResponse:
 
 def deposit_method_choices() -> list[tuple[str, str]]:
     """The ways to pay a deposit here, each labelled with its convenience fee."""
+    percent = Decimal(f"{Decimal(settings.PAYMENT_CARD_FEE_PERCENT).normalize():f}")
     fees = {
-        PaymentMethod.CARD: f"{Decimal(settings.PAYMENT_CARD_FEE_PERCENT).normalize():f}% "
-        "convenience fee",
-        PaymentMethod.ACH: f"${Decimal(settings.PAYMENT_ACH_FEE):,.2f} convenience fee",
+        PaymentMethod.CARD: _("%(percent)s%% convenience fee")
+        % {"percent": formats.number_format(percent)},
+        PaymentMethod.ACH: _("%(amount)s convenience fee")
+        % {"amount": format_money(Decimal(settings.PAYMENT_ACH_FEE))},
     }
     return [
-        (method, f"{PaymentMethod(method).label} ({fees[method]})") for method in deposit_methods()
+        (
+            method,
+            _("%(method)s (%(fee)s)")
+            % {"method": PaymentMethod(method).label, "fee": fees[method]},
+        )
+        for method in deposit_methods()
     ]
 
 
@@ -347,7 +365,7 @@ def trust_deposit(request: HttpRequest, contractor_id: int) -> HttpResponse:
         except GatewayError:
             form.add_error(
                 None,
-                "The card service did not answer; nothing was charged. Try again in a minute.",
+                _("The card service did not answer; nothing was charged. Try again in a minute."),
             )
         else:
             return redirect(begun.url)
@@ -370,14 +388,17 @@ def trust_deposit(request: HttpRequest, contractor_id: int) -> HttpResponse:
 def trust_account_csv(request: HttpRequest, contractor_id: int) -> StreamingHttpResponse:
     account = trust_account_or_404(request, contractor_id)
     writer = csv.writer(Echo())
+    # Words in the reader's language, read now: the rows are written after the view returns.
+    header = [_("Date"), _("Kind"), _("Reference"), _("Receipt"), _("Amount"), _("Balance")]
+    kinds = {value: str(label) for value, label in EntryKind.choices}
 
     def rows():
-        yield writer.writerow(["Date", "Kind", "Reference", "Receipt", "Amount", "Balance"])
+        yield writer.writerow(header)
         for entry in ledger(account).order_by("created_at", "id").iterator(chunk_size=1000):
             yield writer.writerow(
                 [
                     timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M"),
-                    entry.get_kind_display(),
+                    kinds.get(entry.kind, entry.kind),
                     # Staff type references freely: never let a spreadsheet run one.
                     csv_safe(entry.reference),
                     entry.payment.receipt_number

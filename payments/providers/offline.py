@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import stripe_gateway
 from ..exceptions import PaymentError
@@ -27,9 +29,9 @@ class OfflineDecision:
     PROCESS = "process"
     DECLINE = "decline"
     CHOICES = [
-        (APPROVE, "Approve"),
-        (PROCESS, "Leave processing"),
-        (DECLINE, "Decline"),
+        (APPROVE, gettext_lazy("Approve")),
+        (PROCESS, gettext_lazy("Leave processing")),
+        (DECLINE, gettext_lazy("Decline")),
     ]
 
 
@@ -72,7 +74,7 @@ class OfflineGatewayProvider(HostedPaymentProvider):
                     status=PaymentStatus.FAILED,
                     reason="declined at the offline gateway",
                 )
-        raise PaymentError("Approve, leave processing, or decline.")
+        raise PaymentError(_("Approve, leave processing, or decline."))
 
     def can_sync(self, payment: Payment) -> bool:
         return payment.status == PaymentStatus.PROCESSING

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .. import stripe_gateway
 from ..exceptions import GatewayError, PaymentError
@@ -198,7 +199,7 @@ class StripeCheckoutProvider(HostedPaymentProvider):
             raise
         if not _record_session(payment.pk, session["id"]):
             stripe_gateway.expire_session(session["id"])
-            raise PaymentError("This payment was closed meanwhile. Start again from your cart.")
+            raise PaymentError(_("This payment was closed meanwhile. Start again from your cart."))
         return session["url"]
 
     def can_sync(self, payment: Payment) -> bool:

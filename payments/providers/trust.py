@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from ..exceptions import PaymentError
 from ..models import ZERO, Payment, PaymentMethod, TrustAccount
@@ -47,14 +48,15 @@ class TrustAccountProvider(BasePaymentProvider):
     ) -> Begun:
         account = TrustAccount.objects.filter(pk=account_id or 0).first()
         if account is None:
-            raise PaymentError("Choose the trust account to pay from.")
+            raise PaymentError(_("Choose the trust account to pay from."))
         # trust_pay checks again who may use the account, whose permits it pays and its
         # balance, under the account's row lock.
         payment = trust_pay(user=user, account=account, key=key)
         return Begun(
             payment,
             reverse("payments:receipt", args=[payment.receipt_number]),
-            f"Paid from the trust account. Receipt {payment.receipt_number}.",
+            _("Paid from the trust account. Receipt %(number)s.")
+            % {"number": payment.receipt_number},
         )
 
     def cancel(self, payment: Payment, *, reason: str) -> str:

@@ -1,7 +1,9 @@
 """The cart: the due fees a user means to pay, kept in the database so it outlives the session."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from licenses.models import Role
 from permits.models import Fee, FeeStatus, Permit, PermitLicense
 from policy.permits import can_pay, payable_license_ids
 
@@ -23,11 +25,14 @@ def cart_clean(*, user, cart: Cart | None = None) -> list[Fee]:
 def cart_add_permit(*, user, permit: Permit) -> int:
     """ "Pay Fees Due": the permit's due fees go in the cart. Returns how many were new."""
     if not can_pay(user, permit):
-        raise PaymentError(f"Paying the fees of permit {permit.number} needs the Pay role.")
+        raise PaymentError(
+            _("Paying the fees of permit %(number)s needs the %(role)s role.")
+            % {"number": permit.number, "role": Role.PAY.label}
+        )
     cart_clean(user=user)
     fees = list(Fee.objects.filter(permit=permit, status=FeeStatus.DUE))
     if not fees:
-        raise PaymentError(f"Permit {permit.number} has no fees due.")
+        raise PaymentError(_("Permit %(number)s has no fees due.") % {"number": permit.number})
     before = CartLine.objects.filter(user=user, fee__in=fees).count()
     CartLine.objects.bulk_create(
         [CartLine(user=user, fee=fee) for fee in fees], ignore_conflicts=True
@@ -42,7 +47,9 @@ def cart_add_all(*, user) -> tuple[int, int]:
     permits they are on)."""
     license_ids = payable_license_ids(user)
     if not license_ids:
-        raise PaymentError("Paying fees needs the Pay role at a business.")
+        raise PaymentError(
+            _("Paying fees needs the %(role)s role at a business.") % {"role": Role.PAY.label}
+        )
     cart_clean(user=user)
     fees = list(
         Fee.objects.filter(
@@ -51,20 +58,20 @@ def cart_add_all(*, user) -> tuple[int, int]:
         ).values_list("pk", "permit_id")
     )
     if not fees:
-        raise PaymentError("None of your permits has fees due.")
+        raise PaymentError(_("None of your permits has fees due."))
     before = CartLine.objects.filter(user=user).count()
     CartLine.objects.bulk_create(
-        [CartLine(user=user, fee_id=fee_id) for fee_id, _ in fees],
+        [CartLine(user=user, fee_id=fee_id) for fee_id, _permit_id in fees],
         ignore_conflicts=True,
         batch_size=1000,
     )
     added = CartLine.objects.filter(user=user).count() - before
-    return added, len({permit_id for _, permit_id in fees})
+    return added, len({permit_id for _fee_id, permit_id in fees})
 
 
 @transaction.atomic
 def cart_remove_permit(*, user, permit_id: int) -> int:
     """Take a permit's fees out of the cart. Returns how many lines went (0: it was not there)."""
-    removed, _ = CartLine.objects.filter(user=user, fee__permit_id=permit_id).delete()
+    removed, _kinds = CartLine.objects.filter(user=user, fee__permit_id=permit_id).delete()
     cart_clean(user=user)
     return removed

@@ -10,7 +10,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
+from core.money import format_money
 from permits.models import Fee, FeeStatus
 
 from ..exceptions import PaymentError
@@ -29,8 +31,15 @@ def lock_due_fees(fee_ids: Iterable[int]) -> list[Fee]:
     for fee in fees:
         if fee.status != FeeStatus.DUE:
             raise PaymentError(
-                f"{fee.description} on permit {fee.permit.number} is already "
-                f"{fee.get_status_display().lower()}: it was taken out of your cart."
+                _(
+                    "%(fee)s on permit %(number)s is already %(status)s: it was taken out of "
+                    "your cart."
+                )
+                % {
+                    "fee": fee.description,
+                    "number": fee.permit.number,
+                    "status": fee.get_status_display().lower(),
+                }
             )
     return fees
 
@@ -81,7 +90,7 @@ def payment_create(
 ) -> Payment:
     """The payment and its lines, the fees already locked by the caller's transaction."""
     if not fees:
-        raise PaymentError("Your cart is empty.")
+        raise PaymentError(_("Your cart is empty."))
     payment = payment_row_create(
         user=user,
         method=method,
@@ -104,8 +113,10 @@ def payment_create(
             )
     except IntegrityError:
         raise PaymentError(
-            "Some of these fees are in a payment being processed. Wait for it to finish, or "
-            "start again from your cart."
+            _(
+                "Some of these fees are in a payment being processed. Wait for it to finish, or "
+                "start again from your cart."
+            )
         ) from None
     return payment
 
@@ -118,7 +129,7 @@ def existing_payment(*, key: uuid.UUID, user, method: str) -> Payment | None:
     if found is not None and (
         found.method != method or found.status in (PaymentStatus.FAILED, PaymentStatus.EXPIRED)
     ):
-        raise PaymentError("This checkout form was used already. Choose how to pay once more.")
+        raise PaymentError(_("This checkout form was used already. Choose how to pay once more."))
     return found
 
 
@@ -144,6 +155,32 @@ def payment_start(*, user, method: str, provider: str, key: uuid.UUID) -> tuple[
         return payment, True
 
 
+def earlier_payment_message(payment: Payment, outcome: str, *, deposits: bool) -> str:
+    """Why a new payment is refused: an older one the payer finished meanwhile."""
+    values = {"total": format_money(payment.total), "receipt": payment.receipt_number}
+    if outcome == "confirmed" and deposits:
+        message = _(
+            "Your earlier payment of %(total)s went through: receipt %(receipt)s. Nothing more "
+            "was charged."
+        )
+    elif outcome == "confirmed":
+        message = _(
+            "Your earlier payment of %(total)s went through: receipt %(receipt)s. Nothing more "
+            "was charged; what is still due stays in your cart."
+        )
+    elif deposits:
+        message = _(
+            "Your earlier payment of %(total)s is being processed by your bank. Nothing more was "
+            "charged."
+        )
+    else:
+        message = _(
+            "Your earlier payment of %(total)s is being processed by your bank. Nothing more was "
+            "charged; what is still due stays in your cart."
+        )
+    return message % values
+
+
 def expire_open_payments(*, user, deposits: bool = False) -> int:
     """At most one open hosted-page payment per cart (and one deposit): before a new payment,
     the user's unfinished ones of the same kind are cancelled through their providers (a Stripe
@@ -161,14 +198,6 @@ def expire_open_payments(*, user, deposits: bool = False) -> int:
         outcome = provider_for(payment).cancel(payment, reason="a newer checkout")
         if outcome in ("confirmed", "processing"):
             payment.refresh_from_db()
-            went = (
-                f"went through: receipt {payment.receipt_number}"
-                if outcome == "confirmed"
-                else "is being processed by your bank"
-            )
-            raise PaymentError(
-                f"Your earlier payment of ${payment.total:,.2f} {went}. Nothing more was "
-                "charged" + ("." if deposits else "; what is still due stays in your cart.")
-            )
+            raise PaymentError(earlier_payment_message(payment, outcome, deposits=deposits))
         closed += outcome == "expired"
     return closed

@@ -4,6 +4,7 @@ writes: the payment refunded, by whom and when, its fees due again or waived."""
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from permits.models import Fee, FeeStatus
 
@@ -19,8 +20,8 @@ def lock_refundable(payment_id: int) -> Payment:
     payment = Payment.objects.select_for_update().get(pk=payment_id)
     if payment.status != PaymentStatus.CONFIRMED and not payment.paid_while_closed:
         raise PaymentError(
-            f"{payment.describe()} is {payment.get_status_display().lower()}: only a paid one "
-            "is refunded."
+            _("%(payment)s is %(status)s: only a paid one is refunded.")
+            % {"payment": payment.describe(), "status": payment.get_status_display().lower()}
         )
     return payment
 
@@ -30,7 +31,7 @@ def refund_record(*, payment_id: int, by, fees_become: str = FeeStatus.DUE) -> P
     """Record a refund the provider has made: the payment is refunded and lets go of its fees
     (one paid while closed holds none: the fees stay as they are)."""
     if fees_become not in FEES_AFTER_REFUND:
-        raise PaymentError("After a refund a fee is due again, or waived.")
+        raise PaymentError(_("After a refund a fee is due again, or waived."))
     payment = lock_refundable(payment_id)
     note = f"Refund of {payment}"
     payment.move_to(

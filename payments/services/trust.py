@@ -5,8 +5,10 @@ import uuid
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.events import event_record
+from core.money import format_money
 from licenses.models import Contractor
 from permits.models import FeeStatus
 from policy.businesses import can_deposit_to_trust_account, can_manage_business
@@ -54,7 +56,7 @@ def trust_pay(*, user, account: TrustAccount, key: uuid.UUID) -> Payment:
     if found is not None:
         return found
     if account not in trust_accounts_for(user):
-        raise PaymentError("You cannot pay from that trust account.")
+        raise PaymentError(_("You cannot pay from that trust account."))
     expire_open_payments(user=user)
     with transaction.atomic():
         return _trust_pay(user=user, account=account, key=key)
@@ -78,8 +80,15 @@ def _trust_pay(*, user, account: TrustAccount, key: uuid.UUID) -> Payment:
     total = sum((fee.amount for fee in fees), ZERO)
     if total > balance:
         raise PaymentError(
-            f"The trust account of {account.contractor.business_name} has ${balance:,.2f}; "
-            f"the fees are ${total:,.2f}. Choose another way to pay, or ask the city for a deposit."
+            _(
+                "The trust account of %(business)s has %(balance)s; the fees are %(total)s. "
+                "Choose another way to pay, or ask the city for a deposit."
+            )
+            % {
+                "business": account.contractor.business_name,
+                "balance": format_money(balance),
+                "total": format_money(total),
+            }
         )
     payment = payment_create(
         user=user,
@@ -138,18 +147,18 @@ def trust_record(
     take the balance below zero."""
     if kind not in (EntryKind.DEPOSIT, EntryKind.ADJUSTMENT):
         raise PaymentError(
-            "Staff record deposits and adjustments; payments and refunds come from the portal."
+            _("Staff record deposits and adjustments; payments and refunds come from the portal.")
         )
     amount = Decimal(amount).quantize(CENT)
     if not reference.strip():
-        raise PaymentError("Give a reference (check number, receipt, reason).")
+        raise PaymentError(_("Give a reference (check number, receipt, reason)."))
     if kind == EntryKind.DEPOSIT and amount <= 0:
-        raise PaymentError("A deposit is a positive amount.")
+        raise PaymentError(_("A deposit is a positive amount."))
     if amount == 0:
-        raise PaymentError("An adjustment is not zero.")
+        raise PaymentError(_("An adjustment is not zero."))
     account = lock_trust_account(account.pk)
     if trust_balance(account) + amount < 0:
-        raise PaymentError("That adjustment would take the balance below zero.")
+        raise PaymentError(_("That adjustment would take the balance below zero."))
     return TrustEntry.objects.create(
         account=account, kind=kind, amount=amount, reference=reference.strip()[:200], created_by=by
     )
@@ -159,7 +168,7 @@ def trust_record(
 def trust_threshold_set(*, contractor: Contractor, threshold: Decimal | None, by) -> TrustAccount:
     """A manager sets (or clears) the low-balance alert; the first one opens the account."""
     if not can_manage_business(by, contractor.pk):
-        raise PaymentError("Only the business's managers set its low-balance alert.")
+        raise PaymentError(_("Only the business's managers set its low-balance alert."))
     account = TrustAccount.objects.select_for_update().filter(contractor=contractor).first()
     if account is None:
         return TrustAccount.objects.create(contractor=contractor, low_balance_threshold=threshold)
@@ -173,7 +182,7 @@ def trust_deposit(*, contractor: Contractor, amount: Decimal, reference: str, by
     """Staff record a deposit for a business in one step: its trust account is opened first if
     it has none (a second clerk doing the same at the same moment finds the one just opened)."""
     Contractor.objects.select_for_update().get(pk=contractor.pk)
-    account, _ = TrustAccount.objects.get_or_create(contractor=contractor)
+    account, _created = TrustAccount.objects.get_or_create(contractor=contractor)
     return trust_record(
         account=account, kind=EntryKind.DEPOSIT, amount=amount, reference=reference, by=by
     )
@@ -187,13 +196,16 @@ DEPOSIT_METHODS = (PaymentMethod.CARD, PaymentMethod.ACH)
 def deposit_amount_check(amount: Decimal) -> Decimal:
     """The amount of a deposit online, or a PaymentError saying what is wrong with it."""
     if not amount.is_finite() or amount.as_tuple().exponent < -2:
-        raise PaymentError("Enter the amount in dollars and cents, like 250.00.")
+        raise PaymentError(_("Enter the amount in dollars and cents, like 250.00."))
     if amount < TrustAccount.DEPOSIT_MINIMUM:
-        raise PaymentError(f"A deposit online is at least ${TrustAccount.DEPOSIT_MINIMUM:,.2f}.")
+        raise PaymentError(
+            _("A deposit online is at least %(minimum)s.")
+            % {"minimum": format_money(TrustAccount.DEPOSIT_MINIMUM)}
+        )
     if amount > TrustAccount.DEPOSIT_MAXIMUM:
         raise PaymentError(
-            f"A deposit online is at most ${TrustAccount.DEPOSIT_MAXIMUM:,.2f}; make a larger "
-            "one at the permit office."
+            _("A deposit online is at most %(maximum)s; make a larger one at the permit office.")
+            % {"maximum": format_money(TrustAccount.DEPOSIT_MAXIMUM)}
         )
     return amount.quantize(CENT)
 
@@ -207,10 +219,11 @@ def trust_deposit_start(
     older unfinished deposits are closed first, as a checkout closes older checkouts."""
     if not can_deposit_to_trust_account(user, contractor.pk):
         raise PaymentError(
-            f"Deposits to the trust account of {contractor.business_name} are made by its managers."
+            _("Deposits to the trust account of %(business)s are made by its managers.")
+            % {"business": contractor.business_name}
         )
     if method not in DEPOSIT_METHODS:
-        raise PaymentError("A deposit is paid by credit card or electronic check.")
+        raise PaymentError(_("A deposit is paid by credit card or electronic check."))
     amount = deposit_amount_check(amount)
     found = existing_payment(key=key, user=user, method=method)
     if found is not None:
@@ -235,7 +248,7 @@ def _trust_deposit_start(
     found = existing_payment(key=key, user=user, method=method)
     if found is not None:
         return found, False
-    account, _ = TrustAccount.objects.get_or_create(contractor=contractor)
+    account, _created = TrustAccount.objects.get_or_create(contractor=contractor)
     payment = payment_row_create(
         user=user,
         method=method,
@@ -258,7 +271,9 @@ def trust_deposit_refund_debit(*, payment_id: int, by) -> TrustEntry | None:
     closed here was never credited: nothing to take out (None)."""
     payment = lock_refundable(payment_id)
     if payment.deposit_to_id is None:
-        raise PaymentError(f"{payment.describe()} is not a trust account deposit.")
+        raise PaymentError(
+            _("%(payment)s is not a trust account deposit.") % {"payment": payment.describe()}
+        )
     if payment.status != PaymentStatus.CONFIRMED:
         return None
     account = lock_trust_account(payment.deposit_to_id)
@@ -268,9 +283,17 @@ def trust_deposit_refund_debit(*, payment_id: int, by) -> TrustEntry | None:
     balance = trust_balance(account)
     if balance < payment.fees_total:
         raise PaymentError(
-            f"The trust account of {account.contractor.business_name} has ${balance:,.2f}; the "
-            f"deposit {payment.receipt_number} was ${payment.fees_total:,.2f}. Only what is left "
-            "can be given back: record an adjustment and refund that at the gateway."
+            _(
+                "The trust account of %(business)s has %(balance)s; the deposit %(receipt)s was "
+                "%(amount)s. Only what is left can be given back: record an adjustment and "
+                "refund that at the gateway."
+            )
+            % {
+                "business": account.contractor.business_name,
+                "balance": format_money(balance),
+                "receipt": payment.receipt_number,
+                "amount": format_money(payment.fees_total),
+            }
         )
     return TrustEntry.objects.create(
         account=account,
