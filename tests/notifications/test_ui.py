@@ -114,11 +114,22 @@ def test_the_bell_costs_one_query_signed_in_and_none_signed_out(client, user, pe
 
 
 def test_staff_see_the_bell_in_admin_too(client, permit):
+    """From the newcomer walk: admin's header had only a small "Notifications (1)" among its
+    user links. It has the portal's bell: the icon (hidden from screen readers: the link's
+    name says it) and the count in its pill, none when nothing is unread."""
     clerk = UserFactory(username="clerk", is_staff=True, is_superuser=True)
-    tell("permit.issued", clerk, permit)
     client.force_login(clerk)
-    page = client.get(reverse("admin:index")).text
-    assert 'aria-label="Notifications, 1 unread">Notifications (1)</a>' in page
+    bell = re.compile(
+        r'<a class="admin-bell" href="/notifications/" aria-label="Notifications, (\d+) unread">'
+        r'<svg class="admin-bell-icon" aria-hidden="true" focusable="false"[^>]*>.*?</svg>'
+        r'(?:<span class="admin-bell-count">(\d+)</span>)?</a>',
+        re.S,
+    )
+    found = bell.search(client.get(reverse("admin:index")).text)
+    assert found and found.groups() == ("0", None)
+    tell("permit.issued", clerk, permit)
+    found = bell.search(client.get(reverse("admin:index")).text)
+    assert found and found.groups() == ("1", "1")
 
 
 # The Notifications page --------------------------------------------------------------------------
