@@ -172,6 +172,37 @@ def preferences_save(*, user, choices: dict[tuple[str, str], str]) -> None:
             )
 
 
+def action_groups() -> list[str]:
+    """The groups holding an event that asks something of the person told (the catalogue's
+    `needs_action`), in the groups' order."""
+    asking = {rule.group for rule in RULES.values() if rule.needs_action}
+    return [group for group in Group.values if group in asking]
+
+
+def texts_on_for_action(*, user) -> list[str]:
+    """A number just verified: texts at once for each group with something that needs the
+    user's action (texts are off by default, so verifying alone would change nothing), unless
+    the user, or their business's Manager, chose for that group's texts already. Returns the
+    groups turned on."""
+    chosen = set(
+        Preference.objects.filter(user=user, channel=Channel.SMS).values_list("group", flat=True)
+    )
+    chosen |= set(
+        BusinessDefault.objects.filter(
+            channel=Channel.SMS, contractor__memberships__user=user
+        ).values_list("group", flat=True)
+    )
+    groups = [group for group in action_groups() if group not in chosen]
+    Preference.objects.bulk_create(
+        [
+            Preference(user=user, group=group, channel=Channel.SMS, timing=Timing.NOW)
+            for group in groups
+        ],
+        ignore_conflicts=True,  # chosen on the preferences page at the same moment: theirs
+    )
+    return groups
+
+
 def business_defaults_save(*, contractor, by, choices: dict[tuple[str, str], str]) -> None:
     """A Manager's defaults for the business's users ({(group, channel): timing}), checked as
     `preferences_save` checks a user's."""
