@@ -75,13 +75,7 @@ def notify_many(tellings: Iterable[Telling]) -> None:
     if not tellings:
         return
     people = _people_of(tellings)
-    known = set(
-        Notice.objects.filter(
-            event__in=[t.event for t in tellings],
-            recipient__in={person.key for found in people for person in found},
-        ).values_list("event_id", "recipient")
-    )
-    told = _notices(tellings, people, known)
+    told = _notices(tellings, people, _told_before(tellings, people))
     if told:
         try:
             with transaction.atomic():
@@ -93,6 +87,16 @@ def notify_many(tellings: Iterable[Telling]) -> None:
                 _notify_one(telling)
             return
     _send_due([t.event for t in tellings])
+
+
+def _told_before(tellings: list[Telling], people: list[list[Recipient]]) -> set[tuple[int, str]]:
+    """(event id, recipient) of the notices made already."""
+    return set(
+        Notice.objects.filter(
+            event__in=[t.event for t in tellings],
+            recipient__in={person.key for found in people for person in found},
+        ).values_list("event_id", "recipient")
+    )
 
 
 def _people_of(tellings: list[Telling]) -> list[list[Recipient]]:
