@@ -4,6 +4,7 @@ applications, oldest first; an application's page is its intake review, with Acc
 and Return as incomplete)."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.humanize.templatetags.humanize import ordinal
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
@@ -192,6 +193,14 @@ def days_waiting(application: Application) -> str:
         return "-"
     days = (timezone.now() - application.submitted_at).days
     return ngettext("%(days)s day", "%(days)s days", days) % {"days": days}
+
+
+def _as_id(object_id: str) -> int | None:
+    """An admin URL's object id as a primary key, or None (a typed-in URL)."""
+    try:
+        return int(unquote(object_id))
+    except (TypeError, ValueError):
+        return None
 
 
 ESTIMATED = money("estimated_fees", gettext_lazy("estimated fees"), ordering=False)
@@ -384,6 +393,29 @@ class IntakeQueueAdmin(ApplicationAdminBase):
     )
     list_filter = ("template__permit_type",)
     ordering = ("submitted_at", "id")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # A clerk's notice of a submission links here; a colleague may have decided it since.
+        # Its page outside the queue (the application's own, which outlives intake), not
+        # admin's "doesn't exist. Perhaps it was deleted?".
+        if self.get_object(request, unquote(object_id)) is None:
+            decided = Application.objects.filter(pk=_as_id(object_id)).first()
+            if decided is not None:
+                return self._decided(request, decided)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _decided(self, request: HttpRequest, application: Application) -> HttpResponseRedirect:
+        self.message_user(
+            request,
+            _("Application %(reference)s is no longer waiting at intake: it is %(status)s.")
+            % {"reference": application.reference, "status": application.get_status_display()},
+            messages.INFO,
+        )
+        if self.admin_site.get_model_admin(Application).has_view_permission(request, application):
+            return HttpResponseRedirect(
+                reverse("admin:applications_application_change", args=[application.pk])
+            )
+        return self._queue()
 
     def get_queryset(self, request):
         return (

@@ -10,8 +10,8 @@ class ApplicationsConfig(AppConfig):
         from permits.pages import register_permit_notices
         from permits.parties import register_party_source
 
-        from .parties import application_parties
+        from .parties import application_parties, application_parties_many
         from .selectors import returned_permit_notices
 
-        register_party_source(application_parties)
+        register_party_source(application_parties, many=application_parties_many)
         register_permit_notices(returned_permit_notices)

@@ -101,6 +101,10 @@ CATALOGUE: dict[str, Any] = {
 
 Handler = Callable[[Event], None]
 _subscribers: dict[str, list[str]] = defaultdict(list)
+# Subscribers that hear a list of events at once (`subscriber(..., many=True)`).
+_many: set[str] = set()
+# The most events one delivery to such a subscriber hands it.
+DELIVERY_BATCH = 500
 # Subscribers that are part of the change itself: called as the event is recorded, in its
 # transaction (an error rolls the change back).
 _within: dict[str, list[Handler]] = defaultdict(list)
@@ -110,16 +114,27 @@ class UnknownEvent(LookupError):
     """A programming error: an event type the catalogue does not name."""
 
 
-def subscriber(*types: str, within_transaction: bool = False) -> Callable[[Handler], Handler]:
+def subscriber(
+    *types: str, within_transaction: bool = False, many: bool = False
+) -> Callable[[Handler], Handler]:
     """Register the decorated function to hear events of these types: after their commit, one
     delivery each, retried when it fails (it may send mail, call out, write records of its own;
     it never changes what the event recorded). With `within_transaction`, it is part of the
     change instead: called as the event is recorded, in the same transaction, so that what it
     does commits or rolls back with the change (plan review's first cycle opens as an
-    application is accepted)."""
+    application is accepted).
+
+    With `many`, the function takes a list of events: the events recorded together
+    (`events_record_many`: a reminder job's batch) reach it in deliveries of up to
+    DELIVERY_BATCH, so it can tell of them at a cost per batch, not per event; an event
+    recorded alone, or delivered again alone, is a list of one. It must be safe to call again
+    with events it has heard (a retried batch): each event's delivery is still recorded as its
+    own."""
 
     def register(handler: Handler) -> Handler:
         name = f"{handler.__module__}.{handler.__qualname__}"
+        if many:
+            _many.add(name)
         for event_type in types:
             if event_type not in CATALOGUE:
                 raise UnknownEvent(f"{name} subscribes to {event_type!r}, not in the catalogue")
@@ -232,11 +247,18 @@ def events_record_many(specs: list[EventSpec]) -> list[Event]:
         }
         links += [EventLink(event=event, content_type_id=ct, object_id=pk) for ct, pk in pairs]
     EventLink.objects.bulk_create(links, batch_size=2000)
+    together: dict[str, list[int]] = defaultdict(list)
     for event in events:
         for handler in _within.get(event.type, ()):
             handler(event)
         for name in subscribers_of(event.type):
-            deliver_after_commit(event.pk, name)
+            if name in _many:
+                together[name].append(event.pk)
+            else:
+                deliver_after_commit(event.pk, name)
+    for name, event_ids in together.items():
+        for start in range(0, len(event_ids), DELIVERY_BATCH):
+            deliver_many_after_commit(event_ids[start : start + DELIVERY_BATCH], name)
     return events
 
 
@@ -272,7 +294,10 @@ def event_deliver(*, event_id: int, subscriber_name: str) -> bool:
     delivery.attempts += 1
     try:
         handler = import_string(subscriber_name)
-        handler(event)
+        if subscriber_name in _many:
+            handler([event])
+        else:
+            handler(event)
     except Exception as error:
         delivery.last_error = f"{type(error).__name__}: {error}"[:300]
         delivery.save(update_fields=["attempts", "last_error"])
@@ -281,6 +306,35 @@ def event_deliver(*, event_id: int, subscriber_name: str) -> bool:
     delivery.last_error = ""
     delivery.save(update_fields=["attempts", "delivered_at", "last_error"])
     return True
+
+
+def events_deliver(*, event_ids: list[int], subscriber_name: str) -> int:
+    """`event_deliver` for a batch, to a subscriber that hears many at once: the events of
+    `event_ids` it has not heard yet, in one call, each event's delivery kept as its own
+    (attempts, the last error, when it was heard) in a few queries for the lot. Returns how many
+    it heard now; raises what the subscriber raised, after recording the attempt."""
+    EventDelivery.objects.bulk_create(
+        [EventDelivery(event_id=pk, subscriber=subscriber_name) for pk in event_ids],
+        ignore_conflicts=True,
+    )
+    pending = EventDelivery.objects.filter(
+        event_id__in=event_ids, subscriber=subscriber_name, delivered_at__isnull=True
+    )
+    waiting = list(pending.values_list("event_id", flat=True))
+    if not waiting:
+        return 0
+    deliveries = EventDelivery.objects.filter(event_id__in=waiting, subscriber=subscriber_name)
+    deliveries.update(attempts=models.F("attempts") + 1)
+    events = list(
+        Event.objects.filter(pk__in=waiting).select_related("content_type").order_by("pk")
+    )
+    try:
+        import_string(subscriber_name)(events)
+    except Exception as error:
+        deliveries.update(last_error=f"{type(error).__name__}: {error}"[:300])
+        raise
+    deliveries.update(delivered_at=timezone.now(), last_error="")
+    return len(events)
 
 
 def retry_delay(retries: int) -> int:
@@ -299,6 +353,15 @@ def deliver_event(self, event_id: int, subscriber_name: str) -> None:
         raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
 
 
+@shared_task(bind=True, max_retries=MAX_ATTEMPTS - 1, ignore_result=True)
+def deliver_events(self, event_ids: list[int], subscriber_name: str) -> None:
+    """`deliver_event` for a batch of events to a subscriber that hears many at once."""
+    try:
+        events_deliver(event_ids=event_ids, subscriber_name=subscriber_name)
+    except Exception as error:
+        raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
+
+
 def deliver_after_commit(event_id: int, subscriber_name: str) -> None:
     """Queue a delivery for after the commit: through the outbox to a worker; without a broker
     (the demo, the tests), in-process right after the commit, where a failure is recorded and
@@ -308,6 +371,21 @@ def deliver_after_commit(event_id: int, subscriber_name: str) -> None:
         transaction.on_commit(partial(_deliver_in_process, event_id, subscriber_name))
     else:
         enqueue_after_commit(deliver_event, event_id, subscriber_name)
+
+
+def deliver_many_after_commit(event_ids: list[int], subscriber_name: str) -> None:
+    """`deliver_after_commit` for a batch, to a subscriber that hears many at once: one task."""
+    if deliver_events.app.conf.task_always_eager:
+        transaction.on_commit(partial(_deliver_many_in_process, event_ids, subscriber_name))
+    else:
+        enqueue_after_commit(deliver_events, event_ids, subscriber_name)
+
+
+def _deliver_many_in_process(event_ids: list[int], subscriber_name: str) -> None:
+    try:
+        events_deliver(event_ids=event_ids, subscriber_name=subscriber_name)
+    except Exception:
+        logger.exception("%s did not hear events %s", subscriber_name, event_ids)
 
 
 def _deliver_in_process(event_id: int, subscriber_name: str) -> None:
@@ -325,8 +403,17 @@ def deliveries_retry(*, older_than: timedelta = timedelta(minutes=5)) -> int:
         delivered_at__isnull=True, created_at__lt=cutoff
     ).values_list("event_id", "subscriber")
     count = 0
+    together: dict[str, list[int]] = defaultdict(list)
     for event_id, name in failed:
+        if name in _many:
+            together[name].append(event_id)  # a subscriber that hears many: in batches again
+            continue
         with transaction.atomic():
             deliver_after_commit(event_id, name)
         count += 1
+    for name, event_ids in together.items():
+        for start in range(0, len(event_ids), DELIVERY_BATCH):
+            with transaction.atomic():
+                deliver_many_after_commit(event_ids[start : start + DELIVERY_BATCH], name)
+        count += len(event_ids)
     return count

@@ -67,14 +67,23 @@ def as_recipient(person: Any, roles: Iterable[str] = ()) -> Recipient | None:
 
 def _people(to: Iterable[Any], roles: Iterable[str]) -> list[Recipient]:
     """Each person once (an address that has an account is that account), with every role."""
-    found = [r for r in (as_recipient(person, roles) for person in to) if r and r.email]
-    loose = {r.email.strip().lower() for r in found if not r.user_id}
-    accounts = {}
-    if loose:
-        users = get_user_model().objects.annotate(address=Lower("email"))
-        accounts = dict(
-            users.filter(address__in=loose, is_active=True).values_list("address", "pk")
-        )
+    found = _found(to, roles)
+    return _merged(found, _accounts({r.email.strip().lower() for r in found if not r.user_id}))
+
+
+def _found(to: Iterable[Any], roles: Iterable[str]) -> list[Recipient]:
+    return [r for r in (as_recipient(person, roles) for person in to) if r and r.email]
+
+
+def _accounts(addresses: set[str]) -> dict[str, int]:
+    """{address: user id} of the active accounts of these addresses (lower case)."""
+    if not addresses:
+        return {}
+    users = get_user_model().objects.annotate(address=Lower("email"))
+    return dict(users.filter(address__in=addresses, is_active=True).values_list("address", "pk"))
+
+
+def _merged(found: list[Recipient], accounts: dict[str, int]) -> list[Recipient]:
     merged: dict[str, Recipient] = {}
     for person in found:
         user_id = person.user_id or accounts.get(person.email.strip().lower())
@@ -172,6 +181,37 @@ def preferences_save(*, user, choices: dict[tuple[str, str], str]) -> None:
             )
 
 
+def action_groups() -> list[str]:
+    """The groups holding an event that asks something of the person told (the catalogue's
+    `needs_action`), in the groups' order."""
+    asking = {rule.group for rule in RULES.values() if rule.needs_action}
+    return [group for group in Group.values if group in asking]
+
+
+def texts_on_for_action(*, user) -> list[str]:
+    """A number just verified: texts at once for each group with something that needs the
+    user's action (texts are off by default, so verifying alone would change nothing), unless
+    the user, or their business's Manager, chose for that group's texts already. Returns the
+    groups turned on."""
+    chosen = set(
+        Preference.objects.filter(user=user, channel=Channel.SMS).values_list("group", flat=True)
+    )
+    chosen |= set(
+        BusinessDefault.objects.filter(
+            channel=Channel.SMS, contractor__memberships__user=user
+        ).values_list("group", flat=True)
+    )
+    groups = [group for group in action_groups() if group not in chosen]
+    Preference.objects.bulk_create(
+        [
+            Preference(user=user, group=group, channel=Channel.SMS, timing=Timing.NOW)
+            for group in groups
+        ],
+        ignore_conflicts=True,  # chosen on the preferences page at the same moment: theirs
+    )
+    return groups
+
+
 def business_defaults_save(*, contractor, by, choices: dict[tuple[str, str], str]) -> None:
     """A Manager's defaults for the business's users ({(group, channel): timing}), checked as
     `preferences_save` checks a user's."""
@@ -251,54 +291,28 @@ def notify(
 def _tell(event, rule: Rule, people, template, context, permit, link) -> None:
     user_ids = [p.user_id for p in people if p.user_id]
     timings = timings_for(user_ids, rule.group) if user_ids else {}
-    loose = [p.email.strip().lower() for p in people if not p.user_id]
-    opted_out = set(
-        AddressOptOut.objects.filter(email__in=loose, group=rule.group).values_list(
-            "email", flat=True
-        )
-    )
+    opted_out = _opted_out([p.email.strip().lower() for p in people if not p.user_id], rule.group)
     numbers = sms_numbers(user_ids) if user_ids else {}
     languages = languages_of(user_ids)
     for person in people:
-        if person.user_id:
-            timing = dict(timings[person.user_id])
-        else:
-            off = person.email.strip().lower() in opted_out
-            timing = {
-                Channel.EMAIL: Timing.OFF if off else DEFAULT_TIMING[Channel.EMAIL],
-                Channel.PORTAL: Timing.OFF,
-                Channel.SMS: Timing.OFF,
-            }
-        if not rule.can_turn_off:
-            timing[Channel.EMAIL] = Timing.NOW
-        if person.user_id not in numbers:
-            timing[Channel.SMS] = Timing.OFF
-        if all(value == Timing.OFF for value in timing.values()):
+        timing = _timing_of(person, rule, timings, opted_out, numbers)
+        if timing is None:
             continue
-        # In the person's language (an address without an account: the portal's), whoever's
-        # request or task this is.
-        with translation.override(languages.get(person.user_id, settings.LANGUAGE_CODE)):
-            values = context(person) if callable(context) else context
-            rendered = render_email(template, {**values, "recipient": person})
-        url = link or values.get("url", "")
+        notice = _notice(
+            event,
+            rule,
+            person,
+            timing,
+            template,
+            context,
+            permit,
+            link,
+            language=languages.get(person.user_id, settings.LANGUAGE_CODE),
+        )
         with transaction.atomic():
             try:
                 with transaction.atomic():
-                    notice = Notice.objects.create(
-                        event=event,
-                        recipient=person.key,
-                        user_id=person.user_id,
-                        email=person.email,
-                        permit=permit,
-                        group=rule.group,
-                        roles=",".join(sorted(person.roles)),
-                        subject=rendered["subject"],
-                        text=rendered["text"],
-                        html=rendered["html"],
-                        link=_path(url),
-                        in_portal=bool(person.user_id) and timing[Channel.PORTAL] != Timing.OFF,
-                        can_turn_off=rule.can_turn_off,
-                    )
+                    notice.save()
             except IntegrityError:
                 continue  # told by a delivery running at the same time
             _supersede(notice, rule)
@@ -306,6 +320,66 @@ def _tell(event, rule: Rule, people, template, context, permit, link) -> None:
                 _gather(notice, Channel.EMAIL, person.email, timing[Channel.EMAIL], rule)
             if timing[Channel.SMS] != Timing.OFF:
                 _gather(notice, Channel.SMS, numbers[person.user_id], timing[Channel.SMS], rule)
+
+
+def _timing_of(
+    person: Recipient,
+    rule: Rule,
+    timings: dict[int, dict[str, str]],
+    opted_out: set[str],
+    numbers: dict[int, str],
+) -> dict[str, str] | None:
+    """How the person hears this event on each channel, or None: not at all."""
+    if person.user_id:
+        timing = dict(timings[person.user_id])
+    else:
+        off = person.email.strip().lower() in opted_out
+        timing = {
+            Channel.EMAIL: Timing.OFF if off else DEFAULT_TIMING[Channel.EMAIL],
+            Channel.PORTAL: Timing.OFF,
+            Channel.SMS: Timing.OFF,
+        }
+    if not rule.can_turn_off:
+        timing[Channel.EMAIL] = Timing.NOW
+    if person.user_id not in numbers:
+        timing[Channel.SMS] = Timing.OFF
+    if all(value == Timing.OFF for value in timing.values()):
+        return None
+    return timing
+
+
+def _notice(
+    event, rule: Rule, person: Recipient, timing, template, context, permit, link, *, language: str
+):
+    """The person's notice of the event (not saved), rendered from the event's template in the
+    person's language (an address without an account: the portal's), whoever's request or task
+    this is."""
+    with translation.override(language):
+        values = context(person) if callable(context) else context
+        rendered = render_email(template, {**values, "recipient": person})
+    return Notice(
+        event=event,
+        recipient=person.key,
+        user_id=person.user_id,
+        email=person.email,
+        permit=permit,
+        group=rule.group,
+        roles=",".join(sorted(person.roles)),
+        subject=rendered["subject"],
+        text=rendered["text"],
+        html=rendered["html"],
+        link=_path(link or values.get("url", "")),
+        in_portal=bool(person.user_id) and timing[Channel.PORTAL] != Timing.OFF,
+        can_turn_off=rule.can_turn_off,
+    )
+
+
+def _opted_out(addresses: list[str], group: str) -> set[str]:
+    return set(
+        AddressOptOut.objects.filter(email__in=addresses, group=group).values_list(
+            "email", flat=True
+        )
+    )
 
 
 def _path(url: str) -> str:
@@ -341,22 +415,7 @@ def _supersede(notice: Notice, rule: Rule) -> None:
 def _gather(notice: Notice, channel: str, address: str, timing: str, rule: Rule) -> Message:
     """The message this notice goes out in: the open one for the same person, channel and key
     (a permit's burst, the day's digest, a day's reminders of one kind), or a new one."""
-    now = timezone.now()
-    if timing == Timing.DIGEST:
-        key, send_after = "digest", next_digest_time(now)
-    elif not rule.can_turn_off:
-        key, send_after = f"event:{notice.event_id}", now
-    elif rule.gather == "daily":
-        # The night's reminders of one kind wait for the digest hour in one message, however
-        # long the workers take to tell them; one told later still waits a little for others.
-        due = next_digest_time(notice.event.occurred_at)
-        key = f"daily:{notice.event.type}:{timezone.localdate(due):%Y-%m-%d}"
-        send_after = max(due, now + timedelta(seconds=settings.NOTIFY_GATHER_SECONDS))
-    elif notice.permit_id:
-        key = f"permit:{notice.permit_id}"
-        send_after = now + timedelta(seconds=settings.NOTIFY_GATHER_SECONDS)
-    else:  # nothing on a permit to gather it with: at once
-        key, send_after = f"event:{notice.event_id}", now
+    key, send_after = _key_of(notice, timing, rule, timezone.now())
     fields = {"channel": channel, "recipient": notice.recipient, "key": key}
     message = Message.objects.select_for_update().filter(state=MessageState.OPEN, **fields).first()
     if message is None:
@@ -364,15 +423,49 @@ def _gather(notice: Notice, channel: str, address: str, timing: str, rule: Rule)
             with transaction.atomic():
                 message = Message.objects.create(
                     **fields,
-                    user_id=notice.user_id,
-                    address=address,
-                    permit_id=notice.permit_id if key.startswith("permit:") else None,
-                    group=notice.group,
-                    can_turn_off=notice.can_turn_off,
-                    send_after=send_after,
+                    **_new_message(notice=notice, address=address, key=key, send_after=send_after),
                 )
         except IntegrityError:  # another event on the permit made it meanwhile
             message = Message.objects.select_for_update().get(state=MessageState.OPEN, **fields)
+    changes = _joined(message, notice)
+    if changes:
+        message.save(update_fields=changes)
+    message.notices.add(notice)
+    return message
+
+
+def _key_of(notice: Notice, timing: str, rule: Rule, now: datetime) -> tuple[str, datetime]:
+    """The key of the message a notice goes out in (a permit's burst, the day's digest, a day's
+    reminders of one kind, the event alone) and when that message is due."""
+    if timing == Timing.DIGEST:
+        return "digest", next_digest_time(now)
+    if not rule.can_turn_off:
+        return f"event:{notice.event_id}", now
+    if rule.gather == "daily":
+        # The night's reminders of one kind wait for the digest hour in one message, however
+        # long the workers take to tell them; one told later still waits a little for others.
+        due = next_digest_time(notice.event.occurred_at)
+        key = f"daily:{notice.event.type}:{timezone.localdate(due):%Y-%m-%d}"
+        return key, max(due, now + timedelta(seconds=settings.NOTIFY_GATHER_SECONDS))
+    if notice.permit_id:
+        return f"permit:{notice.permit_id}", now + timedelta(seconds=settings.NOTIFY_GATHER_SECONDS)
+    return f"event:{notice.event_id}", now  # nothing on a permit to gather it with: at once
+
+
+def _new_message(*, notice: Notice, address: str, key: str, send_after: datetime) -> dict:
+    """A new message's fields beyond its channel, recipient and key."""
+    return {
+        "user_id": notice.user_id,
+        "address": address,
+        "permit_id": notice.permit_id if key.startswith("permit:") else None,
+        "group": notice.group,
+        "can_turn_off": notice.can_turn_off,
+        "send_after": send_after,
+    }
+
+
+def _joined(message: Message, notice: Notice) -> list[str]:
+    """The notice joins the message: what changes on the message (its fields, not saved)."""
     changes = []
     if message.group and message.group != notice.group:
         message.group = ""  # several groups: its unsubscribe offers each
@@ -380,10 +473,7 @@ def _gather(notice: Notice, channel: str, address: str, timing: str, rule: Rule)
     if message.can_turn_off and not notice.can_turn_off:
         message.can_turn_off = False
         changes.append("can_turn_off")
-    if changes:
-        message.save(update_fields=changes)
-    message.notices.add(notice)
-    return message
+    return changes
 
 
 def next_digest_time(now: datetime) -> datetime:

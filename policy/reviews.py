@@ -5,7 +5,10 @@
 - `can_reassign_review` (give a review to another reviewer): a supervisor, never a reviewer for
   themselves or a colleague;
 - `can_mark_condition_met` (a condition of approval is met): city staff with the permission to
-  change conditions.
+  change conditions;
+- `can_read_condition` (a condition's page in admin: its answer, and whether it is met): who may
+  mark it met or has the permission to view conditions, and whoever may decide its review (its
+  reviewer, told of each answer, and the supervisors, told when it has none).
 
 A supervisor is city staff with the "decide any review" permission (covering an absence).
 """
@@ -20,10 +23,11 @@ from django.db.models import Q
 from .staff import city_staff_filter, is_city_staff
 
 if TYPE_CHECKING:
-    from reviews.models import Review, ReviewDiscipline
+    from reviews.models import Review, ReviewCondition, ReviewDiscipline
 
 DECIDE_ANY_REVIEW = "reviews.decide_any_review"
 CHANGE_CONDITIONS = "reviews.change_reviewcondition"
+VIEW_CONDITIONS = "reviews.view_reviewcondition"
 
 
 def is_review_supervisor(user) -> bool:
@@ -62,3 +66,11 @@ def can_decide_review(user, review: Review) -> bool:
     if not is_city_staff(user):
         return False
     return review.reviewer_id == user.pk or user.has_perm(DECIDE_ANY_REVIEW)
+
+
+def can_read_condition(user, condition: ReviewCondition) -> bool:
+    if not is_city_staff(user):
+        return False
+    if can_mark_condition_met(user) or user.has_perm(VIEW_CONDITIONS):
+        return True
+    return can_decide_review(user, condition.review)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from applications.exceptions import ApplicationError
 from permits.admin import document_download_link
-from policy.reviews import can_mark_condition_met
+from policy.reviews import can_mark_condition_met, can_read_condition
 
 from .models import AnsweredCondition, ReviewCondition
 from .services import condition_mark_met
@@ -49,6 +49,12 @@ class ReviewConditionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def has_view_permission(self, request, obj=None):
+        # A condition's own page is also its reviewer's (told of each answer): the policy.
+        if obj is not None and can_read_condition(request.user, obj):
+            return True
+        return super().has_view_permission(request, obj)
 
     @admin.display(
         description=gettext_lazy("permit"), ordering="review__cycle__application__permit__number"

@@ -30,7 +30,7 @@ from core.ratelimit import Limit, hit, wait_in_words
 from ..catalogue import Channel
 from ..models import Message, MessageState, Notice, PhoneNumber
 from ..sending import NotSent, register_blocker, register_sender
-from ..services import register_sms_numbers
+from ..services import register_sms_numbers, texts_on_for_action
 from .providers import NumberOptedOut, NumberRefused, SmsUnavailable, StatusReport, provider
 from .selectors import verified_numbers
 
@@ -166,9 +166,10 @@ def phone_code_resend(*, user) -> PhoneNumber:
 
 
 def phone_number_verify(*, user, code: str) -> PhoneNumber:
-    """The code texted to the user's number, typed back: the number is verified. Each try is
-    counted before the code is compared (two tries at once are two tries), and after
-    SMS_CODE_TRIES wrong ones the code is spent."""
+    """The code texted to the user's number, typed back: the number is verified, and texts are
+    turned on for what needs the user's action where nobody chose for texts yet
+    (`texts_on_for_action`). Each try is counted before the code is compared (two tries at once
+    are two tries), and after SMS_CODE_TRIES wrong ones the code is spent."""
     phone = PhoneNumber.objects.filter(user=user).first()
     if phone is None:
         raise PhoneError(_("Add a mobile number first."))
@@ -196,9 +197,12 @@ def phone_number_verify(*, user, code: str) -> PhoneNumber:
             % {"left": left}
         )
     now = timezone.now()
-    PhoneNumber.objects.filter(pk=phone.pk, code_hash=phone.code_hash).update(
-        verified_at=now, code_hash="", code_expires_at=None, code_tries=0, updated_at=now
-    )
+    with transaction.atomic():
+        verified = PhoneNumber.objects.filter(pk=phone.pk, code_hash=phone.code_hash).update(
+            verified_at=now, code_hash="", code_expires_at=None, code_tries=0, updated_at=now
+        )
+        if verified:
+            texts_on_for_action(user=user)
     phone.refresh_from_db()
     return phone
 

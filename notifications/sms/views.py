@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from ..catalogue import Channel, Group, Timing
+from ..preferences import user_timings
 from .forms import CodeForm, PhoneNumberForm
 from .providers import SmsProvider, provider
 from .selectors import phone_of
@@ -94,6 +96,7 @@ def phone_page(request: HttpRequest) -> HttpResponse:
         {
             "sms": sms,
             "phone": phone,
+            "texted": _texted(request.user) if phone and phone.verified_at else [],
             "number": number_display(phone.number) if phone else "",
             "number_form": number_form,
             "code_form": code_form,
@@ -101,6 +104,20 @@ def phone_page(request: HttpRequest) -> HttpResponse:
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _texted(user) -> list[tuple[str, list[str]]]:
+    """What the user gets by text now, by timing: [(timing's label, [group's label])], the
+    timings that text something first."""
+    timings, _sources = user_timings(user)
+    found = [
+        (
+            Timing(timing).label,
+            [Group(g).label for g in Group.values if timings[(g, Channel.SMS)] == timing],
+        )
+        for timing in (Timing.NOW, Timing.DIGEST, Timing.OFF)
+    ]
+    return [(label, groups) for label, groups in found if groups]
 
 
 def _signed_provider(request: HttpRequest) -> SmsProvider:

@@ -84,7 +84,11 @@ def send_application_submitted(event: Event) -> None:
         context={
             **context,
             "resubmitted": submission.number > 1,
-            "url": absolute_url(reverse("admin:applications_intakequeue_changelist")),
+            # The application itself, in the clerk's intake view (its Accept and Return).
+            "url": absolute_url(
+                reverse("admin:applications_intakequeue_change", args=[application.pk])
+            ),
+            "queue_url": absolute_url(reverse("admin:applications_intakequeue_changelist")),
         },
         permit=application.permit,
     )

@@ -65,7 +65,9 @@ def _tell_inspector(event: Event) -> None:
         template="inspection_scheduled_inspector",
         context={
             "inspection": inspection,
-            "url": absolute_url(reverse("inspections:my_stops")),
+            # The stop itself (its notes and result form), then the day it is on.
+            "url": absolute_url(reverse("inspections:stop", args=[inspection.pk])),
+            "stops_url": absolute_url(reverse("inspections:my_stops")),
         },
     )
 

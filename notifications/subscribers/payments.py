@@ -22,6 +22,9 @@ def _email_payer(event: Event, payment_id: int, template: str) -> None:
     ).get(pk=payment_id)
     if payment.user is None:
         return  # paid in the city's own system: nobody paid through the portal
+    lines = list(payment_lines(payment).select_related("fee__permit"))
+    # The permits paid for, each once (the subject names the one, or how many).
+    permits = list({line.fee.permit_id: line.fee.permit for line in lines}.values())
     notify(
         event,
         to=[payment.user],
@@ -29,7 +32,8 @@ def _email_payer(event: Event, payment_id: int, template: str) -> None:
         template=template,
         context={
             "payment": payment,
-            "lines": list(payment_lines(payment)),
+            "lines": lines,
+            "permits": permits,
             "url": absolute_url(reverse("payments:receipt", args=[payment.receipt_number])),
         },
     )

@@ -1,13 +1,17 @@
 """Who hears the reminders (notifications.reminders): a permit's people of its expiry coming and
 of its long wait for an inspection, a license's linked users and its business's managers of its
 expiry, a business's managers of its trust account under their alert. Each checks the reminder
-still holds as it is heard (a permit renewed, finaled or inspected since is told nothing).
+still holds as it is heard (a permit renewed, finaled or inspected since is told nothing). Each
+hears a job's batch of reminders at once (`subscriber(..., many=True)`) and tells them through
+`notify_many`: a few queries a batch, not some thirty a reminder.
 
 And two that record a reminder sent elsewhere, within its event's transaction: a trust payment
 crossing the alert (so the daily check does not tell the same crossing again), and a draft's
 reminder (so that notifications.Reminder lists every reminder)."""
 
 import datetime
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
@@ -18,16 +22,15 @@ from core.events import subscriber
 from core.mail import absolute_url
 from core.models import Event
 from licenses.models import License, LicenseLink, LicenseLinkStatus, LicenseStatus, Membership
-from payments.models import TrustAccount
-from payments.selectors import trust_balance
 from permits.models import Permit, PermitStatus
-from permits.parties import parties_of
+from permits.parties import parties_of_many
 from policy.businesses import can_manage_business
 
 from ..catalogue import BUSINESS_MANAGE, LICENSE_USERS, RULES
 from ..models import Reminder
-from ..reminders import trust_crossing_recorded, with_last_activity
-from ..services import Recipient, as_recipient, notify
+from ..reminders import trust_balances, trust_crossing_recorded, with_last_activity
+from ..services import Recipient, as_recipient
+from ..telling import Telling, notify_many
 
 
 def _day_of(event: Event) -> datetime.date:
@@ -41,89 +44,132 @@ def _permit_urls(permit: Permit) -> dict[str, str]:
     }
 
 
-def _managers(contractor_id: int) -> list:
-    """The business's managers (those the policy counts as such)."""
+def _managers(contractor_ids: set[int]) -> dict[int, list]:
+    """Each business's managers (those the policy counts as such), in one query and the
+    policy's reading of each manager once."""
     memberships = Membership.objects.filter(
-        contractor_id=contractor_id, can_manage=True, user__is_active=True
+        contractor_id__in=contractor_ids, can_manage=True, user__is_active=True
     ).select_related("user")
-    return [m.user for m in memberships if can_manage_business(m.user, contractor_id)]
+    users: dict[int, Any] = {}
+    found: dict[int, list] = {}
+    for m in memberships.order_by("pk"):
+        # One object per user: the policy's reading of them is kept on it.
+        user = users.setdefault(m.user_id, m.user)
+        if can_manage_business(user, m.contractor_id):
+            found.setdefault(m.contractor_id, []).append(user)
+    return found
 
 
-@subscriber("permit.expiring")
-def send_permit_expiring(event: Event) -> None:
+def _ids(events: list[Event]) -> list[int]:
+    return [event.object_id for event in events]
+
+
+@subscriber("permit.expiring", many=True)
+def send_permit_expiring(events: list[Event]) -> None:
     """The applicant, the owner, the contacts and the business's managers: the permit expires
     on its date, and what to do before then (unless it was renewed, finaled or cancelled
-    since the reminder was recorded)."""
-    permit = (
-        Permit.objects.select_related("permit_type")
-        .filter(pk=event.object_id, status=PermitStatus.ISSUED)
-        .first()
+    since the reminder was recorded). A night's batch at once, in a few queries."""
+    permits = Permit.objects.select_related("permit_type").filter(
+        pk__in=_ids(events), status=PermitStatus.ISSUED
     )
-    if permit is None or str(permit.expires_on) != event.payload.get("expires_on"):
-        return
-    notify(
-        event,
-        to=[p for p in parties_of(permit) if p.has(*RULES[event.type].roles)],
-        permit=permit,
-        template="permit_expiring",
-        context={
-            "permit": permit,
-            "days_left": (permit.expires_on - _day_of(event)).days,
-            **_permit_urls(permit),
-        },
-    )
+    permits = {permit.pk: permit for permit in permits}
+    parties = parties_of_many(permits.values())
+    roles = RULES["permit.expiring"].roles
+    tellings = []
+    for event in events:
+        permit = permits.get(event.object_id)
+        if permit is None or str(permit.expires_on) != event.payload.get("expires_on"):
+            continue
+        tellings.append(
+            Telling(
+                event,
+                to=[p for p in parties[permit.pk] if p.has(*roles)],
+                permit=permit,
+                template="permit_expiring",
+                context={
+                    "permit": permit,
+                    "days_left": (permit.expires_on - _day_of(event)).days,
+                    **_permit_urls(permit),
+                },
+            )
+        )
+    notify_many(tellings)
 
 
-@subscriber("permit.inactive")
-def send_permit_inactive(event: Event) -> None:
+@subscriber("permit.inactive", many=True)
+def send_permit_inactive(events: list[Event]) -> None:
     """The permit's people and the business's users who request inspections: no inspection for
     so long that the permit lapses for inactivity on a day, unless one is requested before
     (told nothing if one was requested or resulted since)."""
-    permit = (
-        with_last_activity(Permit.objects.filter(pk=event.object_id))
-        .select_related("permit_type")
-        .first()
+    permits = with_last_activity(Permit.objects.filter(pk__in=_ids(events))).select_related(
+        "permit_type"
     )
-    if permit is None or str(permit.active_on) != event.payload.get("active_on"):
-        return
-    notify(
-        event,
-        to=[p for p in parties_of(permit) if p.has(*RULES[event.type].roles)],
-        permit=permit,
-        template="permit_inactive",
-        context={
-            "permit": permit,
-            "active_on": permit.active_on,
-            "inspected": event.payload.get("inspected", True),
-            "days": (_day_of(event) - permit.active_on).days,
-            "lapse_days": settings.PERMIT_EXPIRY_DAYS,
-            "lapses_on": datetime.date.fromisoformat(event.payload["lapses_on"]),
-            **_permit_urls(permit),
-        },
-    )
+    permits = {permit.pk: permit for permit in permits}
+    parties = parties_of_many(permits.values())
+    roles = RULES["permit.inactive"].roles
+    tellings = []
+    for event in events:
+        permit = permits.get(event.object_id)
+        if permit is None or str(permit.active_on) != event.payload.get("active_on"):
+            continue
+        tellings.append(
+            Telling(
+                event,
+                to=[p for p in parties[permit.pk] if p.has(*roles)],
+                permit=permit,
+                template="permit_inactive",
+                context={
+                    "permit": permit,
+                    "active_on": permit.active_on,
+                    "inspected": event.payload.get("inspected", True),
+                    "days": (_day_of(event) - permit.active_on).days,
+                    "lapse_days": settings.PERMIT_EXPIRY_DAYS,
+                    "lapses_on": datetime.date.fromisoformat(event.payload["lapses_on"]),
+                    **_permit_urls(permit),
+                },
+            )
+        )
+    notify_many(tellings)
 
 
-@subscriber("license.expiring")
-def send_license_expiring(event: Event) -> None:
+@subscriber("license.expiring", many=True)
+def send_license_expiring(events: list[Event]) -> None:
     """The users linked to the license and its business's managers: the license expires on its
     date (unless renewed or no longer active since)."""
-    license = (
-        License.objects.select_related("holder", "license_type")
-        .filter(pk=event.object_id, status=LicenseStatus.ACTIVE)
-        .first()
+    licenses = License.objects.select_related("holder", "license_type").filter(
+        pk__in=_ids(events), status=LicenseStatus.ACTIVE
     )
-    if license is None or str(license.expires_on) != event.payload.get("expires_on"):
-        return
-    links = LicenseLink.objects.filter(
-        license=license, status=LicenseLinkStatus.APPROVED, user__is_active=True
-    ).select_related("user")
-    people = [as_recipient(link.user, [LICENSE_USERS]) for link in links]
-    people += [as_recipient(user, [BUSINESS_MANAGE]) for user in _managers(license.holder_id)]
-    context = {
-        "license": license,
-        "days_left": (license.expires_on - _day_of(event)).days,
-    }
+    licenses = {license.pk: license for license in licenses}
+    linked: dict[int, list] = {}
+    for link in LicenseLink.objects.filter(
+        license__in=licenses, status=LicenseLinkStatus.APPROVED, user__is_active=True
+    ).select_related("user"):
+        linked.setdefault(link.license_id, []).append(link.user)
+    managers = _managers({license.holder_id for license in licenses.values()})
+    tellings = []
+    for event in events:
+        license = licenses.get(event.object_id)
+        if license is None or str(license.expires_on) != event.payload.get("expires_on"):
+            continue
+        people = [as_recipient(user, [LICENSE_USERS]) for user in linked.get(license.pk, [])]
+        people += [
+            as_recipient(user, [BUSINESS_MANAGE]) for user in managers.get(license.holder_id, [])
+        ]
+        tellings.append(
+            Telling(
+                event,
+                to=[p for p in people if p],
+                template="license_expiring",
+                context=_addressed(
+                    license,
+                    {"license": license, "days_left": (license.expires_on - _day_of(event)).days},
+                ),
+            )
+        )
+    notify_many(tellings)
 
+
+def _addressed(license: License, context: dict) -> Callable[[Recipient], dict]:
     def addressed(person: Recipient) -> dict:
         # Their own licenses are on Account Management; a manager's business page lists its.
         if LICENSE_USERS in person.roles:
@@ -132,35 +178,43 @@ def send_license_expiring(event: Event) -> None:
             url = reverse("accounts:business", args=[license.holder_id])
         return {**context, "url": absolute_url(url)}
 
-    notify(event, to=[p for p in people if p], template="license_expiring", context=addressed)
+    return addressed
 
 
-@subscriber("trust.below_threshold")
-def send_trust_below_threshold(event: Event) -> None:
+@subscriber("trust.below_threshold", many=True)
+def send_trust_below_threshold(events: list[Event]) -> None:
     """The business's managers: its trust account is under the alert they set (unless a
     deposit or a new alert took it out since)."""
-    account = TrustAccount.objects.select_related("contractor").get(pk=event.object_id)
-    balance = trust_balance(account)
-    threshold = account.low_balance_threshold
-    if threshold is None or balance >= threshold:
-        return
-    managers = _managers(account.contractor_id)
-    if not managers:
-        return
-    notify(
-        event,
-        to=managers,
-        roles=[BUSINESS_MANAGE],
-        template="trust_below_threshold",
-        context={
-            "account": account,
-            "balance": balance,
-            "url": absolute_url(reverse("payments:trust", args=[account.contractor_id])),
-            "deposit_url": absolute_url(
-                reverse("payments:trust_deposit", args=[account.contractor_id])
-            ),
-        },
-    )
+    accounts = trust_balances().select_related("contractor").filter(pk__in=_ids(events))
+    accounts = {account.pk: account for account in accounts}
+    managers = _managers({account.contractor_id for account in accounts.values()})
+    tellings = []
+    for event in events:
+        account = accounts.get(event.object_id)
+        if account is None:
+            continue
+        threshold = account.low_balance_threshold
+        if threshold is None or account.balance >= threshold:
+            continue
+        if not managers.get(account.contractor_id):
+            continue
+        tellings.append(
+            Telling(
+                event,
+                to=managers[account.contractor_id],
+                roles=(BUSINESS_MANAGE,),
+                template="trust_below_threshold",
+                context={
+                    "account": account,
+                    "balance": account.balance,
+                    "url": absolute_url(reverse("payments:trust", args=[account.contractor_id])),
+                    "deposit_url": absolute_url(
+                        reverse("payments:trust_deposit", args=[account.contractor_id])
+                    ),
+                },
+            )
+        )
+    notify_many(tellings)
 
 
 @subscriber("trust.low_balance", within_transaction=True)

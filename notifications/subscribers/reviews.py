@@ -124,7 +124,8 @@ def send_resubmission_to_reviewers(event: Event) -> None:
         .order_by("discipline__position", "pk")
     )
     context = {"application": application, "permit": application.permit}
-    # A reviewer with two of the cycle's reviews hears once, of both.
+    # A reviewer with two of the cycle's reviews hears once, of both: the notice opens the
+    # first, the email links each.
     by_reviewer: dict = {}
     for review in reviews:
         if review.reviewer_id and review.reviewer.email:
@@ -136,15 +137,7 @@ def send_resubmission_to_reviewers(event: Event) -> None:
             roles=[REVIEWER],
             permit=application.permit,
             template="corrections_resubmitted",
-            context={
-                **context,
-                "reviews": theirs,
-                "url": absolute_url(
-                    reverse("admin:reviews_review_change", args=[theirs[0].pk])
-                    if len(theirs) == 1
-                    else reverse("admin:reviews_myreview_changelist")
-                ),
-            },
+            context={**context, **_review_links(theirs)},
         )
     unassigned = [review for review in reviews if not review.reviewer_id]
     if reviews and not unassigned:
@@ -152,19 +145,34 @@ def send_resubmission_to_reviewers(event: Event) -> None:
     supervisors = (
         get_user_model().objects.filter(review_supervisor_filter()).exclude(email="").distinct()
     )
+    # The review to give a reviewer (its page has the reviewer field), or, when no discipline
+    # reviews the resubmission, the application itself.
+    links = (
+        _review_links(unassigned)
+        if unassigned
+        else {
+            "reviews": [],
+            "url": absolute_url(
+                reverse("admin:applications_application_change", args=[application.pk])
+            ),
+        }
+    )
     notify(
         event,
         to=list(supervisors),
         roles=[REVIEW_SUPERVISORS],
         permit=application.permit,
         template="corrections_resubmitted",
-        context={
-            **context,
-            "reviews": unassigned,
-            "unassigned": True,
-            "url": absolute_url(reverse("admin:reviews_review_changelist")),
-        },
+        context={**context, **links, "unassigned": True},
     )
+
+
+def _review_links(reviews: list[Review]) -> dict:
+    """The reviews, each with its own page in admin (`review.url`), and the first one's page
+    as the notice's link."""
+    for review in reviews:
+        review.url = absolute_url(reverse("admin:reviews_review_change", args=[review.pk]))
+    return {"reviews": reviews, "url": reviews[0].url}
 
 
 @subscriber("review.assigned")
@@ -235,8 +243,10 @@ def send_condition_answered(event: Event) -> None:
         context={
             "condition": condition,
             "permit": permit,
+            # The condition's own page: its reviewer may read it there (the answered queue
+            # is for who marks conditions met), and it outlives being marked met.
             "url": absolute_url(
-                reverse("admin:reviews_answeredcondition_change", args=[condition.pk])
+                reverse("admin:reviews_reviewcondition_change", args=[condition.pk])
             ),
         },
     )

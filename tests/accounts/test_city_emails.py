@@ -141,6 +141,7 @@ def test_a_refund_emails_the_payer_what_was_refunded(client, django_capture_on_c
     assert message.to == ["payer@example.com"]
     assert message.subject == (
         f"[City of Springfield Permit Portal] Refund of receipt {payment.receipt_number}: $125.50"
+        f", permit {permit.number}, {permit.address}"
     )
     assert "to the trust account of Lincoln Builders LLC" in message.body
     assert f"{permit.number}  Fee 0  $100.00" in message.body

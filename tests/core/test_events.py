@@ -293,3 +293,125 @@ def test_the_architecture_docs_list_every_event_and_who_hears_it():
     assert set(documented) == set(registered)
     for event_type, names in registered.items():
         assert documented[event_type] == names, event_type
+
+
+# Subscribers that hear many events at once ------------------------------------------------------
+
+HEARD_MANY: list[list[int]] = []
+FAIL_MANY: list[bool] = []
+
+
+def hearing_many(heard: list[Event]) -> None:
+    HEARD_MANY.append(sorted(event.object_id for event in heard))
+    if FAIL_MANY:
+        raise RuntimeError("the mail server said no")
+
+
+MANY = f"{hearing_many.__module__}.hearing_many"
+
+
+@pytest.fixture
+def many_listener(monkeypatch):
+    """A subscriber of permit.finaled that hears a list of events at once, and nothing else."""
+    HEARD_MANY.clear()
+    FAIL_MANY.clear()
+    monkeypatch.setattr(events, "_subscribers", events.defaultdict(list))
+    monkeypatch.setattr(events, "_within", events.defaultdict(list))
+    monkeypatch.setattr(events, "_many", set())
+    subscriber("permit.finaled", many=True)(hearing_many)
+    yield HEARD_MANY
+
+
+def finaled(permits) -> list:
+    return events.events_record_many(
+        [events.EventSpec("permit.finaled", subject=permit) for permit in permits]
+    )
+
+
+def test_events_recorded_together_reach_a_many_subscriber_in_one_delivery(
+    many_listener, django_capture_on_commit_callbacks
+):
+    """A reminder job's batch: one delivery hands the subscriber every event, and each event's
+    delivery is still kept as its own; a delivery run again hears nothing twice."""
+    permits = [PermitFactory() for _ in range(3)]
+    with django_capture_on_commit_callbacks(execute=True) as deliveries:
+        recorded = finaled(permits)
+    assert len(deliveries) == 1
+    assert many_listener == [sorted(p.pk for p in permits)]
+    delivered = EventDelivery.objects.filter(subscriber=MANY)
+    assert sorted(d.event_id for d in delivered) == sorted(e.pk for e in recorded)
+    assert all(d.delivered_at and d.attempts == 1 for d in delivered)
+    ids = [e.pk for e in recorded]
+    assert events.events_deliver(event_ids=ids, subscriber_name=MANY) == 0
+    assert len(many_listener) == 1
+
+
+def test_a_many_subscriber_hears_an_event_recorded_alone_as_a_list_of_one(
+    many_listener, django_capture_on_commit_callbacks
+):
+    permit = PermitFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        event_record("permit.finaled", subject=permit)
+    assert many_listener == [[permit.pk]]
+
+
+def test_a_big_batch_is_delivered_in_batches_and_a_failed_one_is_tried_again(
+    many_listener, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(events, "DELIVERY_BATCH", 2)
+    permits = [PermitFactory() for _ in range(5)]
+    FAIL_MANY.append(True)
+    with django_capture_on_commit_callbacks(execute=True) as deliveries:
+        recorded = finaled(permits)
+    assert len(deliveries) == 3
+    assert [len(batch) for batch in many_listener] == [2, 2, 1]
+    failed = EventDelivery.objects.filter(subscriber=MANY)
+    assert {(d.attempts, d.delivered_at, d.last_error) for d in failed} == {
+        (1, None, "RuntimeError: the mail server said no")
+    }
+    # Fixed, then tried again (the task's retry): every event heard, each delivery recorded.
+    FAIL_MANY.clear()
+    many_listener.clear()
+    assert events.events_deliver(event_ids=[e.pk for e in recorded], subscriber_name=MANY) == 5
+    assert many_listener == [sorted(p.pk for p in permits)]
+    failed = EventDelivery.objects.filter(subscriber=MANY)
+    assert {(d.attempts, d.last_error) for d in failed} == {(2, "")}
+    assert all(d.delivered_at for d in failed)
+
+
+def test_a_batch_given_up_is_queued_again_as_a_batch(
+    many_listener, django_capture_on_commit_callbacks
+):
+    permits = [PermitFactory() for _ in range(3)]
+    FAIL_MANY.append(True)
+    with django_capture_on_commit_callbacks(execute=True):
+        finaled(permits)
+    FAIL_MANY.clear()
+    many_listener.clear()
+    EventDelivery.objects.update(created_at=events.timezone.now() - events.timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True) as deliveries:
+        assert deliveries_retry() == 3
+    assert len(deliveries) == 1
+    assert many_listener == [sorted(p.pk for p in permits)]
+
+
+def test_with_a_broker_a_batch_is_one_task_in_the_outbox(
+    many_listener, monkeypatch, django_capture_on_commit_callbacks
+):
+    from portal.celery import app
+
+    published = []
+    monkeypatch.setattr("core.outbox.broker_publish", lambda **kwargs: published.append(kwargs))
+    permits = [PermitFactory() for _ in range(3)]
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            recorded = finaled(permits)
+    finally:
+        app.conf.task_always_eager = eager
+    (task,) = OutboxTask.objects.filter(task_name="core.events.deliver_events")
+    assert task.sent_at
+    assert [(m["name"], m["args"]) for m in published] == [
+        ("core.events.deliver_events", [[e.pk for e in recorded], MANY])
+    ]

@@ -87,3 +87,36 @@ def test_the_contractor_header_fits_1366_px_and_a_phone_with_my_applications(pag
     assert_fits(page, 390)
     header.get_by_role("link", name="My Applications").click()
     expect(page.get_by_role("heading", name="My Applications", level=1)).to_be_visible()
+
+
+def test_admin_s_header_has_the_bell_and_fits_1366_px(page, live_server):
+    """From the newcomer walk: staff working in admin saw no bell (a small "Notifications (n)"
+    among the user links). Admin's header has the portal's bell, named with the count, on the
+    header's one line at 1366 px, and opens the Notifications page."""
+    from django.contrib.auth import get_user_model
+
+    seed_demo_city()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in_clerk(page, live_server.url, "clerk")
+    page.goto(live_server.url + reverse("admin:applications_intakequeue_changelist"))
+    header = page.locator("#header")
+    clerk = get_user_model().objects.get(username="clerk")
+    unread = clerk.notices.filter(in_portal=True, read_at__isnull=True).count()
+    bell = header.get_by_role("link", name=f"Notifications, {unread} unread")
+    expect(bell).to_be_visible()
+    assert bell.evaluate(UNCOVERED), "the bell is clipped or covered"
+    assert unread, "the demo city's clerk has submissions to take in"
+    expect(bell.locator(".admin-bell-count")).to_have_text(str(unread))
+    # One line: the bell sits level with the other user links, and nothing is pushed off.
+    logout = header.get_by_role("button", name="Log out")
+    expect(logout).to_be_visible()
+    assert logout.evaluate(UNCOVERED), "Log out is clipped or covered"
+    bell_box, logout_box = bell.bounding_box(), logout.bounding_box()
+    assert (
+        abs((bell_box["y"] + bell_box["height"] / 2) - (logout_box["y"] + logout_box["height"] / 2))
+        < 6
+    )
+    assert bell_box["height"] >= 24  # a target a finger or a shaky hand can hit
+    assert page.evaluate(PAGE_WIDTH) <= 1366
+    bell.click()
+    expect(page.get_by_role("heading", name="Notifications", level=1)).to_be_visible()

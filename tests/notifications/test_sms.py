@@ -376,6 +376,75 @@ def test_a_number_is_verified_by_the_code_texted_to_it(client, twilio):
     assert phone.code_hash == ""
 
 
+def verify_on_the_page(client, twilio, user) -> str:
+    client.force_login(user)
+    page = reverse("notifications:phone")
+    client.post(page, {"action": "add", "number": "(217) 555-0123"})
+    return client.post(page, {"action": "verify", "code": twilio.code()}, follow=True).text
+
+
+def test_verifying_a_number_turns_texts_on_for_what_needs_action(
+    client, twilio, manager, django_capture_on_commit_callbacks
+):
+    """From the newcomer walk: texts are off by default, so verifying a number changed nothing
+    anyone could see. Verifying turns them on at once for each group with something that needs
+    the person's action (the catalogue's `needs_action`), and the page says what is texted,
+    with the link to change it."""
+    user, permit = manager
+    page = verify_on_the_page(client, twilio, user)
+    sms = dict(
+        Preference.objects.filter(user=user, channel=Channel.SMS).values_list("group", "timing")
+    )
+    assert sms == {
+        Group.APPLICATIONS: Timing.NOW,
+        Group.FEES: Timing.NOW,
+        Group.PERMITS: Timing.NOW,
+        Group.ACCOUNT: Timing.NOW,
+    }
+    # Inspections asks nothing of anyone (a confirmation, a result): not texted.
+    texted = page.split('id="texted"')[1].split("</div>")[0]
+    assert (
+        "<strong>At once</strong>: Applications and reviews, Fees and payments, Permit status and"
+        " expiry, Account and licenses" in texted
+    )
+    assert "<strong>Off</strong>: Inspections" in texted
+    assert f'href="{reverse("notifications:preferences")}">Change what you get by text' in texted
+    # And a permit of theirs expiring is texted.
+    move(permit, PermitStatus.EXPIRED, django_capture_on_commit_callbacks)
+    assert [t["To"] for t in twilio.texts[1:]] == [NUMBER]
+
+
+def test_verifying_keeps_what_the_person_or_their_business_chose_for_texts(client, twilio, manager):
+    from notifications.services import business_defaults_save
+
+    user, _permit = manager
+    texts_on(user, Timing.OFF, Group.PERMITS)
+    business = user.memberships.get().contractor
+    business_defaults_save(
+        contractor=business, by=user, choices={(Group.FEES, Channel.SMS): Timing.OFF}
+    )
+    verify_on_the_page(client, twilio, user)
+    sms = dict(
+        Preference.objects.filter(user=user, channel=Channel.SMS).values_list("group", "timing")
+    )
+    assert sms == {
+        Group.PERMITS: Timing.OFF,  # theirs
+        Group.APPLICATIONS: Timing.NOW,
+        Group.ACCOUNT: Timing.NOW,
+    }  # fees: the business's default (off) still applies
+    # A second number verified later changes nothing they have by then.
+    Preference.objects.filter(user=user, group=Group.APPLICATIONS, channel=Channel.SMS).update(
+        timing=Timing.OFF
+    )
+    page = reverse("notifications:phone")
+    client.post(page, {"action": "add", "number": "(217) 555-0199"})
+    client.post(page, {"action": "verify", "code": twilio.code()})
+    assert PhoneNumber.objects.get(user=user).verified_at is not None
+    assert (
+        Preference.objects.get(user=user, group=Group.APPLICATIONS, channel="sms").timing == "off"
+    )
+
+
 def test_wrong_codes_are_limited_and_then_the_code_is_spent(client, twilio, settings):
     settings.SMS_CODE_TRIES = 5
     user = UserFactory()

@@ -3,6 +3,7 @@
 business's Manager's defaults, and the table of who hears what on the page."""
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.conf import settings
@@ -114,11 +115,22 @@ def test_the_bell_costs_one_query_signed_in_and_none_signed_out(client, user, pe
 
 
 def test_staff_see_the_bell_in_admin_too(client, permit):
+    """From the newcomer walk: admin's header had only a small "Notifications (1)" among its
+    user links. It has the portal's bell: the icon (hidden from screen readers: the link's
+    name says it) and the count in its pill, none when nothing is unread."""
     clerk = UserFactory(username="clerk", is_staff=True, is_superuser=True)
-    tell("permit.issued", clerk, permit)
     client.force_login(clerk)
-    page = client.get(reverse("admin:index")).text
-    assert 'aria-label="Notifications, 1 unread">Notifications (1)</a>' in page
+    bell = re.compile(
+        r'<a class="admin-bell" href="/notifications/" aria-label="Notifications, (\d+) unread">'
+        r'<svg class="admin-bell-icon" aria-hidden="true" focusable="false"[^>]*>.*?</svg>'
+        r'(?:<span class="admin-bell-count">(\d+)</span>)?</a>',
+        re.S,
+    )
+    found = bell.search(client.get(reverse("admin:index")).text)
+    assert found and found.groups() == ("0", None)
+    tell("permit.issued", clerk, permit)
+    found = bell.search(client.get(reverse("admin:index")).text)
+    assert found and found.groups() == ("1", "1")
 
 
 # The Notifications page --------------------------------------------------------------------------
@@ -454,3 +466,66 @@ def test_mark_all_read_under_a_filter_marks_only_that_group(client, user, permit
     assert [notice.event.type for notice in unread_notices(user)] == ["permit.issued"]
     fees.refresh_from_db()
     assert fees.read_at is not None
+
+
+# Breadcrumbs ------------------------------------------------------------------------------------
+
+
+class Crumbs(HTMLParser):
+    """A page's breadcrumb trail (each item's text and link) and its heading."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[tuple[str, str | None]] = []
+        self.heading = ""
+        self._in_trail = self._in_item = self._in_heading = False
+        self._href: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "nav" and attrs.get("aria-label") == "Breadcrumb":
+            self._in_trail = True
+        elif self._in_trail and tag == "li":
+            self._in_item, self._href = True, None
+            self.items.append(("", None))
+        elif self._in_trail and tag == "a":
+            self._href = attrs.get("href")
+            self.items[-1] = (self.items[-1][0], self._href)
+        elif tag == "h1":
+            self._in_heading = True
+
+    def handle_endtag(self, tag):
+        if tag == "nav":
+            self._in_trail = False
+        elif tag == "li":
+            self._in_item = False
+        elif tag == "h1":
+            self._in_heading = False
+
+    def handle_data(self, data):
+        if self._in_trail and self._in_item:
+            text, href = self.items[-1]
+            self.items[-1] = ((text + data).strip(), href)
+        elif self._in_heading:
+            self.heading += data.strip()
+
+
+def test_the_notifications_pages_breadcrumbs_lead_elsewhere_and_repeat_nothing(client, business):
+    """From the newcomer walk: the Text messages page's trail ended with "Text messages", the
+    heading right below it. Each trail names the section the page is in, each item once, each
+    a link to another page."""
+    contractor, manager, _ = business
+    client.force_login(manager)
+    pages = {
+        reverse("notifications:phone"): [("Notifications", reverse("notifications:list"))],
+        reverse("notifications:business_defaults", args=[contractor.pk]): [
+            ("Account Management", reverse("accounts:manage"))
+        ],
+        reverse("notifications:list"): [],
+        reverse("notifications:preferences"): [],
+    }
+    for path, trail in pages.items():
+        page = Crumbs()
+        page.feed(client.get(path).text)
+        assert page.items == trail, path
+        assert page.heading and page.heading not in [text for text, _ in page.items], path

@@ -269,3 +269,30 @@ def test_every_event_reaches_exactly_the_roles_its_row_names(world):
 
     untested = set(RULES) - set(checked)
     assert untested == set(), f"events of the catalogue this test does not tell: {untested}"
+
+
+def test_the_parties_of_many_permits_are_each_permit_s_parties_in_a_few_queries(
+    world,
+    license_,  # noqa: F811
+    django_assert_max_num_queries,
+):
+    """`parties_of_many` (a night's reminders) answers as `parties_of` answers each permit:
+    the application's applicant, owner and contacts, the permit's contacts and the business's
+    users, each once with every role."""
+    from permits.parties import parties_of, parties_of_many
+    from tests.factories import PermitFactory
+
+    application, people = world
+    others = [PermitFactory(licenses=[license_]) for _ in range(3)]
+    PermitContact.objects.create(permit=others[0], user=people["contact"], contact_type="owner")
+    permits = [application.permit, *others]
+    with django_assert_max_num_queries(6):
+        many = parties_of_many(permits)
+    for permit in permits:
+        assert many[permit.pk] == parties_of(permit), permit
+    assert {p.email for p in many[application.permit.pk]} >= {
+        people["applicant"].email,
+        "owner@example.com",
+        people["contact"].email,
+        people["manager"].email,
+    }

@@ -112,12 +112,17 @@ def test_the_history_says_who_refunded_and_which_payment(payer, license, clerk):
 def test_the_payer_is_sent_the_refund_notice(
     payer, license, clerk, mailoutbox, django_capture_on_commit_callbacks
 ):
-    payment, _ = pay_from_trust(payer, license, "100.00", "25.50")
+    payment, fees = pay_from_trust(payer, license, "100.00", "25.50")
+    permit = fees[0].permit
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         payment_refund(payment=payment, by=clerk)
     assert [(m.to, m.subject.split("] ", 1)[1]) for m in mailoutbox] == [
-        ([payer.email], f"Refund of receipt {payment.receipt_number}: $125.50")
+        (
+            [payer.email],
+            f"Refund of receipt {payment.receipt_number}: $125.50, permit {permit.number}, "
+            f"{permit.address}",
+        )
     ]
 
 

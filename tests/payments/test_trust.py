@@ -439,8 +439,33 @@ def test_the_receipt_and_low_balance_emails_write_money_as_the_pages_do(
         pay_from(client, account)
     payment = Payment.objects.get()
     (receipt,) = [m for m in mail.outbox if payment.receipt_number in m.subject]
-    assert receipt.subject.endswith("$1,119.10 paid")
+    assert f": $1,119.10 paid for permit {permit.number}" in receipt.subject
     assert "Total: $1,119.10" in receipt.body
     assert "$1,119.10" in receipt.alternatives[0][0]
     (alert,) = [m for m in mail.outbox if "Trust account low" in m.subject]
     assert alert.subject.endswith("$380.90") and "below the $1,000.00 you set" in alert.body
+
+
+def test_a_receipt_s_subject_names_its_permit_and_address_or_how_many_permits(
+    client, payer, license, two_permits, django_capture_on_commit_callbacks
+):
+    """From the newcomer walk: the receipt's subject had only its number and total, where the
+    portal's other subjects name the permit and its address."""
+    (first, _), (second, _) = two_permits
+    account = fund(license, "500.00")
+
+    def receipt_subject(*permits, key) -> str:
+        for permit in permits:
+            client.post(reverse("payments:cart_add", args=[permit.number]))
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            pay_from(client, account, key=key)
+        payment = Payment.objects.order_by("-pk").first()
+        (receipt,) = [m for m in mail.outbox if payment.receipt_number in m.subject]
+        return receipt.subject.split("] ", 1)[1], payment.receipt_number
+
+    subject, number = receipt_subject(first, key="11111111-1111-1111-1111-111111111111")
+    assert subject == f"Receipt {number}: $125.50 paid for permit {first.number}, {first.address}"
+    third, _ = permit_with_fees(license, "10.00")
+    subject, number = receipt_subject(second, third, key="22222222-2222-2222-2222-222222222222")
+    assert subject == f"Receipt {number}: $50.00 paid for 2 permits"
